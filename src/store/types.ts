@@ -1,0 +1,307 @@
+/**
+ * The store contract: what sync, actions, triggers, the CLI and the service read and write.
+ * `openStore(urlOrPath)` returns an implementation (SQLite via `node:sqlite` today, PostgreSQL later);
+ * nothing outside src/store knows which.
+ *
+ * The contract, in short:
+ * - ONE TRANSACTION PER PAGE. The sync engine hands each page it fetched to `sync.applyPage` together
+ *   with the checkpoint that follows it. The store compares the page with what it holds, writes the
+ *   objects and relationships, the stream's checkpoint and the change events the page causes, all in
+ *   one transaction, and returns those events. A crash leaves either the whole page or none of it, so
+ *   resuming from `sync.checkpoint(stream)` loses nothing and emits nothing twice.
+ * - The store decides what changed, never the caller: an upsert of an unknown object is `created`, of a
+ *   known one with different data `updated` (with a property diff old → new), of identical data nothing.
+ *   Adding a relationship that exists, or removing one that does not, is a no-op. Re-applying a page is
+ *   therefore idempotent.
+ * - Deleting an object also removes every relationship that names it (as object or principal), each
+ *   with its `removed` event, so the store never holds edges to objects that are gone.
+ * - Full resync = mark and sweep: take `sync.newRound()`, pass it as `round` on every page of the full
+ *   listing (the store marks what it saw, changed or not), then `sync.reconcile` deletes what the round
+ *   did not see in the given scope, with events. Rows written outside a round are never swept by it.
+ * - Everything is async so a networked adapter (PostgreSQL) fits the same interface.
+ */
+
+/** Kinds of resource in the identity model (ARCHITECTURE.md). `app` = service principal (incl. managed identities). */
+export type ResourceKind = "user" | "group" | "app" | "role" | "license";
+export const RESOURCE_KINDS: readonly ResourceKind[] = ["user", "group", "app", "role", "license"];
+
+/**
+ * Direct relationships as Graph reports them; each one is a grant of an entitlement on `objectId` to
+ * `principalId`. `app:assigned` carries the app role id as `qualifier` (the default access role
+ * `00000000-0000-0000-0000-000000000000` when none): its entitlement is `app:assigned` for the default
+ * role and `app:role:<appRoleId>` otherwise.
+ *
+ * | relation         | objectId           | principalId            |
+ * |------------------|--------------------|------------------------|
+ * | group:member     | group id           | member (user/group/sp…)|
+ * | group:owner      | group id           | owner                  |
+ * | app:assigned     | service principal  | user/group/sp assigned |
+ * | app:owner        | service principal  | owner                  |
+ * | role:assigned    | role definition id | principal (active)     |
+ * | role:eligible    | role definition id | principal (PIM)        |
+ * | license:assigned | skuId              | user id                |
+ */
+export type Relation =
+  | "group:member"
+  | "group:owner"
+  | "app:assigned"
+  | "app:owner"
+  | "role:assigned"
+  | "role:eligible"
+  | "license:assigned";
+export const RELATIONS: readonly Relation[] = [
+  "group:member",
+  "group:owner",
+  "app:assigned",
+  "app:owner",
+  "role:assigned",
+  "role:eligible",
+  "license:assigned",
+];
+
+/** Graph's directoryObject type without the `#microsoft.graph.` prefix: "user", "group", "servicePrincipal", … */
+export type PrincipalType = string;
+
+export interface Resource {
+  kind: ResourceKind;
+  id: string;
+  /** The synced Graph object, as Graph returned it (with `id`). */
+  data: Record<string, unknown>;
+}
+
+export interface Edge {
+  relation: Relation;
+  objectId: string;
+  principalId: string;
+  /** Required when adding; ignored when removing (the key is relation, objectId, principalId, qualifier). */
+  principalType?: PrincipalType;
+  /** App role id for `app:assigned`; "" otherwise. Part of the key. */
+  qualifier?: string;
+  /** Extra facts about the assignment (assignment id, schedule…); stored, not diffed. */
+  data?: Record<string, unknown>;
+}
+
+/** An opaque, versioned sync position for one stream; the sync engine owns its `data` shape. */
+export interface Checkpoint {
+  /** Version of the checkpoint format; the engine refuses versions it does not know. */
+  version: number;
+  data: Record<string, unknown>;
+}
+
+export interface StoredCheckpoint extends Checkpoint {
+  stream: string;
+  /** Incremented on each save: how many pages this stream has committed. */
+  revision: number;
+  updatedAt: string;
+}
+
+export interface PageInput {
+  runId: string;
+  /** Stream name, e.g. "users", "groups", "apps", "app-assignments:<appId>". */
+  stream: string;
+  /** Saved with the page; omit to leave the stream's checkpoint as it is. */
+  checkpoint?: Checkpoint;
+  /** Set during a full listing (see `newRound`): marks every row the page names as seen. */
+  round?: number;
+  upserts?: Resource[];
+  /** Shallow-merge `data` into the stored object instead of replacing it (delta with `return=minimal`). */
+  merge?: boolean;
+  /** `soft`: deleted but restorable (Graph `@removed.reason: "changed"`). */
+  deletes?: { kind: ResourceKind; id: string; soft?: boolean }[];
+  edges?: { add?: Edge[]; remove?: Edge[] };
+  /** Requests / RU / throttle figures for this page, added to the run's stats for `stream`. */
+  stats?: Partial<Omit<StreamStats, "objects" | "changes">>;
+}
+
+export type ChangeType = "created" | "updated" | "deleted" | "added" | "removed";
+
+export interface PropertyChange {
+  property: string;
+  old: unknown;
+  new: unknown;
+}
+
+/**
+ * One entry of the outbox. For `created`/`updated` `data` is the new object; for `deleted` the last
+ * known object (with `soft` when restorable); for `added`/`removed` the edge (`relation`,
+ * `principalId`, `principalType`, `qualifier`) while `kind`/`resourceId` name the object it is on.
+ */
+export interface ChangeEvent {
+  /** Outbox order: strictly increasing, gap-free per store. */
+  seq: number;
+  /** Globally unique, stable id (for consumers' de-duplication). */
+  id: string;
+  type: ChangeType;
+  kind: ResourceKind;
+  resourceId: string;
+  data: Record<string, unknown>;
+  changes?: PropertyChange[];
+  runId: string;
+  tenantId: string;
+  detectedAt: string;
+}
+
+export interface PageResult {
+  events: ChangeEvent[];
+  /** Objects and relationships the page named (changed or not). */
+  objects: number;
+}
+
+export interface ReconcileInput {
+  runId: string;
+  stream: string;
+  round: number;
+  /** Delete objects of these kinds not seen in the round. */
+  kinds?: ResourceKind[];
+  /** Remove relationships of these relations not seen in the round (limited to `objectIds` when given). */
+  relations?: Relation[];
+  objectIds?: string[];
+  checkpoint?: Checkpoint;
+}
+
+/** What the sync engine writes through. */
+export interface SyncWriter {
+  applyPage(page: PageInput): Promise<PageResult>;
+  checkpoint(stream: string): Promise<StoredCheckpoint | undefined>;
+  checkpoints(): Promise<StoredCheckpoint[]>;
+  /** A fresh round number for a full listing; keep it in the checkpoint to resume the same round. */
+  newRound(): Promise<number>;
+  reconcile(input: ReconcileInput): Promise<PageResult>;
+}
+
+export type RunKind = "full" | "incremental";
+export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
+
+export interface StreamStats {
+  objects: number;
+  changes: number;
+  requests: number;
+  resourceUnits: number;
+  throttleWaitMs: number;
+  errors: number;
+}
+
+export interface RunRecord {
+  id: string;
+  /** Increasing per store; `diff` and the CLI accept it in place of the id. */
+  number: number;
+  kind: RunKind;
+  status: RunStatus;
+  tenantId: string;
+  startedAt: string;
+  finishedAt?: string;
+  error?: string;
+  /** Per stream (resource); totals are the sum. */
+  stats: Record<string, StreamStats>;
+  /** Outbox range this run produced: events with firstSeq ≤ seq ≤ lastSeq. */
+  firstSeq?: number;
+  lastSeq?: number;
+}
+
+export interface RunLog {
+  start(input: { kind: RunKind; tenantId: string; streams?: string[] }): Promise<RunRecord>;
+  /** Adds (not sets) figures for one stream; errors are counted, messages go in `finish`. */
+  record(runId: string, stream: string, stats: Partial<StreamStats>): Promise<void>;
+  finish(
+    runId: string,
+    outcome: { status: Exclude<RunStatus, "running">; error?: string },
+  ): Promise<RunRecord>;
+  /** By id or run number. */
+  get(idOrNumber: string): Promise<RunRecord | undefined>;
+  list(options?: { limit?: number }): Promise<RunRecord[]>;
+}
+
+/** The change-event outbox, read by triggers and `diff`. */
+export interface Outbox {
+  read(options: { afterSeq?: number; limit?: number; untilSeq?: number }): Promise<ChangeEvent[]>;
+  /** Durable read position of a named consumer (0 when new). */
+  position(consumer: string): Promise<number>;
+  /** Moves a consumer's position forward (never back). */
+  commit(consumer: string, seq: number): Promise<void>;
+}
+
+export interface AuditInput {
+  action: string;
+  target: string;
+  /** Secrets are removed by the caller; the store also masks keys that look secret. */
+  input: unknown;
+  result: "succeeded" | "failed" | "dry-run";
+  detail?: unknown;
+  requestId?: string;
+  at?: string;
+}
+
+export interface AuditEntry extends AuditInput {
+  seq: number;
+  at: string;
+}
+
+export interface AuditLog {
+  record(entry: AuditInput): Promise<AuditEntry>;
+  list(options?: { afterSeq?: number; limit?: number; action?: string }): Promise<AuditEntry[]>;
+}
+
+/** How a principal holds a grant: directly, or through a chain of nested groups (outermost last). */
+export interface GrantPath {
+  how: "direct" | "group";
+  /** Group ids from the principal's direct group to the group holding the grant. */
+  via: string[];
+}
+
+export interface Grant {
+  relation: Relation;
+  /** e.g. "group:member", "app:assigned", "app:role:<appRoleId>", "role:eligible". */
+  entitlement: string;
+  objectKind: ResourceKind;
+  objectId: string;
+  objectName?: string;
+  principalId: string;
+  principalType: PrincipalType;
+  principalName?: string;
+  qualifier: string;
+  path: GrantPath;
+}
+
+export interface ResourceQuery {
+  kind: ResourceKind;
+  /** Property equality (string-compared), e.g. { department: "Sales", accountEnabled: "true" }. */
+  where?: Record<string, string>;
+  /** Case-insensitive substring of the display name or principal name / mail / app id. */
+  text?: string;
+  includeDeleted?: boolean;
+  limit?: number;
+}
+
+export type ExportKind =
+  | "users"
+  | "groups"
+  | "memberships"
+  | "owners"
+  | "apps"
+  | "app-assignments"
+  | "roles"
+  | "role-assignments"
+  | "licenses"
+  | "license-assignments";
+
+export interface Queries {
+  resources(query: ResourceQuery): AsyncIterable<Resource>;
+  /** By id, or by userPrincipalName / mail / displayName / appId when unique. */
+  resolve(ref: string, kind?: ResourceKind): Promise<Resource | undefined>;
+  /** Effective grants: on an object (group/app/role/licence) or held by a principal, direct and via nested groups. */
+  grants(filter: { objectId: string } | { principalId: string }): Promise<Grant[]>;
+  /** Change events between two runs: those after run A's last event up to run B's last. */
+  diff(runA: string, runB: string): Promise<ChangeEvent[]>;
+  /** Rows in the issue-4 export shapes, ordered by ids, streamed. */
+  export(kind: ExportKind): AsyncIterable<Record<string, unknown>>;
+}
+
+export interface Store {
+  readonly location: string;
+  readonly sync: SyncWriter;
+  readonly runs: RunLog;
+  readonly outbox: Outbox;
+  readonly audit: AuditLog;
+  readonly query: Queries;
+  close(): Promise<void>;
+}
