@@ -1,0 +1,106 @@
+import { type LatencyMode, latencyFor } from "./latency.ts";
+
+/**
+ * Realism knobs, all off by default and changeable at run time (POST /_emulator/faults):
+ * latency, random transient failures (429 / 503 / 504 / connection reset) at `faultRate`,
+ * replication lag (a new object is invisible by id and in lists for `replicationLagMs`),
+ * and the delta token lifetime the delta engine enforces.
+ */
+export interface FaultSettings {
+  latency: LatencyMode;
+  /** Share of Graph requests, 0..1, that fail transiently. */
+  faultRate: number;
+  /** How long a newly created object stays invisible (404 by id, missing from lists). */
+  replicationLagMs: number;
+  /** Delta and skip tokens older than this are refused (0 = never expire). */
+  deltaTokenTtlMs: number;
+}
+
+export const DEFAULT_FAULTS: FaultSettings = {
+  latency: "none",
+  faultRate: 0,
+  replicationLagMs: 0,
+  deltaTokenTtlMs: 0,
+};
+
+export type InjectedFault = "throttle" | "unavailable" | "timeout" | "reset";
+
+const FAULT_KINDS: readonly InjectedFault[] = ["throttle", "unavailable", "timeout", "reset"];
+
+export class Faults {
+  #settings: FaultSettings;
+  /** Object id → epoch ms from which it is visible. */
+  readonly #hiddenUntil = new Map<string, number>();
+  readonly #now: () => number;
+  readonly #random: () => number;
+
+  constructor(
+    settings: Partial<FaultSettings> = {},
+    now: () => number = Date.now,
+    random: () => number = Math.random,
+  ) {
+    this.#settings = validateFaults({ ...DEFAULT_FAULTS, ...settings });
+    this.#now = now;
+    this.#random = random;
+  }
+
+  get settings(): FaultSettings {
+    return { ...this.#settings };
+  }
+
+  configure(patch: Partial<FaultSettings>): FaultSettings {
+    this.#settings = validateFaults({ ...this.#settings, ...patch });
+    if (this.#settings.replicationLagMs === 0) this.#hiddenUntil.clear();
+    return this.settings;
+  }
+
+  /** A transient failure to inject for this request, if the dice say so. */
+  pickFault(): InjectedFault | undefined {
+    const rate = this.#settings.faultRate;
+    if (rate <= 0 || this.#random() >= rate) return undefined;
+    return FAULT_KINDS[Math.floor(this.#random() * FAULT_KINDS.length)];
+  }
+
+  delayMs(call: { write: boolean; objects: number }): number {
+    return latencyFor(this.#settings.latency, call, this.#random);
+  }
+
+  /** Called after a successful create: the object replicates for `replicationLagMs`. */
+  noteCreated(id: string): void {
+    if (this.#settings.replicationLagMs > 0)
+      this.#hiddenUntil.set(id, this.#now() + this.#settings.replicationLagMs);
+  }
+
+  /** Whether an object is still replicating (so it must look absent). Cheap when lag is off. */
+  isHidden(id: string): boolean {
+    if (this.#hiddenUntil.size === 0) return false;
+    const until = this.#hiddenUntil.get(id);
+    if (until === undefined) return false;
+    if (this.#now() >= until) {
+      this.#hiddenUntil.delete(id);
+      return false;
+    }
+    return true;
+  }
+
+  /** Whether any object is replicating right now (lets list handlers skip the per-item check). */
+  get anyHidden(): boolean {
+    return this.#hiddenUntil.size > 0;
+  }
+}
+
+/** Rejects impossible settings with a message naming the field. */
+export function validateFaults(settings: FaultSettings): FaultSettings {
+  if (settings.latency !== "none" && settings.latency !== "graph") {
+    throw new RangeError(`latency must be "none" or "graph", got ${JSON.stringify(settings.latency)}`);
+  }
+  for (const key of ["faultRate", "replicationLagMs", "deltaTokenTtlMs"] as const) {
+    const value = settings[key];
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      throw new RangeError(`${key} must be a non-negative number, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (settings.faultRate > 1)
+    throw new RangeError(`faultRate must be between 0 and 1, got ${settings.faultRate}`);
+  return settings;
+}

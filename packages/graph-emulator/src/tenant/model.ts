@@ -1,0 +1,423 @@
+import { ChangeLog } from "./change-log.ts";
+import type { DeletedRecord, GraphObject, ObjectKind, PrincipalKind, TenantInfo } from "./types.ts";
+
+/**
+ * The in-memory tenant: every object by id, memberships and ownerships as Sets in both directions,
+ * secondary indexes for the lookups Graph does by value, and a change log the delta engine consumes.
+ *
+ * This class is mechanism only: it keeps the data and its indexes consistent and records every change.
+ * Graph's validation rules (conflicts answered as errors, last owner, on-premises mastered, ...) live in
+ * the route handlers, which check before calling these methods. `mutate` calls the same methods, so the
+ * change log sees every change whoever made it.
+ *
+ * Sized for XL (100k users, 10k groups, ~1M memberships): ids are shared string references across the
+ * maps and sets, unset properties are simply absent, and list arrays are cached until the kind changes.
+ */
+export class TenantModel {
+  readonly info: TenantInfo;
+  readonly changes = new ChangeLog();
+
+  readonly #objects = new Map<ObjectKind, Map<string, GraphObject>>();
+  /** group id → member ids, and the reverse (object id → group ids). */
+  readonly #members = new Map<string, Set<string>>();
+  readonly #memberOf = new Map<string, Set<string>>();
+  /** group / service principal id → owner ids, and the reverse. */
+  readonly #owners = new Map<string, Set<string>>();
+  readonly #ownerOf = new Map<string, Set<string>>();
+  readonly #deleted = new Map<string, DeletedRecord>();
+  /** Lower-cased userPrincipalName / mail → user id. */
+  readonly #userByUpn = new Map<string, string>();
+  readonly #userByMail = new Map<string, string>();
+  /** Lower-cased displayName → ids, per kind. */
+  readonly #byDisplayName = new Map<ObjectKind, Map<string, Set<string>>>();
+  /** appRoleAssignment ids by resource (service principal) and by principal. */
+  readonly #assignmentsByResource = new Map<string, Set<string>>();
+  readonly #assignmentsByPrincipal = new Map<string, Set<string>>();
+  /** roleAssignment ids by principal. */
+  readonly #roleAssignmentsByPrincipal = new Map<string, Set<string>>();
+  /** Insertion ordinal of each live object: the stable order lists are paged in. */
+  readonly #ordinal = new Map<string, number>();
+  #nextOrdinal = 1;
+  readonly #listCache = new Map<ObjectKind, GraphObject[]>();
+
+  constructor(info: TenantInfo) {
+    this.info = info;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  get(kind: ObjectKind, id: string): GraphObject | undefined {
+    return this.#objects.get(kind)?.get(id);
+  }
+
+  count(kind: ObjectKind): number {
+    return this.#objects.get(kind)?.size ?? 0;
+  }
+
+  /** Live objects of a kind in stable (insertion) order. Cached: do not mutate the array. */
+  list(kind: ObjectKind): readonly GraphObject[] {
+    let cached = this.#listCache.get(kind);
+    if (!cached) {
+      cached = Array.from(this.#objects.get(kind)?.values() ?? []);
+      this.#listCache.set(kind, cached);
+    }
+    return cached;
+  }
+
+  /** The paging position of a live object (strictly increasing along `list(kind)`). */
+  ordinalOf(id: string): number {
+    return this.#ordinal.get(id) ?? 0;
+  }
+
+  /** A user, group or service principal by id (what Graph calls a directoryObject). */
+  getPrincipal(id: string): { kind: PrincipalKind; object: GraphObject } | undefined {
+    for (const kind of ["user", "group", "servicePrincipal"] as const) {
+      const object = this.#objects.get(kind)?.get(id);
+      if (object) return { kind, object };
+    }
+    return undefined;
+  }
+
+  findUserByUpn(upn: string): GraphObject | undefined {
+    const id = this.#userByUpn.get(upn.toLowerCase());
+    return id === undefined ? undefined : this.get("user", id);
+  }
+
+  findUserByMail(mail: string): GraphObject | undefined {
+    const id = this.#userByMail.get(mail.toLowerCase());
+    return id === undefined ? undefined : this.get("user", id);
+  }
+
+  findByDisplayName(kind: ObjectKind, displayName: string): GraphObject[] {
+    const ids = this.#byDisplayName.get(kind)?.get(displayName.toLowerCase());
+    if (!ids) return [];
+    const out: GraphObject[] = [];
+    for (const id of ids) {
+      const object = this.get(kind, id);
+      if (object) out.push(object);
+    }
+    return out;
+  }
+
+  /** Direct member ids of a group (empty set for unknown ids). */
+  membersOf(groupId: string): ReadonlySet<string> {
+    return this.#members.get(groupId) ?? EMPTY;
+  }
+
+  /** Ids of the groups an object is a direct member of. */
+  groupsOf(objectId: string): ReadonlySet<string> {
+    return this.#memberOf.get(objectId) ?? EMPTY;
+  }
+
+  ownersOf(objectId: string): ReadonlySet<string> {
+    return this.#owners.get(objectId) ?? EMPTY;
+  }
+
+  ownedBy(principalId: string): ReadonlySet<string> {
+    return this.#ownerOf.get(principalId) ?? EMPTY;
+  }
+
+  /** Every member reached through nested groups, each once, in breadth-first order (cycles safe). */
+  transitiveMembersOf(groupId: string): string[] {
+    return walk(groupId, (id) => this.#members.get(id));
+  }
+
+  /** Every group reached upwards through nesting, each once. */
+  transitiveGroupsOf(objectId: string): string[] {
+    return walk(objectId, (id) => this.#memberOf.get(id));
+  }
+
+  assignmentsOfResource(servicePrincipalId: string): GraphObject[] {
+    return this.#resolve("appRoleAssignment", this.#assignmentsByResource.get(servicePrincipalId));
+  }
+
+  assignmentsOfPrincipal(principalId: string): GraphObject[] {
+    return this.#resolve("appRoleAssignment", this.#assignmentsByPrincipal.get(principalId));
+  }
+
+  roleAssignmentsOf(principalId: string): GraphObject[] {
+    return this.#resolve("roleAssignment", this.#roleAssignmentsByPrincipal.get(principalId));
+  }
+
+  getDeleted(id: string): DeletedRecord | undefined {
+    return this.#deleted.get(id);
+  }
+
+  /** Soft-deleted objects, oldest deletion first. */
+  deletedItems(kind?: ObjectKind): DeletedRecord[] {
+    const out: DeletedRecord[] = [];
+    for (const record of this.#deleted.values()) if (!kind || record.kind === kind) out.push(record);
+    return out;
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  /** Adds a new object (its id must be fresh) and records `created`. */
+  insert(kind: ObjectKind, object: GraphObject): GraphObject {
+    this.#put(kind, object);
+    this.changes.record(kind, object.id, "created");
+    return object;
+  }
+
+  /**
+   * Writes properties in place (null / undefined removes one) and records `updated` with the names.
+   * Returns false when the object does not exist.
+   */
+  update(kind: ObjectKind, id: string, patch: Record<string, unknown>): boolean {
+    const object = this.get(kind, id);
+    if (!object) return false;
+    this.#unindex(kind, object);
+    for (const [key, value] of Object.entries(patch)) {
+      if (key === "id") continue;
+      if (value === null || value === undefined) delete object[key];
+      else object[key] = value;
+    }
+    this.#index(kind, object);
+    this.changes.record(kind, id, "updated", { props: Object.keys(patch) });
+    return true;
+  }
+
+  /** Moves an object to deleted items, dropping its relationships (kept for restore). */
+  softDelete(kind: ObjectKind, id: string, now: number): DeletedRecord | undefined {
+    const object = this.get(kind, id);
+    if (!object) return undefined;
+    const record: DeletedRecord = {
+      kind,
+      object,
+      deletedAt: now,
+      memberOf: [...this.groupsOf(id)],
+      ownerOf: [...this.ownedBy(id)],
+      members: [...this.membersOf(id)],
+      owners: [...this.ownersOf(id)],
+    };
+    this.#detach(kind, id);
+    object["deletedDateTime"] = new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
+    this.#deleted.set(id, record);
+    this.changes.record(kind, id, "softDeleted");
+    return record;
+  }
+
+  /** Deletes a live or soft-deleted object for good. */
+  hardDelete(kind: ObjectKind, id: string): boolean {
+    if (this.#deleted.get(id)?.kind === kind) {
+      this.#deleted.delete(id);
+    } else if (this.get(kind, id)) {
+      this.#detach(kind, id);
+    } else {
+      return false;
+    }
+    this.changes.record(kind, id, "hardDeleted");
+    return true;
+  }
+
+  /** Brings a soft-deleted object back with the relationships whose other end still exists. */
+  restore(id: string): DeletedRecord | undefined {
+    const record = this.#deleted.get(id);
+    if (!record) return undefined;
+    this.#deleted.delete(id);
+    delete record.object["deletedDateTime"];
+    this.#put(record.kind, record.object);
+    this.changes.record(record.kind, id, "restored");
+    for (const groupId of record.memberOf) if (this.get("group", groupId)) this.addMember(groupId, id);
+    for (const ownedId of record.ownerOf) {
+      const owned = this.get("group", ownedId) ? "group" : "servicePrincipal";
+      if (this.get(owned, ownedId)) this.addOwner(owned, ownedId, id);
+    }
+    for (const memberId of record.members) if (this.getPrincipal(memberId)) this.addMember(id, memberId);
+    for (const ownerId of record.owners)
+      if (this.getPrincipal(ownerId)) this.addOwner(record.kind, id, ownerId);
+    return record;
+  }
+
+  /** Returns false when already a member. Both ends must exist (checked by the caller). */
+  addMember(groupId: string, memberId: string): boolean {
+    if (!link(this.#members, this.#memberOf, groupId, memberId)) return false;
+    this.changes.record("group", groupId, "memberAdded", { ref: memberId });
+    return true;
+  }
+
+  removeMember(groupId: string, memberId: string): boolean {
+    if (!unlink(this.#members, this.#memberOf, groupId, memberId)) return false;
+    this.changes.record("group", groupId, "memberRemoved", { ref: memberId });
+    return true;
+  }
+
+  addOwner(kind: ObjectKind, objectId: string, ownerId: string): boolean {
+    if (!link(this.#owners, this.#ownerOf, objectId, ownerId)) return false;
+    this.changes.record(kind, objectId, "ownerAdded", { ref: ownerId });
+    return true;
+  }
+
+  removeOwner(kind: ObjectKind, objectId: string, ownerId: string): boolean {
+    if (!unlink(this.#owners, this.#ownerOf, objectId, ownerId)) return false;
+    this.changes.record(kind, objectId, "ownerRemoved", { ref: ownerId });
+    return true;
+  }
+
+  /**
+   * Replaces part of a user's `assignedLicenses` and keeps each SKU's `consumedUnits` in step.
+   * Seat and usage-location checks belong to the caller.
+   */
+  assignLicenses(
+    userId: string,
+    add: { skuId: string; disabledPlans: string[] }[],
+    remove: string[],
+  ): boolean {
+    const user = this.get("user", userId);
+    if (!user) return false;
+    const current =
+      (user["assignedLicenses"] as { skuId: string; disabledPlans: string[] }[] | undefined) ?? [];
+    const dropped = new Set([...remove, ...add.map((l) => l.skuId)]);
+    const kept = current.filter((l) => !dropped.has(l.skuId));
+    const next = [...kept, ...add.map((l) => ({ skuId: l.skuId, disabledPlans: [...l.disabledPlans] }))];
+    const before = new Set(current.map((l) => l.skuId));
+    const after = new Set(next.map((l) => l.skuId));
+    for (const skuId of before) if (!after.has(skuId)) this.#adjustSeats(skuId, -1);
+    for (const skuId of after) if (!before.has(skuId)) this.#adjustSeats(skuId, 1);
+    this.update("user", userId, { assignedLicenses: next.length ? next : null });
+    return true;
+  }
+
+  /** The subscribedSku object for a skuId (its Graph id is `{tenantId}_{skuId}`). */
+  skuBySkuId(skuId: string): GraphObject | undefined {
+    return this.get("subscribedSku", `${this.info.id}_${skuId}`);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  #adjustSeats(skuId: string, delta: number): void {
+    const sku = this.skuBySkuId(skuId);
+    if (sku) sku["consumedUnits"] = Math.max(0, ((sku["consumedUnits"] as number) ?? 0) + delta);
+  }
+
+  #put(kind: ObjectKind, object: GraphObject): void {
+    let map = this.#objects.get(kind);
+    if (!map) {
+      map = new Map();
+      this.#objects.set(kind, map);
+    }
+    map.set(object.id, object);
+    this.#ordinal.set(object.id, this.#nextOrdinal++);
+    this.#listCache.delete(kind);
+    this.#index(kind, object);
+  }
+
+  /** Removes a live object and every relationship it takes part in, recording the group-side changes. */
+  #detach(kind: ObjectKind, id: string): void {
+    const object = this.get(kind, id);
+    if (!object) return;
+    for (const groupId of [...this.groupsOf(id)]) this.removeMember(groupId, id);
+    for (const ownedId of [...this.ownedBy(id)]) {
+      this.removeOwner(this.get("group", ownedId) ? "group" : "servicePrincipal", ownedId, id);
+    }
+    for (const memberId of [...this.membersOf(id)]) unlink(this.#members, this.#memberOf, id, memberId);
+    for (const ownerId of [...this.ownersOf(id)]) unlink(this.#owners, this.#ownerOf, id, ownerId);
+    this.#unindex(kind, object);
+    this.#objects.get(kind)?.delete(id);
+    this.#ordinal.delete(id);
+    this.#listCache.delete(kind);
+  }
+
+  #index(kind: ObjectKind, object: GraphObject): void {
+    const name = object["displayName"];
+    if (typeof name === "string") addTo(this.#displayNameIndex(kind), name.toLowerCase(), object.id);
+    if (kind === "user") {
+      const upn = object["userPrincipalName"];
+      const mail = object["mail"];
+      if (typeof upn === "string") this.#userByUpn.set(upn.toLowerCase(), object.id);
+      if (typeof mail === "string") this.#userByMail.set(mail.toLowerCase(), object.id);
+    } else if (kind === "appRoleAssignment") {
+      addTo(this.#assignmentsByResource, object["resourceId"] as string, object.id);
+      addTo(this.#assignmentsByPrincipal, object["principalId"] as string, object.id);
+    } else if (kind === "roleAssignment") {
+      addTo(this.#roleAssignmentsByPrincipal, object["principalId"] as string, object.id);
+    }
+  }
+
+  #unindex(kind: ObjectKind, object: GraphObject): void {
+    const name = object["displayName"];
+    if (typeof name === "string") removeFrom(this.#displayNameIndex(kind), name.toLowerCase(), object.id);
+    if (kind === "user") {
+      const upn = object["userPrincipalName"];
+      const mail = object["mail"];
+      if (typeof upn === "string") this.#userByUpn.delete(upn.toLowerCase());
+      if (typeof mail === "string") this.#userByMail.delete(mail.toLowerCase());
+    } else if (kind === "appRoleAssignment") {
+      removeFrom(this.#assignmentsByResource, object["resourceId"] as string, object.id);
+      removeFrom(this.#assignmentsByPrincipal, object["principalId"] as string, object.id);
+    } else if (kind === "roleAssignment") {
+      removeFrom(this.#roleAssignmentsByPrincipal, object["principalId"] as string, object.id);
+    }
+  }
+
+  #displayNameIndex(kind: ObjectKind): Map<string, Set<string>> {
+    let index = this.#byDisplayName.get(kind);
+    if (!index) {
+      index = new Map();
+      this.#byDisplayName.set(kind, index);
+    }
+    return index;
+  }
+
+  #resolve(kind: ObjectKind, ids: Set<string> | undefined): GraphObject[] {
+    const out: GraphObject[] = [];
+    if (ids) for (const id of ids) out.push(this.get(kind, id) as GraphObject);
+    return out;
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(value);
+  if (set.size === 0) map.delete(key);
+}
+
+function link(
+  forward: Map<string, Set<string>>,
+  reverse: Map<string, Set<string>>,
+  a: string,
+  b: string,
+): boolean {
+  if (forward.get(a)?.has(b)) return false;
+  addTo(forward, a, b);
+  addTo(reverse, b, a);
+  return true;
+}
+
+function unlink(
+  forward: Map<string, Set<string>>,
+  reverse: Map<string, Set<string>>,
+  a: string,
+  b: string,
+): boolean {
+  if (!forward.get(a)?.has(b)) return false;
+  removeFrom(forward, a, b);
+  removeFrom(reverse, b, a);
+  return true;
+}
+
+function walk(start: string, next: (id: string) => Set<string> | undefined): string[] {
+  const seen = new Set<string>([start]);
+  const out: string[] = [];
+  const queue = [start];
+  for (let i = 0; i < queue.length; i++) {
+    const edges = next(queue[i] as string);
+    if (!edges) continue;
+    for (const id of edges) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(id);
+      queue.push(id);
+    }
+  }
+  return out;
+}
