@@ -123,7 +123,8 @@ export interface PropertyChange {
 
 /**
  * One entry of the outbox. For `created`/`updated` `data` is the new object; for `deleted` the last
- * known object (with `soft` when restorable); for `added`/`removed` the edge (`relation`,
+ * known object plus Graph's `"@removed": {reason: "changed" | "deleted"}` ("changed" = soft-deleted,
+ * restorable; a restore is a new `created`); for `added`/`removed` the edge (`relation`, `entitlement`,
  * `principalId`, `principalType`, `qualifier`) while `kind`/`resourceId` name the object it is on.
  */
 export interface ChangeEvent {
@@ -292,6 +293,8 @@ export interface Queries {
   grants(filter: { objectId: string } | { principalId: string }): Promise<Grant[]>;
   /** Change events between two runs: those after run A's last event up to run B's last. */
   diff(runA: string, runB: string): Promise<ChangeEvent[]>;
+  /** CSV header of an export: fixed for relationships; `id` then every property seen for objects. */
+  exportColumns(kind: ExportKind): Promise<string[]>;
   /** Rows in the issue-4 export shapes, ordered by ids, streamed. */
   export(kind: ExportKind): AsyncIterable<Record<string, unknown>>;
 }

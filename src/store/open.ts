@@ -1,0 +1,47 @@
+import { existsSync } from "node:fs";
+import { StoreError } from "./errors.ts";
+import { SqliteStore } from "./sqlite/store.ts";
+import type { Store } from "./types.ts";
+
+export const DEFAULT_STORE = "./entra-connector.db";
+
+/** Where the store lives: the `--store` flag, else `ENTRA_STORE`, else ./entra-connector.db. */
+export function storeLocation(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flag || env.ENTRA_STORE || DEFAULT_STORE;
+}
+
+/**
+ * Opens the store at a file path (`./x.db`, `sqlite:./x.db`, `file:./x.db`, `:memory:`) or a database
+ * URL. `mustExist` is for read-only commands: a missing file is an error, not a new empty store.
+ *
+ * @example const store = await openStore(storeLocation(options.store, process.env));
+ */
+export async function openStore(urlOrPath: string, options: { mustExist?: boolean } = {}): Promise<Store> {
+  if (typeof urlOrPath !== "string" || urlOrPath.trim() === "") {
+    throw new StoreError(
+      "STORE_LOCATION_INVALID",
+      "store location is empty: set --store or ENTRA_STORE to a file path",
+    );
+  }
+  if (/^postgres(ql)?:\/\//i.test(urlOrPath)) {
+    throw new StoreError(
+      "STORE_UNSUPPORTED",
+      "the PostgreSQL store is not available yet: set --store or ENTRA_STORE to a file path (SQLite)",
+    );
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(urlOrPath);
+  if (scheme) {
+    throw new StoreError(
+      "STORE_UNSUPPORTED",
+      `store URL scheme "${scheme[1]}:" is not supported: use a file path (SQLite)`,
+    );
+  }
+  const path = urlOrPath.replace(/^(sqlite|file):/i, "");
+  if (options.mustExist && path !== ":memory:" && !existsSync(path)) {
+    throw new StoreError(
+      "STORE_NOT_FOUND",
+      `no store at ${path}: run \`entra-connector sync\` first, or point --store / ENTRA_STORE at an existing store`,
+    );
+  }
+  return new SqliteStore(path);
+}

@@ -1,0 +1,115 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { StoreError } from "../errors.ts";
+import { MIGRATIONS, type Migration } from "./migrations.ts";
+
+/**
+ * One SQLite connection: pragmas for a write-heavy embedded store, a prepared-statement cache and
+ * transactions. Synchronous underneath (node:sqlite); the Store facade is async.
+ */
+export class SqliteDatabase {
+  readonly db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #depth = 0;
+
+  constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
+    this.db = new DatabaseSync(path);
+    // WAL lets readers (CLI queries, exports) run while a sync writes; NORMAL is durable at each
+    // checkpoint of the WAL and loses at most the last transactions on power loss, never corrupts.
+    this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      PRAGMA busy_timeout = 10000;
+      PRAGMA foreign_keys = ON;
+      PRAGMA cache_size = -65536;
+      PRAGMA temp_store = MEMORY;
+    `);
+    migrate(this.db, migrations);
+  }
+
+  /** A cached prepared statement for `sql`. */
+  statement(sql: string): StatementSync {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  get<T>(sql: string, ...params: SQLInputValue[]): T | undefined {
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  all<T>(sql: string, ...params: SQLInputValue[]): T[] {
+    return this.statement(sql).all(...params) as T[];
+  }
+
+  run(sql: string, ...params: SQLInputValue[]): { changes: number; lastInsertRowid: number } {
+    const result = this.statement(sql).run(...params);
+    return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
+  }
+
+  /** Streams rows without holding them all (a fresh statement, so two iterations can overlap). */
+  *iterate<T>(sql: string, ...params: SQLInputValue[]): Generator<T> {
+    yield* this.db.prepare(sql).iterate(...params) as IterableIterator<T>;
+  }
+
+  /** Runs `work` in one write transaction (nested calls join the outer one); rolls back on throw. */
+  transaction<T>(work: () => T): T {
+    if (this.#depth > 0) return work();
+    this.db.exec("BEGIN IMMEDIATE");
+    this.#depth++;
+    try {
+      const result = work();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  close(): void {
+    this.#statements.clear();
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+/** Applies the migrations newer than the file's version; refuses a file written by a newer version. */
+export function migrate(db: DatabaseSync, migrations: readonly Migration[]): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const version = (): number =>
+    (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  const current = version();
+  const known = migrations.at(-1)?.version ?? 0;
+  if (current > known) {
+    throw new StoreError(
+      "STORE_SCHEMA_TOO_NEW",
+      `store schema version ${current} is newer than this connector knows (${known}): upgrade entra-connector`,
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      // Another process may have migrated while we waited for the write lock.
+      if (migration.version <= version()) {
+        db.exec("COMMIT");
+        continue;
+      }
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      );
+      db.exec("COMMIT");
+    } catch (error) {
+      db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+}

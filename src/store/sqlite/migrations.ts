@@ -1,0 +1,111 @@
+/**
+ * Versioned schema. Migrations are numbered, applied in order, each in its own transaction, and only
+ * ever appended: a released migration is never edited (write a new one instead).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "identity model, cursors, runs, outbox, audit",
+    sql: `
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+      -- Rows are JSON objects of ~1 kB: a rowid table with a unique index, not WITHOUT ROWID.
+      CREATE TABLE resources (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        display_name TEXT,
+        principal_name TEXT,
+        data TEXT NOT NULL,
+        deleted_at TEXT,
+        seen_round INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX resources_key ON resources (kind, id);
+      CREATE INDEX resources_by_display_name ON resources (kind, display_name COLLATE NOCASE);
+      CREATE INDEX resources_by_principal_name ON resources (kind, principal_name COLLATE NOCASE);
+      CREATE INDEX resources_by_id ON resources (id);
+
+      -- Direct relationships (memberships, owners, assignments, licences): small rows, keyed.
+      CREATE TABLE edges (
+        relation TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        principal_id TEXT NOT NULL,
+        qualifier TEXT NOT NULL DEFAULT '',
+        principal_type TEXT NOT NULL,
+        data TEXT,
+        seen_round INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (relation, object_id, principal_id, qualifier)
+      ) WITHOUT ROWID;
+      CREATE INDEX edges_by_principal ON edges (principal_id, relation);
+
+      CREATE TABLE cursors (
+        stream TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE runs (
+        number INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        tenant_id TEXT NOT NULL,
+        streams TEXT,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        error TEXT,
+        start_seq INTEGER NOT NULL,
+        end_seq INTEGER
+      );
+
+      CREATE TABLE run_stats (
+        run_id TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        objects INTEGER NOT NULL DEFAULT 0,
+        changes INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL DEFAULT 0,
+        resource_units REAL NOT NULL DEFAULT 0,
+        throttle_wait_ms REAL NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run_id, stream)
+      ) WITHOUT ROWID;
+
+      -- The outbox. AUTOINCREMENT: a sequence number is never reused, even after pruning.
+      CREATE TABLE change_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        type TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        changes TEXT,
+        run_id TEXT NOT NULL,
+        tenant_id TEXT NOT NULL,
+        detected_at TEXT NOT NULL
+      );
+      CREATE INDEX change_events_by_run ON change_events (run_id, seq);
+
+      CREATE TABLE outbox_consumers (consumer TEXT PRIMARY KEY, position INTEGER NOT NULL) WITHOUT ROWID;
+
+      CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        input TEXT NOT NULL,
+        result TEXT NOT NULL,
+        detail TEXT,
+        request_id TEXT
+      );
+      CREATE INDEX audit_by_action ON audit (action, seq);
+    `,
+  },
+];

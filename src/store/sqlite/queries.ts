@@ -1,0 +1,221 @@
+import { StoreError } from "../errors.ts";
+import { type Member, transitiveGroups, transitiveMembers } from "../grants.ts";
+import { entitlementOf, inheritsThroughGroups, objectKindOf } from "../model.ts";
+import type {
+  ChangeEvent,
+  ExportKind,
+  Grant,
+  GrantPath,
+  Queries,
+  Relation,
+  Resource,
+  ResourceKind,
+  ResourceQuery,
+} from "../types.ts";
+import type { SqliteDatabase } from "./database.ts";
+import { exportColumns, exportRows } from "./export.ts";
+import { eventsBetween } from "./outbox.ts";
+import { runOutboxRange, SqliteRunLog } from "./runs.ts";
+
+interface EdgeRow {
+  relation: Relation;
+  object_id: string;
+  principal_id: string;
+  principal_type: string;
+  qualifier: string;
+}
+
+interface ResourceRow {
+  kind: ResourceKind;
+  id: string;
+  data: string;
+}
+
+const PROPERTY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+export class SqliteQueries implements Queries {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  async *resources(query: ResourceQuery): AsyncIterable<Resource> {
+    const conditions = ["kind = ?"];
+    const params: (string | number)[] = [query.kind];
+    if (!query.includeDeleted) conditions.push("deleted_at IS NULL");
+    if (query.text) {
+      conditions.push("(display_name LIKE ? ESCAPE '\\' OR principal_name LIKE ? ESCAPE '\\' OR id = ?)");
+      const like = `%${query.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      params.push(like, like, query.text);
+    }
+    for (const [property, value] of Object.entries(query.where ?? {})) {
+      if (!PROPERTY.test(property)) {
+        throw new StoreError(
+          "STORE_INPUT_INVALID",
+          `filter property "${property}" is not a property name: use name=value, e.g. department=Sales`,
+        );
+      }
+      // JSON booleans and null compare as the words a user types; other values as text.
+      conditions.push(`CASE json_type(data, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
+        WHEN 'null' THEN 'null' ELSE CAST(json_extract(data, ?) AS TEXT) END = ?`);
+      params.push(`$.${property}`, `$.${property}`, value);
+    }
+    params.push(query.limit ?? -1);
+    const sql = `SELECT kind, id, data FROM resources WHERE ${conditions.join(" AND ")}
+      ORDER BY display_name COLLATE NOCASE, id LIMIT ?`;
+    for (const row of this.#db.iterate<ResourceRow>(sql, ...params)) yield toResource(row);
+  }
+
+  async resolve(ref: string, kind?: ResourceKind): Promise<Resource | undefined> {
+    const kindClause = kind ? "AND kind = ?" : "";
+    const params = kind ? [ref, kind] : [ref];
+    const lookups = [
+      `SELECT kind, id, data FROM resources WHERE id = ? ${kindClause} AND deleted_at IS NULL LIMIT 2`,
+      `SELECT kind, id, data FROM resources WHERE principal_name = ? COLLATE NOCASE ${kindClause} AND deleted_at IS NULL LIMIT 2`,
+      `SELECT kind, id, data FROM resources WHERE display_name = ? COLLATE NOCASE ${kindClause} AND deleted_at IS NULL LIMIT 2`,
+    ];
+    for (const sql of lookups) {
+      const rows = this.#db.all<ResourceRow>(sql, ...params);
+      if (rows.length > 1) {
+        throw new StoreError(
+          "STORE_INPUT_INVALID",
+          `"${ref}" names more than one ${kind ?? "resource"}: give its id instead`,
+        );
+      }
+      if (rows[0]) return toResource(rows[0]);
+    }
+    return undefined;
+  }
+
+  async grants(filter: { objectId: string } | { principalId: string }): Promise<Grant[]> {
+    const names = new NameCache(this.#db);
+    const grants: Grant[] = [];
+    const add = (edge: EdgeRow, principal: Member, path: GrantPath): void => {
+      grants.push({
+        relation: edge.relation,
+        entitlement: entitlementOf(edge.relation, edge.qualifier),
+        objectKind: objectKindOf(edge.relation),
+        objectId: edge.object_id,
+        objectName: names.of(edge.object_id, objectKindOf(edge.relation)),
+        principalId: principal.id,
+        principalType: principal.type,
+        principalName: names.of(principal.id),
+        qualifier: edge.qualifier,
+        path,
+      });
+    };
+    if ("objectId" in filter) {
+      const direct = this.#db.all<EdgeRow>(
+        "SELECT * FROM edges WHERE object_id = ? ORDER BY relation, principal_id, qualifier",
+        filter.objectId,
+      );
+      for (const edge of direct) {
+        add(edge, { id: edge.principal_id, type: edge.principal_type }, { how: "direct", via: [] });
+        if (edge.principal_type !== "group" || !inheritsThroughGroups(edge.relation)) continue;
+        for (const member of transitiveMembers(edge.principal_id, (id) => this.#membersOf(id))) {
+          add(edge, member, { how: "group", via: member.via });
+        }
+      }
+      return grants;
+    }
+    const principalId = filter.principalId;
+    const principal = { id: principalId, type: this.#typeOf(principalId) };
+    for (const edge of this.#edgesHeldBy(principalId)) add(edge, principal, { how: "direct", via: [] });
+    for (const group of transitiveGroups(principalId, (id) => this.#groupsOf(id))) {
+      for (const edge of this.#edgesHeldBy(group.id)) {
+        if (inheritsThroughGroups(edge.relation))
+          add(edge, principal, { how: "group", via: [...group.via, group.id] });
+      }
+    }
+    return grants;
+  }
+
+  async diff(runA: string, runB: string): Promise<ChangeEvent[]> {
+    const runs = new SqliteRunLog(this.#db);
+    const [a, b] = await Promise.all([runs.get(runA), runs.get(runB)]);
+    if (!a) throw new StoreError("STORE_RUN_NOT_FOUND", `run "${runA}" not found: list runs with \`runs\``);
+    if (!b) throw new StoreError("STORE_RUN_NOT_FOUND", `run "${runB}" not found: list runs with \`runs\``);
+    const [first, second] = a.number <= b.number ? [a, b] : [b, a];
+    const from = runOutboxRange(this.#db, first).to;
+    const to = runOutboxRange(this.#db, second).to;
+    return eventsBetween(this.#db, from, to, Number.MAX_SAFE_INTEGER);
+  }
+
+  exportColumns(kind: ExportKind): Promise<string[]> {
+    return Promise.resolve(exportColumns(this.#db, kind));
+  }
+
+  async *export(kind: ExportKind): AsyncIterable<Record<string, unknown>> {
+    yield* exportRows(this.#db, kind);
+  }
+
+  #membersOf(groupId: string): Member[] {
+    return this.#db
+      .all<{ principal_id: string; principal_type: string }>(
+        "SELECT principal_id, principal_type FROM edges WHERE relation = 'group:member' AND object_id = ? ORDER BY principal_id",
+        groupId,
+      )
+      .map((row) => ({ id: row.principal_id, type: row.principal_type }));
+  }
+
+  #groupsOf(principalId: string): string[] {
+    return this.#db
+      .all<{ object_id: string }>(
+        "SELECT object_id FROM edges WHERE principal_id = ? AND relation = 'group:member' ORDER BY object_id",
+        principalId,
+      )
+      .map((row) => row.object_id);
+  }
+
+  #edgesHeldBy(principalId: string): EdgeRow[] {
+    return this.#db.all<EdgeRow>(
+      "SELECT * FROM edges WHERE principal_id = ? ORDER BY relation, object_id, qualifier",
+      principalId,
+    );
+  }
+
+  #typeOf(id: string): string {
+    const edge = this.#db.get<{ principal_type: string }>(
+      "SELECT principal_type FROM edges WHERE principal_id = ? LIMIT 1",
+      id,
+    );
+    if (edge) return edge.principal_type;
+    const kind = this.#db.get<{ kind: ResourceKind }>(
+      "SELECT kind FROM resources WHERE id = ? LIMIT 1",
+      id,
+    )?.kind;
+    return kind === "app" ? "servicePrincipal" : (kind ?? "unknown");
+  }
+}
+
+/** Display names for ids, looked up once per query. */
+class NameCache {
+  readonly #db: SqliteDatabase;
+  readonly #names = new Map<string, string | undefined>();
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  of(id: string, kind?: ResourceKind): string | undefined {
+    if (this.#names.has(id)) return this.#names.get(id);
+    const row = kind
+      ? this.#db.get<{ name: string | null }>(
+          "SELECT coalesce(display_name, principal_name) AS name FROM resources WHERE kind = ? AND id = ?",
+          kind,
+          id,
+        )
+      : this.#db.get<{ name: string | null }>(
+          "SELECT coalesce(display_name, principal_name) AS name FROM resources WHERE id = ? LIMIT 1",
+          id,
+        );
+    const name = row?.name ?? undefined;
+    this.#names.set(id, name);
+    return name;
+  }
+}
+
+function toResource(row: ResourceRow): Resource {
+  return { kind: row.kind, id: row.id, data: JSON.parse(row.data) as Record<string, unknown> };
+}

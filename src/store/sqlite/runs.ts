@@ -1,0 +1,183 @@
+import { randomUUID } from "node:crypto";
+import { StoreError } from "../errors.ts";
+import type { RunKind, RunLog, RunRecord, RunStatus, StreamStats } from "../types.ts";
+import type { SqliteDatabase } from "./database.ts";
+import { outboxHead } from "./outbox.ts";
+
+interface RunRow {
+  number: number;
+  id: string;
+  kind: RunKind;
+  status: RunStatus;
+  tenant_id: string;
+  started_at: string;
+  finished_at: string | null;
+  error: string | null;
+  start_seq: number;
+  end_seq: number | null;
+}
+
+interface StatsRow {
+  stream: string;
+  objects: number;
+  changes: number;
+  requests: number;
+  resource_units: number;
+  throttle_wait_ms: number;
+  errors: number;
+}
+
+/** Adds figures to a run's per-stream stats (inside the caller's transaction when there is one). */
+export function addRunStats(
+  db: SqliteDatabase,
+  runId: string,
+  stream: string,
+  stats: Partial<StreamStats>,
+): void {
+  db.run(
+    `INSERT INTO run_stats (run_id, stream, objects, changes, requests, resource_units, throttle_wait_ms, errors)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (run_id, stream) DO UPDATE SET
+       objects = objects + excluded.objects, changes = changes + excluded.changes,
+       requests = requests + excluded.requests, resource_units = resource_units + excluded.resource_units,
+       throttle_wait_ms = throttle_wait_ms + excluded.throttle_wait_ms, errors = errors + excluded.errors`,
+    runId,
+    stream,
+    stats.objects ?? 0,
+    stats.changes ?? 0,
+    stats.requests ?? 0,
+    stats.resourceUnits ?? 0,
+    stats.throttleWaitMs ?? 0,
+    stats.errors ?? 0,
+  );
+}
+
+/** The tenant a run syncs; change events carry it. */
+export function runTenant(db: SqliteDatabase, runId: string): string {
+  const row = db.get<{ tenant_id: string }>("SELECT tenant_id FROM runs WHERE id = ?", runId);
+  if (!row)
+    throw new StoreError("STORE_RUN_NOT_FOUND", `runId ${runId} is not a run: start one with runs.start()`);
+  return row.tenant_id;
+}
+
+/** Outbox positions bounding what a run produced: after `from`, up to and including `to`. */
+export function runOutboxRange(db: SqliteDatabase, run: RunRecord): { from: number; to: number } {
+  const row = db.get<{ start_seq: number; end_seq: number | null }>(
+    "SELECT start_seq, end_seq FROM runs WHERE id = ?",
+    run.id,
+  );
+  return { from: row?.start_seq ?? 0, to: row?.end_seq ?? outboxHead(db) };
+}
+
+export class SqliteRunLog implements RunLog {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  async start(input: { kind: RunKind; tenantId: string; streams?: string[] }): Promise<RunRecord> {
+    if (input.kind !== "full" && input.kind !== "incremental") {
+      throw new StoreError("STORE_INPUT_INVALID", "kind must be full or incremental");
+    }
+    if (typeof input.tenantId !== "string" || input.tenantId === "") {
+      throw new StoreError("STORE_INPUT_INVALID", "tenantId must be the tenant's id");
+    }
+    const id = randomUUID();
+    this.#db.transaction(() =>
+      this.#db.run(
+        `INSERT INTO runs (id, kind, status, tenant_id, streams, started_at, start_seq)
+         VALUES (?, ?, 'running', ?, ?, ?, ?)`,
+        id,
+        input.kind,
+        input.tenantId,
+        input.streams ? JSON.stringify(input.streams) : null,
+        new Date().toISOString(),
+        outboxHead(this.#db),
+      ),
+    );
+    return this.#require(id);
+  }
+
+  async record(runId: string, stream: string, stats: Partial<StreamStats>): Promise<void> {
+    this.#db.transaction(() => {
+      runTenant(this.#db, runId);
+      addRunStats(this.#db, runId, stream, stats);
+    });
+  }
+
+  async finish(
+    runId: string,
+    outcome: { status: Exclude<RunStatus, "running">; error?: string },
+  ): Promise<RunRecord> {
+    if (!["succeeded", "failed", "cancelled"].includes(outcome.status)) {
+      throw new StoreError("STORE_INPUT_INVALID", "status must be succeeded, failed or cancelled");
+    }
+    this.#db.transaction(() => {
+      runTenant(this.#db, runId);
+      this.#db.run(
+        "UPDATE runs SET status = ?, error = ?, finished_at = ?, end_seq = ? WHERE id = ?",
+        outcome.status,
+        outcome.error ?? null,
+        new Date().toISOString(),
+        outboxHead(this.#db),
+        runId,
+      );
+    });
+    return this.#require(runId);
+  }
+
+  async get(idOrNumber: string): Promise<RunRecord | undefined> {
+    const row = /^\d+$/.test(idOrNumber)
+      ? this.#db.get<RunRow>("SELECT * FROM runs WHERE number = ?", Number(idOrNumber))
+      : this.#db.get<RunRow>("SELECT * FROM runs WHERE id = ?", idOrNumber);
+    return row ? this.#record(row) : undefined;
+  }
+
+  async list(options: { limit?: number } = {}): Promise<RunRecord[]> {
+    return this.#db
+      .all<RunRow>("SELECT * FROM runs ORDER BY number DESC LIMIT ?", options.limit ?? 50)
+      .map((row) => this.#record(row));
+  }
+
+  #require(id: string): RunRecord {
+    const row = this.#db.get<RunRow>("SELECT * FROM runs WHERE id = ?", id);
+    if (!row) throw new StoreError("STORE_RUN_NOT_FOUND", `run ${id} not found`);
+    return this.#record(row);
+  }
+
+  #record(row: RunRow): RunRecord {
+    const stats: Record<string, StreamStats> = {};
+    for (const s of this.#db.all<StatsRow>(
+      "SELECT * FROM run_stats WHERE run_id = ? ORDER BY stream",
+      row.id,
+    )) {
+      stats[s.stream] = {
+        objects: s.objects,
+        changes: s.changes,
+        requests: s.requests,
+        resourceUnits: s.resource_units,
+        throttleWaitMs: s.throttle_wait_ms,
+        errors: s.errors,
+      };
+    }
+    const seqs = this.#db.get<{ first: number | null; last: number | null }>(
+      "SELECT min(seq) AS first, max(seq) AS last FROM change_events WHERE run_id = ?",
+      row.id,
+    );
+    const run: RunRecord = {
+      id: row.id,
+      number: row.number,
+      kind: row.kind,
+      status: row.status,
+      tenantId: row.tenant_id,
+      startedAt: row.started_at,
+      stats,
+    };
+    if (row.finished_at) run.finishedAt = row.finished_at;
+    if (row.error) run.error = row.error;
+    if (seqs?.first != null) run.firstSeq = seqs.first;
+    if (seqs?.last != null) run.lastSeq = seqs.last;
+    return run;
+  }
+}

@@ -1,0 +1,43 @@
+import { StoreError } from "../errors.ts";
+import type { AuditLog, Outbox, Queries, RunLog, Store, SyncWriter } from "../types.ts";
+import { SqliteAuditLog } from "./audit.ts";
+import { SqliteDatabase } from "./database.ts";
+import type { Migration } from "./migrations.ts";
+import { SqliteOutbox } from "./outbox.ts";
+import { SqliteQueries } from "./queries.ts";
+import { SqliteRunLog } from "./runs.ts";
+import { SqliteSyncWriter } from "./sync-writer.ts";
+
+/** The embedded store: one SQLite file (WAL), or ":memory:" in tests. */
+export class SqliteStore implements Store {
+  readonly location: string;
+  readonly sync: SyncWriter;
+  readonly runs: RunLog;
+  readonly outbox: Outbox;
+  readonly audit: AuditLog;
+  readonly query: Queries;
+  readonly #db: SqliteDatabase;
+
+  constructor(path: string, migrations?: readonly Migration[]) {
+    this.location = path;
+    try {
+      this.#db = new SqliteDatabase(path, migrations);
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(
+        "STORE_LOCATION_INVALID",
+        `cannot open the store at ${path}: ${(error as Error).message}. Set --store or ENTRA_STORE to a writable file path`,
+        { cause: error },
+      );
+    }
+    this.sync = new SqliteSyncWriter(this.#db);
+    this.runs = new SqliteRunLog(this.#db);
+    this.outbox = new SqliteOutbox(this.#db);
+    this.audit = new SqliteAuditLog(this.#db);
+    this.query = new SqliteQueries(this.#db);
+  }
+
+  async close(): Promise<void> {
+    this.#db.close();
+  }
+}

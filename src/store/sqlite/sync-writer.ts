@@ -1,0 +1,365 @@
+import { propertyChanges } from "../changes.ts";
+
+import { displayColumns, edgeKey, entitlementOf, objectKindOf, relationsOn } from "../model.ts";
+import type {
+  Checkpoint,
+  Edge,
+  PageInput,
+  PageResult,
+  ReconcileInput,
+  Relation,
+  Resource,
+  ResourceKind,
+  StoredCheckpoint,
+  SyncWriter,
+} from "../types.ts";
+import { validatePage, validateReconcile } from "../validate.ts";
+import type { SqliteDatabase } from "./database.ts";
+import { EventAppender } from "./outbox.ts";
+import { addRunStats, runTenant } from "./runs.ts";
+
+interface ResourceRow {
+  data: string;
+  deleted_at: string | null;
+}
+
+interface EdgeRow {
+  relation: Relation;
+  object_id: string;
+  principal_id: string;
+  qualifier: string;
+  principal_type: string;
+}
+
+/** Rows swept per statement, so a large reconciliation never holds its whole result in memory. */
+const SWEEP_CHUNK = 1000;
+
+/** One page = one transaction: objects, relationships, checkpoint, change events and run stats. */
+export class SqliteSyncWriter implements SyncWriter {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  async applyPage(page: PageInput): Promise<PageResult> {
+    validatePage(page);
+    return this.#db.transaction(() => {
+      const work = new PageWork(this.#db, page.runId, page.round);
+      for (const d of page.deletes ?? []) work.delete(d.kind, d.id, d.soft === true);
+      for (const r of page.upserts ?? []) work.upsert(r, page.merge === true);
+      for (const e of page.edges?.remove ?? []) work.removeEdge(e);
+      for (const e of page.edges?.add ?? []) work.addEdge(e);
+      return this.#finish(work, page.runId, page.stream, page.checkpoint, page.stats);
+    });
+  }
+
+  async reconcile(input: ReconcileInput): Promise<PageResult> {
+    validateReconcile(input);
+    return this.#db.transaction(() => {
+      const work = new PageWork(this.#db, input.runId, input.round);
+      for (const kind of input.kinds ?? []) {
+        for (;;) {
+          const ids = this.#db.all<{ id: string }>(
+            "SELECT id FROM resources WHERE kind = ? AND seen_round < ? LIMIT ?",
+            kind,
+            input.round,
+            SWEEP_CHUNK,
+          );
+          if (ids.length === 0) break;
+          for (const { id } of ids) work.delete(kind, id, false);
+        }
+      }
+      const objectIds = input.objectIds ? JSON.stringify(input.objectIds) : null;
+      for (const relation of input.relations ?? []) {
+        for (;;) {
+          const rows = this.#db.all<EdgeRow>(
+            `SELECT relation, object_id, principal_id, qualifier, principal_type FROM edges
+             WHERE relation = ? AND seen_round < ?
+               AND (?3 IS NULL OR object_id IN (SELECT value FROM json_each(?3)))
+             LIMIT ?`,
+            relation,
+            input.round,
+            objectIds,
+            SWEEP_CHUNK,
+          );
+          if (rows.length === 0) break;
+          for (const row of rows) work.removeEdgeRow(row);
+        }
+      }
+      return this.#finish(work, input.runId, input.stream, input.checkpoint, undefined);
+    });
+  }
+
+  async checkpoint(stream: string): Promise<StoredCheckpoint | undefined> {
+    const row = this.#db.get<CursorRow>("SELECT * FROM cursors WHERE stream = ?", stream);
+    return row ? checkpointFromRow(row) : undefined;
+  }
+
+  async checkpoints(): Promise<StoredCheckpoint[]> {
+    return this.#db.all<CursorRow>("SELECT * FROM cursors ORDER BY stream").map(checkpointFromRow);
+  }
+
+  async newRound(): Promise<number> {
+    return this.#db.transaction(() => {
+      this.#db.run(
+        `INSERT INTO meta (key, value) VALUES ('round', '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`,
+      );
+      return currentRound(this.#db);
+    });
+  }
+
+  #finish(
+    work: PageWork,
+    runId: string,
+    stream: string,
+    checkpoint: Checkpoint | undefined,
+    stats: PageInput["stats"],
+  ): PageResult {
+    if (checkpoint) saveCheckpoint(this.#db, stream, checkpoint);
+    const events = work.events.events;
+    addRunStats(this.#db, runId, stream, { ...stats, objects: work.objects, changes: events.length });
+    return { events, objects: work.objects };
+  }
+}
+
+/** The writes of one page, inside its transaction. */
+class PageWork {
+  readonly events: EventAppender;
+  objects = 0;
+  readonly #db: SqliteDatabase;
+  /** Round stamped on the rows this page names; outside a round, new rows join the latest round. */
+  readonly #round: number | null;
+  readonly #insertRound: number;
+  readonly #now = new Date().toISOString();
+
+  constructor(db: SqliteDatabase, runId: string, round: number | undefined) {
+    this.#db = db;
+    this.events = new EventAppender(db, runId, runTenant(db, runId));
+    this.#round = round ?? null;
+    this.#insertRound = round ?? currentRound(db);
+  }
+
+  upsert(resource: Resource, merge: boolean): void {
+    this.objects++;
+    const { kind, id } = resource;
+    const row = this.#db.get<ResourceRow>(
+      "SELECT data, deleted_at FROM resources WHERE kind = ? AND id = ?",
+      kind,
+      id,
+    );
+    const before = row ? (JSON.parse(row.data) as Record<string, unknown>) : undefined;
+    const data = merge && before ? { ...before, ...resource.data } : resource.data;
+    const json = JSON.stringify(data);
+    if (!row || !before) {
+      this.#insertResource(kind, id, data, json);
+      this.events.append({ type: "created", kind, resourceId: id, data });
+      return;
+    }
+    if (row.deleted_at === null && row.data === json) {
+      if (this.#round !== null) {
+        this.#db.run("UPDATE resources SET seen_round = ? WHERE kind = ? AND id = ?", this.#round, kind, id);
+      }
+      return;
+    }
+    this.#updateResource(kind, id, data, json);
+    if (row.deleted_at !== null) {
+      // Restored from deleted items: for consumers it exists again.
+      this.events.append({ type: "created", kind, resourceId: id, data });
+      return;
+    }
+    const changes = propertyChanges(before, data);
+    if (changes.length > 0) this.events.append({ type: "updated", kind, resourceId: id, data, changes });
+  }
+
+  delete(kind: ResourceKind, id: string, soft: boolean): void {
+    this.objects++;
+    const row = this.#db.get<ResourceRow>(
+      "SELECT data, deleted_at FROM resources WHERE kind = ? AND id = ?",
+      kind,
+      id,
+    );
+    if (!row) return;
+    const alreadyDeleted = row.deleted_at !== null;
+    if (soft) {
+      this.#db.run(
+        `UPDATE resources SET deleted_at = coalesce(deleted_at, ?), seen_round = coalesce(?, seen_round)
+         WHERE kind = ? AND id = ?`,
+        this.#now,
+        this.#round,
+        kind,
+        id,
+      );
+    } else {
+      this.#db.run("DELETE FROM resources WHERE kind = ? AND id = ?", kind, id);
+    }
+    if (alreadyDeleted) return;
+    const data = { ...(JSON.parse(row.data) as Record<string, unknown>) };
+    // Graph's own annotation: "changed" = soft-deleted and restorable, "deleted" = gone for good.
+    data["@removed"] = { reason: soft ? "changed" : "deleted" };
+    this.events.append({ type: "deleted", kind, resourceId: id, data });
+    this.#removeEdgesNaming(kind, id);
+  }
+
+  addEdge(edge: Edge): void {
+    this.objects++;
+    const [relation, objectId, principalId, qualifier] = edgeKey(edge);
+    const data = edge.data ? JSON.stringify(edge.data) : null;
+    const { changes } = this.#db.run(
+      `INSERT OR IGNORE INTO edges (relation, object_id, principal_id, qualifier, principal_type, data, seen_round)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      relation,
+      objectId,
+      principalId,
+      qualifier,
+      edge.principalType ?? "unknown",
+      data,
+      this.#insertRound,
+    );
+    if (changes > 0) {
+      this.#edgeEvent("added", {
+        relation,
+        object_id: objectId,
+        principal_id: principalId,
+        qualifier,
+        principal_type: edge.principalType ?? "unknown",
+      });
+    } else if (this.#round !== null || data !== null) {
+      this.#db.run(
+        `UPDATE edges SET seen_round = coalesce(?, seen_round), data = coalesce(?, data)
+         WHERE relation = ? AND object_id = ? AND principal_id = ? AND qualifier = ?`,
+        this.#round,
+        data,
+        relation,
+        objectId,
+        principalId,
+        qualifier,
+      );
+    }
+  }
+
+  removeEdge(edge: Edge): void {
+    this.objects++;
+    const [relation, objectId, principalId, qualifier] = edgeKey(edge);
+    this.#deleteEdge({
+      relation,
+      object_id: objectId,
+      principal_id: principalId,
+      qualifier,
+      principal_type: "",
+    });
+  }
+
+  removeEdgeRow(row: EdgeRow): void {
+    this.objects++;
+    this.#deleteEdge(row);
+  }
+
+  #deleteEdge(key: EdgeRow): void {
+    const deleted = this.#db.get<{ principal_type: string }>(
+      `DELETE FROM edges WHERE relation = ? AND object_id = ? AND principal_id = ? AND qualifier = ?
+       RETURNING principal_type`,
+      key.relation,
+      key.object_id,
+      key.principal_id,
+      key.qualifier,
+    );
+    if (deleted) this.#edgeEvent("removed", { ...key, principal_type: deleted.principal_type });
+  }
+
+  /** A deleted object takes its relationships with it, as object (its members) and as principal. */
+  #removeEdgesNaming(kind: ResourceKind, id: string): void {
+    const relations = JSON.stringify(relationsOn(kind));
+    const rows = this.#db.all<EdgeRow>(
+      `SELECT relation, object_id, principal_id, qualifier, principal_type FROM edges
+       WHERE object_id = ?1 AND relation IN (SELECT value FROM json_each(?2))
+       UNION ALL
+       SELECT relation, object_id, principal_id, qualifier, principal_type FROM edges WHERE principal_id = ?1`,
+      id,
+      relations,
+    );
+    for (const row of rows) this.#deleteEdge(row);
+  }
+
+  #edgeEvent(type: "added" | "removed", row: EdgeRow): void {
+    this.events.append({
+      type,
+      kind: objectKindOf(row.relation),
+      resourceId: row.object_id,
+      data: {
+        relation: row.relation,
+        entitlement: entitlementOf(row.relation, row.qualifier),
+        principalId: row.principal_id,
+        principalType: row.principal_type,
+        qualifier: row.qualifier,
+      },
+    });
+  }
+
+  #insertResource(kind: ResourceKind, id: string, data: Record<string, unknown>, json: string): void {
+    const { displayName, principalName } = displayColumns(kind, data);
+    this.#db.run(
+      `INSERT INTO resources (kind, id, display_name, principal_name, data, seen_round, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      kind,
+      id,
+      displayName,
+      principalName,
+      json,
+      this.#insertRound,
+      this.#now,
+    );
+  }
+
+  #updateResource(kind: ResourceKind, id: string, data: Record<string, unknown>, json: string): void {
+    const { displayName, principalName } = displayColumns(kind, data);
+    this.#db.run(
+      `UPDATE resources SET display_name = ?, principal_name = ?, data = ?, deleted_at = NULL,
+         seen_round = coalesce(?, seen_round), updated_at = ?
+       WHERE kind = ? AND id = ?`,
+      displayName,
+      principalName,
+      json,
+      this.#round,
+      this.#now,
+      kind,
+      id,
+    );
+  }
+}
+
+interface CursorRow {
+  stream: string;
+  version: number;
+  data: string;
+  revision: number;
+  updated_at: string;
+}
+
+function checkpointFromRow(row: CursorRow): StoredCheckpoint {
+  return {
+    stream: row.stream,
+    version: row.version,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    revision: row.revision,
+    updatedAt: row.updated_at,
+  };
+}
+
+function saveCheckpoint(db: SqliteDatabase, stream: string, checkpoint: Checkpoint): void {
+  db.run(
+    `INSERT INTO cursors (stream, version, data, revision, updated_at) VALUES (?, ?, ?, 1, ?)
+     ON CONFLICT (stream) DO UPDATE SET version = excluded.version, data = excluded.data,
+       revision = revision + 1, updated_at = excluded.updated_at`,
+    stream,
+    checkpoint.version,
+    JSON.stringify(checkpoint.data),
+    new Date().toISOString(),
+  );
+}
+
+function currentRound(db: SqliteDatabase): number {
+  const row = db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'round'");
+  return row ? Number(row.value) : 0;
+}
