@@ -92,6 +92,8 @@ export class SqliteQueries implements Queries {
     const names = new NameCache(this.#db);
     const grants: Grant[] = [];
     const add = (edge: EdgeRow, principal: Member, path: GrantPath): void => {
+      // A path back through the object itself exists only because of a membership cycle: not a grant.
+      if (principal.id === edge.object_id || path.via.includes(edge.object_id)) return;
       grants.push({
         relation: edge.relation,
         entitlement: entitlementOf(edge.relation, edge.qualifier),
@@ -142,8 +144,8 @@ export class SqliteQueries implements Queries {
     return eventsBetween(this.#db, from, to, Number.MAX_SAFE_INTEGER);
   }
 
-  exportColumns(kind: ExportKind): Promise<string[]> {
-    return Promise.resolve(exportColumns(this.#db, kind));
+  async exportColumns(kind: ExportKind): Promise<string[]> {
+    return exportColumns(this.#db, kind);
   }
 
   async *export(kind: ExportKind): AsyncIterable<Record<string, unknown>> {
