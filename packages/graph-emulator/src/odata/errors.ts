@@ -103,9 +103,13 @@ export const searchNeedsEventual = (): ODataError =>
 export const queryNotSupported = (): ODataError => unsupportedQuery("This query is not supported.");
 
 /** reference (graph-behaviour.md §3). */
-export function invalidPageSize(raw: string): ODataError {
-  return unsupportedQuery(`Invalid page size specified: '${raw}'. Must be between 1 and 999 inclusive.`);
+export function invalidPageSize(raw: string, max = 999): ODataError {
+  return unsupportedQuery(`Invalid page size specified: '${raw}'. Must be between 1 and ${max} inclusive.`);
 }
+
+/** Unconfirmed wording; directory resources page only by skip token (§4: "No $skip"). */
+export const skipNotSupported = (): ODataError =>
+  new ODataError(400, "Request_BadRequest", "'$skip' is not supported by the service.");
 
 /** confirmed (microsoft-graph-docs-contrib#8352). */
 export const tooManyExpands = (): ODataError =>
