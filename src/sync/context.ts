@@ -1,0 +1,59 @@
+/** What every stream runs with: the shared client and store, the run, and where progress goes. */
+import type { GraphClient } from "../graph/types.ts";
+import type { ChangeEvent, PageInput, PageResult, ReconcileInput, Store } from "../store/types.ts";
+import { drain, type StreamMeter } from "./meter.ts";
+
+export type StreamPhase = "starting" | "loading" | "sweeping" | "incremental" | "done" | "failed" | "skipped";
+
+/** Receives progress as it happens (the CLI draws it; tests may collect it). */
+export interface SyncObserver {
+  phase?(stream: string, phase: StreamPhase): void;
+  page?(stream: string, page: { objects: number; events: readonly ChangeEvent[] }): void;
+  /** A problem that does not fail the run (e.g. PIM needs a P2 licence), reported once per run. */
+  warning?(stream: string, message: string): void;
+}
+
+export interface StreamContext {
+  client: GraphClient;
+  store: Store;
+  runId: string;
+  /** `--full`: load instead of following delta links. */
+  full: boolean;
+  /** Batches in flight per stream for per-object reads. */
+  concurrency: number;
+  meter: StreamMeter;
+  observer: SyncObserver;
+  signal?: AbortSignal;
+}
+
+/** Commits one page with what it cost, and tells the observer. */
+export async function commitPage(
+  ctx: StreamContext,
+  page: Omit<PageInput, "runId" | "stats">,
+): Promise<PageResult> {
+  const cost = drain(ctx.meter);
+  const result = await ctx.store.sync.applyPage({
+    ...page,
+    runId: ctx.runId,
+    stats: { requests: cost.requests, resourceUnits: cost.resourceUnits },
+  });
+  ctx.observer.page?.(page.stream, { objects: result.objects, events: result.events });
+  return result;
+}
+
+/** Commits a sweep (deletions the round did not see), optionally with the stream's next checkpoint. */
+export async function commitSweep(
+  ctx: StreamContext,
+  input: Omit<ReconcileInput, "runId">,
+): Promise<PageResult> {
+  const cost = drain(ctx.meter);
+  if (cost.requests > 0) {
+    await ctx.store.runs.record(ctx.runId, input.stream, {
+      requests: cost.requests,
+      resourceUnits: cost.resourceUnits,
+    });
+  }
+  const result = await ctx.store.sync.reconcile({ ...input, runId: ctx.runId });
+  ctx.observer.page?.(input.stream, { objects: 0, events: result.events });
+  return result;
+}

@@ -1,0 +1,18 @@
+/** The licences stream: subscribed SKUs with seat counts (one request; assignments ride on users). */
+import { SUBSCRIBED_SKUS_PATH, skuResource } from "../../directory/licenses.ts";
+import { count } from "../meter.ts";
+import type { SnapshotSpec } from "../snapshot-stream.ts";
+import type { Raw } from "../tracked-stream.ts";
+
+export function licensesStream(): SnapshotSpec {
+  return {
+    stream: "licenses",
+    kinds: ["license"],
+    async *read(ctx) {
+      for await (const page of ctx.client.pages<Raw>(SUBSCRIBED_SKUS_PATH, { signal: ctx.signal })) {
+        count(ctx.meter, SUBSCRIBED_SKUS_PATH);
+        yield { upserts: page.value.map(skuResource) };
+      }
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * The life of a delta-tracked stream (users, groups, apps): a full load that ends in a sweep, then
+ * incremental rounds from the saved delta link; every page committed with the position after it.
+ *
+ * Full load plan: take a `$deltatoken=latest` link first, then list the collection at 999 a page
+ * (five times fewer pages than a delta round's ~200, and list pages may be served while per-object
+ * reads run), marking what it sees with a store round; a sweep then deletes what the round did not
+ * see. Anything that changes during the load is in the delta link taken before it, so the next
+ * incremental run misses nothing. An expired delta link (`deltaExpired`) means a new full load.
+ */
+import { GraphError, isConnectorError } from "../errors.ts";
+import type { GraphPage } from "../graph/types.ts";
+import type { PageInput, Relation, ResourceKind } from "../store/types.ts";
+import { planStream, readPosition, type TrackedPosition, toCheckpoint } from "./checkpoint.ts";
+import { commitPage, commitSweep, type StreamContext } from "./context.ts";
+import { count } from "./meter.ts";
+import { prefetched } from "./prefetch.ts";
+
+export type Raw = Record<string, unknown>;
+export type PageContent = Pick<PageInput, "upserts" | "deletes" | "edges">;
+export interface DeltaPageContent extends PageContent {
+  /** Relationships re-read in full for these objects: what the page did not name is swept for them. */
+  rescan?: { relations: Relation[]; objectIds: string[] };
+}
+
+export interface TrackedSpec {
+  stream: string;
+  kind: ResourceKind;
+  /** Fingerprint of what is tracked ($select and options): a change starts a new full load. */
+  select: string;
+  listPath: string;
+  deltaPath: string;
+  /** Soft-deleted objects of the kind (deleted items): kept as restorable tombstones by a full load. */
+  deletedPath?: string;
+  /** Relationships the full load re-lists, swept with the objects. */
+  sweepRelations: Relation[];
+  listPage(values: Raw[], ctx: StreamContext): Promise<PageContent>;
+  deltaPage(values: Raw[], ctx: StreamContext): Promise<DeltaPageContent>;
+}
+
+/** One entry per object, the last one a page reports (a delta round may report an object twice). */
+export function lastById(values: readonly Raw[]): Raw[] {
+  const byId = new Map<string, Raw>();
+  for (const raw of values) {
+    const id = String(raw["id"]);
+    byId.delete(id);
+    byId.set(id, raw);
+  }
+  return [...byId.values()];
+}
+
+export type TrackedOutcome = "full" | "incremental";
+
+export async function runTracked(spec: TrackedSpec, ctx: StreamContext): Promise<TrackedOutcome> {
+  const stored = await ctx.store.sync.checkpoint(spec.stream);
+  const plan = planStream(readPosition(spec.stream, stored), spec.select, ctx.full);
+  if (plan.action === "delta") {
+    try {
+      await followDelta(spec, ctx, plan.link);
+      return "incremental";
+    } catch (err) {
+      if (!(err instanceof GraphError && err.deltaExpired)) throw err;
+      ctx.observer.warning?.(
+        spec.stream,
+        "delta link expired: running a full resync that reconciles deletions",
+      );
+    }
+  }
+  const position = plan.action === "resume-load" ? plan.position : await startLoad(spec, ctx);
+  await load(spec, ctx, position);
+  return "full";
+}
+
+async function startLoad(
+  spec: TrackedSpec,
+  ctx: StreamContext,
+): Promise<Extract<TrackedPosition, { phase: "load" }>> {
+  ctx.observer.phase?.(spec.stream, "loading");
+  const round = await ctx.store.sync.newRound();
+  const deltaLink = await latestDeltaLink(spec, ctx);
+  const position = { phase: "load" as const, select: spec.select, round, deltaLink, next: spec.listPath };
+  await commitPage(ctx, { stream: spec.stream, checkpoint: toCheckpoint(position) });
+  return position;
+}
+
+/** `$deltatoken=latest`: no objects, only a link from now (graph-behaviour.md §9). */
+async function latestDeltaLink(spec: TrackedSpec, ctx: StreamContext): Promise<string> {
+  const path = `${spec.deltaPath}${spec.deltaPath.includes("?") ? "&" : "?"}$deltatoken=latest`;
+  for await (const page of ctx.client.delta<Raw>(path, { signal: ctx.signal })) {
+    count(ctx.meter, path);
+    if (page.deltaLink) return page.deltaLink;
+  }
+  throw new Error(`${spec.stream}: the delta round for $deltatoken=latest ended without a deltaLink`);
+}
+
+async function load(
+  spec: TrackedSpec,
+  ctx: StreamContext,
+  start: Extract<TrackedPosition, { phase: "load" }>,
+): Promise<void> {
+  ctx.observer.phase?.(spec.stream, "loading");
+  let position = start;
+  if (position.next !== null) {
+    try {
+      position = await listFrom(spec, ctx, position, position.next);
+    } catch (err) {
+      // A saved skip token can expire while the process was down; the round's marks stay valid.
+      if (
+        !(
+          isConnectorError(err) &&
+          err instanceof GraphError &&
+          err.graphCode === "Directory_ExpiredPageToken"
+        )
+      ) {
+        throw err;
+      }
+      position = await listFrom(spec, ctx, position, spec.listPath);
+    }
+  }
+  if (spec.deletedPath) await markDeleted(spec, ctx, position);
+  ctx.observer.phase?.(spec.stream, "sweeping");
+  await commitSweep(ctx, {
+    stream: spec.stream,
+    round: position.round,
+    kinds: [spec.kind],
+    relations: spec.sweepRelations,
+    checkpoint: toCheckpoint({ phase: "delta", select: spec.select, link: position.deltaLink }),
+  });
+}
+
+async function listFrom(
+  spec: TrackedSpec,
+  ctx: StreamContext,
+  position: Extract<TrackedPosition, { phase: "load" }>,
+  from: string,
+): Promise<Extract<TrackedPosition, { phase: "load" }>> {
+  let current = position;
+  for await (const page of prefetched(ctx.client.pages<Raw>(from, { signal: ctx.signal }))) {
+    count(ctx.meter, from);
+    const content = await spec.listPage(page.value, ctx);
+    current = { ...current, next: page.nextLink ?? null };
+    await commitPage(ctx, {
+      stream: spec.stream,
+      round: current.round,
+      ...content,
+      checkpoint: toCheckpoint(current),
+    });
+  }
+  return current;
+}
+
+/**
+ * Objects in deleted items are not listed, so the sweep would delete them outright; marking them
+ * soft-deleted in the round keeps them as restorable tombstones, as a delta round would report them.
+ */
+async function markDeleted(
+  spec: TrackedSpec,
+  ctx: StreamContext,
+  position: Extract<TrackedPosition, { phase: "load" }>,
+): Promise<void> {
+  const path = spec.deletedPath as string;
+  for await (const page of ctx.client.pages<Raw>(path, { signal: ctx.signal })) {
+    count(ctx.meter, path);
+    const deletes = page.value.map((o) => ({ kind: spec.kind, id: String(o["id"]), soft: true }));
+    await commitPage(ctx, { stream: spec.stream, round: position.round, deletes });
+  }
+}
+
+async function followDelta(spec: TrackedSpec, ctx: StreamContext, link: string): Promise<void> {
+  ctx.observer.phase?.(spec.stream, "incremental");
+  let round: number | undefined;
+  for await (const page of prefetched(ctx.client.delta<Raw>(link, { signal: ctx.signal }))) {
+    count(ctx.meter, link);
+    const content = await spec.deltaPage(page.value, ctx);
+    const checkpoint = toCheckpoint({ phase: "delta", select: spec.select, link: nextLinkOf(spec, page) });
+    const { rescan, ...changes } = content;
+    if (!rescan || rescan.objectIds.length === 0) {
+      await commitPage(ctx, { stream: spec.stream, ...changes, checkpoint });
+      continue;
+    }
+    round ??= await ctx.store.sync.newRound();
+    await commitPage(ctx, { stream: spec.stream, round, ...changes });
+    await commitSweep(ctx, {
+      stream: spec.stream,
+      round,
+      relations: rescan.relations,
+      objectIds: rescan.objectIds,
+      checkpoint,
+    });
+  }
+}
+
+function nextLinkOf(spec: TrackedSpec, page: GraphPage<Raw>): string {
+  const link = page.nextLink ?? page.deltaLink;
+  if (!link) throw new Error(`${spec.stream}: a delta page carried neither a nextLink nor a deltaLink`);
+  return link;
+}
