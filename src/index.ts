@@ -1,1 +1,22 @@
-export {};
+// The public API. The CLI and the service import only from here.
+
+export { decodeClaims, grantedPermissions, type TokenClaims } from "./auth/claims.ts";
+export { adminConsentUrl } from "./auth/credentials.ts";
+export type { StoredToken, TokenProvider } from "./auth/types.ts";
+export { CLOUDS, type CloudName } from "./config/clouds.ts";
+export { type ConfigFlags, type ConnectorConfig, type Credential, loadConfig } from "./config/load.ts";
+export { type Connection, type ConnectionOptions, createConnection } from "./connection.ts";
+export {
+  ConnectorError,
+  createError,
+  ERRORS,
+  type ErrorCode,
+  EXIT,
+  GraphError,
+  isConnectorError,
+  toConnectorError,
+} from "./errors.ts";
+export { createGraphClient, type GraphClientDeps } from "./graph/client.ts";
+export { Limiter } from "./graph/limiter.ts";
+export type * from "./graph/types.ts";
+export { createLogger, type Logger } from "./log/logger.ts";

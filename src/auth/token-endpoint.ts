@@ -1,0 +1,108 @@
+import type { Dispatcher } from "undici";
+import { cloudsOfHost } from "../config/clouds.ts";
+import { createError } from "../errors.ts";
+import { networkError } from "../graph/http.ts";
+import type { Logger } from "../log/logger.ts";
+import { decodeClaims } from "./claims.ts";
+import { type LoginContext, loginError, type TokenErrorBody } from "./login-errors.ts";
+import type { StoredToken } from "./types.ts";
+
+export interface TokenEndpoint {
+  dispatcher: Dispatcher;
+  /** `https://{authority host}/{tenant}/oauth2/v2.0/token` */
+  url: string;
+  timeoutMs: number;
+  context: LoginContext;
+  logger: Logger;
+  /** The Graph resource the token must be for (e.g. https://graph.microsoft.com), to spot wrong clouds. */
+  resource: string | undefined;
+}
+
+interface TokenSuccessBody {
+  token_type?: string;
+  access_token?: string;
+  expires_in?: number | string;
+  ext_expires_in?: number | string;
+  refresh_token?: string;
+}
+
+/**
+ * POSTs one grant to the token endpoint and returns the token in the stored shape. Failures become
+ * the typed login errors of login-errors.ts; the form (which holds secrets) is never logged.
+ */
+export async function redeem(
+  endpoint: TokenEndpoint,
+  form: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<StoredToken> {
+  const started = Date.now();
+  let res: Dispatcher.ResponseData;
+  try {
+    const url = new URL(endpoint.url);
+    res = await endpoint.dispatcher.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      body: new URLSearchParams(form).toString(),
+      headersTimeout: endpoint.timeoutMs,
+      bodyTimeout: endpoint.timeoutMs,
+      signal: signal ?? null,
+    });
+  } catch (err) {
+    throw networkError(err, { method: "POST", url: endpoint.url, timeoutMs: endpoint.timeoutMs });
+  }
+  const text = await res.body.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = { error: "invalid_response", error_description: `non-JSON answer (HTTP ${res.statusCode})` };
+  }
+  const date = headerValue(res.headers["date"]);
+  endpoint.logger.debug(
+    { grant: form["grant_type"], status: res.statusCode, ms: Date.now() - started, url: endpoint.url },
+    "token endpoint",
+  );
+  if (res.statusCode !== 200) {
+    throw loginError(res.statusCode, body as TokenErrorBody, date, endpoint.context);
+  }
+  const ok = body as TokenSuccessBody;
+  if (!ok.access_token) {
+    throw createError("AUTH_FAILED", {
+      aadsts: "no access_token",
+      reason: "the token endpoint answered without a token",
+      aadstsNumber: "",
+    });
+  }
+  checkAudience(ok.access_token, endpoint.resource);
+  const expiresIn = Number(ok.expires_in ?? 3599);
+  const claims = decodeClaims(ok.access_token);
+  const token: StoredToken = {
+    tokenType: ok.token_type ?? "Bearer",
+    accessToken: ok.access_token,
+    expiresIn,
+    extExpiresIn: Number(ok.ext_expires_in ?? expiresIn),
+    expiresAt: started + expiresIn * 1000,
+    tenantId: typeof claims?.tid === "string" ? claims.tid : endpoint.context.tenant,
+  };
+  if (ok.refresh_token) token.refreshToken = ok.refresh_token;
+  return token;
+}
+
+/** A token minted for another cloud's Graph is useless here (graph-behaviour.md §1): say so now. */
+export function checkAudience(accessToken: string, resource: string | undefined): void {
+  const aud = decodeClaims(accessToken)?.aud;
+  if (!resource || typeof aud !== "string" || !aud.startsWith("https://")) return;
+  const want = new URL(resource).host;
+  const got = new URL(aud).host;
+  if (want !== got && cloudsOfHost(aud).length > 0) {
+    throw createError("AUTH_WRONG_CLOUD", {
+      detail: `the token was issued for ${aud} (${cloudsOfHost(aud).join("/")} cloud) but this connection uses ${resource}`,
+    });
+  }
+}
+
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,244 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { createError } from "../errors.ts";
+import { CLOUDS, type CloudName, cloudsOfHost } from "./clouds.ts";
+import { FIELDS, type FieldName, type FieldValues } from "./fields.ts";
+
+export type Credential =
+  | { kind: "secret"; clientSecret: string }
+  | { kind: "certificate"; certificateFile: string; keyFile: string }
+  | { kind: "accessToken"; accessToken: string }
+  /** Delegated sign-in (auth code + PKCE, then refresh tokens); the secret is for confidential apps. */
+  | { kind: "delegated"; clientSecret?: string };
+
+export interface ConnectorConfig {
+  tenantId: string;
+  clientId: string;
+  credential: Credential;
+  cloud: CloudName;
+  /** Login host origin, e.g. https://login.microsoftonline.com. */
+  authorityHost: string;
+  /** Graph root without version, e.g. https://graph.microsoft.com. */
+  graphUrl: string;
+  graphVersion: "v1.0" | "beta";
+  scopes: string[];
+  caFile: string | undefined;
+  store: string;
+  /** Folder holding the encrypted token store and its key file. */
+  stateDir: string;
+  provisioning: boolean;
+  skipAdGroups: boolean;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  timeoutMs: number;
+  maxRetries: number;
+  concurrency: number;
+  tenantSize: "small" | "medium" | "large";
+}
+
+/** Flag values as commander parses them (camelCase keys of FIELDS, plus `config`). */
+export type ConfigFlags = Partial<Record<FieldName | "config", string | boolean | number | undefined>>;
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  flags?: ConfigFlags;
+  cwd?: string;
+}
+
+const DEFAULTS = {
+  store: "./entra-connector.db",
+  provisioning: false,
+  skipAdGroups: false,
+  logLevel: "info",
+  timeoutMs: 30_000,
+  maxRetries: 6,
+  concurrency: 16,
+  tenantSize: "small",
+} as const;
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let raw: string;
+  try {
+    raw = readFileSync(path, "utf8");
+  } catch (err) {
+    throw createError("CONFIG_FILE_UNREADABLE", {
+      path,
+      reason: (err as NodeJS.ErrnoException).code ?? "error",
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw createError("CONFIG_FILE_UNREADABLE", { path, reason: `invalid JSON (${(err as Error).message})` });
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw createError("CONFIG_FILE_UNREADABLE", { path, reason: "must be a JSON object" });
+  }
+  const unknown = Object.keys(parsed).filter((k) => !(k in FIELDS));
+  if (unknown.length > 0) {
+    throw createError("CONFIG_INVALID", {
+      field: `${path}: ${unknown[0]}`,
+      problem: `unknown setting; known settings are ${Object.keys(FIELDS).join(", ")}`,
+    });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Picks each field from flags, then env, then the config file, validating it and naming its source. */
+function collect(
+  env: NodeJS.ProcessEnv,
+  flags: ConfigFlags,
+  file: Record<string, unknown>,
+  filePath: string | undefined,
+): { values: FieldValues; sources: Partial<Record<FieldName, string>> } {
+  const values: Record<string, unknown> = {};
+  const sources: Partial<Record<FieldName, string>> = {};
+  for (const name of Object.keys(FIELDS) as FieldName[]) {
+    const field = FIELDS[name];
+    let raw: unknown;
+    let source: string;
+    if (flags[name] !== undefined && field.flag !== undefined) {
+      raw = flags[name];
+      source = field.flag;
+    } else if (env[field.env] !== undefined && env[field.env] !== "") {
+      raw = env[field.env];
+      source = field.env;
+    } else if (file[name] !== undefined) {
+      raw = file[name];
+      source = `${filePath}: ${name}`;
+    } else {
+      continue;
+    }
+    const result = field.schema.safeParse(raw);
+    if (!result.success) {
+      throw createError("CONFIG_INVALID", {
+        field: source,
+        problem: result.error.issues[0]?.message ?? "invalid",
+      });
+    }
+    values[name] = result.data;
+    sources[name] = source;
+  }
+  return { values: values as FieldValues, sources };
+}
+
+function mustExist(path: string, source: string, cwd: string): string {
+  const abs = resolve(cwd, path);
+  if (!existsSync(abs))
+    throw createError("CONFIG_INVALID", { field: source, problem: `file ${abs} does not exist` });
+  return abs;
+}
+
+function pickCredential(v: FieldValues, src: Partial<Record<FieldName, string>>, cwd: string): Credential {
+  if (v.auth === "delegated") {
+    return v.clientSecret === undefined
+      ? { kind: "delegated" }
+      : { kind: "delegated", clientSecret: v.clientSecret };
+  }
+  if (v.accessToken !== undefined) return { kind: "accessToken", accessToken: v.accessToken };
+  if (v.clientCertificate !== undefined || v.clientKey !== undefined) {
+    if (v.clientCertificate === undefined || v.clientKey === undefined) {
+      const missing = v.clientCertificate === undefined ? "ENTRA_CLIENT_CERTIFICATE" : "ENTRA_CLIENT_KEY";
+      throw createError("CONFIG_INVALID", {
+        field: missing,
+        problem:
+          "a certificate credential needs both ENTRA_CLIENT_CERTIFICATE and ENTRA_CLIENT_KEY (PEM paths)",
+      });
+    }
+    return {
+      kind: "certificate",
+      certificateFile: mustExist(v.clientCertificate, src.clientCertificate!, cwd),
+      keyFile: mustExist(v.clientKey, src.clientKey!, cwd),
+    };
+  }
+  if (v.clientSecret !== undefined) return { kind: "secret", clientSecret: v.clientSecret };
+  throw createError("CONFIG_INVALID", {
+    field: "ENTRA_CLIENT_SECRET",
+    problem:
+      "no credential configured: set ENTRA_CLIENT_SECRET, or ENTRA_CLIENT_CERTIFICATE + ENTRA_CLIENT_KEY, or ENTRA_ACCESS_TOKEN, or ENTRA_AUTH=delegated and run `entra-connector login`",
+  });
+}
+
+function required<T>(value: T | undefined, field: string, problem: string): T {
+  if (value === undefined) throw createError("CONFIG_INVALID", { field, problem });
+  return value;
+}
+
+/**
+ * Reads flags, environment variables and the JSON config file (flags win, then env, then file) into
+ * one validated config. Throws CONFIG_INVALID naming the bad field and what it should be, before any
+ * request is sent.
+ *
+ * @example
+ *   const config = loadConfig({ env: process.env, flags: { tenant: "contoso.onmicrosoft.com" } });
+ */
+export function loadConfig(options: LoadConfigOptions = {}): ConnectorConfig {
+  const env = options.env ?? process.env;
+  const flags = options.flags ?? {};
+  const cwd = options.cwd ?? process.cwd();
+  const configPath = (flags.config as string | undefined) ?? env["ENTRA_CONFIG"];
+  const filePath = configPath ? resolve(cwd, configPath) : undefined;
+  const file = filePath ? readConfigFile(filePath) : {};
+  const { values: v, sources } = collect(env, flags, file, filePath);
+
+  const credential = pickCredential(v, sources, cwd);
+  const tenantId = required(
+    v.tenantId,
+    "ENTRA_TENANT_ID",
+    "required: the Directory (tenant) ID or a verified domain",
+  );
+  const clientId = required(v.clientId, "ENTRA_CLIENT_ID", "required: the Application (client) ID, a GUID");
+
+  const cloud = (v.cloud ?? "global") as CloudName;
+  const authorityHost = v.authorityHost ?? CLOUDS[cloud].authorityHost;
+  const graphUrl = v.graphUrl ?? CLOUDS[cloud].graphUrl;
+  checkSameCloud(authorityHost, graphUrl);
+  // Overriding the hosts (as for the emulator) keeps the cloud's resource: tokens are minted for
+  // Graph's well-known identifier, not for whatever host serves it.
+  const resource = CLOUDS[cloud].graphUrl;
+  const defaultScopes =
+    credential.kind === "delegated" ? ["offline_access", `${resource}/.default`] : [`${resource}/.default`];
+  const scopes = v.scope ? v.scope.split(/\s+/).filter(Boolean) : defaultScopes;
+  if (credential.kind === "delegated" && !scopes.includes("offline_access")) scopes.unshift("offline_access");
+  if (credential.kind !== "delegated" && (scopes.length !== 1 || !scopes[0]!.endsWith("/.default"))) {
+    throw createError("CONFIG_INVALID", {
+      field: sources.scope ?? "ENTRA_SCOPE",
+      problem: `app-only tokens take exactly one scope ending in /.default, like ${resource}/.default`,
+    });
+  }
+
+  const store = v.store ?? DEFAULTS.store;
+  const storeIsUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(store);
+  return {
+    tenantId,
+    clientId,
+    credential,
+    cloud,
+    authorityHost,
+    graphUrl,
+    graphVersion: "v1.0",
+    scopes,
+    caFile: v.caFile === undefined ? undefined : mustExist(v.caFile, sources.caFile!, cwd),
+    store,
+    stateDir: storeIsUrl ? cwd : dirname(resolve(cwd, store)),
+    provisioning: v.provisioning ?? DEFAULTS.provisioning,
+    skipAdGroups: v.skipAdGroups ?? DEFAULTS.skipAdGroups,
+    logLevel: v.logLevel ?? DEFAULTS.logLevel,
+    timeoutMs: v.timeoutMs ?? DEFAULTS.timeoutMs,
+    maxRetries: v.maxRetries ?? DEFAULTS.maxRetries,
+    concurrency: v.concurrency ?? DEFAULTS.concurrency,
+    tenantSize: v.tenantSize ?? DEFAULTS.tenantSize,
+  };
+}
+
+/** Login in one cloud and Graph in another can never work; say so before any request. */
+function checkSameCloud(authorityHost: string, graphUrl: string): void {
+  const login = cloudsOfHost(authorityHost);
+  const graph = cloudsOfHost(graphUrl);
+  if (login.length > 0 && graph.length > 0 && !login.some((c) => graph.includes(c))) {
+    throw createError("CONFIG_INVALID", {
+      field: "ENTRA_GRAPH_URL",
+      problem: `${graphUrl} belongs to the ${graph.join("/")} cloud but ${authorityHost} to ${login.join("/")}; set ENTRA_CLOUD instead of both hosts`,
+    });
+  }
+}

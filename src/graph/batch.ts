@@ -1,0 +1,95 @@
+import { sleep } from "./call.ts";
+import { backoffMs, parseRetryAfter } from "./retry-after.ts";
+import type { MutableStats } from "./stats.ts";
+import type { BatchRequest, BatchResponse } from "./types.ts";
+
+/** Graph's limit per `$batch` call (graph-behaviour.md §10). */
+export const BATCH_LIMIT = 20;
+
+export interface BatchDeps {
+  /** POSTs one `$batch` envelope and returns its `responses` (throws on a failed envelope). */
+  post(requests: BatchRequest[], signal: AbortSignal | undefined): Promise<BatchResponse[]>;
+  maxRetries: number;
+  stats: MutableStats;
+  random?: () => number;
+}
+
+function lower(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k.toLowerCase()] = String(v);
+  return out;
+}
+
+/** Inner requests that may be sent again: throttled ones always, 503/504 only for reads. */
+function retryable(req: BatchRequest, res: BatchResponse): boolean {
+  if (res.status === 429) return true;
+  return (res.status === 503 || res.status === 504) && req.method === "GET";
+}
+
+/**
+ * Runs requests in envelopes of at most 20. Each inner answer stands alone: throttled (and, for
+ * reads, unavailable) inner requests are resent after their own Retry-After, together with the
+ * dependants that failed (424) only because of them. Results come back in request order.
+ */
+export async function runBatch(
+  deps: BatchDeps,
+  requests: BatchRequest[],
+  signal: AbortSignal | undefined,
+): Promise<BatchResponse[]> {
+  const results = new Map<string, BatchResponse>();
+  for (let i = 0; i < requests.length; i += BATCH_LIMIT) {
+    await runChunk(deps, requests.slice(i, i + BATCH_LIMIT), results, signal);
+  }
+  return requests.map((r) => results.get(r.id)!);
+}
+
+async function runChunk(
+  deps: BatchDeps,
+  chunk: BatchRequest[],
+  results: Map<string, BatchResponse>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  let pending = chunk.map(withContentType);
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const answers = await deps.post(pending, signal);
+    const byId = new Map(answers.map((a) => [String(a.id), { ...a, headers: lower(a.headers) }]));
+    const again = new Set<string>();
+    let waitMs = 0;
+    for (const req of pending) {
+      const res = byId.get(req.id);
+      if (res === undefined) continue;
+      results.set(req.id, res);
+      if (attempt < deps.maxRetries && retryable(req, res)) {
+        again.add(req.id);
+        if (res.status === 429) deps.stats.throttled++;
+        waitMs = Math.max(
+          waitMs,
+          parseRetryAfter(res.headers["retry-after"]) ?? backoffMs(attempt, deps.random),
+        );
+      }
+    }
+    if (again.size === 0) return;
+    // A dependant that failed only because its dependency is being retried goes again with it.
+    for (const req of pending) {
+      if (results.get(req.id)?.status === 424 && req.dependsOn?.some((d) => again.has(d))) again.add(req.id);
+    }
+    pending = pending
+      .filter((r) => again.has(r.id))
+      .map((r) => {
+        const deps_ = r.dependsOn?.filter((d) => again.has(d));
+        const { dependsOn: _, ...rest } = r;
+        return deps_ && deps_.length > 0 ? { ...rest, dependsOn: deps_ } : rest;
+      });
+    deps.stats.retries += pending.length;
+    deps.stats.throttleWaitMs += waitMs;
+    await sleep(waitMs, signal);
+  }
+}
+
+function withContentType(r: BatchRequest): BatchRequest {
+  if (r.body === undefined) return r;
+  const headers = { ...r.headers };
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type"))
+    headers["Content-Type"] = "application/json";
+  return { ...r, headers };
+}

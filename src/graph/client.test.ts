@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { loadConfig } from "../config/load.ts";
+import { createConnection } from "../connection.ts";
+import { GraphError } from "../errors.ts";
+import { fakeJwt, json, type LocalGraph, startLocalGraph } from "./testing/local-graph.ts";
+
+const TENANT = "11111111-1111-1111-1111-111111111111";
+const CLIENT = "22222222-2222-2222-2222-222222222222";
+
+function config(server: LocalGraph, extra: Record<string, string> = {}) {
+  return loadConfig({
+    env: {
+      ENTRA_TENANT_ID: TENANT,
+      ENTRA_CLIENT_ID: CLIENT,
+      ENTRA_CLIENT_SECRET: "s3cret-value",
+      ENTRA_AUTHORITY_HOST: server.url,
+      ENTRA_GRAPH_URL: server.url,
+      ENTRA_MAX_RETRIES: "3",
+      ...extra,
+    },
+  });
+}
+
+describe("graph client against a local server", () => {
+  let server: LocalGraph;
+  let tokenCalls = 0;
+  before(async () => {
+    server = await startLocalGraph();
+    server.route(`POST /${TENANT}/oauth2/v2.0/token`, (_req, body, res) => {
+      tokenCalls++;
+      const form = new URLSearchParams(body);
+      if (form.get("client_secret") !== "s3cret-value") {
+        return json(res, 401, {
+          error: "invalid_client",
+          error_codes: [7000215],
+          error_description: "AADSTS7000215: Invalid client secret provided.",
+        });
+      }
+      json(res, 200, {
+        token_type: "Bearer",
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: fakeJwt({
+          tid: TENANT,
+          aud: "https://graph.microsoft.com",
+          roles: ["User.Read.All"],
+          n: tokenCalls,
+        }),
+      });
+    });
+    server.route("GET /v1.0/organization", (_req, _b, res) =>
+      json(res, 200, { value: [{ id: TENANT, displayName: "Contoso" }] }),
+    );
+    let flaky = 0;
+    server.route("GET /v1.0/flaky", (_req, _b, res) => {
+      flaky++;
+      if (flaky === 1)
+        return json(
+          res,
+          429,
+          { error: { code: "TooManyRequests", message: "Please retry again later." } },
+          { "retry-after": "0.05" },
+        );
+      if (flaky === 2) return json(res, 503, { error: { code: "ServiceUnavailable", message: "busy" } });
+      json(res, 200, { ok: true });
+    });
+    server.route("GET /v1.0/users", (req, _b, res) => {
+      const page = new URL(req.url ?? "", server.url).searchParams.get("$skiptoken");
+      if (!page)
+        return json(res, 200, {
+          value: [{ id: "a" }],
+          "@odata.count": 2,
+          "@odata.nextLink": `${server.url}/v1.0/users?$count=true&$skiptoken=p2`,
+        });
+      json(res, 200, { value: [{ id: "b" }] });
+    });
+    server.route("GET /v1.0/missing", (_req, _b, res) =>
+      json(
+        res,
+        404,
+        { error: { code: "Request_ResourceNotFound", message: "Resource 'x' does not exist." } },
+        { "request-id": "rid-404" },
+      ),
+    );
+  });
+  after(() => server.close());
+
+  test("acquires one token for many concurrent requests and reuses it", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    tokenCalls = 0;
+    const results = await Promise.all(
+      Array.from({ length: 100 }, () => conn.graph.get<{ value: unknown[] }>("/organization")),
+    );
+    assert.equal(results.length, 100);
+    assert.equal(tokenCalls, 1);
+    assert.equal(conn.tokens.acquisitions, 1);
+    const auth = server.hits.at(-1)?.headers.authorization ?? "";
+    assert.match(auth, /^Bearer ey/);
+    await conn.close();
+  });
+
+  test("retries 429 after Retry-After and 503 with backoff, and counts them", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    const body = await conn.graph.get<{ ok: boolean }>("/flaky");
+    assert.deepEqual(body, { ok: true });
+    const s = conn.graph.stats();
+    assert.equal(s.throttled, 1);
+    assert.equal(s.retries, 2);
+    assert.ok(s.throttleWaitMs >= 50);
+    await conn.close();
+  });
+
+  test("follows nextLink verbatim and keeps $count on advanced pages", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    const seen: string[] = [];
+    let count: number | undefined;
+    for await (const page of conn.graph.pages<{ id: string }>("/users?$filter=endsWith(mail,'x')", {
+      advanced: true,
+    })) {
+      seen.push(...page.value.map((u) => u.id));
+      count ??= page.count;
+    }
+    assert.deepEqual(seen, ["a", "b"]);
+    assert.equal(count, 2);
+    const userHits = server.hits.filter((h) => h.url.startsWith("/v1.0/users"));
+    for (const h of userHits) {
+      assert.equal(h.headers["consistencylevel"], "eventual");
+      assert.match(h.url, /\$count=true/);
+    }
+    await conn.close();
+  });
+
+  test("a non-2xx answer is a GraphError with status, code, message and request-id", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    const err = await conn.graph.get("/missing").catch((e: unknown) => e);
+    assert.ok(err instanceof GraphError);
+    assert.equal(err.code, "GRAPH_NOT_FOUND");
+    assert.equal(err.httpStatus, 404);
+    assert.equal(err.graphCode, "Request_ResourceNotFound");
+    assert.equal(err.requestId, "rid-404");
+    assert.equal(err.method, "GET");
+    assert.match(err.message, /GET .*\/v1\.0\/missing → 404/);
+    await conn.close();
+  });
+
+  test("refuses to send the token to another origin", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    await assert.rejects(conn.graph.get("https://evil.example/v1.0/users"), { code: "GRAPH_FOREIGN_URL" });
+    await conn.close();
+  });
+});

@@ -1,0 +1,191 @@
+import type { Dispatcher } from "undici";
+import { createTokenProvider } from "../auth/credentials.ts";
+import type { TokenProvider } from "../auth/types.ts";
+import type { ConnectorConfig } from "../config/load.ts";
+import { createError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log/logger.ts";
+import { runBatch } from "./batch.ts";
+import type { GraphCall, Interceptor, Send } from "./call.ts";
+import { estimateCost } from "./cost.ts";
+import { toGraphError } from "./graph-error.ts";
+import { createDispatcher } from "./http.ts";
+import { authInterceptor } from "./interceptors/auth.ts";
+import { loggingInterceptor } from "./interceptors/logging.ts";
+import { retryInterceptor } from "./interceptors/retry.ts";
+import { statsInterceptor } from "./interceptors/stats.ts";
+import { throttleInterceptor } from "./interceptors/throttle.ts";
+import { Limiter } from "./limiter.ts";
+import { createSend } from "./send.ts";
+import { emptyStats } from "./stats.ts";
+import type {
+  BatchRequest,
+  BatchResponse,
+  GraphClient,
+  GraphPage,
+  GraphRequestOptions,
+  GraphResponse,
+} from "./types.ts";
+import { resolveGraphUrl, withCount } from "./url.ts";
+
+export type GraphClientConfig = Pick<
+  ConnectorConfig,
+  "graphUrl" | "graphVersion" | "timeoutMs" | "maxRetries" | "concurrency" | "tenantSize"
+>;
+
+export interface GraphClientDeps {
+  tokens: TokenProvider;
+  dispatcher?: Dispatcher;
+  logger?: Logger;
+  /** Share one limiter between clients of the same app + tenant. */
+  limiter?: Limiter;
+  /** For deterministic backoff in tests. */
+  random?: () => number;
+}
+
+const IDEMPOTENT_METHODS = new Set(["GET", "PUT", "PATCH", "DELETE"]);
+
+interface PageBody {
+  value?: unknown[];
+  "@odata.nextLink"?: string;
+  "@odata.deltaLink"?: string;
+  "@odata.count"?: number;
+}
+
+/**
+ * A GraphClient over one keep-alive pool: `send()` wrapped by retry → throttle → auth → logging →
+ * stats interceptors. Paths are resolved against the configured Graph root and version; links Graph
+ * returns are followed verbatim.
+ *
+ * @example
+ *   const graph = createGraphClient(config);
+ *   for await (const page of graph.pages("/users?$select=id,displayName")) console.log(page.value.length);
+ */
+export function createGraphClient(
+  config: GraphClientConfig & Partial<ConnectorConfig>,
+  deps?: Partial<GraphClientDeps>,
+): GraphClient {
+  const ownsDispatcher = deps?.dispatcher === undefined;
+  const dispatcher = deps?.dispatcher ?? createDispatcher({ caFile: config.caFile });
+  const logger = deps?.logger ?? silentLogger();
+  const tokens = deps?.tokens ?? createTokenProvider(config as ConnectorConfig, { dispatcher, logger });
+  const limiter =
+    deps?.limiter ?? new Limiter({ tenantSize: config.tenantSize, concurrency: config.concurrency });
+  const stats = emptyStats();
+  const retryOpts: Parameters<typeof retryInterceptor>[0] = { maxRetries: config.maxRetries, limiter, stats };
+  if (deps?.random) retryOpts.random = deps.random;
+
+  const chain: Interceptor[] = [
+    retryInterceptor(retryOpts),
+    throttleInterceptor(limiter),
+    authInterceptor(tokens),
+    loggingInterceptor(logger),
+    statsInterceptor(stats),
+  ];
+  const send: Send = chain.reduceRight<Send>((next, wrap) => wrap(next), createSend(dispatcher));
+
+  function prepare(pathOrUrl: string, o: GraphRequestOptions): GraphCall {
+    const method = o.method ?? "GET";
+    let url = resolveGraphUrl(config.graphUrl, config.graphVersion, pathOrUrl);
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (o.headers) {
+      for (const [k, v] of Object.entries(o.headers)) {
+        if (k.toLowerCase() === "authorization") {
+          throw createError("USAGE", { detail: "pass no Authorization header; the client adds the token" });
+        }
+        headers[k] = v;
+      }
+    }
+    if (o.advanced) {
+      headers["ConsistencyLevel"] = "eventual";
+      url = withCount(url);
+    }
+    let body: string | undefined;
+    if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers["content-type"] ??= "application/json";
+    }
+    return {
+      method,
+      url,
+      headers,
+      body,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? config.timeoutMs,
+      idempotent: o.idempotent ?? IDEMPOTENT_METHODS.has(method),
+      cost: estimateCost(method, url),
+      isWrite: method !== "GET",
+    };
+  }
+
+  async function exchange<T>(
+    pathOrUrl: string,
+    o: GraphRequestOptions,
+    delta: boolean,
+  ): Promise<GraphResponse<T>> {
+    const call = prepare(pathOrUrl, o);
+    const before = stats.retries;
+    const res = await send(call);
+    if (res.status >= 200 && res.status < 300) {
+      return { status: res.status, headers: res.headers, body: res.body as T, requestId: res.requestId };
+    }
+    throw toGraphError(call, res, stats.retries - before + 1, delta);
+  }
+
+  async function* follow<T>(
+    start: string,
+    o: GraphRequestOptions,
+    delta: boolean,
+  ): AsyncIterable<GraphPage<T>> {
+    let next: string | undefined = start;
+    while (next !== undefined) {
+      const res: GraphResponse<PageBody | null> = await exchange<PageBody | null>(
+        next,
+        { ...o, method: "GET" },
+        delta,
+      );
+      const b: PageBody = res.body ?? {};
+      const page: GraphPage<T> = { value: (b.value ?? []) as T[] };
+      if (b["@odata.nextLink"]) page.nextLink = b["@odata.nextLink"];
+      if (b["@odata.deltaLink"]) page.deltaLink = b["@odata.deltaLink"];
+      if (typeof b["@odata.count"] === "number") page.count = b["@odata.count"];
+      yield page;
+      next = page.nextLink;
+    }
+  }
+
+  return {
+    request: <T>(pathOrUrl: string, options: GraphRequestOptions = {}) =>
+      exchange<T>(pathOrUrl, options, false),
+    async get<T>(pathOrUrl: string, options: GraphRequestOptions = {}): Promise<T> {
+      return (await exchange<T>(pathOrUrl, { ...options, method: "GET" }, false)).body;
+    },
+    pages: <T>(pathOrUrl: string, options: GraphRequestOptions = {}) => follow<T>(pathOrUrl, options, false),
+    delta: <T>(pathOrUrl: string, options: GraphRequestOptions = {}) => follow<T>(pathOrUrl, options, true),
+    batch<T>(requests: BatchRequest[], options: { signal?: AbortSignal } = {}): Promise<BatchResponse<T>[]> {
+      const ids = new Set(requests.map((r) => r.id));
+      if (ids.size !== requests.length)
+        throw createError("USAGE", { detail: "batch request ids must be unique" });
+      const allReads = requests.every((r) => r.method === "GET");
+      const batchDeps: Parameters<typeof runBatch>[0] = {
+        maxRetries: config.maxRetries,
+        stats,
+        post: async (chunk, signal) => {
+          const opts: GraphRequestOptions = {
+            method: "POST",
+            body: { requests: chunk },
+            idempotent: allReads,
+          };
+          if (signal) opts.signal = signal;
+          const res = await exchange<{ responses?: BatchResponse[] }>("/$batch", opts, false);
+          return res.body?.responses ?? [];
+        },
+      };
+      if (deps?.random) batchDeps.random = deps.random;
+      return runBatch(batchDeps, requests, options.signal) as Promise<BatchResponse<T>[]>;
+    },
+    stats: () => ({ ...stats }),
+    async close() {
+      if (ownsDispatcher) await dispatcher.close();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { ConnectorError } from "../../errors.ts";
+import { type Interceptor, sleep } from "../call.ts";
+import type { Limiter } from "../limiter.ts";
+import { backoffMs, parseRetryAfter } from "../retry-after.ts";
+import type { MutableStats } from "../stats.ts";
+
+export interface RetryOptions {
+  maxRetries: number;
+  limiter: Limiter;
+  stats: MutableStats;
+  random?: () => number;
+}
+
+/** Transient answers (graph-behaviour.md §11). */
+export const TRANSIENT = new Set([429, 503, 504]);
+
+/**
+ * Retries 429 always (the service refused before doing anything) and 503/504/network faults only
+ * when repeating is safe (`call.idempotent`). Waits exactly `Retry-After` when given — pausing the
+ * whole connection, since the budget is shared — else backs off exponentially with full jitter.
+ */
+export function retryInterceptor(options: RetryOptions): Interceptor {
+  const { maxRetries, limiter, stats } = options;
+  return (next) => async (call) => {
+    for (let attempt = 0; ; attempt++) {
+      let waitMs: number;
+      try {
+        const res = await next(call);
+        if (!TRANSIENT.has(res.status) || attempt >= maxRetries) return res;
+        if (res.status !== 429 && !call.idempotent) return res;
+        const asked = parseRetryAfter(res.headers["retry-after"]);
+        waitMs = asked ?? backoffMs(attempt, options.random);
+        if (res.status === 429) {
+          stats.throttled++;
+          limiter.pause(waitMs);
+        }
+      } catch (err) {
+        const transient = err instanceof ConnectorError && err.retryable && err.code !== "NET_DNS";
+        if (!transient || !call.idempotent || attempt >= maxRetries) throw err;
+        waitMs = backoffMs(attempt, options.random);
+      }
+      stats.retries++;
+      stats.throttleWaitMs += waitMs;
+      await sleep(waitMs, call.signal);
+    }
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Scrubbing of secrets from anything about to be logged or printed. Keys are matched by name at any
+ * depth; strings are scrubbed of bearer tokens, JWTs and sensitive query/form parameters, so a URL or
+ * error message that happens to embed one is safe too.
+ */
+
+export const REDACTED = "[redacted]";
+
+const SENSITIVE_KEYS = new Set(
+  [
+    "authorization",
+    "client_secret",
+    "clientsecret",
+    "client_assertion",
+    "clientassertion",
+    "refresh_token",
+    "refreshtoken",
+    "access_token",
+    "accesstoken",
+    "id_token",
+    "idtoken",
+    "code",
+    "code_verifier",
+    "codeverifier",
+    "password",
+    "passwordprofile",
+    "secret",
+    "key",
+    "cookie",
+    "set-cookie",
+    "entra_client_secret",
+    "entra_access_token",
+    "entra_connector_key",
+  ].map((k) => k.toLowerCase()),
+);
+
+const PARAM_NAMES =
+  "client_secret|client_assertion|refresh_token|access_token|id_token|code|code_verifier|password";
+const PARAM_RE = new RegExp(`([?&#]|^)(${PARAM_NAMES})=[^&#\\s"]*`, "gi");
+const BEARER_RE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+const JWT_RE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEYS.has(key.toLowerCase());
+}
+
+export function redactString(s: string): string {
+  if (s.length < 8) return s;
+  return s
+    .replace(BEARER_RE, `$1 ${REDACTED}`)
+    .replace(JWT_RE, REDACTED)
+    .replace(PARAM_RE, `$1$2=${REDACTED}`);
+}
+
+/** A deep copy of `value` with sensitive keys and embedded tokens replaced. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return redactString(value);
+  if (value === null || typeof value !== "object" || depth > 8) return value;
+  if (value instanceof Error) {
+    const out: Record<string, unknown> = { type: value.name, message: redactString(value.message) };
+    if (value.stack) out["stack"] = redactString(value.stack);
+    for (const [k, v] of Object.entries(value)) out[k] = isSensitiveKey(k) ? REDACTED : redact(v, depth + 1);
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = isSensitiveKey(k) && v !== undefined && v !== null && v !== "" ? REDACTED : redact(v, depth + 1);
+  }
+  return out;
+}
