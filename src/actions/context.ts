@@ -1,0 +1,58 @@
+import type { GraphClient } from "../graph/types.ts";
+import type { ActionContext, PlannedRequest, RecentlyCreated } from "./types.ts";
+
+/** Remembers ids this process created for `ttlMs` (long enough to outlast directory replication). */
+export function recentlyCreated(ttlMs = 120_000, now: () => number = Date.now): RecentlyCreated {
+  const created = new Map<string, number>();
+  return {
+    add(id) {
+      created.set(id, now());
+    },
+    has(id) {
+      const at = created.get(id);
+      if (at === undefined) return false;
+      if (now() - at > ttlMs) {
+        created.delete(id);
+        return false;
+      }
+      return true;
+    },
+  };
+}
+
+export interface ContextOptions {
+  graph: GraphClient;
+  dryRun: boolean;
+  recent: RecentlyCreated;
+  replicationWaitMs: number;
+  /** Receives the request-id of every write sent, for the audit record. */
+  onRequestId(requestId: string): void;
+  onTarget(target: string): void;
+  explain(err: unknown): Promise<unknown>;
+}
+
+/** The per-invocation context: writes are sent, or only recorded when this is a dry run. */
+export function createContext(options: ContextOptions): ActionContext {
+  const requests: PlannedRequest[] = [];
+  return {
+    graph: options.graph,
+    dryRun: options.dryRun,
+    requests,
+    recent: options.recent,
+    replicationWaitMs: options.replicationWaitMs,
+    setTarget: options.onTarget,
+    explain: options.explain,
+    async write<T>(request: PlannedRequest): Promise<T | undefined> {
+      requests.push(request);
+      if (options.dryRun) return undefined;
+      const response = await options.graph.request<T>(request.url, {
+        method: request.method,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        // PATCH and DELETE leave the same state when repeated; a create or a $ref add may not.
+        idempotent: request.method === "PATCH" || request.method === "DELETE",
+      });
+      if (response.requestId) options.onRequestId(response.requestId);
+      return response.status === 204 ? undefined : response.body;
+    },
+  };
+}

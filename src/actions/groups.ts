@@ -1,0 +1,284 @@
+/** Group actions: create (with owners and members), read, update, delete, membership and ownership. */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { createError, isConnectorError } from "../errors.ts";
+import { defineAction, GROUP_READ, GROUP_WRITE, MEMBER_WRITE } from "./define.ts";
+import { eq } from "./filter.ts";
+import { addReference, groupLabel, odataId, refuseUnmanageable, removeReference } from "./groups-core.ts";
+import { isNotFound } from "./refusals.ts";
+import { type DirectoryObject, resolve, resolveDeleted, resolvePrincipal } from "./resolve.ts";
+import { graphObject, groupProperties, groupRef, mailNickname, userRef, writeResult } from "./schemas.ts";
+import { Steps } from "./steps.ts";
+import type { ActionContext } from "./types.ts";
+import { changedProperties } from "./users.ts";
+
+/** Graph accepts at most 20 `@odata.bind` references per relationship in one create (§5). */
+const BIND_LIMIT = 20;
+
+const principalRef = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1030)
+  .describe("A user reference, or group:<ref> / app:<ref> for a group or service principal");
+
+/** A mailNickname derived from a display name: its ASCII letters and digits, or a stable hash. */
+export function nicknameFor(displayName: string): string {
+  const plain = displayName
+    .normalize("NFKD")
+    .replace(/[^A-Za-z0-9\-_]/g, "")
+    .slice(0, 48);
+  return plain || `group-${createHash("sha256").update(displayName).digest("hex").slice(0, 12)}`;
+}
+
+async function groupByNickname(ctx: ActionContext, nick: string): Promise<DirectoryObject | undefined> {
+  const page = await ctx.graph.get<{ value: DirectoryObject[] }>(
+    `/groups?$filter=${encodeURIComponent(eq("mailNickname", nick))}&$select=id,displayName,mailNickname`,
+  );
+  return page.value[0];
+}
+
+const PLANNED_ID = "(assigned by Graph)";
+
+export const createGroup = defineAction({
+  name: "create-group",
+  summary: "Create a security or Microsoft 365 group, optionally with owners and members",
+  write: true,
+  permissions: GROUP_WRITE,
+  input: z
+    .object({
+      displayName: groupProperties.displayName,
+      mailNickname: mailNickname
+        .optional()
+        .describe("Unique key for repeat-safety; derived from displayName if absent"),
+      description: z.string().max(1024).optional(),
+      securityEnabled: z.boolean().default(true),
+      mailEnabled: z.boolean().optional().describe("true only for Microsoft 365 (Unified) groups"),
+      groupTypes: z.array(z.enum(["Unified", "DynamicMembership"])).default([]),
+      visibility: z.enum(["Public", "Private", "HiddenMembership"]).optional(),
+      membershipRule: z.string().max(3072).optional(),
+      owners: z.array(principalRef).max(100).default([]),
+      members: z.array(principalRef).max(500).default([]),
+    })
+    .strict(),
+  output: z.object({
+    ...writeResult,
+    group: graphObject,
+    owners: z.array(z.string()),
+    members: z.array(z.string()),
+  }),
+  async run(ctx, input) {
+    const { owners, members, ...props } = input;
+    const unified = props.groupTypes.includes("Unified");
+    const dynamic = props.groupTypes.includes("DynamicMembership");
+    const mailEnabled = props.mailEnabled ?? unified;
+    if (mailEnabled && !unified)
+      throw createError("GROUP_MAIL_ENABLED", { target: `new group ${props.displayName}` });
+    if (unified && !mailEnabled) {
+      throw createError("INPUT_INVALID", {
+        action: "create-group",
+        problems: "mailEnabled: Unified groups are mail-enabled",
+      });
+    }
+    if (dynamic !== (props.membershipRule !== undefined)) {
+      const problems = "membershipRule: required with DynamicMembership, and only then";
+      throw createError("INPUT_INVALID", { action: "create-group", problems });
+    }
+    if (dynamic && members.length > 0) {
+      throw createError("GROUP_DYNAMIC", {
+        target: `new group ${props.displayName}`,
+        rule: props.membershipRule ?? "",
+      });
+    }
+    const nick = props.mailNickname ?? nicknameFor(props.displayName);
+    ctx.setTarget(`group:${nick}`);
+    const existing = await groupByNickname(ctx, nick);
+    if (existing)
+      throw createError("OBJECT_EXISTS", {
+        kind: "group",
+        property: "mailNickname",
+        value: nick,
+        existingId: existing.id,
+      });
+    const ownerObjs = await Promise.all(owners.map((o) => resolvePrincipal(ctx, o)));
+    const memberObjs = await Promise.all(members.map((m) => resolvePrincipal(ctx, m)));
+    const ownerIds = unique(ownerObjs.map((o) => o.object.id));
+    const memberIds = unique(memberObjs.map((m) => m.object.id));
+    const later = [
+      ...ownerIds.slice(BIND_LIMIT).map((id) => ({ rel: "owners" as const, id })),
+      ...memberIds.slice(BIND_LIMIT).map((id) => ({ rel: "members" as const, id })),
+    ];
+    const body: Record<string, unknown> = { ...props, mailEnabled, mailNickname: nick };
+    if (ownerIds.length > 0) body["owners@odata.bind"] = ownerIds.slice(0, BIND_LIMIT).map(odataId);
+    if (memberIds.length > 0) body["members@odata.bind"] = memberIds.slice(0, BIND_LIMIT).map(odataId);
+    const steps = new Steps(ctx, "create-group", [
+      "create group",
+      ...later.map((l) => `add ${l.rel} ${l.id}`),
+    ]);
+    const created = (await ctx.write<DirectoryObject>({ method: "POST", url: "/groups", body })) ?? {
+      id: PLANNED_ID,
+      ...props,
+      mailEnabled,
+      mailNickname: nick,
+    };
+    if (!ctx.dryRun) ctx.recent.add(created.id);
+    ctx.setTarget(`group:${created.id}`);
+    steps.done(
+      "create group",
+      `${groupLabel(created)} with ${Math.min(ownerIds.length, BIND_LIMIT)} owners and ${Math.min(memberIds.length, BIND_LIMIT)} members`,
+    );
+    for (const { rel, id } of later) {
+      await steps.run(`add ${rel} ${id}`, `${rel.slice(0, -1)} ${id}`, () =>
+        addReference(ctx, created, rel, id),
+      );
+    }
+    return { changed: true, group: created, owners: ownerIds, members: memberIds };
+  },
+});
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+export const getGroup = defineAction({
+  name: "get-group",
+  summary: "Get a group's details",
+  write: false,
+  permissions: GROUP_READ,
+  input: z.object({ group: groupRef }).strict(),
+  output: z.object({ group: graphObject }),
+  async run(ctx, input) {
+    return { group: await resolve(ctx, "group", input.group) };
+  },
+});
+
+export const updateGroup = defineAction({
+  name: "update-group",
+  summary: "Update a group's properties (only the ones that differ are sent)",
+  write: true,
+  permissions: GROUP_WRITE,
+  input: z
+    .object({
+      group: groupRef,
+      displayName: groupProperties.displayName.optional(),
+      description: groupProperties.description.optional(),
+      mailNickname: groupProperties.mailNickname.optional(),
+      visibility: groupProperties.visibility.optional(),
+      membershipRule: z.string().max(3072).optional(),
+    })
+    .strict()
+    .refine((i) => Object.keys(i).length > 1, "give at least one property to change"),
+  output: z.object({ ...writeResult, group: graphObject }),
+  async run(ctx, { group: ref, ...wanted }) {
+    const group = await resolve(ctx, "group", ref);
+    ctx.setTarget(`group:${group.id}`);
+    const diff = changedProperties(group, wanted);
+    if (Object.keys(diff).length === 0) return { changed: false, group };
+    refuseUnmanageable(group, "properties");
+    await ctx.write({ method: "PATCH", url: `/groups/${group.id}`, body: diff });
+    return { changed: true, group: { ...group, ...diff } };
+  },
+});
+
+export const deleteGroup = defineAction({
+  name: "delete-group",
+  summary: "Delete a group (security groups permanently); deleting an absent group changes nothing",
+  write: true,
+  permissions: GROUP_WRITE,
+  input: z.object({ group: groupRef }).strict(),
+  output: z.object({ ...writeResult, id: z.string().optional(), alreadyDeleted: z.boolean().optional() }),
+  async run(ctx, input) {
+    let group: DirectoryObject;
+    try {
+      group = await resolve(ctx, "group", input.group);
+    } catch (err) {
+      if (!isConnectorError(err, "OBJECT_NOT_FOUND")) throw err;
+      const deleted = await resolveDeleted(ctx, "group", input.group);
+      ctx.setTarget(`group:${deleted?.id ?? input.group}`);
+      return { changed: false, alreadyDeleted: true, ...(deleted ? { id: deleted.id } : {}) };
+    }
+    ctx.setTarget(`group:${group.id}`);
+    refuseUnmanageable(group, "properties");
+    try {
+      await ctx.write({ method: "DELETE", url: `/groups/${group.id}` });
+    } catch (err) {
+      if (isNotFound(err)) return { changed: false, id: group.id, alreadyDeleted: true };
+      throw err;
+    }
+    return { changed: true, id: group.id };
+  },
+});
+
+const membershipOutput = z.object({ ...writeResult, groupId: z.string(), principalId: z.string() });
+
+/** Adds or removes a member / owner; the group and the principal are resolved before anything is sent. */
+async function changeReference(
+  ctx: ActionContext,
+  groupRef: string,
+  principal: Promise<DirectoryObject>,
+  rel: "members" | "owners",
+  add: boolean,
+) {
+  const [group, who] = await Promise.all([resolve(ctx, "group", groupRef), principal]);
+  ctx.setTarget(`group:${group.id}`);
+  const changed = add
+    ? await addReference(ctx, group, rel, who.id)
+    : await removeReference(ctx, group, rel, who);
+  return { changed, groupId: group.id, principalId: who.id };
+}
+
+const memberInput = z.object({ group: groupRef, user: userRef }).strict();
+const ownerInput = z.object({ group: groupRef, owner: principalRef }).strict();
+
+export const addUserToGroup = defineAction({
+  name: "add-user-to-group",
+  summary: "Add a user to a group; an existing member changes nothing",
+  write: true,
+  permissions: MEMBER_WRITE,
+  input: memberInput,
+  output: membershipOutput,
+  run: (ctx, input) => changeReference(ctx, input.group, resolve(ctx, "user", input.user), "members", true),
+});
+
+export const removeUserFromGroup = defineAction({
+  name: "remove-user-from-group",
+  summary: "Remove a user from a group; a non-member changes nothing",
+  write: true,
+  permissions: MEMBER_WRITE,
+  input: memberInput,
+  output: membershipOutput,
+  run: (ctx, input) => changeReference(ctx, input.group, resolve(ctx, "user", input.user), "members", false),
+});
+
+const ownerOf = (ctx: ActionContext, ref: string) => resolvePrincipal(ctx, ref).then((p) => p.object);
+
+export const addGroupOwner = defineAction({
+  name: "add-group-owner",
+  summary: "Make a user (or app:<ref>) an owner of a group",
+  write: true,
+  permissions: MEMBER_WRITE,
+  input: ownerInput,
+  output: membershipOutput,
+  run: (ctx, input) => changeReference(ctx, input.group, ownerOf(ctx, input.owner), "owners", true),
+});
+
+export const removeGroupOwner = defineAction({
+  name: "remove-group-owner",
+  summary: "Remove an owner from a group (a group keeps at least one)",
+  write: true,
+  permissions: MEMBER_WRITE,
+  input: ownerInput,
+  output: membershipOutput,
+  run: (ctx, input) => changeReference(ctx, input.group, ownerOf(ctx, input.owner), "owners", false),
+});
+
+export const GROUP_ACTIONS = [
+  createGroup,
+  getGroup,
+  updateGroup,
+  deleteGroup,
+  addUserToGroup,
+  removeUserFromGroup,
+  addGroupOwner,
+  removeGroupOwner,
+];

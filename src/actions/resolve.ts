@@ -1,0 +1,190 @@
+/**
+ * One input vocabulary for every action: a `user` or `group` is an object id, a userPrincipalName /
+ * mail address, or an exact display name. Names go into `$filter` only through the escaping filter
+ * builder, so a hostile name can never change the query.
+ */
+import { createError } from "../errors.ts";
+import { eq, or } from "./filter.ts";
+import { isNotFound } from "./refusals.ts";
+import { retryWhileReplicating } from "./replication.ts";
+import type { ActionContext } from "./types.ts";
+
+export type DirectoryObject = { id: string } & Record<string, unknown>;
+
+export type ObjectKind = "user" | "group" | "servicePrincipal";
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
+export const USER_SELECT = [
+  "id",
+  "displayName",
+  "userPrincipalName",
+  "mail",
+  "mailNickname",
+  "givenName",
+  "surname",
+  "jobTitle",
+  "department",
+  "companyName",
+  "employeeId",
+  "officeLocation",
+  "mobilePhone",
+  "accountEnabled",
+  "userType",
+  "usageLocation",
+  "createdDateTime",
+  "onPremisesSyncEnabled",
+  "assignedLicenses",
+].join(",");
+
+export const GROUP_SELECT = [
+  "id",
+  "displayName",
+  "description",
+  "mail",
+  "mailNickname",
+  "mailEnabled",
+  "securityEnabled",
+  "groupTypes",
+  "membershipRule",
+  "visibility",
+  "createdDateTime",
+  "onPremisesSyncEnabled",
+].join(",");
+
+const SP_SELECT = "id,displayName,appId,servicePrincipalType,appRoles";
+
+interface KindSpec {
+  collection: string;
+  select: string;
+  /** Properties an address-like reference (containing "@") is matched against. */
+  addressProps: readonly string[];
+  label: (o: DirectoryObject) => string;
+}
+
+const KINDS: Record<ObjectKind, KindSpec> = {
+  user: {
+    collection: "/users",
+    select: USER_SELECT,
+    addressProps: ["userPrincipalName", "mail"],
+    label: (o) => `${o["displayName"] ?? ""} <${o["userPrincipalName"] ?? o.id}>`,
+  },
+  group: {
+    collection: "/groups",
+    select: GROUP_SELECT,
+    addressProps: ["mail"],
+    label: (o) => `${o["displayName"] ?? ""} (${o.id})`,
+  },
+  servicePrincipal: {
+    collection: "/servicePrincipals",
+    select: SP_SELECT,
+    addressProps: [],
+    label: (o) => `${o["displayName"] ?? ""} (appId ${o["appId"] ?? "?"}, id ${o.id})`,
+  },
+};
+
+/** Reads one object by id; a 404 on an object this process just created is retried (replication lag). */
+export async function getById(ctx: ActionContext, kind: ObjectKind, id: string): Promise<DirectoryObject> {
+  const spec = KINDS[kind];
+  return retryWhileReplicating(ctx, kind, id, () =>
+    ctx.graph.get<DirectoryObject>(`${spec.collection}/${encodeURIComponent(id)}?$select=${spec.select}`),
+  );
+}
+
+/**
+ * Resolves a reference to exactly one object, or throws OBJECT_NOT_FOUND / OBJECT_AMBIGUOUS (listing
+ * the candidates). An id that answers 404 falls through to the name lookup: a display name can look
+ * like a GUID.
+ */
+export async function resolve(ctx: ActionContext, kind: ObjectKind, ref: string): Promise<DirectoryObject> {
+  const spec = KINDS[kind];
+  if (isGuid(ref)) {
+    try {
+      return await getById(ctx, kind, ref);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  const byName = eq("displayName", ref);
+  const filter =
+    ref.includes("@") && spec.addressProps.length > 0
+      ? or(...spec.addressProps.map((p) => eq(p, ref)))
+      : byName;
+  const candidates = await firstPage(
+    ctx,
+    `${spec.collection}?$filter=${encodeURIComponent(filter)}&$select=${spec.select}&$top=10`,
+  );
+  return pickOne(kind, ref, candidates, spec.label);
+}
+
+export function pickOne(
+  kind: string,
+  ref: string,
+  candidates: DirectoryObject[],
+  label: (o: DirectoryObject) => string,
+): DirectoryObject {
+  const [only, ...rest] = candidates;
+  if (!only) throw createError("OBJECT_NOT_FOUND", { kind, ref });
+  if (rest.length > 0) {
+    throw createError("OBJECT_AMBIGUOUS", {
+      kind,
+      ref,
+      count: candidates.length === 10 ? "10 or more" : candidates.length,
+      candidates: candidates.map(label).join("; "),
+    });
+  }
+  return only;
+}
+
+async function firstPage(ctx: ActionContext, path: string): Promise<DirectoryObject[]> {
+  const page = await ctx.graph.get<{ value: DirectoryObject[] }>(path);
+  return page.value;
+}
+
+/**
+ * A principal for provisioning: `user:<ref>`, `group:<ref>` or `app:<ref>` (service principal); a bare
+ * reference is a user.
+ */
+export async function resolvePrincipal(
+  ctx: ActionContext,
+  principal: string,
+): Promise<{ kind: ObjectKind; object: DirectoryObject }> {
+  const m = /^(user|group|app|servicePrincipal):(.+)$/s.exec(principal);
+  const kind: ObjectKind = !m
+    ? "user"
+    : m[1] === "user"
+      ? "user"
+      : m[1] === "group"
+        ? "group"
+        : "servicePrincipal";
+  const ref = m ? m[2]! : principal;
+  return { kind, object: await resolve(ctx, kind, ref) };
+}
+
+/** A deleted user or group, looked up in deleted items by id, UPN/mail or exact display name. */
+export async function resolveDeleted(
+  ctx: ActionContext,
+  kind: "user" | "group",
+  ref: string,
+): Promise<DirectoryObject | undefined> {
+  const spec = KINDS[kind];
+  const base = `/directory/deletedItems/microsoft.graph.${kind}`;
+  if (isGuid(ref)) {
+    try {
+      return await ctx.graph.get<DirectoryObject>(`/directory/deletedItems/${ref}`);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  const filter =
+    ref.includes("@") && spec.addressProps.length > 0
+      ? or(...spec.addressProps.map((p) => eq(p, ref)))
+      : eq("displayName", ref);
+  const found = await firstPage(ctx, `${base}?$filter=${encodeURIComponent(filter)}&$top=10`);
+  if (found.length === 0) return undefined;
+  return pickOne(`deleted ${kind}`, ref, found, spec.label);
+}

@@ -1,0 +1,121 @@
+/**
+ * The input vocabulary every action shares, and the shapes of what actions return. Property names are
+ * Graph's, so a form built from the JSON Schema reads like the Graph documentation.
+ */
+import { z } from "zod";
+
+/** Control characters never belong in a directory reference and usually mean a paste accident. */
+const ref = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `must name a ${what}`)
+    .max(1024)
+    .regex(/^[^\u0000-\u001f]*$/, "must not contain control characters");
+
+export const userRef = ref("user").describe(
+  "A user: object id, userPrincipalName or mail, or exact display name",
+);
+export const groupRef = ref("group").describe("A group: object id, mail, or exact display name");
+export const skuRef = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .describe("A subscribed SKU: skuId (GUID) or skuPartNumber, e.g. ENTERPRISEPACK");
+
+export const usageLocation = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO country code, e.g. US")
+  .transform((s) => s.toUpperCase())
+  .describe("Two-letter ISO country code; required before a licence can be assigned");
+
+const upn = z
+  .string()
+  .trim()
+  .max(113)
+  .regex(/^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, "must look like name@verified-domain")
+  .describe("userPrincipalName: name@<a verified domain of the tenant>");
+
+/** mailNickname rules of graph-behaviour.md §5: ASCII, ≤64, none of @()\[]";:.<>, or space. */
+export const mailNickname = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+  .regex(/^[^@()\\[\]";:.<>,]+$/, 'must not contain any of @ ( ) \\ [ ] " ; : . < > ,');
+
+/**
+ * Azure AD's documented password rule for cloud users: 8–256 characters, three of four character
+ * classes. Checked before sending so the common mistake costs no request; a tenant's stricter policy
+ * is still reported from Graph's refusal.
+ */
+export const password = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .max(256, "must be at most 256 characters")
+  .refine(
+    (p) => [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(p)).length >= 3,
+    "must contain three of: lower case, upper case, digits, symbols",
+  )
+  .describe("Initial password (never logged, audited or printed)");
+
+const text = (max: number) => z.string().max(max);
+
+/** Writable user properties (Graph names) shared by create-user and update-user. */
+export const userProperties = {
+  displayName: text(256).min(1),
+  givenName: text(64).nullable(),
+  surname: text(64).nullable(),
+  jobTitle: text(128).nullable(),
+  department: text(64).nullable(),
+  companyName: text(64).nullable(),
+  employeeId: text(16).nullable(),
+  officeLocation: text(128).nullable(),
+  mobilePhone: text(64).nullable(),
+  accountEnabled: z.boolean(),
+  usageLocation: usageLocation.nullable(),
+  userPrincipalName: upn,
+  mailNickname,
+};
+
+export const groupProperties = {
+  displayName: text(256).min(1),
+  description: text(1024).nullable(),
+  mailNickname,
+  visibility: z.enum(["Public", "Private", "HiddenMembership"]).nullable(),
+};
+
+export const licenseLists = {
+  addLicenses: z.array(skuRef).max(50).default([]).describe("SKUs to assign (skuId or skuPartNumber)"),
+  removeLicenses: z.array(skuRef).max(50).default([]).describe("SKUs to remove (skuId or skuPartNumber)"),
+};
+
+export const limit = z.number().int().min(1).max(999).default(100).describe("Most results to return (1–999)");
+export const cursor = z
+  .string()
+  .max(8192)
+  .optional()
+  .describe("nextCursor from the previous call of the same search");
+
+/** A Graph object as returned: `id` plus Graph properties. */
+export const graphObject = z.looseObject({ id: z.string() });
+
+export const plannedRequest = z.object({
+  method: z.string(),
+  url: z.string(),
+  body: z.unknown().optional(),
+});
+
+/** Fields every write's output carries. */
+export const writeResult = {
+  changed: z.boolean().describe("false when the tenant already was as asked (nothing sent)"),
+  dryRun: z.literal(true).optional(),
+  requests: z
+    .array(plannedRequest)
+    .optional()
+    .describe("In a dry run: the Graph requests that would be sent"),
+};
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().optional() });

@@ -1,0 +1,369 @@
+/** User actions: create, read, update, enable/disable, delete/restore, password and sessions. */
+import { z } from "zod";
+import { createError, isConnectorError } from "../errors.ts";
+import { defineAction, USER_READ, USER_WRITE } from "./define.ts";
+import { eq } from "./filter.ts";
+import { addReference } from "./groups-core.ts";
+import { applyLicenceChange, describeUser, planLicenceChange, subscribedSkus } from "./licenses.ts";
+import { conflictProperty, isGraphError, isNotFound, REFUSAL } from "./refusals.ts";
+import { type DirectoryObject, resolve, resolveDeleted } from "./resolve.ts";
+import {
+  graphObject,
+  groupRef,
+  licenseLists,
+  password,
+  usageLocation,
+  userProperties,
+  userRef,
+  writeResult,
+} from "./schemas.ts";
+import { Steps } from "./steps.ts";
+import type { ActionContext } from "./types.ts";
+
+/** Properties Entra lets a cloud write on a user synchronised from on-premises AD. */
+const CLOUD_WRITABLE_ON_SYNCED = new Set(["usageLocation"]);
+
+export function refuseIfSynced(object: DirectoryObject, label: string, what: string): void {
+  if (object["onPremisesSyncEnabled"] === true)
+    throw createError("ON_PREMISES_SYNCED", { target: `${label} (${what})` });
+}
+
+const userOutput = z.object({ ...writeResult, user: graphObject.optional() });
+
+/** The object a create would return, for dry runs (nothing was sent, so there is no id yet). */
+const PLANNED_ID = "(assigned by Graph)";
+
+async function existingUser(ctx: ActionContext, upn: string): Promise<DirectoryObject | undefined> {
+  const page = await ctx.graph.get<{ value: DirectoryObject[] }>(
+    `/users?$filter=${encodeURIComponent(eq("userPrincipalName", upn))}&$select=id,userPrincipalName`,
+  );
+  return page.value[0];
+}
+
+export const createUser = defineAction({
+  name: "create-user",
+  summary: "Create a user; optionally licence it and add it to groups in the same call",
+  write: true,
+  permissions: USER_WRITE,
+  input: z
+    .object({
+      displayName: userProperties.displayName,
+      userPrincipalName: userProperties.userPrincipalName,
+      password,
+      forceChangePasswordNextSignIn: z.boolean().default(true),
+      mailNickname: userProperties.mailNickname.optional().describe("Defaults to the UPN's local part"),
+      accountEnabled: z.boolean().default(true),
+      givenName: userProperties.givenName.optional(),
+      surname: userProperties.surname.optional(),
+      jobTitle: userProperties.jobTitle.optional(),
+      department: userProperties.department.optional(),
+      companyName: userProperties.companyName.optional(),
+      employeeId: userProperties.employeeId.optional(),
+      officeLocation: userProperties.officeLocation.optional(),
+      mobilePhone: userProperties.mobilePhone.optional(),
+      usageLocation: usageLocation.optional(),
+      addLicenses: licenseLists.addLicenses,
+      groups: z.array(groupRef).max(100).default([]).describe("Groups to add the new user to"),
+    })
+    .strict(),
+  output: z.object({
+    ...writeResult,
+    user: graphObject,
+    licenses: z.array(z.string()).optional(),
+    groups: z.array(z.string()).optional(),
+  }),
+  async run(ctx, input) {
+    const { password: pw, forceChangePasswordNextSignIn, addLicenses, groups, ...props } = input;
+    const upn = props.userPrincipalName;
+    ctx.setTarget(`user:${upn}`);
+    const existing = await existingUser(ctx, upn);
+    if (existing) {
+      throw createError("OBJECT_EXISTS", {
+        kind: "user",
+        property: "userPrincipalName",
+        value: upn,
+        existingId: existing.id,
+      });
+    }
+    // Everything referenced is resolved and checked before the first write.
+    const targets = await Promise.all(groups.map((g) => resolve(ctx, "group", g)));
+    const skus = addLicenses.length > 0 ? await subscribedSkus(ctx) : [];
+    const body = {
+      ...props,
+      mailNickname: props.mailNickname ?? upn.split("@")[0]!.replace(/[^A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]/g, ""),
+      passwordProfile: { password: pw, forceChangePasswordNextSignIn },
+    };
+    const licenceChange =
+      addLicenses.length > 0
+        ? planLicenceChange(
+            { id: PLANNED_ID, ...body, assignedLicenses: [] },
+            skus,
+            addLicenses,
+            [],
+            undefined,
+          )
+        : undefined;
+    const steps = new Steps(ctx, "create-user", [
+      "create user",
+      ...(licenceChange ? ["assign licences"] : []),
+      ...targets.map((g) => `add to group ${g["displayName"]}`),
+    ]);
+    let created: DirectoryObject;
+    try {
+      created = (await ctx.write<DirectoryObject>({ method: "POST", url: "/users", body })) ?? {
+        id: PLANNED_ID,
+        ...redactedBody(body),
+      };
+    } catch (err) {
+      if (isGraphError(err, 400, REFUSAL.conflict) && conflictProperty(err) === "userPrincipalName") {
+        const again = await existingUser(ctx, upn);
+        if (again) {
+          throw createError(
+            "OBJECT_EXISTS",
+            { kind: "user", property: "userPrincipalName", value: upn, existingId: again.id },
+            { cause: err },
+          );
+        }
+      }
+      throw err;
+    }
+    if (!ctx.dryRun) ctx.recent.add(created.id);
+    ctx.setTarget(`user:${created.id}`);
+    steps.done("create user", `user ${upn} (id ${created.id})`);
+    if (licenceChange) {
+      const names = licenceChange.add.map((s) => s.skuPartNumber).join(", ");
+      await steps.run("assign licences", `licences ${names}`, () =>
+        applyLicenceChange(ctx, created, licenceChange),
+      );
+    }
+    for (const group of targets) {
+      const name = `add to group ${group["displayName"]}`;
+      await steps.run(name, `member of ${group["displayName"]}`, () =>
+        addReference(ctx, group, "members", created.id),
+      );
+    }
+    return {
+      changed: true,
+      user: created,
+      ...(licenceChange ? { licenses: licenceChange.add.map((s) => s.skuId) } : {}),
+      ...(targets.length > 0 ? { groups: targets.map((g) => g.id) } : {}),
+    };
+  },
+});
+
+function redactedBody(body: Record<string, unknown>): Record<string, unknown> {
+  const { passwordProfile: _secret, ...rest } = body;
+  return rest;
+}
+
+export const getUser = defineAction({
+  name: "get-user",
+  summary: "Get a user's details",
+  write: false,
+  permissions: USER_READ,
+  input: z.object({ user: userRef }).strict(),
+  output: z.object({ user: graphObject }),
+  async run(ctx, input) {
+    return { user: await resolve(ctx, "user", input.user) };
+  },
+});
+
+const updatable = z.object({
+  givenName: userProperties.givenName,
+  surname: userProperties.surname,
+  displayName: userProperties.displayName,
+  jobTitle: userProperties.jobTitle,
+  department: userProperties.department,
+  companyName: userProperties.companyName,
+  employeeId: userProperties.employeeId,
+  officeLocation: userProperties.officeLocation,
+  mobilePhone: userProperties.mobilePhone,
+  accountEnabled: userProperties.accountEnabled,
+  usageLocation: userProperties.usageLocation,
+  userPrincipalName: userProperties.userPrincipalName,
+  mailNickname: userProperties.mailNickname,
+});
+
+/** Only the properties whose value differs from the object's current one. */
+export function changedProperties(
+  current: DirectoryObject,
+  wanted: Record<string, unknown>,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(wanted).filter(
+      ([k, v]) => v !== undefined && JSON.stringify(current[k] ?? null) !== JSON.stringify(v),
+    ),
+  );
+}
+
+/** PATCHes only what differs; `changed: false` (nothing sent) when the user already matches. */
+async function patchUser(ctx: ActionContext, ref: string, wanted: Record<string, unknown>) {
+  const user = await resolve(ctx, "user", ref);
+  ctx.setTarget(`user:${user.id}`);
+  const diff = changedProperties(user, wanted);
+  if (Object.keys(diff).length === 0) return { changed: false, user };
+  if (Object.keys(diff).some((k) => !CLOUD_WRITABLE_ON_SYNCED.has(k))) {
+    refuseIfSynced(user, describeUser(user), Object.keys(diff).join(", "));
+  }
+  try {
+    await ctx.write({ method: "PATCH", url: `/users/${user.id}`, body: diff });
+  } catch (err) {
+    if (isGraphError(err, 400, REFUSAL.conflict) && typeof diff["userPrincipalName"] === "string") {
+      const other = await existingUser(ctx, diff["userPrincipalName"]);
+      if (other) {
+        const params = {
+          kind: "user",
+          property: "userPrincipalName",
+          value: other["userPrincipalName"] as string,
+        };
+        throw createError("OBJECT_EXISTS", { ...params, existingId: other.id }, { cause: err });
+      }
+    }
+    throw err;
+  }
+  return { changed: true, user: { ...user, ...diff } };
+}
+
+export const updateUser = defineAction({
+  name: "update-user",
+  summary: "Update a user's properties (only the ones that differ are sent)",
+  write: true,
+  permissions: USER_WRITE,
+  input: updatable
+    .partial()
+    .extend({ user: userRef })
+    .strict()
+    .refine((i) => Object.keys(i).length > 1, "give at least one property to change"),
+  output: userOutput,
+  async run(ctx, { user, ...wanted }) {
+    return patchUser(ctx, user, wanted);
+  },
+});
+
+export const disableUser = defineAction({
+  name: "disable-user",
+  summary: "Block a user from signing in (accountEnabled: false)",
+  write: true,
+  permissions: USER_WRITE,
+  input: z.object({ user: userRef }).strict(),
+  output: userOutput,
+  async run(ctx, input) {
+    return patchUser(ctx, input.user, { accountEnabled: false });
+  },
+});
+
+export const enableUser = defineAction({
+  name: "enable-user",
+  summary: "Allow a user to sign in again (accountEnabled: true)",
+  write: true,
+  permissions: USER_WRITE,
+  input: z.object({ user: userRef }).strict(),
+  output: userOutput,
+  async run(ctx, input) {
+    return patchUser(ctx, input.user, { accountEnabled: true });
+  },
+});
+
+export const deleteUser = defineAction({
+  name: "delete-user",
+  summary: "Delete a user (restorable for 30 days); deleting an absent user changes nothing",
+  write: true,
+  permissions: USER_WRITE,
+  input: z.object({ user: userRef }).strict(),
+  output: z.object({ ...writeResult, id: z.string().optional(), alreadyDeleted: z.boolean().optional() }),
+  async run(ctx, input) {
+    let user: DirectoryObject;
+    try {
+      user = await resolve(ctx, "user", input.user);
+    } catch (err) {
+      if (!isConnectorError(err, "OBJECT_NOT_FOUND")) throw err;
+      const deleted = await resolveDeleted(ctx, "user", input.user);
+      if (!deleted) throw err;
+      ctx.setTarget(`user:${deleted.id}`);
+      return { changed: false, id: deleted.id, alreadyDeleted: true };
+    }
+    ctx.setTarget(`user:${user.id}`);
+    refuseIfSynced(user, describeUser(user), "deletion");
+    try {
+      await ctx.write({ method: "DELETE", url: `/users/${user.id}` });
+    } catch (err) {
+      // A retried DELETE whose first attempt went through.
+      if (isNotFound(err)) return { changed: false, id: user.id, alreadyDeleted: true };
+      throw err;
+    }
+    return { changed: true, id: user.id };
+  },
+});
+
+export const restoreUser = defineAction({
+  name: "restore-user",
+  summary: "Restore a deleted user from deleted items; an active user changes nothing",
+  write: true,
+  permissions: USER_WRITE,
+  input: z.object({ user: userRef }).strict(),
+  output: userOutput,
+  async run(ctx, input) {
+    const deleted = await resolveDeleted(ctx, "user", input.user);
+    if (!deleted) {
+      const active = await resolve(ctx, "user", input.user);
+      ctx.setTarget(`user:${active.id}`);
+      return { changed: false, user: active };
+    }
+    ctx.setTarget(`user:${deleted.id}`);
+    const restored = await ctx.write<DirectoryObject>({
+      method: "POST",
+      url: `/directory/deletedItems/${deleted.id}/restore`,
+    });
+    if (!ctx.dryRun) ctx.recent.add(deleted.id);
+    return { changed: true, user: restored ?? deleted };
+  },
+});
+
+export const resetPassword = defineAction({
+  name: "reset-password",
+  summary: "Set a new password for a user, by default to be changed at next sign-in",
+  write: true,
+  permissions: USER_WRITE,
+  input: z
+    .object({ user: userRef, password, forceChangePasswordNextSignIn: z.boolean().default(true) })
+    .strict(),
+  output: z.object({ ...writeResult }),
+  async run(ctx, input) {
+    const user = await resolve(ctx, "user", input.user);
+    ctx.setTarget(`user:${user.id}`);
+    refuseIfSynced(user, describeUser(user), "password");
+    const passwordProfile = {
+      password: input.password,
+      forceChangePasswordNextSignIn: input.forceChangePasswordNextSignIn,
+    };
+    await ctx.write({ method: "PATCH", url: `/users/${user.id}`, body: { passwordProfile } });
+    return { changed: true };
+  },
+});
+
+export const revokeSessions = defineAction({
+  name: "revoke-sessions",
+  summary: "Invalidate a user's refresh tokens and session cookies, forcing sign-in again",
+  write: true,
+  permissions: USER_WRITE,
+  input: z.object({ user: userRef }).strict(),
+  output: z.object({ ...writeResult }),
+  async run(ctx, input) {
+    const user = await resolve(ctx, "user", input.user);
+    ctx.setTarget(`user:${user.id}`);
+    await ctx.write({ method: "POST", url: `/users/${user.id}/revokeSignInSessions` });
+    return { changed: true };
+  },
+});
+
+export const USER_ACTIONS = [
+  createUser,
+  getUser,
+  updateUser,
+  disableUser,
+  enableUser,
+  deleteUser,
+  restoreUser,
+  resetPassword,
+  revokeSessions,
+];
