@@ -46,8 +46,8 @@ function apply(replica: Replica, value: Record<string, unknown>[], minimal: bool
     const partial = minimal || Object.keys(props).length === 1;
     replica.objects.set(id, partial && previous ? { ...previous, ...props } : props);
     if (Array.isArray(delta)) {
-      let set = replica.members.get(id);
-      if (!set) replica.members.set(id, (set = new Set()));
+      const set = replica.members.get(id) ?? new Set<string>();
+      replica.members.set(id, set);
       for (const ref of delta as Record<string, unknown>[]) {
         if (ref["@removed"]) set.delete(ref["id"] as string);
         else set.add(ref["id"] as string);
