@@ -84,8 +84,10 @@ export function consentedScopes(
   app: { clientId: string; displayName: string },
 ): string[] {
   if (parsed.isDefault) {
-    if (consented.length === 0) throw aad.consentRequired(app.clientId, app.displayName);
-    return [...consented];
+    // offline_access decides whether a refresh token is issued; it never appears in `scp`.
+    const all = consented.filter((s) => s.toLowerCase() !== "offline_access");
+    if (all.length === 0) throw aad.consentRequired(app.clientId, app.displayName);
+    return all;
   }
   const byLower = new Map(consented.map((s) => [s.toLowerCase(), s]));
   const granted: string[] = [];
