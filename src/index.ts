@@ -20,3 +20,6 @@ export { createGraphClient, type GraphClientDeps } from "./graph/client.ts";
 export { Limiter } from "./graph/limiter.ts";
 export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
+// Actions and provisioning (src/actions, src/provisioning).
+export * from "./actions/index.ts";
+export * from "./provisioning/index.ts";

@@ -63,6 +63,8 @@ interface KindSpec {
   select: string;
   /** Properties an address-like reference (containing "@") is matched against. */
   addressProps: readonly string[];
+  /** Other GUID-valued keys a reference may be (a service principal's appId). */
+  altIds?: readonly string[];
   label: (o: DirectoryObject) => string;
 }
 
@@ -83,6 +85,7 @@ const KINDS: Record<ObjectKind, KindSpec> = {
     collection: "/servicePrincipals",
     select: SP_SELECT,
     addressProps: [],
+    altIds: ["appId"],
     label: (o) => `${o["displayName"] ?? ""} (appId ${o["appId"] ?? "?"}, id ${o.id})`,
   },
 };
@@ -109,16 +112,20 @@ export async function resolve(ctx: ActionContext, kind: ObjectKind, ref: string)
       if (!isNotFound(err)) throw err;
     }
   }
-  const byName = eq("displayName", ref);
-  const filter =
-    ref.includes("@") && spec.addressProps.length > 0
-      ? or(...spec.addressProps.map((p) => eq(p, ref)))
-      : byName;
+  const filter = referenceFilter(spec, ref);
   const candidates = await firstPage(
     ctx,
     `${spec.collection}?$filter=${encodeURIComponent(filter)}&$select=${spec.select}&$top=10`,
   );
   return pickOne(kind, ref, candidates, spec.label);
+}
+
+/** The filter matching a non-id reference: address properties for "x@y", else the exact display name. */
+function referenceFilter(spec: KindSpec, ref: string): string {
+  if (ref.includes("@") && spec.addressProps.length > 0)
+    return or(...spec.addressProps.map((p) => eq(p, ref)));
+  if (isGuid(ref) && spec.altIds) return or(...spec.altIds.map((p) => eq(p, ref)), eq("displayName", ref));
+  return eq("displayName", ref);
 }
 
 export function pickOne(
@@ -180,10 +187,7 @@ export async function resolveDeleted(
       if (!isNotFound(err)) throw err;
     }
   }
-  const filter =
-    ref.includes("@") && spec.addressProps.length > 0
-      ? or(...spec.addressProps.map((p) => eq(p, ref)))
-      : eq("displayName", ref);
+  const filter = referenceFilter(spec, ref);
   const found = await firstPage(ctx, `${base}?$filter=${encodeURIComponent(filter)}&$top=10`);
   if (found.length === 0) return undefined;
   return pickOne(`deleted ${kind}`, ref, found, spec.label);

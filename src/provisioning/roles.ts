@@ -1,0 +1,121 @@
+/**
+ * Directory roles: active assignments (roleManagement roleAssignments) and PIM eligibility
+ * (roleEligibilityScheduleRequests adminAssign / adminRemove), tenant-wide scope "/".
+ */
+
+import { eq } from "../actions/filter.ts";
+import { isGraphError, isNotFound, REFUSAL } from "../actions/refusals.ts";
+import { retryWhileReplicating } from "../actions/replication.ts";
+import type { DirectoryObject } from "../actions/resolve.ts";
+import type { ActionContext } from "../actions/types.ts";
+import { createError } from "../errors.ts";
+
+const BASE = "/roleManagement/directory";
+
+interface RoleDefinition {
+  id: string;
+  displayName: string;
+  templateId?: string;
+}
+
+interface Assignment {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId?: string;
+}
+
+/** A role definition by id, template id or display name (case-insensitive). */
+export async function resolveRole(ctx: ActionContext, ref: string): Promise<RoleDefinition> {
+  const r = ref.toLowerCase();
+  const all: RoleDefinition[] = [];
+  for await (const p of ctx.graph.pages<RoleDefinition>(
+    `${BASE}/roleDefinitions?$select=id,displayName,templateId`,
+  )) {
+    all.push(...p.value);
+  }
+  const found = all.filter(
+    (d) => d.id.toLowerCase() === r || d.templateId?.toLowerCase() === r || d.displayName.toLowerCase() === r,
+  );
+  if (found.length === 0) throw createError("OBJECT_NOT_FOUND", { kind: "role", ref });
+  return found[0]!;
+}
+
+async function findAssignment(
+  ctx: ActionContext,
+  collection: "roleAssignments" | "roleEligibilitySchedules",
+  principalId: string,
+  roleId: string,
+): Promise<Assignment | undefined> {
+  const filter = encodeURIComponent(eq("principalId", principalId));
+  for await (const p of ctx.graph.pages<Assignment>(`${BASE}/${collection}?$filter=${filter}`)) {
+    const hit = p.value.find((a) => a.roleDefinitionId === roleId && (a.directoryScopeId ?? "/") === "/");
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+/** Grants (or revokes) an active role assignment; false when already so. */
+export async function setActiveRole(
+  ctx: ActionContext,
+  role: RoleDefinition,
+  principal: DirectoryObject,
+  grant: boolean,
+): Promise<boolean> {
+  const existing = await findAssignment(ctx, "roleAssignments", principal.id, role.id);
+  if (grant === (existing !== undefined)) return false;
+  if (!grant) {
+    try {
+      await ctx.write({ method: "DELETE", url: `${BASE}/roleAssignments/${existing!.id}` });
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    return true;
+  }
+  const body = { roleDefinitionId: role.id, principalId: principal.id, directoryScopeId: "/" };
+  try {
+    await retryWhileReplicating(ctx, "principal", principal.id, () =>
+      ctx.write({ method: "POST", url: `${BASE}/roleAssignments`, body }),
+    );
+  } catch (err) {
+    if (isGraphError(err, 400, REFUSAL.conflict)) return false;
+    throw err;
+  }
+  return true;
+}
+
+/**
+ * Grants (or revokes) a PIM eligibility. Without an Entra ID P2 / Governance licence Graph answers 403,
+ * which is reported as PIM_NOT_LICENSED rather than as a missing permission.
+ */
+export async function setEligibleRole(
+  ctx: ActionContext,
+  role: RoleDefinition,
+  principal: DirectoryObject,
+  grant: boolean,
+): Promise<boolean> {
+  try {
+    const existing = await findAssignment(ctx, "roleEligibilitySchedules", principal.id, role.id);
+    if (grant === (existing !== undefined)) return false;
+    const body = {
+      action: grant ? "adminAssign" : "adminRemove",
+      principalId: principal.id,
+      roleDefinitionId: role.id,
+      directoryScopeId: "/",
+      justification: grant ? "Granted by entra-connector" : "Revoked by entra-connector",
+      ...(grant
+        ? { scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: "noExpiration" } } }
+        : {}),
+    };
+    await retryWhileReplicating(ctx, "principal", principal.id, () =>
+      ctx.write({ method: "POST", url: `${BASE}/roleEligibilityScheduleRequests`, body }),
+    );
+    return true;
+  } catch (err) {
+    if (isGraphError(err, 403, REFUSAL.premiumRequired)) {
+      throw createError("PIM_NOT_LICENSED", { requestId: err.requestId || "none" }, { cause: err });
+    }
+    throw err;
+  }
+}
