@@ -20,6 +20,16 @@ export { createGraphClient, type GraphClientDeps } from "./graph/client.ts";
 export { Limiter } from "./graph/limiter.ts";
 export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
+export type { StreamPhase, SyncObserver } from "./sync/context.ts";
+export { planStreams, runSync, type RunSyncInput, type StreamOutcome, type SyncSummary } from "./sync/engine.ts";
+export {
+  parseKinds,
+  parsePropertySelection,
+  SYNC_KINDS,
+  type SyncKind,
+  type SyncOptions,
+} from "./sync/options.ts";
+export { describeEvent, formatSummary, SyncProgress } from "./sync/progress.ts";
 // Actions and provisioning (src/actions, src/provisioning).
 export * from "./actions/index.ts";
 export * from "./provisioning/index.ts";

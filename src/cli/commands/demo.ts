@@ -1,0 +1,181 @@
+/**
+ * `entra-connector demo` (`npm start`): the connector's main job on an emulated tenant. Starts the
+ * emulator as a child process (its package bin, on this same Node; the connector never imports it),
+ * runs a full sync into a demo store with live progress, then every few seconds asks the emulator to
+ * make some changes, syncs incrementally and prints what changed. Ctrl-C stops cleanly.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { Agent } from "undici";
+import { describeEvent, EXIT } from "../../index.ts";
+import type { ChangeEvent } from "../../store/index.ts";
+import type { CommandIO, CommandSpec } from "../command.ts";
+import { openSyncSession } from "./sync.ts";
+
+export interface DemoOptions {
+  size?: string;
+  seed?: string;
+  latency?: string;
+  interval?: string;
+  changes?: string;
+  store?: string;
+}
+
+const EMULATOR_BIN = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../../packages/graph-emulator/bin/graph-emulator.js",
+);
+
+/** What the emulator prints on its one stdout line (issue 2 §9). */
+interface EmulatorInfo {
+  authorityHost: string;
+  tenantId: string;
+  graphBaseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  caFile: string;
+  controlUrl: string;
+}
+
+export const demoCommand: CommandSpec<DemoOptions> = {
+  name: "demo",
+  summary: "Sync an emulated tenant: full load, then incremental syncs while the emulator makes changes",
+  configure(cmd: Command): Command {
+    return cmd
+      .option("--size <size>", "emulated tenant size: s, m, l or xl", "m")
+      .option("--seed <n>", "tenant generator seed", "1")
+      .option("--latency <model>", "none or graph (Graph-like page latency)", "graph")
+      .option("--interval <seconds>", "pause between incremental syncs", "5")
+      .option("--changes <n>", "changes the emulator makes before each incremental sync", "25")
+      .option("--store <path>", "demo store (recreated at start)", "./entra-connector-demo.db");
+  },
+  async run(options, _args, io) {
+    const interval = positive(options.interval ?? "5");
+    const changes = positive(options.changes ?? "25");
+    const storePath = options.store ?? "./entra-connector-demo.db";
+    const size = options.size ?? "m";
+    if (!["s", "m", "l", "xl"].includes(size)) return usage(io, "--size: must be s, m, l or xl");
+    if (interval === undefined) return usage(io, "--interval: must be a positive number of seconds");
+    if (changes === undefined) return usage(io, "--changes: must be a positive number");
+
+    const emulator = await spawnEmulator(
+      [
+        "--port",
+        "0",
+        "--size",
+        size,
+        "--seed",
+        options.seed ?? "1",
+        "--latency",
+        options.latency ?? "graph",
+        "--throttle",
+        "on",
+      ],
+      io,
+    );
+    const ca = readFileSync(emulator.info.caFile, "utf8");
+    const control = new Agent({ connect: { ca } });
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${storePath}${suffix}`, { force: true });
+    const env: NodeJS.ProcessEnv = {
+      ...io.env,
+      ENTRA_TENANT_ID: emulator.info.tenantId,
+      ENTRA_CLIENT_ID: emulator.info.clientId,
+      ENTRA_CLIENT_SECRET: emulator.info.clientSecret,
+      ENTRA_AUTHORITY_HOST: emulator.info.authorityHost,
+      ENTRA_GRAPH_URL: emulator.info.graphBaseUrl.replace(/\/v1\.0\/?$/, ""),
+      ENTRA_CA_FILE: emulator.info.caFile,
+      ENTRA_STORE: storePath,
+      ENTRA_TENANT_SIZE: size === "s" ? "medium" : "large",
+    };
+    const session = await openSyncSession({}, { ...io, env });
+    try {
+      io.stdout.write(
+        `emulated tenant ${emulator.info.tenantId} (size ${size}); full sync into ${storePath}\n`,
+      );
+      const first = await session.run({ full: true });
+      io.stdout.write(
+        `full sync ${first.run.status}: ${first.totals.objects} objects in ${(first.durationMs / 1000).toFixed(1)} s\n`,
+      );
+      for (let round = 1; !io.signal.aborted; round++) {
+        await sleep(interval * 1000, undefined, { signal: io.signal }).catch(() => {});
+        if (io.signal.aborted) break;
+        const made = await mutate(emulator.info.controlUrl, control, changes, round);
+        const events: ChangeEvent[] = [];
+        const summary = await session.run({
+          full: false,
+          observer: { page: (_s, p) => events.push(...p.events) },
+        });
+        io.stdout.write(
+          `\n#${round}: emulator made ${made} changes; incremental sync ${summary.run.status} in ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.client.requests} requests, ${events.length} change events\n`,
+        );
+        for (const e of events.slice(0, 40)) io.stdout.write(`  ${describeEvent(e)}\n`);
+        if (events.length > 40) io.stdout.write(`  … and ${events.length - 40} more\n`);
+      }
+      io.stdout.write("stopped\n");
+      return EXIT.ok;
+    } finally {
+      await session.close();
+      await control.close();
+      await emulator.stop();
+    }
+  },
+};
+
+function positive(text: string): number | undefined {
+  const n = Number(text);
+  return Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+function usage(io: CommandIO, message: string): number {
+  io.stderr.write(`${message}\n`);
+  return EXIT.usage;
+}
+
+async function mutate(controlUrl: string, dispatcher: Agent, count: number, seed: number): Promise<number> {
+  const res = await fetch(`${controlUrl}/mutate`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ count, seed }),
+    dispatcher,
+  });
+  if (!res.ok) throw new Error(`the emulator refused to mutate: HTTP ${res.status}`);
+  const body = (await res.json()) as unknown;
+  const list = Array.isArray(body) ? body : ((body as { changes?: unknown[] }).changes ?? []);
+  return list.length;
+}
+
+/** Starts the emulator bin on this Node and reads its one JSON line; logs go to our stderr. */
+async function spawnEmulator(
+  args: string[],
+  io: CommandIO,
+): Promise<{ info: EmulatorInfo; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [EMULATOR_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stderr?.on("data", () => {}); // its logs are noise in the demo; drained so it never blocks
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  const lines = createInterface({ input: child.stdout! });
+  try {
+    const first = await Promise.race([
+      new Promise<string>((done) => lines.once("line", done)),
+      exited.then(() => {
+        throw new Error(`the emulator exited before it was ready (exit code ${child.exitCode})`);
+      }),
+      sleep(120_000, undefined, { signal: io.signal }).then(() => {
+        throw new Error("the emulator did not start within 2 minutes");
+      }),
+    ]);
+    lines.close();
+    return { info: JSON.parse(first) as EmulatorInfo, child, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

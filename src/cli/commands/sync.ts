@@ -1,0 +1,127 @@
+/**
+ * `entra-connector sync [--full] [--kinds users,groups,…] [--properties …] [--json]`: one sync run
+ * into the store. Progress goes to stderr (redrawn in place on a terminal, log lines otherwise); the
+ * summary, or with `--json` the run record, goes to stdout.
+ */
+import type { Command } from "commander";
+import {
+  type ConfigFlags,
+  createConnection,
+  EXIT,
+  formatSummary,
+  loadConfig,
+  parseKinds,
+  parsePropertySelection,
+  runSync,
+  SYNC_KINDS,
+  type SyncObserver,
+  SyncProgress,
+  type SyncSummary,
+} from "../../index.ts";
+import { openStore } from "../../store/index.ts";
+import type { CommandIO, CommandSpec } from "../command.ts";
+
+export interface SyncCommandOptions extends ConfigFlags {
+  full?: boolean;
+  kinds?: string;
+  properties?: string;
+  json?: boolean;
+}
+
+export const syncCommand: CommandSpec<SyncCommandOptions> = {
+  name: "sync",
+  summary: "Sync the tenant into the store (incremental when it can, full when it must)",
+  configure(cmd: Command): Command {
+    return cmd
+      .option("--full", "load everything again instead of following delta links")
+      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
+      .option(
+        "--properties <spec>",
+        "narrower property selection, e.g. user:displayName,department;group:displayName",
+      )
+      .option("--json", "print the run record as JSON");
+  },
+  async run(options, _args, io) {
+    const session = await openSyncSession(options, io);
+    try {
+      const summary = await session.run({ full: options.full === true });
+      writeSummary(summary, options.json === true, io);
+      return exitCodeOf(summary);
+    } finally {
+      await session.close();
+    }
+  },
+};
+
+export interface SyncSession {
+  /** One run, with live progress on stderr; `observer` also sees every page (e.g. to print changes). */
+  run(input: { full: boolean; observer?: SyncObserver }): Promise<SyncSummary>;
+  close(): Promise<void>;
+}
+
+/** Validates options and config (before anything is sent), opens the store and the connection. */
+export async function openSyncSession(options: SyncCommandOptions, io: CommandIO): Promise<SyncSession> {
+  const kinds = parseKinds(options.kinds);
+  const properties = parsePropertySelection(options.properties);
+  const config = loadConfig({ env: io.env, flags: options });
+  const store = await openStore(config.store);
+  const connection = createConnection(config, { env: io.env });
+  return {
+    async run({ full, observer }) {
+      const progress = new SyncProgress({
+        out: io.stderr,
+        tty: io.stderr.isTTY === true,
+        clientStats: () => connection.graph.stats(),
+      });
+      progress.start();
+      try {
+        return await runSync({
+          client: connection.graph,
+          store,
+          tenantId: config.tenantId,
+          options: { kinds, properties, full, skipAdGroups: config.skipAdGroups },
+          observer: observer ? both(progress, observer) : progress,
+          signal: io.signal,
+        });
+      } finally {
+        progress.stop();
+      }
+    },
+    async close() {
+      await connection.close();
+      await store.close();
+    },
+  };
+}
+
+function both(a: SyncObserver, b: SyncObserver): SyncObserver {
+  return {
+    phase: (s, p) => {
+      a.phase?.(s, p);
+      b.phase?.(s, p);
+    },
+    page: (s, p) => {
+      a.page?.(s, p);
+      b.page?.(s, p);
+    },
+    warning: (s, m) => {
+      a.warning?.(s, m);
+      b.warning?.(s, m);
+    },
+  };
+}
+
+export function writeSummary(summary: SyncSummary, json: boolean, io: CommandIO): void {
+  if (json) {
+    const { run, streams, warnings, client } = summary;
+    io.stdout.write(`${JSON.stringify({ ...run, streams, warnings, client })}\n`);
+  } else {
+    io.stdout.write(`${formatSummary(summary).join("\n")}\n`);
+  }
+}
+
+export function exitCodeOf(summary: SyncSummary): number {
+  if (summary.run.status === "succeeded") return EXIT.ok;
+  if (summary.run.status === "cancelled") return EXIT.cancelled;
+  return EXIT.graph;
+}
