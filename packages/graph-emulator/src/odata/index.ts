@@ -39,5 +39,11 @@ export {
   users,
 } from "./resources.ts";
 export { type CompiledSearch, compileSearch } from "./search.ts";
-export { compileProjection, type Projection, type ProjectionOptions, parseSelect } from "./select.ts";
-export { decodeSkipToken, encodeSkipToken, type SkipTokenOptions } from "./skiptoken.ts";
+export {
+  compileProjection,
+  contextSelect,
+  type Projection,
+  type ProjectionOptions,
+  parseSelect,
+} from "./select.ts";
+export { decodeSkipToken, encodeSkipToken, nextLinkQuery, type SkipTokenOptions } from "./skiptoken.ts";

@@ -65,6 +65,12 @@ export function checkQueryMode(query: ParsedQuery, spec: ResourceSpec, input: Qu
 }
 
 function checkFilterUse(path: string, op: FilterOp, spec: ResourceSpec, advanced: boolean): void {
+  if (path.endsWith("/$count")) return;
+  if (op === "count") {
+    // Documented as advanced-only for every directory collection (e.g. assignedLicenses/$count eq 0).
+    if (!advanced) throw unsupportedFilterProperty(path, spec.label);
+    return;
+  }
   const prop = lookupPath(spec.properties, path.split("/"));
   const caps = prop?.filter;
   if (!caps || caps.advanced.size === 0) throw unsupportedFilterProperty(path, spec.label);

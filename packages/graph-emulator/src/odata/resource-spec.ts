@@ -23,7 +23,9 @@ export type FilterOp =
   | "startsWith"
   | "endsWith"
   | "contains"
-  | "null";
+  | "null"
+  /** `collection/$count` compared with a number (advanced queries only). */
+  | "count";
 
 export interface FilterCaps {
   /** Allowed with no special header. */

@@ -73,3 +73,11 @@ function orderKeys(spec: ResourceSpec, wanted: readonly string[], idFirst: boole
   const rest = wanted.filter((key) => key !== "id");
   return idFirst || spec.idPosition === "first" ? ["id", ...rest] : [...rest, "id"];
 }
+
+/**
+ * The @odata.context suffix for a $select: Graph echoes the list in the order the client sent it.
+ * @example `${base}/$metadata#users${contextSelect(["displayName", "id"])}` → "…#users(displayName,id)"
+ */
+export function contextSelect(select: readonly string[] | undefined): string {
+  return select && select.length > 0 ? `(${select.join(",")})` : "";
+}

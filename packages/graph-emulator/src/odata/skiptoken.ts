@@ -20,8 +20,11 @@ export interface SkipTokenOptions {
   readonly now?: number;
 }
 
+// Compared in its text form: base64url decoding ignores a final character's spare bits, so comparing
+// decoded bytes would accept some edited tokens.
 function mac(key: Uint8Array, payload: string): Buffer {
-  return createHmac("sha256", key).update(payload).digest().subarray(0, MAC_BYTES);
+  const digest = createHmac("sha256", key).update(payload).digest().subarray(0, MAC_BYTES);
+  return Buffer.from(digest.toString("base64url"));
 }
 
 /**
@@ -31,7 +34,7 @@ export function encodeSkipToken(state: object, options: SkipTokenOptions = {}): 
   const envelope: { v: number; s: object; e?: number } = { v: VERSION, s: state };
   if (options.ttlMs !== undefined) envelope.e = (options.now ?? Date.now()) + options.ttlMs;
   const payload = Buffer.from(JSON.stringify(envelope)).toString("base64url");
-  return `${payload}.${mac(options.key ?? PROCESS_KEY, payload).toString("base64url")}`;
+  return `${payload}.${mac(options.key ?? PROCESS_KEY, payload).toString()}`;
 }
 
 /** Returns the state a token carries, or throws ODataError 400 Directory_ExpiredPageToken. */
@@ -39,7 +42,7 @@ export function decodeSkipToken(token: string, options: SkipTokenOptions = {}): 
   const dot = token.indexOf(".");
   if (dot <= 0) throw expiredPageToken();
   const payload = token.slice(0, dot);
-  const given = Buffer.from(token.slice(dot + 1), "base64url");
+  const given = Buffer.from(token.slice(dot + 1));
   const expected = mac(options.key ?? PROCESS_KEY, payload);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw expiredPageToken();
   let envelope: unknown;
@@ -53,4 +56,19 @@ export function decodeSkipToken(token: string, options: SkipTokenOptions = {}): 
   if (v !== VERSION || typeof s !== "object" || s === null) throw expiredPageToken();
   if (typeof e === "number" && (options.now ?? Date.now()) > e) throw expiredPageToken();
   return s;
+}
+
+/**
+ * The query string of a list's @odata.nextLink: the client's own parameters in their order, then
+ * `$skiptoken` last (§13). `$` and `,` stay readable as in Graph's links; values are percent-encoded.
+ * @example nextLinkQuery(new URLSearchParams("$top=5&$skiptoken=old"), "new") → "$top=5&$skiptoken=new"
+ */
+export function nextLinkQuery(params: URLSearchParams, skiptoken: string): string {
+  const parts: string[] = [];
+  const encode = (s: string) => encodeURIComponent(s).replaceAll("%24", "$").replaceAll("%2C", ",");
+  for (const [key, value] of params) {
+    if (key.toLowerCase() !== "$skiptoken") parts.push(`${encode(key)}=${encode(value)}`);
+  }
+  parts.push(`$skiptoken=${encodeURIComponent(skiptoken)}`);
+  return parts.join("&");
 }
