@@ -188,7 +188,7 @@ export const ERRORS = {
   },
   NET_TIMEOUT: {
     message: "{method} {url} timed out after {timeoutMs} ms.",
-    fix: "Retry later or raise the request timeout (--timeout / ENTRA_TIMEOUT_MS).",
+    fix: "Retry later or raise the request timeout (--timeout-ms / ENTRA_TIMEOUT_MS).",
     status: 504,
     retryable: true,
     exit: EXIT.network,
@@ -460,6 +460,7 @@ export interface ErrorJSON {
   fix?: string;
   status: number;
   retryable: boolean;
+  exitCode: number;
   [detail: string]: unknown;
 }
 
@@ -492,6 +493,7 @@ export class ConnectorError<C extends ErrorCode = ErrorCode> extends Error {
       message: this.message,
       status: this.status,
       retryable: this.retryable,
+      exitCode: this.exitCode,
     };
     if (this.fix !== undefined) out.fix = this.fix;
     return out;

@@ -1,7 +1,18 @@
 // The public API. The CLI and the service import only from here.
 
+// Actions and provisioning (src/actions, src/provisioning).
+export * from "./actions/index.ts";
+export {
+  CAPABILITIES,
+  type CapabilityResult,
+  evaluateCapabilities,
+  permissionsToAdd,
+  selectCapabilities,
+} from "./auth/capabilities.ts";
+export { type CheckReport, checkConnection } from "./auth/check.ts";
 export { decodeClaims, grantedPermissions, type TokenClaims } from "./auth/claims.ts";
 export { adminConsentUrl } from "./auth/credentials.ts";
+export { type InteractiveLoginOptions, interactiveLogin } from "./auth/interactive-login.ts";
 export type { StoredToken, TokenProvider } from "./auth/types.ts";
 export { CLOUDS, type CloudName } from "./config/clouds.ts";
 export { type ConfigFlags, type ConnectorConfig, type Credential, loadConfig } from "./config/load.ts";
@@ -20,8 +31,15 @@ export { createGraphClient, type GraphClientDeps } from "./graph/client.ts";
 export { Limiter } from "./graph/limiter.ts";
 export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
+export * from "./provisioning/index.ts";
 export type { StreamPhase, SyncObserver } from "./sync/context.ts";
-export { planStreams, runSync, type RunSyncInput, type StreamOutcome, type SyncSummary } from "./sync/engine.ts";
+export {
+  planStreams,
+  type RunSyncInput,
+  runSync,
+  type StreamOutcome,
+  type SyncSummary,
+} from "./sync/engine.ts";
 export {
   parseKinds,
   parsePropertySelection,
@@ -30,6 +48,3 @@ export {
   type SyncOptions,
 } from "./sync/options.ts";
 export { describeEvent, formatSummary, SyncProgress } from "./sync/progress.ts";
-// Actions and provisioning (src/actions, src/provisioning).
-export * from "./actions/index.ts";
-export * from "./provisioning/index.ts";

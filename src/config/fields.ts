@@ -69,7 +69,7 @@ const origin = (example: string, forbidVersion: boolean) =>
 export const FIELDS = {
   tenantId: {
     env: "ENTRA_TENANT_ID",
-    flag: "--tenant",
+    flag: "--tenant-id",
     schema: text("a GUID or a domain like contoso.onmicrosoft.com").refine(
       (v) => GUID.test(v) || DOMAIN.test(v) || v === "organizations" || v === "common",
       { error: "must be a GUID or a domain like contoso.onmicrosoft.com" },
@@ -128,7 +128,7 @@ export const FIELDS = {
       error: "must be one of trace, debug, info, warn, error, fatal, silent",
     }),
   },
-  timeoutMs: { env: "ENTRA_TIMEOUT_MS", flag: "--timeout", schema: int(100, 600_000) },
+  timeoutMs: { env: "ENTRA_TIMEOUT_MS", flag: "--timeout-ms", schema: int(100, 600_000) },
   maxRetries: { env: "ENTRA_MAX_RETRIES", flag: "--max-retries", schema: int(0, 20) },
   concurrency: { env: "ENTRA_CONCURRENCY", flag: "--concurrency", schema: int(1, 256) },
   tenantSize: {

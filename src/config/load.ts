@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { decodeClaims } from "../auth/claims.ts";
 import { createError } from "../errors.ts";
 import { CLOUDS, type CloudName, cloudsOfHost } from "./clouds.ts";
 import { FIELDS, type FieldName, type FieldValues } from "./fields.ts";
@@ -159,6 +160,10 @@ function pickCredential(v: FieldValues, src: Partial<Record<FieldName, string>>,
   });
 }
 
+function stringClaim(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
 function required<T>(value: T | undefined, field: string, problem: string): T {
   if (value === undefined) throw createError("CONFIG_INVALID", { field, problem });
   return value;
@@ -182,12 +187,18 @@ export function loadConfig(options: LoadConfigOptions = {}): ConnectorConfig {
   const { values: v, sources } = collect(env, flags, file, filePath);
 
   const credential = pickCredential(v, sources, cwd);
+  // A pre-issued token names its own tenant and app; the variables are then optional.
+  const claims = credential.kind === "accessToken" ? decodeClaims(credential.accessToken) : undefined;
   const tenantId = required(
-    v.tenantId,
+    v.tenantId ?? stringClaim(claims?.tid),
     "ENTRA_TENANT_ID",
     "required: the Directory (tenant) ID or a verified domain",
   );
-  const clientId = required(v.clientId, "ENTRA_CLIENT_ID", "required: the Application (client) ID, a GUID");
+  const clientId = required(
+    v.clientId ?? stringClaim(claims?.appid ?? claims?.["azp"]),
+    "ENTRA_CLIENT_ID",
+    "required: the Application (client) ID, a GUID",
+  );
 
   const cloud = (v.cloud ?? "global") as CloudName;
   const authorityHost = v.authorityHost ?? CLOUDS[cloud].authorityHost;

@@ -1,0 +1,91 @@
+import type { ConnectorConfig } from "../config/load.ts";
+import { ConnectorError, toConnectorError } from "../errors.ts";
+import type { GraphClient } from "../graph/types.ts";
+import { type CapabilityResult, evaluateCapabilities, permissionsToAdd } from "./capabilities.ts";
+import { decodeClaims, grantedPermissions } from "./claims.ts";
+import { adminConsentUrl } from "./credentials.ts";
+import type { TokenProvider } from "./types.ts";
+
+export interface CheckReport {
+  ok: boolean;
+  tenantId: string;
+  clientId: string;
+  authorityHost: string;
+  graphUrl: string;
+  token: { kind: "app" | "delegated"; permissions: string[]; expiresAt: string } | undefined;
+  organization: { id: string; displayName: string; verifiedDomain?: string } | undefined;
+  /** Why /organization could not be read, if it could not. */
+  organizationError: string | undefined;
+  capabilities: CapabilityResult[];
+  permissionsToAdd: string[];
+  consentUrl: string;
+  /** The sign-in failure, when no token could be had. */
+  error: ReturnType<ConnectorError["toJSON"]> | undefined;
+}
+
+interface Organization {
+  id: string;
+  displayName: string;
+  verifiedDomains?: { name: string; isDefault?: boolean }[];
+}
+
+/**
+ * The connection check: acquire a token (mapping sign-in failures to cause and fix), read its
+ * roles/scp, read /organization, and say for each asked capability whether it is usable and which
+ * permission to add otherwise. Never throws for a failed check; the report says what failed.
+ */
+export async function checkConnection(
+  config: ConnectorConfig,
+  tokens: TokenProvider,
+  graph: GraphClient,
+  capabilityIds: string[],
+): Promise<CheckReport> {
+  const consentUrl = adminConsentUrl(config);
+  const report: CheckReport = {
+    ok: false,
+    tenantId: config.tenantId,
+    clientId: config.clientId,
+    authorityHost: config.authorityHost,
+    graphUrl: config.graphUrl,
+    token: undefined,
+    organization: undefined,
+    organizationError: undefined,
+    capabilities: [],
+    permissionsToAdd: [],
+    consentUrl,
+    error: undefined,
+  };
+  let granted: ReturnType<typeof grantedPermissions>;
+  try {
+    const token = await tokens.getToken();
+    granted = grantedPermissions(decodeClaims(token.accessToken));
+    report.tenantId = token.tenantId;
+    report.token = {
+      kind: granted.kind,
+      permissions: granted.names,
+      expiresAt: new Date(token.expiresAt).toISOString(),
+    };
+  } catch (err) {
+    report.error = toConnectorError(err).toJSON();
+    report.capabilities = evaluateCapabilities([], capabilityIds);
+    report.permissionsToAdd = permissionsToAdd(report.capabilities);
+    return report;
+  }
+  try {
+    const orgs = await graph.get<{ value: Organization[] }>(
+      "/organization?$select=id,displayName,verifiedDomains",
+    );
+    const org = orgs.value[0];
+    if (org) {
+      report.organization = { id: org.id, displayName: org.displayName };
+      const domain = org.verifiedDomains?.find((d) => d.isDefault)?.name ?? org.verifiedDomains?.[0]?.name;
+      if (domain) report.organization.verifiedDomain = domain;
+    }
+  } catch (err) {
+    report.organizationError = err instanceof ConnectorError ? err.message : String(err);
+  }
+  report.capabilities = evaluateCapabilities(granted.names, capabilityIds);
+  report.permissionsToAdd = permissionsToAdd(report.capabilities);
+  report.ok = report.capabilities.every((c) => c.granted) && report.organization !== undefined;
+  return report;
+}

@@ -1,0 +1,13 @@
+import type { CommandSpec } from "../command.ts";
+import { checkCommand } from "./check.ts";
+import { emulatorCommand } from "./emulator.ts";
+import { loginCommand } from "./login.ts";
+import { syncCommand } from "./sync.ts";
+
+/** Every CLI command, in help order. Add one line per command file. */
+export const commands: CommandSpec<never>[] = [
+  checkCommand as CommandSpec<never>,
+  loginCommand as CommandSpec<never>,
+  syncCommand as CommandSpec<never>,
+  emulatorCommand as CommandSpec<never>,
+];

@@ -1,0 +1,103 @@
+import { Command, CommanderError, Option } from "commander";
+import { FIELDS, type FieldName } from "../config/fields.ts";
+import { createError, EXIT, toConnectorError } from "../errors.ts";
+import { redactString } from "../log/redact.ts";
+import type { CommandIO, CommandSpec } from "./command.ts";
+import { commands } from "./commands/index.ts";
+
+/** Global connection flags, one per config field that has a flag (names match the config keys). */
+const FLAG_HELP: Partial<Record<FieldName, string>> = {
+  tenantId: "tenant GUID or verified domain (ENTRA_TENANT_ID)",
+  clientId: "application (client) ID (ENTRA_CLIENT_ID)",
+  clientCertificate: "PEM certificate path for certificate sign-in (ENTRA_CLIENT_CERTIFICATE)",
+  clientKey: "PEM private key path for certificate sign-in (ENTRA_CLIENT_KEY)",
+  auth: "app (application permissions) or delegated (ENTRA_AUTH)",
+  cloud: "global, usgov, usgovdod or china (ENTRA_CLOUD)",
+  authorityHost: "login host, e.g. https://login.microsoftonline.com (ENTRA_AUTHORITY_HOST)",
+  graphUrl: "Graph root without version, e.g. https://graph.microsoft.com (ENTRA_GRAPH_URL)",
+  scope: "space-separated scopes (ENTRA_SCOPE)",
+  caFile: "extra CA certificate (PEM) to trust (ENTRA_CA_FILE)",
+  store: "SQLite file or postgres:// URL (ENTRA_STORE, default ./entra-connector.db)",
+  provisioning: "allow writes to the tenant (ENTRA_PROVISIONING)",
+  skipAdGroups: "skip groups synced from on-premises AD (ENTRA_SKIP_AD_GROUPS)",
+  logLevel: "trace, debug, info, warn, error or silent (ENTRA_LOG_LEVEL)",
+  timeoutMs: "per-request timeout in ms (ENTRA_TIMEOUT_MS)",
+  maxRetries: "retries of throttled/transient requests (ENTRA_MAX_RETRIES)",
+  concurrency: "concurrent Graph requests (ENTRA_CONCURRENCY)",
+  tenantSize: "small, medium or large: sizes the throttling budget (ENTRA_TENANT_SIZE)",
+};
+const BOOLEAN_FLAGS = new Set<FieldName>(["provisioning", "skipAdGroups"]);
+
+function addGlobalOptions(program: Command): void {
+  program
+    .option("--config <file>", "JSON config file (ENTRA_CONFIG)")
+    .option("--json", "machine-readable output");
+  for (const [name, help] of Object.entries(FLAG_HELP) as [FieldName, string][]) {
+    const flag = FIELDS[name].flag;
+    if (flag === undefined) continue;
+    program.addOption(new Option(BOOLEAN_FLAGS.has(name) ? flag : `${flag} <value>`, help));
+  }
+}
+
+/** Prints a failure as one clear line (+ the fix), or as JSON with --json; returns the exit code. */
+export function reportError(err: unknown, json: boolean, io: CommandIO): number {
+  const e = toConnectorError(err);
+  if (json) {
+    io.stdout.write(JSON.stringify({ error: e.toJSON() }) + "\n");
+  } else {
+    io.stderr.write(`error ${e.code}: ${redactString(e.message)}\n`);
+    if (e.fix) io.stderr.write(`  fix: ${redactString(e.fix)}\n`);
+  }
+  return e.exitCode;
+}
+
+/**
+ * Builds the commander program from the command list and runs `argv` (without node and script).
+ * Returns the exit code; never exits the process.
+ */
+export async function runCli(
+  argv: string[],
+  io: CommandIO,
+  list: CommandSpec<never>[] = commands,
+): Promise<number> {
+  const program = new Command("entra-connector")
+    .description("Self-hosted Microsoft Entra ID connector")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => {},
+    })
+    .showHelpAfterError(false);
+  addGlobalOptions(program);
+  let exit: number = EXIT.ok;
+  for (const spec of list) {
+    const cmd = spec.configure(program.command(spec.name).description(spec.summary)).exitOverride();
+    cmd.action(async (...params: unknown[]) => {
+      const command = params.at(-1) as Command;
+      const options = command.optsWithGlobals();
+      const args = command.args;
+      try {
+        exit = await (spec as CommandSpec<Record<string, unknown>>).run(options, args, io);
+      } catch (err) {
+        exit = reportError(err, options["json"] === true, io);
+      }
+    });
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) {
+        return EXIT.ok;
+      }
+      return reportError(
+        createError("USAGE", { detail: err.message.replace(/^error: /, "") }),
+        argv.includes("--json"),
+        io,
+      );
+    }
+    return reportError(err, argv.includes("--json"), io);
+  }
+  return exit;
+}
