@@ -67,6 +67,17 @@ const appRole = {
   value: str(),
 };
 
+// Shared by applications and their service principals.
+const appInfo = complex({
+  logoUrl: str(),
+  marketingUrl: str(),
+  privacyStatementUrl: str(),
+  supportUrl: str(),
+});
+const keyCredentials = complexes({ keyId: guid(), type: str(), usage: str(), endDateTime: date() });
+const passwordCredentials = complexes({ keyId: guid(), displayName: str(), endDateTime: date() });
+const verifiedPublisher = complex({ displayName: str(), verifiedPublisherId: str(), addedDateTime: date() });
+
 interface ResourceInput {
   readonly name: string;
   readonly entityType: string;
@@ -277,12 +288,12 @@ export const servicePrincipals: ResourceSpec = resource({
     samlSingleSignOnSettings: complex({ relayState: str() }),
     addIns: complexes(),
     appRoles: complexes(appRole),
-    info: complex({ logoUrl: str(), marketingUrl: str(), privacyStatementUrl: str(), supportUrl: str() }),
-    keyCredentials: complexes({ keyId: guid(), type: str(), usage: str(), endDateTime: date() }),
+    info: appInfo,
+    keyCredentials,
     oauth2PermissionScopes: complexes({ id: guid(), value: str(), type: str() }),
-    passwordCredentials: complexes({ keyId: guid(), displayName: str(), endDateTime: date() }),
+    passwordCredentials,
     resourceSpecificApplicationPermissions: complexes(),
-    verifiedPublisher: complex({ displayName: str(), verifiedPublisherId: str(), addedDateTime: date() }),
+    verifiedPublisher,
   },
   sortable: ["displayName"],
   sortableAdvanced: ["createdDateTime"],
@@ -321,13 +332,13 @@ export const applications: ResourceSpec = resource({
     addIns: complexes(),
     api: complex(),
     appRoles: complexes(appRole),
-    info: complex({ logoUrl: str(), marketingUrl: str(), privacyStatementUrl: str(), supportUrl: str() }),
-    keyCredentials: complexes({ keyId: guid(), type: str(), usage: str(), endDateTime: date() }),
+    info: appInfo,
+    keyCredentials,
     parentalControlSettings: complex(),
-    passwordCredentials: complexes({ keyId: guid(), displayName: str(), endDateTime: date() }),
+    passwordCredentials,
     publicClient: complex({ redirectUris: strs() }),
     requiredResourceAccess: complexes({ resourceAppId: str(), resourceAccess: complexes() }),
-    verifiedPublisher: complex({ displayName: str(), verifiedPublisherId: str(), addedDateTime: date() }),
+    verifiedPublisher,
     web: complex({ homePageUrl: str(), logoutUrl: str(), redirectUris: strs() }),
     spa: complex({ redirectUris: strs() }),
   },
