@@ -32,7 +32,7 @@ const EMULATOR_BIN = resolve(
 );
 
 /** What the emulator prints on its one stdout line (issue 2 §9). */
-interface EmulatorInfo {
+export interface EmulatorInfo {
   authorityHost: string;
   tenantId: string;
   graphBaseUrl: string;
@@ -136,7 +136,12 @@ function usage(io: CommandIO, message: string): number {
   return EXIT.usage;
 }
 
-async function mutate(controlUrl: string, dispatcher: Agent, count: number, seed: number): Promise<number> {
+export async function mutate(
+  controlUrl: string,
+  dispatcher: Agent,
+  count: number,
+  seed: number,
+): Promise<number> {
   const res = await fetch(`${controlUrl}/mutate`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -149,8 +154,8 @@ async function mutate(controlUrl: string, dispatcher: Agent, count: number, seed
   return list.length;
 }
 
-/** Starts the emulator bin on this Node and reads its one JSON line; logs go to our stderr. */
-async function spawnEmulator(
+/** Starts the emulator bin on this Node and reads its one JSON line; its stderr logs are drained. */
+export async function spawnEmulator(
   args: string[],
   io: CommandIO,
 ): Promise<{ info: EmulatorInfo; child: ChildProcess; stop(): Promise<void> }> {

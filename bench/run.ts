@@ -1,0 +1,176 @@
+/**
+ * `npm run bench [-- --sizes l,xl --runs 3]`: full and 1%-change incremental syncs against the
+ * emulator (own process, graph-like latency, throttling on), each sync in its own process.
+ * Prints requests, RU, wall time, peak RSS and objects/s beside the lower bound the emulator's model
+ * allows: the larger of RU spent ÷ the read budget (8,000 RU per 10 s) and the longest chain of
+ * dependent list pages × their modelled latency (60 ms + 0.6 ms per object).
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Agent } from "undici";
+import { mutate, spawnEmulator } from "../src/cli/commands/demo.ts";
+
+const COUNTS: Record<string, { users: number; groups: number; apps: number }> = {
+  l: { users: 20_000, groups: 2_000, apps: 500 },
+  xl: { users: 100_000, groups: 10_000, apps: 2_000 },
+  m: { users: 2_000, groups: 300, apps: 100 },
+  s: { users: 40, groups: 12, apps: 6 },
+};
+const BUDGET_RU_PER_MS = 8000 / 10_000;
+const PAGE = 999;
+
+const arg = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+const sizes = arg("sizes", "l,xl").split(",");
+const runs = Number(arg("runs", "3"));
+
+interface Measured {
+  wallMs: number;
+  maxRssMb: number;
+  status: string;
+  objects: number;
+  changes: number;
+  requests: number;
+  ru: number;
+  throttled: number;
+}
+
+async function stats(
+  controlUrl: string,
+  dispatcher: Agent,
+): Promise<{ requests: number; ru: number; throttled: number }> {
+  const res = await fetch(`${controlUrl}/stats`, { dispatcher } as RequestInit);
+  return (await res.json()) as { requests: number; ru: number; throttled: number };
+}
+
+function child(
+  env: NodeJS.ProcessEnv,
+  full: boolean,
+): Promise<Omit<Measured, "requests" | "ru" | "throttled">> {
+  return new Promise((done, fail) => {
+    const p = spawn(
+      process.execPath,
+      [join(import.meta.dirname, "sync-child.ts"), ...(full ? ["--full"] : [])],
+      {
+        env,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let out = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+    });
+    p.on("exit", (code) =>
+      code === 0
+        ? done(JSON.parse(out.trim().split("\n").pop() as string))
+        : fail(new Error(`sync exited ${code}`)),
+    );
+  });
+}
+
+async function measure(
+  env: NodeJS.ProcessEnv,
+  full: boolean,
+  controlUrl: string,
+  d: Agent,
+): Promise<Measured> {
+  const before = await stats(controlUrl, d);
+  const r = await child(env, full);
+  const after = await stats(controlUrl, d);
+  return {
+    ...r,
+    requests: after.requests - before.requests,
+    ru: after.ru - before.ru,
+    throttled: after.throttled - before.throttled,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+function chainBoundMs(size: string): number {
+  const c = COUNTS[size] ?? { users: 0, groups: 0, apps: 0 };
+  const chain = (n: number) => Math.ceil(n / PAGE) * (60 + 0.6 * Math.min(n, PAGE));
+  return Math.max(chain(c.users), chain(c.groups), chain(c.apps));
+}
+
+const rows: string[] = [];
+for (const size of sizes) {
+  const emulator = await spawnEmulator(
+    ["--port", "0", "--size", size, "--seed", "1", "--latency", "graph", "--throttle", "on"],
+    {
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      signal: new AbortController().signal,
+    },
+  );
+  const d = new Agent({ connect: { ca: readFileSync(emulator.info.caFile, "utf8") } });
+  const fulls: Measured[] = [];
+  const incs: Measured[] = [];
+  try {
+    for (let r = 0; r < runs; r++) {
+      const dir = mkdtempSync(join(tmpdir(), "entra-bench-"));
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ENTRA_TENANT_ID: emulator.info.tenantId,
+        ENTRA_CLIENT_ID: emulator.info.clientId,
+        ENTRA_CLIENT_SECRET: emulator.info.clientSecret,
+        ENTRA_AUTHORITY_HOST: emulator.info.authorityHost,
+        ENTRA_GRAPH_URL: emulator.info.graphBaseUrl.replace(/\/v1\.0\/?$/, ""),
+        ENTRA_CA_FILE: emulator.info.caFile,
+        ENTRA_STORE: join(dir, "bench.db"),
+        ENTRA_TENANT_SIZE: "large",
+        ENTRA_LOG_LEVEL: "silent",
+      };
+      fulls.push(await measure(env, true, emulator.info.controlUrl, d));
+      const changes = Math.round(((COUNTS[size]?.users ?? 100) + (COUNTS[size]?.groups ?? 0)) / 100);
+      await mutate(emulator.info.controlUrl, d, changes, 1000 + r);
+      incs.push(await measure(env, false, emulator.info.controlUrl, d));
+      rmSync(dir, { recursive: true, force: true });
+      process.stderr.write(
+        `${size} run ${r + 1}/${runs}: full ${(fulls.at(-1)!.wallMs / 1000).toFixed(1)} s, incremental ${(incs.at(-1)!.wallMs / 1000).toFixed(1)} s\n`,
+      );
+    }
+  } finally {
+    await d.close();
+    await emulator.stop();
+  }
+  for (const [label, ms] of [["full", fulls] as const, ["incremental 1%", incs] as const]) {
+    const wall = median(ms.map((m) => m.wallMs));
+    const ru = median(ms.map((m) => m.ru));
+    const objects = median(ms.map((m) => m.objects));
+    const bound =
+      label === "full" ? Math.max(ru / BUDGET_RU_PER_MS, chainBoundMs(size)) : ru / BUDGET_RU_PER_MS;
+    rows.push(
+      [
+        size,
+        label,
+        median(ms.map((m) => m.requests)).toFixed(0),
+        ru.toFixed(0),
+        median(ms.map((m) => m.throttled)).toFixed(0),
+        (wall / 1000).toFixed(1),
+        median(ms.map((m) => m.maxRssMb)).toFixed(0),
+        (objects / (wall / 1000)).toFixed(0),
+        (bound / 1000).toFixed(1),
+        (wall / bound).toFixed(2),
+        median(ms.map((m) => m.changes)).toFixed(0),
+      ].join(" | "),
+    );
+  }
+}
+
+process.stdout.write(
+  `\nmedians of ${runs} run(s); latency graph, throttling on\n` +
+    "size | sync | requests | RU | throttled | wall s | peak RSS MB | objects/s | bound s | wall/bound | change events\n" +
+    "---|---|---|---|---|---|---|---|---|---|---\n" +
+    rows.map((r) => `${r}\n`).join(""),
+);

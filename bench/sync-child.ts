@@ -1,0 +1,34 @@
+/**
+ * One measured sync in its own process (so its peak RSS is the connector's alone): reads the
+ * connection from the environment, runs a full or incremental sync, prints one JSON line.
+ */
+import { createConnection, loadConfig, parseKinds, runSync } from "../src/index.ts";
+import { openStore } from "../src/store/index.ts";
+
+const full = process.argv.includes("--full");
+const config = loadConfig({ env: process.env });
+const store = await openStore(config.store);
+const connection = createConnection(config, { env: process.env, persistTokens: false });
+const started = performance.now();
+const summary = await runSync({
+  client: connection.graph,
+  store,
+  tenantId: config.tenantId,
+  options: { kinds: parseKinds(undefined), full, skipAdGroups: false },
+});
+const wallMs = performance.now() - started;
+await connection.close();
+await store.close();
+process.stdout.write(
+  `${JSON.stringify({
+    wallMs,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    status: summary.run.status,
+    kind: summary.run.kind,
+    objects: summary.totals.objects,
+    changes: summary.totals.changes,
+    client: summary.client,
+    streams: summary.streams,
+    warnings: summary.warnings,
+  })}\n`,
+);

@@ -1,0 +1,178 @@
+/**
+ * Test kit for sync: an emulator in-process on port 0, a store in a temp folder, a connection to the
+ * emulator as any user would configure it, and the comparison of the store's exports with the
+ * emulator's own snapshot — the definition of "exact".
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startEmulator } from "@entra-connector/graph-emulator";
+import { GROUP_PROPERTIES } from "../src/directory/groups.ts";
+import { normalise } from "../src/directory/properties.ts";
+import { APP_PROPERTIES } from "../src/directory/service-principals.ts";
+import { USER_PROPERTIES } from "../src/directory/users.ts";
+import { createConnection, loadConfig, parseKinds, runSync, type SyncSummary } from "../src/index.ts";
+import { openStore } from "../src/store/index.ts";
+import type { ExportKind, Store } from "../src/store/types.ts";
+
+export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+type Obj = Record<string, unknown>;
+
+export interface Harness {
+  emu: Emulator;
+  store: Store;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  sync(options?: { full?: boolean; skipAdGroups?: boolean; kinds?: string }): Promise<SyncSummary>;
+  close(): Promise<void>;
+}
+
+export function emulatorEnv(emu: Emulator, storePath: string): NodeJS.ProcessEnv {
+  return {
+    ENTRA_TENANT_ID: emu.tenantId,
+    ENTRA_CLIENT_ID: emu.clientId,
+    ENTRA_CLIENT_SECRET: emu.clientSecret,
+    ENTRA_AUTHORITY_HOST: emu.authorityHost,
+    ENTRA_GRAPH_URL: emu.graphRoot,
+    ENTRA_CA_FILE: emu.caFile,
+    ENTRA_STORE: storePath,
+    ENTRA_TENANT_SIZE: "large",
+    ENTRA_LOG_LEVEL: "silent",
+  };
+}
+
+export async function startHarness(options: Parameters<typeof startEmulator>[0]): Promise<Harness> {
+  const emu = await startEmulator({ port: 0, latency: "none", throttle: false, faultRate: 0, ...options });
+  const dir = mkdtempSync(join(tmpdir(), "entra-sync-"));
+  const env = emulatorEnv(emu, join(dir, "store.db"));
+  const store = await openStore(env["ENTRA_STORE"] as string);
+  const connection = createConnection(loadConfig({ env }), { env, persistTokens: false });
+  return {
+    emu,
+    store,
+    dir,
+    env,
+    sync: (o = {}) =>
+      runSync({
+        client: connection.graph,
+        store,
+        tenantId: emu.tenantId,
+        options: { kinds: parseKinds(o.kinds), full: o.full === true, skipAdGroups: o.skipAdGroups === true },
+      }),
+    async close() {
+      await connection.close();
+      await store.close();
+      await emu.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function exportOf(store: Store, kind: ExportKind): Promise<Obj[]> {
+  const rows: Obj[] = [];
+  for await (const row of store.query.export(kind)) rows.push(row);
+  return rows;
+}
+
+const byKey =
+  (...keys: string[]) =>
+  (a: Obj, b: Obj) => {
+    for (const k of keys) {
+      const x = String(a[k]);
+      const y = String(b[k]);
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+
+/** What the store must hold, computed from the emulator's snapshot in the export shapes. */
+export function expectedFromSnapshot(
+  snapshot: Obj,
+  options: { skipAdGroups?: boolean } = {},
+): Record<string, Obj[]> {
+  const users = snapshot["users"] as Obj[];
+  const groups = (snapshot["groups"] as Obj[]).filter(
+    (g) => !(options.skipAdGroups && g["onPremisesSyncEnabled"] === true),
+  );
+  const sps = snapshot["servicePrincipals"] as Obj[];
+  const typeOf = new Map<string, string>();
+  for (const u of users) typeOf.set(String(u["id"]), "user");
+  for (const g of snapshot["groups"] as Obj[]) typeOf.set(String(g["id"]), "group");
+  for (const s of sps) typeOf.set(String(s["id"]), "servicePrincipal");
+  const ids = (v: unknown) =>
+    Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : String((x as Obj)["id"]))) : [];
+  return {
+    users: users.map((u) => normalise(u, USER_PROPERTIES)).sort(byKey("id")),
+    groups: groups.map((g) => normalise(g, GROUP_PROPERTIES)).sort(byKey("id")),
+    apps: sps.map((s) => normalise(s, APP_PROPERTIES)).sort(byKey("id")),
+    memberships: groups
+      .flatMap((g) =>
+        ids(g["members"]).map((m) => ({
+          groupId: g["id"],
+          memberId: m,
+          memberType: typeOf.get(m) ?? "unknown",
+        })),
+      )
+      .sort(byKey("groupId", "memberId")),
+    owners: groups
+      .flatMap((g) => ids(g["owners"]).map((o) => ({ groupId: g["id"], ownerId: o })))
+      .sort(byKey("groupId", "ownerId")),
+    "app-assignments": sps
+      .flatMap((s) =>
+        ((s["appRoleAssignedTo"] as Obj[] | undefined) ?? []).map((a) => ({
+          appId: s["id"],
+          principalId: a["principalId"],
+          appRoleId: a["appRoleId"],
+        })),
+      )
+      .sort(byKey("appId", "principalId", "appRoleId")),
+    "role-assignments": [
+      ...(snapshot["roleAssignments"] as Obj[]).map((r) => ({
+        roleDefinitionId: r["roleDefinitionId"],
+        principalId: r["principalId"],
+        kind: "active",
+      })),
+      ...((snapshot["roleEligibilitySchedules"] as Obj[] | undefined) ?? []).map((r) => ({
+        roleDefinitionId: r["roleDefinitionId"],
+        principalId: r["principalId"],
+        kind: "eligible",
+      })),
+    ].sort(byKey("roleDefinitionId", "principalId", "kind")),
+    "license-assignments": users
+      .flatMap((u) =>
+        ((u["assignedLicenses"] as Obj[] | undefined) ?? []).map((l) => ({
+          userId: u["id"],
+          skuId: l["skuId"],
+        })),
+      )
+      .sort(byKey("userId", "skuId")),
+  };
+}
+
+const SORT_KEYS: Record<string, string[]> = {
+  users: ["id"],
+  groups: ["id"],
+  apps: ["id"],
+  memberships: ["groupId", "memberId"],
+  owners: ["groupId", "ownerId"],
+  "app-assignments": ["appId", "principalId", "appRoleId"],
+  "role-assignments": ["roleDefinitionId", "principalId", "kind"],
+  "license-assignments": ["userId", "skuId"],
+};
+
+export const COMPARED = Object.keys(SORT_KEYS) as ExportKind[];
+
+/** Every compared export, store vs snapshot, both sorted the same way. */
+export async function comparison(
+  store: Store,
+  snapshot: Obj,
+  options: { skipAdGroups?: boolean } = {},
+): Promise<Record<string, { actual: Obj[]; expected: Obj[] }>> {
+  const expected = expectedFromSnapshot(snapshot, options);
+  const out: Record<string, { actual: Obj[]; expected: Obj[] }> = {};
+  for (const kind of COMPARED) {
+    const actual = (await exportOf(store, kind)).sort(byKey(...(SORT_KEYS[kind] as string[])));
+    out[kind] = { actual, expected: expected[kind] ?? [] };
+  }
+  return out;
+}
