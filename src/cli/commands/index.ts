@@ -1,5 +1,6 @@
 import type { CommandSpec } from "../command.ts";
 import { checkCommand } from "./check.ts";
+import { demoCommand } from "./demo.ts";
 import { emulatorCommand } from "./emulator.ts";
 import { loginCommand } from "./login.ts";
 import { syncCommand } from "./sync.ts";
@@ -9,5 +10,6 @@ export const commands: CommandSpec<never>[] = [
   checkCommand as CommandSpec<never>,
   loginCommand as CommandSpec<never>,
   syncCommand as CommandSpec<never>,
+  demoCommand as CommandSpec<never>,
   emulatorCommand as CommandSpec<never>,
 ];
