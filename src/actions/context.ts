@@ -1,6 +1,9 @@
 import type { GraphClient } from "../graph/types.ts";
 import type { ActionContext, PlannedRequest, RecentlyCreated } from "./types.ts";
 
+/** Stands in for the id of an object a dry run would create (nothing was sent, so Graph assigned none). */
+export const PLANNED_ID = "(assigned by Graph)";
+
 /** Remembers ids this process created for `ttlMs` (long enough to outlast directory replication). */
 export function recentlyCreated(ttlMs = 120_000, now: () => number = Date.now): RecentlyCreated {
   const created = new Map<string, number>();

@@ -4,6 +4,7 @@
  * common case costs one request; a dry run asks first, since it cannot learn it from a write.
  */
 import { createError } from "../errors.ts";
+import { PLANNED_ID } from "./context.ts";
 import { eq } from "./filter.ts";
 import { isGraphError, isNotFound, REFUSAL } from "./refusals.ts";
 import { retryWhileReplicating } from "./replication.ts";
@@ -64,7 +65,8 @@ export async function addReference(
   principalId: string,
 ): Promise<boolean> {
   refuseUnmanageable(group, rel);
-  if (ctx.dryRun && (await isReferenced(ctx, group.id, rel, principalId))) return false;
+  const planned = group.id === PLANNED_ID || principalId === PLANNED_ID;
+  if (ctx.dryRun && !planned && (await isReferenced(ctx, group.id, rel, principalId))) return false;
   try {
     await retryWhileReplicating(ctx, "object", [group.id, principalId], () =>
       ctx.write({

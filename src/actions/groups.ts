@@ -2,6 +2,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { createError, isConnectorError } from "../errors.ts";
+import { PLANNED_ID } from "./context.ts";
 import { defineAction, GROUP_READ, GROUP_WRITE, MEMBER_WRITE } from "./define.ts";
 import { eq } from "./filter.ts";
 import { addReference, groupLabel, odataId, refuseUnmanageable, removeReference } from "./groups-core.ts";
@@ -37,8 +38,6 @@ async function groupByNickname(ctx: ActionContext, nick: string): Promise<Direct
   );
   return page.value[0];
 }
-
-const PLANNED_ID = "(assigned by Graph)";
 
 export const createGroup = defineAction({
   name: "create-group",

@@ -1,6 +1,7 @@
 /** User actions: create, read, update, enable/disable, delete/restore, password and sessions. */
 import { z } from "zod";
 import { createError, isConnectorError } from "../errors.ts";
+import { PLANNED_ID } from "./context.ts";
 import { defineAction, USER_READ, USER_WRITE } from "./define.ts";
 import { eq } from "./filter.ts";
 import { addReference } from "./groups-core.ts";
@@ -29,9 +30,6 @@ export function refuseIfSynced(object: DirectoryObject, label: string, what: str
 }
 
 const userOutput = z.object({ ...writeResult, user: graphObject.optional() });
-
-/** The object a create would return, for dry runs (nothing was sent, so there is no id yet). */
-const PLANNED_ID = "(assigned by Graph)";
 
 async function existingUser(ctx: ActionContext, upn: string): Promise<DirectoryObject | undefined> {
   const page = await ctx.graph.get<{ value: DirectoryObject[] }>(

@@ -1,0 +1,441 @@
+/**
+ * The actions' logic against a recording fake GraphClient: what is (and is not) sent, in which order,
+ * and how Graph's answers become results and errors. Behaviour against a real server is in
+ * actions-emulator.test.ts.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import fc from "fast-check";
+import { recentlyCreated } from "../src/actions/context.ts";
+import { eq, searchAny } from "../src/actions/filter.ts";
+import { planLicenceChange, type Sku } from "../src/actions/licenses.ts";
+import { explainRefusal } from "../src/actions/refusals.ts";
+import { retryWhileReplicating } from "../src/actions/replication.ts";
+import { runAction } from "../src/actions/runner.ts";
+import { decodeCursor, encodeCursor } from "../src/actions/search.ts";
+import type { ActionContext, AuditRecord } from "../src/actions/types.ts";
+import { isConnectorError } from "../src/errors.ts";
+import {
+  addUserToGroup,
+  createGroup,
+  createUser,
+  getAction,
+  getUser,
+  parseEntitlement,
+  removeGroupOwner,
+} from "../src/index.ts";
+import { FakeGraph, GROUP_ID, graphError, USER_ID } from "./actions-support.ts";
+
+const user = { id: USER_ID, displayName: "Ann", userPrincipalName: "ann@contoso.com" };
+const group = {
+  id: GROUP_ID,
+  displayName: "Finance",
+  mailEnabled: false,
+  securityEnabled: true,
+  groupTypes: [],
+};
+
+function auditLog() {
+  const records: AuditRecord[] = [];
+  return { records, sink: { record: async (r: AuditRecord) => records.push(r) } };
+}
+
+function expectCode(code: string) {
+  return (err: unknown) => {
+    assert.ok(isConnectorError(err), `expected a ConnectorError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    return true;
+  };
+}
+
+describe("input validation happens before any request", () => {
+  test("wrong types and missing fields name each field", async () => {
+    const graph = new FakeGraph();
+    await assert.rejects(
+      runAction(getAction("create-user"), { displayName: 5, password: "x" }, { graph, writesEnabled: true }),
+      (err: unknown) => {
+        expectCode("INPUT_INVALID")(err);
+        const msg = (err as Error).message;
+        for (const field of ["displayName", "userPrincipalName", "password"])
+          assert.match(msg, new RegExp(field));
+        return true;
+      },
+    );
+    assert.deepEqual(graph.requests, []);
+  });
+
+  test("unknown properties are refused rather than silently dropped", async () => {
+    const graph = new FakeGraph();
+    await assert.rejects(
+      getUser({ graph }, { user: "ann", colour: "red" } as never),
+      expectCode("INPUT_INVALID"),
+    );
+    assert.deepEqual(graph.requests, []);
+  });
+
+  test("a weak password is refused locally with the rule", async () => {
+    const graph = new FakeGraph();
+    const input = { displayName: "A", userPrincipalName: "a@contoso.com", password: "password" };
+    await assert.rejects(createUser({ graph, writesEnabled: true }, input), /three of/);
+    assert.deepEqual(graph.requests, []);
+  });
+});
+
+describe("the provisioning gate", () => {
+  test("refuses writes and says how to enable them; sends nothing", async () => {
+    const graph = new FakeGraph();
+    await assert.rejects(addUserToGroup({ graph }, { user: USER_ID, group: GROUP_ID }), (err: unknown) => {
+      expectCode("PROVISIONING_DISABLED")(err);
+      assert.match((err as { fix: string }).fix, /--provisioning or ENTRA_PROVISIONING=true/);
+      return true;
+    });
+    assert.deepEqual(graph.requests, []);
+  });
+
+  test("lets reads and dry runs through", async () => {
+    const graph = new FakeGraph()
+      .on("GET", /^\/users\//, { body: user })
+      .on("GET", /^\/groups\/[^/]+\?/, { body: group })
+      .on("GET", /\/members\?\$filter=/, { body: { value: [] } });
+    const out = await addUserToGroup({ graph }, { user: USER_ID, group: GROUP_ID }, { dryRun: true });
+    assert.equal(out.changed, true);
+    assert.deepEqual(out.requests, [
+      {
+        method: "POST",
+        url: `/groups/${GROUP_ID}/members/$ref`,
+        body: { "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${USER_ID}` },
+      },
+    ]);
+    assert.deepEqual(graph.writes(), [], "a dry run sends no write");
+  });
+});
+
+describe("idempotent membership", () => {
+  test("an existing member is changed:false, recognised from Graph's 400", async () => {
+    const graph = new FakeGraph()
+      .on("GET", /^\/users\//, { body: user })
+      .on("GET", /^\/groups\//, { body: group })
+      .on(
+        "POST",
+        /\/members\/\$ref$/,
+        graphError(
+          400,
+          "One or more added object references already exist for the following modified properties: 'members'.",
+        ),
+      );
+    const audit = auditLog();
+    const out = await addUserToGroup(
+      { graph, writesEnabled: true, audit: audit.sink },
+      { user: USER_ID, group: GROUP_ID },
+    );
+    assert.equal(out.changed, false);
+    assert.equal(audit.records.length, 1);
+    assert.equal(audit.records[0]!.result, "succeeded");
+    assert.equal(audit.records[0]!.target, `group:${GROUP_ID}`);
+    assert.deepEqual(audit.records[0]!.detail, { changed: false });
+  });
+
+  test("removing the last owner is explained, not passed through raw", async () => {
+    const graph = new FakeGraph()
+      .on("GET", /^\/users\//, { body: user })
+      .on("GET", /^\/groups\//, { body: group })
+      .on(
+        "DELETE",
+        /\/owners\//,
+        graphError(400, "The group must have at least one owner, hence this owner cannot be removed."),
+      );
+    await assert.rejects(
+      removeGroupOwner({ graph, writesEnabled: true }, { group: GROUP_ID, owner: USER_ID }),
+      expectCode("GROUP_LAST_OWNER"),
+    );
+  });
+});
+
+describe("references", () => {
+  test("hostile display names are escaped into the filter, never concatenated", async () => {
+    const name = "O'Brien' or displayName eq 'x";
+    const graph = new FakeGraph().on("GET", /^\/users\?/, { body: { value: [user] } });
+    await getUser({ graph }, { user: name });
+    const url = decodeURIComponent(graph.requests[0]!.url);
+    assert.match(url, /\$filter=displayName eq 'O''Brien'' or displayName eq ''x'&/);
+  });
+
+  test("eq() round-trips any string as one literal (property-based)", () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const f = eq("displayName", s);
+        assert.ok(f.startsWith("displayName eq '") && f.endsWith("'"));
+        const inner = f.slice("displayName eq '".length, -1);
+        assert.doesNotMatch(inner.replaceAll("''", ""), /'/, "no unpaired quote can end the literal");
+        assert.equal(inner.replaceAll("''", "'"), s);
+      }),
+    );
+  });
+
+  test("$search text cannot close its clause", () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const q = searchAny(["displayName"], s);
+        const inner = q.slice('"displayName:'.length, -1);
+        assert.doesNotMatch(inner.replace(/\\[\\"]/g, ""), /"/);
+      }),
+    );
+  });
+
+  test("an ambiguous display name lists the candidates", async () => {
+    const twin = {
+      ...user,
+      id: "33333333-3333-4333-8333-333333333333",
+      userPrincipalName: "ann2@contoso.com",
+    };
+    const graph = new FakeGraph().on("GET", /^\/users\?/, { body: { value: [user, twin] } });
+    await assert.rejects(getUser({ graph }, { user: "Ann" }), (err: unknown) => {
+      expectCode("OBJECT_AMBIGUOUS")(err);
+      assert.match((err as Error).message, /ann@contoso\.com.*ann2@contoso\.com/);
+      return true;
+    });
+  });
+});
+
+describe("replication lag", () => {
+  const ctxWith = (recent: ReturnType<typeof recentlyCreated>, replicationWaitMs: number) =>
+    ({ recent, replicationWaitMs }) as ActionContext;
+
+  test("a just-created object's 404 is retried until it appears", async () => {
+    const recent = recentlyCreated();
+    recent.add(USER_ID);
+    let calls = 0;
+    const out = await retryWhileReplicating(ctxWith(recent, 2000), "user", USER_ID, async () => {
+      if (++calls < 3) throw graphError(404, "Resource does not exist");
+      return "ok";
+    });
+    assert.equal(out, "ok");
+    assert.equal(calls, 3);
+  });
+
+  test("gives up with REPLICATION_LAG after the wait", async () => {
+    const recent = recentlyCreated();
+    recent.add(USER_ID);
+    await assert.rejects(
+      retryWhileReplicating(ctxWith(recent, 250), "user", USER_ID, async () => {
+        throw graphError(404, "Resource does not exist");
+      }),
+      expectCode("REPLICATION_LAG"),
+    );
+  });
+
+  test("a 404 on anything else is reported at once", async () => {
+    let calls = 0;
+    await assert.rejects(
+      retryWhileReplicating(ctxWith(recentlyCreated(), 2000), "user", USER_ID, async () => {
+        calls++;
+        throw graphError(404, "Resource does not exist");
+      }),
+      (err: unknown) => (err as { httpStatus?: number }).httpStatus === 404,
+    );
+    assert.equal(calls, 1);
+  });
+});
+
+describe("Graph refusals become plain causes", () => {
+  const cases: [number, string, string][] = [
+    [403, "Insufficient privileges to complete the operation.", "PERMISSION_MISSING"],
+    [400, "The specified password does not comply with password complexity requirements.", "PASSWORD_WEAK"],
+    [
+      400,
+      "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.",
+      "UPN_DOMAIN_UNVERIFIED",
+    ],
+    [
+      400,
+      "License assignment cannot be done for user with invalid usage location.",
+      "LICENSE_USAGE_LOCATION",
+    ],
+    [
+      400,
+      "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration.",
+      "ON_PREMISES_SYNCED",
+    ],
+  ];
+  for (const [status, message, code] of cases) {
+    test(`${status} "${message.slice(0, 40)}…" → ${code}`, async () => {
+      const graph = new FakeGraph().on("GET", /^\/organization/, {
+        body: { value: [{ verifiedDomains: [{ name: "contoso.com" }] }] },
+      });
+      const info = { action: "create-user", permissions: ["User.ReadWrite.All"], target: "user x", graph };
+      const out = await explainRefusal(graphError(status, message), info);
+      expectCode(code)(out);
+      if (code === "PERMISSION_MISSING") assert.match((out as Error).message, /User\.ReadWrite\.All/);
+      if (code === "UPN_DOMAIN_UNVERIFIED") assert.match((out as { fix: string }).fix, /contoso\.com/);
+    });
+  }
+});
+
+describe("licences", () => {
+  const e3: Sku = {
+    skuId: "aaaaaaaa-0000-4000-8000-000000000001",
+    skuPartNumber: "ENTERPRISEPACK",
+    consumedUnits: 5,
+    prepaidUnits: { enabled: 5 },
+  };
+  const e1: Sku = {
+    skuId: "aaaaaaaa-0000-4000-8000-000000000002",
+    skuPartNumber: "STANDARDPACK",
+    consumedUnits: 1,
+    prepaidUnits: { enabled: 5 },
+  };
+
+  test("no free seat names the SKU and its counts", () => {
+    assert.throws(
+      () => planLicenceChange({ id: USER_ID, usageLocation: "US" }, [e3], ["enterprisepack"], [], undefined),
+      (err: unknown) => {
+        expectCode("LICENSE_NO_SEATS")(err);
+        assert.match((err as Error).message, /ENTERPRISEPACK.*5 of 5/);
+        return true;
+      },
+    );
+  });
+
+  test("a missing usage location is refused unless one is given", () => {
+    assert.throws(
+      () => planLicenceChange({ id: USER_ID }, [e1], [e1.skuId], [], undefined),
+      expectCode("LICENSE_USAGE_LOCATION"),
+    );
+    const plan = planLicenceChange({ id: USER_ID }, [e1], [e1.skuId], [], "GB");
+    assert.equal(plan.setUsageLocation, "GB");
+  });
+
+  test("only the difference is planned", () => {
+    const holder = { id: USER_ID, usageLocation: "US", assignedLicenses: [{ skuId: e1.skuId }] };
+    const plan = planLicenceChange(holder, [e1, e3], ["STANDARDPACK"], ["ENTERPRISEPACK"], undefined);
+    assert.deepEqual([plan.add, plan.remove], [[], []]);
+  });
+
+  test("an unknown SKU lists the tenant's", () => {
+    assert.throws(
+      () => planLicenceChange({ id: USER_ID }, [e1], ["NOPE"], [], "US"),
+      (err: unknown) =>
+        expectCode("LICENSE_UNKNOWN")(err) && /STANDARDPACK/.test((err as { fix: string }).fix),
+    );
+  });
+});
+
+describe("cursors", () => {
+  const next = "https://graph.example/v1.0/users?$top=5&$skiptoken=abc";
+
+  test("round-trip to the same collection with Graph's query", () => {
+    assert.equal(
+      decodeCursor("search-users", "/users", encodeCursor("search-users", "/users", next)),
+      "/users?$top=5&$skiptoken=abc",
+    );
+  });
+
+  test("a cursor of another search, another group or garbage is refused", () => {
+    const c = encodeCursor("search-group-members", `/groups/${GROUP_ID}/members`, next);
+    assert.throws(() => decodeCursor("search-users", "/users", c), expectCode("CURSOR_INVALID"));
+    assert.throws(
+      () => decodeCursor("search-group-members", "/groups/other/members", c),
+      expectCode("CURSOR_INVALID"),
+    );
+    assert.throws(() => decodeCursor("search-users", "/users", "%%%"), expectCode("CURSOR_INVALID"));
+  });
+});
+
+describe("entitlements", () => {
+  test("every form parses, names may contain colons", () => {
+    assert.deepEqual(parseEntitlement("group:Team: Finance:member"), {
+      kind: "group",
+      object: "Team: Finance",
+      relation: "member",
+    });
+    assert.deepEqual(parseEntitlement("role:User Administrator:eligible"), {
+      kind: "role",
+      object: "User Administrator",
+      relation: "eligible",
+    });
+    assert.deepEqual(parseEntitlement("app:Salesforce:role:Admin"), {
+      kind: "app",
+      object: "Salesforce",
+      appRole: "Admin",
+    });
+    assert.deepEqual(parseEntitlement("app:Salesforce:assigned"), { kind: "app", object: "Salesforce" });
+    assert.deepEqual(parseEntitlement("license:ENTERPRISEPACK:assigned"), {
+      kind: "license",
+      object: "ENTERPRISEPACK",
+    });
+  });
+
+  test("anything else is ENTITLEMENT_INVALID", () => {
+    for (const bad of ["group:x", "group::member", "printer:x:member", ""]) {
+      assert.throws(() => parseEntitlement(bad), expectCode("ENTITLEMENT_INVALID"));
+    }
+  });
+});
+
+describe("secrets and multi-step writes", () => {
+  const input = {
+    displayName: "Bob",
+    userPrincipalName: "bob@contoso.com",
+    password: "Str0ng!Passw0rd",
+    groups: [GROUP_ID],
+  };
+
+  test("a dry run prints the requests with the password redacted, and audits without it", async () => {
+    const graph = new FakeGraph()
+      .on("GET", /^\/users\?/, { body: { value: [] } })
+      .on("GET", /^\/groups\//, { body: group });
+    const audit = auditLog();
+    const out = await createUser({ graph, audit: audit.sink }, input, { dryRun: true });
+    assert.equal(out.requests?.length, 2);
+    assert.doesNotMatch(JSON.stringify(out), /Str0ng/);
+    assert.doesNotMatch(JSON.stringify(audit.records), /Str0ng/);
+    assert.equal(audit.records[0]!.result, "dry-run");
+    assert.deepEqual(graph.writes(), []);
+  });
+
+  test("a failing later step reports what was left in place", async () => {
+    const graph = new FakeGraph()
+      .on("GET", /^\/users\?/, { body: { value: [] } })
+      .on("GET", /^\/groups\//, { body: group })
+      .on("POST", /^\/users$/, { status: 201, body: { id: USER_ID, userPrincipalName: "bob@contoso.com" } })
+      .on("POST", /\/members\/\$ref$/, graphError(403, "Insufficient privileges to complete the operation."));
+    const audit = auditLog();
+    await assert.rejects(
+      createUser({ graph, writesEnabled: true, audit: audit.sink }, input),
+      (err: unknown) => {
+        expectCode("WRITE_INCOMPLETE")(err);
+        const msg = (err as Error).message;
+        assert.match(msg, /step 'add to group Finance'/);
+        assert.match(msg, new RegExp(`Left in place: user bob@contoso.com \\(id ${USER_ID}\\)`));
+        assert.match(msg, /lacks the Graph application permission/);
+        return true;
+      },
+    );
+    assert.equal(audit.records[0]!.result, "failed");
+    assert.equal(audit.records[0]!.target, `user:${USER_ID}`);
+  });
+
+  test("a repeated create reports the existing object's id", async () => {
+    const graph = new FakeGraph().on("GET", /^\/groups\?/, {
+      body: { value: [{ id: GROUP_ID, mailNickname: "finance" }] },
+    });
+    await assert.rejects(
+      createGroup({ graph, writesEnabled: true }, { displayName: "Finance", mailNickname: "finance" }),
+      (err: unknown) => {
+        expectCode("OBJECT_EXISTS")(err);
+        assert.match((err as Error).message, new RegExp(GROUP_ID));
+        return true;
+      },
+    );
+    assert.deepEqual(graph.writes(), []);
+  });
+
+  test("a mail-enabled security group is refused before any request", async () => {
+    const graph = new FakeGraph();
+    await assert.rejects(
+      createGroup({ graph, writesEnabled: true }, { displayName: "Mail sec", mailEnabled: true }),
+      expectCode("GROUP_MAIL_ENABLED"),
+    );
+    assert.deepEqual(graph.requests, []);
+  });
+});
