@@ -6,11 +6,16 @@ import { consentedScopes, parseScopes } from "./scopes.ts";
 import { resolveTenant } from "./tenants.ts";
 import type { LoginApp, LoginTenant } from "./types.ts";
 
-/** Loopback redirect URIs are always accepted (any port, any path), as for desktop apps. */
-const LOOPBACK = /^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?(\/.*)?$/;
-
+/** A registered redirect URI, or a loopback one (always accepted, any port and path, as for desktop apps). */
 export function acceptsRedirect(app: LoginApp, uri: string): boolean {
-  return LOOPBACK.test(uri) || app.redirectUris.includes(uri);
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return false;
+  }
+  const loopback = url.protocol === "http:" && (url.hostname === "localhost" || url.hostname === "127.0.0.1");
+  return loopback || app.redirectUris.includes(uri);
 }
 
 /** Where an error or a code goes back, in the response mode the client asked for. */
@@ -103,9 +108,26 @@ function approve(
 }
 
 /**
+ * The tenant, app and (when given) redirect URI of a front-channel request. Failures here are shown on a
+ * page: Microsoft never redirects to an address it has not verified.
+ */
+function identifyClient(ctx: LoginContext, segment: string, query: URLSearchParams) {
+  const clientId = param(query, "client_id");
+  const tenant = resolveTenant(ctx, segment, { allowMultiTenant: true, clientId });
+  if (clientId === undefined) throw aad.missingParameter("client_id");
+  const app = ctx.directory.findApp(tenant.id, clientId);
+  if (!app) throw aad.appNotFound(clientId, tenant.displayName);
+  const redirectUri = param(query, "redirect_uri");
+  if (redirectUri !== undefined && !acceptsRedirect(app, redirectUri)) {
+    throw aad.redirectMismatch(redirectUri, clientId);
+  }
+  return { tenant, app, redirectUri };
+}
+
+/**
  * `GET /{tenant}/oauth2/v2.0/authorize`: signs in the directory's configured user without a prompt and
- * sends a code back. An unknown client or redirect URI gets an error page (Microsoft never redirects to
- * an unverified address); other errors go back to the redirect URI with error/error_description.
+ * sends a code back. An unknown client or redirect URI gets an error page; other errors go back to the
+ * redirect URI with error/error_description, as Microsoft does.
  */
 export function handleAuthorize(
   ctx: LoginContext,
@@ -117,28 +139,20 @@ export function handleAuthorize(
   const ids = requestIds(req);
   const now = ctx.now();
   const query = url.searchParams;
-  let target: { redirectUri: string; mode: string };
-  let tenant: LoginTenant;
-  let app: LoginApp;
+  let client: { tenant: LoginTenant; app: LoginApp; redirectUri: string };
   try {
-    const clientId = param(query, "client_id");
-    tenant = resolveTenant(ctx, segment, { allowMultiTenant: true, clientId });
-    if (clientId === undefined) throw aad.missingParameter("client_id");
-    const found = ctx.directory.findApp(tenant.id, clientId);
-    if (!found) throw aad.appNotFound(clientId, tenant.displayName);
-    app = found;
-    const redirectUri = param(query, "redirect_uri");
-    if (redirectUri === undefined) throw aad.missingParameter("redirect_uri");
-    if (!acceptsRedirect(app, redirectUri)) throw aad.redirectMismatch(redirectUri, clientId);
-    target = { redirectUri, mode: param(query, "response_mode") ?? "query" };
+    const found = identifyClient(ctx, segment, query);
+    if (found.redirectUri === undefined) throw aad.missingParameter("redirect_uri");
+    client = { ...found, redirectUri: found.redirectUri };
   } catch (err) {
     if (!(err instanceof AadError)) throw err;
     sendErrorPage(res, err, ids, now);
     return;
   }
+  const target = { redirectUri: client.redirectUri, mode: param(query, "response_mode") ?? "query" };
   const state = param(query, "state");
   try {
-    const code = approve(ctx, query, tenant, app, target.redirectUri);
+    const code = approve(ctx, query, client.tenant, client.app, client.redirectUri);
     const fields: Record<string, string> = { code };
     if (state !== undefined) fields["state"] = state;
     fields["session_state"] = ids.traceId;
@@ -166,14 +180,8 @@ export function handleAdminConsent(
   const now = ctx.now();
   const query = url.searchParams;
   try {
-    const clientId = param(query, "client_id");
-    const tenant = resolveTenant(ctx, segment, { allowMultiTenant: true, clientId });
-    if (clientId === undefined) throw aad.missingParameter("client_id");
-    const app = ctx.directory.findApp(tenant.id, clientId);
-    if (!app) throw aad.appNotFound(clientId, tenant.displayName);
-    const redirectUri = param(query, "redirect_uri");
+    const { tenant, app, redirectUri } = identifyClient(ctx, segment, query);
     if (redirectUri !== undefined) {
-      if (!acceptsRedirect(app, redirectUri)) throw aad.redirectMismatch(redirectUri, clientId);
       const fields: Record<string, string> = { admin_consent: "True", tenant: tenant.id };
       const state = param(query, "state");
       if (state !== undefined) fields["state"] = state;

@@ -140,6 +140,10 @@ describe("token endpoint errors (AADSTS table)", () => {
     );
   });
 
+  test("90002 for a tenant segment with malformed percent-escapes", async () => {
+    await expectAadError(s, await s.token(ok(), { tenant: "%E0%A4%A" }), 400, "invalid_request", 90002);
+  });
+
   test("9001023 client credentials over /common", async () => {
     await expectAadError(s, await s.token(ok(), { tenant: "common" }), 400, "invalid_request", 9001023);
   });

@@ -201,6 +201,11 @@ describe("authorize errors", () => {
     assert.equal(res.headers.get("location"), null);
   });
 
+  test("a malformed loopback redirect URI is refused on the page, not crashed on", async () => {
+    const { res } = await authorize({ redirect_uri: "http://localhost:99999/cb" });
+    assert.equal(res.status, 400);
+  });
+
   test("a registered https redirect URI is accepted", async () => {
     const { location } = await authorize({ redirect_uri: "https://app.example.com/callback" });
     assert.ok(location?.searchParams.get("code"));
@@ -245,6 +250,25 @@ describe("authorize errors", () => {
       assert.equal(location!.searchParams.get("state"), "st-123");
     });
   }
+
+  test("a disabled user is told so on the sign-in page (50057), not redirected", async () => {
+    s.user.accountEnabled = false;
+    try {
+      const { res } = await authorize({});
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get("location"), null);
+    } finally {
+      s.user.accountEnabled = true;
+    }
+  });
+
+  test("response_mode=fragment returns the code in the fragment", async () => {
+    const { location } = await authorize({ response_mode: "fragment" });
+    const fragment = new URLSearchParams(location!.hash.slice(1));
+    assert.ok(fragment.get("code"));
+    assert.equal(fragment.get("state"), "st-123");
+    assert.equal(location!.search, "");
+  });
 
   test("65001 for .default when the app has no delegated permissions consented", async () => {
     const bare = s.apps.bare;

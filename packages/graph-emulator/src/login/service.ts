@@ -42,7 +42,12 @@ function route(pathname: string): Route | undefined {
   for (const [pattern, kind] of PATTERNS) {
     const match = pattern.exec(pathname);
     if (!match?.[1]) continue;
-    const segment = decodeURIComponent(match[1]);
+    let segment: string;
+    try {
+      segment = decodeURIComponent(match[1]);
+    } catch {
+      segment = match[1]; // malformed escapes: left as sent, so the tenant lookup answers 90002
+    }
     if (NOT_TENANTS.has(segment.toLowerCase())) return undefined;
     return { kind, segment };
   }

@@ -19,7 +19,8 @@ export function resolveTenant(
 ): LoginTenant {
   if (isMultiTenantSegment(segment) || segment.toLowerCase() === "consumers") {
     if (!opts.allowMultiTenant) throw aad.grantNotOnCommon();
-    const home = opts.clientId === undefined ? undefined : ctx.directory.homeTenantFor?.(opts.clientId);
+    if (opts.clientId === undefined) throw aad.missingParameter("client_id");
+    const home = ctx.directory.homeTenantFor?.(opts.clientId);
     const tenant = home === undefined ? undefined : ctx.directory.findTenant(home);
     if (tenant && isMultiTenantSegment(segment)) return tenant;
     throw aad.tenantNotFound(segment);
