@@ -32,8 +32,9 @@ export function parseExpand(raw: string, spec: ResourceSpec): ExpandOption {
   if (items.length > 1) throw tooManyExpands();
   const item = items[0]!.trim();
   const open = item.indexOf("(");
-  const property = (open < 0 ? item : item.slice(0, open)).trim();
-  if (!spec.expandable.has(property)) throw unknownSelectProperty(property, spec.entityType);
+  const written = (open < 0 ? item : item.slice(0, open)).trim();
+  const property = [...spec.expandable].find((name) => name.toLowerCase() === written.toLowerCase());
+  if (property === undefined) throw unknownSelectProperty(written, spec.entityType);
   if (open < 0) return { property };
   if (!item.endsWith(")")) throw syntaxError(raw.length, raw);
   const inner = splitTopLevel(item.slice(open + 1, -1), ";") ?? [];

@@ -88,7 +88,11 @@ describe("$filter evaluation", () => {
 
   it("evaluates lambdas over complex and primitive collections", () => {
     assert.deepEqual(matching(`assignedLicenses/any(x:x/skuId eq ${SKU})`), ["Ann O'Brien"]);
-    assert.deepEqual(matching(`assignedLicenses/any(x:x/skuId eq '${SKU.toUpperCase()}')`), ["Ann O'Brien"]);
+    assert.deepEqual(matching(`assignedLicenses/any(x:x/skuId eq ${SKU.toUpperCase()})`), ["Ann O'Brien"]);
+    assert.deepEqual(
+      matching(`assignedLicenses/any(x:x/skuId in (${SKU}, 00000000-0000-0000-0000-000000000000))`),
+      ["Ann O'Brien"],
+    );
     assert.deepEqual(matching("proxyAddresses/any(p:startsWith(p,'smtp:ann.'))"), ["Ann O'Brien"]);
     assert.deepEqual(matching("assignedLicenses/any()"), ["Ann O'Brien"]);
     assert.deepEqual(matching("proxyAddresses/all(p:startsWith(p,'smtp:'))"), ["Ann O'Brien", "Bob Stone"]);
@@ -141,6 +145,24 @@ describe("$filter errors", () => {
       "onPremisesExtensionAttributes/nope eq 'x'",
       "BadRequest",
       "Could not find a property named 'nope' on type 'microsoft.graph.user'.",
+    );
+  });
+
+  it("resolves property names in any letter case, as Graph does", () => {
+    assert.deepEqual(matching("AccountEnabled eq false"), ["Bob Stone"]);
+    assert.deepEqual(matching("onpremisesextensionattributes/EXTENSIONATTRIBUTE1 eq 'finance'"), [
+      "Ann O'Brien",
+    ]);
+    assert.deepEqual(compileFilter("ASSIGNEDLICENSES/any(x:x/SKUID eq " + SKU + ")", users).uses, [
+      { path: "assignedLicenses", op: "eq" },
+    ]);
+  });
+
+  it("refuses a quoted GUID for a Guid property", () => {
+    rejects(
+      `assignedLicenses/any(x:x/skuId eq '${SKU}')`,
+      "BadRequest",
+      "Invalid filter clause: A binary operator with incompatible types was detected. Found operand types 'Edm.Guid' and 'Edm.String' for operator kind 'Equal'.",
     );
   });
 

@@ -8,9 +8,9 @@ import { type BoolNode, type CompareOp, type Literal, parseFilter, type ValueNod
 import {
   type EdmType,
   type FilterOp,
-  lookupPath,
   type PropertySpec,
   type ResourceSpec,
+  resolvePath,
 } from "./resource-spec.ts";
 
 export type Obj = Readonly<Record<string, unknown>>;
@@ -80,7 +80,8 @@ const LITERAL_EDM: Record<Literal["type"], string> = {
 };
 const ACCEPTS: Record<EdmType, ReadonlySet<Literal["type"]>> = {
   String: new Set(["string"]),
-  Guid: new Set(["string", "guid"]),
+  // Graph wants GUID literals unquoted: `x/skuId eq 'c7df…'` is an incompatible-types error.
+  Guid: new Set(["guid"]),
   Boolean: new Set(["boolean"]),
   Int32: new Set(["number"]),
   Int64: new Set(["number"]),
@@ -182,40 +183,54 @@ class FilterCompiler {
   private property(segments: readonly string[], scope: Scope | undefined): BoundProperty {
     if (scope && segments[0] === scope.variable) {
       const rest = segments.slice(1);
-      const spec = rest.length === 0 ? scope.element : lookupPath(scope.element.properties ?? {}, rest);
-      if (!spec) throw unknownProperty(rest[rest.length - 1]!, this.spec.entityType);
+      if (rest.length === 0) {
+        const { type, properties } = scope.element;
+        return {
+          type,
+          properties,
+          collection: false,
+          get: getterFor([], true),
+          usePath: scope.collectionPath,
+        };
+      }
+      const { spec, names } = this.resolve(scope.element.properties ?? {}, rest);
       return {
         type: spec.type,
-        collection: rest.length === 0 ? false : spec.collection,
+        collection: spec.collection,
         properties: spec.properties,
-        get: getterFor(rest, true),
+        get: getterFor(names, true),
         usePath: scope.collectionPath,
       };
     }
     if (segments.length > 1 && segments[segments.length - 1] === "$count")
       return this.count(segments.slice(0, -1));
-    const spec = lookupPath(this.spec.properties, segments);
-    if (!spec) {
-      const missing = segments.find((_, i) => !lookupPath(this.spec.properties, segments.slice(0, i + 1)));
-      throw unknownProperty(missing ?? segments.join("/"), this.spec.entityType);
-    }
+    const { spec, names } = this.resolve(this.spec.properties, segments);
     return {
       type: spec.type,
       collection: spec.collection,
       properties: spec.properties,
-      get: getterFor(segments, false),
-      usePath: segments.join("/"),
+      get: getterFor(names, false),
+      usePath: names.join("/"),
     };
+  }
+
+  /** Canonical names for a path written in any letter case; unknown segments are named in the error. */
+  private resolve(
+    table: Readonly<Record<string, PropertySpec>>,
+    segments: readonly string[],
+  ): { spec: PropertySpec; names: readonly string[] } {
+    const resolved = resolvePath(table, segments);
+    if ("missing" in resolved) throw unknownProperty(resolved.missing, this.spec.entityType);
+    return resolved;
   }
 
   /** `assignedLicenses/$count`: the number of items, compared like an Int32 property. */
   private count(segments: readonly string[]): BoundProperty {
-    const spec = lookupPath(this.spec.properties, segments);
-    const path = segments.join("/");
-    if (!spec) throw unknownProperty(segments[segments.length - 1]!, this.spec.entityType);
+    const { spec, names } = this.resolve(this.spec.properties, segments);
+    const path = names.join("/");
     if (!spec.collection) throw invalidFilter(`$count can only be applied to a collection, not '${path}'.`);
     this.uses.push({ path, op: "count" });
-    const items = getterFor(segments, false);
+    const items = getterFor(names, false);
     return {
       type: "Int32",
       collection: false,
@@ -337,19 +352,18 @@ class FilterCompiler {
   }
 
   private lambda(node: Extract<BoolNode, { kind: "lambda" }>, scope: Scope | undefined): Pred {
-    const path = node.collection.join("/");
     if (scope) {
       // Graph answers nested lambdas (x/a/any(...)) the same way as multi-clause ones.
       throw complexLambda(scope.collectionPath);
     }
-    const spec = lookupPath(this.spec.properties, node.collection);
-    if (!spec) throw unknownProperty(node.collection[node.collection.length - 1]!, this.spec.entityType);
+    const { spec, names } = this.resolve(this.spec.properties, node.collection);
+    const path = names.join("/");
     if (!spec.collection) {
       throw invalidFilter(
         `The ${node.quantifier} operator can only be applied to a collection, not '${path}'.`,
       );
     }
-    const get = getterFor(node.collection, false);
+    const get = getterFor(names, false);
     if (!node.body || !node.variable) {
       this.uses.push({ path, op: "eq" });
       if (node.quantifier === "all") return () => true;

@@ -4,7 +4,7 @@
  */
 import { syntaxError, unknownProperty } from "./errors.ts";
 import type { Obj } from "./filter-compile.ts";
-import type { ResourceSpec } from "./resource-spec.ts";
+import { propertyName, type ResourceSpec } from "./resource-spec.ts";
 
 export interface OrderKey {
   readonly property: string;
@@ -25,8 +25,9 @@ export function parseOrderBy(raw: string, spec: ResourceSpec): OrderKey[] {
     if (property === "" || extra !== undefined || (dir !== undefined && dir !== "asc" && dir !== "desc")) {
       throw syntaxError(offset + part.length - part.trimStart().length, raw);
     }
-    if (!Object.hasOwn(spec.properties, property)) throw unknownProperty(property, spec.entityType);
-    keys.push({ property, descending: dir === "desc" });
+    const name = propertyName(spec.properties, property);
+    if (name === undefined) throw unknownProperty(property, spec.entityType);
+    keys.push({ property: name, descending: dir === "desc" });
     offset += part.length + 1;
   }
   return keys;

@@ -137,6 +137,13 @@ describe("parseQueryOptions", () => {
     refused("$select=id", 400, "BadRequest", notAllowed("Select"), directoryRoles);
   });
 
+  it("resolves $select, $orderby and $expand names case-insensitively to their canonical spelling", () => {
+    const q = parse("$select=DisplayName,ID&$orderby=userprincipalname&$expand=Manager");
+    assert.deepEqual(q.select, ["displayName", "id"]);
+    assert.deepEqual(q.orderby?.keys, [{ property: "userPrincipalName", descending: false }]);
+    assert.equal(q.expand?.property, "manager");
+  });
+
   it("treats empty option values as absent and ignores parameters without $", () => {
     const q = parse("$select=&$filter=%20&tenant=x");
     assert.equal(q.select, undefined);

@@ -114,17 +114,54 @@ function build(type: EdmType, collection: boolean, options: PropOptions): Proper
   return spec;
 }
 
-/** Looks a slash path ("onPremisesExtensionAttributes/extensionAttribute1") up in a property table. */
+/** Looks a slash path of canonical names ("onPremisesExtensionAttributes/extensionAttribute1") up in a property table. */
 export function lookupPath(
   properties: Readonly<Record<string, PropertySpec>>,
   segments: readonly string[],
 ): PropertySpec | undefined {
+  const resolved = resolvePath(properties, segments);
+  return "spec" in resolved && resolved.names.every((name, i) => name === segments[i])
+    ? resolved.spec
+    : undefined;
+}
+
+const lowerIndex = new WeakMap<object, Map<string, string>>();
+
+/**
+ * The canonical spelling of a property name. Graph matches property names case-insensitively
+ * (`AccountEnabled eq true` works), while stored objects use the canonical camelCase keys.
+ */
+export function propertyName(
+  properties: Readonly<Record<string, PropertySpec>>,
+  name: string,
+): string | undefined {
+  if (Object.hasOwn(properties, name)) return name;
+  let index = lowerIndex.get(properties);
+  if (!index) {
+    index = new Map(Object.keys(properties).map((key) => [key.toLowerCase(), key]));
+    lowerIndex.set(properties, index);
+  }
+  return index.get(name.toLowerCase());
+}
+
+export type ResolvedPath =
+  | { readonly spec: PropertySpec; readonly names: readonly string[] }
+  | { readonly missing: string };
+
+/** Resolves a slash path to its property and canonical names, or names the first segment that does not exist. */
+export function resolvePath(
+  properties: Readonly<Record<string, PropertySpec>>,
+  segments: readonly string[],
+): ResolvedPath {
   let table: Readonly<Record<string, PropertySpec>> | undefined = properties;
   let found: PropertySpec | undefined;
+  const names: string[] = [];
   for (const segment of segments) {
-    if (!table || !Object.hasOwn(table, segment)) return undefined;
-    found = table[segment];
-    table = found?.properties;
+    const name: string | undefined = table ? propertyName(table, segment) : undefined;
+    if (!table || name === undefined) return { missing: segment };
+    found = table[name]!;
+    names.push(name);
+    table = found.properties;
   }
-  return found;
+  return found ? { spec: found, names } : { missing: "" };
 }

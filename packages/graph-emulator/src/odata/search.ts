@@ -6,7 +6,7 @@
  */
 import { badRequest, invalidCharacter, queryNotSupported, syntaxError, unknownProperty } from "./errors.ts";
 import type { Obj } from "./filter-compile.ts";
-import type { ResourceSpec, SearchMode } from "./resource-spec.ts";
+import { propertyName, type ResourceSpec, type SearchMode } from "./resource-spec.ts";
 
 export interface CompiledSearch {
   readonly text: string;
@@ -127,9 +127,10 @@ function tokenizeSearch(text: string): SearchToken[] {
 function compileClause(body: string, spec: ResourceSpec): { property: string; predicate: Pred } {
   const colon = body.indexOf(":");
   if (colon <= 0) throw queryNotSupported();
-  const property = body.slice(0, colon).trim();
+  const written = body.slice(0, colon).trim();
   const value = body.slice(colon + 1);
-  if (!Object.hasOwn(spec.properties, property)) throw unknownProperty(property, spec.entityType);
+  const property = propertyName(spec.properties, written);
+  if (property === undefined) throw unknownProperty(written, spec.entityType);
   const prop = spec.properties[property]!;
   if (!prop.search || value.trim() === "") throw queryNotSupported();
   const match = matcher(prop.search, value);

@@ -5,7 +5,7 @@
  */
 import { badRequest, unknownSelectProperty } from "./errors.ts";
 import type { Obj } from "./filter-compile.ts";
-import type { ResourceSpec } from "./resource-spec.ts";
+import { propertyName, type ResourceSpec } from "./resource-spec.ts";
 
 /**
  * Parses a $select list, keeping the client's order (Graph echoes it in @odata.context).
@@ -14,9 +14,10 @@ import type { ResourceSpec } from "./resource-spec.ts";
 export function parseSelect(raw: string, spec: ResourceSpec): string[] {
   const names: string[] = [];
   for (const part of raw.split(",")) {
-    const name = part.trim();
-    if (name === "") throw badRequest(`Syntax error at position ${raw.length} in '${raw}'.`);
-    if (!Object.hasOwn(spec.properties, name)) throw unknownSelectProperty(name, spec.entityType);
+    const written = part.trim();
+    if (written === "") throw badRequest(`Syntax error at position ${raw.length} in '${raw}'.`);
+    const name = propertyName(spec.properties, written);
+    if (name === undefined) throw unknownSelectProperty(written, spec.entityType);
     if (!names.includes(name)) names.push(name);
   }
   return names;
