@@ -131,12 +131,13 @@ describe("authorization code with PKCE", () => {
   });
 
   test(".default grants every consented delegated permission", async () => {
-    const { code, verifier } = await signIn({ scope: "https://graph.microsoft.com/.default offline_access" });
+    const { code, verifier } = await signIn({
+      scope: "https://graph.microsoft.com/.default openid profile offline_access",
+    });
     const body = await json(await redeem(code, verifier));
-    assert.equal(
-      jwtClaims(String(body["access_token"]))["scp"],
-      "User.Read Directory.ReadWrite.All openid profile",
-    );
+    const all = "User.Read Directory.ReadWrite.All openid profile";
+    assert.equal(jwtClaims(String(body["access_token"]))["scp"], all);
+    assert.equal(body["scope"], all);
   });
 
   test("54005 a code redeems once", async () => {

@@ -81,7 +81,7 @@ async function delegatedResponse(
     now: r.now,
     lifetimeSec: r.ctx.accessTokenLifetimeSec,
   });
-  const granted = [...scopes, ...grant.oidc.filter((s) => s !== "offline_access")];
+  const granted = [...new Set([...scopes, ...grant.oidc.filter((s) => s !== "offline_access")])];
   const out: Record<string, unknown> = tokenResponse(r.ctx, token, { scope: granted.join(" ") });
   if (grant.oidc.includes("offline_access")) {
     out["refresh_token"] = r.ctx.grants.issueRefreshToken(grant, r.now, r.ctx.refreshTokenLifetimeSec * 1000);
