@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { CAPABILITIES } from "../auth/capabilities.ts";
 import type { ActionDefinition } from "./types.ts";
 
 /** Declares an action, inferring its input and output types from the schemas. */
@@ -8,19 +9,24 @@ export function defineAction<I extends z.ZodType, O extends z.ZodType>(
   return def;
 }
 
-export const USER_WRITE = ["User.ReadWrite.All", "Directory.ReadWrite.All"] as const;
-export const USER_READ = ["User.Read.All", "User.ReadBasic.All", "Directory.Read.All"] as const;
-export const GROUP_WRITE = ["Group.ReadWrite.All", "Directory.ReadWrite.All"] as const;
-export const GROUP_READ = ["Group.Read.All", "Directory.Read.All"] as const;
-export const MEMBER_WRITE = [
-  "GroupMember.ReadWrite.All",
-  "Group.ReadWrite.All",
-  "Directory.ReadWrite.All",
-] as const;
-export const MEMBER_READ = ["GroupMember.Read.All", "Group.Read.All", "Directory.Read.All"] as const;
-export const LICENSE_WRITE = [
-  "User.ReadWrite.All",
-  "LicenseAssignment.ReadWrite.All",
-  "Directory.ReadWrite.All",
-] as const;
-export const LICENSE_READ = ["User.Read.All", "Directory.Read.All"] as const;
+/**
+ * The permissions (alternatives) of a capability in the connection check's table, so "missing
+ * permission" errors and `entra-connector check` always name the same ones.
+ */
+function needs(capability: string, requirement = 0): readonly string[] {
+  const found = CAPABILITIES.find((c) => c.id === capability)?.requires[requirement];
+  if (!found) throw new Error(`no capability ${capability} in src/auth/capabilities.ts`);
+  return found;
+}
+
+export const USER_WRITE = needs("write.users");
+export const USER_READ = needs("sync.users");
+export const GROUP_WRITE = needs("write.groups");
+export const GROUP_READ = needs("sync.groups");
+export const MEMBER_WRITE = needs("write.memberships");
+export const MEMBER_READ = needs("sync.memberships");
+export const LICENSE_WRITE = needs("write.licenses");
+export const LICENSE_READ = needs("sync.licenses");
+export const SKU_READ = needs("sync.licenses", 1);
+export const ROLE_WRITE = needs("write.roles");
+export const APP_ASSIGNMENT_WRITE = needs("write.appAssignments");

@@ -5,7 +5,7 @@
  */
 import { createError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
-import { eq } from "./filter.ts";
+import { eq, filterParam } from "./filter.ts";
 import { isGraphError, isNotFound, REFUSAL } from "./refusals.ts";
 import { retryWhileReplicating } from "./replication.ts";
 import type { DirectoryObject } from "./resolve.ts";
@@ -49,9 +49,8 @@ export async function isReferenced(
   rel: Relationship,
   principalId: string,
 ): Promise<boolean> {
-  const filter = encodeURIComponent(eq("id", principalId));
   const page = await ctx.graph.get<{ value: { id: string }[] }>(
-    `/groups/${groupId}/${rel}?$filter=${filter}&$select=id`,
+    `/groups/${groupId}/${rel}?${filterParam(eq("id", principalId))}&$select=id`,
     { advanced: true },
   );
   return page.value.some((o) => o.id === principalId);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { createError, isConnectorError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
 import { defineAction, GROUP_READ, GROUP_WRITE, MEMBER_WRITE } from "./define.ts";
-import { eq } from "./filter.ts";
+import { eq, filterParam } from "./filter.ts";
 import { addReference, groupLabel, odataId, refuseUnmanageable, removeReference } from "./groups-core.ts";
 import { isNotFound } from "./refusals.ts";
 import { type DirectoryObject, resolve, resolveDeleted, resolvePrincipal } from "./resolve.ts";
@@ -34,7 +34,7 @@ export function nicknameFor(displayName: string): string {
 
 async function groupByNickname(ctx: ActionContext, nick: string): Promise<DirectoryObject | undefined> {
   const page = await ctx.graph.get<{ value: DirectoryObject[] }>(
-    `/groups?$filter=${encodeURIComponent(eq("mailNickname", nick))}&$select=id,displayName,mailNickname`,
+    `/groups?${filterParam(eq("mailNickname", nick))}&$select=id,displayName,mailNickname`,
   );
   return page.value[0];
 }

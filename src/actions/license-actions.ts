@@ -1,6 +1,6 @@
 /** Licence actions: change a user's licences, read them, and list the tenant's SKUs with free seats. */
 import { z } from "zod";
-import { defineAction, LICENSE_READ, LICENSE_WRITE } from "./define.ts";
+import { defineAction, LICENSE_READ, LICENSE_WRITE, SKU_READ } from "./define.ts";
 import { applyLicenceChange, freeSeats, planLicenceChange, subscribedSkus } from "./licenses.ts";
 import { resolve } from "./resolve.ts";
 import { licenseLists, usageLocation, userRef, writeResult } from "./schemas.ts";
@@ -73,7 +73,7 @@ export const listLicenses = defineAction({
   name: "list-licenses",
   summary: "List the tenant's subscribed SKUs with seat counts (by default only those with free seats)",
   write: false,
-  permissions: ["Organization.Read.All", "Directory.Read.All"],
+  permissions: SKU_READ,
   input: z
     .object({ includeFull: z.boolean().default(false).describe("Also list SKUs with no free seat") })
     .strict(),

@@ -4,7 +4,7 @@
  * builder, so a hostile name can never change the query.
  */
 import { createError } from "../errors.ts";
-import { eq, or } from "./filter.ts";
+import { eq, type Filter, filterParam, or } from "./filter.ts";
 import { isNotFound } from "./refusals.ts";
 import { retryWhileReplicating } from "./replication.ts";
 import type { ActionContext } from "./types.ts";
@@ -115,13 +115,13 @@ export async function resolve(ctx: ActionContext, kind: ObjectKind, ref: string)
   const filter = referenceFilter(spec, ref);
   const candidates = await firstPage(
     ctx,
-    `${spec.collection}?$filter=${encodeURIComponent(filter)}&$select=${spec.select}&$top=10`,
+    `${spec.collection}?${filterParam(filter)}&$select=${spec.select}&$top=10`,
   );
   return pickOne(kind, ref, candidates, spec.label);
 }
 
 /** The filter matching a non-id reference: address properties for "x@y", else the exact display name. */
-function referenceFilter(spec: KindSpec, ref: string): string {
+function referenceFilter(spec: KindSpec, ref: string): Filter {
   if (ref.includes("@") && spec.addressProps.length > 0)
     return or(...spec.addressProps.map((p) => eq(p, ref)));
   if (isGuid(ref) && spec.altIds) return or(...spec.altIds.map((p) => eq(p, ref)), eq("displayName", ref));
@@ -188,7 +188,7 @@ export async function resolveDeleted(
     }
   }
   const filter = referenceFilter(spec, ref);
-  const found = await firstPage(ctx, `${base}?$filter=${encodeURIComponent(filter)}&$top=10`);
+  const found = await firstPage(ctx, `${base}?${filterParam(filter)}&$top=10`);
   if (found.length === 0) return undefined;
   return pickOne(`deleted ${kind}`, ref, found, spec.label);
 }

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { createError } from "../errors.ts";
 import { defineAction, MEMBER_READ, USER_READ } from "./define.ts";
-import { and, eq, hasLicense, searchAny } from "./filter.ts";
+import { and, eq, type Filter, filterParam, hasLicense, searchAny } from "./filter.ts";
 import { resolveSkus, subscribedSkus } from "./licenses.ts";
 import { type DirectoryObject, resolve, USER_SELECT } from "./resolve.ts";
 import { cursor, graphObject, groupRef, limit, page, skuRef } from "./schemas.ts";
@@ -75,7 +75,7 @@ type UserFilterInput = { [K in keyof typeof userFilters]?: z.output<(typeof user
 
 /** The `$filter` / `$search` options for the user filters given; undefined pieces are left out. */
 async function userQuery(ctx: ActionContext, f: UserFilterInput): Promise<string[]> {
-  const clauses: string[] = [];
+  const clauses: Filter[] = [];
   if (f.department !== undefined) clauses.push(eq("department", f.department));
   if (f.enabled !== undefined) clauses.push(eq("accountEnabled", f.enabled));
   if (f.userType !== undefined) clauses.push(eq("userType", f.userType));
@@ -84,7 +84,7 @@ async function userQuery(ctx: ActionContext, f: UserFilterInput): Promise<string
     clauses.push(hasLicense(sku!.skuId));
   }
   const options: string[] = [];
-  if (clauses.length > 0) options.push(`$filter=${encodeURIComponent(and(...clauses))}`);
+  if (clauses.length > 0) options.push(filterParam(and(...clauses)));
   if (f.query !== undefined) {
     options.push(
       `$search=${encodeURIComponent(searchAny(["displayName", "mail", "userPrincipalName"], f.query))}`,

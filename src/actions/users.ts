@@ -3,7 +3,7 @@ import { z } from "zod";
 import { createError, isConnectorError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
 import { defineAction, USER_READ, USER_WRITE } from "./define.ts";
-import { eq } from "./filter.ts";
+import { eq, filterParam } from "./filter.ts";
 import { addReference } from "./groups-core.ts";
 import { applyLicenceChange, describeUser, planLicenceChange, subscribedSkus } from "./licenses.ts";
 import { conflictProperty, isGraphError, isNotFound, REFUSAL } from "./refusals.ts";
@@ -33,7 +33,7 @@ const userOutput = z.object({ ...writeResult, user: graphObject.optional() });
 
 async function existingUser(ctx: ActionContext, upn: string): Promise<DirectoryObject | undefined> {
   const page = await ctx.graph.get<{ value: DirectoryObject[] }>(
-    `/users?$filter=${encodeURIComponent(eq("userPrincipalName", upn))}&$select=id,userPrincipalName`,
+    `/users?${filterParam(eq("userPrincipalName", upn))}&$select=id,userPrincipalName`,
   );
   return page.value[0];
 }

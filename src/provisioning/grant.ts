@@ -4,7 +4,13 @@
  * what a principal already holds (or revoking what it lacks) is `changed: false` and sends nothing.
  */
 import { z } from "zod";
-import { defineAction, LICENSE_WRITE, MEMBER_WRITE } from "../actions/define.ts";
+import {
+  APP_ASSIGNMENT_WRITE,
+  defineAction,
+  LICENSE_WRITE,
+  MEMBER_WRITE,
+  ROLE_WRITE,
+} from "../actions/define.ts";
 import { addReference, removeReference } from "../actions/groups-core.ts";
 import { applyLicenceChange, planLicenceChange, subscribedSkus } from "../actions/licenses.ts";
 import { isGraphError } from "../actions/refusals.ts";
@@ -19,9 +25,9 @@ import { resolveRole, setActiveRole, setEligibleRole } from "./roles.ts";
 /** Application permissions, any one of which allows writing each kind of entitlement. */
 export const GRANT_PERMISSIONS: Record<EntitlementRef["kind"] | "eligible", readonly string[]> = {
   group: MEMBER_WRITE,
-  role: ["RoleManagement.ReadWrite.Directory"],
-  eligible: ["RoleEligibilitySchedule.ReadWrite.Directory", "RoleManagement.ReadWrite.Directory"],
-  app: ["AppRoleAssignment.ReadWrite.All"],
+  role: ROLE_WRITE,
+  eligible: ROLE_WRITE,
+  app: APP_ASSIGNMENT_WRITE,
   license: LICENSE_WRITE,
 };
 

@@ -3,7 +3,7 @@
  * (roleEligibilityScheduleRequests adminAssign / adminRemove), tenant-wide scope "/".
  */
 
-import { eq } from "../actions/filter.ts";
+import { eq, filterParam } from "../actions/filter.ts";
 import { isGraphError, isNotFound, REFUSAL } from "../actions/refusals.ts";
 import { retryWhileReplicating } from "../actions/replication.ts";
 import type { DirectoryObject } from "../actions/resolve.ts";
@@ -47,8 +47,8 @@ async function findAssignment(
   principalId: string,
   roleId: string,
 ): Promise<Assignment | undefined> {
-  const filter = encodeURIComponent(eq("principalId", principalId));
-  for await (const p of ctx.graph.pages<Assignment>(`${BASE}/${collection}?$filter=${filter}`)) {
+  const filter = filterParam(eq("principalId", principalId));
+  for await (const p of ctx.graph.pages<Assignment>(`${BASE}/${collection}?${filter}`)) {
     const hit = p.value.find((a) => a.roleDefinitionId === roleId && (a.directoryScopeId ?? "/") === "/");
     if (hit) return hit;
   }
