@@ -1,0 +1,120 @@
+/**
+ * Directory roles (graph-behaviour.md §7): GET /directoryRoles lists activated roles only, takes no
+ * query options and does not page; a role is addressed by id or as `roleTemplateId={templateId}`.
+ * Members are the principals holding a directory-scope role assignment for the role's template, so
+ * /directoryRoles/{id}/members and /roleManagement/directory/roleAssignments always agree.
+ * POST /directoryRoles activates a role from its template; members can be added and removed by $ref.
+ */
+import { directoryRoles } from "../odata/index.ts";
+import type { GraphObject } from "../tenant/types.ts";
+import { listReply, objectReply } from "./collection.ts";
+import { directoryObjectsReply } from "./directory-objects.ts";
+import { graphErrors } from "./errors.ts";
+import { PERMISSIONS } from "./permissions.ts";
+import { entityReply, noContent } from "./respond.ts";
+import { activateRole, assignRole, directoryRoleFor, findAssignment } from "./role-management.ts";
+import type { RouteContext, Router } from "./router.ts";
+import { idFromReference, requireString } from "./validate.ts";
+
+const OPTIONS = { spec: directoryRoles, fragment: "directoryRoles" };
+
+/** The role a path addresses: `{id}` or `roleTemplateId={templateId}`. */
+function roleOf(ctx: RouteContext): GraphObject {
+  const templateId = ctx.params["templateId"];
+  if (templateId !== undefined) {
+    const role = directoryRoleFor(ctx.tenant, templateId);
+    if (!role) throw graphErrors.notFound(templateId);
+    return role;
+  }
+  return ctx.lookup("directoryRole", ctx.params["id"] as string);
+}
+
+function membersOf(ctx: RouteContext, role: GraphObject): GraphObject[] {
+  const templateId = role["roleTemplateId"];
+  const out: GraphObject[] = [];
+  for (const assignment of ctx.tenant.list("roleAssignment")) {
+    if (assignment["roleDefinitionId"] !== templateId || assignment["directoryScopeId"] !== "/") continue;
+    const principal = ctx.tenant.getPrincipal(assignment["principalId"] as string);
+    if (principal) out.push(principal.object);
+  }
+  return out;
+}
+
+export function registerDirectoryRoleRoutes(router: Router): void {
+  router.add({
+    method: "GET",
+    path: "/directoryRoles",
+    permissions: PERMISSIONS.rolesRead,
+    handler: (ctx) => listReply(ctx, ctx.tenant.list("directoryRole"), OPTIONS),
+  });
+  for (const key of ["{id}", "roleTemplateId={templateId}"]) {
+    router.add({
+      method: "GET",
+      path: `/directoryRoles/${key}`,
+      permissions: PERMISSIONS.rolesRead,
+      handler: (ctx) => objectReply(ctx, roleOf(ctx), OPTIONS),
+    });
+    router.add({
+      method: "GET",
+      path: `/directoryRoles/${key}/members`,
+      permissions: PERMISSIONS.rolesRead,
+      cost: 3,
+      handler: (ctx) => directoryObjectsReply(ctx, membersOf(ctx, roleOf(ctx))),
+    });
+    router.add({
+      method: "POST",
+      path: `/directoryRoles/${key}/members/$ref`,
+      permissions: PERMISSIONS.rolesWrite,
+      handler: (ctx) => {
+        const role = roleOf(ctx);
+        const principalId = idFromReference(ctx.json()["@odata.id"]);
+        if (findAssignment(ctx.tenant, principalId, role["roleTemplateId"] as string)) {
+          throw graphErrors.badRequest(
+            "One or more added object references already exist for the following modified properties: 'members'.",
+          );
+        }
+        assignRole(ctx, principalId, role["roleTemplateId"] as string);
+        return noContent();
+      },
+    });
+    router.add({
+      method: "DELETE",
+      path: `/directoryRoles/${key}/members/{memberId}/$ref`,
+      permissions: PERMISSIONS.rolesWrite,
+      handler: (ctx) => {
+        const role = roleOf(ctx);
+        const assignment = findAssignment(
+          ctx.tenant,
+          ctx.params["memberId"] as string,
+          role["roleTemplateId"] as string,
+        );
+        if (!assignment) {
+          throw graphErrors.badRequest(
+            "One or more removed object references do not exist for the following modified properties: 'members'.",
+          );
+        }
+        ctx.tenant.hardDelete("roleAssignment", assignment.id);
+        return noContent();
+      },
+    });
+  }
+  router.add({
+    method: "POST",
+    path: "/directoryRoles",
+    permissions: PERMISSIONS.rolesWrite,
+    handler: (ctx) => {
+      const templateId = requireString(ctx.json(), "roleTemplateId", "DirectoryRole");
+      const definition = ctx.tenant
+        .list("roleDefinition")
+        .find((d) => d["templateId"] === templateId && d["isBuiltIn"] === true);
+      if (!definition) throw graphErrors.invalidValue("roleTemplateId", "DirectoryRole");
+      if (directoryRoleFor(ctx.tenant, templateId)) {
+        const message =
+          "A conflicting object with one or more of the specified property values is present in the directory.";
+        throw graphErrors.badRequest(message);
+      }
+      const role = activateRole(ctx.tenant, definition);
+      return entityReply(ctx, "directoryRoles/$entity", { ...role, deletedDateTime: null }, 201);
+    },
+  });
+}
