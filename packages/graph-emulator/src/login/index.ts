@@ -1,5 +1,4 @@
 export { TOKEN_MESSAGES, type VerifyResult } from "./access-token-verifier.ts";
-export { AadError } from "./errors.ts";
 export { GRAPH_APP_ID, GRAPH_AUDIENCE } from "./scopes.ts";
 export { createLoginService, type LoginService } from "./service.ts";
 export type {

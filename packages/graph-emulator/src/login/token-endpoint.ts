@@ -39,6 +39,8 @@ function authenticate(r: TokenRequest): ClientAuthMethod {
 async function clientCredentials(r: TokenRequest): Promise<Record<string, unknown>> {
   const scope = required(r.form, "scope");
   const authMethod = authenticate(r);
+  // An app with no application permission granted still gets a token, only without `roles`, as on the
+  // real service (Graph then answers 403); AADSTS65001 is a delegated-consent error.
   const parsed = appOnlyScopes(scope, r.ctx.origin(), r.tenant.displayName);
   const { token } = issueAccessToken(await r.ctx.signingKey(), {
     tenantId: r.tenant.id,
