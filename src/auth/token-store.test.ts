@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { isConnectorError } from "../errors.ts";
+import { fileTokenStore, parseConnectorKey } from "./token-store.ts";
+import type { StoredToken } from "./types.ts";
+
+const token = (n: number): StoredToken => ({
+  tokenType: "Bearer",
+  accessToken: `eyJhbGciOi.access-${n}-${"x".repeat(40)}`,
+  expiresIn: 3599,
+  extExpiresIn: 3599,
+  expiresAt: 1_700_000_000_000 + n,
+  tenantId: "t",
+  refreshToken: `refresh-${n}-secretvalue`,
+});
+
+describe("encrypted token store", () => {
+  test("round-trips exactly the stored fields; nothing readable on disk; key file is 0600", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ts-"));
+    const store = fileTokenStore({ stateDir: dir });
+    await store.set("a", token(1));
+    assert.deepEqual(await store.get("a"), token(1));
+    const raw = readFileSync(store.path, "utf8");
+    assert.doesNotMatch(raw, /access-1|refresh-1|Bearer/);
+    assert.equal(statSync(join(dir, ".entra-connector", "key")).mode & 0o777, 0o600);
+    assert.equal(statSync(store.path).mode & 0o777, 0o600);
+    // A second process (new store object) reads it with the same key file.
+    assert.deepEqual(await fileTokenStore({ stateDir: dir }).get("a"), token(1));
+  });
+
+  test("concurrent writes keep every entry and leave no temp files", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ts-"));
+    const store = fileTokenStore({ stateDir: dir, connectorKey: randomBytes(32).toString("base64") });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.set(`k${i}`, token(i))));
+    for (let i = 0; i < 20; i++)
+      assert.equal((await store.get(`k${i}`))?.refreshToken, `refresh-${i}-secretvalue`);
+    await store.delete("k3");
+    assert.equal(await store.get("k3"), undefined);
+    assert.deepEqual(
+      readdirSync(join(dir, ".entra-connector")).filter((f) => f.endsWith(".tmp")),
+      [],
+    );
+  });
+
+  test("the wrong key is a typed error, not garbage", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ts-"));
+    await fileTokenStore({ stateDir: dir, connectorKey: randomBytes(32).toString("hex") }).set("a", token(1));
+    const other = fileTokenStore({ stateDir: dir, connectorKey: randomBytes(32).toString("hex") });
+    await assert.rejects(other.get("a"), (e) => isConnectorError(e, "TOKEN_STORE_UNREADABLE"));
+  });
+
+  test("ENTRA_CONNECTOR_KEY must be 32 bytes in base64 or hex", () => {
+    assert.equal(parseConnectorKey(randomBytes(32).toString("base64"))?.length, 32);
+    assert.equal(parseConnectorKey(randomBytes(32).toString("hex"))?.length, 32);
+    assert.equal(parseConnectorKey(undefined), undefined);
+    for (const bad of ["short", randomBytes(16).toString("base64"), "z".repeat(64)]) {
+      assert.throws(
+        () => parseConnectorKey(bad),
+        (e) => isConnectorError(e, "CONFIG_INVALID") && /ENTRA_CONNECTOR_KEY/.test(e.message),
+      );
+    }
+  });
+});

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { createGraphClient } from "./client.ts";
+import { json, type LocalGraph, startLocalGraph } from "./testing/local-graph.ts";
+import type { BatchRequest } from "./types.ts";
+
+let server: LocalGraph;
+const envelopes: BatchRequest[][] = [];
+const seen = new Map<string, number>();
+
+before(async () => {
+  server = await startLocalGraph();
+  server.route("POST /v1.0/$batch", (_req, body, res) => {
+    const { requests } = JSON.parse(body) as { requests: BatchRequest[] };
+    envelopes.push(requests);
+    const responses = requests.map((r) => {
+      const n = (seen.get(r.id) ?? 0) + 1;
+      seen.set(r.id, n);
+      if (r.url.startsWith("/throttled") && n === 1) {
+        return {
+          id: r.id,
+          status: 429,
+          headers: { "Retry-After": "0.05" },
+          body: { error: { code: "TooManyRequests" } },
+        };
+      }
+      if (r.url.startsWith("/dependant") && n === 1)
+        return { id: r.id, status: 424, body: { error: { code: "FailedDependency" } } };
+      if (r.url.startsWith("/missing"))
+        return { id: r.id, status: 404, body: { error: { code: "Request_ResourceNotFound" } } };
+      if (r.url.startsWith("/busy") && n < 3)
+        return { id: r.id, status: 503, body: { error: { code: "ServiceUnavailable" } } };
+      return {
+        id: r.id,
+        status: 200,
+        headers: { "Content-Type": "application/json" },
+        body: { url: r.url, n },
+      };
+    });
+    json(res, 200, { responses: responses.reverse() }); // Graph may answer in any order
+  });
+});
+after(() => server.close());
+
+function client() {
+  const tokens = {
+    acquisitions: 0,
+    getToken: async () => ({
+      tokenType: "Bearer",
+      accessToken: "t",
+      expiresIn: 3600,
+      extExpiresIn: 3600,
+      expiresAt: Date.now() + 3600_000,
+      tenantId: "x",
+    }),
+    invalidate() {},
+  };
+  return createGraphClient(
+    {
+      graphUrl: server.url,
+      graphVersion: "v1.0",
+      timeoutMs: 5000,
+      maxRetries: 4,
+      concurrency: 4,
+      tenantSize: "small",
+    },
+    { tokens, random: () => 0 },
+  );
+}
+
+test("$batch: throttled inner requests and their failed dependants are retried; order is kept", async () => {
+  envelopes.length = 0;
+  seen.clear();
+  const g = client();
+  const requests: BatchRequest[] = [
+    { id: "1", method: "GET", url: "/ok/1" },
+    { id: "2", method: "GET", url: "/throttled/2" },
+    { id: "3", method: "GET", url: "/dependant/3", dependsOn: ["2"] },
+    { id: "4", method: "GET", url: "/missing/4" },
+    { id: "5", method: "GET", url: "/busy/5" },
+    { id: "6", method: "POST", url: "/busy/6", body: { a: 1 } },
+  ];
+  const started = Date.now();
+  const out = await g.batch(requests);
+  assert.deepEqual(
+    out.map((r) => r.id),
+    ["1", "2", "3", "4", "5", "6"],
+  );
+  assert.deepEqual(
+    out.map((r) => r.status),
+    [200, 200, 200, 404, 200, 503],
+  );
+  assert.ok(Date.now() - started >= 50, "honoured the inner Retry-After");
+  assert.deepEqual(
+    envelopes[1]?.map((r) => r.id),
+    ["2", "3", "5"],
+  );
+  assert.deepEqual(envelopes[1]?.find((r) => r.id === "3")?.dependsOn, ["2"]);
+  assert.equal(envelopes[0]?.find((r) => r.id === "6")?.headers?.["Content-Type"], "application/json");
+  assert.equal(g.stats().throttled, 1);
+  await g.close();
+});
+
+test("$batch: more than 20 requests are split into envelopes of 20", async () => {
+  envelopes.length = 0;
+  seen.clear();
+  const g = client();
+  const requests = Array.from({ length: 45 }, (_, i) => ({
+    id: String(i),
+    method: "GET" as const,
+    url: `/ok/${i}`,
+  }));
+  const out = await g.batch(requests);
+  assert.deepEqual(
+    envelopes.map((e) => e.length),
+    [20, 20, 5],
+  );
+  assert.deepEqual(
+    out.map((r) => (r.body as { url: string }).url),
+    requests.map((r) => r.url),
+  );
+  await g.close();
+});
