@@ -1,1 +1,11 @@
-export {};
+/**
+ * @entra-connector/graph-emulator: a local Microsoft Graph + Microsoft identity platform emulator.
+ * @example
+ *   const emu = await startEmulator({ size: "s", seed: 1, permissions: "write" });
+ *   // ... point MSAL / the Graph SDK / the connector at emu.authorityHost and emu.graphRoot (trust emu.caFile)
+ *   await emu.close();
+ */
+export type { FaultPatch } from "./control.ts";
+export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator.ts";
+export type { MutationRecord } from "./tenant/mutate.ts";
+export { TENANT_SIZES, type TenantCounts, type TenantSizeName } from "./tenant/sizes.ts";

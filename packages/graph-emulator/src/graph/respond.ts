@@ -4,8 +4,8 @@
  * parameters, OData-Version, request-id, client-request-id) are added when the reply is written
  * (server.ts), so batch responses get the same.
  */
-import type { GraphObject } from "../tenant/types.ts";
-import { graphErrors } from "./errors.ts";
+
+import { decodeSkipToken, encodeSkipToken } from "../odata/index.ts";
 import type { GraphReply, RouteContext } from "./router.ts";
 
 export function metadataUrl(ctx: RouteContext, fragment: string): string {
@@ -28,12 +28,12 @@ export function entityReply(
 export function createdReply(
   ctx: RouteContext,
   fragment: string,
-  object: GraphObject,
+  object: Record<string, unknown> & { id: unknown },
   directoryType: string,
 ): GraphReply {
   const reply = entityReply(ctx, fragment, object, 201);
   reply.headers = {
-    Location: `${ctx.base}/${ctx.tenant.info.id}/directoryObjects/${object.id}/Microsoft.DirectoryServices.${directoryType}`,
+    Location: `${ctx.base}/${ctx.tenant.info.id}/directoryObjects/${String(object.id)}/Microsoft.DirectoryServices.${directoryType}`,
   };
   return reply;
 }
@@ -65,32 +65,6 @@ interface Cursor {
   after?: number;
 }
 
-const TOKEN_PREFIX = "RFNwdAIAAQAAA";
-
-export function encodeCursor(cursor: Cursor): string {
-  return TOKEN_PREFIX + Buffer.from(JSON.stringify(cursor)).toString("base64url");
-}
-
-export function decodeCursor(token: string): Cursor {
-  if (!token.startsWith(TOKEN_PREFIX)) throw expiredToken();
-  try {
-    const value = JSON.parse(
-      Buffer.from(token.slice(TOKEN_PREFIX.length), "base64url").toString("utf8"),
-    ) as unknown;
-    if (typeof value === "object" && value !== null) return value as Cursor;
-  } catch {
-    // fall through: a token we did not issue
-  }
-  throw expiredToken();
-}
-
-function expiredToken() {
-  return graphErrors.badRequest(
-    "The specified page token value has expired and can no longer be included in your request.",
-    "Directory_ExpiredPageToken",
-  );
-}
-
 /**
  * One page of `items` (already filtered and, if asked, sorted). Natural order pages by ordinal so a
  * create or delete between pages neither repeats nor skips an object; sorted results page by offset.
@@ -102,7 +76,7 @@ export function pageOf<T extends { id: string }>(
   opts: { pageSize: number; sorted: boolean; ordinal?: (id: string) => number },
 ): { items: T[]; nextLink?: string } {
   const token = ctx.request.query.get("$skiptoken");
-  const cursor = token ? decodeCursor(token) : {};
+  const cursor: Cursor = token ? (decodeSkipToken(token) as Cursor) : {};
   const ordinal = opts.ordinal ?? ((id: string) => ctx.tenant.ordinalOf(id));
   let start = 0;
   if (opts.sorted) start = cursor.o ?? 0;
@@ -112,7 +86,7 @@ export function pageOf<T extends { id: string }>(
   if (end >= items.length) return { items: page };
   const last = page[page.length - 1];
   const next: Cursor = opts.sorted || !last ? { o: end } : { after: ordinal(last.id) };
-  return { items: page, nextLink: nextLinkFor(ctx, encodeCursor(next)) };
+  return { items: page, nextLink: nextLinkFor(ctx, encodeSkipToken(next)) };
 }
 
 export function nextLinkFor(ctx: RouteContext, skipToken: string): string {

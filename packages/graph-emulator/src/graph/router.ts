@@ -150,6 +150,8 @@ export class Router {
   async dispatch(request: GraphRequest): Promise<GraphReply> {
     const { services } = this;
     services.stats.requests += 1;
+    // Every answer carries x-ms-resource-unit, failures included (1 until the route's cost is known).
+    let charged: Record<string, string> = { "x-ms-resource-unit": "1" };
     try {
       const segments = splitPath(request.path);
       const match = this.#match(request.method, segments);
@@ -174,9 +176,11 @@ export class Router {
       });
       if (!decision.ok) {
         services.stats.throttled += 1;
-        throw graphErrors.tooManyRequests(decision.retryAfterSec, decision.headers);
+        charged = decision.headers;
+        throw graphErrors.tooManyRequests(decision.retryAfterSec, {});
       }
       services.stats.ru += cost;
+      charged = decision.headers;
       const injected = this.#injectedFault(request);
       if (injected) return withHeaders(injected, decision.headers);
       const reply = await def.handler(this.#context(request, match.params));
@@ -185,7 +189,7 @@ export class Router {
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       return withHeaders(reply, decision.headers);
     } catch (error) {
-      return errorReply(toGraphError(error), request, services.now());
+      return withHeaders(errorReply(toGraphError(error), request, services.now()), charged);
     }
   }
 

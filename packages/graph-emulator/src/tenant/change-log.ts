@@ -8,6 +8,7 @@ import type { ChangeEntry, ChangeOp, ObjectKind } from "./types.ts";
 export class ChangeLog {
   #seq = 0;
   readonly #byKind = new Map<ObjectKind, ChangeEntry[]>();
+  #paused = false;
 
   /** The sequence number of the latest change (0 before any). */
   get seq(): number {
@@ -24,6 +25,7 @@ export class ChangeLog {
     const entry: ChangeEntry = { seq: this.#seq, kind, id, op };
     if (extra?.ref !== undefined) entry.ref = extra.ref;
     if (extra?.props !== undefined) entry.props = extra.props;
+    if (this.#paused) return entry;
     let list = this.#byKind.get(kind);
     if (!list) {
       list = [];
@@ -45,6 +47,20 @@ export class ChangeLog {
       else hi = mid;
     }
     return list.slice(lo);
+  }
+
+  /**
+   * Runs `load` without keeping entries: the generator builds the initial tenant this way, because a
+   * delta round starting from nothing reads current state, not history (and a million membership
+   * entries would cost more memory than the memberships themselves).
+   */
+  unlogged<T>(load: () => T): T {
+    this.#paused = true;
+    try {
+      return load();
+    } finally {
+      this.#paused = false;
+    }
   }
 
   /** Forget everything (used by reset: a new tenant starts a new history). */

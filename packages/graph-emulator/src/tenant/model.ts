@@ -1,4 +1,5 @@
 import { ChangeLog } from "./change-log.ts";
+import { isoSeconds } from "./time.ts";
 import type { DeletedRecord, GraphObject, ObjectKind, PrincipalKind, TenantInfo } from "./types.ts";
 
 /**
@@ -35,6 +36,9 @@ export class TenantModel {
   readonly #assignmentsByPrincipal = new Map<string, Set<string>>();
   /** roleAssignment ids by principal. */
   readonly #roleAssignmentsByPrincipal = new Map<string, Set<string>>();
+  /** user id → manager id, and manager id → direct reports. */
+  readonly #manager = new Map<string, string>();
+  readonly #directReports = new Map<string, Set<string>>();
   /** Insertion ordinal of each live object: the stable order lists are paged in. */
   readonly #ordinal = new Map<string, number>();
   #nextOrdinal = 1;
@@ -139,6 +143,14 @@ export class TenantModel {
     return this.#resolve("roleAssignment", this.#roleAssignmentsByPrincipal.get(principalId));
   }
 
+  managerOf(userId: string): string | undefined {
+    return this.#manager.get(userId);
+  }
+
+  directReportsOf(userId: string): ReadonlySet<string> {
+    return this.#directReports.get(userId) ?? EMPTY;
+  }
+
   getDeleted(id: string): DeletedRecord | undefined {
     return this.#deleted.get(id);
   }
@@ -191,7 +203,7 @@ export class TenantModel {
       owners: [...this.ownersOf(id)],
     };
     this.#detach(kind, id);
-    object["deletedDateTime"] = new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z");
+    object["deletedDateTime"] = isoSeconds(now);
     this.#deleted.set(id, record);
     this.changes.record(kind, id, "softDeleted");
     return record;
@@ -254,6 +266,19 @@ export class TenantModel {
     return true;
   }
 
+  /** Sets or clears a user's manager; recorded as an update of the `manager` relationship. */
+  setManager(userId: string, managerId: string | undefined): void {
+    const previous = this.#manager.get(userId);
+    if (previous === managerId) return;
+    if (previous !== undefined) removeFrom(this.#directReports, previous, userId);
+    if (managerId === undefined) this.#manager.delete(userId);
+    else {
+      this.#manager.set(userId, managerId);
+      addTo(this.#directReports, managerId, userId);
+    }
+    this.changes.record("user", userId, "updated", { props: ["manager"] });
+  }
+
   /**
    * Replaces part of a user's `assignedLicenses` and keeps each SKU's `consumedUnits` in step.
    * Seat and usage-location checks belong to the caller.
@@ -309,6 +334,10 @@ export class TenantModel {
     for (const groupId of [...this.groupsOf(id)]) this.removeMember(groupId, id);
     for (const ownedId of [...this.ownedBy(id)]) {
       this.removeOwner(this.get("group", ownedId) ? "group" : "servicePrincipal", ownedId, id);
+    }
+    if (kind === "user") {
+      this.setManager(id, undefined);
+      for (const report of [...this.directReportsOf(id)]) this.setManager(report, undefined);
     }
     for (const memberId of [...this.membersOf(id)]) unlink(this.#members, this.#memberOf, id, memberId);
     for (const ownerId of [...this.ownersOf(id)]) unlink(this.#owners, this.#ownerOf, id, ownerId);

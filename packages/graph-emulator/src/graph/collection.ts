@@ -1,0 +1,111 @@
+/**
+ * Serving a list or one object with OData options: parse and check the query (OData module), filter,
+ * search, sort, count, page, project, expand. Every list route goes through `listReply`, every
+ * get-by-id through `objectReply`, so the rules of graph-behaviour.md §8 and §13 hold everywhere.
+ */
+import {
+  checkQueryMode,
+  compileProjection,
+  directoryObjects,
+  type ExpandOption,
+  groups,
+  type ParsedQuery,
+  parseQueryOptions,
+  queryPredicate,
+  type ResourceSpec,
+  servicePrincipals,
+  users,
+} from "../odata/index.ts";
+import type { GraphObject } from "../tenant/types.ts";
+import { collectionReply, entityReply, pageOf } from "./respond.ts";
+import type { GraphReply, RouteContext } from "./router.ts";
+
+export interface ListOptions {
+  spec: ResourceSpec;
+  /** The @odata.context entity set, e.g. "users" or "directoryObjects". */
+  fragment: string;
+  /** Page by offset instead of by ordinal (relationship collections, whose order is their own). */
+  byOffset?: boolean;
+  /** Replaces the spec's projection, e.g. for directoryObject collections whose items differ in type. */
+  itemShape?: (select: readonly string[] | undefined) => (object: GraphObject) => Record<string, unknown>;
+  /** Fills an expanded relationship (the route knows its relationships; at most 20 items, no nextLink). */
+  expand?: (object: GraphObject, option: ExpandOption) => unknown;
+}
+
+/** Member, owner and memberOf collections hold users, groups and service principals at once. */
+export const memberSpec: ResourceSpec = {
+  ...directoryObjects,
+  properties: { ...servicePrincipals.properties, ...groups.properties, ...users.properties },
+  sortable: { default: new Set(["displayName"]), advanced: new Set(["displayName", "userPrincipalName"]) },
+};
+
+export function parsedQuery(ctx: RouteContext, spec: ResourceSpec, countRequested?: boolean) {
+  const parsed = parseQueryOptions(ctx.request.query, spec);
+  const mode = checkQueryMode(parsed, spec, {
+    consistencyLevel: ctx.request.headers["consistencylevel"],
+    ...(countRequested !== undefined ? { countRequested } : {}),
+  });
+  return { parsed, mode };
+}
+
+/** The objects a query selects, in answer order (before paging). */
+export function selectItems(
+  ctx: RouteContext,
+  items: readonly GraphObject[],
+  parsed: ParsedQuery,
+): readonly GraphObject[] {
+  let out = items;
+  const hidden = ctx.services.faults.anyHidden;
+  if (parsed.filter || parsed.search || hidden) {
+    const predicate = queryPredicate(parsed);
+    out = items.filter((o) => predicate(o) && (!hidden || ctx.visible(o.id)));
+  }
+  if (parsed.orderby) out = [...out].sort(parsed.orderby.compare);
+  return out;
+}
+
+export function listReply(
+  ctx: RouteContext,
+  items: readonly GraphObject[],
+  options: ListOptions,
+): GraphReply {
+  const { parsed, mode } = parsedQuery(ctx, options.spec);
+  const selected = selectItems(ctx, items, parsed);
+  const page = pageOf(ctx, selected, {
+    pageSize: parsed.top ?? options.spec.pageSize.default,
+    sorted: options.byOffset === true || parsed.orderby !== undefined,
+  });
+  const shape = shaper(options, parsed);
+  const first = !ctx.request.query.has("$skiptoken");
+  return collectionReply(ctx, contextFragment(options.fragment, parsed.select), {
+    items: page.items.map(shape),
+    ...(mode.includeCount && first ? { count: selected.length } : {}),
+    ...(page.nextLink ? { nextLink: page.nextLink } : {}),
+  });
+}
+
+/** One object with $select / $expand: `#users/$entity` or `#users(displayName,id)/$entity`. */
+export function objectReply(ctx: RouteContext, object: GraphObject, options: ListOptions): GraphReply {
+  const { parsed } = parsedQuery(ctx, options.spec);
+  const shape = shaper(options, parsed);
+  return entityReply(ctx, `${contextFragment(options.fragment, parsed.select)}/$entity`, shape(object));
+}
+
+function contextFragment(fragment: string, select: readonly string[] | undefined): string {
+  return select ? `${fragment}(${select.join(",")})` : fragment;
+}
+
+/** The per-request function shaping each stored object (projection per type, then the expansion). */
+function shaper(options: ListOptions, parsed: ParsedQuery): (object: GraphObject) => Record<string, unknown> {
+  const expand = parsed.expand;
+  const fill = expand && options.expand ? options.expand : undefined;
+  const project = options.itemShape
+    ? options.itemShape(parsed.select)
+    : compileProjection(options.spec, parsed.select);
+  if (!fill || !expand) return project;
+  return (object) => {
+    const out = project(object);
+    out[expand.property] = fill(object, expand);
+    return out;
+  };
+}

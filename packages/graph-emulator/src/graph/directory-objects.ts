@@ -1,0 +1,100 @@
+/**
+ * directoryObject collections (members, owners, transitiveMembers, memberOf, directReports): items of
+ * several types, each beginning with "@odata.type" then "id" (§13), projected with its own type's
+ * default property set; a type-cast segment (`/members/microsoft.graph.user`) keeps one type.
+ */
+import {
+  compileProjection,
+  directoryObjects,
+  directoryRoles,
+  groups,
+  type Projection,
+  type ResourceSpec,
+  servicePrincipals,
+  users,
+} from "../odata/index.ts";
+import type { TenantModel } from "../tenant/model.ts";
+import type { GraphObject, ObjectKind } from "../tenant/types.ts";
+import { listReply, memberSpec } from "./collection.ts";
+import { graphErrors } from "./errors.ts";
+import type { GraphReply, RouteContext } from "./router.ts";
+
+const SPECS: Partial<Record<ObjectKind, ResourceSpec>> = {
+  user: users,
+  group: groups,
+  servicePrincipal: servicePrincipals,
+  directoryRole: directoryRoles,
+};
+
+const CASTS: Record<string, ObjectKind> = {
+  "microsoft.graph.user": "user",
+  "microsoft.graph.group": "group",
+  "microsoft.graph.serviceprincipal": "servicePrincipal",
+  "microsoft.graph.directoryrole": "directoryRole",
+};
+
+/** Which kind a stored directory object is (users, groups, service principals, activated roles). */
+export function kindIn(tenant: TenantModel, object: GraphObject): ObjectKind {
+  for (const kind of ["user", "group", "servicePrincipal", "directoryRole"] as const) {
+    if (tenant.get(kind, object.id) === object) return kind;
+  }
+  return "user";
+}
+
+/** One directory object as it appears inside a collection or an expansion. */
+export function projectDirectoryObject(
+  object: GraphObject,
+  kind: ObjectKind,
+  select: readonly string[] | undefined,
+  odataType = true,
+): Record<string, unknown> {
+  const spec = SPECS[kind] ?? directoryObjects;
+  const own = select?.filter((name) => Object.hasOwn(spec.properties, name));
+  return compileProjection(spec, own, { odataType })(object);
+}
+
+/** Answers a directoryObject collection, optionally narrowed by a type-cast segment. */
+export function directoryObjectsReply(
+  ctx: RouteContext,
+  items: readonly GraphObject[],
+  cast?: string,
+): GraphReply {
+  const kindOf = (object: GraphObject): ObjectKind => kindIn(ctx.tenant, object);
+  if (cast === undefined) {
+    return listReply(ctx, items, {
+      spec: memberSpec,
+      fragment: "directoryObjects",
+      byOffset: true,
+      itemShape: (select) => shapeByKind(kindOf, select),
+    });
+  }
+  const kind = CASTS[cast.toLowerCase()];
+  const spec = kind ? SPECS[kind] : undefined;
+  if (!kind || !spec) throw graphErrors.unknownSegment(cast);
+  const narrowed = items.filter((o) => kindOf(o) === kind);
+  return listReply(ctx, narrowed, {
+    spec,
+    fragment: spec.name,
+    byOffset: true,
+    itemShape: (select) => shapeByKind(() => kind, select),
+  });
+}
+
+/** Per-type projections, compiled once per request and type. */
+export function shapeByKind(
+  kindOf: (object: GraphObject) => ObjectKind,
+  select: readonly string[] | undefined,
+): (object: GraphObject) => Record<string, unknown> {
+  const byKind = new Map<ObjectKind, Projection>();
+  return (object) => {
+    const kind = kindOf(object);
+    let projection = byKind.get(kind);
+    if (!projection) {
+      const spec = SPECS[kind] ?? directoryObjects;
+      const own = select?.filter((name) => Object.hasOwn(spec.properties, name));
+      projection = compileProjection(spec, own, { odataType: true });
+      byKind.set(kind, projection);
+    }
+    return projection(object);
+  };
+}

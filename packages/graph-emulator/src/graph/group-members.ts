@@ -1,0 +1,126 @@
+/**
+ * Group relationships: members, owners, transitiveMembers (with type casts and $count) and the `$ref`
+ * writes with Graph's real errors (graph-behaviour.md §3, §5).
+ */
+
+import type { GraphObject } from "../tenant/types.ts";
+import { memberSpec } from "./collection.ts";
+import { directoryObjectsReply } from "./directory-objects.ts";
+import { graphErrors } from "./errors.ts";
+import {
+  alreadyReferenced,
+  checkMembershipWritable,
+  isUnified,
+  lastOwnerError,
+  notReferenced,
+} from "./group-rules.ts";
+import { findGroup } from "./groups.ts";
+import { PERMISSIONS } from "./permissions.ts";
+import { noContent } from "./respond.ts";
+import type { GraphReply, RouteContext, Router } from "./router.ts";
+import { countReply } from "./users.ts";
+import { idFromReference } from "./validate.ts";
+
+type Relation = "members" | "owners" | "transitiveMembers";
+
+const COST: Record<Relation, number> = { members: 3, owners: 1, transitiveMembers: 5 };
+
+function related(ctx: RouteContext, relation: Relation): GraphObject[] {
+  const group = findGroup(ctx, ctx.params["id"] as string);
+  const { tenant } = ctx;
+  const ids =
+    relation === "members"
+      ? tenant.membersOf(group.id)
+      : relation === "owners"
+        ? tenant.ownersOf(group.id)
+        : tenant.transitiveMembersOf(group.id);
+  const out: GraphObject[] = [];
+  for (const id of ids) {
+    const found = tenant.getPrincipal(id);
+    if (found) out.push(found.object);
+  }
+  return out;
+}
+
+export function registerGroupMemberRoutes(router: Router): void {
+  for (const relation of ["members", "owners", "transitiveMembers"] as const) {
+    const read = PERMISSIONS.groupsRead;
+    router.add({
+      method: "GET",
+      path: `/groups/{id}/${relation}`,
+      permissions: read,
+      cost: COST[relation],
+      handler: (ctx) => directoryObjectsReply(ctx, related(ctx, relation)),
+    });
+    router.add({
+      method: "GET",
+      path: `/groups/{id}/${relation}/$count`,
+      permissions: read,
+      cost: COST[relation],
+      handler: (ctx) => countReply(ctx, related(ctx, relation), memberSpec),
+    });
+    router.add({
+      method: "GET",
+      path: `/groups/{id}/${relation}/{cast}`,
+      permissions: read,
+      cost: COST[relation],
+      handler: (ctx) => directoryObjectsReply(ctx, related(ctx, relation), ctx.params["cast"]),
+    });
+  }
+  for (const relation of ["members", "owners"] as const) {
+    const write = relation === "members" ? PERMISSIONS.membersWrite : PERMISSIONS.groupsWrite;
+    router.add({
+      method: "POST",
+      path: `/groups/{id}/${relation}/$ref`,
+      permissions: write,
+      handler: (ctx) => addReference(ctx, relation),
+    });
+    router.add({
+      method: "DELETE",
+      path: `/groups/{id}/${relation}/{memberId}/$ref`,
+      permissions: write,
+      handler: (ctx) => removeReference(ctx, relation, ctx.params["memberId"] as string),
+    });
+    // The older form: DELETE /groups/{id}/members/$ref?$id={url}.
+    router.add({
+      method: "DELETE",
+      path: `/groups/{id}/${relation}/$ref`,
+      permissions: write,
+      handler: (ctx) => removeReference(ctx, relation, idFromReference(ctx.request.query.get("$id"))),
+    });
+  }
+}
+
+function addReference(ctx: RouteContext, relation: "members" | "owners"): GraphReply {
+  const group = findGroup(ctx, ctx.params["id"] as string);
+  const body = ctx.json();
+  const id = idFromReference(body["@odata.id"]);
+  if (relation === "members") checkMembershipWritable(group);
+  else if (group["onPremisesSyncEnabled"] === true) throw graphErrors.onPremisesMastered();
+  const principal = ctx.tenant.getPrincipal(id);
+  // A just-created object may not have replicated yet: 404 until it has (§3, replication).
+  if (!principal || !ctx.visible(id)) throw graphErrors.notFound(id);
+  if (relation === "owners" && principal.kind === "group")
+    throw graphErrors.badRequest("Groups cannot be owners of a group.");
+  if (relation === "members" && principal.object.id === group.id) {
+    throw graphErrors.badRequest("A group cannot be a member of itself.");
+  }
+  const added =
+    relation === "members" ? ctx.tenant.addMember(group.id, id) : ctx.tenant.addOwner("group", group.id, id);
+  if (!added) throw alreadyReferenced(relation);
+  return noContent();
+}
+
+function removeReference(ctx: RouteContext, relation: "members" | "owners", id: string): GraphReply {
+  const group = findGroup(ctx, ctx.params["id"] as string);
+  if (relation === "members") checkMembershipWritable(group);
+  else if (group["onPremisesSyncEnabled"] === true) throw graphErrors.onPremisesMastered();
+  if (!ctx.tenant.getPrincipal(id)) throw graphErrors.notFound(id);
+  const current = relation === "members" ? ctx.tenant.membersOf(group.id) : ctx.tenant.ownersOf(group.id);
+  if (!current.has(id)) throw notReferenced(relation);
+  // Microsoft 365 groups must keep an owner (§3).
+  if (relation === "owners" && isUnified(group) && current.size === 1) throw lastOwnerError();
+  if (relation === "members") ctx.tenant.removeMember(group.id, id);
+  else ctx.tenant.removeOwner("group", group.id, id);
+  return noContent();
+}
