@@ -36,7 +36,20 @@ export async function redeem(
   signal?: AbortSignal,
 ): Promise<StoredToken> {
   const started = Date.now();
+  const deadline = AbortSignal.timeout(endpoint.timeoutMs);
+  const fail = (err: unknown) =>
+    networkError(
+      deadline.aborted && !signal?.aborted
+        ? Object.assign(new Error("timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" })
+        : err,
+      {
+        method: "POST",
+        url: endpoint.url,
+        timeoutMs: endpoint.timeoutMs,
+      },
+    );
   let res: Dispatcher.ResponseData;
+  let text: string;
   try {
     const url = new URL(endpoint.url);
     res = await endpoint.dispatcher.request({
@@ -45,14 +58,12 @@ export async function redeem(
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
       body: new URLSearchParams(form).toString(),
-      headersTimeout: endpoint.timeoutMs,
-      bodyTimeout: endpoint.timeoutMs,
-      signal: signal ?? null,
+      signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     });
+    text = await res.body.text();
   } catch (err) {
-    throw networkError(err, { method: "POST", url: endpoint.url, timeoutMs: endpoint.timeoutMs });
+    throw fail(err);
   }
-  const text = await res.body.text();
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : {};

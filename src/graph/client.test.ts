@@ -25,6 +25,7 @@ function config(server: LocalGraph, extra: Record<string, string> = {}) {
 describe("graph client against a local server", () => {
   let server: LocalGraph;
   let tokenCalls = 0;
+  const resetsSeen = () => server.hits.filter((h) => h.url.startsWith("/v1.0/reset")).length;
   before(async () => {
     server = await startLocalGraph();
     server.route(`POST /${TENANT}/oauth2/v2.0/token`, (_req, body, res) => {
@@ -75,6 +76,38 @@ describe("graph client against a local server", () => {
         });
       json(res, 200, { value: [{ id: "b" }] });
     });
+    let tokenSeen = "";
+    server.route("GET /v1.0/me-check", (req, _b, res) => {
+      // The first token is "revoked" early: Graph says 401 InvalidAuthenticationToken.
+      if (!tokenSeen) {
+        tokenSeen = req.headers.authorization ?? "";
+        return json(res, 401, {
+          error: {
+            code: "InvalidAuthenticationToken",
+            message: "Lifetime validation failed, the token is expired.",
+          },
+        });
+      }
+      json(res, 200, { same: req.headers.authorization === tokenSeen });
+    });
+    let resets = 0;
+    server.route("GET /v1.0/reset", (req, _b, res) => {
+      if (resets++ === 0) {
+        req.socket.destroy();
+        return;
+      }
+      json(res, 200, { ok: true });
+    });
+    server.route("POST /v1.0/reset-write", (req) => {
+      resets++;
+      req.socket.destroy();
+    });
+    server.route("GET /v1.0/slow", (_req, _b, res) => {
+      setTimeout(() => json(res, 200, {}), 500);
+    });
+    server.route("GET /v1.0/users/delta", (_req, _b, res) =>
+      json(res, 400, { error: { code: "syncStateNotFound", message: "The sync state is not found." } }),
+    );
     server.route("GET /v1.0/missing", (_req, _b, res) =>
       json(
         res,
@@ -141,6 +174,70 @@ describe("graph client against a local server", () => {
     assert.equal(err.requestId, "rid-404");
     assert.equal(err.method, "GET");
     assert.match(err.message, /GET .*\/v1\.0\/missing → 404/);
+    await conn.close();
+  });
+
+  test("on 401 InvalidAuthenticationToken the token is dropped, a new one fetched, and the request retried once", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    tokenCalls = 0;
+    const body = await conn.graph.get<{ same: boolean }>("/me-check");
+    assert.deepEqual(body, { same: false });
+    assert.equal(tokenCalls, 2);
+    await conn.close();
+  });
+
+  test("a connection reset is retried for a read, not for a POST", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    assert.deepEqual(await conn.graph.get("/reset"), { ok: true });
+    const before = resetsSeen();
+    await assert.rejects(conn.graph.request("/reset-write", { method: "POST", body: {} }), {
+      code: "NET_FAILED",
+    });
+    assert.equal(resetsSeen() - before, 1);
+    await conn.close();
+  });
+
+  test("per-request timeout and cancellation are typed errors", async () => {
+    const conn = createConnection(config(server, { ENTRA_MAX_RETRIES: "0" }), { persistTokens: false });
+    await assert.rejects(conn.graph.get("/slow", { timeoutMs: 100 }), { code: "NET_TIMEOUT" });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 50);
+    await assert.rejects(conn.graph.get("/slow", { signal: ac.signal }), { code: "REQUEST_ABORTED" });
+    await conn.close();
+  });
+
+  test("an expired delta token raises a GraphError with deltaExpired", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    const err = await (async () => {
+      for await (const _ of conn.graph.delta("/users/delta?$deltatoken=old")) {
+        /* no pages expected */
+      }
+    })().catch((e: unknown) => e);
+    assert.ok(err instanceof GraphError);
+    assert.equal(err.deltaExpired, true);
+    assert.equal(err.code, "GRAPH_DELTA_EXPIRED");
+    assert.doesNotMatch(err.message, /deltatoken=old/);
+    await conn.close();
+  });
+
+  test("refusing connections is reported as such", async () => {
+    const closed = await startLocalGraph();
+    const url = closed.url;
+    await closed.close();
+    const conn = createConnection(
+      loadConfig({
+        env: {
+          ENTRA_TENANT_ID: TENANT,
+          ENTRA_CLIENT_ID: CLIENT,
+          ENTRA_CLIENT_SECRET: "x",
+          ENTRA_AUTHORITY_HOST: url,
+          ENTRA_GRAPH_URL: url,
+          ENTRA_MAX_RETRIES: "0",
+        },
+      }),
+      { persistTokens: false },
+    );
+    await assert.rejects(conn.graph.get("/organization"), { code: "NET_CONNECTION_REFUSED" });
     await conn.close();
   });
 

@@ -11,12 +11,25 @@ function flatten(headers: Dispatcher.ResponseData["headers"]): Record<string, st
   return out;
 }
 
+function timeoutError(): Error {
+  return Object.assign(new Error("request timed out"), { code: "UND_ERR_HEADERS_TIMEOUT" });
+}
+
 /** The core: one HTTP exchange over the keep-alive pool, JSON in and out, any status returned. */
 export function createSend(dispatcher: Dispatcher): Send {
   return async (call: GraphCall): Promise<RawResponse> => {
     const q = call.url.indexOf("/", call.url.indexOf("//") + 2);
     const origin = q < 0 ? call.url : call.url.slice(0, q);
     const path = q < 0 ? "/" : call.url.slice(q);
+    // One deadline for the whole exchange (headers and body), combined with the caller's signal.
+    const deadline = AbortSignal.timeout(call.timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline;
+    const fail = (err: unknown) =>
+      networkError(deadline.aborted && !call.signal?.aborted ? timeoutError() : err, {
+        method: call.method,
+        url: call.url,
+        timeoutMs: call.timeoutMs,
+      });
     let res: Dispatcher.ResponseData;
     try {
       res = await dispatcher.request({
@@ -25,12 +38,10 @@ export function createSend(dispatcher: Dispatcher): Send {
         method: call.method,
         headers: call.headers,
         body: call.body ?? null,
-        signal: call.signal ?? null,
-        headersTimeout: call.timeoutMs,
-        bodyTimeout: call.timeoutMs,
+        signal,
       });
     } catch (err) {
-      throw networkError(err, { method: call.method, url: call.url, timeoutMs: call.timeoutMs });
+      throw fail(err);
     }
     const headers = flatten(res.headers);
     let body: unknown = null;
@@ -40,7 +51,7 @@ export function createSend(dispatcher: Dispatcher): Send {
         body = (headers["content-type"] ?? "").includes("json") ? JSON.parse(text) : text;
       }
     } catch (err) {
-      throw networkError(err, { method: call.method, url: call.url, timeoutMs: call.timeoutMs });
+      throw fail(err);
     }
     const requestId =
       headers["request-id"] ??
