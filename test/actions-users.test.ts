@@ -1,0 +1,232 @@
+/** User actions against the emulator: success, repeat, refusals, bad input, permissions, lag. */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  createUser,
+  deleteUser,
+  disableUser,
+  enableUser,
+  getUser,
+  isConnectorError,
+  resetPassword,
+  restoreUser,
+  updateUser,
+} from "../src/index.ts";
+import { type ActionHarness, byId, PASSWORD, pick, startActionHarness } from "./actions-emulator-support.ts";
+
+let h: ActionHarness;
+before(async () => {
+  h = await startActionHarness();
+});
+after(() => h.close());
+
+const code = (expected: string) => (err: unknown) => {
+  assert.ok(isConnectorError(err), String(err));
+  assert.equal(err.code, expected, err.message);
+  return true;
+};
+
+const upn = (local: string) => `${local}@${h.emu.tenantDomain}`;
+
+describe("create-user", () => {
+  test("creates the user, audits without the password, and a repeat reports the existing id", async () => {
+    const input = {
+      displayName: "Jo Joiner",
+      userPrincipalName: upn("jo.joiner"),
+      password: PASSWORD,
+      department: "Sales",
+    };
+    const out = await createUser(h.deps(), input);
+    assert.equal(out.changed, true);
+    const created = byId((await h.snapshot()).users, out.user.id);
+    assert.equal(created?.["userPrincipalName"], input.userPrincipalName);
+    assert.equal(created?.["department"], "Sales");
+    const audit = await h.store.audit.list({ action: "create-user" });
+    assert.equal(audit.at(-1)?.result, "succeeded");
+    assert.equal(audit.at(-1)?.target, `user:${out.user.id}`);
+    assert.doesNotMatch(JSON.stringify(audit), new RegExp(PASSWORD));
+
+    const before = (await h.snapshot()).users.length;
+    await assert.rejects(createUser(h.deps(), input), (err: unknown) => {
+      code("OBJECT_EXISTS")(err);
+      assert.match((err as Error).message, new RegExp(out.user.id));
+      return true;
+    });
+    assert.equal((await h.snapshot()).users.length, before, "the repeat created nothing");
+  });
+
+  test("an unverified UPN domain is explained with the verified domains", async () => {
+    const input = { displayName: "X", userPrincipalName: "x@not-ours.example", password: PASSWORD };
+    await assert.rejects(createUser(h.deps(), input), (err: unknown) => {
+      code("UPN_DOMAIN_UNVERIFIED")(err);
+      assert.match((err as { fix: string }).fix, new RegExp(h.emu.tenantDomain.replaceAll(".", "\\.")));
+      return true;
+    });
+  });
+
+  test("bad input is refused before any request, hostile names are fine as values", async () => {
+    const requests = h.emu.stats().requests;
+    for (const bad of [
+      {},
+      { displayName: 1, userPrincipalName: upn("a"), password: PASSWORD },
+      { displayName: "A", userPrincipalName: "no-at-sign", password: PASSWORD },
+      { displayName: "A", userPrincipalName: upn("a"), password: "short" },
+      { displayName: "A", userPrincipalName: upn("a"), password: PASSWORD, usageLocation: "USA" },
+    ]) {
+      await assert.rejects(createUser(h.deps(), bad as never), code("INPUT_INVALID"));
+    }
+    assert.equal(h.emu.stats().requests, requests, "nothing was sent");
+    const hostile = "Robert'); DROP TABLE users;-- \" or 1 eq 1";
+    const out = await createUser(h.deps(), {
+      displayName: hostile,
+      userPrincipalName: upn("bobby"),
+      password: PASSWORD,
+    });
+    assert.equal((await getUser(h.deps(), { user: hostile })).user.id, out.user.id);
+  });
+
+  test("created and immediately added to a group despite replication lag", async () => {
+    const group = pick.securityGroup(await h.snapshot());
+    h.emu.setFaults({ replicationLagMs: 400 });
+    try {
+      const out = await createUser(h.deps(), {
+        displayName: "Lag Lee",
+        userPrincipalName: upn("lag.lee"),
+        password: PASSWORD,
+        groups: [group.id],
+      });
+      assert.deepEqual(out.groups, [group.id]);
+      assert.ok(byId((await h.snapshot()).groups, group.id)?.members.includes(out.user.id));
+    } finally {
+      h.emu.setFaults({ replicationLagMs: 0 });
+    }
+  });
+
+  test("lag longer than the wait: a clear error saying what was left in place", async () => {
+    const group = pick.securityGroup(await h.snapshot());
+    h.emu.setFaults({ replicationLagMs: 5000 });
+    try {
+      const input = {
+        displayName: "Slow Sam",
+        userPrincipalName: upn("slow.sam"),
+        password: PASSWORD,
+        groups: [group.id],
+      };
+      await assert.rejects(createUser(h.deps({ replicationWaitMs: 300 }), input), (err: unknown) => {
+        code("WRITE_INCOMPLETE")(err);
+        const msg = (err as Error).message;
+        assert.match(msg, /replication lag/);
+        assert.match(msg, /Left in place: user slow\.sam@/);
+        return true;
+      });
+    } finally {
+      h.emu.setFaults({ replicationLagMs: 0 });
+    }
+  });
+});
+
+describe("get-user", () => {
+  test("by id, UPN and exact display name; unknown and ambiguous names are clear errors", async () => {
+    const u = pick.cloudUser(await h.snapshot(), 1);
+    for (const ref of [u.id, u["userPrincipalName"] as string, u["displayName"] as string]) {
+      assert.equal((await getUser(h.deps(), { user: ref })).user.id, u.id);
+    }
+    await assert.rejects(getUser(h.deps(), { user: "x' or displayName ne 'y" }), code("OBJECT_NOT_FOUND"));
+    const twin = { displayName: "Twin Name", password: PASSWORD };
+    await createUser(h.deps(), { ...twin, userPrincipalName: upn("twin.one") });
+    await createUser(h.deps(), { ...twin, userPrincipalName: upn("twin.two") });
+    await assert.rejects(getUser(h.deps(), { user: "Twin Name" }), (err: unknown) => {
+      code("OBJECT_AMBIGUOUS")(err);
+      assert.match((err as Error).message, /twin\.one@.*twin\.two@|twin\.two@.*twin\.one@/);
+      return true;
+    });
+  });
+});
+
+describe("update, disable, enable", () => {
+  test("only differences are sent; a repeat is changed:false", async () => {
+    const u = pick.cloudUser(await h.snapshot(), 2);
+    const first = await updateUser(h.deps(), { user: u.id, department: "Moved Dept", jobTitle: "Lead" });
+    assert.equal(first.changed, true);
+    const after1 = byId((await h.snapshot()).users, u.id);
+    assert.equal(after1?.["department"], "Moved Dept");
+    const writes = h.emu.stats().requests;
+    const again = await updateUser(h.deps(), { user: u.id, department: "Moved Dept", jobTitle: "Lead" });
+    assert.equal(again.changed, false);
+    assert.equal(h.emu.stats().requests - writes, 1, "only the read was sent");
+  });
+
+  test("disable and enable are repeat-safe", async () => {
+    const u = pick.cloudUser(await h.snapshot(), 3);
+    assert.equal((await disableUser(h.deps(), { user: u.id })).changed, true);
+    assert.equal(byId((await h.snapshot()).users, u.id)?.["accountEnabled"], false);
+    assert.equal((await disableUser(h.deps(), { user: u.id })).changed, false);
+    assert.equal((await enableUser(h.deps(), { user: u.id })).changed, true);
+    assert.equal(byId((await h.snapshot()).users, u.id)?.["accountEnabled"], true);
+  });
+
+  test("a user synced from on-premises AD is refused with the cause", async () => {
+    const u = pick.syncedUser(await h.snapshot());
+    await assert.rejects(updateUser(h.deps(), { user: u.id, department: "X" }), code("ON_PREMISES_SYNCED"));
+    await assert.rejects(
+      resetPassword(h.deps(), { user: u.id, password: PASSWORD }),
+      code("ON_PREMISES_SYNCED"),
+    );
+  });
+
+  test("dry run: the exact PATCH, nothing sent, audited as dry-run", async () => {
+    const u = pick.cloudUser(await h.snapshot(), 4);
+    const out = await disableUser(h.deps({ writesEnabled: false }), { user: u.id }, { dryRun: true });
+    assert.deepEqual(out.requests, [
+      { method: "PATCH", url: `/users/${u.id}`, body: { accountEnabled: false } },
+    ]);
+    assert.equal(byId((await h.snapshot()).users, u.id)?.["accountEnabled"], true);
+    const audit = await h.store.audit.list({ action: "disable-user" });
+    assert.equal(audit.at(-1)?.result, "dry-run");
+  });
+});
+
+describe("delete and restore", () => {
+  test("delete, delete again, restore, restore again", async () => {
+    const u = pick.cloudUser(await h.snapshot(), 5);
+    assert.equal((await deleteUser(h.deps(), { user: u.id })).changed, true);
+    const snap = await h.snapshot();
+    assert.equal(byId(snap.users, u.id), undefined);
+    assert.ok(byId(snap.deletedItems, u.id));
+    const again = await deleteUser(h.deps(), { user: u.id });
+    assert.deepEqual([again.changed, again.alreadyDeleted], [false, true]);
+    assert.equal((await restoreUser(h.deps(), { user: u.id })).changed, true);
+    assert.ok(byId((await h.snapshot()).users, u.id));
+    assert.equal((await restoreUser(h.deps(), { user: u.id })).changed, false);
+  });
+});
+
+describe("permissions and faults", () => {
+  test("without write permission: the missing permission is named", async () => {
+    const u = pick.cloudUser(await h.snapshot(), 6);
+    h.emu.setPermissions("read");
+    await h.reconnect();
+    try {
+      await assert.rejects(disableUser(h.deps(), { user: u.id }), (err: unknown) => {
+        code("PERMISSION_MISSING")(err);
+        assert.match((err as Error).message, /User\.ReadWrite\.All/);
+        return true;
+      });
+    } finally {
+      h.emu.setPermissions("write");
+      await h.reconnect();
+    }
+  });
+
+  test("with random 5xx and resets on, writes still land exactly once", async () => {
+    const u = pick.cloudUser(await h.snapshot(), 7);
+    h.emu.setFaults({ faultRate: 0.3 });
+    try {
+      assert.equal((await updateUser(h.deps(), { user: u.id, officeLocation: "Faulty 1" })).changed, true);
+      assert.equal((await updateUser(h.deps(), { user: u.id, officeLocation: "Faulty 1" })).changed, false);
+    } finally {
+      h.emu.setFaults({ faultRate: 0 });
+    }
+    assert.equal(byId((await h.snapshot()).users, u.id)?.["officeLocation"], "Faulty 1");
+  });
+});
