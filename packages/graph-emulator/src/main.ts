@@ -1,1 +1,79 @@
-// Placeholder entry; replaced by the emulator CLI.
+/**
+ * The emulator CLI. Prints ONE JSON line on stdout (how to reach it), then logs only to stderr.
+ * SIGTERM / SIGINT close the server and exit 0.
+ */
+import { Command } from "commander";
+import { type CliFlags, CliUsageError, optionsFromFlags } from "./cli-options.ts";
+import { startEmulator } from "./emulator.ts";
+
+const program = new Command()
+  .name("graph-emulator")
+  .description("Local emulator of Microsoft Graph and the Microsoft identity platform login service")
+  .option("--port <n>", "port on 127.0.0.1 (0 = any free port)", "0")
+  .option("--size <s|m|l|xl>", "tenant size", "s")
+  .option("--seed <n>", "generator seed (same seed, same tenant)", "1")
+  .option("--latency <none|graph>", "latency model", "none")
+  .option("--throttle <on|off>", "resource-unit throttling", "off")
+  .option("--fault-rate <0..1>", "share of Graph requests failing with 429/503/504/connection reset", "0")
+  .option("--permissions <read|write|names>", "the primary app's application permissions", "write")
+  .option("--http", "serve plain HTTP instead of HTTPS")
+  .option("--users <n>", "explicit user count (overrides --size)")
+  .option("--groups <n>", "explicit group count (overrides --size)")
+  .option("--apps <n>", "explicit enterprise app count (overrides --size)")
+  .option("--replication-lag-ms <n>", "how long a new object stays invisible")
+  .option("--delta-token-ttl-ms <n>", "delta token lifetime (0 = never expire)")
+  .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
+  .exitOverride();
+
+const log = (message: string) => process.stderr.write(`[graph-emulator] ${message}\n`);
+
+async function main(): Promise<number> {
+  try {
+    program.parse(process.argv);
+  } catch (error) {
+    return (error as { exitCode?: number }).exitCode ?? 2;
+  }
+  let options: ReturnType<typeof optionsFromFlags>;
+  try {
+    options = optionsFromFlags(program.opts<CliFlags>());
+  } catch (error) {
+    if (error instanceof CliUsageError) {
+      log(error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const emu = await startEmulator({ ...options, log });
+  process.stdout.write(
+    `${JSON.stringify({
+      authorityHost: emu.authorityHost,
+      tenantId: emu.tenantId,
+      authority: emu.authority,
+      graphBaseUrl: emu.graphBaseUrl,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      caFile: emu.caFile,
+      controlUrl: emu.controlUrl,
+    })}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`${signal}: stopping`);
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  await emu.close();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    log(`failed to start: ${(error as Error)?.message ?? String(error)}`);
+    process.exitCode = 1;
+  },
+);
