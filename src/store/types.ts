@@ -221,6 +221,42 @@ export interface Outbox {
   commit(consumer: string, seq: number): Promise<void>;
 }
 
+/**
+ * A trigger subscription as the store keeps it: `data` is opaque here (src/triggers owns its shape,
+ * as the sync engine owns checkpoints). Its read position is `outbox.position("subscription:<id>")`.
+ */
+export interface SubscriptionRecord {
+  id: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An event a subscription gave up delivering, kept until replayed. */
+export interface DeadLetter {
+  subscription: string;
+  /** The outbox seq of the change that caused it (replay goes in this order). */
+  seq: number;
+  eventId: string;
+  event: Record<string, unknown>;
+  error: string;
+  at: string;
+}
+
+/** Trigger subscriptions and their dead letters. */
+export interface Subscriptions {
+  /** Creates or replaces. */
+  put(id: string, data: Record<string, unknown>): Promise<SubscriptionRecord>;
+  get(id: string): Promise<SubscriptionRecord | undefined>;
+  list(): Promise<SubscriptionRecord[]>;
+  /** Also drops its dead letters; true when it existed. */
+  remove(id: string): Promise<boolean>;
+  /** Keyed by (subscription, eventId): dead-lettering the same event again replaces it. */
+  deadLetter(entry: Omit<DeadLetter, "at">): Promise<void>;
+  deadLetters(subscription: string): Promise<DeadLetter[]>;
+  clearDeadLetter(subscription: string, eventId: string): Promise<void>;
+}
+
 export interface AuditInput {
   action: string;
   target: string;
@@ -306,5 +342,6 @@ export interface Store {
   readonly outbox: Outbox;
   readonly audit: AuditLog;
   readonly query: Queries;
+  readonly subscriptions: Subscriptions;
   close(): Promise<void>;
 }

@@ -108,4 +108,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_by_action ON audit (action, seq);
     `,
   },
+  {
+    version: 2,
+    name: "trigger subscriptions and dead letters",
+    sql: `
+      CREATE TABLE subscriptions (
+        id TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE dead_letters (
+        subscription TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        event TEXT NOT NULL,
+        error TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (subscription, event_id)
+      );
+      CREATE INDEX dead_letters_by_seq ON dead_letters (subscription, seq);
+    `,
+  },
 ];

@@ -1,11 +1,12 @@
 import { StoreError } from "../errors.ts";
-import type { AuditLog, Outbox, Queries, RunLog, Store, SyncWriter } from "../types.ts";
+import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions, SyncWriter } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
 import { SqliteDatabase } from "./database.ts";
 import type { Migration } from "./migrations.ts";
 import { SqliteOutbox } from "./outbox.ts";
 import { SqliteQueries } from "./queries.ts";
 import { SqliteRunLog } from "./runs.ts";
+import { SqliteSubscriptions } from "./subscriptions.ts";
 import { SqliteSyncWriter } from "./sync-writer.ts";
 
 /** The embedded store: one SQLite file (WAL), or ":memory:" in tests. */
@@ -16,6 +17,7 @@ export class SqliteStore implements Store {
   readonly outbox: Outbox;
   readonly audit: AuditLog;
   readonly query: Queries;
+  readonly subscriptions: Subscriptions;
   readonly #db: SqliteDatabase;
 
   constructor(path: string, migrations?: readonly Migration[]) {
@@ -35,6 +37,7 @@ export class SqliteStore implements Store {
     this.outbox = new SqliteOutbox(this.#db);
     this.audit = new SqliteAuditLog(this.#db);
     this.query = new SqliteQueries(this.#db);
+    this.subscriptions = new SqliteSubscriptions(this.#db);
   }
 
   async close(): Promise<void> {

@@ -194,12 +194,13 @@ class PageWork {
     } else {
       this.#db.run("DELETE FROM resources WHERE kind = ? AND id = ?", kind, id);
     }
-    if (alreadyDeleted) return;
+    // A soft-deleted object purged later is news (no longer restorable); soft-deleting it again is not.
+    if (alreadyDeleted && soft) return;
     const data = { ...(JSON.parse(row.data) as Record<string, unknown>) };
     // Graph's own annotation: "changed" = soft-deleted and restorable, "deleted" = gone for good.
     data["@removed"] = { reason: soft ? "changed" : "deleted" };
     this.events.append({ type: "deleted", kind, resourceId: id, data });
-    this.#removeEdgesNaming(kind, id);
+    if (!alreadyDeleted) this.#removeEdgesNaming(kind, id);
   }
 
   addEdge(edge: Edge): void {

@@ -1,0 +1,98 @@
+import type { DeadLetter, SubscriptionRecord, Subscriptions } from "../types.ts";
+import type { SqliteDatabase } from "./database.ts";
+
+interface SubscriptionRow {
+  id: string;
+  data: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface DeadLetterRow {
+  subscription: string;
+  seq: number;
+  event_id: string;
+  event: string;
+  error: string;
+  at: string;
+}
+
+export class SqliteSubscriptions implements Subscriptions {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  async put(id: string, data: Record<string, unknown>): Promise<SubscriptionRecord> {
+    const now = new Date().toISOString();
+    const row = this.#db.get<SubscriptionRow>(
+      `INSERT INTO subscriptions (id, data, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
+       RETURNING *`,
+      id,
+      JSON.stringify(data),
+      now,
+      now,
+    ) as SubscriptionRow;
+    return subscriptionFromRow(row);
+  }
+
+  async get(id: string): Promise<SubscriptionRecord | undefined> {
+    const row = this.#db.get<SubscriptionRow>("SELECT * FROM subscriptions WHERE id = ?", id);
+    return row ? subscriptionFromRow(row) : undefined;
+  }
+
+  async list(): Promise<SubscriptionRecord[]> {
+    return this.#db.all<SubscriptionRow>("SELECT * FROM subscriptions ORDER BY id").map(subscriptionFromRow);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      this.#db.run("DELETE FROM dead_letters WHERE subscription = ?", id);
+      return this.#db.run("DELETE FROM subscriptions WHERE id = ?", id).changes > 0;
+    });
+  }
+
+  async deadLetter(entry: Omit<DeadLetter, "at">): Promise<void> {
+    this.#db.run(
+      `INSERT INTO dead_letters (subscription, seq, event_id, event, error, at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (subscription, event_id) DO UPDATE SET error = excluded.error, at = excluded.at`,
+      entry.subscription,
+      entry.seq,
+      entry.eventId,
+      JSON.stringify(entry.event),
+      entry.error,
+      new Date().toISOString(),
+    );
+  }
+
+  async deadLetters(subscription: string): Promise<DeadLetter[]> {
+    return this.#db
+      .all<DeadLetterRow>(
+        "SELECT * FROM dead_letters WHERE subscription = ? ORDER BY seq, rowid",
+        subscription,
+      )
+      .map((row) => ({
+        subscription: row.subscription,
+        seq: row.seq,
+        eventId: row.event_id,
+        event: JSON.parse(row.event) as Record<string, unknown>,
+        error: row.error,
+        at: row.at,
+      }));
+  }
+
+  async clearDeadLetter(subscription: string, eventId: string): Promise<void> {
+    this.#db.run("DELETE FROM dead_letters WHERE subscription = ? AND event_id = ?", subscription, eventId);
+  }
+}
+
+function subscriptionFromRow(row: SubscriptionRow): SubscriptionRecord {
+  return {
+    id: row.id,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,68 @@
+/** The store pieces triggers rely on: subscriptions, dead letters, and purges told apart from soft deletes. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { storeWithRun, user } from "../src/store/test-support.ts";
+
+describe("store: subscriptions and dead letters", () => {
+  it("puts, replaces, lists and removes subscriptions with their dead letters", async () => {
+    const { store } = await storeWithRun();
+    const created = await store.subscriptions.put("hooks", { types: ["user.created"] });
+    assert.deepEqual(created.data, { types: ["user.created"] });
+    const replaced = await store.subscriptions.put("hooks", { types: ["group.created"] });
+    assert.equal(replaced.createdAt, created.createdAt);
+    assert.deepEqual((await store.subscriptions.get("hooks"))?.data, { types: ["group.created"] });
+    await store.subscriptions.deadLetter({
+      subscription: "hooks",
+      seq: 9,
+      eventId: "e2",
+      event: { id: "e2" },
+      error: "HTTP 500",
+    });
+    await store.subscriptions.deadLetter({
+      subscription: "hooks",
+      seq: 3,
+      eventId: "e1",
+      event: { id: "e1" },
+      error: "timeout",
+    });
+    // The same event dead-lettered again replaces its entry.
+    await store.subscriptions.deadLetter({
+      subscription: "hooks",
+      seq: 3,
+      eventId: "e1",
+      event: { id: "e1" },
+      error: "HTTP 503",
+    });
+    const letters = await store.subscriptions.deadLetters("hooks");
+    assert.deepEqual(
+      letters.map((l) => [l.eventId, l.error]),
+      [
+        ["e1", "HTTP 503"],
+        ["e2", "HTTP 500"],
+      ],
+    );
+    await store.subscriptions.clearDeadLetter("hooks", "e1");
+    assert.equal((await store.subscriptions.deadLetters("hooks")).length, 1);
+    assert.equal(await store.subscriptions.remove("hooks"), true);
+    assert.equal(await store.subscriptions.remove("hooks"), false);
+    assert.deepEqual(await store.subscriptions.list(), []);
+    assert.deepEqual(await store.subscriptions.deadLetters("hooks"), []);
+    await store.close();
+  });
+});
+
+describe("store: deletions", () => {
+  it("reports a soft-deleted object purged later as deleted for good, once", async () => {
+    const { store, runId } = await storeWithRun();
+    await store.sync.applyPage({ runId, stream: "users", upserts: [user("u1")] });
+    await store.sync.applyPage({ runId, stream: "users", deletes: [{ kind: "user", id: "u1", soft: true }] });
+    const purged = await store.sync.applyPage({ runId, stream: "users", deletes: [{ kind: "user", id: "u1" }] });
+    assert.deepEqual(
+      purged.events.map((e) => [e.type, e.data["@removed"]]),
+      [["deleted", { reason: "deleted" }]],
+    );
+    const again = await store.sync.applyPage({ runId, stream: "users", deletes: [{ kind: "user", id: "u1" }] });
+    assert.deepEqual(again.events, []);
+    await store.close();
+  });
+});
