@@ -1,3 +1,4 @@
+import { CLOUD_NAMES, CLOUDS } from "../config/clouds.ts";
 import { isGuid } from "../config/fields.ts";
 import { type ConnectorError, createError } from "../errors.ts";
 
@@ -6,6 +7,8 @@ export interface TokenErrorBody {
   error?: string;
   error_description?: string;
   error_codes?: number[];
+  /** The login service's own clock, "2022-10-31 09:03:41Z". */
+  timestamp?: string;
 }
 
 export interface LoginContext {
@@ -49,7 +52,9 @@ export function loginError(
   const code = body.error_codes?.[0] ?? Number(/AADSTS(\d+)/.exec(body.error_description ?? "")?.[1] ?? 0);
   const aadsts = code ? `AADSTS${code}` : body.error || `HTTP ${status}`;
   const reason = (body.error_description ?? body.error ?? `HTTP ${status}`).split(/\r?\n/)[0]!.trim();
-  const skew = clockSkewMs(serverDate);
+  // The body's timestamp is the login service's clock; the Date header may come from a proxy.
+  const serverTime = body.timestamp ? body.timestamp.replace(" ", "T") : serverDate;
+  const skew = clockSkewMs(serverTime);
   const { clientId, tenant, authorityHost, consentUrl } = ctx;
 
   if (code === 700024 || Math.abs(skew) > MAX_CLOCK_SKEW_MS) {
@@ -74,6 +79,13 @@ export function loginError(
   if (CERT_CODES.has(code)) return createError("AUTH_INVALID_CERTIFICATE", { clientId, aadsts });
   if (REFRESH_CODES.has(code) || body.error === "invalid_grant") {
     return createError("AUTH_REFRESH_EXPIRED", { aadsts, reason });
+  }
+  // AADSTS500011 naming a Graph host: this login service's cloud has no such resource (wrong cloud).
+  const foreignGraph = CLOUD_NAMES.find((c) => reason.includes(`${CLOUDS[c].graphUrl} `));
+  if (code === 500011 && foreignGraph) {
+    return createError("AUTH_WRONG_CLOUD", {
+      detail: `${authorityHost} does not know ${CLOUDS[foreignGraph].graphUrl} (${aadsts}): the login host and the Graph resource belong to different clouds`,
+    });
   }
   if (CROSS_CLOUD_CODES.has(code)) {
     return createError("AUTH_WRONG_CLOUD", { detail: `${aadsts}: ${reason}` });

@@ -1,0 +1,219 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { type Emulator, startEmulator } from "@entra-connector/graph-emulator";
+import { Agent } from "undici";
+import { fileTokenStore } from "../src/auth/token-store.ts";
+import { createConnection, decodeClaims, interactiveLogin, loadConfig } from "../src/index.ts";
+
+let emu: Emulator;
+const stateDirs: string[] = [];
+
+before(async () => {
+  emu = await startEmulator({ port: 0, size: "s", seed: 1, permissions: "write", latency: "none" });
+});
+after(() => emu.close());
+
+function env(extra: Record<string, string | undefined> = {}): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), "auth-emu-"));
+  stateDirs.push(dir);
+  const base: Record<string, string | undefined> = {
+    ENTRA_TENANT_ID: emu.tenantId,
+    ENTRA_CLIENT_ID: emu.clientId,
+    ENTRA_CLIENT_SECRET: emu.clientSecret,
+    ENTRA_AUTHORITY_HOST: emu.authorityHost,
+    ENTRA_GRAPH_URL: emu.graphRoot,
+    ENTRA_CA_FILE: emu.caFile,
+    ENTRA_STORE: join(dir, "store.db"),
+    ENTRA_MAX_RETRIES: "2",
+    ...extra,
+  };
+  return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string
+  >;
+}
+
+async function organization(e: Record<string, string>) {
+  const conn = createConnection(loadConfig({ env: e }), { env: e });
+  try {
+    return await conn.graph.get<{ value: { id: string }[] }>("/organization");
+  } finally {
+    await conn.close();
+  }
+}
+
+async function signInError(
+  e: Record<string, string>,
+): Promise<{ code: string; message: string; fix?: string }> {
+  const conn = createConnection(loadConfig({ env: e }), { env: e, persistTokens: false });
+  try {
+    await conn.tokens.getToken();
+  } catch (err) {
+    return err as { code: string; message: string; fix?: string };
+  } finally {
+    await conn.close();
+  }
+  assert.fail("sign-in unexpectedly succeeded");
+}
+
+describe("credentials against the emulator", () => {
+  test("client secret", async () => {
+    const org = await organization(env());
+    assert.equal(org.value[0]?.id, emu.tenantId);
+  });
+
+  test("client certificate (signed assertion with x5t)", async () => {
+    const c = emu.apps.certificate;
+    const org = await organization(
+      env({
+        ENTRA_CLIENT_ID: c.clientId,
+        ENTRA_CLIENT_SECRET: undefined,
+        ENTRA_CLIENT_CERTIFICATE: c.certificateFile,
+        ENTRA_CLIENT_KEY: c.keyFile,
+      }),
+    );
+    assert.equal(org.value[0]?.id, emu.tenantId);
+  });
+
+  test("pre-issued access token (tenant and client read from the token)", async () => {
+    const e = env();
+    const conn = createConnection(loadConfig({ env: e }), { env: e, persistTokens: false });
+    const token = await conn.tokens.getToken();
+    await conn.close();
+    const org = await organization({
+      ENTRA_ACCESS_TOKEN: token.accessToken,
+      ENTRA_AUTHORITY_HOST: emu.authorityHost,
+      ENTRA_GRAPH_URL: emu.graphRoot,
+      ENTRA_CA_FILE: emu.caFile,
+    });
+    assert.equal(org.value[0]?.id, emu.tenantId);
+  });
+
+  test("delegated: login with PKCE on a loopback listener, then silent refresh with a rotated, persisted refresh token", async () => {
+    const d = emu.apps.delegated;
+    const e = env({
+      ENTRA_AUTH: "delegated",
+      ENTRA_CLIENT_ID: d.clientId,
+      ENTRA_CLIENT_SECRET: d.clientSecret,
+    });
+    const config = loadConfig({ env: e });
+    const conn = createConnection(config, { env: e });
+    const browser = new Agent({ connect: { ca: readFileSync(emu.caFile, "utf8") } });
+    let sawUrl = "";
+    const token = await interactiveLogin(
+      config,
+      { dispatcher: conn.dispatcher, logger: conn.logger, store: conn.store },
+      {
+        async openUrl(url) {
+          sawUrl = url;
+          // The emulator auto-approves this user: follow its redirect back to our listener, as a browser would.
+          const res = await fetch(url, { redirect: "manual", dispatcher: browser } as RequestInit);
+          const location = res.headers.get("location");
+          assert.ok(location, `authorize answered ${res.status}`);
+          await fetch(location);
+        },
+      },
+    );
+    await browser.close();
+    const params = new URL(sawUrl).searchParams;
+    assert.equal(params.get("code_challenge_method"), "S256");
+    assert.match(params.get("redirect_uri") ?? "", /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.ok(token.refreshToken);
+    await conn.close();
+
+    // A new process: the stored refresh token is used, and the rotated one persisted.
+    const store = fileTokenStore({ stateDir: config.stateDir });
+    const key = [config.authorityHost, config.tenantId, config.clientId, config.scopes.join(" ")].join("|");
+    const stored = await store.get(key);
+    assert.equal(stored?.refreshToken, token.refreshToken);
+    await store.set(key, { ...stored!, expiresAt: 0 }); // force a refresh
+    const conn2 = createConnection(config, { env: e });
+    const me = await conn2.graph.get<{ userPrincipalName: string }>(`/users/${d.user.id}`);
+    assert.equal(me.userPrincipalName, d.user.userPrincipalName);
+    assert.equal(decodeClaims((await conn2.tokens.getToken()).accessToken)?.oid, d.user.id);
+    assert.equal(conn2.tokens.acquisitions, 1);
+    await conn2.close();
+    const after = await store.get(key);
+    assert.ok(after?.refreshToken);
+    assert.notEqual(after.refreshToken, token.refreshToken, "the rotated refresh token was persisted");
+    assert.ok(after.expiresAt > Date.now());
+  });
+
+  test("delegated without a saved sign-in says to run login", async () => {
+    const d = emu.apps.delegated;
+    const err = await signInError(
+      env({ ENTRA_AUTH: "delegated", ENTRA_CLIENT_ID: d.clientId, ENTRA_CLIENT_SECRET: d.clientSecret }),
+    );
+    assert.equal(err.code, "AUTH_LOGIN_REQUIRED");
+    assert.match(err.fix ?? "", /entra-connector login/);
+  });
+});
+
+describe("token reuse", () => {
+  test("100 concurrent Graph calls cause one token request; later calls reuse the stored token", async () => {
+    const e = env();
+    const conn = createConnection(loadConfig({ env: e }), { env: e });
+    await Promise.all(Array.from({ length: 100 }, () => conn.graph.get("/organization")));
+    assert.equal(conn.tokens.acquisitions, 1);
+    await conn.close();
+    const again = createConnection(loadConfig({ env: e }), { env: e });
+    await again.graph.get("/organization");
+    assert.equal(again.tokens.acquisitions, 0, "the encrypted store's token was reused");
+    await again.close();
+  });
+});
+
+describe("each sign-in failure names its cause", () => {
+  test("wrong secret, secret ID pasted, expired secret, disabled app, unknown client, unknown tenant", async () => {
+    assert.equal(
+      (await signInError(env({ ENTRA_CLIENT_SECRET: "not-the-secret" }))).code,
+      "AUTH_INVALID_SECRET",
+    );
+    assert.equal(
+      (await signInError(env({ ENTRA_CLIENT_SECRET: "5b0e1c2d-3f4a-4b5c-8d6e-7f8091a2b3c4" }))).code,
+      "AUTH_SECRET_ID_PASTED",
+    );
+    const x = emu.apps.expiredSecret;
+    assert.equal(
+      (await signInError(env({ ENTRA_CLIENT_ID: x.clientId, ENTRA_CLIENT_SECRET: x.clientSecret }))).code,
+      "AUTH_SECRET_EXPIRED",
+    );
+    const dis = emu.apps.disabled;
+    assert.equal(
+      (await signInError(env({ ENTRA_CLIENT_ID: dis.clientId, ENTRA_CLIENT_SECRET: dis.clientSecret }))).code,
+      "AUTH_APP_DISABLED",
+    );
+    assert.equal(
+      (await signInError(env({ ENTRA_CLIENT_ID: "00000000-0000-0000-0000-00000000abcd" }))).code,
+      "AUTH_UNKNOWN_CLIENT",
+    );
+    assert.equal(
+      (await signInError(env({ ENTRA_TENANT_ID: "nosuchtenant.onmicrosoft.com" }))).code,
+      "AUTH_UNKNOWN_TENANT",
+    );
+  });
+
+  test("a token minted for another cloud's Graph is refused as the wrong cloud", async () => {
+    const err = await signInError(env({ ENTRA_CLOUD: "usgov" }));
+    assert.equal(err.code, "AUTH_WRONG_CLOUD", err.message);
+  });
+
+  test("an untrusted TLS certificate (no ENTRA_CA_FILE) is a TLS error with the fix", async () => {
+    const err = await signInError(env({ ENTRA_CA_FILE: undefined }));
+    assert.equal(err.code, "NET_TLS");
+    assert.match(err.fix ?? "", /ENTRA_CA_FILE/);
+  });
+
+  test("a clock far from the login service's is reported as clock skew", async () => {
+    emu.setClock(30 * 60_000);
+    try {
+      const err = await signInError(env({ ENTRA_CLIENT_SECRET: "not-the-secret" }));
+      assert.equal(err.code, "AUTH_CLOCK_SKEW");
+    } finally {
+      emu.setClock(0);
+    }
+  });
+});
