@@ -71,7 +71,7 @@ export async function startActionHarness(
       await connection.close();
       connection = createConnection(loadConfig({ env }), { env, persistTokens: false });
     },
-    snapshot: () => emu.snapshot() as Promise<Snapshot>,
+    snapshot: async () => emu.snapshot() as unknown as Snapshot,
     async close() {
       await connection.close();
       await store.close();

@@ -11,6 +11,9 @@ export function recentlyCreated(ttlMs = 120_000, now: () => number = Date.now): 
     add(id) {
       created.set(id, now());
     },
+    forget(id) {
+      created.delete(id);
+    },
     has(id) {
       const at = created.get(id);
       if (at === undefined) return false;

@@ -111,11 +111,14 @@ function lastOwnerTarget(group: DirectoryObject, owner: DirectoryObject): string
   return `${String(owner["userPrincipalName"] ?? owner["displayName"] ?? owner.id)} of ${groupLabel(group)}`;
 }
 
+/** Microsoft 365 groups must keep an owner; security groups may be left without one. */
 async function refuseLastOwner(
   ctx: ActionContext,
   group: DirectoryObject,
   owner: DirectoryObject,
 ): Promise<void> {
+  const types = Array.isArray(group["groupTypes"]) ? (group["groupTypes"] as string[]) : [];
+  if (!types.includes("Unified")) return;
   const page = await ctx.graph.get<{ value: { id: string }[] }>(
     `/groups/${group.id}/owners?$select=id&$top=2`,
   );

@@ -200,6 +200,7 @@ export const deleteGroup = defineAction({
     refuseUnmanageable(group, "properties");
     try {
       await ctx.write({ method: "DELETE", url: `/groups/${group.id}` });
+      if (!ctx.dryRun) ctx.recent.forget(group.id);
     } catch (err) {
       if (isNotFound(err)) return { changed: false, id: group.id, alreadyDeleted: true };
       throw err;

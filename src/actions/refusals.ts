@@ -15,6 +15,7 @@ export const REFUSAL = {
   onPremises: /on-premises mastered|Directory Sync objects/i,
   lastOwner: /at least one owner|last owner/i,
   mailEnabled: /mail-enabled|mail enabled|distribution list/i,
+  dynamic: /dynamic membership/i,
   noSeats: /available licen[cs]es|not enough licen[cs]es|no (free|available) (seats|licen)/i,
   conflict: /already exists/i,
   premiumRequired: /premium|P2|licen[cs]e/i,
@@ -69,6 +70,8 @@ export async function explainRefusal(err: unknown, info: RefusalInfo): Promise<u
   if (REFUSAL.onPremises.test(m)) return createError("ON_PREMISES_SYNCED", { target: info.target }, cause);
   if (REFUSAL.lastOwner.test(m)) return createError("GROUP_LAST_OWNER", { target: info.target }, cause);
   if (REFUSAL.mailEnabled.test(m)) return createError("GROUP_MAIL_ENABLED", { target: info.target }, cause);
+  if (REFUSAL.dynamic.test(m))
+    return createError("GROUP_DYNAMIC", { target: info.target, rule: "see the group" }, cause);
   if (REFUSAL.weakPassword.test(m)) return createError("PASSWORD_WEAK", { problem: m }, cause);
   if (REFUSAL.unverifiedDomain.test(m)) {
     return createError("UPN_DOMAIN_UNVERIFIED", { verified: await verifiedDomains(info.graph) }, cause);

@@ -38,6 +38,8 @@ export interface AuditSink {
 export interface RecentlyCreated {
   add(id: string): void;
   has(id: string): boolean;
+  /** After this process deleted it: a 404 is then expected, not lag. */
+  forget(id: string): void;
 }
 
 /** What an action implementation runs with; built by the runner for one invocation. */

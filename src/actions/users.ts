@@ -284,6 +284,7 @@ export const deleteUser = defineAction({
     refuseIfSynced(user, describeUser(user), "deletion");
     try {
       await ctx.write({ method: "DELETE", url: `/users/${user.id}` });
+      if (!ctx.dryRun) ctx.recent.forget(user.id);
     } catch (err) {
       // A retried DELETE whose first attempt went through.
       if (isNotFound(err)) return { changed: false, id: user.id, alreadyDeleted: true };
