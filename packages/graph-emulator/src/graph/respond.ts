@@ -90,12 +90,19 @@ export function pageOf<T extends { id: string }>(
 }
 
 export function nextLinkFor(ctx: RouteContext, skipToken: string): string {
-  const params = new URLSearchParams(ctx.request.query);
-  params.delete("$skiptoken");
-  params.append("$skiptoken", skipToken);
-  // URLSearchParams encodes `$` as %24; Graph's links keep `$` literal, as clients expect to see.
-  const query = params.toString().replaceAll("%24", "$");
-  return `${ctx.base}${ctx.request.path}?${query}`;
+  const parts: string[] = [];
+  for (const [key, value] of ctx.request.query) {
+    if (key.toLowerCase() !== "$skiptoken") parts.push(`${key}=${readable(value)}`);
+  }
+  parts.push(`$skiptoken=${skipToken}`);
+  return `${ctx.base}${ctx.request.path}?${parts.join("&")}`;
+}
+
+/** Percent-encodes what must be, but keeps `$ , ' ( ) :` literal as Graph's links do. */
+function readable(value: string): string {
+  return encodeURIComponent(value).replace(/%(24|2C|27|28|29|3A)/gi, (_m, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
 }
 
 /** Binary search: index of the first item whose ordinal is greater than `after` (items are in ordinal order). */
