@@ -35,6 +35,8 @@ export class KindIndex {
   readonly #entries: { seq: number; id: string }[] = [];
   readonly #seqs = new Map<string, number[]>();
   readonly #propSeq = new Map<string, Map<string, number>>();
+  /** When an object last came into existence (created or restored): all its properties are new then. */
+  readonly #bornSeq = new Map<string, number>();
   readonly #memberLog = new Map<string, MemberChange[]>();
 
   constructor(base: string[], baseSeq: number) {
@@ -47,6 +49,7 @@ export class KindIndex {
     const seqs = this.#seqs.get(entry.id);
     if (seqs) seqs.push(entry.seq);
     else this.#seqs.set(entry.id, [entry.seq]);
+    if (entry.op === "created" || entry.op === "restored") this.#bornSeq.set(entry.id, entry.seq);
     if (entry.props) {
       let props = this.#propSeq.get(entry.id);
       if (!props) {
@@ -102,8 +105,12 @@ export class KindIndex {
     return { position: { basePos: undefined, after }, end: true };
   }
 
-  /** Properties of `id` written after `since` (for `Prefer: return=minimal`). */
-  changedProps(id: string, since: number): Set<string> {
+  /**
+   * Properties of `id` written after `since` (for `Prefer: return=minimal`); undefined when the object
+   * was created or restored after `since`, so that every property is new to the client.
+   */
+  changedProps(id: string, since: number): Set<string> | undefined {
+    if ((this.#bornSeq.get(id) ?? 0) > since) return undefined;
     const out = new Set<string>();
     const props = this.#propSeq.get(id);
     if (props) for (const [prop, seq] of props) if (seq > since) out.add(prop);

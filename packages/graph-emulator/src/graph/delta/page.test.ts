@@ -287,6 +287,24 @@ describe("delta pages", () => {
       seq: d.index.seq,
     });
     assert.deepEqual(page.value, [{ displayName: "Zed", jobTitle: null, id: "u0" }]);
+    // An object created after the token is new to the client: all its properties are sent.
+    addUsers(model, 1, 7);
+    model.update("user", "u7", { jobTitle: "New" });
+    const created = buildDeltaPage({
+      model,
+      index: d.index.of("users"),
+      state: roundFromLink(link, d.index.seq, 0),
+      shape: USER_SHAPE,
+      minimal: true,
+      limits: LIMITS,
+      seq: d.index.seq,
+    });
+    assert.deepEqual(created.value[1], {
+      displayName: "User 7",
+      jobTitle: "New",
+      userPrincipalName: "u7@t.onmicrosoft.com",
+      id: "u7",
+    });
   });
 
   it("splits a large group's members across pages and reports member changes later", () => {
