@@ -153,23 +153,49 @@ async function firstPage(ctx: ActionContext, path: string): Promise<DirectoryObj
 }
 
 /**
- * A principal for provisioning: `user:<ref>`, `group:<ref>` or `app:<ref>` (service principal); a bare
- * reference is a user.
+ * A principal for provisioning and group membership: `user:<ref>`, `group:<ref>` or `app:<ref>`
+ * (service principal). A bare id may be any of the three; any other bare reference is a user.
  */
 export async function resolvePrincipal(
   ctx: ActionContext,
   principal: string,
 ): Promise<{ kind: ObjectKind; object: DirectoryObject }> {
   const m = /^(user|group|app|servicePrincipal):(.+)$/s.exec(principal);
-  const kind: ObjectKind = !m
-    ? "user"
-    : m[1] === "user"
-      ? "user"
-      : m[1] === "group"
-        ? "group"
-        : "servicePrincipal";
-  const ref = m ? m[2]! : principal;
-  return { kind, object: await resolve(ctx, kind, ref) };
+  if (m) {
+    const kind: ObjectKind = m[1] === "user" ? "user" : m[1] === "group" ? "group" : "servicePrincipal";
+    return { kind, object: await resolve(ctx, kind, m[2]!) };
+  }
+  if (isGuid(principal)) {
+    const found = await retryWhileReplicating(ctx, "object", principal, () =>
+      anyKindById(ctx, principal),
+    ).catch((err: unknown) => {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    });
+    if (found) return found;
+  }
+  return { kind: "user", object: await resolve(ctx, "user", principal) };
+}
+
+/** The user, group or service principal with this id; a 404 GraphError when none is. */
+async function anyKindById(
+  ctx: ActionContext,
+  id: string,
+): Promise<{ kind: ObjectKind; object: DirectoryObject }> {
+  let notFound: unknown;
+  for (const kind of ["user", "group", "servicePrincipal"] as const) {
+    try {
+      const spec = KINDS[kind];
+      return {
+        kind,
+        object: await ctx.graph.get<DirectoryObject>(`${spec.collection}/${id}?$select=${spec.select}`),
+      };
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      notFound = err;
+    }
+  }
+  throw notFound;
 }
 
 /** A deleted user or group, looked up in deleted items by id, UPN/mail or exact display name. */
