@@ -21,7 +21,11 @@ describe("opening a store", () => {
     await old.close();
     const next = [
       ...MIGRATIONS,
-      { version: 2, name: "test column", sql: "ALTER TABLE resources ADD COLUMN note TEXT" },
+      {
+        version: (MIGRATIONS.at(-1)?.version ?? 0) + 1,
+        name: "test column",
+        sql: "ALTER TABLE resources ADD COLUMN note TEXT",
+      },
     ];
     const upgraded = new SqliteStore(path, next);
     const users = [];

@@ -1,4 +1,4 @@
-import type { Edge, Relation, ResourceKind } from "./types.ts";
+import type { Relation, ResourceKind } from "./types.ts";
 
 /** The app role id Graph uses for "assigned, no specific role" (graph-behaviour §7). */
 export const DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000";
@@ -34,11 +34,6 @@ export function entitlementOf(relation: Relation, qualifier: string): string {
     return `app:role:${qualifier}`;
   }
   return relation;
-}
-
-/** Key that identifies an edge; the qualifier defaults to "". */
-export function edgeKey(edge: Edge): [Relation, string, string, string] {
-  return [edge.relation, edge.objectId, edge.principalId, edge.qualifier ?? ""];
 }
 
 /** The columns queries search by: a display name and the kind's principal name. */

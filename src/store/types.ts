@@ -215,6 +215,8 @@ export interface RunLog {
 /** The change-event outbox, read by triggers and `diff`. */
 export interface Outbox {
   read(options: { afterSeq?: number; limit?: number; untilSeq?: number }): Promise<ChangeEvent[]>;
+  /** The newest event's seq (0 when the outbox is empty). */
+  head(): Promise<number>;
   /** Durable read position of a named consumer (0 when new). */
   position(consumer: string): Promise<number>;
   /** Moves a consumer's position forward (never back). */

@@ -18,29 +18,29 @@ const OBJECT_EXPORTS: Partial<Record<ExportKind, ResourceKind>> = {
 const EDGE_EXPORTS: Partial<Record<ExportKind, { relations: Relation[]; select: string; order: string }>> = {
   memberships: {
     relations: ["group:member"],
-    select: "object_id AS groupId, principal_id AS memberId, principal_type AS memberType",
-    order: "object_id, principal_id",
+    select: "o.id AS groupId, p.id AS memberId, e.principal_type AS memberType",
+    order: "o.id, p.id",
   },
   owners: {
     relations: ["group:owner"],
-    select: "object_id AS groupId, principal_id AS ownerId",
-    order: "object_id, principal_id",
+    select: "o.id AS groupId, p.id AS ownerId",
+    order: "o.id, p.id",
   },
   "app-assignments": {
     relations: ["app:assigned"],
-    select: "object_id AS appId, principal_id AS principalId, qualifier AS appRoleId",
-    order: "object_id, principal_id, qualifier",
+    select: "o.id AS appId, p.id AS principalId, e.qualifier AS appRoleId",
+    order: "o.id, p.id, e.qualifier",
   },
   "role-assignments": {
     relations: ["role:assigned", "role:eligible"],
-    select: `object_id AS roleDefinitionId, principal_id AS principalId,
-      CASE relation WHEN 'role:assigned' THEN 'active' ELSE 'eligible' END AS kind`,
-    order: "object_id, principal_id, relation",
+    select: `o.id AS roleDefinitionId, p.id AS principalId,
+      CASE e.relation WHEN 'role:assigned' THEN 'active' ELSE 'eligible' END AS kind`,
+    order: "o.id, p.id, e.relation",
   },
   "license-assignments": {
     relations: ["license:assigned"],
-    select: "principal_id AS userId, object_id AS skuId",
-    order: "principal_id, object_id",
+    select: "p.id AS userId, o.id AS skuId",
+    order: "p.id, o.id",
   },
 };
 
@@ -68,8 +68,8 @@ export function* exportRows(db: SqliteDatabase, kind: ExportKind): Generator<Rec
     return;
   }
   const edges = edgeExport(kind);
-  const sql = `SELECT ${edges.select} FROM edges WHERE relation IN (SELECT value FROM json_each(?))
-    ORDER BY ${edges.order}`;
+  const sql = `SELECT ${edges.select} FROM edges e JOIN ids o ON o.n = e.object_n JOIN ids p ON p.n = e.principal_n
+    WHERE e.relation IN (SELECT value FROM json_each(?)) ORDER BY ${edges.order}`;
   for (const row of db.iterate<Record<string, unknown>>(sql, JSON.stringify(edges.relations))) {
     yield { ...row };
   }
@@ -89,7 +89,9 @@ export function exportColumns(db: SqliteDatabase, kind: ExportKind): string[] {
       .filter((key) => key !== "id");
     return ["id", ...keys];
   }
-  const columns = db.statement(`SELECT ${edgeExport(kind).select} FROM edges LIMIT 0`).columns();
+  const columns = db
+    .statement(`SELECT ${edgeExport(kind).select} FROM edges e, ids o, ids p LIMIT 0`)
+    .columns();
   return columns.map((c) => c.name);
 }
 

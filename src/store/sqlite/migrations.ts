@@ -31,18 +31,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX resources_by_principal_name ON resources (kind, principal_name COLLATE NOCASE);
       CREATE INDEX resources_by_id ON resources (id);
 
+      -- Graph ids of everything edges name, as small integers (see sqlite/edges.ts for why).
+      CREATE TABLE ids (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+
       -- Direct relationships (memberships, owners, assignments, licences): small rows, keyed.
       CREATE TABLE edges (
         relation TEXT NOT NULL,
-        object_id TEXT NOT NULL,
-        principal_id TEXT NOT NULL,
+        object_n INTEGER NOT NULL,
+        principal_n INTEGER NOT NULL,
         qualifier TEXT NOT NULL DEFAULT '',
         principal_type TEXT NOT NULL,
         data TEXT,
         seen_round INTEGER NOT NULL DEFAULT 0,
-        PRIMARY KEY (relation, object_id, principal_id, qualifier)
+        PRIMARY KEY (relation, object_n, principal_n, qualifier)
       ) WITHOUT ROWID;
-      CREATE INDEX edges_by_principal ON edges (principal_id, relation);
+      CREATE INDEX edges_by_principal ON edges (principal_n, relation);
 
       CREATE TABLE cursors (
         stream TEXT PRIMARY KEY,
@@ -78,10 +81,11 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (run_id, stream)
       ) WITHOUT ROWID;
 
-      -- The outbox. AUTOINCREMENT: a sequence number is never reused, even after pruning.
+      -- The outbox. AUTOINCREMENT: a sequence number is never reused, even after pruning. The event id
+      -- (a random UUID) has no index: inserts stay appends, and readers go by seq.
       CREATE TABLE change_events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        id TEXT NOT NULL UNIQUE,
+        id TEXT NOT NULL,
         type TEXT NOT NULL,
         kind TEXT NOT NULL,
         resource_id TEXT NOT NULL,

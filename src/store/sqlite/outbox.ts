@@ -31,7 +31,8 @@ export class EventAppender {
     this.#tenantId = tenantId;
   }
 
-  append(event: NewEvent): void {
+  /** `dataJson`: `event.data` already serialised by the caller (saves a second stringify per object). */
+  append(event: NewEvent, dataJson?: string): void {
     const id = randomUUID();
     const { lastInsertRowid } = this.#db.run(
       `INSERT INTO change_events (id, type, kind, resource_id, data, changes, run_id, tenant_id, detected_at)
@@ -40,7 +41,7 @@ export class EventAppender {
       event.type,
       event.kind,
       event.resourceId,
-      JSON.stringify(event.data),
+      dataJson ?? JSON.stringify(event.data),
       event.changes ? JSON.stringify(event.changes) : null,
       this.#runId,
       this.#tenantId,
@@ -107,6 +108,10 @@ export class SqliteOutbox implements Outbox {
       options.untilSeq ?? Number.MAX_SAFE_INTEGER,
       options.limit ?? 1000,
     );
+  }
+
+  async head(): Promise<number> {
+    return outboxHead(this.#db);
   }
 
   async position(consumer: string): Promise<number> {

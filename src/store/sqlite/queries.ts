@@ -7,23 +7,15 @@ import type {
   Grant,
   GrantPath,
   Queries,
-  Relation,
   Resource,
   ResourceKind,
   ResourceQuery,
 } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
+import { type EdgeRow, EdgeTable } from "./edges.ts";
 import { exportColumns, exportRows } from "./export.ts";
 import { eventsBetween } from "./outbox.ts";
 import { runOutboxRange, SqliteRunLog } from "./runs.ts";
-
-interface EdgeRow {
-  relation: Relation;
-  object_id: string;
-  principal_id: string;
-  principal_type: string;
-  qualifier: string;
-}
 
 interface ResourceRow {
   kind: ResourceKind;
@@ -35,9 +27,11 @@ const PROPERTY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export class SqliteQueries implements Queries {
   readonly #db: SqliteDatabase;
+  readonly #edges: EdgeTable;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
+    this.#edges = new EdgeTable(db);
   }
 
   async *resources(query: ResourceQuery): AsyncIterable<Resource> {
@@ -108,24 +102,22 @@ export class SqliteQueries implements Queries {
       });
     };
     if ("objectId" in filter) {
-      const direct = this.#db.all<EdgeRow>(
-        "SELECT * FROM edges WHERE object_id = ? ORDER BY relation, principal_id, qualifier",
-        filter.objectId,
-      );
-      for (const edge of direct) {
+      this.#edges.begin();
+      for (const edge of this.#edges.on(filter.objectId)) {
         add(edge, { id: edge.principal_id, type: edge.principal_type }, { how: "direct", via: [] });
         if (edge.principal_type !== "group" || !inheritsThroughGroups(edge.relation)) continue;
-        for (const member of transitiveMembers(edge.principal_id, (id) => this.#membersOf(id))) {
+        for (const member of transitiveMembers(edge.principal_id, (id) => this.#edges.membersOf(id))) {
           add(edge, member, { how: "group", via: member.via });
         }
       }
       return grants;
     }
+    this.#edges.begin();
     const principalId = filter.principalId;
     const principal = { id: principalId, type: this.#typeOf(principalId) };
-    for (const edge of this.#edgesHeldBy(principalId)) add(edge, principal, { how: "direct", via: [] });
-    for (const group of transitiveGroups(principalId, (id) => this.#groupsOf(id))) {
-      for (const edge of this.#edgesHeldBy(group.id)) {
+    for (const edge of this.#edges.heldBy(principalId)) add(edge, principal, { how: "direct", via: [] });
+    for (const group of transitiveGroups(principalId, (id) => this.#edges.groupsOf(id))) {
+      for (const edge of this.#edges.heldBy(group.id)) {
         if (inheritsThroughGroups(edge.relation))
           add(edge, principal, { how: "group", via: [...group.via, group.id] });
       }
@@ -152,37 +144,9 @@ export class SqliteQueries implements Queries {
     yield* exportRows(this.#db, kind);
   }
 
-  #membersOf(groupId: string): Member[] {
-    return this.#db
-      .all<{ principal_id: string; principal_type: string }>(
-        "SELECT principal_id, principal_type FROM edges WHERE relation = 'group:member' AND object_id = ? ORDER BY principal_id",
-        groupId,
-      )
-      .map((row) => ({ id: row.principal_id, type: row.principal_type }));
-  }
-
-  #groupsOf(principalId: string): string[] {
-    return this.#db
-      .all<{ object_id: string }>(
-        "SELECT object_id FROM edges WHERE principal_id = ? AND relation = 'group:member' ORDER BY object_id",
-        principalId,
-      )
-      .map((row) => row.object_id);
-  }
-
-  #edgesHeldBy(principalId: string): EdgeRow[] {
-    return this.#db.all<EdgeRow>(
-      "SELECT * FROM edges WHERE principal_id = ? ORDER BY relation, object_id, qualifier",
-      principalId,
-    );
-  }
-
   #typeOf(id: string): string {
-    const edge = this.#db.get<{ principal_type: string }>(
-      "SELECT principal_type FROM edges WHERE principal_id = ? LIMIT 1",
-      id,
-    );
-    if (edge) return edge.principal_type;
+    const type = this.#edges.typeOf(id);
+    if (type) return type;
     const kind = this.#db.get<{ kind: ResourceKind }>(
       "SELECT kind FROM resources WHERE id = ? LIMIT 1",
       id,

@@ -1,13 +1,11 @@
 import { propertyChanges } from "../changes.ts";
-
-import { displayColumns, edgeKey, entitlementOf, objectKindOf, relationsOn } from "../model.ts";
+import { displayColumns, entitlementOf, objectKindOf } from "../model.ts";
 import type {
   Checkpoint,
   Edge,
   PageInput,
   PageResult,
   ReconcileInput,
-  Relation,
   Resource,
   ResourceKind,
   StoredCheckpoint,
@@ -15,6 +13,7 @@ import type {
 } from "../types.ts";
 import { validatePage, validateReconcile } from "../validate.ts";
 import type { SqliteDatabase } from "./database.ts";
+import { type EdgeKey, type EdgeRow, EdgeTable } from "./edges.ts";
 import { EventAppender } from "./outbox.ts";
 import { addRunStats, runTenant } from "./runs.ts";
 
@@ -23,29 +22,23 @@ interface ResourceRow {
   deleted_at: string | null;
 }
 
-interface EdgeRow {
-  relation: Relation;
-  object_id: string;
-  principal_id: string;
-  qualifier: string;
-  principal_type: string;
-}
-
 /** Rows swept per statement, so a large reconciliation never holds its whole result in memory. */
 const SWEEP_CHUNK = 1000;
 
 /** One page = one transaction: objects, relationships, checkpoint, change events and run stats. */
 export class SqliteSyncWriter implements SyncWriter {
   readonly #db: SqliteDatabase;
+  readonly #edges: EdgeTable;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
+    this.#edges = new EdgeTable(db);
   }
 
   async applyPage(page: PageInput): Promise<PageResult> {
     validatePage(page);
     return this.#db.transaction(() => {
-      const work = new PageWork(this.#db, page.runId, page.round);
+      const work = new PageWork(this.#db, this.#edges, page.runId, page.round);
       for (const d of page.deletes ?? []) work.delete(d.kind, d.id, d.soft === true);
       for (const r of page.upserts ?? []) work.upsert(r, page.merge === true);
       for (const e of page.edges?.remove ?? []) work.removeEdge(e);
@@ -57,7 +50,7 @@ export class SqliteSyncWriter implements SyncWriter {
   async reconcile(input: ReconcileInput): Promise<PageResult> {
     validateReconcile(input);
     return this.#db.transaction(() => {
-      const work = new PageWork(this.#db, input.runId, input.round);
+      const work = new PageWork(this.#db, this.#edges, input.runId, input.round);
       for (const kind of input.kinds ?? []) {
         for (;;) {
           const ids = this.#db.all<{ id: string }>(
@@ -70,19 +63,9 @@ export class SqliteSyncWriter implements SyncWriter {
           for (const { id } of ids) work.delete(kind, id, false);
         }
       }
-      const objectIds = input.objectIds ? JSON.stringify(input.objectIds) : null;
       for (const relation of input.relations ?? []) {
         for (;;) {
-          const rows = this.#db.all<EdgeRow>(
-            `SELECT relation, object_id, principal_id, qualifier, principal_type FROM edges
-             WHERE relation = ? AND seen_round < ?
-               AND (?3 IS NULL OR object_id IN (SELECT value FROM json_each(?3)))
-             LIMIT ?`,
-            relation,
-            input.round,
-            objectIds,
-            SWEEP_CHUNK,
-          );
+          const rows = this.#edges.unseen(relation, input.round, input.objectIds, SWEEP_CHUNK);
           if (rows.length === 0) break;
           for (const row of rows) work.removeEdgeRow(row);
         }
@@ -129,13 +112,16 @@ class PageWork {
   readonly events: EventAppender;
   objects = 0;
   readonly #db: SqliteDatabase;
+  readonly #edges: EdgeTable;
   /** Round stamped on the rows this page names; outside a round, new rows join the latest round. */
   readonly #round: number | null;
   readonly #insertRound: number;
   readonly #now = new Date().toISOString();
 
-  constructor(db: SqliteDatabase, runId: string, round: number | undefined) {
+  constructor(db: SqliteDatabase, edges: EdgeTable, runId: string, round: number | undefined) {
     this.#db = db;
+    this.#edges = edges;
+    edges.begin();
     this.events = new EventAppender(db, runId, runTenant(db, runId));
     this.#round = round ?? null;
     this.#insertRound = round ?? currentRound(db);
@@ -154,7 +140,7 @@ class PageWork {
     const json = JSON.stringify(data);
     if (!row || !before) {
       this.#insertResource(kind, id, data, json);
-      this.events.append({ type: "created", kind, resourceId: id, data });
+      this.events.append({ type: "created", kind, resourceId: id, data }, json);
       return;
     }
     if (row.deleted_at === null && row.data === json) {
@@ -166,11 +152,12 @@ class PageWork {
     this.#updateResource(kind, id, data, json);
     if (row.deleted_at !== null) {
       // Restored from deleted items: for consumers it exists again.
-      this.events.append({ type: "created", kind, resourceId: id, data });
+      this.events.append({ type: "created", kind, resourceId: id, data }, json);
       return;
     }
     const changes = propertyChanges(before, data);
-    if (changes.length > 0) this.events.append({ type: "updated", kind, resourceId: id, data, changes });
+    if (changes.length > 0)
+      this.events.append({ type: "updated", kind, resourceId: id, data, changes }, json);
   }
 
   delete(kind: ResourceKind, id: string, soft: boolean): void {
@@ -205,95 +192,47 @@ class PageWork {
 
   addEdge(edge: Edge): void {
     this.objects++;
-    const [relation, objectId, principalId, qualifier] = edgeKey(edge);
+    const key = keyOf(edge);
+    const principalType = edge.principalType ?? "unknown";
     const data = edge.data ? JSON.stringify(edge.data) : null;
-    const { changes } = this.#db.run(
-      `INSERT OR IGNORE INTO edges (relation, object_id, principal_id, qualifier, principal_type, data, seen_round)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      relation,
-      objectId,
-      principalId,
-      qualifier,
-      edge.principalType ?? "unknown",
-      data,
-      this.#insertRound,
-    );
-    if (changes > 0) {
-      this.#edgeEvent("added", {
-        relation,
-        object_id: objectId,
-        principal_id: principalId,
-        qualifier,
-        principal_type: edge.principalType ?? "unknown",
-      });
+    if (this.#edges.insert(key, principalType, data, this.#insertRound)) {
+      this.#edgeEvent("added", key, principalType);
     } else if (this.#round !== null || data !== null) {
-      this.#db.run(
-        `UPDATE edges SET seen_round = coalesce(?, seen_round), data = coalesce(?, data)
-         WHERE relation = ? AND object_id = ? AND principal_id = ? AND qualifier = ?`,
-        this.#round,
-        data,
-        relation,
-        objectId,
-        principalId,
-        qualifier,
-      );
+      this.#edges.touch(key, this.#round, data);
     }
   }
 
   removeEdge(edge: Edge): void {
     this.objects++;
-    const [relation, objectId, principalId, qualifier] = edgeKey(edge);
-    this.#deleteEdge({
-      relation,
-      object_id: objectId,
-      principal_id: principalId,
-      qualifier,
-      principal_type: "",
-    });
+    this.#deleteEdge(keyOf(edge));
   }
 
   removeEdgeRow(row: EdgeRow): void {
     this.objects++;
-    this.#deleteEdge(row);
+    this.#deleteEdge(keyOfRow(row));
   }
 
-  #deleteEdge(key: EdgeRow): void {
-    const deleted = this.#db.get<{ principal_type: string }>(
-      `DELETE FROM edges WHERE relation = ? AND object_id = ? AND principal_id = ? AND qualifier = ?
-       RETURNING principal_type`,
-      key.relation,
-      key.object_id,
-      key.principal_id,
-      key.qualifier,
-    );
-    if (deleted) this.#edgeEvent("removed", { ...key, principal_type: deleted.principal_type });
+  #deleteEdge(key: EdgeKey): void {
+    const principalType = this.#edges.delete(key);
+    if (principalType !== undefined) this.#edgeEvent("removed", key, principalType);
   }
 
   /** A deleted object takes its relationships with it, as object (its members) and as principal. */
   #removeEdgesNaming(kind: ResourceKind, id: string): void {
-    const relations = JSON.stringify(relationsOn(kind));
-    const rows = this.#db.all<EdgeRow>(
-      `SELECT relation, object_id, principal_id, qualifier, principal_type FROM edges
-       WHERE object_id = ?1 AND relation IN (SELECT value FROM json_each(?2))
-       UNION ALL
-       SELECT relation, object_id, principal_id, qualifier, principal_type FROM edges WHERE principal_id = ?1`,
-      id,
-      relations,
-    );
-    for (const row of rows) this.#deleteEdge(row);
+    for (const row of this.#edges.naming(kind, id)) this.#deleteEdge(keyOfRow(row));
   }
 
-  #edgeEvent(type: "added" | "removed", row: EdgeRow): void {
+  #edgeEvent(type: "added" | "removed", key: EdgeKey, principalType: string): void {
     this.events.append({
       type,
-      kind: objectKindOf(row.relation),
-      resourceId: row.object_id,
+      kind: objectKindOf(key.relation),
+      resourceId: key.objectId,
       data: {
-        relation: row.relation,
-        entitlement: entitlementOf(row.relation, row.qualifier),
-        principalId: row.principal_id,
-        principalType: row.principal_type,
-        qualifier: row.qualifier,
+        relation: key.relation,
+        entitlement: entitlementOf(key.relation, key.qualifier),
+        principalId: key.principalId,
+        principalType,
+        qualifier: key.qualifier,
       },
     });
   }
@@ -363,4 +302,22 @@ function saveCheckpoint(db: SqliteDatabase, stream: string, checkpoint: Checkpoi
 function currentRound(db: SqliteDatabase): number {
   const row = db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'round'");
   return row ? Number(row.value) : 0;
+}
+
+function keyOf(edge: Edge): EdgeKey {
+  return {
+    relation: edge.relation,
+    objectId: edge.objectId,
+    principalId: edge.principalId,
+    qualifier: edge.qualifier ?? "",
+  };
+}
+
+function keyOfRow(row: EdgeRow): EdgeKey {
+  return {
+    relation: row.relation,
+    objectId: row.object_id,
+    principalId: row.principal_id,
+    qualifier: row.qualifier,
+  };
 }
