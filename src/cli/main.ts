@@ -1,5 +1,14 @@
 import type { CommandIO } from "./command.ts";
-import { runCli } from "./program.ts";
+
+// node:sqlite still announces itself as experimental on Node 24; users of a CLI cannot act on that.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning).includes("SQLite is an experimental feature")) return;
+  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+// Imported after the filter is in place (static imports would load node:sqlite first).
+const { runCli } = await import("./program.ts");
 
 // The only place the process exits: commands return exit codes, decided once by the error registry.
 const controller = new AbortController();

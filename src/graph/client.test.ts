@@ -108,6 +108,19 @@ describe("graph client against a local server", () => {
     server.route("GET /v1.0/users/delta", (_req, _b, res) =>
       json(res, 400, { error: { code: "syncStateNotFound", message: "The sync state is not found." } }),
     );
+    const asked: number[] = [];
+    server.route("GET /v1.0/throttled-once", (_req, _b, res) => {
+      asked.push(Date.now());
+      if (asked.length === 1) {
+        return json(
+          res,
+          429,
+          { error: { code: "TooManyRequests", message: "Please retry again later." } },
+          { "retry-after": "0.3" },
+        );
+      }
+      json(res, 200, { gapMs: asked[1]! - asked[0]! });
+    });
     server.route("GET /v1.0/missing", (_req, _b, res) =>
       json(
         res,
@@ -141,6 +154,14 @@ describe("graph client against a local server", () => {
     assert.equal(s.throttled, 1);
     assert.equal(s.retries, 2);
     assert.ok(s.throttleWaitMs >= 50);
+    await conn.close();
+  });
+
+  test("waits exactly Retry-After (no longer) before retrying a 429", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    const { gapMs } = await conn.graph.get<{ gapMs: number }>("/throttled-once");
+    assert.ok(gapMs >= 295 && gapMs < 400, `retried after ${gapMs} ms for Retry-After 0.3`);
+    assert.equal(conn.graph.stats().throttleWaitMs, 300);
     await conn.close();
   });
 

@@ -1,0 +1,124 @@
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { after, before, test } from "node:test";
+import { type Emulator, startEmulator } from "@entra-connector/graph-emulator";
+import { runCli } from "../src/cli/program.ts";
+
+let emu: Emulator;
+before(async () => {
+  emu = await startEmulator({ port: 0, size: "s", seed: 2, permissions: "read" });
+});
+after(() => emu.close());
+
+async function check(args: string[], extra: Record<string, string> = {}) {
+  let stdout = "";
+  let stderr = "";
+  const sink = (add: (s: string) => void) =>
+    new Writable({
+      write(chunk, _e, cb) {
+        add(chunk.toString());
+        cb();
+      },
+    });
+  const env = {
+    ENTRA_TENANT_ID: emu.tenantId,
+    ENTRA_CLIENT_ID: emu.clientId,
+    ENTRA_CLIENT_SECRET: emu.clientSecret,
+    ENTRA_AUTHORITY_HOST: emu.authorityHost,
+    ENTRA_GRAPH_URL: emu.graphRoot,
+    ENTRA_CA_FILE: emu.caFile,
+    ENTRA_STORE: join(mkdtempSync(join(tmpdir(), "check-")), "s.db"),
+    ...extra,
+  };
+  const code = await runCli(["check", ...args], {
+    stdout: sink((s) => {
+      stdout += s;
+    }),
+    stderr: sink((s) => {
+      stderr += s;
+    }),
+    env,
+    signal: new AbortController().signal,
+  });
+  return { code, stdout, stderr };
+}
+
+const WRITE_ADDS = [
+  "User.ReadWrite.All",
+  "Group.ReadWrite.All",
+  "GroupMember.ReadWrite.All",
+  "LicenseAssignment.ReadWrite.All",
+  "RoleManagement.ReadWrite.Directory",
+  "AppRoleAssignment.ReadWrite.All",
+];
+
+test("read-only app: sync is usable (exit 0)", async () => {
+  const r = await check([]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /✓ sync users/);
+  assert.match(r.stdout, /All asked capabilities are usable/);
+});
+
+test("read-only app asked for write: lists exactly the missing write permissions and the consent URL", async () => {
+  const r = await check(["--capabilities", "sync,write", "--json"]);
+  assert.equal(r.code, 6);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(report.permissionsToAdd, WRITE_ADDS);
+  assert.ok(
+    report.capabilities
+      .filter((c: { id: string }) => c.id.startsWith("sync."))
+      .every((c: { granted: boolean }) => c.granted),
+  );
+  assert.deepEqual(
+    report.capabilities.filter((c: { granted: boolean }) => !c.granted).map((c: { id: string }) => c.id),
+    [
+      "write.users",
+      "write.groups",
+      "write.memberships",
+      "write.licenses",
+      "write.roles",
+      "write.appAssignments",
+    ],
+  );
+  assert.equal(
+    report.consentUrl,
+    `${emu.authorityHost}/${emu.tenantId}/adminconsent?client_id=${emu.clientId}`,
+  );
+  const text = await check(["--capabilities", "write"]);
+  assert.match(text.stdout, /✗ write users\s+add User\.ReadWrite\.All \(or Directory\.ReadWrite\.All\)/);
+  assert.match(
+    text.stdout,
+    new RegExp(`Missing permissions \\(Microsoft Graph, application\\): ${WRITE_ADDS.join(", ")}`),
+  );
+  assert.ok(text.stdout.includes(`/adminconsent?client_id=${emu.clientId}`));
+});
+
+test("no permissions granted: says so and gives the consent URL; grants changed at run time are seen", async () => {
+  emu.setPermissions([]);
+  try {
+    const r = await check([]);
+    assert.equal(r.code, 6);
+    assert.match(r.stdout, /no application permissions are granted to this app/);
+    assert.ok(
+      r.stdout.includes(`${emu.authorityHost}/${emu.tenantId}/adminconsent?client_id=${emu.clientId}`),
+    );
+  } finally {
+    emu.setPermissions("read");
+  }
+});
+
+test("a sign-in failure is printed with its cause and fix, exit code 3", async () => {
+  const r = await check([], { ENTRA_CLIENT_SECRET: "wrong" });
+  assert.equal(r.code, 3);
+  assert.match(r.stdout, /✗ sign-in failed: .*AADSTS7000215/);
+  assert.match(r.stdout, /fix: Paste the secret's Value/);
+});
+
+test("unknown capability names are a usage error", async () => {
+  const r = await check(["--capabilities", "sync,teleport"]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /error USAGE: --capabilities: unknown capability teleport/);
+});
