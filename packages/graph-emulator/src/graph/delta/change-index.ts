@@ -38,6 +38,8 @@ export class KindIndex {
   /** When an object last came into existence (created or restored): all its properties are new then. */
   readonly #bornSeq = new Map<string, number>();
   readonly #memberLog = new Map<string, MemberChange[]>();
+  /** Sorted member lists of recently paged groups, by the group's version (see `sortedMembers`). */
+  readonly #sortedMembers = new Map<string, { version: number; ids: string[] }>();
 
   constructor(base: string[], baseSeq: number) {
     this.base = base;
@@ -127,6 +129,21 @@ export class KindIndex {
       if (!net.has(change.ref)) net.set(change.ref, change.added);
     }
     return net;
+  }
+
+  /**
+   * A group's current member ids in sorted order, cached while the group is unchanged: a group of
+   * 100k members split over 100 pages is sorted once, not once per page.
+   */
+  sortedMembers(groupId: string, current: () => Iterable<string>): string[] {
+    const version = this.#seqs.get(groupId)?.at(-1) ?? this.baseSeq;
+    const cached = this.#sortedMembers.get(groupId);
+    if (cached && cached.version === version) return cached.ids;
+    const ids = [...current()].sort();
+    if (this.#sortedMembers.size >= 16)
+      this.#sortedMembers.delete(this.#sortedMembers.keys().next().value as string);
+    this.#sortedMembers.set(groupId, { version, ids });
+    return ids;
   }
 
   #firstAfter(seq: number): number {

@@ -155,12 +155,11 @@ function renderEntry(
   const item: Record<string, unknown> = continuing ? { id } : project(ctx, object);
   if (state.kind !== "groups" || !tracksMembers(state.select)) return { item, membersUsed: 0 };
 
-  const members = memberDelta(ctx, id, memberAfter);
-  if (members.length === 0) return continuing ? undefined : { item, membersUsed: 0 };
-  const slice = members.slice(0, Math.max(1, memberRoom));
-  item["members@delta"] = slice;
-  const rendered: Rendered = { item, membersUsed: slice.length };
-  if (slice.length < members.length) rendered.resumeAfter = (slice[slice.length - 1] as { id: string }).id;
+  const { refs, more } = memberDelta(ctx, id, memberAfter, Math.max(1, memberRoom));
+  if (refs.length === 0) return continuing ? undefined : { item, membersUsed: 0 };
+  item["members@delta"] = refs;
+  const rendered: Rendered = { item, membersUsed: refs.length };
+  if (more) rendered.resumeAfter = (refs[refs.length - 1] as { id: string }).id;
   return rendered;
 }
 
@@ -179,16 +178,36 @@ function memberDelta(
   ctx: PageContext,
   groupId: string,
   after: string | undefined,
-): Record<string, unknown>[] {
+  room: number,
+): { refs: Record<string, unknown>[]; more: boolean } {
   const { model, index, state } = ctx;
   const current = model.membersOf(groupId);
-  const ids: string[] = [];
-  const source = state.since === 0 ? current : index.memberChanges(groupId, state.since).keys();
-  for (const memberId of source) if (after === undefined || memberId > after) ids.push(memberId);
-  ids.sort();
-  return ids.map((memberId) =>
-    current.has(memberId) ? memberRef(model, memberId) : removedRef(model, memberId),
-  );
+  let ids: string[];
+  if (state.since === 0) {
+    ids = index.sortedMembers(groupId, () => current);
+  } else {
+    ids = [...index.memberChanges(groupId, state.since).keys()].sort();
+  }
+  const start = after === undefined ? 0 : firstAbove(ids, after);
+  const slice = ids.slice(start, start + room);
+  return {
+    refs: slice.map((memberId) =>
+      current.has(memberId) ? memberRef(model, memberId) : removedRef(model, memberId),
+    ),
+    more: start + slice.length < ids.length,
+  };
+}
+
+/** Index of the first element of a sorted list greater than `value`. */
+function firstAbove(sorted: string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as string) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const ODATA_TYPE: Record<string, string> = {
