@@ -36,6 +36,8 @@ export interface TrackedSpec {
   sweepRelations: Relation[];
   listPage(values: Raw[], ctx: StreamContext): Promise<PageContent>;
   deltaPage(values: Raw[], ctx: StreamContext): Promise<DeltaPageContent>;
+  /** Runs after each complete incremental round, for what no delta reports (app role assignments). */
+  afterDelta?(ctx: StreamContext): Promise<void>;
 }
 
 /** One entry per object, the last one a page reports (a delta round may report an object twice). */
@@ -57,6 +59,7 @@ export async function runTracked(spec: TrackedSpec, ctx: StreamContext): Promise
   if (plan.action === "delta") {
     try {
       await followDelta(spec, ctx, plan.link);
+      await spec.afterDelta?.(ctx);
       return "incremental";
     } catch (err) {
       if (!(err instanceof GraphError && err.deltaExpired)) throw err;

@@ -2,9 +2,11 @@
  * The apps stream: enterprise apps (service principals, managed identities among them), who is
  * assigned to each (`appRoleAssignedTo`) and their owners.
  *
- * Graph has no delta for app role assignments, so an incremental run re-reads assignments and owners
- * of the apps the servicePrincipals delta reports (an owner change is recorded on the app), and a
- * full load reads them all.
+ * Graph (v1.0) has no delta for app role assignments, and an assignment added or removed does not
+ * make its app appear in the servicePrincipals delta. So an incremental run re-reads owners of the
+ * apps the delta reports (an owner change is recorded on the app) and then re-reads every app's
+ * assignments in one batched pass (apps ÷ 20 requests) swept by a store round: the one part of an
+ * incremental run whose cost follows the number of apps rather than the changes.
  */
 import { removedReason } from "../../directory/delta-items.ts";
 import { chooseProperties, selectParam } from "../../directory/properties.ts";
@@ -16,7 +18,7 @@ import {
   assignmentEdge,
 } from "../../directory/service-principals.ts";
 import type { Edge, Relation } from "../../store/types.ts";
-import type { StreamContext } from "../context.ts";
+import { commitPage, commitSweep, type StreamContext } from "../context.ts";
 import type { SyncOptions } from "../options.ts";
 import { type RelatedRead, readRelated } from "../related.ts";
 import {
@@ -27,6 +29,9 @@ import {
   type TrackedSpec,
 } from "../tracked-stream.ts";
 
+/** Apps whose assignments are committed together in the incremental assignment pass. */
+const ASSIGNMENT_PAGE = 400;
+
 export function appsStream(options: SyncOptions): TrackedSpec {
   const props = chooseProperties("--properties app", APP_PROPERTIES, options.properties?.app, APP_REQUIRED);
   const withOwners = options.kinds.has("owners");
@@ -34,15 +39,21 @@ export function appsStream(options: SyncOptions): TrackedSpec {
   const concurrency = options.concurrency ?? 6;
   const relations: Relation[] = withOwners ? ["app:assigned", "app:owner"] : ["app:assigned"];
 
-  const readEdges = async (ids: string[], ctx: StreamContext): Promise<Edge[]> => {
+  const readEdges = async (
+    ids: string[],
+    ctx: StreamContext,
+    what: { assignments: boolean; owners: boolean },
+  ): Promise<Edge[]> => {
     const reads: RelatedRead[] = [];
     for (const id of ids) {
-      reads.push({
-        objectId: id,
-        name: "assignments",
-        path: `/servicePrincipals/${id}/appRoleAssignedTo?$select=id,appRoleId,principalId,principalType&$top=999`,
-      });
-      if (withOwners) {
+      if (what.assignments) {
+        reads.push({
+          objectId: id,
+          name: "assignments",
+          path: `/servicePrincipals/${id}/appRoleAssignedTo?$select=id,appRoleId,principalId,principalType&$top=999`,
+        });
+      }
+      if (what.owners) {
         reads.push({
           objectId: id,
           name: "owners",
@@ -76,6 +87,7 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const add = await readEdges(
         values.map((v) => String(v["id"])),
         ctx,
+        { assignments: true, owners: withOwners },
       );
       return { upserts, edges: { add } };
     },
@@ -92,9 +104,23 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const live = values.filter((raw: Raw) => !removedReason(raw));
       const upserts = live.map((raw) => appResource(raw, props));
       const ids = live.map((raw) => String(raw["id"]));
-      if (ids.length === 0) return { upserts, deletes };
-      const add = await readEdges(ids, ctx);
-      return { upserts, deletes, edges: { add }, rescan: { relations, objectIds: ids } };
+      if (ids.length === 0 || !withOwners) return { upserts, deletes };
+      const add = await readEdges(ids, ctx, { assignments: false, owners: true });
+      return { upserts, deletes, edges: { add }, rescan: { relations: ["app:owner"], objectIds: ids } };
+    },
+
+    async afterDelta(ctx) {
+      const ids: string[] = [];
+      for await (const app of ctx.store.query.resources({ kind: "app" })) ids.push(app.id);
+      const round = await ctx.store.sync.newRound();
+      for (let i = 0; i < ids.length; i += ASSIGNMENT_PAGE) {
+        const add = await readEdges(ids.slice(i, i + ASSIGNMENT_PAGE), ctx, {
+          assignments: true,
+          owners: false,
+        });
+        await commitPage(ctx, { stream: "apps", round, edges: { add } });
+      }
+      await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });
     },
   };
 }
