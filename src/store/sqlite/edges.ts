@@ -189,6 +189,6 @@ export class EdgeTable {
  * Relations as an SQL literal list. They are constants of this module, never input; spelling them
  * out (instead of binding json_each) lets SQLite seek the (relation, object) key for each one.
  */
-function sqlList(relations: readonly Relation[]): string {
+export function sqlList(relations: readonly Relation[]): string {
   return relations.map((r) => `'${r}'`).join(", ");
 }

@@ -1,6 +1,7 @@
 import { StoreError } from "../errors.ts";
 import type { ExportKind, Relation, ResourceKind } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
+import { sqlList } from "./edges.ts";
 
 /** Exports of synced objects: the Graph object as synced, `id` included. */
 const OBJECT_EXPORTS: Partial<Record<ExportKind, ResourceKind>> = {
@@ -11,38 +12,60 @@ const OBJECT_EXPORTS: Partial<Record<ExportKind, ResourceKind>> = {
   licenses: "license",
 };
 
+interface EdgeExport {
+  relations: Relation[];
+  select: string;
+  /** Which end the rows are ordered by first; the scan walks that end's ids in order. */
+  by: "object" | "principal";
+  /** Tie-breakers after the two ids. */
+  tieBreak?: string;
+}
+
 /**
- * Exports of relationships, in the shapes issue 4 fixes. `select` maps edge columns to the exported
- * names; rows are ordered by the exported ids so two exports of the same data are byte-identical.
+ * Exports of relationships, in the shapes issue 4 fixes, ordered by the exported ids so two exports
+ * of the same data are byte-identical.
  */
-const EDGE_EXPORTS: Partial<Record<ExportKind, { relations: Relation[]; select: string; order: string }>> = {
+const EDGE_EXPORTS: Partial<Record<ExportKind, EdgeExport>> = {
   memberships: {
     relations: ["group:member"],
     select: "o.id AS groupId, p.id AS memberId, e.principal_type AS memberType",
-    order: "o.id, p.id",
+    by: "object",
   },
-  owners: {
-    relations: ["group:owner"],
-    select: "o.id AS groupId, p.id AS ownerId",
-    order: "o.id, p.id",
-  },
+  owners: { relations: ["group:owner"], select: "o.id AS groupId, p.id AS ownerId", by: "object" },
   "app-assignments": {
     relations: ["app:assigned"],
     select: "o.id AS appId, p.id AS principalId, e.qualifier AS appRoleId",
-    order: "o.id, p.id, e.qualifier",
+    by: "object",
+    tieBreak: "e.qualifier",
   },
   "role-assignments": {
     relations: ["role:assigned", "role:eligible"],
     select: `o.id AS roleDefinitionId, p.id AS principalId,
       CASE e.relation WHEN 'role:assigned' THEN 'active' ELSE 'eligible' END AS kind`,
-    order: "o.id, p.id, e.relation",
+    by: "object",
+    tieBreak: "e.relation",
   },
   "license-assignments": {
     relations: ["license:assigned"],
     select: "p.id AS userId, o.id AS skuId",
-    order: "p.id, o.id",
+    by: "principal",
   },
 };
+
+/**
+ * The export query. CROSS JOIN pins the plan: walk the leading end's ids in id order (the
+ * dictionary's unique index), seek its edges by key, and sort only within one object's edges. A plain
+ * ORDER BY over both ids would sort the whole relation (a million rows) in memory before the first row.
+ */
+function edgeExportSql(edges: EdgeExport): string {
+  const relations = sqlList(edges.relations);
+  const tail = edges.tieBreak ? `, ${edges.tieBreak}` : "";
+  return edges.by === "object"
+    ? `SELECT ${edges.select} FROM ids o CROSS JOIN edges e ON e.relation IN (${relations}) AND e.object_n = o.n
+       JOIN ids p ON p.n = e.principal_n ORDER BY o.id, p.id${tail}`
+    : `SELECT ${edges.select} FROM ids p CROSS JOIN edges e ON e.principal_n = p.n AND e.relation IN (${relations})
+       JOIN ids o ON o.n = e.object_n ORDER BY p.id, o.id${tail}`;
+}
 
 export const EXPORT_KINDS = [
   "users",
@@ -67,10 +90,7 @@ export function* exportRows(db: SqliteDatabase, kind: ExportKind): Generator<Rec
     }
     return;
   }
-  const edges = edgeExport(kind);
-  const sql = `SELECT ${edges.select} FROM edges e JOIN ids o ON o.n = e.object_n JOIN ids p ON p.n = e.principal_n
-    WHERE e.relation IN (SELECT value FROM json_each(?)) ORDER BY ${edges.order}`;
-  for (const row of db.iterate<Record<string, unknown>>(sql, JSON.stringify(edges.relations))) {
+  for (const row of db.iterate<Record<string, unknown>>(edgeExportSql(edgeExport(kind)))) {
     yield { ...row };
   }
 }
@@ -95,7 +115,7 @@ export function exportColumns(db: SqliteDatabase, kind: ExportKind): string[] {
   return columns.map((c) => c.name);
 }
 
-function edgeExport(kind: ExportKind): { relations: Relation[]; select: string; order: string } {
+function edgeExport(kind: ExportKind): EdgeExport {
   const edges = EDGE_EXPORTS[kind];
   if (!edges) {
     throw new StoreError(
