@@ -70,10 +70,12 @@ describe("$batch", () => {
       { id: "3", method: "GET", url: "notes/missing" },
       { id: "4", method: "GET", url: "/v1.0/notes/n1" },
       { id: "5", method: "GET", url: "/users/delta?$select=displayName" },
+      { id: "6", method: "POST", url: "/$batch", headers: json, body: { requests: [] } },
     ]);
     assert.equal(reply.status, 200);
     const items = byId(reply);
-    assert.equal(items.size, 5);
+    assert.equal(items.size, 6);
+    assert.equal(items.get("6")?.status, 400);
     assert.equal(items.get("1")?.status, 201);
     assert.deepEqual(items.get("2")?.body, { id: "n1", text: "hello" });
     assert.match(items.get("2")?.headers["Content-Type"] ?? "", /^application\/json;odata\.metadata=minimal/);

@@ -148,7 +148,16 @@ export async function runBatch(
           );
           return errorItem(request.id, error, outer, now());
         }
-        const reply = await router.dispatch(innerRequest(request, outer));
+        const inner = innerRequest(request, outer);
+        if (inner.path.toLowerCase() === "/$batch" || inner.path.toLowerCase() === "/%24batch") {
+          return errorItem(
+            request.id,
+            graphErrors.invalidRequest("Nested batch requests are not supported."),
+            outer,
+            now(),
+          );
+        }
+        const reply = await router.dispatch(inner);
         // A dropped connection cannot happen inside a batch answer: the service reports it as unavailable.
         if (reply.reset) return errorItem(request.id, graphErrors.serviceUnavailable(), outer, now());
         return toItem(request.id, reply);
