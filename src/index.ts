@@ -48,3 +48,5 @@ export {
   type SyncOptions,
 } from "./sync/options.ts";
 export { describeEvent, formatSummary, SyncProgress } from "./sync/progress.ts";
+// Triggers (src/triggers): typed change events, subscriptions, delivery.
+export * from "./triggers/index.ts";

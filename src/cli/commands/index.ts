@@ -8,6 +8,7 @@ import { grantCommand } from "./grant.ts";
 import { loginCommand } from "./login.ts";
 import { revokeCommand } from "./revoke.ts";
 import { syncCommand } from "./sync.ts";
+import { watchCommand } from "./watch.ts";
 
 /** Every CLI command, in help order. Add one line per command file. */
 export const commands: CommandSpec<never>[] = [
@@ -20,4 +21,5 @@ export const commands: CommandSpec<never>[] = [
   actionCommand as CommandSpec<never>,
   grantCommand as CommandSpec<never>,
   revokeCommand as CommandSpec<never>,
+  watchCommand as CommandSpec<never>,
 ];

@@ -1,0 +1,231 @@
+/**
+ * `entra-connector watch [--interval 30s] [--types …] [--filter k=v] [--webhook URL] [--out events.jsonl]
+ * [--emit-initial] [--once] [--replay-dead-letters]`: incremental sync on the interval, change events
+ * to stdout as JSON lines (default), appended to a file, or POSTed to a webhook, signed. Problems go
+ * to stderr as one line each; secrets never do.
+ */
+import type { Command } from "commander";
+import {
+  type ConfigFlags,
+  checkWebhookUrl,
+  createConnection,
+  type DeliveryTarget,
+  defineSubscription,
+  EXIT,
+  fileSink,
+  loadConfig,
+  parseDuration,
+  parseFilter,
+  parseKinds,
+  parseTypes,
+  runSync,
+  runWatch,
+  type Sink,
+  type Subscription,
+  SubscriptionDelivery,
+  streamSink,
+  webhookSink,
+} from "../../index.ts";
+import { openStore } from "../../store/index.ts";
+import type { Store } from "../../store/types.ts";
+import type { CommandIO, CommandSpec } from "../command.ts";
+
+export interface WatchCommandOptions extends ConfigFlags {
+  interval?: string;
+  types?: string;
+  filter?: string[];
+  webhook?: string;
+  out?: string;
+  emitInitial?: boolean;
+  once?: boolean;
+  deadLetterAfter?: string;
+  webhookTimeout?: string;
+  retryBase?: string;
+  retryMax?: string;
+  replayDeadLetters?: boolean;
+  showSecret?: boolean;
+}
+
+interface WatchPlan {
+  intervalMs: number;
+  types: string[];
+  filter: ReturnType<typeof parseFilter>;
+  targets: DeliveryTarget[];
+  deadLetterAfterMs: number;
+  webhookTimeoutMs: number;
+  retry: { baseMs: number; maxMs: number };
+}
+
+/** Every flag checked before the store or the tenant is touched. */
+export function planWatch(options: WatchCommandOptions): WatchPlan {
+  const targets: DeliveryTarget[] = [];
+  if (options.webhook !== undefined) {
+    checkWebhookUrl(options.webhook);
+    targets.push({ kind: "webhook", url: options.webhook });
+  }
+  if (options.out !== undefined) targets.push({ kind: "file", path: options.out });
+  if (targets.length === 0) targets.push({ kind: "stdout" });
+  return {
+    intervalMs: parseDuration(options.interval ?? "30s", "--interval"),
+    types: parseTypes(options.types),
+    filter: parseFilter(options.filter),
+    targets,
+    deadLetterAfterMs: parseDuration(options.deadLetterAfter ?? "24h", "--dead-letter-after"),
+    webhookTimeoutMs: parseDuration(options.webhookTimeout ?? "10s", "--webhook-timeout"),
+    retry: {
+      baseMs: parseDuration(options.retryBase ?? "1s", "--retry-base"),
+      maxMs: parseDuration(options.retryMax ?? "5m", "--retry-max"),
+    },
+  };
+}
+
+export const watchCommand: CommandSpec<WatchCommandOptions> = {
+  name: "watch",
+  summary: "Sync on an interval and deliver change events (stdout, a JSONL file, signed webhooks)",
+  configure(cmd: Command): Command {
+    return cmd
+      .option("--interval <duration>", "time between incremental syncs, e.g. 30s, 5m", "30s")
+      .option("--types <list>", "event types, comma- or |-separated; prefix.* wildcards (default: all)")
+      .option(
+        "--filter <key=value>",
+        "only events whose subject has this property (repeatable); memberOf=<group id>",
+        collect,
+      )
+      .option(
+        "--webhook <url>",
+        "POST each event, signed, to this URL (secret: ENTRA_WEBHOOK_SECRET or generated)",
+      )
+      .option(
+        "--out <file>",
+        "append events as JSON lines to this file (fsync'd, no duplicates after restart)",
+      )
+      .option("--emit-initial", "a new subscription also delivers what the first sync finds")
+      .option("--once", "sync once, deliver everything pending, then exit")
+      .option("--dead-letter-after <duration>", "give up on an event after failing this long", "24h")
+      .option("--webhook-timeout <duration>", "time a webhook receiver has to answer", "10s")
+      .option("--retry-base <duration>", "first retry delay (doubled each attempt, with jitter)", "1s")
+      .option("--retry-max <duration>", "longest retry delay", "5m")
+      .option("--replay-dead-letters", "deliver the subscriptions' dead-lettered events again, then exit")
+      .option("--show-secret", "print the webhook subscription's signing secret, then exit");
+  },
+  async run(options, _args, io) {
+    const plan = planWatch(options);
+    const config = loadConfig({ env: io.env, flags: options });
+    const store = await openStore(config.store);
+    try {
+      const defined = await defineAll(store, plan, options, io.env);
+      if (options.showSecret) return showSecrets(defined, io);
+      if (options.replayDeadLetters) return await replay(store, defined, plan, io);
+      const connection = createConnection(config, { env: io.env });
+      try {
+        await runWatch({
+          store,
+          sync: (observer) =>
+            runSync({
+              client: connection.graph,
+              store,
+              tenantId: config.tenantId,
+              options: { kinds: parseKinds(undefined), full: false, skipAdGroups: config.skipAdGroups },
+              observer,
+              signal: io.signal,
+            }),
+          intervalMs: plan.intervalMs,
+          subscriptions: defined.map((subscription) => ({
+            subscription,
+            sink: sinkFor(subscription, plan, io),
+          })),
+          policy: { retry: plan.retry, deadLetterAfterMs: plan.deadLetterAfterMs },
+          report: {
+            problem: (id, message) => io.stderr.write(`watch: ${id}: ${message}\n`),
+            syncFailed: (err) =>
+              io.stderr.write(`watch: sync failed, retrying next interval: ${(err as Error).message}\n`),
+          },
+          once: options.once === true,
+          signal: io.signal,
+        });
+      } finally {
+        await connection.close();
+      }
+      return io.signal.aborted ? EXIT.cancelled : EXIT.ok;
+    } finally {
+      await store.close();
+    }
+  },
+};
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+async function defineAll(
+  store: Store,
+  plan: WatchPlan,
+  options: WatchCommandOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<Subscription[]> {
+  const out: Subscription[] = [];
+  for (const target of plan.targets) {
+    const secret = target.kind === "webhook" ? env["ENTRA_WEBHOOK_SECRET"] : undefined;
+    out.push(
+      await defineSubscription(store, {
+        types: plan.types,
+        filter: plan.filter,
+        target,
+        ...(secret ? { secret } : {}),
+        emitInitial: options.emitInitial === true,
+      }),
+    );
+  }
+  return out;
+}
+
+function sinkFor(subscription: Subscription, plan: WatchPlan, io: CommandIO): Sink {
+  const target = subscription.target;
+  if (target.kind === "file") return fileSink(target.path);
+  if (target.kind === "webhook") {
+    return webhookSink({
+      url: target.url,
+      secret: subscription.secret as string,
+      timeoutMs: plan.webhookTimeoutMs,
+    });
+  }
+  return streamSink(io.stdout);
+}
+
+/** Only on explicit request: the receiver needs the secret to verify signatures. */
+function showSecrets(subscriptions: Subscription[], io: CommandIO): number {
+  for (const s of subscriptions) {
+    if (s.secret) io.stdout.write(`${s.id}\t${s.secret}\n`);
+  }
+  return EXIT.ok;
+}
+
+async function replay(
+  store: Store,
+  subscriptions: Subscription[],
+  plan: WatchPlan,
+  io: CommandIO,
+): Promise<number> {
+  let failed = 0;
+  for (const subscription of subscriptions) {
+    const sink = sinkFor(subscription, plan, io);
+    try {
+      await sink.open(Number.MAX_SAFE_INTEGER);
+      const delivery = new SubscriptionDelivery({
+        store,
+        subscription,
+        sink,
+        policy: { retry: plan.retry, deadLetterAfterMs: plan.deadLetterAfterMs },
+        report: { problem: (id, message) => io.stderr.write(`watch: ${id}: ${message}\n`) },
+      });
+      const result = await delivery.replayDeadLetters(io.signal);
+      io.stderr.write(
+        `watch: ${subscription.id}: replayed ${result.replayed}, still dead-lettered ${result.failed}\n`,
+      );
+      failed += result.failed;
+    } finally {
+      await sink.close();
+    }
+  }
+  return failed > 0 ? EXIT.network : EXIT.ok;
+}

@@ -1,0 +1,155 @@
+/**
+ * The library face of triggers: `subscribe(options, callback)` and `events(options)` (an async
+ * iterator). Both keep a persisted subscription in the store; an event counts as delivered when the
+ * callback's promise resolves, or when the iterator is asked for the next one, so a process that
+ * stops mid-way gets the unfinished event again (same id) next time.
+ */
+
+import type { GraphClient } from "../graph/types.ts";
+import type { Store } from "../store/types.ts";
+import { runSync } from "../sync/engine.ts";
+import { parseKinds, type SyncOptions } from "../sync/options.ts";
+import type { DeliveryPolicy } from "./deliver.ts";
+import { parseTypes } from "./match.ts";
+import { callbackSink } from "./sinks/stream-sink.ts";
+import { defineSubscription } from "./subscriptions.ts";
+import type { SubscriptionFilter, TriggerEvent } from "./types.ts";
+import { runWatch } from "./watch.ts";
+
+export interface SubscribeOptions {
+  store: Store;
+  /** With a client (and tenant id) the subscription also runs the incremental sync on the interval. */
+  client?: GraphClient;
+  tenantId?: string;
+  syncOptions?: Partial<SyncOptions>;
+  /** Persisted subscription name (default "callback"): its position survives restarts. */
+  id?: string;
+  /** Type patterns, e.g. ["user.created", "group.*"]; default every type. */
+  types?: string[];
+  filter?: SubscriptionFilter;
+  emitInitial?: boolean;
+  /** Poll interval (default 30 s). */
+  intervalMs?: number;
+  /** How long a callback that keeps throwing is retried before the event is dead-lettered (default 24 h). */
+  deadLetterAfterMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Subscribed {
+  /** Stops polling and delivery; resolves when both have ended. */
+  stop(): Promise<void>;
+  /** Settles when the subscription ends (stopped, or failed). */
+  done: Promise<void>;
+}
+
+const DEFAULT_POLICY: DeliveryPolicy = {
+  retry: { baseMs: 500, maxMs: 60_000 },
+  deadLetterAfterMs: 86_400_000,
+};
+
+/**
+ * Calls `callback` for each event, in order, one at a time; a rejected callback is retried with backoff.
+ *
+ * @example
+ *   const sub = await subscribe({ store, client, tenantId, types: ["user.created"] }, async (e) => console.log(e.id));
+ *   // … later: await sub.stop();
+ */
+export async function subscribe(
+  options: SubscribeOptions,
+  callback: (event: TriggerEvent) => unknown,
+): Promise<Subscribed> {
+  const subscription = await defineSubscription(options.store, {
+    ...(options.id ? { id: options.id } : {}),
+    types: parseTypes(options.types),
+    ...(options.filter ? { filter: options.filter } : {}),
+    target: { kind: "callback" },
+    emitInitial: options.emitInitial === true,
+  });
+  const controller = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
+  const { client, tenantId } = options;
+  const done = runWatch({
+    store: options.store,
+    ...(client && tenantId
+      ? {
+          sync: (observer) =>
+            runSync({
+              client,
+              store: options.store,
+              tenantId,
+              options: {
+                kinds: parseKinds(undefined),
+                full: false,
+                skipAdGroups: false,
+                ...options.syncOptions,
+              },
+              observer,
+              signal,
+            }),
+        }
+      : {}),
+    intervalMs: options.intervalMs ?? 30_000,
+    subscriptions: [{ subscription, sink: callbackSink(callback) }],
+    policy: {
+      ...DEFAULT_POLICY,
+      deadLetterAfterMs: options.deadLetterAfterMs ?? DEFAULT_POLICY.deadLetterAfterMs,
+    },
+    signal,
+  });
+  return {
+    async stop() {
+      controller.abort();
+      await done;
+    },
+    done,
+  };
+}
+
+/**
+ * The same as an async iterator: `for await (const e of events({ store, client, tenantId })) { … }`.
+ * Breaking out of the loop stops the subscription; the event being handled then is delivered again
+ * next time.
+ */
+export async function* events(options: SubscribeOptions): AsyncGenerator<TriggerEvent> {
+  type Waiting = { event: TriggerEvent; accept: () => void; refuse: (err: Error) => void };
+  const queue: Waiting[] = [];
+  let current: Waiting | undefined;
+  let notify: (() => void) | undefined;
+  let ended = false;
+  const sub = await subscribe(
+    options,
+    (event) =>
+      new Promise<void>((accept, refuse) => {
+        queue.push({ event, accept, refuse });
+        notify?.();
+      }),
+  );
+  const finished = sub.done.finally(() => {
+    ended = true;
+    notify?.();
+  });
+  try {
+    for (;;) {
+      current = queue.shift();
+      if (current) {
+        yield current.event;
+        current.accept();
+        current = undefined;
+        continue;
+      }
+      if (ended) break;
+      await new Promise<void>((r) => {
+        notify = r;
+      });
+      notify = undefined;
+    }
+    await finished;
+  } finally {
+    if (!ended) {
+      // Not delivered: the consumer stopped before asking for the next one.
+      const stopping = sub.stop();
+      for (const w of [current, ...queue]) w?.refuse(new Error("the consumer stopped"));
+      await stopping;
+    }
+  }
+}

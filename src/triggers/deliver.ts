@@ -1,0 +1,165 @@
+/**
+ * One subscription's delivery: reads the outbox after its position, turns changes into trigger
+ * events, keeps those it selects, and hands them to its sink one at a time, strictly in order. The
+ * position moves past a change only after every event it caused was accepted (or dead-lettered), so
+ * a crash in between redelivers the same events with the same ids and never drops one.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Store } from "../store/types.ts";
+import { deriveEvents } from "./derive.ts";
+import { matchesFilter, type SubjectLookup, typeSet } from "./match.ts";
+import type { Sink } from "./sinks/sink.ts";
+import { consumerName } from "./subscriptions.ts";
+import { type RetryPolicy, retryDelay } from "./timing.ts";
+import type { Subscription, TriggerEvent, TriggerType } from "./types.ts";
+
+export interface DeliveryPolicy {
+  retry: RetryPolicy;
+  /** After failing this long, an event is dead-lettered and delivery moves on. */
+  deadLetterAfterMs: number;
+}
+
+export interface DeliveryReport {
+  /** A failed attempt (will retry) or a dead-lettered event. Messages carry no secrets. */
+  problem?(subscription: string, message: string): void;
+}
+
+/** Outbox entries read per batch. */
+const BATCH = 500;
+
+export class SubscriptionDelivery {
+  readonly subscription: Subscription;
+  readonly #store: Store;
+  readonly #sink: Sink;
+  readonly #types: Set<TriggerType>;
+  readonly #lookup: SubjectLookup;
+  readonly #policy: DeliveryPolicy;
+  readonly #report: DeliveryReport;
+  #skip: Set<string> | undefined;
+  #delivered = 0;
+
+  constructor(input: {
+    store: Store;
+    subscription: Subscription;
+    sink: Sink;
+    policy: DeliveryPolicy;
+    report?: DeliveryReport;
+  }) {
+    this.subscription = input.subscription;
+    this.#store = input.store;
+    this.#sink = input.sink;
+    this.#types = typeSet(input.subscription.types);
+    this.#lookup = storeLookup(input.store);
+    this.#policy = input.policy;
+    this.#report = input.report ?? {};
+  }
+
+  /** Events accepted by the sink since this object was made. */
+  get delivered(): number {
+    return this.#delivered;
+  }
+
+  /** Delivers everything committed in the outbox after the position; resolves when caught up. */
+  async drain(signal?: AbortSignal): Promise<void> {
+    const consumer = consumerName(this.subscription.id);
+    let position = await this.#store.outbox.position(consumer);
+    this.#skip ??= await this.#sink.open(position);
+    for (;;) {
+      signal?.throwIfAborted();
+      const changes = await this.#store.outbox.read({ afterSeq: position, limit: BATCH });
+      if (changes.length === 0) return;
+      let pending = false;
+      for (const change of changes) {
+        let sent = false;
+        for (const event of deriveEvents(change)) {
+          if (!(await this.#selects(event))) continue;
+          if (this.#skip.delete(event.id)) continue;
+          await this.#deliverOne(event, signal);
+          sent = true;
+        }
+        position = change.seq;
+        pending = true;
+        if (sent) {
+          await this.#store.outbox.commit(consumer, position);
+          pending = false;
+        }
+      }
+      if (pending) await this.#store.outbox.commit(consumer, position);
+    }
+  }
+
+  /** Sends the dead letters again, oldest first; those that fail again stay. Returns how many went. */
+  async replayDeadLetters(signal?: AbortSignal): Promise<{ replayed: number; failed: number }> {
+    const letters = await this.#store.subscriptions.deadLetters(this.subscription.id);
+    let replayed = 0;
+    for (const letter of letters) {
+      signal?.throwIfAborted();
+      try {
+        await this.#sink.deliver(letter.event as unknown as TriggerEvent);
+      } catch (err) {
+        this.#report.problem?.(
+          this.subscription.id,
+          `replay of ${letter.eventId} failed: ${(err as Error).message}`,
+        );
+        // Later letters would overtake this one; stop to keep the order.
+        return { replayed, failed: letters.length - replayed };
+      }
+      await this.#store.subscriptions.clearDeadLetter(this.subscription.id, letter.eventId);
+      replayed++;
+    }
+    return { replayed, failed: 0 };
+  }
+
+  async #selects(event: TriggerEvent): Promise<boolean> {
+    return (
+      this.#types.has(event.type) && (await matchesFilter(event, this.subscription.filter, this.#lookup))
+    );
+  }
+
+  async #deliverOne(event: TriggerEvent, signal: AbortSignal | undefined): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#sink.deliver(event);
+        this.#delivered++;
+        return;
+      } catch (err) {
+        signal?.throwIfAborted();
+        const message = (err as Error).message;
+        if (Date.now() - started >= this.#policy.deadLetterAfterMs) {
+          await this.#store.subscriptions.deadLetter({
+            subscription: this.subscription.id,
+            seq: event.seq,
+            eventId: event.id,
+            event: event as unknown as Record<string, unknown>,
+            error: message,
+          });
+          this.#report.problem?.(
+            this.subscription.id,
+            `event ${event.id} (${event.type}) dead-lettered after ${attempt} attempts: ${message}`,
+          );
+          return;
+        }
+        const delay = retryDelay(attempt, this.#policy.retry);
+        this.#report.problem?.(
+          this.subscription.id,
+          `attempt ${attempt} failed (${message}); retrying in ${delay} ms`,
+        );
+        await sleep(delay, undefined, { signal });
+      }
+    }
+  }
+}
+
+/** Filters read the subject from the store as it is now. */
+export function storeLookup(store: Store): SubjectLookup {
+  return {
+    async object(id) {
+      return (await store.query.resolve(id))?.data;
+    },
+    async isMember(groupId, principalId) {
+      const grants = await store.query.grants({ principalId });
+      return grants.some((g) => g.relation === "group:member" && g.objectId === groupId);
+    },
+  };
+}

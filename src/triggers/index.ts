@@ -1,0 +1,19 @@
+/** Triggers: change events turned into typed events, delivered at least once, in order, per subscription. */
+export { events, type Subscribed, type SubscribeOptions, subscribe } from "./api.ts";
+export { type DeliveryPolicy, SubscriptionDelivery } from "./deliver.ts";
+export { deriveEvents, eventId } from "./derive.ts";
+export { parseFilter, parseTypes } from "./match.ts";
+export { EVENT_ID_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER, verifySignature } from "./signing.ts";
+export { fileSink } from "./sinks/file-sink.ts";
+export { DeliveryError, type Sink } from "./sinks/sink.ts";
+export { callbackSink, streamSink } from "./sinks/stream-sink.ts";
+export { checkWebhookUrl, webhookSink } from "./sinks/webhook-sink.ts";
+export {
+  consumerName,
+  defineSubscription,
+  loadSubscription,
+  type SubscriptionInput,
+} from "./subscriptions.ts";
+export { parseDuration, type RetryPolicy, retryDelay } from "./timing.ts";
+export * from "./types.ts";
+export { runWatch, type WatchInput } from "./watch.ts";

@@ -1,0 +1,78 @@
+/** The shapes triggers deliver and subscriptions are made of. */
+import type { ResourceKind } from "../store/types.ts";
+
+/** Every event type a subscription can choose (`--types`); see derive.ts for what each comes from. */
+export const TRIGGER_TYPES = [
+  "user.created",
+  "user.updated",
+  "user.deleted",
+  "user.disabled",
+  "user.enabled",
+  "user.license.assigned",
+  "user.license.removed",
+  "group.created",
+  "group.updated",
+  "group.deleted",
+  "group.member.added",
+  "group.member.removed",
+  "group.owner.added",
+  "group.owner.removed",
+  "role.assigned",
+  "role.removed",
+  "app.assigned",
+  "app.removed",
+] as const;
+
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+
+/**
+ * One delivered event. `id` is derived from the outbox entry and the type, so a redelivery (after a
+ * crash, or a replayed dead letter) carries the same id: receivers de-duplicate on it.
+ */
+export interface TriggerEvent {
+  id: string;
+  type: TriggerType;
+  detectedAt: string;
+  tenantId: string;
+  /** What the event is about: the user/group/app/role; for licence events the user. */
+  resource: { kind: ResourceKind; id: string };
+  /** The object as synced (last known for deletions), or the relationship for membership/assignment events. */
+  data: Record<string, unknown>;
+  /** Updates only: property → old and new value. */
+  changes?: Record<string, { old: unknown; new: unknown }>;
+  /** Deletions only: `soft` = in deleted items, restorable; `permanent` = gone for good. */
+  deletion?: "soft" | "permanent";
+  /** The sync run that found the change. */
+  runId: string;
+  /** Outbox position of the change: events of one subscription arrive in increasing `seq`. */
+  seq: number;
+}
+
+/** Narrows a subscription beyond its types. All given conditions must hold. */
+export interface SubscriptionFilter {
+  /** Property equality (string-compared) on the subject: the user or group, or a relationship's principal. */
+  where?: Record<string, string>;
+  /** Only events about (transitive) members of this group id, and its own membership events. */
+  memberOf?: string;
+}
+
+export type DeliveryTarget =
+  | { kind: "stdout" }
+  | { kind: "file"; path: string }
+  | { kind: "webhook"; url: string }
+  | { kind: "callback" };
+
+/** A subscription as persisted in the store (`store.subscriptions`). */
+export interface Subscription {
+  id: string;
+  /** Type patterns: exact types or `prefix.*`. */
+  types: string[];
+  filter: SubscriptionFilter;
+  target: DeliveryTarget;
+  /** Webhooks: the HMAC key receivers verify signatures with. Never logged. */
+  secret?: string;
+  /** Deliver what the store already holds (from the baseline on) instead of changes from now. */
+  emitInitial: boolean;
+  /** Set once the subscription has a read position; until then it waits for a completed sync. */
+  initialized: boolean;
+}

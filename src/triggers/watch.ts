@@ -1,0 +1,132 @@
+/**
+ * The watch loop: an incremental sync on an interval, and one delivery loop per subscription that
+ * wakes whenever a page is committed. Deliveries never block the sync (a receiver that is down only
+ * delays its own subscription) and start only from committed pages: the outbox is the hand-over.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Store } from "../store/types.ts";
+import type { SyncObserver } from "../sync/context.ts";
+import { type DeliveryPolicy, type DeliveryReport, SubscriptionDelivery } from "./deliver.ts";
+import type { Sink } from "./sinks/sink.ts";
+import { initializeSubscription } from "./subscriptions.ts";
+import type { Subscription } from "./types.ts";
+
+export interface WatchInput {
+  store: Store;
+  /** One sync run; omit to only deliver what another process syncs into the store. */
+  sync?: (observer: SyncObserver) => Promise<unknown>;
+  intervalMs: number;
+  subscriptions: { subscription: Subscription; sink: Sink }[];
+  policy: DeliveryPolicy;
+  report?: DeliveryReport & {
+    /** A sync run failed; the loop carries on at the next interval. */
+    syncFailed?(error: unknown): void;
+  };
+  /** One sync, deliver everything, return (for cron and tests). */
+  once?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Runs until `signal` aborts (or after one round with `once`); rejects only on a bug or a store failure. */
+export async function runWatch(input: WatchInput): Promise<void> {
+  const stop = new AbortController();
+  const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;
+  const loops: Promise<void>[] = [];
+  const wakers = new Set<() => void>();
+  const wake = () => {
+    for (const w of wakers) w();
+  };
+  const pending = input.subscriptions.map((s) => ({ ...s, started: false }));
+  const deliveries: SubscriptionDelivery[] = [];
+  const startReady = async () => {
+    for (const p of pending) {
+      if (p.started || !(await initializeSubscription(input.store, p.subscription))) continue;
+      p.started = true;
+      const delivery = new SubscriptionDelivery({
+        store: input.store,
+        subscription: p.subscription,
+        sink: p.sink,
+        policy: input.policy,
+        ...(input.report ? { report: input.report } : {}),
+      });
+      deliveries.push(delivery);
+      if (!input.once) loops.push(deliveryLoop(delivery, signal, wakers));
+    }
+  };
+  let failure: unknown;
+  try {
+    await startReady();
+    for (;;) {
+      if (input.sync) {
+        try {
+          await input.sync({
+            page: (_stream, page) => {
+              if (page.events.length > 0) wake();
+            },
+          });
+        } catch (err) {
+          if (signal.aborted) break;
+          input.report?.syncFailed?.(err);
+        }
+        await startReady();
+        wake();
+      }
+      if (input.once) {
+        for (const d of deliveries) await d.drain(signal);
+        break;
+      }
+      try {
+        await sleep(input.intervalMs, undefined, { signal });
+      } catch {
+        break;
+      }
+    }
+  } catch (err) {
+    failure = err;
+  } finally {
+    stop.abort();
+    wake();
+    const ended = await Promise.allSettled(loops);
+    for (const p of pending) await p.sink.close();
+    const broken = ended.find((r) => r.status === "rejected");
+    if (failure === undefined && broken) failure = (broken as PromiseRejectedResult).reason;
+  }
+  if (failure !== undefined && !isAbort(failure, signal)) throw failure;
+}
+
+async function deliveryLoop(
+  delivery: SubscriptionDelivery,
+  signal: AbortSignal,
+  wakers: Set<() => void>,
+): Promise<void> {
+  let woken = true;
+  let resolveWait: (() => void) | undefined;
+  const waker = () => {
+    woken = true;
+    resolveWait?.();
+  };
+  wakers.add(waker);
+  try {
+    while (!signal.aborted) {
+      if (!woken)
+        await new Promise<void>((r) => {
+          resolveWait = r;
+        });
+      woken = false;
+      resolveWait = undefined;
+      if (signal.aborted) break;
+      try {
+        await delivery.drain(signal);
+      } catch (err) {
+        if (isAbort(err, signal)) break;
+        throw err;
+      }
+    }
+  } finally {
+    wakers.delete(waker);
+  }
+}
+
+function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted && (err === signal.reason || (err as Error)?.name === "AbortError");
+}
