@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent } from "undici";
 import { createGraphClient } from "../src/graph/client.ts";
+import { fixedTokens } from "../src/graph/testing/local-graph.ts";
 
 const N = Number(process.argv[2] ?? 3000);
 const BODY = JSON.stringify({ value: [{ id: "1", displayName: "Ann" }] });
@@ -42,14 +43,6 @@ const rawOnce = async () => {
   });
   JSON.parse(await res.body.text());
 };
-const token = {
-  tokenType: "Bearer",
-  accessToken: "t",
-  expiresIn: 3600,
-  extExpiresIn: 3600,
-  expiresAt: Date.now() + 3600_000,
-  tenantId: "x",
-};
 const graph = createGraphClient(
   {
     graphUrl: origin,
@@ -59,7 +52,7 @@ const graph = createGraphClient(
     concurrency: 16,
     tenantSize: "large",
   },
-  { tokens: { acquisitions: 0, getToken: async () => token, invalidate() {} } },
+  { tokens: fixedTokens() },
 );
 const clientOnce = () => graph.get("/users/1");
 

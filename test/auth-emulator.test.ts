@@ -1,15 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { type Emulator, startEmulator } from "@entra-connector/graph-emulator";
 import { Agent } from "undici";
 import { fileTokenStore } from "../src/auth/token-store.ts";
 import { createConnection, decodeClaims, interactiveLogin, loadConfig } from "../src/index.ts";
+import { connectionEnv } from "./connection-support.ts";
 
 let emu: Emulator;
-const stateDirs: string[] = [];
 
 before(async () => {
   emu = await startEmulator({ port: 0, size: "s", seed: 1, permissions: "write", latency: "none" });
@@ -17,23 +15,7 @@ before(async () => {
 after(() => emu.close());
 
 function env(extra: Record<string, string | undefined> = {}): Record<string, string> {
-  const dir = mkdtempSync(join(tmpdir(), "auth-emu-"));
-  stateDirs.push(dir);
-  const base: Record<string, string | undefined> = {
-    ENTRA_TENANT_ID: emu.tenantId,
-    ENTRA_CLIENT_ID: emu.clientId,
-    ENTRA_CLIENT_SECRET: emu.clientSecret,
-    ENTRA_AUTHORITY_HOST: emu.authorityHost,
-    ENTRA_GRAPH_URL: emu.graphRoot,
-    ENTRA_CA_FILE: emu.caFile,
-    ENTRA_STORE: join(dir, "store.db"),
-    ENTRA_MAX_RETRIES: "2",
-    ...extra,
-  };
-  return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<
-    string,
-    string
-  >;
+  return connectionEnv(emu, { ENTRA_MAX_RETRIES: "2", ...extra });
 }
 
 async function organization(e: Record<string, string>) {

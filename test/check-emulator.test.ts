@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import { type Emulator, startEmulator } from "@entra-connector/graph-emulator";
 import { runCli } from "../src/cli/program.ts";
+import { connectionEnv, textSink } from "./connection-support.ts";
 
 let emu: Emulator;
 before(async () => {
@@ -14,36 +11,15 @@ before(async () => {
 after(() => emu.close());
 
 async function check(args: string[], extra: Record<string, string> = {}) {
-  let stdout = "";
-  let stderr = "";
-  const sink = (add: (s: string) => void) =>
-    new Writable({
-      write(chunk, _e, cb) {
-        add(chunk.toString());
-        cb();
-      },
-    });
-  const env = {
-    ENTRA_TENANT_ID: emu.tenantId,
-    ENTRA_CLIENT_ID: emu.clientId,
-    ENTRA_CLIENT_SECRET: emu.clientSecret,
-    ENTRA_AUTHORITY_HOST: emu.authorityHost,
-    ENTRA_GRAPH_URL: emu.graphRoot,
-    ENTRA_CA_FILE: emu.caFile,
-    ENTRA_STORE: join(mkdtempSync(join(tmpdir(), "check-")), "s.db"),
-    ...extra,
-  };
+  const out = textSink();
+  const err = textSink();
   const code = await runCli(["check", ...args], {
-    stdout: sink((s) => {
-      stdout += s;
-    }),
-    stderr: sink((s) => {
-      stderr += s;
-    }),
-    env,
+    stdout: out.stream,
+    stderr: err.stream,
+    env: connectionEnv(emu, extra),
     signal: new AbortController().signal,
   });
-  return { code, stdout, stderr };
+  return { code, stdout: out.text(), stderr: err.text() };
 }
 
 const WRITE_ADDS = [

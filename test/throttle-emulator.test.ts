@@ -2,17 +2,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type Emulator, startEmulator } from "@entra-connector/graph-emulator";
 import { createConnection, loadConfig } from "../src/index.ts";
+import { connectionEnv } from "./connection-support.ts";
 
 function connect(emu: Emulator, extra: Record<string, string> = {}) {
-  const env = {
-    ENTRA_TENANT_ID: emu.tenantId,
-    ENTRA_CLIENT_ID: emu.clientId,
-    ENTRA_CLIENT_SECRET: emu.clientSecret,
-    ENTRA_AUTHORITY_HOST: emu.authorityHost,
-    ENTRA_GRAPH_URL: emu.graphRoot,
-    ENTRA_CA_FILE: emu.caFile,
-    ...extra,
-  };
+  const env = connectionEnv(emu, extra);
   return createConnection(loadConfig({ env }), { env, persistTokens: false });
 }
 

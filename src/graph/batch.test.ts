@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createGraphClient } from "./client.ts";
-import { json, type LocalGraph, startLocalGraph } from "./testing/local-graph.ts";
+import { fixedTokens, json, type LocalGraph, startLocalGraph } from "./testing/local-graph.ts";
 import type { BatchRequest } from "./types.ts";
 
 let server: LocalGraph;
@@ -43,18 +43,6 @@ before(async () => {
 after(() => server.close());
 
 function client() {
-  const tokens = {
-    acquisitions: 0,
-    getToken: async () => ({
-      tokenType: "Bearer",
-      accessToken: "t",
-      expiresIn: 3600,
-      extExpiresIn: 3600,
-      expiresAt: Date.now() + 3600_000,
-      tenantId: "x",
-    }),
-    invalidate() {},
-  };
   return createGraphClient(
     {
       graphUrl: server.url,
@@ -64,7 +52,7 @@ function client() {
       concurrency: 4,
       tenantSize: "small",
     },
-    { tokens, random: () => 0 },
+    { tokens: fixedTokens(), random: () => 0 },
   );
 }
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../config/load.ts";
 import { createConnection } from "../connection.ts";
 import { GraphError } from "../errors.ts";
-import { fakeJwt, json, type LocalGraph, startLocalGraph } from "./testing/local-graph.ts";
+import { fakeJwt, json, type LocalGraph, serveTokens, startLocalGraph } from "./testing/local-graph.ts";
 
 const TENANT = "11111111-1111-1111-1111-111111111111";
 const CLIENT = "22222222-2222-2222-2222-222222222222";
@@ -28,27 +28,18 @@ describe("graph client against a local server", () => {
   const resetsSeen = () => server.hits.filter((h) => h.url.startsWith("/v1.0/reset")).length;
   before(async () => {
     server = await startLocalGraph();
-    server.route(`POST /${TENANT}/oauth2/v2.0/token`, (_req, body, res) => {
-      tokenCalls++;
-      const form = new URLSearchParams(body);
-      if (form.get("client_secret") !== "s3cret-value") {
-        return json(res, 401, {
-          error: "invalid_client",
-          error_codes: [7000215],
-          error_description: "AADSTS7000215: Invalid client secret provided.",
-        });
-      }
-      json(res, 200, {
-        token_type: "Bearer",
-        expires_in: 3599,
-        ext_expires_in: 3599,
-        access_token: fakeJwt({
+    serveTokens(server, {
+      tenant: TENANT,
+      secret: "s3cret-value",
+      issue: () => {
+        tokenCalls++;
+        return fakeJwt({
           tid: TENANT,
           aud: "https://graph.microsoft.com",
           roles: ["User.Read.All"],
           n: tokenCalls,
-        }),
-      });
+        });
+      },
     });
     server.route("GET /v1.0/organization", (_req, _b, res) =>
       json(res, 200, { value: [{ id: TENANT, displayName: "Contoso" }] }),

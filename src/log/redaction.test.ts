@@ -4,7 +4,13 @@ import { after, before, test } from "node:test";
 import { runCli } from "../cli/program.ts";
 import { loadConfig } from "../config/load.ts";
 import { createConnection } from "../connection.ts";
-import { fakeJwt, json, type LocalGraph, startLocalGraph } from "../graph/testing/local-graph.ts";
+import {
+  fakeJwt,
+  json,
+  type LocalGraph,
+  serveTokens,
+  startLocalGraph,
+} from "../graph/testing/local-graph.ts";
 import { createLogger } from "./logger.ts";
 import { redact } from "./redact.ts";
 
@@ -22,22 +28,7 @@ const REFRESH = "0.ARefreshTokenValueThatMustNeverLeak";
 let server: LocalGraph;
 before(async () => {
   server = await startLocalGraph();
-  server.route(`POST /${TENANT}/oauth2/v2.0/token`, (_req, body, res) => {
-    if (new URLSearchParams(body).get("client_secret") !== SECRET) {
-      return json(res, 401, {
-        error: "invalid_client",
-        error_codes: [7000215],
-        error_description: "AADSTS7000215: Invalid client secret provided.",
-      });
-    }
-    json(res, 200, {
-      token_type: "Bearer",
-      expires_in: 3599,
-      ext_expires_in: 3599,
-      access_token: ACCESS,
-      refresh_token: REFRESH,
-    });
-  });
+  serveTokens(server, { tenant: TENANT, secret: SECRET, issue: () => ACCESS, refreshToken: REFRESH });
   server.route("GET /v1.0/organization", (_req, _b, res) =>
     json(res, 403, {
       error: {

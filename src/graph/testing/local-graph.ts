@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { TokenProvider } from "../../auth/types.ts";
 
 /**
  * A tiny scripted HTTP server for client tests that need exact control of answers (faults, headers,
@@ -61,4 +62,44 @@ export async function startLocalGraph(): Promise<LocalGraph> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A client-credentials token endpoint for `tenant` that accepts only `secret` (else AADSTS7000215)
+ * and answers with `issue()`'s access token (and `refreshToken`, when given).
+ */
+export function serveTokens(
+  server: LocalGraph,
+  opts: { tenant: string; secret: string; issue: () => string; refreshToken?: string },
+): void {
+  server.route(`POST /${opts.tenant}/oauth2/v2.0/token`, (_req, body, res) => {
+    if (new URLSearchParams(body).get("client_secret") !== opts.secret) {
+      return json(res, 401, {
+        error: "invalid_client",
+        error_codes: [7000215],
+        error_description: "AADSTS7000215: Invalid client secret provided.",
+      });
+    }
+    const answer: Record<string, unknown> = {
+      token_type: "Bearer",
+      expires_in: 3599,
+      ext_expires_in: 3599,
+      access_token: opts.issue(),
+    };
+    if (opts.refreshToken) answer["refresh_token"] = opts.refreshToken;
+    json(res, 200, answer);
+  });
+}
+
+/** A token provider that always hands out the same hour-long token (no login service involved). */
+export function fixedTokens(accessToken = "t"): TokenProvider {
+  const token = {
+    tokenType: "Bearer",
+    accessToken,
+    expiresIn: 3600,
+    extExpiresIn: 3600,
+    expiresAt: Date.now() + 3600_000,
+    tenantId: "00000000-0000-0000-0000-000000000000",
+  };
+  return { acquisitions: 0, getToken: async () => token, invalidate() {} };
 }
