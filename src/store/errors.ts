@@ -1,22 +1,17 @@
+import { ConnectorError, type ErrorCode } from "../errors.ts";
+
+/** The store's codes in the one error registry (src/errors.ts). */
+export type StoreErrorCode = Extract<ErrorCode, `STORE_${string}`>;
+
 /**
- * Typed store errors. `code` is stable (scripts and the CLI match on it); `message` names the field
- * or input at fault and the fix.
+ * A store failure: a registry code whose message names the field or location at fault and whose fix
+ * says what to do. `instanceof ConnectorError` holds, so the CLI and service report it like any other.
  */
-export type StoreErrorCode =
-  | "STORE_LOCATION_INVALID"
-  | "STORE_NOT_FOUND"
-  | "STORE_UNSUPPORTED"
-  | "STORE_SCHEMA_TOO_NEW"
-  | "STORE_INPUT_INVALID"
-  | "STORE_RUN_NOT_FOUND"
-  | "STORE_CLOSED";
+export class StoreError<C extends StoreErrorCode = StoreErrorCode> extends ConnectorError<C> {
+  override name = "StoreError";
+}
 
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "StoreError";
-    this.code = code;
-  }
+/** Bad input to a store call, naming the field: `invalidInput("upserts[3].kind", "must be one of …")`. */
+export function invalidInput(field: string, problem: string): StoreError<"STORE_INPUT_INVALID"> {
+  return new StoreError("STORE_INPUT_INVALID", { field, problem });
 }

@@ -18,30 +18,14 @@ export function storeLocation(flag: string | undefined, env: NodeJS.ProcessEnv):
  */
 export async function openStore(urlOrPath: string, options: { mustExist?: boolean } = {}): Promise<Store> {
   if (typeof urlOrPath !== "string" || urlOrPath.trim() === "") {
-    throw new StoreError(
-      "STORE_LOCATION_INVALID",
-      "store location is empty: set --store or ENTRA_STORE to a file path",
-    );
+    throw new StoreError("STORE_LOCATION_INVALID", { location: '""', reason: "the location is empty" });
   }
-  if (/^postgres(ql)?:\/\//i.test(urlOrPath)) {
-    throw new StoreError(
-      "STORE_UNSUPPORTED",
-      "the PostgreSQL store is not available yet: set --store or ENTRA_STORE to a file path (SQLite)",
-    );
-  }
+  // Only the scheme is echoed: a database URL may carry a password.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(urlOrPath);
-  if (scheme) {
-    throw new StoreError(
-      "STORE_UNSUPPORTED",
-      `store URL scheme "${scheme[1]}:" is not supported: use a file path (SQLite)`,
-    );
-  }
+  if (scheme) throw new StoreError("STORE_UNSUPPORTED", { scheme: `${scheme[1]}://…` });
   const path = urlOrPath.replace(/^(sqlite|file):/i, "");
   if (options.mustExist && path !== ":memory:" && !existsSync(path)) {
-    throw new StoreError(
-      "STORE_NOT_FOUND",
-      `no store at ${path}: run \`entra-connector sync\` first, or point --store / ENTRA_STORE at an existing store`,
-    );
+    throw new StoreError("STORE_NOT_FOUND", { location: path });
   }
   return new SqliteStore(path);
 }

@@ -1,4 +1,4 @@
-import { StoreError } from "./errors.ts";
+import { invalidInput } from "./errors.ts";
 import { type Edge, type PageInput, RELATIONS, RESOURCE_KINDS, type ReconcileInput } from "./types.ts";
 
 /** Checks a page before its transaction starts, naming the first bad field. */
@@ -78,5 +78,5 @@ function requireText(value: unknown, at: string): void {
 }
 
 function invalid(field: string, rule: string): never {
-  throw new StoreError("STORE_INPUT_INVALID", `${field} ${rule}`);
+  throw invalidInput(field, rule);
 }

@@ -1,5 +1,5 @@
 import { maskSecrets } from "../changes.ts";
-import { StoreError } from "../errors.ts";
+import { invalidInput } from "../errors.ts";
 import type { AuditEntry, AuditInput, AuditLog } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 
@@ -25,12 +25,11 @@ export class SqliteAuditLog implements AuditLog {
 
   async record(entry: AuditInput): Promise<AuditEntry> {
     if (typeof entry.action !== "string" || entry.action === "") {
-      throw new StoreError("STORE_INPUT_INVALID", "action must name the action audited");
+      throw invalidInput("action", "must name the action audited");
     }
-    if (typeof entry.target !== "string")
-      throw new StoreError("STORE_INPUT_INVALID", "target must be a string");
+    if (typeof entry.target !== "string") throw invalidInput("target", "must be a string");
     if (!RESULTS.includes(entry.result)) {
-      throw new StoreError("STORE_INPUT_INVALID", `result must be one of ${RESULTS.join(", ")}`);
+      throw invalidInput("result", `must be one of ${RESULTS.join(", ")}`);
     }
     const at = entry.at ?? new Date().toISOString();
     // Callers remove secrets; masking again here keeps one forgotten field from reaching disk.

@@ -86,10 +86,7 @@ export function migrate(db: DatabaseSync, migrations: readonly Migration[]): voi
   const current = version();
   const known = migrations.at(-1)?.version ?? 0;
   if (current > known) {
-    throw new StoreError(
-      "STORE_SCHEMA_TOO_NEW",
-      `store schema version ${current} is newer than this connector knows (${known}): upgrade entra-connector`,
-    );
+    throw new StoreError("STORE_SCHEMA_TOO_NEW", { found: current, known });
   }
   for (const migration of migrations) {
     if (migration.version <= current) continue;

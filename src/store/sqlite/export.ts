@@ -1,4 +1,4 @@
-import { StoreError } from "../errors.ts";
+import { invalidInput } from "../errors.ts";
 import type { ExportKind, Relation, ResourceKind } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { sqlList } from "./edges.ts";
@@ -118,10 +118,7 @@ export function exportColumns(db: SqliteDatabase, kind: ExportKind): string[] {
 function edgeExport(kind: ExportKind): EdgeExport {
   const edges = EDGE_EXPORTS[kind];
   if (!edges) {
-    throw new StoreError(
-      "STORE_INPUT_INVALID",
-      `export kind "${kind}" is unknown: use one of ${EXPORT_KINDS.join(", ")}`,
-    );
+    throw invalidInput(`export kind "${kind}"`, `is unknown: use one of ${EXPORT_KINDS.join(", ")}`);
   }
   return edges;
 }

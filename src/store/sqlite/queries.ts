@@ -1,4 +1,4 @@
-import { StoreError } from "../errors.ts";
+import { invalidInput, StoreError } from "../errors.ts";
 import { type Member, transitiveGroups, transitiveMembers } from "../grants.ts";
 import { entitlementOf, inheritsThroughGroups, objectKindOf } from "../model.ts";
 import type {
@@ -45,9 +45,9 @@ export class SqliteQueries implements Queries {
     }
     for (const [property, value] of Object.entries(query.where ?? {})) {
       if (!PROPERTY.test(property)) {
-        throw new StoreError(
-          "STORE_INPUT_INVALID",
-          `filter property "${property}" is not a property name: use name=value, e.g. department=Sales`,
+        throw invalidInput(
+          `filter "${property}"`,
+          "is not a property name: use name=value, e.g. department=Sales",
         );
       }
       // JSON booleans and null compare as the words a user types; other values as text.
@@ -72,10 +72,7 @@ export class SqliteQueries implements Queries {
     for (const sql of lookups) {
       const rows = this.#db.all<ResourceRow>(sql, ...params);
       if (rows.length > 1) {
-        throw new StoreError(
-          "STORE_INPUT_INVALID",
-          `"${ref}" names more than one ${kind ?? "resource"}: give its id instead`,
-        );
+        throw invalidInput(`"${ref}"`, `names more than one ${kind ?? "resource"}: give its id instead`);
       }
       if (rows[0]) return toResource(rows[0]);
     }
@@ -128,8 +125,8 @@ export class SqliteQueries implements Queries {
   async diff(runA: string, runB: string): Promise<ChangeEvent[]> {
     const runs = new SqliteRunLog(this.#db);
     const [a, b] = await Promise.all([runs.get(runA), runs.get(runB)]);
-    if (!a) throw new StoreError("STORE_RUN_NOT_FOUND", `run "${runA}" not found: list runs with \`runs\``);
-    if (!b) throw new StoreError("STORE_RUN_NOT_FOUND", `run "${runB}" not found: list runs with \`runs\``);
+    if (!a) throw new StoreError("STORE_RUN_NOT_FOUND", { run: runA });
+    if (!b) throw new StoreError("STORE_RUN_NOT_FOUND", { run: runB });
     const [first, second] = a.number <= b.number ? [a, b] : [b, a];
     const from = runOutboxRange(this.#db, first).to;
     const to = runOutboxRange(this.#db, second).to;

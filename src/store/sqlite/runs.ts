@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { StoreError } from "../errors.ts";
+import { invalidInput, StoreError } from "../errors.ts";
 import type { RunKind, RunLog, RunRecord, RunStatus, StreamStats } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { outboxHead } from "./outbox.ts";
@@ -55,8 +55,7 @@ export function addRunStats(
 /** The tenant a run syncs; change events carry it. */
 export function runTenant(db: SqliteDatabase, runId: string): string {
   const row = db.get<{ tenant_id: string }>("SELECT tenant_id FROM runs WHERE id = ?", runId);
-  if (!row)
-    throw new StoreError("STORE_RUN_NOT_FOUND", `runId ${runId} is not a run: start one with runs.start()`);
+  if (!row) throw new StoreError("STORE_RUN_NOT_FOUND", { run: runId });
   return row.tenant_id;
 }
 
@@ -78,10 +77,10 @@ export class SqliteRunLog implements RunLog {
 
   async start(input: { kind: RunKind; tenantId: string; streams?: string[] }): Promise<RunRecord> {
     if (input.kind !== "full" && input.kind !== "incremental") {
-      throw new StoreError("STORE_INPUT_INVALID", "kind must be full or incremental");
+      throw invalidInput("kind", "must be full or incremental");
     }
     if (typeof input.tenantId !== "string" || input.tenantId === "") {
-      throw new StoreError("STORE_INPUT_INVALID", "tenantId must be the tenant's id");
+      throw invalidInput("tenantId", "must be the tenant's id");
     }
     const id = randomUUID();
     this.#db.transaction(() =>
@@ -111,7 +110,7 @@ export class SqliteRunLog implements RunLog {
     outcome: { status: Exclude<RunStatus, "running">; error?: string },
   ): Promise<RunRecord> {
     if (!["succeeded", "failed", "cancelled"].includes(outcome.status)) {
-      throw new StoreError("STORE_INPUT_INVALID", "status must be succeeded, failed or cancelled");
+      throw invalidInput("status", "must be succeeded, failed or cancelled");
     }
     this.#db.transaction(() => {
       runTenant(this.#db, runId);
@@ -142,7 +141,7 @@ export class SqliteRunLog implements RunLog {
 
   #require(id: string): RunRecord {
     const row = this.#db.get<RunRow>("SELECT * FROM runs WHERE id = ?", id);
-    if (!row) throw new StoreError("STORE_RUN_NOT_FOUND", `run ${id} not found`);
+    if (!row) throw new StoreError("STORE_RUN_NOT_FOUND", { run: id });
     return this.#record(row);
   }
 

@@ -28,7 +28,7 @@ export class SqliteStore implements Store {
       if (error instanceof StoreError) throw error;
       throw new StoreError(
         "STORE_LOCATION_INVALID",
-        `cannot open the store at ${path}: ${(error as Error).message}. Set --store or ENTRA_STORE to a writable file path`,
+        { location: path, reason: (error as Error).message },
         { cause: error },
       );
     }
