@@ -3,31 +3,17 @@
  * inner reads, a write with a dependant, a 404, and inner throttling with per-request Retry-After.
  */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import tls from "node:tls";
-import { BatchRequestContent, BatchResponseContent, Client } from "@microsoft/microsoft-graph-client";
+import { BatchRequestContent, BatchResponseContent, type Client } from "@microsoft/microsoft-graph-client";
 import { type Emulator, startEmulator } from "../index.ts";
+import { sdkClient } from "./sdk-test-client.ts";
 
 let emu: Emulator;
 let client: Client;
 
 before(async () => {
   emu = await startEmulator({ size: "s", seed: 9 });
-  tls.setDefaultCACertificates([...tls.getCACertificates("default"), await readFile(emu.caFile, "utf8")]);
-  const form = new URLSearchParams({
-    grant_type: "client_credentials",
-    client_id: emu.clientId,
-    client_secret: emu.clientSecret,
-    scope: "https://graph.microsoft.com/.default",
-  });
-  const response = await fetch(`${emu.authority}/oauth2/v2.0/token`, { method: "POST", body: form });
-  const token = ((await response.json()) as { access_token: string }).access_token;
-  client = Client.init({
-    authProvider: (done) => done(null, token),
-    baseUrl: emu.graphRoot,
-    customHosts: new Set([new URL(emu.graphRoot).hostname]),
-  });
+  ({ client } = await sdkClient(emu));
 });
 after(() => emu.close());
 

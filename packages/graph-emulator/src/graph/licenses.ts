@@ -14,6 +14,7 @@ import type { GraphObject } from "../tenant/types.ts";
 import { listReply, objectReply } from "./collection.ts";
 import { graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
+import { registerReadRoutes } from "./read-routes.ts";
 import type { RouteContext, Router } from "./router.ts";
 import { findUser } from "./users.ts";
 
@@ -48,23 +49,12 @@ const licenseDetailsSpec: ResourceSpec = {
 };
 
 export function registerLicenseRoutes(router: Router): void {
-  router.add({
-    method: "GET",
+  registerReadRoutes(router, {
     path: "/subscribedSkus",
+    kind: "subscribedSku",
+    spec: subscribedSkus,
     permissions: PERMISSIONS.licensesRead,
-    cost: 3,
-    handler: (ctx) =>
-      listReply(ctx, ctx.tenant.list("subscribedSku"), { spec: subscribedSkus, fragment: "subscribedSkus" }),
-  });
-  router.add({
-    method: "GET",
-    path: "/subscribedSkus/{id}",
-    permissions: PERMISSIONS.licensesRead,
-    handler: (ctx) =>
-      objectReply(ctx, ctx.lookup("subscribedSku", ctx.params["id"] as string), {
-        spec: subscribedSkus,
-        fragment: "subscribedSkus",
-      }),
+    listCost: 3,
   });
   router.add({
     method: "GET",

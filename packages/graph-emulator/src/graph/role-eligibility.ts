@@ -9,9 +9,9 @@
  */
 import { roleEligibilitySchedules } from "../odata/index.ts";
 import type { GraphObject } from "../tenant/types.ts";
-import { listReply, objectReply } from "./collection.ts";
 import { GraphError, graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
+import { registerReadRoutes } from "./read-routes.ts";
 import type { RouteContext, Router } from "./router.ts";
 import { requireString } from "./validate.ts";
 
@@ -42,29 +42,12 @@ function isoSeconds(ms: number): string {
 }
 
 export function registerRoleEligibilityRoutes(router: Router): void {
-  router.add({
-    method: "GET",
+  registerReadRoutes(router, {
     path: `${BASE}/roleEligibilitySchedules`,
+    kind: "roleEligibilitySchedule",
+    spec: roleEligibilitySchedules,
     permissions: PERMISSIONS.eligibilityRead,
-    handler: (ctx) => {
-      requireP2(ctx);
-      return listReply(ctx, ctx.tenant.list("roleEligibilitySchedule"), {
-        spec: roleEligibilitySchedules,
-        fragment: "roleManagement/directory/roleEligibilitySchedules",
-      });
-    },
-  });
-  router.add({
-    method: "GET",
-    path: `${BASE}/roleEligibilitySchedules/{id}`,
-    permissions: PERMISSIONS.eligibilityRead,
-    handler: (ctx) => {
-      requireP2(ctx);
-      return objectReply(ctx, ctx.lookup("roleEligibilitySchedule", ctx.params["id"] as string), {
-        spec: roleEligibilitySchedules,
-        fragment: "roleManagement/directory/roleEligibilitySchedules",
-      });
-    },
+    guard: requireP2,
   });
   router.add({
     method: "POST",

@@ -9,9 +9,9 @@
 import { roleAssignments, roleDefinitions } from "../odata/index.ts";
 import type { TenantModel } from "../tenant/model.ts";
 import type { GraphObject } from "../tenant/types.ts";
-import { listReply, objectReply } from "./collection.ts";
 import { GraphError, graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
+import { registerReadRoutes } from "./read-routes.ts";
 import { noContent } from "./respond.ts";
 import type { RouteContext, Router } from "./router.ts";
 import { requireString } from "./validate.ts";
@@ -85,46 +85,12 @@ export function assignRole(ctx: RouteContext, principalId: string, roleDefinitio
 }
 
 export function registerRoleManagementRoutes(router: Router): void {
-  router.add({
-    method: "GET",
-    path: `${BASE}/roleDefinitions`,
-    permissions: PERMISSIONS.rolesRead,
-    handler: (ctx) =>
-      listReply(ctx, ctx.tenant.list("roleDefinition"), {
-        spec: roleDefinitions,
-        fragment: "roleManagement/directory/roleDefinitions",
-      }),
-  });
-  router.add({
-    method: "GET",
-    path: `${BASE}/roleDefinitions/{id}`,
-    permissions: PERMISSIONS.rolesRead,
-    handler: (ctx) =>
-      objectReply(ctx, ctx.lookup("roleDefinition", ctx.params["id"] as string), {
-        spec: roleDefinitions,
-        fragment: "roleManagement/directory/roleDefinitions",
-      }),
-  });
-  router.add({
-    method: "GET",
-    path: `${BASE}/roleAssignments`,
-    permissions: PERMISSIONS.rolesRead,
-    handler: (ctx) =>
-      listReply(ctx, ctx.tenant.list("roleAssignment"), {
-        spec: roleAssignments,
-        fragment: "roleManagement/directory/roleAssignments",
-      }),
-  });
-  router.add({
-    method: "GET",
-    path: `${BASE}/roleAssignments/{id}`,
-    permissions: PERMISSIONS.rolesRead,
-    handler: (ctx) =>
-      objectReply(ctx, ctx.lookup("roleAssignment", ctx.params["id"] as string), {
-        spec: roleAssignments,
-        fragment: "roleManagement/directory/roleAssignments",
-      }),
-  });
+  for (const [name, kind, spec] of [
+    ["roleDefinitions", "roleDefinition", roleDefinitions],
+    ["roleAssignments", "roleAssignment", roleAssignments],
+  ] as const) {
+    registerReadRoutes(router, { path: `${BASE}/${name}`, kind, spec, permissions: PERMISSIONS.rolesRead });
+  }
   router.add({
     method: "POST",
     path: `${BASE}/roleAssignments`,

@@ -4,11 +4,10 @@
  * and the replica they build must equal the tenant's snapshot.
  */
 import assert from "node:assert/strict";
-import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import tls from "node:tls";
-import { Client } from "@microsoft/microsoft-graph-client";
+import type { Client } from "@microsoft/microsoft-graph-client";
 import { type Emulator, startEmulator } from "../../index.ts";
+import { sdkClient } from "../sdk-test-client.ts";
 
 let emu: Emulator;
 let token: string;
@@ -20,20 +19,7 @@ before(async () => {
     seed: 5,
     counts: { users: 450, groups: 30, membershipsPerUser: 4 },
   });
-  tls.setDefaultCACertificates([...tls.getCACertificates("default"), await readFile(emu.caFile, "utf8")]);
-  const form = new URLSearchParams({
-    grant_type: "client_credentials",
-    client_id: emu.clientId,
-    client_secret: emu.clientSecret,
-    scope: "https://graph.microsoft.com/.default",
-  });
-  const response = await fetch(`${emu.authority}/oauth2/v2.0/token`, { method: "POST", body: form });
-  token = ((await response.json()) as { access_token: string }).access_token;
-  client = Client.init({
-    authProvider: (done) => done(null, token),
-    baseUrl: emu.graphRoot,
-    customHosts: new Set([new URL(emu.graphRoot).hostname]),
-  });
+  ({ client, token } = await sdkClient(emu));
 });
 after(() => emu.close());
 

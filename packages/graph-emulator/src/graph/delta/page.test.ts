@@ -75,15 +75,7 @@ function round(
   let pages = 0;
   let items = 0;
   for (;;) {
-    const page = buildDeltaPage({
-      model: d.index.model,
-      index: d.index.of(d.kind),
-      state,
-      shape: d.shape,
-      minimal: d.minimal ?? false,
-      limits: d.limits ?? LIMITS,
-      seq: d.index.seq,
-    });
+    const page = onePage(d, state);
     pages += 1;
     items += page.value.length;
     apply(replica, page.value, d.minimal ?? false);
@@ -93,6 +85,19 @@ function round(
     state = page.next;
     assert.ok(pages < 10_000, "round does not terminate");
   }
+}
+
+/** One page with the driver's model and index. */
+function onePage(d: Driver, state: DeltaState, minimal = d.minimal ?? false) {
+  return buildDeltaPage({
+    model: d.index.model,
+    index: d.index.of(d.kind),
+    state,
+    shape: d.shape,
+    minimal,
+    limits: d.limits ?? LIMITS,
+    seq: d.index.seq,
+  });
 }
 
 function fullRound(d: Driver, replica: Replica, select: string[] | null = null) {
@@ -231,15 +236,7 @@ describe("delta pages", () => {
     const pages: Record<string, unknown>[] = [];
     const replica = emptyReplica();
     const start = firstRound("users", { select: null, ids: null }, d.index.of("users"), d.index.seq, 1, 0);
-    const page = buildDeltaPage({
-      model,
-      index: d.index.of("users"),
-      state: start,
-      shape: USER_SHAPE,
-      minimal: false,
-      limits: LIMITS,
-      seq: d.index.seq,
-    });
+    const page = onePage(d, start, false);
     pages.push(...page.value);
     assert.deepEqual(
       pages.find((p) => p["id"] === "u1"),
@@ -247,15 +244,7 @@ describe("delta pages", () => {
     );
     model.hardDelete("user", "u1");
     model.hardDelete("user", "u2");
-    const later = buildDeltaPage({
-      model,
-      index: d.index.of("users"),
-      state: roundFromLink(page.done!, d.index.seq, 0),
-      shape: USER_SHAPE,
-      minimal: false,
-      limits: LIMITS,
-      seq: d.index.seq,
-    });
+    const later = onePage(d, roundFromLink(page.done!, d.index.seq, 0), false);
     assert.deepEqual(later.value, [
       { id: "u1", "@removed": { reason: "deleted" } },
       { id: "u2", "@removed": { reason: "deleted" } },
@@ -277,28 +266,12 @@ describe("delta pages", () => {
       id: "u0",
     });
     model.update("user", "u0", { displayName: "Zed", jobTitle: null });
-    const page = buildDeltaPage({
-      model,
-      index: d.index.of("users"),
-      state: roundFromLink(link, d.index.seq, 0),
-      shape: USER_SHAPE,
-      minimal: true,
-      limits: LIMITS,
-      seq: d.index.seq,
-    });
+    const page = onePage(d, roundFromLink(link, d.index.seq, 0), true);
     assert.deepEqual(page.value, [{ displayName: "Zed", jobTitle: null, id: "u0" }]);
     // An object created after the token is new to the client: all its properties are sent.
     addUsers(model, 1, 7);
     model.update("user", "u7", { jobTitle: "New" });
-    const created = buildDeltaPage({
-      model,
-      index: d.index.of("users"),
-      state: roundFromLink(link, d.index.seq, 0),
-      shape: USER_SHAPE,
-      minimal: true,
-      limits: LIMITS,
-      seq: d.index.seq,
-    });
+    const created = onePage(d, roundFromLink(link, d.index.seq, 0), true);
     assert.deepEqual(created.value[1], {
       displayName: "User 7",
       jobTitle: "New",
