@@ -52,6 +52,9 @@ describe("delta routes", () => {
     const { items, deltaLink } = await drain(t, "/v1.0/users/microsoft.graph.delta");
     assert.equal(items.length, 5);
     assert.match(deltaLink, /\/users\/microsoft\.graph\.delta\?\$deltatoken=/);
+    const kiota = await drain(t, "/v1.0/users/delta()?$select=displayName");
+    assert.equal(kiota.items.length, 5);
+    assert.equal((await t.call("GET", "/v1.0/users/delta/nope")).status, 400);
   });
 
   it("reports later changes from the deltaLink with the options the first request carried", async () => {

@@ -13,7 +13,7 @@
 
 import type { ResourceSpec } from "../../odata/resource-spec.ts";
 import * as resources from "../../odata/resources.ts";
-import { GraphError } from "../errors.ts";
+import { GraphError, graphErrors } from "../errors.ts";
 import { PERMISSIONS } from "../permissions.ts";
 import type { GraphReply, RouteContext, Router } from "../router.ts";
 import { type DeltaIndex, deltaIndexOf } from "./change-index.ts";
@@ -58,6 +58,18 @@ export function registerDeltaRoutes(router: Router): void {
         permissions: route.permissions,
         cost: route.cost,
         handler: (ctx) => deltaHandler(ctx, route),
+      });
+      // Kiota-generated SDKs call the function with parentheses (`/users/delta()`), which the router
+      // splits into the name and an empty argument segment.
+      router.add({
+        method: "GET",
+        path: `/${route.kind}/${fn}/{call}`,
+        permissions: route.permissions,
+        cost: route.cost,
+        handler: (ctx) => {
+          if (ctx.params["call"] !== "") throw graphErrors.unknownSegment(ctx.params["call"] as string);
+          return deltaHandler(ctx, route);
+        },
       });
     }
   }
