@@ -93,24 +93,25 @@ export function createTokenProvider(config: ConnectorConfig, deps: TokenProvider
 
   const acquire = async (current: StoredToken | undefined): Promise<StoredToken> => {
     if (!delegated) {
-      return redeem(endpoint, {
+      return redeem(endpoint, () => ({
         grant_type: "client_credentials",
         client_id: config.clientId,
         scope,
         ...auth(),
-      });
+      }));
     }
     if (!current?.refreshToken)
       throw createError("AUTH_LOGIN_REQUIRED", { connection: `${config.tenantId}/${config.clientId}` });
-    const token = await redeem(endpoint, {
+    const refreshToken = current.refreshToken;
+    const token = await redeem(endpoint, () => ({
       grant_type: "refresh_token",
       client_id: config.clientId,
-      refresh_token: current.refreshToken,
+      refresh_token: refreshToken,
       scope,
       ...auth(),
-    });
+    }));
     // The service may or may not rotate the refresh token; keep the newest one we have.
-    token.refreshToken ??= current.refreshToken;
+    token.refreshToken ??= refreshToken;
     return token;
   };
 

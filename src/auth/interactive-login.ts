@@ -107,15 +107,16 @@ export async function interactiveLogin(
     for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
     await options.openUrl(authorize.toString());
     const code = await codeArrived;
-    const token = await redeem(endpoint, {
+    const auth = clientAuth(config);
+    const token = await redeem(endpoint, () => ({
       grant_type: "authorization_code",
       client_id: config.clientId,
       code,
       redirect_uri: redirectUri,
       code_verifier: verifier,
       scope,
-      ...clientAuth(config)(),
-    });
+      ...auth(),
+    }));
     if (!token.refreshToken) {
       throw createError("AUTH_LOGIN_FAILED", {
         reason: "no refresh token was issued; include offline_access in ENTRA_SCOPE",

@@ -1,7 +1,9 @@
 import type { Dispatcher } from "undici";
 import { cloudsOfHost } from "../config/clouds.ts";
-import { createError } from "../errors.ts";
+import { ConnectorError, createError } from "../errors.ts";
+import { sleep } from "../graph/call.ts";
 import { networkError } from "../graph/http.ts";
+import { backoffMs, parseRetryAfter } from "../graph/retry-after.ts";
 import type { Logger } from "../log/logger.ts";
 import { decodeClaims } from "./claims.ts";
 import { type LoginContext, loginError, type TokenErrorBody } from "./login-errors.ts";
@@ -26,32 +28,26 @@ interface TokenSuccessBody {
   refresh_token?: string;
 }
 
-/**
- * POSTs one grant to the token endpoint and returns the token in the stored shape. Failures become
- * the typed login errors of login-errors.ts; the form (which holds secrets) is never logged.
- */
-export async function redeem(
+/** Transient token endpoint answers worth another try (the grant had no effect). */
+const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
+const MAX_ATTEMPTS = 3;
+
+interface RawAnswer {
+  status: number;
+  body: unknown;
+  headers: Dispatcher.ResponseData["headers"];
+}
+
+async function post(
   endpoint: TokenEndpoint,
   form: Record<string, string>,
   signal?: AbortSignal,
-): Promise<StoredToken> {
-  const started = Date.now();
+): Promise<RawAnswer> {
   const deadline = AbortSignal.timeout(endpoint.timeoutMs);
-  const fail = (err: unknown) =>
-    networkError(
-      deadline.aborted && !signal?.aborted
-        ? Object.assign(new Error("timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" })
-        : err,
-      {
-        method: "POST",
-        url: endpoint.url,
-        timeoutMs: endpoint.timeoutMs,
-      },
-    );
+  const url = new URL(endpoint.url);
   let res: Dispatcher.ResponseData;
   let text: string;
   try {
-    const url = new URL(endpoint.url);
     res = await endpoint.dispatcher.request({
       origin: url.origin,
       path: url.pathname + url.search,
@@ -62,7 +58,15 @@ export async function redeem(
     });
     text = await res.body.text();
   } catch (err) {
-    throw fail(err);
+    const timedOut = deadline.aborted && !signal?.aborted;
+    throw networkError(
+      timedOut ? Object.assign(new Error("timeout"), { code: "UND_ERR_HEADERS_TIMEOUT" }) : err,
+      {
+        method: "POST",
+        url: endpoint.url,
+        timeoutMs: endpoint.timeoutMs,
+      },
+    );
   }
   let body: unknown;
   try {
@@ -70,13 +74,50 @@ export async function redeem(
   } catch {
     body = { error: "invalid_response", error_description: `non-JSON answer (HTTP ${res.statusCode})` };
   }
-  const date = headerValue(res.headers["date"]);
-  endpoint.logger.debug(
-    { grant: form["grant_type"], status: res.statusCode, ms: Date.now() - started, url: endpoint.url },
-    "token endpoint",
-  );
-  if (res.statusCode !== 200) {
-    throw loginError(res.statusCode, body as TokenErrorBody, date, endpoint.context);
+  return { status: res.statusCode, body, headers: res.headers };
+}
+
+/**
+ * POSTs one grant to the token endpoint and returns the token in the stored shape. Transient
+ * failures (429/5xx, resets, timeouts) are tried again a few times with a fresh form each time (a new
+ * client assertion); other failures become the typed login errors of login-errors.ts. The form
+ * (which holds secrets) is never logged.
+ */
+export async function redeem(
+  endpoint: TokenEndpoint,
+  makeForm: () => Record<string, string>,
+  signal?: AbortSignal,
+): Promise<StoredToken> {
+  const started = Date.now();
+  let answer: RawAnswer | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const form = makeForm();
+    try {
+      answer = await post(endpoint, form, signal);
+    } catch (err) {
+      const transient =
+        err instanceof ConnectorError && (err.code === "NET_FAILED" || err.code === "NET_TIMEOUT");
+      if (!transient || attempt >= MAX_ATTEMPTS) throw err;
+      await sleep(backoffMs(attempt), signal);
+      continue;
+    }
+    endpoint.logger.debug(
+      {
+        grant: form["grant_type"],
+        status: answer.status,
+        ms: Date.now() - started,
+        url: endpoint.url,
+        attempt,
+      },
+      "token endpoint",
+    );
+    if (!TRANSIENT_STATUS.has(answer.status) || attempt >= MAX_ATTEMPTS) break;
+    const retryAfter = parseRetryAfter(headerValue(answer.headers["retry-after"]));
+    await sleep(retryAfter ?? backoffMs(attempt), signal);
+  }
+  const { status, body } = answer;
+  if (status !== 200) {
+    throw loginError(status, body as TokenErrorBody, headerValue(answer.headers["date"]), endpoint.context);
   }
   const ok = body as TokenSuccessBody;
   if (!ok.access_token) {

@@ -232,7 +232,7 @@ describe("graph client against a local server", () => {
     await conn.close();
   });
 
-  test("refusing connections is reported as such", async () => {
+  test("refused connections and unknown hosts are reported as such", async () => {
     const closed = await startLocalGraph();
     const url = closed.url;
     await closed.close();
@@ -251,6 +251,41 @@ describe("graph client against a local server", () => {
     );
     await assert.rejects(conn.graph.get("/organization"), { code: "NET_CONNECTION_REFUSED" });
     await conn.close();
+    // `.invalid` never resolves (RFC 2606).
+    const nowhere = createConnection(
+      loadConfig({
+        env: {
+          ENTRA_TENANT_ID: TENANT,
+          ENTRA_CLIENT_ID: CLIENT,
+          ENTRA_CLIENT_SECRET: "x",
+          ENTRA_AUTHORITY_HOST: "https://login.example.invalid",
+          ENTRA_GRAPH_URL: "https://graph.example.invalid",
+        },
+      }),
+      { persistTokens: false },
+    );
+    await assert.rejects(nowhere.graph.get("/organization"), { code: "NET_DNS" });
+    await nowhere.close();
+  });
+
+  test("a token endpoint hiccup (503) is tried again", async () => {
+    const flaky = await startLocalGraph();
+    let calls = 0;
+    flaky.route(`POST /${TENANT}/oauth2/v2.0/token`, (_req, _b, res) => {
+      calls++;
+      if (calls === 1) return json(res, 503, { error: "temporarily_unavailable" }, { "retry-after": "0.01" });
+      json(res, 200, {
+        token_type: "Bearer",
+        expires_in: 3599,
+        ext_expires_in: 3599,
+        access_token: fakeJwt({ tid: TENANT }),
+      });
+    });
+    const conn = createConnection(config(flaky), { persistTokens: false });
+    assert.equal((await conn.tokens.getToken()).tenantId, TENANT);
+    assert.equal(calls, 2);
+    await conn.close();
+    await flaky.close();
   });
 
   test("refuses to send the token to another origin", async () => {
