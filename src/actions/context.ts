@@ -48,14 +48,17 @@ export function createContext(options: ContextOptions): ActionContext {
     replicationWaitMs: options.replicationWaitMs,
     setTarget: options.onTarget,
     explain: options.explain,
-    async write<T>(request: PlannedRequest): Promise<T | undefined> {
+    async write<T>(
+      request: PlannedRequest,
+      writeOptions: { repeatSafe?: boolean } = {},
+    ): Promise<T | undefined> {
       requests.push(request);
       if (options.dryRun) return undefined;
       const response = await options.graph.request<T>(request.url, {
         method: request.method,
         ...(request.body === undefined ? {} : { body: request.body }),
-        // PATCH and DELETE leave the same state when repeated; a create or a $ref add may not.
-        idempotent: request.method === "PATCH" || request.method === "DELETE",
+        idempotent:
+          writeOptions.repeatSafe === true || request.method === "PATCH" || request.method === "DELETE",
       });
       if (response.requestId) options.onRequestId(response.requestId);
       return response.status === 204 ? undefined : response.body;

@@ -68,11 +68,14 @@ export async function addReference(
   if (ctx.dryRun && !planned && (await isReferenced(ctx, group.id, rel, principalId))) return false;
   try {
     await retryWhileReplicating(ctx, "object", [group.id, principalId], () =>
-      ctx.write({
-        method: "POST",
-        url: `/groups/${group.id}/${rel}/$ref`,
-        body: { "@odata.id": odataId(principalId) },
-      }),
+      ctx.write(
+        {
+          method: "POST",
+          url: `/groups/${group.id}/${rel}/$ref`,
+          body: { "@odata.id": odataId(principalId) },
+        },
+        { repeatSafe: true },
+      ),
     );
     return true;
   } catch (err) {

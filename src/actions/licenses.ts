@@ -126,7 +126,7 @@ export async function applyLicenceChange(
   };
   try {
     await retryWhileReplicating(ctx, "user", user.id, () =>
-      ctx.write({ method: "POST", url: `${path}/assignLicense`, body }),
+      ctx.write({ method: "POST", url: `${path}/assignLicense`, body }, { repeatSafe: true }),
     );
   } catch (err) {
     // A seat taken between our check and the write.

@@ -17,7 +17,8 @@ export const REFUSAL = {
   mailEnabled: /mail-enabled|mail enabled|distribution list/i,
   dynamic: /dynamic membership/i,
   noSeats: /available licen[cs]es|not enough licen[cs]es|no (free|available) (seats|licen)/i,
-  conflict: /already exists/i,
+  conflict: /already exists|conflicting object/i,
+  absent: /does not exist/i,
   premiumRequired: /premium|P2|licen[cs]e/i,
 } as const;
 

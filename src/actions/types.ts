@@ -46,8 +46,12 @@ export interface RecentlyCreated {
 export interface ActionContext {
   graph: GraphClient;
   dryRun: boolean;
-  /** Sends a write (or records it in a dry run) and returns its response body. */
-  write<T = unknown>(request: PlannedRequest): Promise<T | undefined>;
+  /**
+   * Sends a write (or records it in a dry run) and returns its response body. `repeatSafe`: sending it
+   * twice leaves the same state (or a refusal we recognise as "already so"), so the client may retry
+   * it after a connection reset; PATCH and DELETE always are.
+   */
+  write<T = unknown>(request: PlannedRequest, options?: { repeatSafe?: boolean }): Promise<T | undefined>;
   /** Requests written so far (sent, or planned in a dry run), in order. */
   readonly requests: PlannedRequest[];
   recent: RecentlyCreated;

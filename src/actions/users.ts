@@ -350,7 +350,7 @@ export const revokeSessions = defineAction({
   async run(ctx, input) {
     const user = await resolve(ctx, "user", input.user);
     ctx.setTarget(`user:${user.id}`);
-    await ctx.write({ method: "POST", url: `/users/${user.id}/revokeSignInSessions` });
+    await ctx.write({ method: "POST", url: `/users/${user.id}/revokeSignInSessions` }, { repeatSafe: true });
     return { changed: true };
   },
 });

@@ -66,7 +66,7 @@ export async function setAppAssignment(
     if (grant) {
       const body = { principalId: principal.id, resourceId: app.id, appRoleId };
       await retryWhileReplicating(ctx, "principal", principal.id, () =>
-        ctx.write({ method: "POST", url: base, body }),
+        ctx.write({ method: "POST", url: base, body }, { repeatSafe: true }),
       );
     } else {
       await ctx.write({ method: "DELETE", url: `${base}/${existing!.id}` });

@@ -76,7 +76,7 @@ export async function setActiveRole(
   const body = { roleDefinitionId: role.id, principalId: principal.id, directoryScopeId: "/" };
   try {
     await retryWhileReplicating(ctx, "principal", principal.id, () =>
-      ctx.write({ method: "POST", url: `${BASE}/roleAssignments`, body }),
+      ctx.write({ method: "POST", url: `${BASE}/roleAssignments`, body }, { repeatSafe: true }),
     );
   } catch (err) {
     if (isGraphError(err, 400, REFUSAL.conflict)) return false;
@@ -109,10 +109,15 @@ export async function setEligibleRole(
         : {}),
     };
     await retryWhileReplicating(ctx, "principal", principal.id, () =>
-      ctx.write({ method: "POST", url: `${BASE}/roleEligibilityScheduleRequests`, body }),
+      ctx.write(
+        { method: "POST", url: `${BASE}/roleEligibilityScheduleRequests`, body },
+        { repeatSafe: true },
+      ),
     );
     return true;
   } catch (err) {
+    // A retried request whose first attempt went through.
+    if (isGraphError(err, 400, grant ? REFUSAL.conflict : REFUSAL.absent)) return false;
     if (isGraphError(err, 403, REFUSAL.premiumRequired)) {
       throw createError("PIM_NOT_LICENSED", { requestId: err.requestId || "none" }, { cause: err });
     }

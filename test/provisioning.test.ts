@@ -1,0 +1,258 @@
+/** grant / revoke of every entitlement kind against the emulator. */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createUser, grant, isConnectorError, revoke } from "../src/index.ts";
+import {
+  type ActionHarness,
+  byId,
+  PASSWORD,
+  pick,
+  type Snapshot,
+  startActionHarness,
+} from "./actions-emulator-support.ts";
+
+let h: ActionHarness;
+before(async () => {
+  h = await startActionHarness();
+});
+after(() => h.close());
+
+const code = (expected: string) => (err: unknown) => {
+  assert.ok(isConnectorError(err), String(err));
+  assert.equal(err.code, expected, err.message);
+  return true;
+};
+
+/** Grants, checks the tenant, grants again (no change), revokes, checks, revokes again (no change). */
+async function roundTrip(entitlement: string, principal: string, holds: (s: Snapshot) => boolean) {
+  const first = await grant(h.deps(), { entitlement, principal });
+  assert.equal(first.changed, true, `grant ${entitlement}`);
+  assert.ok(holds(await h.snapshot()), `${entitlement} is held after grant`);
+  assert.equal((await grant(h.deps(), { entitlement, principal })).changed, false);
+  assert.equal((await revoke(h.deps(), { entitlement, principal })).changed, true);
+  assert.ok(!holds(await h.snapshot()), `${entitlement} is gone after revoke`);
+  assert.equal((await revoke(h.deps(), { entitlement, principal })).changed, false);
+  return first;
+}
+
+const guest = (s: Snapshot) =>
+  s.users.filter((u) => u["userType"] !== "Guest" && u["onPremisesSyncEnabled"] !== true);
+
+describe("group entitlements", () => {
+  test("group:<g>:member for a user and for a nested group", async () => {
+    const snap = await h.snapshot();
+    const group = pick.securityGroup(snap, 3);
+    const user = guest(snap).find((u) => !group.members.includes(u.id))!;
+    const out = await roundTrip(
+      `group:${group["displayName"]}:member`,
+      user["userPrincipalName"] as string,
+      (s) => byId(s.groups, group.id)!.members.includes(user.id),
+    );
+    assert.deepEqual([out.entitlement, out.objectId, out.principalId], ["group:member", group.id, user.id]);
+    const child = pick.securityGroup(snap, 4);
+    await roundTrip(`group:${group.id}:member`, `group:${child.id}`, (s) =>
+      byId(s.groups, group.id)!.members.includes(child.id),
+    );
+  });
+
+  test("group:<g>:owner", async () => {
+    const snap = await h.snapshot();
+    const group = pick.securityGroup(snap, 3);
+    const user = guest(snap).find((u) => !group.owners.includes(u.id))!;
+    await roundTrip(`group:${group.id}:owner`, user.id, (s) =>
+      byId(s.groups, group.id)!.owners.includes(user.id),
+    );
+  });
+});
+
+describe("directory roles", () => {
+  test("role:<r>:assigned by display name", async () => {
+    const user = guest(await h.snapshot())[8]!;
+    const out = await roundTrip("role:User Administrator:assigned", user.id, (s) =>
+      s.roleAssignments.some(
+        (a) =>
+          a["principalId"] === user.id && a["roleDefinitionId"] === "fe930be7-5e62-47db-91af-98c3a49a38b1",
+      ),
+    );
+    assert.equal(out.entitlement, "role:assigned");
+  });
+
+  test("role:<r>:eligible (PIM)", async () => {
+    const user = guest(await h.snapshot())[9]!;
+    await roundTrip("role:groups administrator:eligible", user.id, (s) =>
+      s.roleEligibilitySchedules.some(
+        (a) =>
+          a["principalId"] === user.id && a["roleDefinitionId"] === "fdd7a751-b60b-444a-984c-02652fe8fa1c",
+      ),
+    );
+  });
+
+  test("PIM without an Entra ID P2 licence is explained, not reported as a permission", async () => {
+    const bare = await startActionHarness({ p2: false, counts: { users: 4, groups: 2 } });
+    try {
+      const user = (await bare.snapshot()).users[0]!;
+      const input = { entitlement: "role:User Administrator:eligible", principal: user.id };
+      await assert.rejects(grant(bare.deps(), input), (err: unknown) => {
+        code("PIM_NOT_LICENSED")(err);
+        assert.match((err as { fix: string }).fix, /role:<role>:assigned/);
+        return true;
+      });
+    } finally {
+      await bare.close();
+    }
+  });
+
+  test("without role write permission the permission is named", async () => {
+    const user = guest(await h.snapshot())[10]!;
+    h.emu.setPermissions(["Directory.Read.All", "RoleManagement.Read.Directory"]);
+    await h.reconnect();
+    try {
+      await assert.rejects(
+        grant(h.deps(), { entitlement: "role:User Administrator:assigned", principal: user.id }),
+        (err: unknown) => {
+          code("PERMISSION_MISSING")(err);
+          assert.match((err as Error).message, /RoleManagement\.ReadWrite\.Directory/);
+          return true;
+        },
+      );
+    } finally {
+      h.emu.setPermissions("write");
+      await h.reconnect();
+    }
+  });
+});
+
+describe("enterprise apps", () => {
+  const appWithRoles = (s: Snapshot) => s.servicePrincipals.find((sp) => sp["displayName"] === "ServiceNow")!;
+  const assigned = (s: Snapshot, appId: string, principal: string, role: string) =>
+    byId(s.servicePrincipals, appId)!.appRoleAssignedTo.some(
+      (a) => a["principalId"] === principal && a["appRoleId"] === role,
+    );
+
+  test("app:<a>:assigned (default access) and app:<a>:role:<value>", async () => {
+    const snap = await h.snapshot();
+    const app = appWithRoles(snap);
+    const user = guest(snap)[11]!;
+    await roundTrip(`app:${app.id}:assigned`, user.id, (s) =>
+      assigned(s, app.id, user.id, "00000000-0000-0000-0000-000000000000"),
+    );
+    const admin = (app["appRoles"] as { id: string; value: string }[]).find((r) => r.value === "Admin")!;
+    const out = await roundTrip("app:ServiceNow:role:admin", `user:${user["userPrincipalName"]}`, (s) =>
+      assigned(s, app.id, user.id, admin.id),
+    );
+    assert.equal(out.entitlement, `app:role:${admin.id}`);
+  });
+
+  test("an unknown app role lists the app's roles", async () => {
+    const user = guest(await h.snapshot())[11]!;
+    await assert.rejects(
+      grant(h.deps(), { entitlement: "app:ServiceNow:role:Owner", principal: user.id }),
+      (err: unknown) => {
+        code("OBJECT_NOT_FOUND")(err);
+        assert.match((err as Error).message, /Read, Write, Admin/);
+        return true;
+      },
+    );
+  });
+});
+
+describe("licences", () => {
+  const holds = (s: Snapshot, userId: string, skuId: string) =>
+    ((byId(s.users, userId)?.["assignedLicenses"] as { skuId: string }[] | undefined) ?? []).some(
+      (l) => l.skuId === skuId,
+    );
+
+  test("license:<sku>:assigned by part number", async () => {
+    const snap = await h.snapshot();
+    const sku = snap.subscribedSkus.find((k) => k["skuPartNumber"] === "POWER_BI_PRO")!;
+    const user = guest(snap).find((u) => !holds(snap, u.id, sku["skuId"] as string))!;
+    await roundTrip("license:POWER_BI_PRO:assigned", user.id, (s) =>
+      holds(s, user.id, sku["skuId"] as string),
+    );
+  });
+
+  test("no free seat and no usage location are explained", async () => {
+    const snap = await h.snapshot();
+    const user = guest(snap)[12]!;
+    await assert.rejects(
+      grant(h.deps(), { entitlement: "license:ENTERPRISEPREMIUM:assigned", principal: user.id }),
+      (err: unknown) => {
+        code("LICENSE_NO_SEATS")(err);
+        assert.match((err as Error).message, /ENTERPRISEPREMIUM .*3 of 3/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      grant(h.deps(), {
+        entitlement: "license:POWER_BI_PRO:assigned",
+        principal: "group:" + pick.securityGroup(snap).id,
+      }),
+      code("ENTITLEMENT_INVALID"),
+    );
+    const fresh = await createUser(h.deps(), {
+      displayName: "No Location",
+      userPrincipalName: `no.location@${h.emu.tenantDomain}`,
+      password: PASSWORD,
+    });
+    const input = { entitlement: "license:STANDARDPACK:assigned", principal: fresh.user.id };
+    await assert.rejects(grant(h.deps(), input), (err: unknown) => {
+      code("LICENSE_USAGE_LOCATION")(err);
+      assert.match((err as { fix: string }).fix, /--usage-location/);
+      return true;
+    });
+    assert.equal((await grant(h.deps(), { ...input, usageLocation: "gb" })).changed, true);
+    assert.equal(byId((await h.snapshot()).users, fresh.user.id)?.["usageLocation"], "GB");
+  });
+});
+
+describe("the gate, dry run, bad input, faults", () => {
+  test("refused without provisioning; a dry run shows the request and sends nothing", async () => {
+    const snap = await h.snapshot();
+    const group = pick.securityGroup(snap, 5);
+    const user = guest(snap).find((u) => !group.members.includes(u.id))!;
+    const input = { entitlement: `group:${group.id}:member`, principal: user.id };
+    await assert.rejects(grant(h.deps({ writesEnabled: false }), input), code("PROVISIONING_DISABLED"));
+    const dry = await grant(h.deps({ writesEnabled: false }), input, { dryRun: true });
+    assert.equal(dry.changed, true);
+    assert.deepEqual(
+      dry.requests?.map((r) => `${r.method} ${r.url}`),
+      [`POST /groups/${group.id}/members/$ref`],
+    );
+    assert.ok(!byId((await h.snapshot()).groups, group.id)!.members.includes(user.id));
+    const audit = await h.store.audit.list({ action: "grant" });
+    assert.deepEqual(
+      audit.slice(-2).map((a) => a.result),
+      ["failed", "dry-run"],
+    );
+  });
+
+  test("bad entitlements and principals are clear errors", async () => {
+    await assert.rejects(
+      grant(h.deps(), { entitlement: "group:x", principal: "y" }),
+      code("ENTITLEMENT_INVALID"),
+    );
+    await assert.rejects(
+      grant(h.deps(), { entitlement: "group:Nope' or 1 eq 1:member", principal: "y" }),
+      code("OBJECT_NOT_FOUND"),
+    );
+    await assert.rejects(
+      grant(h.deps(), { entitlement: 42, principal: "y" } as never),
+      code("INPUT_INVALID"),
+    );
+  });
+
+  test("with faults on, a grant lands exactly once", async () => {
+    const snap = await h.snapshot();
+    const group = pick.securityGroup(snap, 6);
+    const user = guest(snap).find((u) => !group.members.includes(u.id))!;
+    h.emu.setFaults({ faultRate: 0.2 });
+    try {
+      const input = { entitlement: `group:${group.id}:member`, principal: user.id };
+      await grant(h.deps(), input);
+      assert.equal((await grant(h.deps(), input)).changed, false);
+    } finally {
+      h.emu.setFaults({ faultRate: 0 });
+    }
+    assert.equal(byId((await h.snapshot()).groups, group.id)!.members.filter((m) => m === user.id).length, 1);
+  });
+});
