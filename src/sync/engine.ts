@@ -87,8 +87,10 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
   const run = await store.runs.start({ kind, tenantId: input.tenantId, streams: planned.map(streamName) });
   const before = client.stats();
   const warnings: SyncSummary["warnings"] = [];
+  // Methods are called through the caller's object: an observer may be a class instance.
   const observer: SyncObserver = {
-    ...input.observer,
+    phase: (stream, phase) => input.observer?.phase?.(stream, phase),
+    page: (stream, page) => input.observer?.page?.(stream, page),
     warning(stream, message) {
       warnings.push({ stream, message });
       input.observer?.warning?.(stream, message);

@@ -23,6 +23,7 @@ export interface DemoOptions {
   latency?: string;
   interval?: string;
   changes?: string;
+  /** The global `--store`; the demo store is recreated at start (default ./entra-connector-demo.db). */
   store?: string;
 }
 
@@ -51,8 +52,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       .option("--seed <n>", "tenant generator seed", "1")
       .option("--latency <model>", "none or graph (Graph-like page latency)", "graph")
       .option("--interval <seconds>", "pause between incremental syncs", "5")
-      .option("--changes <n>", "changes the emulator makes before each incremental sync", "25")
-      .option("--store <path>", "demo store (recreated at start)", "./entra-connector-demo.db");
+      .option("--changes <n>", "changes the emulator makes before each incremental sync", "25");
   },
   async run(options, _args, io) {
     const interval = positive(options.interval ?? "5");

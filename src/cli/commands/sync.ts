@@ -25,6 +25,7 @@ export interface SyncCommandOptions extends ConfigFlags {
   full?: boolean;
   kinds?: string;
   properties?: string;
+  /** The global `--json`: print the run record as JSON. */
   json?: boolean;
 }
 
@@ -38,8 +39,7 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
       .option(
         "--properties <spec>",
         "narrower property selection, e.g. user:displayName,department;group:displayName",
-      )
-      .option("--json", "print the run record as JSON");
+      );
   },
   async run(options, _args, io) {
     const session = await openSyncSession(options, io);

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { test } from "node:test";
+import type { ChangeEvent } from "../store/types.ts";
+import { describeEvent, formatStreamLine, SyncProgress } from "./progress.ts";
+
+const base = { seq: 1, id: "e", runId: "r", tenantId: "t", detectedAt: "now" };
+const stats = () => ({ requests: 12, resourceUnits: 30, throttled: 2, throttleWaitMs: 1500, retries: 2 });
+
+test("a stream line shows phase, counts and rate", () => {
+  const line = formatStreamLine(
+    { stream: "users", phase: "loading", objects: 5000, changes: 4000, startedAt: 0 },
+    2000,
+  );
+  assert.match(line, /^users\s+loading\s+5,000 objects\s+4,000 changes\s+2,500\/s$/);
+});
+
+test("change events read as one line each", () => {
+  const updated: ChangeEvent = {
+    ...base,
+    type: "updated",
+    kind: "user",
+    resourceId: "u1",
+    data: { displayName: "Ann Lee" },
+    changes: [{ property: "department", old: "Sales", new: "Ops" }],
+  };
+  assert.equal(describeEvent(updated), '~ user Ann Lee updated (department: "Sales" → "Ops")');
+  const added: ChangeEvent = {
+    ...base,
+    type: "added",
+    kind: "group",
+    resourceId: "g1",
+    data: { relation: "group:member", principalId: "u1", principalType: "user" },
+  };
+  assert.equal(describeEvent(added), "+ group:member g1 ← user u1");
+  const gone: ChangeEvent = {
+    ...base,
+    type: "deleted",
+    kind: "user",
+    resourceId: "u2",
+    data: { displayName: "Bo", "@removed": { reason: "changed" } },
+  };
+  assert.equal(describeEvent(gone), "- user Bo deleted (restorable)");
+});
+
+test("off a terminal, progress is plain lines; on one, it redraws in place", () => {
+  const plain = new PassThrough();
+  let text = "";
+  plain.on("data", (d) => {
+    text += d;
+  });
+  const p = new SyncProgress({ out: plain, tty: false, clientStats: stats, now: () => 1000 });
+  p.phase("users", "loading");
+  p.page("users", { objects: 10, events: [] });
+  p.phase("users", "done");
+  p.warning("roles", "PIM skipped");
+  assert.equal(
+    text.split("\n").filter(Boolean).length,
+    3,
+    `one line per phase change and warning, got:\n${text}`,
+  );
+  assert.doesNotMatch(text, /\x1b/);
+
+  const tty = new PassThrough();
+  let drawn = "";
+  tty.on("data", (d) => {
+    drawn += d;
+  });
+  const t = new SyncProgress({ out: tty, tty: true, clientStats: stats, now: () => 1000 });
+  t.phase("users", "loading");
+  t.stop();
+  t.stop();
+  assert.match(drawn, /\x1b\[2A\x1b\[J/, "the second draw moves up over the first");
+  assert.match(drawn, /1\.5 s/);
+});
