@@ -59,6 +59,10 @@ describe("organization and applications", () => {
       ],
     );
     assert.equal((await t.call("GET", `/v1.0/organization/${t.tenant.info.id}`)).status, 200);
+    const selected = await t.call("GET", "/v1.0/organization?$select=displayName,id");
+    assert.match(String(selected.body["@odata.context"]), /#organization\(displayName,id\)$/);
+    assert.deepEqual(Object.keys((selected.body as Body).value[0] ?? {}), ["id", "displayName"]);
+    assert.equal((await t.call("GET", "/v1.0/organization?$filter=id eq 'x'")).status, 400);
     assert.equal((await t.call("GET", "/v1.0/organization/nope")).status, 404);
     assert.equal(
       (await t.call("GET", "/v1.0/organization", { permissions: ["Application.Read.All"] })).status,
@@ -76,6 +80,8 @@ describe("organization and applications", () => {
     const one = await t.call("GET", `/v1.0/applications/${app.id}`, { permissions: READ });
     assert.equal(one.body["appId"], app["appId"]);
     assert.equal((await t.call("GET", "/v1.0/applications/missing", { permissions: READ })).status, 404);
+    const byAppId = await t.call("GET", `/v1.0/applications(appId='${app["appId"]}')`, { permissions: READ });
+    assert.equal(byAppId.body["id"], app.id);
   });
 });
 

@@ -64,6 +64,20 @@ describe("service principals", () => {
     assert.deepEqual(one.body["appRoles"], sp["appRoles"]);
     assert.equal(Object.keys(one.body)[1], "id");
     assert.equal((await t.call("GET", "/v1.0/servicePrincipals/nope", { permissions: READ })).status, 404);
+    const byAppId = await t.call("GET", `/v1.0/servicePrincipals(appId='${sp["appId"]}')?$select=id`, {
+      permissions: READ,
+    });
+    assert.equal(byAppId.body["id"], sp.id);
+    const assigned = await t.call(
+      "GET",
+      `/v1.0/servicePrincipals(appId='${sp["appId"]}')/appRoleAssignedTo`,
+      {
+        permissions: READ,
+      },
+    );
+    assert.equal((assigned.body as Body).value.length, t.tenant.assignmentsOfResource(sp.id).length);
+    const unknownApp = await t.call("GET", "/v1.0/servicePrincipals(appId='nope')", { permissions: READ });
+    assert.equal(unknownApp.status, 404);
     assert.equal(
       (await t.call("GET", "/v1.0/servicePrincipals", { permissions: ["User.Read.All"] })).status,
       403,

@@ -67,52 +67,55 @@ export function registerServicePrincipalRoutes(router: Router): void {
     permissions: PERMISSIONS.appsRead,
     handler: (ctx) => listReply(ctx, ctx.tenant.list("servicePrincipal"), spOptions(ctx)),
   });
-  router.add({
-    method: "GET",
-    path: "/servicePrincipals/{id}",
-    permissions: PERMISSIONS.appsRead,
-    handler: (ctx) => objectReply(ctx, servicePrincipalOf(ctx), spOptions(ctx)),
-  });
-  router.add({
-    method: "GET",
-    path: "/servicePrincipals/{id}/owners",
-    permissions: PERMISSIONS.appsRead,
-    cost: 3,
-    handler: (ctx) =>
-      directoryObjectsReply(ctx, principals(ctx, ctx.tenant.ownersOf(servicePrincipalOf(ctx).id))),
-  });
-  router.add({
-    method: "GET",
-    path: "/servicePrincipals/{id}/appRoleAssignedTo",
-    permissions: PERMISSIONS.appsRead,
-    handler: (ctx) => {
-      const sp = servicePrincipalOf(ctx);
-      const fragment = `servicePrincipals('${ctx.params["id"]}')/appRoleAssignedTo`;
-      return assignmentList(ctx, ctx.tenant.assignmentsOfResource(sp.id), fragment);
-    },
-  });
-  router.add({
-    method: "POST",
-    path: "/servicePrincipals/{id}/appRoleAssignedTo",
-    permissions: PERMISSIONS.appRoleAssignmentsWrite,
-    handler: (ctx) => {
-      const sp = servicePrincipalOf(ctx);
-      const body = ctx.json();
-      const resourceId = requireString(body, "resourceId", "AppRoleAssignment");
-      if (resourceId !== sp.id) throw graphErrors.invalidValue("resourceId", "AppRoleAssignment");
-      const assignment = createAssignment(ctx, body, sp);
-      return createdAssignment(ctx, assignment, `servicePrincipals('${ctx.params["id"]}')/appRoleAssignedTo`);
-    },
-  });
-  router.add({
-    method: "DELETE",
-    path: "/servicePrincipals/{id}/appRoleAssignedTo/{assignmentId}",
-    permissions: PERMISSIONS.appRoleAssignmentsWrite,
-    handler: (ctx) => {
-      const sp = servicePrincipalOf(ctx);
-      return deleteAssignment(ctx, (a) => a["resourceId"] === sp.id);
-    },
-  });
+  // A service principal is addressed by id or by its application's id: /servicePrincipals(appId='…').
+  for (const base of ["/servicePrincipals/{id}", "/servicePrincipals(appId={appKey}"]) {
+    router.add({
+      method: "GET",
+      path: base,
+      permissions: PERMISSIONS.appsRead,
+      handler: (ctx) => objectReply(ctx, servicePrincipalOf(ctx), spOptions(ctx)),
+    });
+    router.add({
+      method: "GET",
+      path: `${base}/owners`,
+      permissions: PERMISSIONS.appsRead,
+      cost: 3,
+      handler: (ctx) =>
+        directoryObjectsReply(ctx, principals(ctx, ctx.tenant.ownersOf(servicePrincipalOf(ctx).id))),
+    });
+    router.add({
+      method: "GET",
+      path: `${base}/appRoleAssignedTo`,
+      permissions: PERMISSIONS.appsRead,
+      handler: (ctx) => {
+        const sp = servicePrincipalOf(ctx);
+        const fragment = `servicePrincipals('${sp.id}')/appRoleAssignedTo`;
+        return assignmentList(ctx, ctx.tenant.assignmentsOfResource(sp.id), fragment);
+      },
+    });
+    router.add({
+      method: "POST",
+      path: `${base}/appRoleAssignedTo`,
+      permissions: PERMISSIONS.appRoleAssignmentsWrite,
+      handler: (ctx) => {
+        const sp = servicePrincipalOf(ctx);
+        const body = ctx.json();
+        const resourceId = requireString(body, "resourceId", "AppRoleAssignment");
+        if (resourceId !== sp.id) throw graphErrors.invalidValue("resourceId", "AppRoleAssignment");
+        const assignment = createAssignment(ctx, body, sp);
+        return createdAssignment(ctx, assignment, `servicePrincipals('${sp.id}')/appRoleAssignedTo`);
+      },
+    });
+    router.add({
+      method: "DELETE",
+      path: `${base}/appRoleAssignedTo/{assignmentId}`,
+      permissions: PERMISSIONS.appRoleAssignmentsWrite,
+      handler: (ctx) => {
+        const sp = servicePrincipalOf(ctx);
+        return deleteAssignment(ctx, (a) => a["resourceId"] === sp.id);
+      },
+    });
+  }
 
   for (const [segment, find] of [
     ["users/{id}", (ctx: RouteContext) => findUser(ctx, ctx.params["id"] as string)],
@@ -167,7 +170,19 @@ function spOptions(ctx: RouteContext) {
 }
 
 function servicePrincipalOf(ctx: RouteContext): GraphObject {
-  return ctx.lookup("servicePrincipal", ctx.params["id"] as string);
+  const appKey = ctx.params["appKey"];
+  if (appKey === undefined) return ctx.lookup("servicePrincipal", ctx.params["id"] as string);
+  const appId = appIdFromKey(appKey);
+  const sp = ctx.tenant.list("servicePrincipal").find((s) => s["appId"] === appId);
+  if (!sp || !ctx.visible(sp.id)) throw graphErrors.notFound(appId);
+  return sp;
+}
+
+/** The value of an `(appId='…')` key segment, whose router capture still holds the quotes and parenthesis. */
+export function appIdFromKey(raw: string): string {
+  const match = /^'((?:[^']|'')*)'\)$/.exec(raw);
+  if (!match) throw graphErrors.invalidRequest(`Bad key segment: appId=${raw}`);
+  return (match[1] as string).replaceAll("''", "'");
 }
 
 function principals(ctx: RouteContext, ids: Iterable<string>): GraphObject[] {
