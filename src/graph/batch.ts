@@ -76,9 +76,10 @@ async function runChunk(
     pending = pending
       .filter((r) => again.has(r.id))
       .map((r) => {
-        const deps_ = r.dependsOn?.filter((d) => again.has(d));
+        // Dependencies that already succeeded are not in this envelope: drop them.
+        const still = r.dependsOn?.filter((d) => again.has(d));
         const { dependsOn: _, ...rest } = r;
-        return deps_ && deps_.length > 0 ? { ...rest, dependsOn: deps_ } : rest;
+        return still && still.length > 0 ? { ...rest, dependsOn: still } : rest;
       });
     deps.stats.retries += pending.length;
     deps.stats.throttleWaitMs += waitMs;

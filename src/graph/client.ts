@@ -42,6 +42,16 @@ export interface GraphClientDeps {
   random?: () => number;
 }
 
+/** Without an injected provider the config must carry a credential to sign in with. */
+function ownTokens(config: GraphClientConfig, dispatcher: Dispatcher, logger: Logger): TokenProvider {
+  if (!("credential" in config)) {
+    throw createError("USAGE", {
+      detail: "createGraphClient needs a full ConnectorConfig or a token provider",
+    });
+  }
+  return createTokenProvider(config as ConnectorConfig, { dispatcher, logger });
+}
+
 const IDEMPOTENT_METHODS = new Set(["GET", "PUT", "PATCH", "DELETE"]);
 
 interface PageBody {
@@ -61,13 +71,14 @@ interface PageBody {
  *   for await (const page of graph.pages("/users?$select=id,displayName")) console.log(page.value.length);
  */
 export function createGraphClient(
-  config: GraphClientConfig & Partial<ConnectorConfig>,
+  config: GraphClientConfig | ConnectorConfig,
   deps?: Partial<GraphClientDeps>,
 ): GraphClient {
   const ownsDispatcher = deps?.dispatcher === undefined;
-  const dispatcher = deps?.dispatcher ?? createDispatcher({ caFile: config.caFile });
+  const dispatcher =
+    deps?.dispatcher ?? createDispatcher({ caFile: "caFile" in config ? config.caFile : undefined });
   const logger = deps?.logger ?? silentLogger();
-  const tokens = deps?.tokens ?? createTokenProvider(config as ConnectorConfig, { dispatcher, logger });
+  const tokens = deps?.tokens ?? ownTokens(config, dispatcher, logger);
   const limiter =
     deps?.limiter ?? new Limiter({ tenantSize: config.tenantSize, concurrency: config.concurrency });
   const stats = emptyStats();

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import {
   type ConfigFlags,
   createConnection,
+  createError,
   createLogger,
   decodeClaims,
   interactiveLogin,
@@ -54,7 +55,13 @@ export const loginCommand: CommandSpec<LoginOptions> = {
           if (options.browser !== false) openBrowser(url);
         },
       };
-      if (options.port !== undefined) loginOpts.port = Number(options.port);
+      if (options.port !== undefined) {
+        const port = Number(options.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          throw createError("USAGE", { detail: "--port: must be a port number from 0 to 65535" });
+        }
+        loginOpts.port = port;
+      }
       const token = await interactiveLogin(
         config,
         { dispatcher: conn.dispatcher, logger, store: conn.store },
