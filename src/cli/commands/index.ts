@@ -1,12 +1,18 @@
 import type { CommandSpec } from "../command.ts";
+import { accessCommand } from "./access.ts";
 import { actionCommand } from "./action.ts";
 import { actionsCommand } from "./actions.ts";
 import { checkCommand } from "./check.ts";
 import { demoCommand } from "./demo.ts";
+import { diffCommand } from "./diff.ts";
 import { emulatorCommand } from "./emulator.ts";
+import { exportCommand } from "./export.ts";
 import { grantCommand } from "./grant.ts";
+import { grantsCommand } from "./grants.ts";
 import { loginCommand } from "./login.ts";
+import { resourcesCommand } from "./resources.ts";
 import { revokeCommand } from "./revoke.ts";
+import { runsCommand } from "./runs.ts";
 import { syncCommand } from "./sync.ts";
 import { watchCommand } from "./watch.ts";
 
@@ -15,6 +21,12 @@ export const commands: CommandSpec<never>[] = [
   checkCommand as CommandSpec<never>,
   loginCommand as CommandSpec<never>,
   syncCommand as CommandSpec<never>,
+  resourcesCommand as CommandSpec<never>,
+  grantsCommand as CommandSpec<never>,
+  accessCommand as CommandSpec<never>,
+  diffCommand as CommandSpec<never>,
+  runsCommand as CommandSpec<never>,
+  exportCommand as CommandSpec<never>,
   demoCommand as CommandSpec<never>,
   emulatorCommand as CommandSpec<never>,
   actionsCommand as CommandSpec<never>,

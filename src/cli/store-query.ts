@@ -1,0 +1,82 @@
+/**
+ * What the store-query commands (resources, grants, access, diff, runs, export) share: opening the
+ * store read-only-in-spirit (a missing store is an error, never a new empty file), backpressure-aware
+ * writing, and a couple of formatting helpers. None of them calls Graph.
+ */
+import { once } from "node:events";
+import { createError } from "../errors.ts";
+import { openStore, RESOURCE_KINDS, type ResourceKind, type Store, storeLocation } from "../store/index.ts";
+import type { CommandIO } from "./command.ts";
+
+export interface StoreOptions {
+  store?: string;
+  json?: boolean;
+}
+
+/** Runs `work` with the store named by --store / ENTRA_STORE, closing it afterwards. */
+export async function withStore<T>(
+  options: StoreOptions,
+  io: CommandIO,
+  work: (store: Store) => Promise<T>,
+): Promise<T> {
+  const store = await openStore(storeLocation(options.store, io.env), { mustExist: true });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Writes, waiting for the stream to drain when its buffer is full, so a large export stays flat in memory. */
+export async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
+  const errored = (out as { errored?: Error | null }).errored;
+  if (errored) throw errored;
+  // `once` rejects if the stream errors while we wait, so a failed file never hangs the export.
+  if (!out.write(text)) await once(out, "drain");
+}
+
+/** Writes items as one JSON array, one item per line, without holding them all. */
+export async function writeJsonArray(
+  out: NodeJS.WritableStream,
+  items: AsyncIterable<unknown> | Iterable<unknown>,
+): Promise<void> {
+  let first = true;
+  for await (const item of items) {
+    await write(out, `${first ? "[\n" : ",\n"}${JSON.stringify(item)}`);
+    first = false;
+  }
+  await write(out, first ? "[]\n" : "\n]\n");
+}
+
+/** `user`, `users`, `User` → "user"; anything else is a usage error naming the flag. */
+export function parseKind(value: unknown, flag: string): ResourceKind {
+  const kind = String(value ?? "")
+    .toLowerCase()
+    .replace(/s$/, "");
+  if (!RESOURCE_KINDS.includes(kind as ResourceKind)) {
+    throw createError("USAGE", {
+      detail: `${flag} must be one of ${RESOURCE_KINDS.join(", ")} (got "${value ?? ""}")`,
+    });
+  }
+  return kind as ResourceKind;
+}
+
+/** Fixed-width columns for human output; the last column is not padded. */
+export function columns(values: string[], widths: number[]): string {
+  return values
+    .map((v, i) => {
+      const width = widths[i];
+      return width === undefined || i === values.length - 1 ? v : v.padEnd(width);
+    })
+    .join("  ")
+    .trimEnd();
+}
+
+/** A display name for an object's data, falling back through the names Graph objects carry. */
+export function nameOf(data: Record<string, unknown> | undefined, fallback: string): string {
+  for (const key of ["displayName", "userPrincipalName", "skuPartNumber", "mail"]) {
+    const value = data?.[key];
+    if (typeof value === "string" && value !== "") return value;
+  }
+  return fallback;
+}
