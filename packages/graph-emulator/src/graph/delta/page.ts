@@ -37,8 +37,6 @@ export interface PageContext {
   shape: DeltaShape;
   minimal: boolean;
   limits: PageLimits;
-  /** The tenant's change sequence now: a finished round continues from here. */
-  seq: number;
 }
 
 /**
@@ -70,9 +68,14 @@ export function buildDeltaPage(ctx: PageContext): DeltaPage {
     return { value, next: { ...state, split } };
   }
 
-  // An initial round filtered to a few ids reads those objects directly instead of scanning the tenant.
+  // A full round filtered to a few ids reads those objects directly (basePos walks the id list)
+  // instead of scanning the tenant.
   if (state.ids && state.since === 0 && state.basePos !== undefined) {
-    for (const id of state.ids) emit(id);
+    let next = state.basePos;
+    while (next < state.ids.length) {
+      if (!emit(state.ids[next++] as string)) break;
+    }
+    if (next < state.ids.length || split) return { value, next: { ...state, basePos: next, split } };
     return { value, done: finished(ctx) };
   }
 

@@ -119,7 +119,6 @@ function deltaHandler(ctx: RouteContext, route: DeltaRoute): GraphReply {
     shape: route.spec,
     minimal,
     limits: DEFAULT_LIMITS,
-    seq: index.seq,
   });
   return deltaReply(ctx, route, index, page, minimal);
 }
