@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Agent, request } from "undici";
+import { appToken } from "./src/app-token.ts";
 
 const { values } = parseArgs({
   options: {
@@ -74,18 +75,7 @@ async function pageBench(started: Started, concurrency: number) {
     connections: concurrency,
     pipelining: 1,
   });
-  const tokenReply = await request(`${info.authority}/oauth2/v2.0/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: info.clientId,
-      client_secret: info.clientSecret,
-      scope: "https://graph.microsoft.com/.default",
-    }).toString(),
-    dispatcher: agent,
-  });
-  const { access_token } = (await tokenReply.body.json()) as { access_token: string };
+  const access_token = await appToken(info, { dispatcher: agent });
   const headers = { authorization: `Bearer ${access_token}` };
   // Follow the nextLink chain (wrapping around), as a real full read does.
   let next = `${info.graphBaseUrl}/users?$top=999`;

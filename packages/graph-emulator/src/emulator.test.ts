@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { Agent, fetch as undiciFetch } from "undici";
-import { type Emulator, startEmulator } from "./index.ts";
+import { appToken, type Emulator, startEmulator } from "./index.ts";
 
 let emu: Emulator;
 let agent: Agent;
@@ -28,21 +28,8 @@ async function call(
   return { status: response.status, headers: response.headers, body, text };
 }
 
-async function acquireToken(clientId: string, clientSecret: string): Promise<string> {
-  const response = await undiciFetch(`${emu.authority}/oauth2/v2.0/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: clientId,
-      client_secret: clientSecret,
-      scope: "https://graph.microsoft.com/.default",
-    }).toString(),
-    dispatcher: agent,
-  });
-  const body = (await response.json()) as { access_token: string };
-  return body.access_token;
-}
+const acquireToken = (clientId: string, clientSecret: string) =>
+  appToken(emu, { dispatcher: agent, clientId, clientSecret });
 
 async function control(path: string, body?: unknown) {
   const response = await undiciFetch(`${emu.controlUrl}/${path}`, {
@@ -283,17 +270,7 @@ describe("plain HTTP option", () => {
     const plain = await startEmulator({ size: "s", seed: 2, http: true });
     try {
       assert.match(plain.graphRoot, /^http:\/\/127\.0\.0\.1:\d+$/);
-      const tokenReply = await fetch(`${plain.authority}/oauth2/v2.0/token`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          grant_type: "client_credentials",
-          client_id: plain.clientId,
-          client_secret: plain.clientSecret,
-          scope: "https://graph.microsoft.com/.default",
-        }),
-      });
-      const { access_token } = (await tokenReply.json()) as { access_token: string };
+      const access_token = await appToken(plain);
       const reply = await fetch(`${plain.graphBaseUrl}/groups?$top=2`, {
         headers: { authorization: `Bearer ${access_token}` },
       });

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createControlHandler, type FaultPatch } from "./control.ts";
+import { type ControlTarget, createControlHandler, type FaultPatch } from "./control.ts";
 import { createClientCertificate, createTlsMaterial } from "./crypto/index.ts";
 import { type FaultSettings, Faults } from "./faults/faults.ts";
 import { expireDeltaTokens } from "./graph/delta/routes.ts";
@@ -16,7 +16,7 @@ import { createLoginService, type LoginApp, type LoginDirectory } from "./login/
 import { createEmulatorServer } from "./server.ts";
 import { generateTenant } from "./tenant/generator.ts";
 import type { TenantModel } from "./tenant/model.ts";
-import { type MutationRecord, mutateTenant } from "./tenant/mutate.ts";
+import { mutateTenant } from "./tenant/mutate.ts";
 import type { TenantCounts, TenantSizeName } from "./tenant/sizes.ts";
 import { snapshotOf } from "./tenant/snapshot.ts";
 import type { WellKnownApps } from "./tenant/well-known-apps.ts";
@@ -47,7 +47,7 @@ export interface EmulatorOptions {
   log?: (message: string) => void;
 }
 
-export interface Emulator {
+export interface Emulator extends ControlTarget {
   authorityHost: string;
   tenantId: string;
   tenantDomain: string;
@@ -66,17 +66,8 @@ export interface Emulator {
   };
   /** The live tenant (for in-process assertions; replaced by reset). */
   readonly tenant: TenantModel;
-  stats(): RouteStats;
-  snapshot(): Record<string, unknown>;
-  mutate(options: { count: number; seed: number }): MutationRecord[];
-  setFaults(patch: FaultPatch): Record<string, unknown>;
-  setPermissions(
-    permissions: string | string[],
-    clientId?: string,
-  ): { clientId: string; permissions: string[] };
   /** Shifts the login service's clock (token expiry tests). */
   setClock(offsetMs: number): void;
-  reset(): void;
   close(): Promise<void>;
 }
 

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { Client, PageIterator } from "@microsoft/microsoft-graph-client";
-import { Agent, getGlobalDispatcher, setGlobalDispatcher, fetch as undiciFetch } from "undici";
-import { type Emulator, startEmulator } from "./index.ts";
+import { Agent, getGlobalDispatcher, setGlobalDispatcher } from "undici";
+import { appToken, type Emulator, startEmulator } from "./index.ts";
 
 let emu: Emulator;
 let client: Client;
@@ -24,17 +24,7 @@ before(async () => {
     authProvider: {
       getAccessToken: async () => {
         if (token) return token;
-        const reply = await undiciFetch(`${emu.authority}/oauth2/v2.0/token`, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({
-            grant_type: "client_credentials",
-            client_id: emu.clientId,
-            client_secret: emu.clientSecret,
-            scope: "https://graph.microsoft.com/.default",
-          }).toString(),
-        });
-        token = ((await reply.json()) as { access_token: string }).access_token;
+        token = await appToken(emu);
         return token;
       },
     },

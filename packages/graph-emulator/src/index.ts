@@ -5,6 +5,7 @@
  *   // ... point MSAL / the Graph SDK / the connector at emu.authorityHost and emu.graphRoot (trust emu.caFile)
  *   await emu.close();
  */
+export { appToken } from "./app-token.ts";
 export type { FaultPatch } from "./control.ts";
 export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator.ts";
 export type { MutationRecord } from "./tenant/mutate.ts";
