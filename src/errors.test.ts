@@ -6,11 +6,38 @@ import {
   createError,
   ERRORS,
   type ErrorCode,
-  renderErrorDocs,
+  type ErrorSpec,
+  EXIT,
   toConnectorError,
 } from "./errors.ts";
 
 const DOCS = new URL("../docs/errors.md", import.meta.url);
+
+/** docs/errors.md, generated from the registry. */
+function renderErrorDocs(): string {
+  const lines = [
+    "# Error codes",
+    "",
+    "Generated from `src/errors.ts` (the one registry); `src/errors.test.ts` fails when this page is out of",
+    "step. Regenerate with `UPDATE_ERROR_DOCS=1 npx node --test src/errors.test.ts`.",
+    "",
+    "CLI exit codes: " +
+      Object.entries(EXIT)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ") +
+      ".",
+    "",
+    "| code | HTTP | retryable | exit | message | fix |",
+    "|---|---|---|---|---|---|",
+  ];
+  const esc = (s: string) => s.replaceAll("|", "\\|");
+  for (const [code, spec] of Object.entries(ERRORS) as [ErrorCode, ErrorSpec][]) {
+    lines.push(
+      `| \`${code}\` | ${spec.status} | ${spec.retryable ? "yes" : "no"} | ${spec.exit} | ${esc(spec.message)} | ${esc(spec.fix ?? "")} |`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
 
 test("docs/errors.md is in step with the registry", () => {
   const expected = renderErrorDocs();

@@ -628,29 +628,3 @@ export function toConnectorError(err: unknown): ConnectorError {
   const detail = err instanceof Error ? err.message : String(err);
   return createError("INTERNAL", { detail }, { cause: err });
 }
-
-/** docs/errors.md, generated from the registry. */
-export function renderErrorDocs(): string {
-  const lines = [
-    "# Error codes",
-    "",
-    "Generated from `src/errors.ts` (the one registry); `src/errors.test.ts` fails when this page is out of",
-    "step. Regenerate with `UPDATE_ERROR_DOCS=1 npx node --test src/errors.test.ts`.",
-    "",
-    "CLI exit codes: " +
-      Object.entries(EXIT)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(", ") +
-      ".",
-    "",
-    "| code | HTTP | retryable | exit | message | fix |",
-    "|---|---|---|---|---|---|",
-  ];
-  const esc = (s: string) => s.replaceAll("|", "\\|");
-  for (const [code, spec] of Object.entries(ERRORS) as [ErrorCode, ErrorSpec][]) {
-    lines.push(
-      `| \`${code}\` | ${spec.status} | ${spec.retryable ? "yes" : "no"} | ${spec.exit} | ${esc(spec.message)} | ${esc(spec.fix ?? "")} |`,
-    );
-  }
-  return lines.join("\n") + "\n";
-}
