@@ -79,7 +79,7 @@ export class KindIndex {
     from: Position,
     upTo: number,
     scanLimit: number,
-    visit: (id: string, seq: number) => boolean,
+    visit: (id: string) => boolean,
   ): { position: Position; end: boolean } {
     let scanned = 0;
     let basePos = from.basePos;
@@ -91,7 +91,7 @@ export class KindIndex {
         // Changed before the round began: it is visited at that change instead.
         const first = this.#seqs.get(id)?.[0];
         if (first !== undefined && first <= upTo) continue;
-        if (!visit(id, this.baseSeq)) return { position: { basePos, after: from.after }, end: false };
+        if (!visit(id)) return { position: { basePos, after: from.after }, end: false };
       }
     }
     let after = from.after;
@@ -102,7 +102,7 @@ export class KindIndex {
       after = entry.seq;
       const next = nextAfter(this.#seqs.get(entry.id) as number[], entry.seq);
       if (next !== undefined && next <= upTo) continue;
-      if (!visit(entry.id, entry.seq)) return { position: { basePos: undefined, after }, end: false };
+      if (!visit(entry.id)) return { position: { basePos: undefined, after }, end: false };
     }
     return { position: { basePos: undefined, after }, end: true };
   }
