@@ -56,7 +56,8 @@ export function renderReport(r: CheckReport): string {
     lines.push(`${c.granted ? "✓" : "✗"} ${c.label.padEnd(width)}  ${detail}`);
   }
   if (r.permissionsToAdd.length > 0) {
-    lines.push("", `Missing permissions (Microsoft Graph, application): ${r.permissionsToAdd.join(", ")}`);
+    const kind = t.kind === "app" ? "application" : "delegated";
+    lines.push("", `Missing permissions (Microsoft Graph, ${kind}): ${r.permissionsToAdd.join(", ")}`);
     lines.push("Add them under API permissions, then grant admin consent:");
   } else if (!r.ok) {
     lines.push("", "Grant admin consent:");
