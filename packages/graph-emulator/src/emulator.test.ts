@@ -101,6 +101,17 @@ describe("Graph over HTTPS", () => {
     assert.equal(errorOf(garbledBody)["message"], "CompactToken parsing failed with error code: 80049217");
   });
 
+  it("answers 401 once the token has expired", async () => {
+    emu.setClock(2 * 3600 * 1000);
+    try {
+      const reply = await call("/v1.0/users?$top=1");
+      assert.equal(reply.status, 401);
+      assert.equal(errorOf(reply.body)["message"], "Lifetime validation failed, the token is expired.");
+    } finally {
+      emu.setClock(0);
+    }
+  });
+
   it("answers bad input with Graph's errors, never a stack trace", async () => {
     const cases: [
       string,

@@ -97,6 +97,32 @@ describe("GET /users", () => {
     );
   });
 
+  it("enforces the default-vs-advanced query rules with Graph's errors", async () => {
+    const t = setup();
+    const eventual = { ConsistencyLevel: "eventual" };
+    const endsWith = await t.call("GET", "/v1.0/users?$filter=endsWith(mail,'@contoso.com')");
+    assert.equal(endsWith.status, 400);
+    assert.equal(errorOf(endsWith.body)["code"], "Request_UnsupportedQuery");
+    assert.match(
+      String(errorOf(endsWith.body)["message"]),
+      /^Operator 'endsWith' is not supported because the required parameters/,
+    );
+    const advanced = await t.call("GET", "/v1.0/users?$filter=endsWith(mail,'@contoso.com')&$count=true", {
+      headers: eventual,
+    });
+    assert.equal(advanced.status, 200);
+    const search = await t.call("GET", '/v1.0/users?$search="displayName:ann"');
+    assert.equal(search.status, 400);
+    assert.match(String(errorOf(search.body)["message"]), /ConsistencyLevel: eventual/);
+    const sorted = await t.call("GET", "/v1.0/users?$filter=userType eq 'Member'&$orderby=displayName");
+    assert.equal(errorOf(sorted.body)["message"], "Sorting not supported for current query.");
+    const expand = await t.call("GET", "/v1.0/users?$expand=manager&$count=true", { headers: eventual });
+    assert.equal(expand.status, 400);
+    const ignored = await t.call("GET", "/v1.0/users?$count=true&$top=1");
+    assert.equal(ignored.status, 200);
+    assert.equal(ignored.body["@odata.count"], undefined, "$count=true without the header is ignored");
+  });
+
   it("counts only with ConsistencyLevel: eventual, as text", async () => {
     const t = setup();
     const refused = await t.call("GET", "/v1.0/users/$count");
@@ -249,6 +275,21 @@ describe("PATCH and DELETE /users/{id}", () => {
     assert.equal(reply.body, undefined);
     assert.equal(t.tenant.get("user", user.id)?.["accountEnabled"], false);
     assert.equal(t.tenant.get("user", user.id)?.["jobTitle"], "Boss");
+  });
+
+  it("refuses to clear the usage location of a licensed user", async () => {
+    const t = setup();
+    const licensed = t.tenant
+      .list("user")
+      .find(
+        (u) => Array.isArray(u["assignedLicenses"]) && u["onPremisesSyncEnabled"] !== true,
+      ) as GraphObject;
+    const reply = await t.call("PATCH", `/v1.0/users/${licensed.id}`, { body: { usageLocation: null } });
+    assert.equal(reply.status, 400);
+    assert.equal(
+      errorOf(reply.body)["message"],
+      "License assignment cannot be done for user with invalid usage location.",
+    );
   });
 
   it("refuses writes to on-premises mastered users", async () => {
