@@ -23,6 +23,7 @@ import {
   type Sink,
   type Subscription,
   SubscriptionDelivery,
+  SYNC_KINDS,
   streamSink,
   webhookSink,
 } from "../../index.ts";
@@ -32,6 +33,7 @@ import type { CommandIO, CommandSpec } from "../command.ts";
 
 export interface WatchCommandOptions extends ConfigFlags {
   interval?: string;
+  kinds?: string;
   types?: string;
   filter?: string[];
   webhook?: string;
@@ -48,6 +50,7 @@ export interface WatchCommandOptions extends ConfigFlags {
 
 interface WatchPlan {
   intervalMs: number;
+  kinds: ReturnType<typeof parseKinds>;
   types: string[];
   filter: ReturnType<typeof parseFilter>;
   targets: DeliveryTarget[];
@@ -67,6 +70,7 @@ export function planWatch(options: WatchCommandOptions): WatchPlan {
   if (targets.length === 0) targets.push({ kind: "stdout" });
   return {
     intervalMs: parseDuration(options.interval ?? "30s", "--interval"),
+    kinds: parseKinds(options.kinds),
     types: parseTypes(options.types),
     filter: parseFilter(options.filter),
     targets,
@@ -85,6 +89,7 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
   configure(cmd: Command): Command {
     return cmd
       .option("--interval <duration>", "time between incremental syncs, e.g. 30s, 5m", "30s")
+      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
       .option("--types <list>", "event types, comma- or |-separated; prefix.* wildcards (default: all)")
       .option(
         "--filter <key=value>",
@@ -120,15 +125,18 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
       try {
         await runWatch({
           store,
-          sync: (observer) =>
-            runSync({
+          sync: async (observer) => {
+            const summary = await runSync({
               client: connection.graph,
               store,
               tenantId: config.tenantId,
-              options: { kinds: parseKinds(undefined), full: false, skipAdGroups: config.skipAdGroups },
+              options: { kinds: plan.kinds, full: false, skipAdGroups: config.skipAdGroups },
               observer,
               signal: io.signal,
-            }),
+            });
+            // Pages committed before a stream failed are delivered all the same; the failure is reported.
+            if (summary.run.status === "failed") throw new Error(summary.run.error ?? "a stream failed");
+          },
           intervalMs: plan.intervalMs,
           subscriptions: defined.map((subscription) => ({
             subscription,
