@@ -55,7 +55,7 @@ async function timed(label: string, rows: number, work: () => Promise<void>): Pr
   console.log(
     `${label.padEnd(44)} ${String(rows).padStart(9)} rows ${s.toFixed(2).padStart(7)} s ${Math.round(rows / s)
       .toLocaleString("en-US")
-      .padStart(10)} rows/s`,
+      .padStart(10)} rows/s  rss ${Math.round(process.memoryUsage().rss / 1e6)} MB`,
   );
 }
 
