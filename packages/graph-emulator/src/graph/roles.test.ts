@@ -125,6 +125,7 @@ describe("directory roles", () => {
     });
     assert.equal(created.status, 201);
     assert.equal(created.body["displayName"], inactive["displayName"]);
+    assert.deepEqual(Object.keys(created.body).slice(1, 3), ["id", "deletedDateTime"]);
     const again = await t.call("POST", "/v1.0/directoryRoles", {
       body: { roleTemplateId: inactive["templateId"] },
     });

@@ -11,7 +11,7 @@ import { listReply, objectReply } from "./collection.ts";
 import { directoryObjectsReply } from "./directory-objects.ts";
 import { graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
-import { entityReply, noContent } from "./respond.ts";
+import { noContent } from "./respond.ts";
 import { activateRole, assignRole, directoryRoleFor, findAssignment } from "./role-management.ts";
 import type { RouteContext, Router } from "./router.ts";
 import { idFromReference, requireString } from "./validate.ts";
@@ -113,8 +113,8 @@ export function registerDirectoryRoleRoutes(router: Router): void {
           "A conflicting object with one or more of the specified property values is present in the directory.";
         throw graphErrors.badRequest(message);
       }
-      const role = activateRole(ctx.tenant, definition);
-      return entityReply(ctx, "directoryRoles/$entity", { ...role, deletedDateTime: null }, 201);
+      const reply = objectReply(ctx, activateRole(ctx.tenant, definition), OPTIONS);
+      return { ...reply, status: 201 };
     },
   });
 }
