@@ -106,7 +106,10 @@ export interface PageInput {
   upserts?: Resource[];
   /** Shallow-merge `data` into the stored object instead of replacing it (delta with `return=minimal`). */
   merge?: boolean;
-  /** `soft`: deleted but restorable (Graph `@removed.reason: "changed"`). */
+  /**
+   * `soft`: deleted but restorable (Graph `@removed.reason: "changed"`). An object (or edge) a page both
+   * upserts (adds) and deletes (removes) is kept: the write wins.
+   */
   deletes?: { kind: ResourceKind; id: string; soft?: boolean }[];
   edges?: { add?: Edge[]; remove?: Edge[] };
   /** Requests / RU / throttle figures for this page, added to the run's stats for `stream`. */

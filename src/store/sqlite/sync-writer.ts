@@ -39,9 +39,16 @@ export class SqliteSyncWriter implements SyncWriter {
     validatePage(page);
     return this.#db.transaction(() => {
       const work = new PageWork(this.#db, this.#edges, page.runId, page.round);
-      for (const d of page.deletes ?? []) work.delete(d.kind, d.id, d.soft === true);
-      for (const r of page.upserts ?? []) work.upsert(r, page.merge === true);
-      for (const e of page.edges?.remove ?? []) work.removeEdge(e);
+      // What a page both writes and removes is kept (see PageInput): skipping the removal, instead of
+      // removing then re-adding, keeps a re-applied page free of events.
+      const upserted = new Set((page.upserts ?? []).map((r) => `${r.kind}/${r.id}`));
+      const added = new Set((page.edges?.add ?? []).map(edgeId));
+      for (const d of page.deletes ?? []) {
+        if (!upserted.has(`${d.kind}/${d.id}`)) work.delete(d.kind, d.id, d.soft === true);
+      }
+      for (const r of lastWriteWins(page.upserts ?? [], page.merge === true))
+        work.upsert(r, page.merge === true);
+      for (const e of page.edges?.remove ?? []) if (!added.has(edgeId(e))) work.removeEdge(e);
       for (const e of page.edges?.add ?? []) work.addEdge(e);
       return this.#finish(work, page.runId, page.stream, page.checkpoint, page.stats);
     });
@@ -320,4 +327,22 @@ function keyOfRow(row: EdgeRow): EdgeKey {
     principalId: row.principal_id,
     qualifier: row.qualifier,
   };
+}
+
+function edgeId(edge: Edge): string {
+  return JSON.stringify([edge.relation, edge.objectId, edge.principalId, edge.qualifier ?? ""]);
+}
+
+/**
+ * One write per object: a page naming an object twice (a split group re-sent on one page) counts as
+ * its final state, so re-applying the page is a no-op rather than a replay of the intermediate one.
+ */
+function lastWriteWins(upserts: Resource[], merge: boolean): Resource[] {
+  const byKey = new Map<string, Resource>();
+  for (const r of upserts) {
+    const key = `${r.kind}/${r.id}`;
+    const before = byKey.get(key);
+    byKey.set(key, merge && before ? { ...r, data: { ...before.data, ...r.data } } : r);
+  }
+  return [...byKey.values()];
 }
