@@ -176,14 +176,14 @@ export const ERRORS = {
     message: "The host {host} could not be resolved ({reason}).",
     fix: "Check the host in ENTRA_CLOUD / ENTRA_AUTHORITY_HOST / ENTRA_GRAPH_URL and this machine's DNS.",
     status: 502,
-    retryable: true,
+    retryable: false,
     exit: EXIT.network,
   },
   NET_CONNECTION_REFUSED: {
     message: "Connection to {host} was refused.",
     fix: "Check the host and port in ENTRA_AUTHORITY_HOST / ENTRA_GRAPH_URL and that nothing blocks the connection.",
     status: 502,
-    retryable: true,
+    retryable: false,
     exit: EXIT.network,
   },
   NET_TIMEOUT: {

@@ -35,7 +35,8 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
           limiter.pause(waitMs);
         }
       } catch (err) {
-        const transient = err instanceof ConnectorError && err.retryable && err.code !== "NET_DNS";
+        // A wrong host or port is not transient: DNS and refused connections are marked not retryable.
+        const transient = err instanceof ConnectorError && err.retryable;
         if (!transient || !call.idempotent || attempt >= maxRetries) throw err;
         waitMs = backoffMs(attempt, options.random);
       }
