@@ -3,11 +3,19 @@
  * port 0, real HTTPS), a store for the audit log, a connection as a user would configure it, and
  * pickers that find fixtures of each kind in the emulator's snapshot.
  */
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
-import { type ActionDeps, createConnection, loadConfig, recentlyCreated } from "../src/index.ts";
+import {
+  type ActionDeps,
+  createConnection,
+  isConnectorError,
+  loadConfig,
+  recentlyCreated,
+} from "../src/index.ts";
 import { openStore } from "../src/store/index.ts";
 import type { Store } from "../src/store/types.ts";
 import { emulatorEnv } from "./sync-support.ts";
@@ -78,6 +86,43 @@ export async function startActionHarness(
       await emu.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One emulator for the whole test file: started before its tests, closed after them. The returned
+ * harness may be used inside tests (not at module level, before it has started).
+ */
+export function fileHarness(options: Parameters<typeof startEmulator>[0] = {}): ActionHarness {
+  let started: ActionHarness | undefined;
+  before(async () => {
+    started = await startActionHarness(options);
+  });
+  after(() => started?.close());
+  const h = () => {
+    if (!started) throw new Error("the harness starts in before(); use it inside tests");
+    return started;
+  };
+  return {
+    get emu() {
+      return h().emu;
+    },
+    get store() {
+      return h().store;
+    },
+    deps: (overrides) => h().deps(overrides),
+    reconnect: () => h().reconnect(),
+    snapshot: () => h().snapshot(),
+    close: () => h().close(),
+  };
+}
+
+/** An assert.rejects validator: a ConnectorError with this code. */
+export function code(expected: string) {
+  return (err: unknown) => {
+    assert.ok(isConnectorError(err), String(err));
+    assert.equal(err.code, expected, err.message);
+    return true;
   };
 }
 

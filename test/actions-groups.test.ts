@@ -1,6 +1,6 @@
 /** Group actions against the emulator: create with owners/members, membership, ownership, refusals. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   addGroupOwner,
   addUserToGroup,
@@ -8,24 +8,13 @@ import {
   createUser,
   deleteGroup,
   getGroup,
-  isConnectorError,
   removeGroupOwner,
   removeUserFromGroup,
   updateGroup,
 } from "../src/index.ts";
-import { type ActionHarness, byId, PASSWORD, pick, startActionHarness } from "./actions-emulator-support.ts";
+import { byId, code, fileHarness, PASSWORD, pick } from "./actions-emulator-support.ts";
 
-let h: ActionHarness;
-before(async () => {
-  h = await startActionHarness();
-});
-after(() => h.close());
-
-const code = (expected: string) => (err: unknown) => {
-  assert.ok(isConnectorError(err), String(err));
-  assert.equal(err.code, expected, err.message);
-  return true;
-};
+const h = fileHarness();
 
 describe("create-group", () => {
   test("with more than 20 members: bound at creation, the rest added, all present", async () => {

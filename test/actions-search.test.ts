@@ -1,6 +1,6 @@
 /** Searches against the emulator: filters, free text, paging with cursors, transitive paths. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   addUserToGroup,
   createGroup,
@@ -10,13 +10,9 @@ import {
   searchTransitiveGroupMembers,
   searchUsers,
 } from "../src/index.ts";
-import { type ActionHarness, pick, startActionHarness } from "./actions-emulator-support.ts";
+import { fileHarness, pick } from "./actions-emulator-support.ts";
 
-let h: ActionHarness;
-before(async () => {
-  h = await startActionHarness();
-});
-after(() => h.close());
+const h = fileHarness();
 
 /** Follows nextCursor to the end; each page at most `limit` items. */
 async function all<T extends { id: string }>(

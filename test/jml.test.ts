@@ -3,7 +3,7 @@
  * emulator's snapshot) after every step, and that each step is safe to repeat.
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   addRemoveUserLicense,
   addUserToGroup,
@@ -16,22 +16,11 @@ import {
   restoreUser,
   updateUser,
 } from "../src/index.ts";
-import {
-  type ActionHarness,
-  byId,
-  type Obj,
-  PASSWORD,
-  type Snapshot,
-  startActionHarness,
-} from "./actions-emulator-support.ts";
+import { byId, fileHarness, type Obj, PASSWORD, type Snapshot } from "./actions-emulator-support.ts";
 
 // Replication lag is on throughout: names of objects created a moment ago are not yet searchable
 // (as in Graph), so the story refers to them by id; ids of fresh objects are waited for.
-let h: ActionHarness;
-before(async () => {
-  h = await startActionHarness({ replicationLagMs: 150 });
-});
-after(() => h.close());
+const h = fileHarness({ replicationLagMs: 150 });
 
 const skuOf = (s: Snapshot, part: string) => s.subscribedSkus.find((k) => k["skuPartNumber"] === part)!;
 const licences = (u: Obj | undefined) =>

@@ -1,27 +1,10 @@
 /** grant / revoke of every entitlement kind against the emulator. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { createUser, grant, isConnectorError, revoke } from "../src/index.ts";
-import {
-  type ActionHarness,
-  byId,
-  PASSWORD,
-  pick,
-  type Snapshot,
-  startActionHarness,
-} from "./actions-emulator-support.ts";
+import { describe, test } from "node:test";
+import { createUser, grant, revoke } from "../src/index.ts";
+import { byId, code, fileHarness, PASSWORD, pick, type Snapshot, startActionHarness } from "./actions-emulator-support.ts";
 
-let h: ActionHarness;
-before(async () => {
-  h = await startActionHarness();
-});
-after(() => h.close());
-
-const code = (expected: string) => (err: unknown) => {
-  assert.ok(isConnectorError(err), String(err));
-  assert.equal(err.code, expected, err.message);
-  return true;
-};
+const h = fileHarness();
 
 /** Grants, checks the tenant, grants again (no change), revokes, checks, revokes again (no change). */
 async function roundTrip(entitlement: string, principal: string, holds: (s: Snapshot) => boolean) {

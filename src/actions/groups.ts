@@ -1,13 +1,13 @@
 /** Group actions: create (with owners and members), read, update, delete, membership and ownership. */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { createError, isConnectorError } from "../errors.ts";
+import { createError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
 import { defineAction, GROUP_READ, GROUP_WRITE, MEMBER_WRITE } from "./define.ts";
+import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
 import { addReference, groupLabel, odataId, refuseUnmanageable, removeReference } from "./groups-core.ts";
-import { isNotFound } from "./refusals.ts";
-import { type DirectoryObject, resolve, resolveDeleted, resolvePrincipal } from "./resolve.ts";
+import { type DirectoryObject, resolve, resolvePrincipal } from "./resolve.ts";
 import { graphObject, groupProperties, groupRef, mailNickname, userRef, writeResult } from "./schemas.ts";
 import { Steps } from "./steps.ts";
 import type { ActionContext } from "./types.ts";
@@ -185,28 +185,9 @@ export const deleteGroup = defineAction({
   write: true,
   permissions: GROUP_WRITE,
   input: z.object({ group: groupRef }).strict(),
-  output: z.object({ ...writeResult, id: z.string().optional(), alreadyDeleted: z.boolean().optional() }),
-  async run(ctx, input) {
-    let group: DirectoryObject;
-    try {
-      group = await resolve(ctx, "group", input.group);
-    } catch (err) {
-      if (!isConnectorError(err, "OBJECT_NOT_FOUND")) throw err;
-      const deleted = await resolveDeleted(ctx, "group", input.group);
-      ctx.setTarget(`group:${deleted?.id ?? input.group}`);
-      return { changed: false, alreadyDeleted: true, ...(deleted ? { id: deleted.id } : {}) };
-    }
-    ctx.setTarget(`group:${group.id}`);
-    refuseUnmanageable(group, "properties");
-    try {
-      await ctx.write({ method: "DELETE", url: `/groups/${group.id}` });
-      if (!ctx.dryRun) ctx.recent.forget(group.id);
-    } catch (err) {
-      if (isNotFound(err)) return { changed: false, id: group.id, alreadyDeleted: true };
-      throw err;
-    }
-    return { changed: true, id: group.id };
-  },
+  output: deleteOutput,
+  run: (ctx, input) =>
+    deleteObject(ctx, "group", input.group, (group) => refuseUnmanageable(group, "properties")),
 });
 
 const membershipOutput = z.object({ ...writeResult, groupId: z.string(), principalId: z.string() });

@@ -1,12 +1,13 @@
 /** User actions: create, read, update, enable/disable, delete/restore, password and sessions. */
 import { z } from "zod";
-import { createError, isConnectorError } from "../errors.ts";
+import { createError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
 import { defineAction, USER_READ, USER_WRITE } from "./define.ts";
+import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
 import { addReference } from "./groups-core.ts";
 import { applyLicenceChange, describeUser, planLicenceChange, subscribedSkus } from "./licenses.ts";
-import { conflictProperty, isGraphError, isNotFound, REFUSAL } from "./refusals.ts";
+import { conflictProperty, isGraphError, REFUSAL } from "./refusals.ts";
 import { type DirectoryObject, resolve, resolveDeleted } from "./resolve.ts";
 import {
   graphObject,
@@ -268,30 +269,9 @@ export const deleteUser = defineAction({
   write: true,
   permissions: USER_WRITE,
   input: z.object({ user: userRef }).strict(),
-  output: z.object({ ...writeResult, id: z.string().optional(), alreadyDeleted: z.boolean().optional() }),
-  async run(ctx, input) {
-    let user: DirectoryObject;
-    try {
-      user = await resolve(ctx, "user", input.user);
-    } catch (err) {
-      if (!isConnectorError(err, "OBJECT_NOT_FOUND")) throw err;
-      const deleted = await resolveDeleted(ctx, "user", input.user);
-      if (!deleted) throw err;
-      ctx.setTarget(`user:${deleted.id}`);
-      return { changed: false, id: deleted.id, alreadyDeleted: true };
-    }
-    ctx.setTarget(`user:${user.id}`);
-    refuseIfSynced(user, describeUser(user), "deletion");
-    try {
-      await ctx.write({ method: "DELETE", url: `/users/${user.id}` });
-      if (!ctx.dryRun) ctx.recent.forget(user.id);
-    } catch (err) {
-      // A retried DELETE whose first attempt went through.
-      if (isNotFound(err)) return { changed: false, id: user.id, alreadyDeleted: true };
-      throw err;
-    }
-    return { changed: true, id: user.id };
-  },
+  output: deleteOutput,
+  run: (ctx, input) =>
+    deleteObject(ctx, "user", input.user, (user) => refuseIfSynced(user, describeUser(user), "deletion")),
 });
 
 export const restoreUser = defineAction({
