@@ -49,18 +49,26 @@ export interface SyncSummary {
   durationMs: number;
 }
 
-type Planned = { tracked: TrackedSpec } | { snapshot: SnapshotSpec };
+/**
+ * A stream and the wave it runs in. Streams of one wave run concurrently; a wave starts when the one
+ * before it has finished. The store drops every relationship naming an object it deletes, but Graph
+ * keeps listing app and role assignments of deleted principals, so streams that re-read such
+ * relationships (apps, then roles, which also names apps) run after the streams that delete
+ * principals; otherwise a deletion committed after the re-read would leave them out.
+ */
+type Planned = ({ tracked: TrackedSpec } | { snapshot: SnapshotSpec }) & { wave: number };
 
-/** The streams the options ask for. */
+/** The streams the options ask for, in waves. */
 export function planStreams(options: SyncOptions): Planned[] {
   const k = options.kinds;
   const out: Planned[] = [];
-  if (k.has("users") || k.has("licenses")) out.push({ tracked: usersStream(options) });
-  if (k.has("groups") || k.has("memberships") || k.has("owners"))
-    out.push({ tracked: groupsStream(options) });
-  if (k.has("apps")) out.push({ tracked: appsStream(options) });
-  if (k.has("roles")) out.push({ snapshot: rolesStream() });
-  if (k.has("licenses")) out.push({ snapshot: licensesStream() });
+  if (k.has("users") || k.has("licenses")) out.push({ tracked: usersStream(options), wave: 1 });
+  if (k.has("groups") || k.has("memberships") || k.has("owners")) {
+    out.push({ tracked: groupsStream(options), wave: 1 });
+  }
+  if (k.has("licenses")) out.push({ snapshot: licensesStream(), wave: 1 });
+  if (k.has("apps")) out.push({ tracked: appsStream(options), wave: 2 });
+  if (k.has("roles")) out.push({ snapshot: rolesStream(), wave: 3 });
   return out;
 }
 
@@ -98,35 +106,36 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
   };
   const streams: Record<string, StreamOutcome> = {};
 
-  await Promise.all(
-    planned.map(async (p) => {
-      const name = streamName(p);
-      const ctx: StreamContext = {
-        client,
-        store,
-        runId: run.id,
-        full: options.full,
-        concurrency: options.concurrency ?? 6,
-        meter: newMeter(),
-        observer,
-        signal: input.signal,
-      };
-      observer.phase?.(name, "starting");
-      try {
-        if ("tracked" in p) streams[name] = { mode: await runTracked(p.tracked, ctx), ok: true };
-        else {
-          await runSnapshot(p.snapshot, ctx);
-          streams[name] = { mode: "snapshot", ok: true };
-        }
-        observer.phase?.(name, "done");
-      } catch (err) {
-        const e = toConnectorError(err);
-        streams[name] = { ok: false, error: e.message };
-        observer.phase?.(name, "failed");
-        await store.runs.record(run.id, name, { errors: 1 });
+  const runStream = async (p: Planned) => {
+    const name = streamName(p);
+    const ctx: StreamContext = {
+      client,
+      store,
+      runId: run.id,
+      full: options.full,
+      concurrency: options.concurrency ?? 6,
+      meter: newMeter(),
+      observer,
+      signal: input.signal,
+    };
+    observer.phase?.(name, "starting");
+    try {
+      if ("tracked" in p) streams[name] = { mode: await runTracked(p.tracked, ctx), ok: true };
+      else {
+        await runSnapshot(p.snapshot, ctx);
+        streams[name] = { mode: "snapshot", ok: true };
       }
-    }),
-  );
+      observer.phase?.(name, "done");
+    } catch (err) {
+      const e = toConnectorError(err);
+      streams[name] = { ok: false, error: e.message };
+      observer.phase?.(name, "failed");
+      await store.runs.record(run.id, name, { errors: 1 });
+    }
+  };
+  for (const wave of [...new Set(planned.map((p) => p.wave))].sort()) {
+    await Promise.all(planned.filter((p) => p.wave === wave).map(runStream));
+  }
 
   const client_ = diffStats(before, client.stats());
   await store.runs.record(run.id, "graph-client", { throttleWaitMs: client_.throttleWaitMs });

@@ -26,12 +26,15 @@ test("--properties parses per resource and refuses a malformed part", () => {
   );
 });
 
-test("memberships and owners bring the groups stream; licences bring users and SKUs", () => {
+test("memberships and owners bring the groups stream; licences bring users and SKUs; waves in order", () => {
   const names = (kinds: string) =>
     planStreams({ kinds: parseKinds(kinds), full: false, skipAdGroups: false }).map((p) =>
       "tracked" in p ? p.tracked.stream : p.snapshot.stream,
     );
   assert.deepEqual(names("memberships"), ["groups"]);
   assert.deepEqual(names("licenses"), ["users", "licenses"]);
-  assert.deepEqual(names(""), ["users", "groups", "apps", "roles", "licenses"]);
+  assert.deepEqual(names(""), ["users", "groups", "licenses", "apps", "roles"]);
+  // Apps and roles re-read assignments naming principals: after the streams that delete principals.
+  const waves = planStreams({ kinds: parseKinds(""), full: false, skipAdGroups: false }).map((p) => p.wave);
+  assert.deepEqual(waves, [1, 1, 1, 2, 3]);
 });
