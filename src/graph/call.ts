@@ -15,6 +15,8 @@ export interface GraphCall {
   /** Estimated resource units (graph-behaviour.md §11). */
   cost: number;
   isWrite: boolean;
+  /** Attempts made so far (the retry interceptor counts them). */
+  attempts: number;
 }
 
 /** An HTTP answer of any status; turning non-2xx into GraphError is the client's last step. */

@@ -112,6 +112,14 @@ describe("graph client against a local server", () => {
       }
       json(res, 200, { gapMs: asked[1]! - asked[0]! });
     });
+    server.route("GET /v1.0/always-throttled", (_req, _b, res) =>
+      json(
+        res,
+        429,
+        { error: { code: "TooManyRequests", message: "Please retry again later." } },
+        { "retry-after": "0.01" },
+      ),
+    );
     server.route("GET /v1.0/missing", (_req, _b, res) =>
       json(
         res,
@@ -153,6 +161,16 @@ describe("graph client against a local server", () => {
     const { gapMs } = await conn.graph.get<{ gapMs: number }>("/throttled-once");
     assert.ok(gapMs >= 295 && gapMs < 400, `retried after ${gapMs} ms for Retry-After 0.3`);
     assert.equal(conn.graph.stats().throttleWaitMs, 300);
+    await conn.close();
+  });
+
+  test("retries are bounded: still throttled after the last one is a typed, retryable error", async () => {
+    const conn = createConnection(config(server), { persistTokens: false });
+    const err = await conn.graph.get("/always-throttled").catch((e: unknown) => e);
+    assert.ok(err instanceof GraphError);
+    assert.equal(err.code, "GRAPH_THROTTLED");
+    assert.equal(err.retryable, true);
+    assert.match(err.message, /still throttled after 4 attempts/);
     await conn.close();
   });
 

@@ -113,7 +113,8 @@ export function createGraphClient(
     let body: string | undefined;
     if (o.body !== undefined) {
       body = JSON.stringify(o.body);
-      headers["content-type"] ??= "application/json";
+      if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type"))
+        headers["content-type"] = "application/json";
     }
     return {
       method,
@@ -125,6 +126,7 @@ export function createGraphClient(
       idempotent: o.idempotent ?? IDEMPOTENT_METHODS.has(method),
       cost: estimateCost(method, url),
       isWrite: method !== "GET",
+      attempts: 0,
     };
   }
 
@@ -134,12 +136,11 @@ export function createGraphClient(
     delta: boolean,
   ): Promise<GraphResponse<T>> {
     const call = prepare(pathOrUrl, o);
-    const before = stats.retries;
     const res = await send(call);
     if (res.status >= 200 && res.status < 300) {
       return { status: res.status, headers: res.headers, body: res.body as T, requestId: res.requestId };
     }
-    throw toGraphError(call, res, stats.retries - before + 1, delta);
+    throw toGraphError(call, res, call.attempts, delta);
   }
 
   async function* follow<T>(

@@ -23,6 +23,7 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
   const { maxRetries, limiter, stats } = options;
   return (next) => async (call) => {
     for (let attempt = 0; ; attempt++) {
+      call.attempts = attempt + 1;
       let waitMs: number;
       try {
         const res = await next(call);
