@@ -13,6 +13,7 @@ export { type CheckReport, checkConnection } from "./auth/check.ts";
 export { decodeClaims, grantedPermissions, type TokenClaims } from "./auth/claims.ts";
 export { adminConsentUrl } from "./auth/credentials.ts";
 export { type InteractiveLoginOptions, interactiveLogin } from "./auth/interactive-login.ts";
+export { fileTokenStore, type TokenStore } from "./auth/token-store.ts";
 export type { StoredToken, TokenProvider } from "./auth/types.ts";
 export { CLOUDS, type CloudName } from "./config/clouds.ts";
 export { type ConfigFlags, type ConnectorConfig, type Credential, loadConfig } from "./config/load.ts";
@@ -29,6 +30,8 @@ export {
 } from "./errors.ts";
 export { createGraphClient, type GraphClientDeps } from "./graph/client.ts";
 export { Limiter } from "./graph/limiter.ts";
+/** The `$filter` builder: `odata.and(odata.eq("department", input), …)`; values are quoted safely. */
+export * as odata from "./graph/odata-filter.ts";
 export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
 export * from "./provisioning/index.ts";
