@@ -4,7 +4,7 @@
  * writing, and a couple of formatting helpers. None of them calls Graph.
  */
 import { once } from "node:events";
-import { createError } from "../errors.ts";
+import { createError, EXIT } from "../errors.ts";
 import { openStore, RESOURCE_KINDS, type ResourceKind, type Store, storeLocation } from "../store/index.ts";
 import type { CommandIO } from "./command.ts";
 
@@ -14,15 +14,23 @@ export interface StoreOptions {
 }
 
 /** Runs `work` with the store named by --store / ENTRA_STORE, closing it afterwards. */
-export async function withStore<T>(
+export async function withStore(
   options: StoreOptions,
   io: CommandIO,
-  work: (store: Store) => Promise<T>,
-): Promise<T> {
+  work: (store: Store) => Promise<number>,
+): Promise<number> {
   const store = await openStore(storeLocation(options.store, io.env), { mustExist: true });
+  // Output errors surface through write(); without a listener a closed pipe would crash the process.
+  const surfaceThroughWrite = (): void => {};
+  io.stdout.on("error", surfaceThroughWrite);
   try {
     return await work(store);
+  } catch (error) {
+    // The reader went away (`… | head`): not a failure of the command.
+    if ((error as NodeJS.ErrnoException).code === "EPIPE") return EXIT.ok;
+    throw error;
   } finally {
+    io.stdout.off("error", surfaceThroughWrite);
     await store.close();
   }
 }
