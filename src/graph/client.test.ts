@@ -306,6 +306,23 @@ describe("graph client against a local server", () => {
     await flaky.close();
   });
 
+  test("a token whose audience is another cloud's Graph is refused as the wrong cloud", async () => {
+    const other = await startLocalGraph();
+    serveTokens(other, {
+      tenant: TENANT,
+      secret: "s3cret-value",
+      issue: () => fakeJwt({ tid: TENANT, aud: "https://graph.microsoft.us" }),
+    });
+    const conn = createConnection(config(other), { persistTokens: false });
+    await assert.rejects(conn.tokens.getToken(), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "AUTH_WRONG_CLOUD");
+      assert.match(e.message, /issued for https:\/\/graph\.microsoft\.us \(usgov cloud\)/);
+      return true;
+    });
+    await conn.close();
+    await other.close();
+  });
+
   test("refuses to send the token to another origin", async () => {
     const conn = createConnection(config(server), { persistTokens: false });
     await assert.rejects(conn.graph.get("https://evil.example/v1.0/users"), { code: "GRAPH_FOREIGN_URL" });
