@@ -74,6 +74,18 @@ describe("create-user", () => {
     assert.equal((await getUser(h.deps(), { user: hostile })).user.id, out.user.id);
   });
 
+  test("a group that cannot take members is refused before the user is created", async () => {
+    const snap = await h.snapshot();
+    const input = {
+      displayName: "Never Born",
+      userPrincipalName: upn("never.born"),
+      password: PASSWORD,
+      groups: [pick.dynamicGroup(snap).id],
+    };
+    await assert.rejects(createUser(h.deps(), input), code("GROUP_DYNAMIC"));
+    assert.ok(!(await h.snapshot()).users.some((u) => u["userPrincipalName"] === input.userPrincipalName));
+  });
+
   test("created and immediately added to a group despite replication lag", async () => {
     const group = pick.securityGroup(await h.snapshot());
     h.emu.setFaults({ replicationLagMs: 400 });

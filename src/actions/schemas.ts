@@ -37,7 +37,15 @@ const upn = z
   .regex(/^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, "must look like name@verified-domain")
   .describe("userPrincipalName: name@<a verified domain of the tenant>");
 
-/** mailNickname rules of graph-behaviour.md §5: ASCII, ≤64, none of @()\[]";:.<>, or space. */
+/** A user's mail alias: printable ASCII without spaces or @()\[]";:<>, (dots are fine, e.g. ann.lee). */
+export const userMailNickname = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
+  .regex(/^[^@()\\[\]";:<>,]+$/, 'must not contain any of @ ( ) \\ [ ] " ; : < > ,');
+
+/** A group's mailNickname (graph-behaviour.md §5): ASCII, ≤64, none of @()\[]";:.<>, or space. */
 export const mailNickname = z
   .string()
   .min(1)
@@ -76,7 +84,7 @@ export const userProperties = {
   accountEnabled: z.boolean(),
   usageLocation: usageLocation.nullable(),
   userPrincipalName: upn,
-  mailNickname,
+  mailNickname: userMailNickname,
 };
 
 export const groupProperties = {

@@ -5,7 +5,7 @@ import { PLANNED_ID } from "./context.ts";
 import { defineAction, USER_READ, USER_WRITE } from "./define.ts";
 import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
-import { addReference } from "./groups-core.ts";
+import { addReference, refuseUnmanageable } from "./groups-core.ts";
 import { applyLicenceChange, describeUser, planLicenceChange, subscribedSkus } from "./licenses.ts";
 import { conflictProperty, isGraphError, REFUSAL } from "./refusals.ts";
 import { type DirectoryObject, resolve, resolveDeleted } from "./resolve.ts";
@@ -86,10 +86,12 @@ export const createUser = defineAction({
     }
     // Everything referenced is resolved and checked before the first write.
     const targets = await Promise.all(groups.map((g) => resolve(ctx, "group", g)));
+    for (const group of targets) refuseUnmanageable(group, "members");
     const skus = addLicenses.length > 0 ? await subscribedSkus(ctx) : [];
     const body = {
       ...props,
-      mailNickname: props.mailNickname ?? upn.split("@")[0]!.replace(/[^A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]/g, ""),
+      mailNickname:
+        props.mailNickname ?? upn.split("@")[0]!.replace(/[^A-Za-z0-9.!#$%&'*+\-/=?^_`{|}~]/g, ""),
       passwordProfile: { password: pw, forceChangePasswordNextSignIn },
     };
     const licenceChange =
