@@ -120,6 +120,14 @@ describe("graph client against a local server", () => {
         { "retry-after": "0.01" },
       ),
     );
+    server.route("GET /v1.0/always-throttled-slowly", (_req, _b, res) =>
+      json(
+        res,
+        429,
+        { error: { code: "TooManyRequests", message: "Please retry again later." } },
+        { "retry-after": "0.3" },
+      ),
+    );
     server.route("GET /v1.0/missing", (_req, _b, res) =>
       json(
         res,
@@ -231,8 +239,16 @@ describe("graph client against a local server", () => {
     const conn = createConnection(config(server, { ENTRA_MAX_RETRIES: "0" }), { persistTokens: false });
     await assert.rejects(conn.graph.get("/slow", { timeoutMs: 100 }), { code: "NET_TIMEOUT" });
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 50);
+    setTimeout(() => ac.abort(new Error("received SIGINT")), 50);
     await assert.rejects(conn.graph.get("/slow", { signal: ac.signal }), { code: "REQUEST_ABORTED" });
+    // Cancelled while backing off after a 429 (Retry-After 0.3 s): still a cancellation, not a crash.
+    const during = new AbortController();
+    setTimeout(() => during.abort(new Error("received SIGTERM")), 100);
+    const retrying = createConnection(config(server), { persistTokens: false });
+    await assert.rejects(retrying.graph.get("/always-throttled-slowly", { signal: during.signal }), {
+      code: "REQUEST_ABORTED",
+    });
+    await retrying.close();
     await conn.close();
   });
 

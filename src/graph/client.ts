@@ -2,10 +2,10 @@ import type { Dispatcher } from "undici";
 import { createTokenProvider } from "../auth/credentials.ts";
 import type { TokenProvider } from "../auth/types.ts";
 import type { ConnectorConfig } from "../config/load.ts";
-import { createError } from "../errors.ts";
+import { createError, isConnectorError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { runBatch } from "./batch.ts";
-import type { GraphCall, Interceptor, Send } from "./call.ts";
+import type { GraphCall, Interceptor, RawResponse, Send } from "./call.ts";
 import { estimateCost } from "./cost.ts";
 import { toGraphError } from "./graph-error.ts";
 import { createDispatcher } from "./http.ts";
@@ -50,6 +50,13 @@ function ownTokens(config: GraphClientConfig, dispatcher: Dispatcher, logger: Lo
     });
   }
   return createTokenProvider(config as ConnectorConfig, { dispatcher, logger });
+}
+
+/** Whatever was waiting (limiter, backoff, token) when the caller gave up, the answer is a cancellation. */
+function asCancelled(err: unknown, signal: AbortSignal | undefined): unknown {
+  return signal?.aborted && !isConnectorError(err, "REQUEST_ABORTED")
+    ? createError("REQUEST_ABORTED", {}, { cause: err })
+    : err;
 }
 
 const IDEMPOTENT_METHODS = new Set(["GET", "PUT", "PATCH", "DELETE"]);
@@ -136,7 +143,12 @@ export function createGraphClient(
     delta: boolean,
   ): Promise<GraphResponse<T>> {
     const call = prepare(pathOrUrl, o);
-    const res = await send(call);
+    let res: RawResponse;
+    try {
+      res = await send(call);
+    } catch (err) {
+      throw asCancelled(err, o.signal);
+    }
     if (res.status >= 200 && res.status < 300) {
       return { status: res.status, headers: res.headers, body: res.body as T, requestId: res.requestId };
     }
@@ -193,7 +205,9 @@ export function createGraphClient(
         },
       };
       if (deps?.random) batchDeps.random = deps.random;
-      return runBatch(batchDeps, requests, options.signal) as Promise<BatchResponse<T>[]>;
+      return runBatch(batchDeps, requests, options.signal).catch((err: unknown) => {
+        throw asCancelled(err, options.signal);
+      }) as Promise<BatchResponse<T>[]>;
     },
     stats: () => ({ ...stats }),
     async close() {

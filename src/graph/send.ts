@@ -1,4 +1,5 @@
 import type { Dispatcher } from "undici";
+import { createError } from "../errors.ts";
 import type { GraphCall, RawResponse, Send } from "./call.ts";
 import { networkError } from "./http.ts";
 
@@ -25,11 +26,13 @@ export function createSend(dispatcher: Dispatcher): Send {
     const deadline = AbortSignal.timeout(call.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, deadline]) : deadline;
     const fail = (err: unknown) =>
-      networkError(deadline.aborted && !call.signal?.aborted ? timeoutError() : err, {
-        method: call.method,
-        url: call.url,
-        timeoutMs: call.timeoutMs,
-      });
+      call.signal?.aborted
+        ? createError("REQUEST_ABORTED", {}, { cause: err })
+        : networkError(deadline.aborted ? timeoutError() : err, {
+            method: call.method,
+            url: call.url,
+            timeoutMs: call.timeoutMs,
+          });
     let res: Dispatcher.ResponseData;
     try {
       res = await dispatcher.request({
