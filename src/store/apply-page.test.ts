@@ -299,6 +299,44 @@ describe("full resync reconciliation (mark and sweep)", () => {
     await store.close();
   });
 
+  it("sweeps more than one chunk, keeping what the round saw", async () => {
+    const { store, runId } = await storeWithRun();
+    const ids = Array.from({ length: 2500 }, (_, i) => `u${String(i).padStart(5, "0")}`);
+    await store.sync.applyPage({
+      runId,
+      stream: "seed",
+      upserts: ids.map((id) => user(id)),
+      edges: { add: ids.map((id) => member("g1", id)) },
+    });
+    const round = await store.sync.newRound();
+    const kept = ids.filter((_, i) => i % 1000 === 999);
+    await store.sync.applyPage({
+      runId,
+      stream: "all",
+      round,
+      upserts: kept.map((id) => user(id)),
+      edges: { add: kept.map((id) => member("g1", id)) },
+    });
+    const swept = await store.sync.reconcile({
+      runId,
+      stream: "all",
+      round,
+      kinds: ["user"],
+      relations: ["group:member"],
+    });
+    assert.equal(swept.events.filter((e) => e.type === "deleted").length, 2500 - kept.length);
+    assert.equal(swept.events.filter((e) => e.type === "removed").length, 2500 - kept.length);
+    assert.deepEqual(
+      (await collect(store.query.export("users"))).map((u) => u.id),
+      kept,
+    );
+    assert.deepEqual(
+      (await collect(store.query.export("memberships"))).map((m) => m.memberId),
+      kept,
+    );
+    await store.close();
+  });
+
   it("limits a relationship sweep to the objects listed", async () => {
     const { store, runId } = await storeWithRun();
     const assign = (app: string, principal: string) => ({

@@ -116,17 +116,40 @@ export class EdgeTable {
     );
   }
 
-  /** Up to `limit` edges of `relation` not seen in `round` (on `objectIds` only, when given). */
-  unseen(relation: Relation, round: number, objectIds: string[] | undefined, limit: number): EdgeRow[] {
-    return this.#db.all<EdgeRow>(
-      `${EDGE_SELECT} WHERE e.relation = ? AND e.seen_round < ?
-         AND (?3 IS NULL OR o.id IN (SELECT value FROM json_each(?3)))
-       LIMIT ?`,
-      relation,
-      round,
-      objectIds ? JSON.stringify(objectIds) : null,
-      limit,
-    );
+  /**
+   * Edges of `relation` not seen in `round` (on `objectIds` only, when given), read `chunk` at a time
+   * in key order so the caller may delete each chunk before the next is read and a large sweep
+   * neither rescans the relation nor holds it in memory.
+   */
+  *unseen(
+    relation: Relation,
+    round: number,
+    objectIds: string[] | undefined,
+    chunk: number,
+  ): Generator<EdgeRow> {
+    const objects = objectIds
+      ? objectIds.map((id) => this.numberOf(id)).filter((n): n is number => n !== undefined)
+      : [null];
+    for (const object of objects) {
+      let after: [number, number, string] = [0, 0, ""];
+      for (;;) {
+        const rows = this.#db.all<EdgeRow & { object_n: number; principal_n: number }>(
+          `${EDGE_SELECT.replace("SELECT", "SELECT e.object_n AS object_n, e.principal_n AS principal_n,")}
+           WHERE e.relation = ? AND (?2 IS NULL OR e.object_n = ?2) AND e.seen_round < ?
+             AND (e.object_n, e.principal_n, e.qualifier) > (?, ?, ?)
+           ORDER BY e.object_n, e.principal_n, e.qualifier LIMIT ?`,
+          relation,
+          object,
+          round,
+          ...after,
+          chunk,
+        );
+        yield* rows;
+        const last = rows.at(-1);
+        if (!last || rows.length < chunk) break;
+        after = [last.object_n, last.principal_n, last.qualifier];
+      }
+    }
   }
 
   /** Every edge on an object, ordered. */

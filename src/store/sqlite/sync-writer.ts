@@ -59,22 +59,25 @@ export class SqliteSyncWriter implements SyncWriter {
     return this.#db.transaction(() => {
       const work = new PageWork(this.#db, this.#edges, input.runId, input.round);
       for (const kind of input.kinds ?? []) {
+        // Keyset chunks by id: each chunk is read, then deleted, then the next one starts after it.
+        let after = "";
         for (;;) {
           const ids = this.#db.all<{ id: string }>(
-            "SELECT id FROM resources WHERE kind = ? AND seen_round < ? LIMIT ?",
+            "SELECT id FROM resources WHERE kind = ? AND id > ? AND seen_round < ? ORDER BY id LIMIT ?",
             kind,
+            after,
             input.round,
             SWEEP_CHUNK,
           );
-          if (ids.length === 0) break;
           for (const { id } of ids) work.delete(kind, id, false);
+          const last = ids.at(-1);
+          if (!last || ids.length < SWEEP_CHUNK) break;
+          after = last.id;
         }
       }
       for (const relation of input.relations ?? []) {
-        for (;;) {
-          const rows = this.#edges.unseen(relation, input.round, input.objectIds, SWEEP_CHUNK);
-          if (rows.length === 0) break;
-          for (const row of rows) work.removeEdgeRow(row);
+        for (const row of this.#edges.unseen(relation, input.round, input.objectIds, SWEEP_CHUNK)) {
+          work.removeEdgeRow(row);
         }
       }
       return this.#finish(work, input.runId, input.stream, input.checkpoint, undefined);
