@@ -6,7 +6,14 @@ import { networkError } from "../graph/http.ts";
 import { backoffMs, parseRetryAfter } from "../graph/retry-after.ts";
 import type { Logger } from "../log/logger.ts";
 import { decodeClaims } from "./claims.ts";
-import { type LoginContext, loginError, type TokenErrorBody } from "./login-errors.ts";
+import {
+  clockSkewMs,
+  describeSkew,
+  type LoginContext,
+  loginError,
+  MAX_CLOCK_SKEW_MS,
+  type TokenErrorBody,
+} from "./login-errors.ts";
 import type { StoredToken } from "./types.ts";
 
 export interface TokenEndpoint {
@@ -118,6 +125,14 @@ export async function redeem(
   const { status, body } = answer;
   if (status !== 200) {
     throw loginError(status, body as TokenErrorBody, headerValue(answer.headers["date"]), endpoint.context);
+  }
+  const skew = clockSkewMs(headerValue(answer.headers["date"]));
+  if (Math.abs(skew) > MAX_CLOCK_SKEW_MS) {
+    // Signed in, but Graph checks token times against its own clock: say so before calls fail.
+    endpoint.logger.warn(
+      { skew: describeSkew(skew) },
+      "this machine's clock differs from the login service's",
+    );
   }
   const ok = body as TokenSuccessBody;
   if (!ok.access_token) {
