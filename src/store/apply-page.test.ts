@@ -317,15 +317,12 @@ describe("full resync reconciliation (mark and sweep)", () => {
       upserts: kept.map((id) => user(id)),
       edges: { add: kept.map((id) => member("g1", id)) },
     });
-    const swept = await store.sync.reconcile({
-      runId,
-      stream: "all",
-      round,
-      kinds: ["user"],
-      relations: ["group:member"],
-    });
-    assert.equal(swept.events.filter((e) => e.type === "deleted").length, 2500 - kept.length);
-    assert.equal(swept.events.filter((e) => e.type === "removed").length, 2500 - kept.length);
+    // Relationships first, so their sweep (not the users' cascade) has to cover all three chunks.
+    const edges = await store.sync.reconcile({ runId, stream: "all", round, relations: ["group:member"] });
+    assert.equal(edges.events.filter((e) => e.type === "removed").length, 2500 - kept.length);
+    const users = await store.sync.reconcile({ runId, stream: "all", round, kinds: ["user"] });
+    assert.equal(users.events.filter((e) => e.type === "deleted").length, 2500 - kept.length);
+    assert.equal(users.events.length, 2500 - kept.length);
     assert.deepEqual(
       (await collect(store.query.export("users"))).map((u) => u.id),
       kept,
