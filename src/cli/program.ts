@@ -5,37 +5,17 @@ import { redactString } from "../log/redact.ts";
 import type { CommandIO, CommandSpec } from "./command.ts";
 import { commands } from "./commands/index.ts";
 
-/** Global connection flags, one per config field that has a flag (names match the config keys). */
-const FLAG_HELP: Partial<Record<FieldName, string>> = {
-  tenantId: "tenant GUID or verified domain (ENTRA_TENANT_ID)",
-  clientId: "application (client) ID (ENTRA_CLIENT_ID)",
-  clientCertificate: "PEM certificate path for certificate sign-in (ENTRA_CLIENT_CERTIFICATE)",
-  clientKey: "PEM private key path for certificate sign-in (ENTRA_CLIENT_KEY)",
-  auth: "app (application permissions) or delegated (ENTRA_AUTH)",
-  cloud: "global, usgov, usgovdod or china (ENTRA_CLOUD)",
-  authorityHost: "login host, e.g. https://login.microsoftonline.com (ENTRA_AUTHORITY_HOST)",
-  graphUrl: "Graph root without version, e.g. https://graph.microsoft.com (ENTRA_GRAPH_URL)",
-  scope: "space-separated scopes (ENTRA_SCOPE)",
-  caFile: "extra CA certificate (PEM) to trust (ENTRA_CA_FILE)",
-  store: "SQLite file or postgres:// URL (ENTRA_STORE, default ./entra-connector.db)",
-  provisioning: "allow writes to the tenant (ENTRA_PROVISIONING)",
-  skipAdGroups: "skip groups synced from on-premises AD (ENTRA_SKIP_AD_GROUPS)",
-  logLevel: "trace, debug, info, warn, error or silent (ENTRA_LOG_LEVEL)",
-  timeoutMs: "per-request timeout in ms (ENTRA_TIMEOUT_MS)",
-  maxRetries: "retries of throttled/transient requests (ENTRA_MAX_RETRIES)",
-  concurrency: "concurrent Graph requests (ENTRA_CONCURRENCY)",
-  tenantSize: "small, medium or large: sizes the throttling budget (ENTRA_TENANT_SIZE)",
-};
+/** Global connection flags: one per config field that has a flag (names match the config keys). */
 const BOOLEAN_FLAGS = new Set<FieldName>(["provisioning", "skipAdGroups"]);
 
 function addGlobalOptions(program: Command): void {
   program
     .option("--config <file>", "JSON config file (ENTRA_CONFIG)")
     .option("--json", "machine-readable output");
-  for (const [name, help] of Object.entries(FLAG_HELP) as [FieldName, string][]) {
-    const flag = FIELDS[name].flag;
+  for (const name of Object.keys(FIELDS) as FieldName[]) {
+    const { flag, env, help } = FIELDS[name];
     if (flag === undefined) continue;
-    program.addOption(new Option(BOOLEAN_FLAGS.has(name) ? flag : `${flag} <value>`, help));
+    program.addOption(new Option(BOOLEAN_FLAGS.has(name) ? flag : `${flag} <value>`, `${help} (${env})`));
   }
 }
 

@@ -68,6 +68,7 @@ const origin = (example: string, forbidVersion: boolean) =>
 
 export const FIELDS = {
   tenantId: {
+    help: "tenant GUID or verified domain",
     env: "ENTRA_TENANT_ID",
     flag: "--tenant-id",
     schema: text("a GUID or a domain like contoso.onmicrosoft.com").refine(
@@ -76,26 +77,45 @@ export const FIELDS = {
     ),
   },
   clientId: {
+    help: "application (client) ID",
     env: "ENTRA_CLIENT_ID",
     flag: "--client-id",
     schema: text("the Application (client) ID, a GUID").refine((v) => GUID.test(v), {
       error: "must be the Application (client) ID, a GUID like 00000000-0000-0000-0000-000000000000",
     }),
   },
-  clientSecret: { env: "ENTRA_CLIENT_SECRET", flag: undefined, schema: text("the client secret's Value") },
+  clientSecret: {
+    help: "client secret value (never a flag: flags show in process lists)",
+    env: "ENTRA_CLIENT_SECRET",
+    flag: undefined,
+    schema: text("the client secret's Value"),
+  },
   clientCertificate: {
+    help: "PEM certificate path for certificate sign-in",
     env: "ENTRA_CLIENT_CERTIFICATE",
     flag: "--client-certificate",
     schema: text("the path of a PEM certificate"),
   },
-  clientKey: { env: "ENTRA_CLIENT_KEY", flag: "--client-key", schema: text("the path of a PEM private key") },
-  accessToken: { env: "ENTRA_ACCESS_TOKEN", flag: undefined, schema: text("an access token (JWT)") },
+  clientKey: {
+    help: "PEM private key path for certificate sign-in",
+    env: "ENTRA_CLIENT_KEY",
+    flag: "--client-key",
+    schema: text("the path of a PEM private key"),
+  },
+  accessToken: {
+    help: "a pre-issued access token, used until it expires",
+    env: "ENTRA_ACCESS_TOKEN",
+    flag: undefined,
+    schema: text("an access token (JWT)"),
+  },
   auth: {
+    help: "app (application permissions) or delegated (run `login` once)",
     env: "ENTRA_AUTH",
     flag: "--auth",
     schema: z.enum(["app", "delegated"], { error: "must be app (application permissions) or delegated" }),
   },
   cloud: {
+    help: "global, usgov, usgovdod or china: picks both hosts (default global)",
     env: "ENTRA_CLOUD",
     flag: "--cloud",
     schema: z.enum(CLOUD_NAMES as [string, ...string[]], {
@@ -103,35 +123,75 @@ export const FIELDS = {
     }),
   },
   authorityHost: {
+    help: "login host, e.g. https://login.microsoftonline.com",
     env: "ENTRA_AUTHORITY_HOST",
     flag: "--authority-host",
     schema: origin("https://login.microsoftonline.com", false),
   },
   graphUrl: {
+    help: "Graph root without version, e.g. https://graph.microsoft.com",
     env: "ENTRA_GRAPH_URL",
     flag: "--graph-url",
     schema: origin("https://graph.microsoft.com", true),
   },
   scope: {
+    help: "space-separated scopes (default {graph}/.default; delegated adds offline_access)",
     env: "ENTRA_SCOPE",
     flag: "--scope",
     schema: text("space-separated scopes like https://graph.microsoft.com/.default"),
   },
-  caFile: { env: "ENTRA_CA_FILE", flag: "--ca-file", schema: text("the path of a PEM CA certificate") },
-  store: { env: "ENTRA_STORE", flag: "--store", schema: text("a SQLite file path or a postgres:// URL") },
-  provisioning: { env: "ENTRA_PROVISIONING", flag: "--provisioning", schema: bool },
-  skipAdGroups: { env: "ENTRA_SKIP_AD_GROUPS", flag: "--skip-ad-groups", schema: bool },
+  caFile: {
+    help: "extra CA certificate (PEM) to trust besides the system roots",
+    env: "ENTRA_CA_FILE",
+    flag: "--ca-file",
+    schema: text("the path of a PEM CA certificate"),
+  },
+  store: {
+    help: "SQLite file or postgres:// URL (default ./entra-connector.db)",
+    env: "ENTRA_STORE",
+    flag: "--store",
+    schema: text("a SQLite file path or a postgres:// URL"),
+  },
+  provisioning: {
+    help: "allow writes to the tenant (default false)",
+    env: "ENTRA_PROVISIONING",
+    flag: "--provisioning",
+    schema: bool,
+  },
+  skipAdGroups: {
+    help: "skip groups synced from on-premises AD (default false)",
+    env: "ENTRA_SKIP_AD_GROUPS",
+    flag: "--skip-ad-groups",
+    schema: bool,
+  },
   logLevel: {
+    help: "trace, debug, info, warn, error, fatal or silent (default info)",
     env: "ENTRA_LOG_LEVEL",
     flag: "--log-level",
     schema: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
       error: "must be one of trace, debug, info, warn, error, fatal, silent",
     }),
   },
-  timeoutMs: { env: "ENTRA_TIMEOUT_MS", flag: "--timeout-ms", schema: int(100, 600_000) },
-  maxRetries: { env: "ENTRA_MAX_RETRIES", flag: "--max-retries", schema: int(0, 20) },
-  concurrency: { env: "ENTRA_CONCURRENCY", flag: "--concurrency", schema: int(1, 256) },
+  timeoutMs: {
+    help: "per-request timeout in ms (default 30000)",
+    env: "ENTRA_TIMEOUT_MS",
+    flag: "--timeout-ms",
+    schema: int(100, 600_000),
+  },
+  maxRetries: {
+    help: "retries of throttled/transient requests (default 6)",
+    env: "ENTRA_MAX_RETRIES",
+    flag: "--max-retries",
+    schema: int(0, 20),
+  },
+  concurrency: {
+    help: "concurrent Graph requests per connection (default 16)",
+    env: "ENTRA_CONCURRENCY",
+    flag: "--concurrency",
+    schema: int(1, 256),
+  },
   tenantSize: {
+    help: "small, medium or large: sizes the throttling budget (default small)",
     env: "ENTRA_TENANT_SIZE",
     flag: "--tenant-size",
     schema: z.enum(["small", "medium", "large"], {
