@@ -71,6 +71,8 @@ export async function runCli(
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) {
         return EXIT.ok;
       }
+      // No command given: commander has already printed the help.
+      if (err.code === "commander.help") return EXIT.usage;
       return reportError(
         createError("USAGE", { detail: err.message.replace(/^error: /, "") }),
         argv.includes("--json"),
