@@ -50,6 +50,22 @@ export function redactSecrets(value: unknown): unknown {
   return value;
 }
 
+/**
+ * A deep copy without OData wire annotations (`@odata.context`, `@odata.etag`, …); `@odata.type` stays,
+ * since it is what tells a member user from a member group.
+ */
+export function withoutAnnotations<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutAnnotations) as T;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !k.startsWith("@odata.") || k === "@odata.type")
+        .map(([k, v]) => [k, withoutAnnotations(v)]),
+    ) as T;
+  }
+  return value;
+}
+
 /** "field.path: problem; …" from a zod error, naming each bad field. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues
@@ -111,7 +127,7 @@ export async function runAction<I extends z.ZodType, O extends z.ZodType>(
   };
   try {
     if (def.write && !dryRun) assertWritesEnabled(deps.writesEnabled === true, `action ${def.name}`);
-    const output = (await def.run(ctx, input)) as z.input<O> & DryRunFields;
+    const output = withoutAnnotations(await def.run(ctx, input)) as z.input<O> & DryRunFields;
     if (!dryRun) {
       await audit("succeeded", { changed: (output as { changed?: boolean }).changed });
       return output;
