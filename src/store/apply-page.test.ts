@@ -60,6 +60,23 @@ describe("applyPage computes changes from what the store holds", () => {
     await store.close();
   });
 
+  it("stores every object with its id, even when the page left it out", async () => {
+    const { store, runId } = await storeWithRun();
+    await store.sync.applyPage({
+      runId,
+      stream: "users",
+      upserts: [{ kind: "user", id: "u7", data: { displayName: "Seven" } }],
+    });
+    assert.deepEqual(await collect(store.query.export("users")), [{ id: "u7", displayName: "Seven" }]);
+    assert.equal((await store.query.resolve("Seven"))?.id, "u7");
+    await store.sync.applyPage({ runId, stream: "users", upserts: [user("u8", { displayName: "Seven" })] });
+    await assert.rejects(
+      store.query.resolve("seven", "user"),
+      /names more than one user: give its id instead/,
+    );
+    await store.close();
+  });
+
   it("re-applying the same page emits nothing new (idempotent)", async () => {
     const { store, runId } = await storeWithRun();
     const page = {

@@ -146,7 +146,8 @@ class PageWork {
       id,
     );
     const before = row ? (JSON.parse(row.data) as Record<string, unknown>) : undefined;
-    const data = merge && before ? { ...before, ...resource.data } : resource.data;
+    const given = "id" in resource.data ? resource.data : { id, ...resource.data };
+    const data = merge && before ? { ...before, ...given } : given;
     const json = JSON.stringify(data);
     if (!row || !before) {
       this.#insertResource(kind, id, data, json);
