@@ -23,6 +23,7 @@ import {
   getUser,
   parseEntitlement,
   removeGroupOwner,
+  revokeSessions,
 } from "../src/index.ts";
 import { FakeGraph, GROUP_ID, graphError, USER_ID } from "./actions-support.ts";
 
@@ -425,5 +426,20 @@ describe("secrets and multi-step writes", () => {
       expectCode("GROUP_MAIL_ENABLED"),
     );
     assert.deepEqual(graph.requests, []);
+  });
+});
+
+describe("revoke-sessions", () => {
+  // The emulator has no revokeSignInSessions route yet, so the request itself is checked here.
+  test("posts revokeSignInSessions for the resolved user and audits it", async () => {
+    const graph = new FakeGraph()
+      .on("GET", /^\/users\//, { body: user })
+      .on("POST", /\/revokeSignInSessions$/, { status: 200, body: { value: true } });
+    const audit = auditLog();
+    const out = await revokeSessions({ graph, writesEnabled: true, audit: audit.sink }, { user: USER_ID });
+    assert.equal(out.changed, true);
+    assert.deepEqual(graph.writes(), [{ method: "POST", url: `/users/${USER_ID}/revokeSignInSessions` }]);
+    assert.equal(audit.records[0]!.target, `user:${USER_ID}`);
+    assert.deepEqual(graph.unused(), []);
   });
 });
