@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -51,6 +51,17 @@ describe("encrypted token store", () => {
     await fileTokenStore({ stateDir: dir, connectorKey: randomBytes(32).toString("hex") }).set("a", token(1));
     const other = fileTokenStore({ stateDir: dir, connectorKey: randomBytes(32).toString("hex") });
     await assert.rejects(other.get("a"), (e) => isConnectorError(e, "TOKEN_STORE_UNREADABLE"));
+  });
+
+  test("an unwritable store folder is a clear config error", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ts-"));
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    const store = fileTokenStore({ stateDir: file }); // a file where a folder must be
+    await assert.rejects(
+      store.set("a", token(1)),
+      (e) => isConnectorError(e, "CONFIG_INVALID") && /ENTRA_STORE/.test(e.message),
+    );
   });
 
   test("ENTRA_CONNECTOR_KEY must be 32 bytes in base64 or hex", () => {

@@ -97,9 +97,21 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
   // Read-modify-write is serialised within the process so concurrent saves do not lose each other.
   let queue: Promise<unknown> = Promise.resolve();
 
+  const unwritable = (err: unknown) =>
+    createError(
+      "CONFIG_INVALID",
+      {
+        field: "ENTRA_STORE",
+        problem: `the token store folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? "error"}); point ENTRA_STORE at a writable folder`,
+      },
+      { cause: err },
+    );
+
   const getKey = () => {
     key ??= (async () => {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+        throw unwritable(err);
+      });
       return explicitKey ?? keyFromFile(join(dir, "key"));
     })();
     return key;
@@ -127,13 +139,13 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
   async function writeAll(all: Record<string, StoredToken>): Promise<void> {
     const k = await getKey();
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    await writeFile(tmp, encrypt(k, Buffer.from(JSON.stringify(all))), { mode: 0o600 });
     try {
+      await writeFile(tmp, encrypt(k, Buffer.from(JSON.stringify(all))), { mode: 0o600 });
       await chmod(tmp, 0o600);
       await rename(tmp, path);
     } catch (err) {
       await unlink(tmp).catch(() => {});
-      throw err;
+      throw unwritable(err);
     }
   }
 
