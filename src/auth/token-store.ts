@@ -97,12 +97,12 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
   // Read-modify-write is serialised within the process so concurrent saves do not lose each other.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const unwritable = (err: unknown) =>
+  const unusable = (err: unknown) =>
     createError(
       "CONFIG_INVALID",
       {
         field: "ENTRA_STORE",
-        problem: `the token store folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? "error"}); point ENTRA_STORE at a writable folder`,
+        problem: `the token store folder ${dir} cannot be used (${(err as NodeJS.ErrnoException).code ?? "error"}); point ENTRA_STORE at a writable folder`,
       },
       { cause: err },
     );
@@ -110,7 +110,7 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
   const getKey = () => {
     key ??= (async () => {
       await mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
-        throw unwritable(err);
+        throw unusable(err);
       });
       return explicitKey ?? keyFromFile(join(dir, "key"));
     })();
@@ -123,7 +123,7 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
       envelope = await readFile(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return {};
-      throw err;
+      throw unusable(err);
     }
     try {
       return JSON.parse(decrypt(await getKey(), envelope).toString("utf8")) as Record<string, StoredToken>;
@@ -145,7 +145,7 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
       await rename(tmp, path);
     } catch (err) {
       await unlink(tmp).catch(() => {});
-      throw unwritable(err);
+      throw unusable(err);
     }
   }
 
