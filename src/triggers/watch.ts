@@ -38,6 +38,7 @@ export async function runWatch(input: WatchInput): Promise<void> {
   };
   const pending = input.subscriptions.map((s) => ({ ...s, started: false }));
   const deliveries: SubscriptionDelivery[] = [];
+  let failure: unknown;
   const startReady = async () => {
     for (const p of pending) {
       if (p.started || !(await initializeSubscription(input.store, p.subscription))) continue;
@@ -50,10 +51,16 @@ export async function runWatch(input: WatchInput): Promise<void> {
         ...(input.report ? { report: input.report } : {}),
       });
       deliveries.push(delivery);
-      if (!input.once) loops.push(deliveryLoop(delivery, signal, wakers));
+      if (input.once) continue;
+      loops.push(
+        deliveryLoop(delivery, signal, wakers).catch((err: unknown) => {
+          // A broken store (not a receiver: those are retried) ends the whole watch.
+          failure ??= err;
+          stop.abort();
+        }),
+      );
     }
   };
-  let failure: unknown;
   try {
     await startReady();
     for (;;) {
@@ -68,9 +75,10 @@ export async function runWatch(input: WatchInput): Promise<void> {
           if (signal.aborted) break;
           input.report?.syncFailed?.(err);
         }
-        await startReady();
-        wake();
       }
+      // Without a sync of our own, another process fills the outbox: look at it every interval.
+      await startReady();
+      wake();
       if (input.once) {
         for (const d of deliveries) await d.drain(signal);
         break;
@@ -86,10 +94,8 @@ export async function runWatch(input: WatchInput): Promise<void> {
   } finally {
     stop.abort();
     wake();
-    const ended = await Promise.allSettled(loops);
+    await Promise.all(loops);
     for (const p of pending) await p.sink.close();
-    const broken = ended.find((r) => r.status === "rejected");
-    if (failure === undefined && broken) failure = (broken as PromiseRejectedResult).reason;
   }
   if (failure !== undefined && !isAbort(failure, signal)) throw failure;
 }

@@ -1,0 +1,130 @@
+/**
+ * The library API (`subscribe`, `events`) tailing a store another process syncs into, and the watch
+ * command's option checks (before anything is opened or sent).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { planWatch } from "../src/cli/commands/watch.ts";
+import { events, subscribe, type TriggerEvent } from "../src/index.ts";
+import { storeWithRun, user } from "../src/store/test-support.ts";
+import type { Store } from "../src/store/types.ts";
+
+/** A store with a finished baseline (u0, u1) and a function that syncs a new user in a later run. */
+async function syncedStore(): Promise<{ store: Store; addUser(id: string): Promise<void> }> {
+  const { store, runId } = await storeWithRun();
+  await store.sync.applyPage({ runId, stream: "users", upserts: [user("u0"), user("u1")] });
+  await store.runs.finish(runId, { status: "succeeded" });
+  return {
+    store,
+    async addUser(id) {
+      const run = await store.runs.start({ kind: "incremental", tenantId: "tenant-1" });
+      await store.sync.applyPage({ runId: run.id, stream: "users", upserts: [user(id)] });
+      await store.runs.finish(run.id, { status: "succeeded" });
+    },
+  };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await sleep(10);
+  assert.ok(check(), "timed out waiting");
+}
+
+describe("subscribe", () => {
+  it("calls back for changes after the baseline, in order, and resumes where it stopped", async () => {
+    const { store, addUser } = await syncedStore();
+    const got: TriggerEvent[] = [];
+    const sub = await subscribe({ store, id: "app", types: ["user.created"], intervalMs: 20 }, (e) => {
+      got.push(e);
+    });
+    await addUser("u2");
+    await addUser("u3");
+    await until(() => got.length === 2);
+    await sub.stop();
+    assert.deepEqual(
+      got.map((e) => e.resource.id),
+      ["u2", "u3"],
+    );
+    await addUser("u4");
+    const again: TriggerEvent[] = [];
+    const resumed = await subscribe({ store, id: "app", intervalMs: 20 }, (e) => {
+      again.push(e);
+    });
+    await until(() => again.length === 1);
+    await resumed.stop();
+    assert.equal(again[0]?.resource.id, "u4");
+    await store.close();
+  });
+
+  it("retries a callback that throws, then goes on", async () => {
+    const { store, addUser } = await syncedStore();
+    let calls = 0;
+    const got: string[] = [];
+    const sub = await subscribe({ store, id: "flaky", intervalMs: 20 }, (e) => {
+      if (++calls < 3) throw new Error("not now");
+      got.push(e.resource.id);
+    });
+    await addUser("u2");
+    await until(() => got.length === 1);
+    await sub.stop();
+    assert.equal(calls, 3);
+    await store.close();
+  });
+});
+
+describe("events()", () => {
+  it("iterates events; breaking out redelivers the unfinished one (same id) next time", async () => {
+    const { store, addUser } = await syncedStore();
+    await addUser("u2");
+    await addUser("u3");
+    const first: TriggerEvent[] = [];
+    for await (const e of events({
+      store,
+      id: "iter",
+      emitInitial: true,
+      types: ["user.created"],
+      intervalMs: 20,
+    })) {
+      first.push(e);
+      if (first.length === 3) break; // u0, u1 done; u2 being handled when we stop
+    }
+    const second: TriggerEvent[] = [];
+    for await (const e of events({ store, id: "iter", intervalMs: 20 })) {
+      second.push(e);
+      if (second.length === 2) break;
+    }
+    assert.deepEqual(
+      first.map((e) => e.resource.id),
+      ["u0", "u1", "u2"],
+    );
+    assert.deepEqual(
+      second.map((e) => e.resource.id),
+      ["u2", "u3"],
+    );
+    assert.equal(second[0]?.id, first[2]?.id);
+    await store.close();
+  });
+});
+
+describe("watch options", () => {
+  it("defaults to stdout every 30 s with every type, and checks each flag naming it", () => {
+    const plan = planWatch({});
+    assert.equal(plan.intervalMs, 30_000);
+    assert.deepEqual(plan.targets, [{ kind: "stdout" }]);
+    assert.deepEqual(plan.types, ["*"]);
+    const both = planWatch({ webhook: "https://hooks.example.com/x", out: "e.jsonl", interval: "5s" });
+    assert.deepEqual(
+      both.targets.map((t) => t.kind),
+      ["webhook", "file"],
+    );
+    assert.throws(() => planWatch({ interval: "often" }), /--interval: "often" is not a duration/);
+    assert.throws(
+      () => planWatch({ webhook: "hooks.example.com" }),
+      /--webhook: "hooks.example.com" is not an http\(s\) URL/,
+    );
+    assert.throws(() => planWatch({ types: "user.create" }), /--types/);
+    assert.throws(() => planWatch({ filter: ["=x"] }), /--filter/);
+    assert.throws(() => planWatch({ deadLetterAfter: "0s" }), /--dead-letter-after/);
+    assert.throws(() => planWatch({ kinds: "people" }), /people/);
+  });
+});
