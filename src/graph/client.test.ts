@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { ServerResponse } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../config/load.ts";
 import { createConnection } from "../connection.ts";
@@ -7,6 +8,16 @@ import { fakeJwt, json, type LocalGraph, serveTokens, startLocalGraph } from "./
 
 const TENANT = "11111111-1111-1111-1111-111111111111";
 const CLIENT = "22222222-2222-2222-2222-222222222222";
+
+/** Graph's 429 answer (graph-behaviour.md §11). */
+function throttled(res: ServerResponse, retryAfter: string): void {
+  json(
+    res,
+    429,
+    { error: { code: "TooManyRequests", message: "Please retry again later." } },
+    { "retry-after": retryAfter },
+  );
+}
 
 function config(server: LocalGraph, extra: Record<string, string> = {}) {
   return loadConfig({
@@ -47,13 +58,7 @@ describe("graph client against a local server", () => {
     let flaky = 0;
     server.route("GET /v1.0/flaky", (_req, _b, res) => {
       flaky++;
-      if (flaky === 1)
-        return json(
-          res,
-          429,
-          { error: { code: "TooManyRequests", message: "Please retry again later." } },
-          { "retry-after": "0.05" },
-        );
+      if (flaky === 1) return throttled(res, "0.05");
       if (flaky === 2) return json(res, 503, { error: { code: "ServiceUnavailable", message: "busy" } });
       json(res, 200, { ok: true });
     });
@@ -103,31 +108,12 @@ describe("graph client against a local server", () => {
     server.route("GET /v1.0/throttled-once", (_req, _b, res) => {
       asked.push(Date.now());
       if (asked.length === 1) {
-        return json(
-          res,
-          429,
-          { error: { code: "TooManyRequests", message: "Please retry again later." } },
-          { "retry-after": "0.3" },
-        );
+        return throttled(res, "0.3");
       }
       json(res, 200, { gapMs: asked[1]! - asked[0]! });
     });
-    server.route("GET /v1.0/always-throttled", (_req, _b, res) =>
-      json(
-        res,
-        429,
-        { error: { code: "TooManyRequests", message: "Please retry again later." } },
-        { "retry-after": "0.01" },
-      ),
-    );
-    server.route("GET /v1.0/always-throttled-slowly", (_req, _b, res) =>
-      json(
-        res,
-        429,
-        { error: { code: "TooManyRequests", message: "Please retry again later." } },
-        { "retry-after": "0.3" },
-      ),
-    );
+    server.route("GET /v1.0/always-throttled", (_req, _b, res) => throttled(res, "0.01"));
+    server.route("GET /v1.0/always-throttled-slowly", (_req, _b, res) => throttled(res, "0.3"));
     server.route("GET /v1.0/missing", (_req, _b, res) =>
       json(
         res,
