@@ -14,7 +14,9 @@
  *   Adding a relationship that exists, or removing one that does not, is a no-op. Re-applying a page is
  *   therefore idempotent.
  * - Deleting an object also removes every relationship that names it (as object or principal), each
- *   with its `removed` event, so the store never holds edges to objects that are gone.
+ *   with its `removed` event, so no relationship outlives an object the store deleted.
+ * - A page's final state wins: an object named twice counts once (its last version, or the merge), and
+ *   what a page both writes and removes is kept.
  * - Full resync = mark and sweep: take `sync.newRound()`, pass it as `round` on every page of the full
  *   listing (the store marks what it saw, changed or not), then `sync.reconcile` deletes what the round
  *   did not see in the given scope, with events. Rows written outside a round are never swept by it.
