@@ -9,6 +9,7 @@ import { planWatch } from "../src/cli/commands/watch.ts";
 import { events, subscribe, type TriggerEvent } from "../src/index.ts";
 import { storeWithRun, user } from "../src/store/test-support.ts";
 import type { Store } from "../src/store/types.ts";
+import { defaultSubscriptionId } from "../src/triggers/subscriptions.ts";
 
 /** A store with a finished baseline (u0, u1) and a function that syncs a new user in a later run. */
 async function syncedStore(): Promise<{ store: Store; addUser(id: string): Promise<void> }> {
@@ -126,5 +127,13 @@ describe("watch options", () => {
     assert.throws(() => planWatch({ filter: ["=x"] }), /--filter/);
     assert.throws(() => planWatch({ deadLetterAfter: "0s" }), /--dead-letter-after/);
     assert.throws(() => planWatch({ kinds: "people" }), /people/);
+  });
+
+  it("names a webhook subscription without the URL's query or user info (they may hold a credential)", () => {
+    assert.equal(
+      defaultSubscriptionId({ kind: "webhook", url: "https://u:p@hooks.example.com/in?token=abc" }),
+      "webhook:https://hooks.example.com/in",
+    );
+    assert.match(defaultSubscriptionId({ kind: "file", path: "/tmp/e.jsonl" }), /^file:\/tmp\/e\.jsonl$/);
   });
 });

@@ -11,28 +11,12 @@ describe("store: subscriptions and dead letters", () => {
     const replaced = await store.subscriptions.put("hooks", { types: ["group.created"] });
     assert.equal(replaced.createdAt, created.createdAt);
     assert.deepEqual((await store.subscriptions.get("hooks"))?.data, { types: ["group.created"] });
-    await store.subscriptions.deadLetter({
-      subscription: "hooks",
-      seq: 9,
-      eventId: "e2",
-      event: { id: "e2" },
-      error: "HTTP 500",
-    });
-    await store.subscriptions.deadLetter({
-      subscription: "hooks",
-      seq: 3,
-      eventId: "e1",
-      event: { id: "e1" },
-      error: "timeout",
-    });
+    const letter = (eventId: string, seq: number, error: string) =>
+      store.subscriptions.deadLetter({ subscription: "hooks", seq, eventId, event: { id: eventId }, error });
+    await letter("e2", 9, "HTTP 500");
+    await letter("e1", 3, "timeout");
     // The same event dead-lettered again replaces its entry.
-    await store.subscriptions.deadLetter({
-      subscription: "hooks",
-      seq: 3,
-      eventId: "e1",
-      event: { id: "e1" },
-      error: "HTTP 503",
-    });
+    await letter("e1", 3, "HTTP 503");
     const letters = await store.subscriptions.deadLetters("hooks");
     assert.deepEqual(
       letters.map((l) => [l.eventId, l.error]),
@@ -56,12 +40,20 @@ describe("store: deletions", () => {
     const { store, runId } = await storeWithRun();
     await store.sync.applyPage({ runId, stream: "users", upserts: [user("u1")] });
     await store.sync.applyPage({ runId, stream: "users", deletes: [{ kind: "user", id: "u1", soft: true }] });
-    const purged = await store.sync.applyPage({ runId, stream: "users", deletes: [{ kind: "user", id: "u1" }] });
+    const purged = await store.sync.applyPage({
+      runId,
+      stream: "users",
+      deletes: [{ kind: "user", id: "u1" }],
+    });
     assert.deepEqual(
       purged.events.map((e) => [e.type, e.data["@removed"]]),
       [["deleted", { reason: "deleted" }]],
     );
-    const again = await store.sync.applyPage({ runId, stream: "users", deletes: [{ kind: "user", id: "u1" }] });
+    const again = await store.sync.applyPage({
+      runId,
+      stream: "users",
+      deletes: [{ kind: "user", id: "u1" }],
+    });
     assert.deepEqual(again.events, []);
     await store.close();
   });

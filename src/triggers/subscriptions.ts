@@ -29,8 +29,11 @@ export function defaultSubscriptionId(target: DeliveryTarget): string {
       return target.kind;
     case "file":
       return `file:${target.path}`;
-    case "webhook":
-      return `webhook:${target.url}`;
+    case "webhook": {
+      // Not the whole URL: a query string or user info may carry a credential, and ids are printed.
+      const url = new URL(target.url);
+      return `webhook:${url.protocol}//${url.host}${url.pathname}`;
+    }
   }
 }
 

@@ -4,6 +4,7 @@
  * to stdout as JSON lines (default), appended to a file, or POSTed to a webhook, signed. Problems go
  * to stderr as one line each; secrets never do.
  */
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import {
   type ConfigFlags,
@@ -66,7 +67,8 @@ export function planWatch(options: WatchCommandOptions): WatchPlan {
     checkWebhookUrl(options.webhook);
     targets.push({ kind: "webhook", url: options.webhook });
   }
-  if (options.out !== undefined) targets.push({ kind: "file", path: options.out });
+  // Absolute, so the same file resumes the same subscription from any working directory.
+  if (options.out !== undefined) targets.push({ kind: "file", path: resolve(options.out) });
   if (targets.length === 0) targets.push({ kind: "stdout" });
   return {
     intervalMs: parseDuration(options.interval ?? "30s", "--interval"),
