@@ -8,20 +8,22 @@ import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
 import { addReference, groupLabel, odataId, refuseUnmanageable, removeReference } from "./groups-core.ts";
 import { type DirectoryObject, resolve, resolvePrincipal } from "./resolve.ts";
-import { graphObject, groupProperties, groupRef, mailNickname, userRef, writeResult } from "./schemas.ts";
+import {
+  graphObject,
+  groupProperties,
+  groupRef,
+  mailNickname,
+  principalRef,
+  text,
+  userRef,
+  writeResult,
+} from "./schemas.ts";
 import { Steps } from "./steps.ts";
 import type { ActionContext } from "./types.ts";
 import { changedProperties } from "./users.ts";
 
 /** Graph accepts at most 20 `@odata.bind` references per relationship in one create (§5). */
 const BIND_LIMIT = 20;
-
-const principalRef = z
-  .string()
-  .trim()
-  .min(1)
-  .max(1030)
-  .describe("A user reference, or group:<ref> / app:<ref> for a group or service principal");
 
 /** A mailNickname derived from a display name: its ASCII letters and digits, or a stable hash. */
 export function nicknameFor(displayName: string): string {
@@ -50,12 +52,12 @@ export const createGroup = defineAction({
       mailNickname: mailNickname
         .optional()
         .describe("Unique key for repeat-safety; derived from displayName if absent"),
-      description: z.string().max(1024).optional(),
+      description: text(1024).optional(),
       securityEnabled: z.boolean().default(true),
       mailEnabled: z.boolean().optional().describe("true only for Microsoft 365 (Unified) groups"),
       groupTypes: z.array(z.enum(["Unified", "DynamicMembership"])).default([]),
       visibility: z.enum(["Public", "Private", "HiddenMembership"]).optional(),
-      membershipRule: z.string().max(3072).optional(),
+      membershipRule: text(3072).optional(),
       owners: z.array(principalRef).max(100).default([]),
       members: z.array(principalRef).max(500).default([]),
     })
@@ -163,7 +165,7 @@ export const updateGroup = defineAction({
       description: groupProperties.description.optional(),
       mailNickname: groupProperties.mailNickname.optional(),
       visibility: groupProperties.visibility.optional(),
-      membershipRule: z.string().max(3072).optional(),
+      membershipRule: text(3072).optional(),
     })
     .strict()
     .refine((i) => Object.keys(i).length > 1, "give at least one property to change"),

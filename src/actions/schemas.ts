@@ -5,18 +5,29 @@
 import { z } from "zod";
 
 /** Control characters never belong in a directory reference and usually mean a paste accident. */
-const ref = (what: string) =>
+export const ref = (what: string, max = 1024) =>
   z
     .string()
     .trim()
     .min(1, `must name a ${what}`)
-    .max(1024)
-    .regex(/^[^\u0000-\u001f]*$/, "must not contain control characters");
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+
+/** Free text (names, descriptions): not empty (null clears a property), no control characters but tab and newline. */
+export const text = (max: number) =>
+  z
+    .string()
+    .min(1, "must not be empty (use null to clear it)")
+    .max(max)
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "must not contain control characters");
 
 export const userRef = ref("user").describe(
   "A user: object id, userPrincipalName or mail, or exact display name",
 );
 export const groupRef = ref("group").describe("A group: object id, mail, or exact display name");
+export const principalRef = ref("principal", 1030).describe(
+  "A user reference, or group:<ref> / app:<ref> for a group or service principal",
+);
 export const skuRef = z
   .string()
   .trim()
@@ -67,8 +78,6 @@ export const password = z
     "must contain three of: lower case, upper case, digits, symbols",
   )
   .describe("Initial password (never logged, audited or printed)");
-
-const text = (max: number) => z.string().max(max);
 
 /** Writable user properties (Graph names) shared by create-user and update-user. */
 export const userProperties = {

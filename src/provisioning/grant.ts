@@ -15,7 +15,7 @@ import { addReference, removeReference } from "../actions/groups-core.ts";
 import { applyLicenceChange, planLicenceChange, subscribedSkus } from "../actions/licenses.ts";
 import { isGraphError } from "../actions/refusals.ts";
 import { resolve, resolvePrincipal } from "../actions/resolve.ts";
-import { usageLocation, writeResult } from "../actions/schemas.ts";
+import { principalRef, ref, usageLocation, writeResult } from "../actions/schemas.ts";
 import type { ActionContext } from "../actions/types.ts";
 import { createError } from "../errors.ts";
 import { resolveAppRole, setAppAssignment } from "./apps.ts";
@@ -33,20 +33,10 @@ export const GRANT_PERMISSIONS: Record<EntitlementRef["kind"] | "eligible", read
 
 const input = z
   .object({
-    entitlement: z
-      .string()
-      .trim()
-      .min(3)
-      .max(2048)
-      .describe(
-        "group:<group>:member|owner, role:<role>:assigned|eligible, app:<app>:assigned, app:<app>:role:<role>, license:<sku>:assigned",
-      ),
-    principal: z
-      .string()
-      .trim()
-      .min(1)
-      .max(1030)
-      .describe("A user reference, or group:<ref> / app:<ref> for a group or service principal"),
+    entitlement: ref("entitlement", 2048).describe(
+      "group:<group>:member|owner, role:<role>:assigned|eligible, app:<app>:assigned, app:<app>:role:<role>, license:<sku>:assigned",
+    ),
+    principal: principalRef,
     usageLocation: usageLocation.optional().describe("For license grants to a user without a usage location"),
   })
   .strict();
