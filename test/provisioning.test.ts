@@ -2,7 +2,15 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createUser, grant, revoke } from "../src/index.ts";
-import { byId, code, fileHarness, PASSWORD, pick, type Snapshot, startActionHarness } from "./actions-emulator-support.ts";
+import {
+  byId,
+  code,
+  fileHarness,
+  PASSWORD,
+  pick,
+  type Snapshot,
+  startActionHarness,
+} from "./actions-emulator-support.ts";
 
 const h = fileHarness();
 
