@@ -16,6 +16,7 @@ import { decodeCursor, encodeCursor } from "../src/actions/search.ts";
 import type { ActionContext, AuditRecord } from "../src/actions/types.ts";
 import { isConnectorError } from "../src/errors.ts";
 import {
+  addRemoveUserLicense,
   addUserToGroup,
   createGroup,
   createUser,
@@ -306,6 +307,39 @@ describe("licences", () => {
       (err: unknown) =>
         expectCode("LICENSE_UNKNOWN")(err) && /STANDARDPACK/.test((err as { fix: string }).fix),
     );
+  });
+});
+
+describe("licence changes in two steps", () => {
+  test("a refused assignment after the usage location was set says the location stays", async () => {
+    const sku = {
+      skuId: "aaaaaaaa-0000-4000-8000-000000000002",
+      skuPartNumber: "STANDARDPACK",
+      consumedUnits: 1,
+      prepaidUnits: { enabled: 5 },
+    };
+    const graph = new FakeGraph()
+      .on("GET", /^\/users\//, { body: { ...user, usageLocation: null, assignedLicenses: [] } })
+      .on("GET", /^\/subscribedSkus/, { body: { value: [sku] } })
+      .on("PATCH", /^\/users\//, {})
+      .on("POST", /\/assignLicense$/, graphError(403, "Insufficient privileges to complete the operation."));
+    await assert.rejects(
+      addRemoveUserLicense(
+        { graph, writesEnabled: true },
+        { user: USER_ID, addLicenses: ["STANDARDPACK"], usageLocation: "fr" },
+      ),
+      (err: unknown) => {
+        expectCode("WRITE_INCOMPLETE")(err);
+        assert.match((err as Error).message, /Left in place: usage location FR on ann@contoso\.com/);
+        assert.match((err as Error).message, /lacks the Graph application permission/);
+        return true;
+      },
+    );
+    assert.deepEqual(graph.writes()[0], {
+      method: "PATCH",
+      url: `/users/${USER_ID}`,
+      body: { usageLocation: "FR" },
+    });
   });
 });
 

@@ -6,6 +6,7 @@ import { createError } from "../errors.ts";
 import { isGraphError, REFUSAL } from "./refusals.ts";
 import { retryWhileReplicating } from "./replication.ts";
 import type { DirectoryObject } from "./resolve.ts";
+import { Steps } from "./steps.ts";
 import type { ActionContext } from "./types.ts";
 
 export interface Sku {
@@ -107,7 +108,8 @@ export function describeUser(user: DirectoryObject): string {
 
 /**
  * Sends the change: the usage location first (Graph refuses a licence without it), then one
- * assignLicense with both lists. A fresh user's 404 is retried while it replicates.
+ * assignLicense with both lists. A fresh user's 404 is retried while it replicates. When the licence
+ * step fails after the usage location was set, the error says so (the location stays set).
  */
 export async function applyLicenceChange(
   ctx: ActionContext,
@@ -115,37 +117,44 @@ export async function applyLicenceChange(
   change: LicenceChange,
 ): Promise<boolean> {
   const path = `/users/${user.id}`;
+  const assign = change.add.length > 0 || change.remove.length > 0;
+  const steps = new Steps(ctx, "licence change", [
+    ...(change.setUsageLocation ? ["set usage location"] : []),
+    ...(assign ? ["assign licences"] : []),
+  ]);
   if (change.setUsageLocation) {
     const body = { usageLocation: change.setUsageLocation };
     await retryWhileReplicating(ctx, "user", user.id, () => ctx.write({ method: "PATCH", url: path, body }));
+    steps.done("set usage location", `usage location ${change.setUsageLocation} on ${describeUser(user)}`);
   }
-  if (change.add.length === 0 && change.remove.length === 0) return change.setUsageLocation !== undefined;
+  if (!assign) return change.setUsageLocation !== undefined;
   const body = {
     addLicenses: change.add.map((s) => ({ skuId: s.skuId, disabledPlans: [] })),
     removeLicenses: change.remove.map((s) => s.skuId),
   };
-  try {
-    await retryWhileReplicating(ctx, "user", user.id, () =>
+  await steps.run("assign licences", "licences", () =>
+    retryWhileReplicating(ctx, "user", user.id, () =>
       ctx.write({ method: "POST", url: `${path}/assignLicense`, body }, { repeatSafe: true }),
-    );
-  } catch (err) {
-    // A seat taken between our check and the write.
-    if (isGraphError(err, 400, REFUSAL.noSeats)) {
-      const sku = change.add[0]!;
-      throw createError(
-        "LICENSE_NO_SEATS",
-        {
-          sku: `${sku.skuPartNumber} (${sku.skuId})`,
-          consumed: sku.consumedUnits,
-          enabled: sku.prepaidUnits.enabled,
-        },
-        { cause: err },
-      );
-    }
-    if (isGraphError(err, 400, REFUSAL.usageLocation)) {
-      throw createError("LICENSE_USAGE_LOCATION", { user: describeUser(user) }, { cause: err });
-    }
-    throw err;
-  }
+    ).catch((err: unknown) => {
+      throw licenceRefusal(err, user, change);
+    }),
+  );
   return true;
+}
+
+/** assignLicense's refusals: a seat taken between our check and the write, or no usage location. */
+function licenceRefusal(err: unknown, user: DirectoryObject, change: LicenceChange): unknown {
+  if (isGraphError(err, 400, REFUSAL.noSeats) && change.add[0]) {
+    const sku = change.add[0];
+    const params = { consumed: sku.consumedUnits, enabled: sku.prepaidUnits.enabled };
+    return createError(
+      "LICENSE_NO_SEATS",
+      { sku: `${sku.skuPartNumber} (${sku.skuId})`, ...params },
+      { cause: err },
+    );
+  }
+  if (isGraphError(err, 400, REFUSAL.usageLocation)) {
+    return createError("LICENSE_USAGE_LOCATION", { user: describeUser(user) }, { cause: err });
+  }
+  return err;
 }
