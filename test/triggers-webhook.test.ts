@@ -11,6 +11,7 @@ import { storeWithRun, user } from "../src/store/test-support.ts";
 import type { Store } from "../src/store/types.ts";
 import {
   EVENT_ID_HEADER,
+  loadSubscription,
   SIGNATURE_HEADER,
   type Subscription,
   SubscriptionDelivery,
@@ -111,10 +112,15 @@ function subscription(url: string): Subscription {
   };
 }
 
-function delivery(store: Store, url: string, deadLetterAfterMs = 60_000): SubscriptionDelivery {
+function delivery(
+  store: Store,
+  url: string,
+  deadLetterAfterMs = 60_000,
+  stored: Subscription = subscription(url),
+): SubscriptionDelivery {
   return new SubscriptionDelivery({
     store,
-    subscription: subscription(url),
+    subscription: stored,
     sink: webhookSink({ url, secret: SECRET, timeoutMs: 150 }),
     policy: { retry: { baseMs: 10, maxMs: 80 }, deadLetterAfterMs },
   });
@@ -219,6 +225,35 @@ describe("webhook delivery", () => {
     assert.deepEqual(await d.replayDeadLetters(), { replayed: 1, failed: 0 });
     assert.equal(receiver.accepted.at(-1)?.id, poison);
     assert.deepEqual(await store.subscriptions.deadLetters(subscription(receiver.url).id), []);
+    await receiver.down();
+    await store.close();
+  });
+
+  it("keeps the dead-letter clock across a restart", async () => {
+    const store = await storeWithUsers(2);
+    const receiver = new Receiver();
+    await receiver.listen();
+    const poison = (await expectedIds(store))[0] as string;
+    let tries = 0;
+    receiver.decide = (e) => {
+      if (e.id !== poison) return "ok";
+      tries++;
+      return "fail";
+    };
+    // Killed while retrying, before the 300 ms bound…
+    await assert.rejects(delivery(store, receiver.url, 300).drain(AbortSignal.timeout(120)));
+    await new Promise((r) => setTimeout(r, 250));
+    // …the restarted process knows since when the event has failed, and gives up at its first failure.
+    const stored = await loadSubscription(store, subscription(receiver.url).id);
+    assert.equal(stored?.failing?.eventId, poison);
+    const before = tries;
+    await delivery(store, receiver.url, 300, stored).drain();
+    assert.equal(tries - before, 1);
+    assert.deepEqual(
+      (await store.subscriptions.deadLetters(subscription(receiver.url).id)).map((l) => l.eventId),
+      [poison],
+    );
+    assert.equal((await loadSubscription(store, subscription(receiver.url).id))?.failing, undefined);
     await receiver.down();
     await store.close();
   });

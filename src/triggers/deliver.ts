@@ -117,16 +117,18 @@ export class SubscriptionDelivery {
   }
 
   async #deliverOne(event: TriggerEvent, signal: AbortSignal | undefined): Promise<void> {
-    const started = Date.now();
+    let since: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.#sink.deliver(event);
         this.#delivered++;
+        if (since !== undefined) await this.#setFailing(undefined);
         return;
       } catch (err) {
         signal?.throwIfAborted();
         const message = (err as Error).message;
-        if (Date.now() - started >= this.#policy.deadLetterAfterMs) {
+        since ??= await this.#failingSince(event.id);
+        if (Date.now() - since >= this.#policy.deadLetterAfterMs) {
           await this.#store.subscriptions.deadLetter({
             subscription: this.subscription.id,
             seq: event.seq,
@@ -134,6 +136,7 @@ export class SubscriptionDelivery {
             event: event as unknown as Record<string, unknown>,
             error: message,
           });
+          await this.#setFailing(undefined);
           this.#report.problem?.(
             this.subscription.id,
             `event ${event.id} (${event.type}) dead-lettered after ${attempt} attempts: ${message}`,
@@ -148,6 +151,20 @@ export class SubscriptionDelivery {
         await sleep(delay, undefined, { signal });
       }
     }
+  }
+
+  /** When this event first failed: kept in the store so a restart does not reset the dead-letter clock. */
+  async #failingSince(eventId: string): Promise<number> {
+    const failing = this.subscription.failing;
+    if (failing?.eventId === eventId) return Date.parse(failing.since);
+    await this.#setFailing({ eventId, since: new Date().toISOString() });
+    return Date.now();
+  }
+
+  async #setFailing(failing: Subscription["failing"]): Promise<void> {
+    if (failing) this.subscription.failing = failing;
+    else delete this.subscription.failing;
+    await this.#store.subscriptions.put(this.subscription.id, { ...this.subscription });
   }
 }
 

@@ -54,6 +54,7 @@ export async function defineSubscription(store: Store, input: SubscriptionInput)
     target: input.target,
     emitInitial: existing?.emitInitial ?? input.emitInitial === true,
     initialized: existing?.initialized ?? false,
+    ...(existing?.failing ? { failing: existing.failing } : {}),
   };
   if (input.target.kind === "webhook") {
     subscription.secret = input.secret ?? existing?.secret ?? randomBytes(32).toString("hex");

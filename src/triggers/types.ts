@@ -75,4 +75,9 @@ export interface Subscription {
   emitInitial: boolean;
   /** Set once the subscription has a read position; until then it waits for a completed sync. */
   initialized: boolean;
+  /**
+   * The event being retried and since when, so that a restart (or `watch --once` from cron) does not
+   * restart the dead-letter clock.
+   */
+  failing?: { eventId: string; since: string };
 }
