@@ -123,6 +123,9 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
       const defined = await defineAll(store, plan, options, io.env);
       if (options.showSecret) return showSecrets(defined, io);
       if (options.replayDeadLetters) return await replay(store, defined, plan, io);
+      for (const s of defined) {
+        io.stderr.write(`watch: ${s.id}: ${s.types.join(",")} every ${plan.intervalMs} ms\n`);
+      }
       const connection = createConnection(config, { env: io.env });
       try {
         await runWatch({
