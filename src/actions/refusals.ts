@@ -34,15 +34,6 @@ export function isNotFound(err: unknown): err is GraphError {
   return isGraphError(err, 404);
 }
 
-/** The property a conflict names (ObjectConflict details `target`, or the message), if any. */
-export function conflictProperty(err: GraphError): string | undefined {
-  for (const d of err.details) {
-    const target = (d as { target?: unknown } | null)?.target;
-    if (typeof target === "string") return target;
-  }
-  return /property (\w+)/i.exec(err.graphMessage)?.[1];
-}
-
 export interface RefusalInfo {
   action: string;
   /** Application permissions any one of which allows the action. */

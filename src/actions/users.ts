@@ -7,7 +7,7 @@ import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
 import { addReference, refuseUnmanageable } from "./groups-core.ts";
 import { applyLicenceChange, describeUser, planLicenceChange, subscribedSkus } from "./licenses.ts";
-import { conflictProperty, isGraphError, REFUSAL } from "./refusals.ts";
+import { isGraphError, REFUSAL } from "./refusals.ts";
 import { type DirectoryObject, resolve, resolveDeleted } from "./resolve.ts";
 import {
   graphObject,
@@ -37,6 +37,18 @@ async function existingUser(ctx: ActionContext, upn: string): Promise<DirectoryO
     `/users?${filterParam(eq("userPrincipalName", upn))}&$select=id,userPrincipalName`,
   );
   return page.value[0];
+}
+
+function upnTaken(upn: string, existingId: string, cause?: unknown) {
+  const params = { kind: "user", property: "userPrincipalName", value: upn, existingId };
+  return createError("OBJECT_EXISTS", params, cause === undefined ? {} : { cause });
+}
+
+/** Graph's "same value for property userPrincipalName" conflict, with the other user's id. */
+async function explainUpnConflict(ctx: ActionContext, err: unknown, upn: string): Promise<unknown> {
+  if (!isGraphError(err, 400, REFUSAL.conflict)) return err;
+  const other = await existingUser(ctx, upn);
+  return other ? upnTaken(upn, other.id, err) : err;
 }
 
 export const createUser = defineAction({
@@ -76,14 +88,7 @@ export const createUser = defineAction({
     const upn = props.userPrincipalName;
     ctx.setTarget(`user:${upn}`);
     const existing = await existingUser(ctx, upn);
-    if (existing) {
-      throw createError("OBJECT_EXISTS", {
-        kind: "user",
-        property: "userPrincipalName",
-        value: upn,
-        existingId: existing.id,
-      });
-    }
+    if (existing) throw upnTaken(upn, existing.id);
     // Everything referenced is resolved and checked before the first write.
     const targets = await Promise.all(groups.map((g) => resolve(ctx, "group", g)));
     for (const group of targets) refuseUnmanageable(group, "members");
@@ -116,17 +121,7 @@ export const createUser = defineAction({
         ...redactedBody(body),
       };
     } catch (err) {
-      if (isGraphError(err, 400, REFUSAL.conflict) && conflictProperty(err) === "userPrincipalName") {
-        const again = await existingUser(ctx, upn);
-        if (again) {
-          throw createError(
-            "OBJECT_EXISTS",
-            { kind: "user", property: "userPrincipalName", value: upn, existingId: again.id },
-            { cause: err },
-          );
-        }
-      }
-      throw err;
+      throw await explainUpnConflict(ctx, err, upn);
     }
     if (!ctx.dryRun) ctx.recent.add(created.id);
     ctx.setTarget(`user:${created.id}`);
@@ -209,18 +204,8 @@ async function patchUser(ctx: ActionContext, ref: string, wanted: Record<string,
   try {
     await ctx.write({ method: "PATCH", url: `/users/${user.id}`, body: diff });
   } catch (err) {
-    if (isGraphError(err, 400, REFUSAL.conflict) && typeof diff["userPrincipalName"] === "string") {
-      const other = await existingUser(ctx, diff["userPrincipalName"]);
-      if (other) {
-        const params = {
-          kind: "user",
-          property: "userPrincipalName",
-          value: other["userPrincipalName"] as string,
-        };
-        throw createError("OBJECT_EXISTS", { ...params, existingId: other.id }, { cause: err });
-      }
-    }
-    throw err;
+    const upn = diff["userPrincipalName"];
+    throw typeof upn === "string" ? await explainUpnConflict(ctx, err, upn) : err;
   }
   return { changed: true, user: { ...user, ...diff } };
 }
