@@ -117,6 +117,22 @@ export function fileHarness(options: Parameters<typeof startEmulator>[0] = {}): 
   };
 }
 
+/** Runs `fn` with the app granted only `permissions` (a fresh token), then restores "write". */
+export async function withPermissions(
+  h: ActionHarness,
+  permissions: string | string[],
+  fn: () => Promise<void>,
+): Promise<void> {
+  h.emu.setPermissions(permissions);
+  await h.reconnect();
+  try {
+    await fn();
+  } finally {
+    h.emu.setPermissions("write");
+    await h.reconnect();
+  }
+}
+
 /** An assert.rejects validator: a ConnectorError with this code. */
 export function code(expected: string) {
   return (err: unknown) => {

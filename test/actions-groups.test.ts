@@ -12,7 +12,7 @@ import {
   removeUserFromGroup,
   updateGroup,
 } from "../src/index.ts";
-import { byId, code, fileHarness, PASSWORD, pick } from "./actions-emulator-support.ts";
+import { byId, code, fileHarness, PASSWORD, pick, withPermissions } from "./actions-emulator-support.ts";
 
 const h = fileHarness();
 
@@ -131,19 +131,14 @@ describe("membership", () => {
 
   test("without GroupMember write permission the permission is named", async () => {
     const snap = await h.snapshot();
-    h.emu.setPermissions(["User.Read.All", "Group.Read.All", "GroupMember.Read.All"]);
-    await h.reconnect();
-    try {
+    await withPermissions(h, ["User.Read.All", "Group.Read.All", "GroupMember.Read.All"], async () => {
       const input = { user: pick.cloudUser(snap, 3).id, group: pick.securityGroup(snap).id };
       await assert.rejects(addUserToGroup(h.deps(), input), (err: unknown) => {
         code("PERMISSION_MISSING")(err);
         assert.match((err as Error).message, /GroupMember\.ReadWrite\.All/);
         return true;
       });
-    } finally {
-      h.emu.setPermissions("write");
-      await h.reconnect();
-    }
+    });
   });
 });
 

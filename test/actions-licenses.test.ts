@@ -8,7 +8,7 @@ import {
   listLicenses,
   resetPassword,
 } from "../src/index.ts";
-import { byId, code, fileHarness, PASSWORD, pick } from "./actions-emulator-support.ts";
+import { byId, code, fileHarness, PASSWORD, pick, withPermissions } from "./actions-emulator-support.ts";
 
 const h = fileHarness();
 
@@ -78,18 +78,13 @@ describe("add-remove-user-license", () => {
 
   test("without licence permission the permission is named", async () => {
     const user = pick.cloudUser(await h.snapshot(), 3);
-    h.emu.setPermissions("read");
-    await h.reconnect();
-    try {
+    await withPermissions(h, "read", async () => {
       await assert.rejects(
         addRemoveUserLicense(h.deps(), { user: user.id, addLicenses: ["POWER_BI_PRO"] }),
         (err: unknown) =>
           code("PERMISSION_MISSING")(err) && /LicenseAssignment\.ReadWrite\.All/.test((err as Error).message),
       );
-    } finally {
-      h.emu.setPermissions("write");
-      await h.reconnect();
-    }
+    });
   });
 });
 

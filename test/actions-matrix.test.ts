@@ -5,7 +5,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ACTIONS, getAction, runAction } from "../src/index.ts";
-import { code, fileHarness, PASSWORD, pick, type Snapshot } from "./actions-emulator-support.ts";
+import {
+  code,
+  fileHarness,
+  PASSWORD,
+  pick,
+  type Snapshot,
+  withPermissions,
+} from "./actions-emulator-support.ts";
 
 const h = fileHarness();
 
@@ -86,9 +93,7 @@ describe("bad input is refused before any request", () => {
 describe("without permission, each action names the permission it needs", () => {
   test("with read permissions: reads work, writes name their write permission", async () => {
     const inputs = validInputs(await h.snapshot());
-    h.emu.setPermissions("read");
-    await h.reconnect();
-    try {
+    await withPermissions(h, "read", async () => {
       // revokeSignInSessions is not emulated yet (see actions-logic.test.ts).
       for (const action of ACTIONS.filter((a) => a.name !== "revoke-sessions")) {
         const run = runAction(action, inputs[action.name], h.deps());
@@ -109,17 +114,12 @@ describe("without permission, each action names the permission it needs", () => 
           action.name,
         );
       }
-    } finally {
-      h.emu.setPermissions("write");
-      await h.reconnect();
-    }
+    });
   });
 
   test("with none: reads name their read permission too", async () => {
     const inputs = validInputs(await h.snapshot());
-    h.emu.setPermissions([]);
-    await h.reconnect();
-    try {
+    await withPermissions(h, [], async () => {
       for (const name of ["get-user", "get-group", "search-users", "list-licenses"]) {
         await assert.rejects(
           runAction(getAction(name), inputs[name], h.deps()),
@@ -127,10 +127,7 @@ describe("without permission, each action names the permission it needs", () => 
           name,
         );
       }
-    } finally {
-      h.emu.setPermissions("write");
-      await h.reconnect();
-    }
+    });
   });
 });
 

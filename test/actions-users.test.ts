@@ -11,7 +11,7 @@ import {
   restoreUser,
   updateUser,
 } from "../src/index.ts";
-import { byId, code, fileHarness, PASSWORD, pick } from "./actions-emulator-support.ts";
+import { byId, code, fileHarness, PASSWORD, pick, withPermissions } from "./actions-emulator-support.ts";
 
 const h = fileHarness();
 
@@ -205,18 +205,13 @@ describe("delete and restore", () => {
 describe("permissions and faults", () => {
   test("without write permission: the missing permission is named", async () => {
     const u = pick.cloudUser(await h.snapshot(), 6);
-    h.emu.setPermissions("read");
-    await h.reconnect();
-    try {
+    await withPermissions(h, "read", async () => {
       await assert.rejects(disableUser(h.deps(), { user: u.id }), (err: unknown) => {
         code("PERMISSION_MISSING")(err);
         assert.match((err as Error).message, /User\.ReadWrite\.All/);
         return true;
       });
-    } finally {
-      h.emu.setPermissions("write");
-      await h.reconnect();
-    }
+    });
   });
 
   test("with random 5xx and resets on, writes still land exactly once", async () => {

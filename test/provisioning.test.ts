@@ -10,6 +10,7 @@ import {
   pick,
   type Snapshot,
   startActionHarness,
+  withPermissions,
 } from "./actions-emulator-support.ts";
 
 const h = fileHarness();
@@ -95,9 +96,7 @@ describe("directory roles", () => {
 
   test("without role write permission the permission is named", async () => {
     const user = guest(await h.snapshot())[10]!;
-    h.emu.setPermissions(["Directory.Read.All", "RoleManagement.Read.Directory"]);
-    await h.reconnect();
-    try {
+    await withPermissions(h, ["Directory.Read.All", "RoleManagement.Read.Directory"], async () => {
       await assert.rejects(
         grant(h.deps(), { entitlement: "role:User Administrator:assigned", principal: user.id }),
         (err: unknown) => {
@@ -106,10 +105,7 @@ describe("directory roles", () => {
           return true;
         },
       );
-    } finally {
-      h.emu.setPermissions("write");
-      await h.reconnect();
-    }
+    });
   });
 });
 
