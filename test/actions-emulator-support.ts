@@ -133,6 +133,20 @@ export async function withPermissions(
   }
 }
 
+/** Runs `fn` with emulator faults on (e.g. `{ faultRate: 0.2 }`), then turns them off again. */
+export async function withFaults(
+  h: ActionHarness,
+  faults: { faultRate?: number; replicationLagMs?: number },
+  fn: () => Promise<void>,
+): Promise<void> {
+  h.emu.setFaults(faults);
+  try {
+    await fn();
+  } finally {
+    h.emu.setFaults({ faultRate: 0, replicationLagMs: 0 });
+  }
+}
+
 /** An assert.rejects validator: a ConnectorError with this code. */
 export function code(expected: string) {
   return (err: unknown) => {

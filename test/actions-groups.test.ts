@@ -12,7 +12,15 @@ import {
   removeUserFromGroup,
   updateGroup,
 } from "../src/index.ts";
-import { byId, code, fileHarness, PASSWORD, pick, withPermissions } from "./actions-emulator-support.ts";
+import {
+  byId,
+  code,
+  fileHarness,
+  PASSWORD,
+  pick,
+  withFaults,
+  withPermissions,
+} from "./actions-emulator-support.ts";
 
 const h = fileHarness();
 
@@ -116,17 +124,14 @@ describe("membership", () => {
 
   test("a brand-new user is added through replication lag", async () => {
     const group = pick.securityGroup(await h.snapshot(), 2);
-    h.emu.setFaults({ replicationLagMs: 300 });
-    try {
+    await withFaults(h, { replicationLagMs: 300 }, async () => {
       const user = await createUser(h.deps(), {
         displayName: "Fresh Face",
         userPrincipalName: `fresh.face@${h.emu.tenantDomain}`,
         password: PASSWORD,
       });
       assert.equal((await addUserToGroup(h.deps(), { user: user.user.id, group: group.id })).changed, true);
-    } finally {
-      h.emu.setFaults({ replicationLagMs: 0 });
-    }
+    });
   });
 
   test("without GroupMember write permission the permission is named", async () => {

@@ -11,6 +11,7 @@ import {
   PASSWORD,
   pick,
   type Snapshot,
+  withFaults,
   withPermissions,
 } from "./actions-emulator-support.ts";
 
@@ -133,11 +134,8 @@ describe("without permission, each action names the permission it needs", () => 
 
 test("reads ride out random faults", async () => {
   const inputs = validInputs(await h.snapshot());
-  h.emu.setFaults({ faultRate: 0.2 });
-  try {
+  await withFaults(h, { faultRate: 0.2 }, async () => {
     for (const action of ACTIONS.filter((a) => !a.write))
       await runAction(action, inputs[action.name], h.deps());
-  } finally {
-    h.emu.setFaults({ faultRate: 0 });
-  }
+  });
 });

@@ -11,7 +11,15 @@ import {
   restoreUser,
   updateUser,
 } from "../src/index.ts";
-import { byId, code, fileHarness, PASSWORD, pick, withPermissions } from "./actions-emulator-support.ts";
+import {
+  byId,
+  code,
+  fileHarness,
+  PASSWORD,
+  pick,
+  withFaults,
+  withPermissions,
+} from "./actions-emulator-support.ts";
 
 const h = fileHarness();
 
@@ -88,8 +96,7 @@ describe("create-user", () => {
 
   test("created and immediately added to a group despite replication lag", async () => {
     const group = pick.securityGroup(await h.snapshot());
-    h.emu.setFaults({ replicationLagMs: 400 });
-    try {
+    await withFaults(h, { replicationLagMs: 400 }, async () => {
       const out = await createUser(h.deps(), {
         displayName: "Lag Lee",
         userPrincipalName: upn("lag.lee"),
@@ -98,15 +105,12 @@ describe("create-user", () => {
       });
       assert.deepEqual(out.groups, [group.id]);
       assert.ok(byId((await h.snapshot()).groups, group.id)?.members.includes(out.user.id));
-    } finally {
-      h.emu.setFaults({ replicationLagMs: 0 });
-    }
+    });
   });
 
   test("lag longer than the wait: a clear error saying what was left in place", async () => {
     const group = pick.securityGroup(await h.snapshot());
-    h.emu.setFaults({ replicationLagMs: 5000 });
-    try {
+    await withFaults(h, { replicationLagMs: 5000 }, async () => {
       const input = {
         displayName: "Slow Sam",
         userPrincipalName: upn("slow.sam"),
@@ -120,9 +124,7 @@ describe("create-user", () => {
         assert.match(msg, /Left in place: user slow\.sam@/);
         return true;
       });
-    } finally {
-      h.emu.setFaults({ replicationLagMs: 0 });
-    }
+    });
   });
 });
 
@@ -216,13 +218,10 @@ describe("permissions and faults", () => {
 
   test("with random 5xx and resets on, writes still land exactly once", async () => {
     const u = pick.cloudUser(await h.snapshot(), 7);
-    h.emu.setFaults({ faultRate: 0.2 });
-    try {
+    await withFaults(h, { faultRate: 0.2 }, async () => {
       assert.equal((await updateUser(h.deps(), { user: u.id, officeLocation: "Faulty 1" })).changed, true);
       assert.equal((await updateUser(h.deps(), { user: u.id, officeLocation: "Faulty 1" })).changed, false);
-    } finally {
-      h.emu.setFaults({ faultRate: 0 });
-    }
+    });
     assert.equal(byId((await h.snapshot()).users, u.id)?.["officeLocation"], "Faulty 1");
   });
 });

@@ -10,6 +10,7 @@ import {
   pick,
   type Snapshot,
   startActionHarness,
+  withFaults,
   withPermissions,
 } from "./actions-emulator-support.ts";
 
@@ -232,14 +233,11 @@ describe("the gate, dry run, bad input, faults", () => {
     const snap = await h.snapshot();
     const group = pick.securityGroup(snap, 6);
     const user = guest(snap).find((u) => !group.members.includes(u.id))!;
-    h.emu.setFaults({ faultRate: 0.2 });
-    try {
+    await withFaults(h, { faultRate: 0.2 }, async () => {
       const input = { entitlement: `group:${group.id}:member`, principal: user.id };
       await grant(h.deps(), input);
       assert.equal((await grant(h.deps(), input)).changed, false);
-    } finally {
-      h.emu.setFaults({ faultRate: 0 });
-    }
+    });
     assert.equal(byId((await h.snapshot()).groups, group.id)!.members.filter((m) => m === user.id).length, 1);
   });
 });
