@@ -97,4 +97,12 @@ test("watch --webhook: baseline silent, changes signed with the configured secre
   assert.ok(received.length > before);
   assert.ok(received.every((r) => r.valid));
   assert.equal(new Set(received.map((r) => r.id)).size, received.length, "nothing arrived twice");
+  const listed = (await watch("--list")).stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0].deadLetters, 0);
+  assert.ok(listed[0].position > 0);
+  assert.equal(listed[0].secret, undefined, "no secret in the listing");
 });

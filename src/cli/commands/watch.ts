@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import {
   type ConfigFlags,
   checkWebhookUrl,
+  consumerName,
   createConnection,
   type DeliveryTarget,
   defineSubscription,
@@ -47,6 +48,7 @@ export interface WatchCommandOptions extends ConfigFlags {
   retryMax?: string;
   replayDeadLetters?: boolean;
   showSecret?: boolean;
+  list?: boolean;
 }
 
 interface WatchPlan {
@@ -113,13 +115,15 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
       .option("--retry-base <duration>", "first retry delay (doubled each attempt, with jitter)", "1s")
       .option("--retry-max <duration>", "longest retry delay", "5m")
       .option("--replay-dead-letters", "deliver the subscriptions' dead-lettered events again, then exit")
-      .option("--show-secret", "print the webhook subscription's signing secret, then exit");
+      .option("--show-secret", "print the webhook subscription's signing secret, then exit")
+      .option("--list", "print every stored subscription (position, dead letters; no secrets), then exit");
   },
   async run(options, _args, io) {
     const plan = planWatch(options);
     const config = loadConfig({ env: io.env, flags: options });
     const store = await openStore(config.store);
     try {
+      if (options.list) return await listSubscriptions(store, io);
       const defined = await defineAll(store, plan, options, io.env);
       if (options.showSecret) return showSecrets(defined, io);
       if (options.replayDeadLetters) return await replay(store, defined, plan, io);
@@ -203,6 +207,16 @@ function sinkFor(subscription: Subscription, plan: WatchPlan, io: CommandIO): Si
     });
   }
   return streamSink(io.stdout);
+}
+
+async function listSubscriptions(store: Store, io: CommandIO): Promise<number> {
+  for (const record of await store.subscriptions.list()) {
+    const { secret: _secret, ...shown } = record.data as unknown as Subscription;
+    const position = await store.outbox.position(consumerName(record.id));
+    const deadLetters = (await store.subscriptions.deadLetters(record.id)).length;
+    io.stdout.write(`${JSON.stringify({ ...shown, position, deadLetters })}\n`);
+  }
+  return EXIT.ok;
 }
 
 /** Only on explicit request: the receiver needs the secret to verify signatures. */
