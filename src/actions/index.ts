@@ -52,6 +52,14 @@ export const searchGroupMembers = bindAction(search.searchGroupMembers);
 export const searchTransitiveGroupMembers = bindAction(search.searchTransitiveGroupMembers);
 
 export { recentlyCreated } from "./context.ts";
-export { ACTIONS, type ActionDescription, describeAction, getAction } from "./registry.ts";
+export { renderActionDocs } from "./docs.ts";
+export {
+  ACTIONS,
+  type ActionDescription,
+  describeAction,
+  getAction,
+  type InputField,
+  inputFields,
+} from "./registry.ts";
 export { type ActionDeps, type DryRunFields, type RunOptions, runAction } from "./runner.ts";
 export type { ActionDefinition, AuditRecord, AuditSink, PlannedRequest } from "./types.ts";

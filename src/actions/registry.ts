@@ -46,3 +46,31 @@ export function describeAction(action: ActionDefinition): ActionDescription {
     outputSchema: z.toJSONSchema(action.output, { io: "output", unrepresentable: "any" }),
   };
 }
+
+export interface InputField {
+  name: string;
+  /** JSON Schema type(s), e.g. `string`, `array`, `string|null`. */
+  type: string;
+  required: boolean;
+  description: string;
+}
+
+/** The top-level input fields of an action, as a form or a help page lists them. */
+export function inputFields(action: ActionDefinition): InputField[] {
+  const schema = describeAction(action).inputSchema as {
+    properties?: Record<
+      string,
+      { type?: string | string[]; anyOf?: { type?: string }[]; description?: string }
+    >;
+    required?: string[];
+  };
+  return Object.entries(schema.properties ?? {}).map(([name, p]) => {
+    const types = p.type ?? p.anyOf?.map((a) => a.type ?? "any") ?? "any";
+    return {
+      name,
+      type: Array.isArray(types) ? types.join("|") : types,
+      required: schema.required?.includes(name) ?? false,
+      description: p.description ?? "",
+    };
+  });
+}

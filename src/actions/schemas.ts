@@ -79,26 +79,29 @@ export const password = z
   )
   .describe("Initial password (never logged, audited or printed)");
 
+/** A property that may be set, or cleared with null. */
+const optionalText = (max: number, what: string) => text(max).nullable().describe(`${what} (null clears it)`);
+
 /** Writable user properties (Graph names) shared by create-user and update-user. */
 export const userProperties = {
-  displayName: text(256).min(1),
-  givenName: text(64).nullable(),
-  surname: text(64).nullable(),
-  jobTitle: text(128).nullable(),
-  department: text(64).nullable(),
-  companyName: text(64).nullable(),
-  employeeId: text(16).nullable(),
-  officeLocation: text(128).nullable(),
-  mobilePhone: text(64).nullable(),
-  accountEnabled: z.boolean(),
+  displayName: text(256).describe("Name shown in the directory"),
+  givenName: optionalText(64, "First name"),
+  surname: optionalText(64, "Last name"),
+  jobTitle: optionalText(128, "Job title"),
+  department: optionalText(64, "Department"),
+  companyName: optionalText(64, "Company name"),
+  employeeId: optionalText(16, "Employee id from HR"),
+  officeLocation: optionalText(128, "Office location"),
+  mobilePhone: optionalText(64, "Mobile phone number"),
+  accountEnabled: z.boolean().describe("Whether the user can sign in"),
   usageLocation: usageLocation.nullable(),
   userPrincipalName: upn,
-  mailNickname: userMailNickname,
+  mailNickname: userMailNickname.describe("Mail alias"),
 };
 
 export const groupProperties = {
-  displayName: text(256).min(1),
-  description: text(1024).nullable(),
+  displayName: text(256).describe("Name shown in the directory"),
+  description: optionalText(1024, "What the group is for"),
   mailNickname,
   visibility: z.enum(["Public", "Private", "HiddenMembership"]).nullable(),
 };

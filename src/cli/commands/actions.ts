@@ -1,23 +1,10 @@
-/** `entra-connector actions [--json]`: every action with its summary and input schema. */
+/** `entra-connector actions [--json]`: every action with its summary and input fields (or full schemas). */
 import type { Command } from "commander";
-import { ACTIONS, describeAction, EXIT } from "../../index.ts";
+import { ACTIONS, describeAction, EXIT, inputFields } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 
 export interface ActionsOptions {
   json?: boolean;
-}
-
-/** One line per input property: name, type, whether required, description. */
-function inputLines(schema: unknown): string[] {
-  const s = schema as {
-    properties?: Record<string, { type?: unknown; description?: string }>;
-    required?: string[];
-  };
-  return Object.entries(s.properties ?? {}).map(([name, p]) => {
-    const type = Array.isArray(p.type) ? p.type.join("|") : String(p.type ?? "any");
-    const req = s.required?.includes(name) ? " (required)" : "";
-    return `    ${name}: ${type}${req}${p.description ? ` — ${p.description}` : ""}`;
-  });
 }
 
 export const actionsCommand: CommandSpec<ActionsOptions> = {
@@ -27,16 +14,19 @@ export const actionsCommand: CommandSpec<ActionsOptions> = {
     return cmd.option("--json", "print the list with full JSON Schemas");
   },
   async run(options, _args, io) {
-    const list = ACTIONS.map(describeAction);
     if (options.json) {
-      io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(ACTIONS.map(describeAction), null, 2)}\n`);
       return EXIT.ok;
     }
-    for (const a of list) {
-      io.stdout.write(
-        `${a.name}${a.write ? " (write)" : ""} — ${a.summary}\n${inputLines(a.inputSchema).join("\n")}\n`,
+    const text = ACTIONS.map((a) => {
+      const fields = inputFields(a).map(
+        (f) =>
+          `    ${f.name}: ${f.type}${f.required ? " (required)" : ""}${f.description ? ` — ${f.description}` : ""}`,
       );
-    }
+      return [`${a.name}${a.write ? " (write)" : ""} — ${a.summary}`, ...fields].join("\n");
+    });
+    // One write: a reader that closes early (`| head`) then costs one failed write, not many.
+    io.stdout.write(`${text.join("\n")}\n`);
     return EXIT.ok;
   },
 };
