@@ -1,3 +1,4 @@
+import { GRANT_PERMISSIONS } from "../provisioning/grant.ts";
 import { ACTIONS, inputFields } from "./registry.ts";
 
 /**
@@ -25,5 +26,38 @@ export function renderActionDocs(): string {
     }
     lines.push("");
   }
+  lines.push(
+    "# Provisioning",
+    "",
+    "`entra-connector grant <entitlement> <principal> [--dry-run]` and `revoke` (library: `grant`, `revoke`),",
+    "with the same gate, dry run, audit and repeat-safety. A principal is a user reference, or",
+    "`group:<ref>` / `app:<ref>` for a group or a service principal.",
+    "",
+    "| entitlement | what it writes | permission (any one) |",
+    "|---|---|---|",
+    ...ENTITLEMENT_DOCS.map(([form, writes, kind]) => {
+      const perms = GRANT_PERMISSIONS[kind].map((p) => `\`${p}\``).join(", ");
+      return `| \`${form}\` | ${esc(writes)} | ${perms} |`;
+    }),
+    "",
+  );
   return lines.join("\n");
 }
+
+const ENTITLEMENT_DOCS: [string, string, keyof typeof GRANT_PERMISSIONS][] = [
+  ["group:<group>:member", "group members ($ref)", "group"],
+  ["group:<group>:owner", "group owners ($ref)", "group"],
+  ["role:<role>:assigned", "roleManagement/directory/roleAssignments (scope /)", "role"],
+  [
+    "role:<role>:eligible",
+    "roleEligibilityScheduleRequests adminAssign / adminRemove (needs Entra ID P2)",
+    "eligible",
+  ],
+  ["app:<app>:assigned", "appRoleAssignedTo with the default access role", "app"],
+  ["app:<app>:role:<appRole>", "appRoleAssignedTo with the app role (id, value or name)", "app"],
+  [
+    "license:<sku>:assigned",
+    "assignLicense (users only; --usage-location when the user has none)",
+    "license",
+  ],
+];
