@@ -303,7 +303,7 @@ export const ERRORS = {
   },
   OBJECT_NOT_FOUND: {
     message: "No {kind} matches {ref}.",
-    fix: "Pass an object id, a userPrincipalName or mail address, or the exact display name.",
+    fix: "Pass an object id, a userPrincipalName or mail address, or the exact display name; an object created seconds ago may not be visible yet (directory replication), so retry shortly.",
     status: 404,
     retryable: false,
     exit: EXIT.graph,
