@@ -18,7 +18,11 @@ const EDGE_TYPES: Partial<Record<Relation, EdgeTypes>> = {
   "app:assigned": { added: "app.assigned", removed: "app.removed" },
 };
 
-/** The trigger events one change causes, in a fixed order (an update first, then what it implies). */
+/**
+ * The trigger events one change causes, in a fixed order (an update first, then what it implies).
+ *
+ * @example deriveEvents(change).map((e) => e.type) // ["user.updated", "user.disabled"]
+ */
 export function deriveEvents(change: ChangeEvent): TriggerEvent[] {
   if (change.type === "added" || change.type === "removed") return edgeEvents(change);
   if (change.kind !== "user" && change.kind !== "group") return [];

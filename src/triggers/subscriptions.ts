@@ -40,6 +40,8 @@ export function defaultSubscriptionId(target: DeliveryTarget): string {
 /**
  * Creates the subscription, or updates the one with the same id (types, filter and target follow the
  * latest definition; its position, initial-state choice and secret, unless a new one is given, stay).
+ *
+ * @example await defineSubscription(store, { types: ["group.member.*"], target: { kind: "webhook", url } })
  */
 export async function defineSubscription(store: Store, input: SubscriptionInput): Promise<Subscription> {
   const id = input.id ?? defaultSubscriptionId(input.target);

@@ -27,7 +27,14 @@ export interface WatchInput {
   signal?: AbortSignal;
 }
 
-/** Runs until `signal` aborts (or after one round with `once`); rejects only on a bug or a store failure. */
+/**
+ * Runs until `signal` aborts (or after one round with `once`); rejects only on a bug or a store failure.
+ *
+ * @example
+ *   const subscription = await defineSubscription(store, { types: ["user.*"], target: { kind: "file", path } });
+ *   await runWatch({ store, sync, intervalMs: 30_000, subscriptions: [{ subscription, sink: fileSink(path) }],
+ *     policy: { retry: { baseMs: 1000, maxMs: 300_000 }, deadLetterAfterMs: 86_400_000 }, signal });
+ */
 export async function runWatch(input: WatchInput): Promise<void> {
   const stop = new AbortController();
   const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;

@@ -19,6 +19,7 @@ import { eventLine } from "./sink.ts";
 /** Enough tail for the events of one outbox entry written before a crash, with a wide margin. */
 const TAIL_BYTES = 1 << 20;
 
+/** @example fileSink("/var/lib/entra-connector/events.jsonl") */
 export function fileSink(path: string): Sink {
   let fd: number | undefined;
   return {

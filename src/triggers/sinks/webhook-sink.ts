@@ -27,6 +27,7 @@ export function checkWebhookUrl(url: string): URL {
   return parsed;
 }
 
+/** @example webhookSink({ url: "https://hooks.example.com/entra", secret, timeoutMs: 10_000 }) */
 export function webhookSink(options: WebhookOptions): Sink {
   const url = checkWebhookUrl(options.url);
   // Never echo credentials embedded in the URL in errors.
