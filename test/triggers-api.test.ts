@@ -71,6 +71,15 @@ describe("subscribe", () => {
     assert.equal(calls, 3);
     await store.close();
   });
+  it("refuses a client without a tenant id before subscribing", async () => {
+    const { store } = await syncedStore();
+    await assert.rejects(
+      subscribe({ store, client: {} as never }, () => {}),
+      /tenantId: subscribe\(\) with a client also needs the tenant id/,
+    );
+    assert.deepEqual(await store.subscriptions.list(), []);
+    await store.close();
+  });
 });
 
 describe("events()", () => {

@@ -5,6 +5,7 @@
  * stops mid-way gets the unfinished event again (same id) next time.
  */
 
+import { createError } from "../errors.ts";
 import type { GraphClient } from "../graph/types.ts";
 import type { Store } from "../store/types.ts";
 import { runSync } from "../sync/engine.ts";
@@ -58,6 +59,12 @@ export async function subscribe(
   options: SubscribeOptions,
   callback: (event: TriggerEvent) => unknown,
 ): Promise<Subscribed> {
+  if (options.client && !options.tenantId) {
+    throw createError("CONFIG_INVALID", {
+      field: "tenantId",
+      problem: "subscribe() with a client also needs the tenant id, to record which tenant each run synced",
+    });
+  }
   const subscription = await defineSubscription(options.store, {
     ...(options.id ? { id: options.id } : {}),
     types: parseTypes(options.types),
