@@ -48,6 +48,20 @@ describe("create-group", () => {
     });
   });
 
+  test("a Microsoft 365 group is mail-enabled and not a security group by default", async () => {
+    const owner = pick.cloudUser(await h.snapshot(), 3);
+    const out = await createGroup(h.deps(), {
+      displayName: "M365 Crew",
+      groupTypes: ["Unified"],
+      owners: [owner.id],
+    });
+    const group = byId((await h.snapshot()).groups, out.group.id);
+    assert.deepEqual(
+      [group?.["mailEnabled"], group?.["securityEnabled"], group?.owners],
+      [true, false, [owner.id]],
+    );
+  });
+
   test("a mail-enabled security group is refused before any request", async () => {
     const requests = h.emu.stats().requests;
     await assert.rejects(

@@ -53,7 +53,7 @@ export const createGroup = defineAction({
         .optional()
         .describe("Unique key for repeat-safety; derived from displayName if absent"),
       description: text(1024).optional(),
-      securityEnabled: z.boolean().default(true),
+      securityEnabled: z.boolean().optional().describe("Defaults to true, false for Microsoft 365 groups"),
       mailEnabled: z.boolean().optional().describe("true only for Microsoft 365 (Unified) groups"),
       groupTypes: z.array(z.enum(["Unified", "DynamicMembership"])).default([]),
       visibility: z.enum(["Public", "Private", "HiddenMembership"]).optional(),
@@ -70,27 +70,7 @@ export const createGroup = defineAction({
   }),
   async run(ctx, input) {
     const { owners, members, ...props } = input;
-    const unified = props.groupTypes.includes("Unified");
-    const dynamic = props.groupTypes.includes("DynamicMembership");
-    const mailEnabled = props.mailEnabled ?? unified;
-    if (mailEnabled && !unified)
-      throw createError("GROUP_MAIL_ENABLED", { target: `new group ${props.displayName}` });
-    if (unified && !mailEnabled) {
-      throw createError("INPUT_INVALID", {
-        action: "create-group",
-        problems: "mailEnabled: Unified groups are mail-enabled",
-      });
-    }
-    if (dynamic !== (props.membershipRule !== undefined)) {
-      const problems = "membershipRule: required with DynamicMembership, and only then";
-      throw createError("INPUT_INVALID", { action: "create-group", problems });
-    }
-    if (dynamic && members.length > 0) {
-      throw createError("GROUP_DYNAMIC", {
-        target: `new group ${props.displayName}`,
-        rule: props.membershipRule ?? "",
-      });
-    }
+    const { mailEnabled, securityEnabled } = checkGroupShape(props, members.length);
     const nick = props.mailNickname ?? nicknameFor(props.displayName);
     ctx.setTarget(`group:${nick}`);
     const existing = await groupByNickname(ctx, nick);
@@ -109,7 +89,7 @@ export const createGroup = defineAction({
       ...ownerIds.slice(BIND_LIMIT).map((id) => ({ rel: "owners" as const, id })),
       ...memberIds.slice(BIND_LIMIT).map((id) => ({ rel: "members" as const, id })),
     ];
-    const body: Record<string, unknown> = { ...props, mailEnabled, mailNickname: nick };
+    const body: Record<string, unknown> = { ...props, mailEnabled, securityEnabled, mailNickname: nick };
     if (ownerIds.length > 0) body["owners@odata.bind"] = ownerIds.slice(0, BIND_LIMIT).map(odataId);
     if (memberIds.length > 0) body["members@odata.bind"] = memberIds.slice(0, BIND_LIMIT).map(odataId);
     const steps = new Steps(ctx, "create-group", [
@@ -120,6 +100,7 @@ export const createGroup = defineAction({
       id: PLANNED_ID,
       ...props,
       mailEnabled,
+      securityEnabled,
       mailNickname: nick,
     };
     if (!ctx.dryRun) ctx.recent.add(created.id);
@@ -136,6 +117,36 @@ export const createGroup = defineAction({
     return { changed: true, group: created, owners: ownerIds, members: memberIds };
   },
 });
+
+/**
+ * The group kinds Graph can create (graph-behaviour.md §5), checked before any request: Microsoft 365
+ * groups are mail-enabled, mail-enabled security groups and distribution lists cannot be created,
+ * and a dynamic group has a rule and no hand-picked members.
+ */
+function checkGroupShape(
+  props: {
+    displayName: string;
+    groupTypes: string[];
+    mailEnabled?: boolean | undefined;
+    securityEnabled?: boolean | undefined;
+    membershipRule?: string | undefined;
+  },
+  memberCount: number,
+): { mailEnabled: boolean; securityEnabled: boolean } {
+  const unified = props.groupTypes.includes("Unified");
+  const dynamic = props.groupTypes.includes("DynamicMembership");
+  const mailEnabled = props.mailEnabled ?? unified;
+  const target = `new group ${props.displayName}`;
+  if (mailEnabled && !unified) throw createError("GROUP_MAIL_ENABLED", { target });
+  const invalid = (problems: string) => createError("INPUT_INVALID", { action: "create-group", problems });
+  if (unified && !mailEnabled) throw invalid("mailEnabled: Unified groups are mail-enabled");
+  if (dynamic !== (props.membershipRule !== undefined)) {
+    throw invalid("membershipRule: required with DynamicMembership, and only then");
+  }
+  if (dynamic && memberCount > 0)
+    throw createError("GROUP_DYNAMIC", { target, rule: props.membershipRule ?? "" });
+  return { mailEnabled, securityEnabled: props.securityEnabled ?? !unified };
+}
 
 function unique(ids: string[]): string[] {
   return [...new Set(ids)];
