@@ -208,7 +208,10 @@ export async function resolveDeleted(
   const base = `/directory/deletedItems/microsoft.graph.${kind}`;
   if (isGuid(ref)) {
     try {
-      return await ctx.graph.get<DirectoryObject>(`/directory/deletedItems/${ref}`);
+      const item = await ctx.graph.get<DirectoryObject>(`/directory/deletedItems/${ref}`);
+      // Deleted items hold users and groups alike; a deleted group is no deleted user.
+      if (item["@odata.type"] === undefined || item["@odata.type"] === `#microsoft.graph.${kind}`)
+        return item;
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
