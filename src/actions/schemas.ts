@@ -28,12 +28,9 @@ export const groupRef = ref("group").describe("A group: object id, mail, or exac
 export const principalRef = ref("principal", 1030).describe(
   "A user reference, or group:<ref> / app:<ref> for a group or service principal",
 );
-export const skuRef = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .describe("A subscribed SKU: skuId (GUID) or skuPartNumber, e.g. ENTERPRISEPACK");
+export const skuRef = ref("SKU", 200).describe(
+  "A subscribed SKU: skuId (GUID) or skuPartNumber, e.g. ENTERPRISEPACK",
+);
 
 export const usageLocation = z
   .string()

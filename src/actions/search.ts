@@ -9,7 +9,7 @@ import { defineAction, MEMBER_READ, USER_READ } from "./define.ts";
 import { and, eq, type Filter, filterParam, hasLicense, searchAny } from "./filter.ts";
 import { resolveSkus, subscribedSkus } from "./licenses.ts";
 import { type DirectoryObject, resolve, USER_SELECT } from "./resolve.ts";
-import { cursor, graphObject, groupRef, limit, page, ref, skuRef } from "./schemas.ts";
+import { cursor, graphObject, groupRef, limit, page, ref, skuRef, text } from "./schemas.ts";
 import type { ActionContext } from "./types.ts";
 
 interface Cursor {
@@ -59,7 +59,7 @@ async function searchPage(
 
 const userFilters = {
   query: ref("search text", 200).optional().describe("Free text matched against name, mail and UPN"),
-  department: z.string().max(64).optional(),
+  department: text(64).optional().describe("Exact department"),
   enabled: z.boolean().optional().describe("Only enabled (true) or disabled (false) accounts"),
   userType: z.enum(["Member", "Guest"]).optional(),
   license: skuRef.optional().describe("Only users holding this SKU (skuId or part number)"),
