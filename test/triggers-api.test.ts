@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { planWatch } from "../src/cli/commands/watch.ts";
-import { events, subscribe, type TriggerEvent } from "../src/index.ts";
-import { storeWithRun, user } from "../src/store/test-support.ts";
+import { events, type Subscribed, subscribe, type TriggerEvent } from "../src/index.ts";
+import { group, member, storeWithRun, user } from "../src/store/test-support.ts";
 import type { Store } from "../src/store/types.ts";
 import { defaultSubscriptionId } from "../src/triggers/subscriptions.ts";
 
@@ -26,9 +26,12 @@ async function syncedStore(): Promise<{ store: Store; addUser(id: string): Promi
   };
 }
 
-async function until(check: () => boolean): Promise<void> {
+/** Waits for `check`; on time-out stops the running subscriptions first, so a failure cannot hang the file. */
+async function until(check: () => boolean, ...running: Subscribed[]): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await sleep(10);
-  assert.ok(check(), "timed out waiting");
+  if (check()) return;
+  for (const s of running) await s.stop();
+  assert.fail("timed out waiting");
 }
 
 describe("subscribe", () => {
@@ -40,7 +43,7 @@ describe("subscribe", () => {
     });
     await addUser("u2");
     await addUser("u3");
-    await until(() => got.length === 2);
+    await until(() => got.length === 2, sub);
     await sub.stop();
     assert.deepEqual(
       got.map((e) => e.resource.id),
@@ -51,7 +54,7 @@ describe("subscribe", () => {
     const resumed = await subscribe({ store, id: "app", intervalMs: 20 }, (e) => {
       again.push(e);
     });
-    await until(() => again.length === 1);
+    await until(() => again.length === 1, resumed);
     await resumed.stop();
     assert.equal(again[0]?.resource.id, "u4");
     await store.close();
@@ -66,11 +69,52 @@ describe("subscribe", () => {
       got.push(e.resource.id);
     });
     await addUser("u2");
-    await until(() => got.length === 1);
+    await until(() => got.length === 1, sub);
     await sub.stop();
     assert.equal(calls, 3);
     await store.close();
   });
+
+  it("delivers only what the filter selects: a department, members of a group", async () => {
+    const { store, runId } = await storeWithRun();
+    await store.sync.applyPage({ runId, stream: "users", upserts: [user("u0")] });
+    await store.runs.finish(runId, { status: "succeeded" });
+    const sales: string[] = [];
+    const members: string[] = [];
+    const a = await subscribe(
+      { store, id: "sales", filter: { where: { department: "Sales" } }, intervalMs: 20 },
+      (e) => {
+        sales.push(`${e.type} ${e.resource.id}`);
+      },
+    );
+    const b = await subscribe({ store, id: "g1", filter: { memberOf: "g1" }, intervalMs: 20 }, (e) => {
+      members.push(`${e.type} ${e.resource.id}`);
+    });
+    try {
+      const run = await store.runs.start({ kind: "incremental", tenantId: "tenant-1" });
+      await store.sync.applyPage({
+        runId: run.id,
+        stream: "users",
+        upserts: [user("u1", { department: "Sales" }), user("u2", { department: "HR" }), group("g1")],
+        edges: { add: [member("g1", "u2")] },
+      });
+      await store.sync.applyPage({
+        runId: run.id,
+        stream: "users",
+        upserts: [user("u2", { department: "Sales" })],
+      });
+      await until(() => sales.length === 3 && members.length === 3);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+    // Filters read the store at delivery time: by then u2 is in Sales, and a member of g1. A membership
+    // event's subject is its member.
+    assert.deepEqual(sales, ["user.created u1", "group.member.added g1", "user.updated u2"]);
+    assert.deepEqual(members, ["user.created u2", "group.member.added g1", "user.updated u2"]);
+    await store.close();
+  });
+
   it("refuses a client without a tenant id before subscribing", async () => {
     const { store } = await syncedStore();
     await assert.rejects(
