@@ -53,6 +53,26 @@ describe("search-users", () => {
     assert.deepEqual(ids(found), ids(snap.users.filter((u) => u["accountEnabled"] === false)));
   });
 
+  test("a licence filter (by part number) finds exactly the users holding it", async () => {
+    const snap = await h.snapshot();
+    const sku = snap.subscribedSkus.find((k) => (k["consumedUnits"] as number) > 1)!;
+    const holders = snap.users.filter((u) =>
+      ((u["assignedLicenses"] as { skuId: string }[] | undefined) ?? []).some(
+        (l) => l.skuId === sku["skuId"],
+      ),
+    );
+    const found = await all(
+      (cursor) =>
+        searchUsers(h.deps(), {
+          license: sku["skuPartNumber"] as string,
+          limit: 5,
+          ...(cursor ? { cursor } : {}),
+        }),
+      5,
+    );
+    assert.deepEqual(ids(found), ids(holders));
+  });
+
   test("free text finds a user by name; hostile text is just text", async () => {
     const u = pick.cloudUser(await h.snapshot(), 1);
     const surname = String(u["surname"] ?? u["displayName"]);
