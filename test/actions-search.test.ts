@@ -53,6 +53,12 @@ describe("search-users", () => {
     assert.deepEqual(ids(found), ids(snap.users.filter((u) => u["accountEnabled"] === false)));
   });
 
+  test("userType Guest finds exactly the guests", async () => {
+    const snap = await h.snapshot();
+    const found = await searchUsers(h.deps(), { userType: "Guest", limit: 999 });
+    assert.deepEqual(ids(found.items), ids(snap.users.filter((u) => u["userType"] === "Guest")));
+  });
+
   test("a licence filter (by part number) finds exactly the users holding it", async () => {
     const snap = await h.snapshot();
     const sku = snap.subscribedSkus.find((k) => (k["consumedUnits"] as number) > 1)!;
