@@ -477,3 +477,19 @@ describe("revoke-sessions", () => {
     assert.deepEqual(graph.unused(), []);
   });
 });
+
+describe("cancellation", () => {
+  test("an aborted signal stops the action before its next request", async () => {
+    const graph = new FakeGraph();
+    const controller = new AbortController();
+    controller.abort(new DOMException("stopped", "AbortError"));
+    await assert.rejects(
+      addUserToGroup(
+        { graph, writesEnabled: true, signal: controller.signal },
+        { user: USER_ID, group: GROUP_ID },
+      ),
+      (err: unknown) => (err as Error).name === "AbortError",
+    );
+    assert.deepEqual(graph.requests, []);
+  });
+});

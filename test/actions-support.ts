@@ -52,6 +52,7 @@ export class FakeGraph implements GraphClient {
 
   async request<T>(url: string, options: GraphRequestOptions = {}): Promise<GraphResponse<T>> {
     const method = options.method ?? "GET";
+    options.signal?.throwIfAborted();
     this.requests.push({ method, url, ...(options.body === undefined ? {} : { body: options.body }) });
     const route = this.#routes.find((r) => r.method === method && r.re.test(url));
     if (!route) throw new Error(`no fake route for ${method} ${url}`);

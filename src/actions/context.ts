@@ -26,6 +26,19 @@ export function recentlyCreated(ttlMs = 120_000, now: () => number = Date.now): 
   };
 }
 
+/** The same client with `signal` on every request, so cancelling stops an action between requests. */
+export function withSignal(graph: GraphClient, signal: AbortSignal): GraphClient {
+  return {
+    request: (path, options = {}) => graph.request(path, { signal, ...options }),
+    get: (path, options = {}) => graph.get(path, { signal, ...options }),
+    pages: (path, options = {}) => graph.pages(path, { signal, ...options }),
+    delta: (path, options = {}) => graph.delta(path, { signal, ...options }),
+    batch: (requests, options = {}) => graph.batch(requests, { signal, ...options }),
+    stats: () => graph.stats(),
+    close: () => graph.close(),
+  };
+}
+
 export interface ContextOptions {
   graph: GraphClient;
   dryRun: boolean;

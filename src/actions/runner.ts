@@ -6,7 +6,7 @@ import type { z } from "zod";
 import { ConnectorError, createError, GraphError } from "../errors.ts";
 import type { GraphClient } from "../graph/types.ts";
 import { assertWritesEnabled } from "../provisioning/gate.ts";
-import { createContext, recentlyCreated } from "./context.ts";
+import { createContext, recentlyCreated, withSignal } from "./context.ts";
 import { explainRefusal } from "./refusals.ts";
 import type { ActionDefinition, AuditSink, PlannedRequest, RecentlyCreated } from "./types.ts";
 
@@ -20,6 +20,8 @@ export interface ActionDeps {
   recent?: RecentlyCreated;
   /** How long a just-created object's 404 is retried (default 10 s). */
   replicationWaitMs?: number;
+  /** Cancels the action between (and during) requests, e.g. on Ctrl-C. */
+  signal?: AbortSignal;
 }
 
 export interface RunOptions {
@@ -98,9 +100,10 @@ export async function runAction<I extends z.ZodType, O extends z.ZodType>(
   let target =
     typeof (input as { user?: unknown }).user === "string" ? String((input as { user: string }).user) : "";
   let requestId: string | undefined;
-  const info = { action: def.name, permissions: def.permissions, target, graph: deps.graph };
+  const graph = deps.signal ? withSignal(deps.graph, deps.signal) : deps.graph;
+  const info = { action: def.name, permissions: def.permissions, target, graph };
   const ctx = createContext({
-    graph: deps.graph,
+    graph,
     dryRun,
     recent: deps.recent ?? processRecent,
     replicationWaitMs: deps.replicationWaitMs ?? 10_000,

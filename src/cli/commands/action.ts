@@ -73,6 +73,7 @@ export async function runActionCommand(
     const deps: ActionDeps = {
       graph: connection.graph,
       writesEnabled: config.provisioning,
+      signal: io.signal,
       ...(store ? { audit: store.audit } : {}),
     };
     const output = await runAction(def, raw, deps, { dryRun: options.dryRun === true });
