@@ -22,7 +22,7 @@ export function groupLabel(group: DirectoryObject): string {
   return `group ${String(group["displayName"] ?? group.id)} (${group.id})`;
 }
 
-export function isMailEnabledSecurityOrDistribution(group: DirectoryObject): boolean {
+function isMailEnabledSecurityOrDistribution(group: DirectoryObject): boolean {
   const types = Array.isArray(group["groupTypes"]) ? (group["groupTypes"] as string[]) : [];
   return group["mailEnabled"] === true && !types.includes("Unified");
 }
@@ -43,7 +43,7 @@ export function refuseUnmanageable(group: DirectoryObject, rel: Relationship | "
 }
 
 /** Whether `principalId` is a direct member / owner of the group (one filtered read). */
-export async function isReferenced(
+async function isReferenced(
   ctx: ActionContext,
   groupId: string,
   rel: Relationship,

@@ -26,7 +26,7 @@ import { changedProperties } from "./users.ts";
 const BIND_LIMIT = 20;
 
 /** A mailNickname derived from a display name: its ASCII letters and digits, or a stable hash. */
-export function nicknameFor(displayName: string): string {
+function nicknameFor(displayName: string): string {
   const plain = displayName
     .normalize("NFKD")
     .replace(/[^A-Za-z0-9\-_]/g, "")

@@ -41,7 +41,7 @@ export const USER_SELECT = [
   "assignedLicenses",
 ].join(",");
 
-export const GROUP_SELECT = [
+const GROUP_SELECT = [
   "id",
   "displayName",
   "description",
@@ -91,7 +91,7 @@ const KINDS: Record<ObjectKind, KindSpec> = {
 };
 
 /** Reads one object by id; a 404 on an object this process just created is retried (replication lag). */
-export async function getById(ctx: ActionContext, kind: ObjectKind, id: string): Promise<DirectoryObject> {
+async function getById(ctx: ActionContext, kind: ObjectKind, id: string): Promise<DirectoryObject> {
   const spec = KINDS[kind];
   return retryWhileReplicating(ctx, kind, id, () =>
     ctx.graph.get<DirectoryObject>(`${spec.collection}/${encodeURIComponent(id)}?$select=${spec.select}`),
@@ -128,7 +128,7 @@ function referenceFilter(spec: KindSpec, ref: string): Filter {
   return eq("displayName", ref);
 }
 
-export function pickOne(
+function pickOne(
   kind: string,
   ref: string,
   candidates: DirectoryObject[],

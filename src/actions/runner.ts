@@ -39,7 +39,7 @@ const processRecent = recentlyCreated();
 const SECRET_KEY = /password|secret/i;
 
 /** A deep copy with every secret-looking value replaced, for audit records and printed requests. */
-export function redactSecrets(value: unknown): unknown {
+function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === "object") {
     return Object.fromEntries(
@@ -56,7 +56,7 @@ export function redactSecrets(value: unknown): unknown {
  * A deep copy without OData wire annotations (`@odata.context`, `@odata.etag`, …); `@odata.type` stays,
  * since it is what tells a member user from a member group.
  */
-export function withoutAnnotations<T>(value: T): T {
+function withoutAnnotations<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutAnnotations) as T;
   if (value && typeof value === "object") {
     return Object.fromEntries(
@@ -69,13 +69,13 @@ export function withoutAnnotations<T>(value: T): T {
 }
 
 /** "field.path: problem; …" from a zod error, naming each bad field. */
-export function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((i) => `${i.path.length > 0 ? i.path.join(".") : "input"}: ${i.message}`)
     .join("; ");
 }
 
-export function validateInput<I extends z.ZodType>(def: ActionDefinition<I>, raw: unknown): z.output<I> {
+function validateInput<I extends z.ZodType>(def: ActionDefinition<I>, raw: unknown): z.output<I> {
   const parsed = def.input.safeParse(raw ?? {});
   if (!parsed.success)
     throw createError("INPUT_INVALID", { action: def.name, problems: describeIssues(parsed.error) });

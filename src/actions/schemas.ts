@@ -46,7 +46,7 @@ const upn = z
   .describe("userPrincipalName: name@<a verified domain of the tenant>");
 
 /** A user's mail alias: printable ASCII without spaces or @()\[]";:<>, (dots are fine, e.g. ann.lee). */
-export const userMailNickname = z
+const userMailNickname = z
   .string()
   .min(1)
   .max(64)
@@ -118,7 +118,7 @@ export const cursor = z
 /** A Graph object as returned: `id` plus Graph properties. */
 export const graphObject = z.looseObject({ id: z.string() });
 
-export const plannedRequest = z.object({
+const plannedRequest = z.object({
   method: z.string(),
   url: z.string(),
   body: z.unknown().optional(),

@@ -25,7 +25,7 @@ import type { ActionContext } from "./types.ts";
 /** Properties Entra lets a cloud write on a user synchronised from on-premises AD. */
 const CLOUD_WRITABLE_ON_SYNCED = new Set(["usageLocation"]);
 
-export function refuseIfSynced(object: DirectoryObject, label: string, what: string): void {
+function refuseIfSynced(object: DirectoryObject, label: string, what: string): void {
   if (object["onPremisesSyncEnabled"] === true)
     throw createError("ON_PREMISES_SYNCED", { target: `${label} (${what})` });
 }
