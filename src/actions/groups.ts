@@ -7,6 +7,7 @@ import { defineAction, GROUP_READ, GROUP_WRITE, MEMBER_WRITE } from "./define.ts
 import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
 import { addReference, groupLabel, odataId, refuseUnmanageable, removeReference } from "./groups-core.ts";
+import { changedProperties } from "./patch.ts";
 import { type DirectoryObject, resolve, resolvePrincipal } from "./resolve.ts";
 import {
   graphObject,
@@ -20,7 +21,6 @@ import {
 } from "./schemas.ts";
 import { Steps } from "./steps.ts";
 import type { ActionContext } from "./types.ts";
-import { changedProperties } from "./users.ts";
 
 /** Graph accepts at most 20 `@odata.bind` references per relationship in one create (§5). */
 const BIND_LIMIT = 20;

@@ -7,6 +7,7 @@ import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
 import { addReference, refuseUnmanageable } from "./groups-core.ts";
 import { applyLicenceChange, describeUser, planLicenceChange, subscribedSkus } from "./licenses.ts";
+import { changedProperties } from "./patch.ts";
 import { isGraphError, REFUSAL } from "./refusals.ts";
 import { type DirectoryObject, resolve, resolveDeleted } from "./resolve.ts";
 import {
@@ -179,18 +180,6 @@ const updatable = z.object({
   userPrincipalName: userProperties.userPrincipalName,
   mailNickname: userProperties.mailNickname,
 });
-
-/** Only the properties whose value differs from the object's current one. */
-export function changedProperties(
-  current: DirectoryObject,
-  wanted: Record<string, unknown>,
-): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(wanted).filter(
-      ([k, v]) => v !== undefined && JSON.stringify(current[k] ?? null) !== JSON.stringify(v),
-    ),
-  );
-}
 
 /** PATCHes only what differs; `changed: false` (nothing sent) when the user already matches. */
 async function patchUser(ctx: ActionContext, ref: string, wanted: Record<string, unknown>) {
