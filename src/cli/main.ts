@@ -15,6 +15,12 @@ const controller = new AbortController();
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => controller.abort(new Error(`received ${sig}`)));
 }
+// A reader that stops early (`entra-connector … | head`) closes the pipe: its choice, not our failure.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code !== "EPIPE") throw err;
+  controller.abort(new Error("stdout closed"));
+  process.exit(process.exitCode ?? 0);
+});
 const io: CommandIO = {
   stdout: process.stdout,
   stderr: process.stderr,
