@@ -1,0 +1,100 @@
+/**
+ * Secrets at rest: one 32-byte key per state folder and AES-256-GCM envelopes. The token store and
+ * the trigger subscriptions (webhook secrets) both seal with it, each under its own label (the
+ * GCM additional data), so an envelope cannot be moved from one use to the other.
+ *
+ * The key comes from ENTRA_CONNECTOR_KEY (32 bytes as base64 or hex) or a generated key file with
+ * 0600 permissions in `<state dir>/.entra-connector/key`.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createError } from "../errors.ts";
+
+/** A 32-byte key from ENTRA_CONNECTOR_KEY (base64 or hex); undefined when unset. */
+export function parseConnectorKey(value: string | undefined): Buffer | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const v = value.trim();
+  const key = /^[0-9a-f]{64}$/i.test(v)
+    ? Buffer.from(v, "hex")
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(v)
+      ? Buffer.from(v, "base64")
+      : undefined;
+  if (key?.length !== 32) {
+    throw createError("CONFIG_INVALID", {
+      field: "ENTRA_CONNECTOR_KEY",
+      problem:
+        "must be 32 random bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`",
+    });
+  }
+  return key;
+}
+
+/** The folder holding the key file (and the token store): `<state dir>/.entra-connector`. */
+export function secretsDir(stateDir: string): string {
+  return join(stateDir, ".entra-connector");
+}
+
+export interface ConnectorKeyOptions {
+  /** Folder beside the store; the key file goes in its `.entra-connector` subfolder. */
+  stateDir: string;
+  /** ENTRA_CONNECTOR_KEY's value, if set. */
+  connectorKey?: string | undefined;
+}
+
+/**
+ * The key: ENTRA_CONNECTOR_KEY when set, otherwise the key file (created on first use). Creates the
+ * `.entra-connector` folder (0700) either way; its failures are the caller's to word.
+ */
+export async function loadConnectorKey(options: ConnectorKeyOptions): Promise<Buffer> {
+  const explicit = parseConnectorKey(options.connectorKey);
+  const dir = secretsDir(options.stateDir);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return explicit ?? keyFromFile(join(dir, "key"));
+}
+
+async function keyFromFile(file: string): Promise<Buffer> {
+  try {
+    const k = Buffer.from((await readFile(file, "utf8")).trim(), "base64");
+    if (k.length === 32) return k;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    const fresh = randomBytes(32);
+    try {
+      // `wx`: if another process created the key first, use theirs.
+      await writeFile(file, fresh.toString("base64") + "\n", { mode: 0o600, flag: "wx" });
+      return fresh;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      return keyFromFile(file);
+    }
+  }
+  throw createError("TOKEN_STORE_UNREADABLE", {
+    path: file,
+    reason: "the key file does not hold 32 base64 bytes",
+  });
+}
+
+/** Encrypts `plain` into a JSON envelope; `label` binds it to one use (e.g. "entra-connector/tokens/v1"). */
+export function seal(key: Buffer, plain: Buffer, label: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(Buffer.from(label));
+  const data = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return JSON.stringify({
+    v: 1,
+    alg: "A256GCM",
+    iv: iv.toString("base64"),
+    tag: cipher.getAuthTag().toString("base64"),
+    data: data.toString("base64"),
+  });
+}
+
+/** Decrypts an envelope from `seal` with the same key and label; throws on any mismatch or tampering. */
+export function open(key: Buffer, envelope: string, label: string): Buffer {
+  const e = JSON.parse(envelope) as { v: number; iv: string; tag: string; data: string };
+  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(e.iv, "base64"));
+  decipher.setAAD(Buffer.from(label));
+  decipher.setAuthTag(Buffer.from(e.tag, "base64"));
+  return Buffer.concat([decipher.update(Buffer.from(e.data, "base64")), decipher.final()]);
+}
