@@ -15,9 +15,11 @@ import {
 } from "../odata/index.ts";
 import type { TenantModel } from "../tenant/model.ts";
 import type { GraphObject, ObjectKind } from "../tenant/types.ts";
-import { listReply, memberSpec } from "./collection.ts";
+import { listReply, memberSpec, parsedQuery } from "./collection.ts";
 import { graphErrors } from "./errors.ts";
-import type { GraphReply, RouteContext } from "./router.ts";
+import { PERMISSIONS } from "./permissions.ts";
+import { collectionReply, entityReply } from "./respond.ts";
+import type { GraphReply, RouteContext, Router } from "./router.ts";
 
 const SPECS: Partial<Record<ObjectKind, ResourceSpec>> = {
   user: users,
@@ -97,4 +99,84 @@ export function shapeByKind(
     }
     return projection(object);
   };
+}
+
+/** getByIds takes at most 1,000 ids (Graph's documented limit). */
+const MAX_IDS = 1000;
+
+const TYPE_NAMES: Record<string, ObjectKind> = {
+  user: "user",
+  group: "group",
+  serviceprincipal: "servicePrincipal",
+  directoryrole: "directoryRole",
+};
+
+function findDirectoryObject(
+  tenant: TenantModel,
+  id: string,
+): { kind: ObjectKind; object: GraphObject } | undefined {
+  for (const kind of ["user", "group", "servicePrincipal", "directoryRole"] as const) {
+    const object = tenant.get(kind, id);
+    if (object) return { kind, object };
+  }
+  return undefined;
+}
+
+/** `GET /directoryObjects/{id}` and `POST /directoryObjects/getByIds`: any object by id, typed. */
+export function registerDirectoryObjectRoutes(router: Router): void {
+  router.add({
+    method: "GET",
+    path: "/directoryObjects/{id}",
+    permissions: PERMISSIONS.directoryRead,
+    handler: (ctx) => {
+      const id = ctx.params["id"] as string;
+      const found = findDirectoryObject(ctx.tenant, id);
+      if (!found || !ctx.visible(id)) throw graphErrors.notFound(id);
+      const { parsed } = parsedQuery(ctx, memberSpec);
+      return entityReply(
+        ctx,
+        "directoryObjects/$entity",
+        projectDirectoryObject(found.object, found.kind, parsed.select),
+      );
+    },
+  });
+  router.add({
+    method: "POST",
+    path: "/directoryObjects/getByIds",
+    permissions: PERMISSIONS.directoryRead,
+    write: false,
+    handler: (ctx) => {
+      const body = ctx.json();
+      const ids = body["ids"];
+      if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string"))
+        throw graphErrors.invalidValue("ids", "DirectoryObject");
+      if (ids.length > MAX_IDS) {
+        throw graphErrors.badRequest(`The number of ids (${ids.length}) exceeds the maximum of ${MAX_IDS}.`);
+      }
+      const types = body["types"];
+      let wanted: Set<ObjectKind> | undefined;
+      if (types !== undefined) {
+        if (!Array.isArray(types)) throw graphErrors.invalidValue("types", "DirectoryObject");
+        wanted = new Set();
+        for (const type of types) {
+          const kind =
+            TYPE_NAMES[
+              String(type)
+                .toLowerCase()
+                .replace(/^microsoft\.graph\./, "")
+            ];
+          if (!kind) throw graphErrors.invalidValue("types", "DirectoryObject");
+          wanted.add(kind);
+        }
+      }
+      // Unknown ids are skipped, as Graph does; the answer is one page in any order.
+      const items: Record<string, unknown>[] = [];
+      for (const id of ids as string[]) {
+        const found = findDirectoryObject(ctx.tenant, id);
+        if (!found || !ctx.visible(id) || (wanted && !wanted.has(found.kind))) continue;
+        items.push(projectDirectoryObject(found.object, found.kind, undefined));
+      }
+      return collectionReply(ctx, "directoryObjects", { items });
+    },
+  });
 }

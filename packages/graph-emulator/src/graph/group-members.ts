@@ -18,7 +18,7 @@ import { findGroup } from "./groups.ts";
 import { PERMISSIONS } from "./permissions.ts";
 import { noContent } from "./respond.ts";
 import type { GraphReply, RouteContext, Router } from "./router.ts";
-import { countReply } from "./users.ts";
+import { countReply, groupsAndRolesOf } from "./users.ts";
 import { idFromReference } from "./validate.ts";
 
 type Relation = "members" | "owners" | "transitiveMembers";
@@ -43,6 +43,23 @@ function related(ctx: RouteContext, relation: Relation): GraphObject[] {
 }
 
 export function registerGroupMemberRoutes(router: Router): void {
+  // The groups (and role-assignable groups' roles) a group is nested in.
+  for (const [segment, transitive] of [
+    ["memberOf", false],
+    ["transitiveMemberOf", true],
+  ] as const) {
+    router.add({
+      method: "GET",
+      path: `/groups/{id}/${segment}`,
+      permissions: PERMISSIONS.groupsRead,
+      cost: transitive ? 5 : 2,
+      handler: (ctx) =>
+        directoryObjectsReply(
+          ctx,
+          groupsAndRolesOf(ctx.tenant, findGroup(ctx, ctx.params["id"] as string).id, transitive),
+        ),
+    });
+  }
   for (const relation of ["members", "owners", "transitiveMembers"] as const) {
     const read = PERMISSIONS.groupsRead;
     router.add({

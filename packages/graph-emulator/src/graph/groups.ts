@@ -22,7 +22,7 @@ import {
 import { PERMISSIONS } from "./permissions.ts";
 import { createdReply, noContent } from "./respond.ts";
 import type { RouteContext, Router } from "./router.ts";
-import { capped } from "./users.ts";
+import { capped, countReply } from "./users.ts";
 import { boundIds, checkKnownProperties, checkTypes, requireBoolean, requireString } from "./validate.ts";
 
 const READ_ONLY = new Set([
@@ -60,6 +60,12 @@ export function registerGroupRoutes(router: Router): void {
     path: "/groups",
     permissions: PERMISSIONS.groupsRead,
     handler: (ctx) => listReply(ctx, ctx.tenant.list("group"), options(ctx)),
+  });
+  router.add({
+    method: "GET",
+    path: "/groups/$count",
+    permissions: PERMISSIONS.groupsRead,
+    handler: (ctx) => countReply(ctx, ctx.tenant.list("group"), groups),
   });
   router.add({
     method: "GET",

@@ -83,6 +83,17 @@ export const PERMISSIONS = {
     "Directory.ReadWrite.All",
   ],
   deletedWrite: ["User.ReadWrite.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"],
+  /** Reading any kind of directory object (directoryObjects/{id}, getByIds). */
+  directoryRead: [
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
+    "Application.Read.All",
+    "Application.ReadWrite.All",
+  ],
   /** Anyone holding a valid token ($batch checks each inner request itself). */
   any: [],
 } as const satisfies Record<string, readonly string[]>;

@@ -3,6 +3,7 @@ import { registerApplicationRoutes } from "./applications.ts";
 import { registerBatchRoutes } from "./batch.ts";
 import { registerDeletedItemRoutes } from "./deleted-items.ts";
 import { registerDeltaRoutes } from "./delta/routes.ts";
+import { registerDirectoryObjectRoutes } from "./directory-objects.ts";
 import { registerGroupMemberRoutes } from "./group-members.ts";
 import { registerGroupRoutes } from "./groups.ts";
 import { registerLicenseRoutes } from "./licenses.ts";
@@ -18,6 +19,7 @@ export function registerGraphRoutes(router: Router): void {
   registerUserRoutes(router);
   registerGroupRoutes(router);
   registerGroupMemberRoutes(router);
+  registerDirectoryObjectRoutes(router);
   registerDeltaRoutes(router);
   registerBatchRoutes(router);
   registerApplicationRoutes(router);
