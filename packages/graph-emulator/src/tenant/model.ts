@@ -178,13 +178,14 @@ export class TenantModel {
   update(kind: ObjectKind, id: string, patch: Record<string, unknown>): boolean {
     const object = this.get(kind, id);
     if (!object) return false;
-    this.#unindex(kind, object);
+    const reindex = Object.keys(patch).some((key) => INDEXED.has(key));
+    if (reindex) this.#unindex(kind, object);
     for (const [key, value] of Object.entries(patch)) {
       if (key === "id") continue;
       if (value === null || value === undefined) delete object[key];
       else object[key] = value;
     }
-    this.#index(kind, object);
+    if (reindex) this.#index(kind, object);
     this.changes.record(kind, id, "updated", { props: Object.keys(patch) });
     return true;
   }
@@ -396,6 +397,9 @@ export class TenantModel {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+/** Properties the secondary indexes are built from: only updates touching them re-index. */
+const INDEXED = new Set(["displayName", "userPrincipalName", "mail", "resourceId", "principalId"]);
 
 function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
   const set = map.get(key);
