@@ -10,7 +10,14 @@ const config = loadConfig({ env: process.env });
 const store = await openStore(config.store);
 const connection = createConnection(config, { env: process.env, persistTokens: false });
 const started = performance.now();
+/** When each stream reached each phase (s since start): where the wall time goes. */
+const timeline: Record<string, string[]> = {};
 const summary = await runSync({
+  observer: {
+    phase(stream, phase) {
+      (timeline[stream] ??= []).push(`${phase}@${((performance.now() - started) / 1000).toFixed(1)}`);
+    },
+  },
   client: connection.graph,
   store,
   tenantId: config.tenantId,
@@ -30,5 +37,6 @@ process.stdout.write(
     client: summary.client,
     streams: summary.streams,
     warnings: summary.warnings,
+    timeline,
   })}\n`,
 );

@@ -113,7 +113,7 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
       store,
       runId: run.id,
       full: options.full,
-      concurrency: options.concurrency ?? 6,
+      concurrency: options.concurrency ?? 8,
       meter: newMeter(),
       observer,
       signal: input.signal,

@@ -29,7 +29,7 @@ export interface SyncOptions {
   properties?: PropertySelection;
   /** Load everything instead of following delta links. */
   full: boolean;
-  /** `$batch` calls in flight per stream for per-object reads (default 6). */
+  /** `$batch` calls in flight per stream for per-object reads (default 8). */
   concurrency?: number;
 }
 

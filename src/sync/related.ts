@@ -6,7 +6,7 @@
  * allows instead of one round trip per group.
  */
 import { GraphError } from "../errors.ts";
-import type { BatchRequest, GraphClient } from "../graph/types.ts";
+import type { BatchRequest, BatchResponse, GraphClient } from "../graph/types.ts";
 import { count, type StreamMeter } from "./meter.ts";
 
 export interface RelatedRead {
@@ -27,6 +27,18 @@ export interface RelatedResult {
 
 const BATCH_SIZE = 20;
 
+function batchItemError(read: RelatedRead, response: BatchResponse<CollectionBody>): GraphError {
+  return new GraphError({
+    code: response.status === 429 ? "GRAPH_THROTTLED" : "GRAPH_REQUEST_FAILED",
+    status: response.status,
+    graphCode: response.body?.error?.code ?? "unknown",
+    graphMessage: response.body?.error?.message ?? `batch item answered ${response.status}`,
+    requestId: response.headers["request-id"] ?? "",
+    method: "GET",
+    url: read.path,
+  });
+}
+
 interface CollectionBody {
   value?: Record<string, unknown>[];
   "@odata.nextLink"?: string;
@@ -43,23 +55,26 @@ export async function readRelated(
   const chunks: number[] = [];
   for (let i = 0; i < reads.length; i += BATCH_SIZE) chunks.push(i);
   let nextChunk = 0;
+  // Collections longer than a page continue by nextLink on their own, so a worker moves on to the
+  // next batch instead of waiting for one large group's chain of pages.
+  const tails: Promise<void>[] = [];
   const worker = async () => {
     while (nextChunk < chunks.length) {
       const start = chunks[nextChunk++] as number;
-      await readChunk(
-        client,
-        reads,
-        start,
-        Math.min(start + BATCH_SIZE, reads.length),
-        results,
-        meter,
-        options,
-      );
+      const end = Math.min(start + BATCH_SIZE, reads.length);
+      tails.push(...(await readChunk(client, reads, start, end, results, meter, options)));
     }
   };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.concurrency, chunks.length)) }, worker),
-  );
+  try {
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(options.concurrency, chunks.length)) }, worker),
+    );
+  } finally {
+    // Every chain settles before the page is given up or returned; the first failure is the one thrown.
+    const settled = await Promise.allSettled(tails);
+    const failed = settled.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
   return results;
 }
 
@@ -71,7 +86,7 @@ async function readChunk(
   results: RelatedResult[],
   meter: StreamMeter,
   options: { signal?: AbortSignal },
-): Promise<void> {
+): Promise<Promise<void>[]> {
   const requests: BatchRequest[] = [];
   for (let i = start; i < end; i++) {
     const read = reads[i] as RelatedRead;
@@ -80,6 +95,9 @@ async function readChunk(
   }
   meter.requests += 1; // the $batch envelope itself
   const responses = await client.batch<CollectionBody>(requests, { signal: options.signal });
+  const failed = responses.find((r) => r.status !== 404 && (r.status < 200 || r.status > 299));
+  if (failed) throw batchItemError(reads[Number(failed.id)] as RelatedRead, failed);
+  const tails: Promise<void>[] = [];
   for (const response of responses) {
     const index = Number(response.id);
     const read = reads[index] as RelatedRead;
@@ -87,25 +105,21 @@ async function readChunk(
       results[index] = { read, items: [], missing: true };
       continue;
     }
-    if (response.status < 200 || response.status > 299) {
-      throw new GraphError({
-        code: response.status === 429 ? "GRAPH_THROTTLED" : "GRAPH_REQUEST_FAILED",
-        status: response.status,
-        graphCode: response.body?.error?.code ?? "unknown",
-        graphMessage: response.body?.error?.message ?? `batch item answered ${response.status}`,
-        requestId: response.headers["request-id"] ?? "",
-        method: "GET",
-        url: read.path,
-      });
-    }
     const items = [...(response.body?.value ?? [])];
+    results[index] = { read, items, missing: false };
     const nextLink = response.body?.["@odata.nextLink"];
     if (nextLink) {
-      for await (const page of client.pages<Record<string, unknown>>(nextLink, { signal: options.signal })) {
-        count(meter, read.path);
-        items.push(...page.value);
-      }
+      tails.push(
+        (async () => {
+          for await (const page of client.pages<Record<string, unknown>>(nextLink, {
+            signal: options.signal,
+          })) {
+            count(meter, read.path);
+            items.push(...page.value);
+          }
+        })(),
+      );
     }
-    results[index] = { read, items, missing: false };
   }
+  return tails;
 }

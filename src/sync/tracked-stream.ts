@@ -51,6 +51,48 @@ export function lastById(values: readonly Raw[]): Raw[] {
   return [...byId.values()];
 }
 
+/**
+ * Rows per store transaction while loading. A list page of 999 groups carries ~100k memberships at
+ * xl; committing it in parts keeps memory flat and never blocks the event loop for long. Only the last
+ * part carries the checkpoint, so a crash in between redoes the page — harmlessly, since the round's
+ * marks and the store's no-op re-apply make it idempotent.
+ */
+const COMMIT_ROWS = 10_000;
+
+/** Splits a page's writes into parts of at most `max` rows, in the order the store applies them. */
+export function splitContent(content: PageContent, max: number): PageContent[] {
+  type Slot = "deletes" | "upserts" | "remove" | "add";
+  const sources: [Slot, readonly unknown[]][] = [
+    ["deletes", content.deletes ?? []],
+    ["upserts", content.upserts ?? []],
+    ["remove", content.edges?.remove ?? []],
+    ["add", content.edges?.add ?? []],
+  ];
+  const parts: PageContent[] = [];
+  let part: PageContent = {};
+  let room = max;
+  const put = (slot: Slot, rows: unknown[]) => {
+    if (slot === "deletes") part.deletes = rows as PageContent["deletes"];
+    else if (slot === "upserts") part.upserts = rows as PageContent["upserts"];
+    else part.edges = { ...part.edges, [slot]: rows };
+  };
+  for (const [slot, list] of sources) {
+    for (let i = 0; i < list.length; ) {
+      const take = Math.min(room, list.length - i);
+      put(slot, list.slice(i, i + take));
+      i += take;
+      room -= take;
+      if (room === 0) {
+        parts.push(part);
+        part = {};
+        room = max;
+      }
+    }
+  }
+  if (room < max || parts.length === 0) parts.push(part);
+  return parts;
+}
+
 export type TrackedOutcome = "full" | "incremental";
 
 export async function runTracked(spec: TrackedSpec, ctx: StreamContext): Promise<TrackedOutcome> {
@@ -142,12 +184,16 @@ async function listFrom(
     count(ctx.meter, from);
     const content = await spec.listPage(page.value, ctx);
     current = { ...current, next: page.nextLink ?? null };
-    await commitPage(ctx, {
-      stream: spec.stream,
-      round: current.round,
-      ...content,
-      checkpoint: toCheckpoint(current),
-    });
+    const parts = splitContent(content, COMMIT_ROWS);
+    for (const [n, part] of parts.entries()) {
+      const last = n === parts.length - 1;
+      await commitPage(ctx, {
+        stream: spec.stream,
+        round: current.round,
+        ...part,
+        ...(last ? { checkpoint: toCheckpoint(current) } : {}),
+      });
+    }
   }
   return current;
 }

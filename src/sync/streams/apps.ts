@@ -36,7 +36,6 @@ export function appsStream(options: SyncOptions): TrackedSpec {
   const props = chooseProperties("--properties app", APP_PROPERTIES, options.properties?.app, APP_REQUIRED);
   const withOwners = options.kinds.has("owners");
   const select = selectParam(props);
-  const concurrency = options.concurrency ?? 6;
   const relations: Relation[] = withOwners ? ["app:assigned", "app:owner"] : ["app:assigned"];
 
   const readEdges = async (
@@ -62,7 +61,7 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       }
     }
     const edges: Edge[] = [];
-    for (const r of await readRelated(ctx.client, reads, ctx.meter, { concurrency, signal: ctx.signal })) {
+    for (const r of await readRelated(ctx.client, reads, ctx.meter, { concurrency: ctx.concurrency, signal: ctx.signal })) {
       for (const item of r.items) {
         edges.push(
           r.read.name === "owners"

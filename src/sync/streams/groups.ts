@@ -33,7 +33,6 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
   const withOwners = options.kinds.has("owners");
   const select = selectParam(props);
   const skip = (raw: Raw) => options.skipAdGroups && isOnPremisesGroup(raw);
-  const concurrency = options.concurrency ?? 6;
   // On-premises groups seen this run: a split group's later fragments carry only members.
   const skipped = new Set<string>();
 
@@ -46,7 +45,7 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
         reads.push({ objectId: id, name: "owners", path: `/groups/${id}/owners?$select=id&$top=999` });
     }
     const edges: Edge[] = [];
-    for (const r of await readRelated(ctx.client, reads, ctx.meter, { concurrency, signal: ctx.signal })) {
+    for (const r of await readRelated(ctx.client, reads, ctx.meter, { concurrency: ctx.concurrency, signal: ctx.signal })) {
       const toEdge = r.read.name === "members" ? memberEdge : ownerEdge;
       for (const item of r.items) edges.push(toEdge(r.read.objectId, item));
     }
