@@ -13,6 +13,7 @@ export { type CheckReport, checkConnection } from "./auth/check.ts";
 export { decodeClaims, grantedPermissions, type TokenClaims } from "./auth/claims.ts";
 export { adminConsentUrl } from "./auth/credentials.ts";
 export { type InteractiveLoginOptions, interactiveLogin } from "./auth/interactive-login.ts";
+export { loadConnectorKey } from "./auth/secret-box.ts";
 export { fileTokenStore, type TokenStore } from "./auth/token-store.ts";
 export type { StoredToken, TokenProvider } from "./auth/types.ts";
 export { CLOUDS, type CloudName } from "./config/clouds.ts";

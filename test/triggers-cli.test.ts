@@ -1,15 +1,24 @@
 /**
  * The `watch` command as a user runs it, against the emulator and a real local receiver: signed
- * webhooks with the secret from ENTRA_WEBHOOK_SECRET, dead letters after the bounded time, replay.
+ * webhooks with the secret from ENTRA_WEBHOOK_SECRET, dead letters after the bounded time, replay;
+ * the secret only in `--show-secret`'s output (never in other output, nor in clear in the store);
+ * one watcher per subscription.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../src/index.ts";
+import {
+  loadConnectorKey,
+  openSecret,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySignature,
+} from "../src/index.ts";
 import { type Harness, startHarness } from "./sync-support.ts";
 
 const CLI = join(import.meta.dirname, "..", "src", "cli", "main.ts");
@@ -44,17 +53,29 @@ after(async () => {
   await h.close();
 });
 
+/** Everything the runs printed, except `--show-secret`'s answer. */
+const printed: string[] = [];
+
 async function watch(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let result: { code: number; stdout: string; stderr: string };
   try {
     const out = await promisify(execFile)(process.execPath, [CLI, "watch", "--webhook", url, ...args], {
       env: { ...process.env, ...h.env, ENTRA_WEBHOOK_SECRET: SECRET },
       encoding: "utf8",
     });
-    return { code: 0, ...out };
+    result = { code: 0, ...out };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    result = { code: e.code, stdout: e.stdout, stderr: e.stderr };
   }
+  if (!args.includes("--show-secret")) printed.push(result.stdout, result.stderr);
+  return result;
+}
+
+/** Whether `needle` is in the store's database file or its WAL. */
+function inStoreFiles(needle: string): boolean {
+  const path = h.env["ENTRA_STORE"] as string;
+  return ["", "-wal"].some((x) => existsSync(path + x) && readFileSync(path + x).includes(needle));
 }
 
 test("watch --webhook: baseline silent, changes signed with the configured secret, dead letters replayed", async () => {
@@ -105,4 +126,59 @@ test("watch --webhook: baseline silent, changes signed with the configured secre
   assert.equal(listed[0].deadLetters, 0);
   assert.ok(listed[0].position > 0);
   assert.equal(listed[0].secret, undefined, "no secret in the listing");
+  assert.equal(listed[0].sealedSecret, undefined, "not even sealed");
+  assert.deepEqual(
+    printed.filter((p) => p.includes(SECRET)),
+    [],
+    "the secret is in no output but --show-secret's",
+  );
+  assert.ok(inStoreFiles(url), "the subscription is in the store files");
+  assert.equal(inStoreFiles(SECRET), false, "its secret is not, in clear");
+});
+
+test("a secret stored in clear by an older version is sealed at the next start", async () => {
+  const id = `webhook:${url}`;
+  const row = (await h.store.subscriptions.get(id))?.data as Record<string, unknown>;
+  const { sealedSecret: _sealed, ...legacy } = row;
+  await h.store.subscriptions.put(id, { ...legacy, secret: "legacy-secret-in-clear" });
+  await watch("--list");
+  const migrated = (await h.store.subscriptions.get(id))?.data as Record<string, unknown>;
+  assert.equal(migrated["secret"], undefined);
+  assert.equal(typeof migrated["sealedSecret"], "string");
+  const key = await loadConnectorKey({ stateDir: h.dir });
+  assert.equal(openSecret(migrated as never, key), "legacy-secret-in-clear", "the same secret, sealed");
+  assert.equal(inStoreFiles("legacy-secret-in-clear"), false);
+});
+
+test("a second watcher on the same subscription exits with SUBSCRIPTION_LEASED naming the first", async () => {
+  const first = spawn(process.execPath, [CLI, "watch", "--webhook", url, "--interval", "1s"], {
+    env: { ...process.env, ...h.env, ENTRA_WEBHOOK_SECRET: SECRET },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  try {
+    let stderr = "";
+    first.stderr.setEncoding("utf8");
+    await new Promise<void>((started, failed) => {
+      first.stderr.on("data", (d: string) => {
+        stderr += d;
+        if (/lease owner /.test(stderr)) started();
+      });
+      first.once("exit", () => failed(new Error(`the first watcher ended: ${stderr}`)));
+    });
+    const second = await watch("--once", "--json");
+    assert.equal(second.code, 2, second.stderr);
+    const { error } = JSON.parse(second.stdout) as { error: { code: string; message: string; fix: string } };
+    assert.equal(error.code, "SUBSCRIPTION_LEASED");
+    assert.match(error.message, new RegExp(`process ${first.pid} on host `));
+    assert.match(error.fix, /Stop that watcher .* --wait/);
+    // `--wait` takes over as soon as the first one stops (and releases its lease).
+    const waiting = watch("--once", "--wait");
+    await new Promise((r) => setTimeout(r, 300));
+    first.kill("SIGTERM");
+    const took = await waiting;
+    assert.equal(took.code, 0, took.stderr);
+    assert.match(took.stderr, /lease owner \d+@/);
+  } finally {
+    first.kill("SIGKILL");
+  }
 });

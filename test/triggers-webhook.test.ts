@@ -106,7 +106,6 @@ function subscription(url: string): Subscription {
     types: ["user.*"],
     filter: {},
     target: { kind: "webhook", url },
-    secret: SECRET,
     emitInitial: true,
     initialized: true,
   };

@@ -250,7 +250,16 @@ export interface DeadLetter {
   at: string;
 }
 
-/** Trigger subscriptions and their dead letters. */
+/** Who delivers a subscription, until when (renewed while that watcher runs). */
+export interface SubscriptionLease {
+  subscription: string;
+  owner: string;
+  acquiredAt: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Trigger subscriptions, their dead letters and delivery leases. */
 export interface Subscriptions {
   /** Creates or replaces. */
   put(id: string, data: Record<string, unknown>): Promise<SubscriptionRecord>;
@@ -262,6 +271,19 @@ export interface Subscriptions {
   deadLetter(entry: Omit<DeadLetter, "at">): Promise<void>;
   deadLetters(subscription: string): Promise<DeadLetter[]>;
   clearDeadLetter(subscription: string, eventId: string): Promise<void>;
+  /**
+   * Takes or renews the lease atomically: granted (to `owner`, until now + `ttlMs`) when there is none,
+   * `owner` holds it, it has expired, or its holder is `takeOverFrom`. Returns the lease as it now
+   * stands: someone else's when not granted.
+   */
+  lease(input: {
+    subscription: string;
+    owner: string;
+    ttlMs: number;
+    takeOverFrom?: string;
+  }): Promise<SubscriptionLease>;
+  /** Ends `owner`'s lease (no-op when another holds it). */
+  releaseLease(subscription: string, owner: string): Promise<void>;
 }
 
 export interface AuditInput {

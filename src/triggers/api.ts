@@ -50,6 +50,8 @@ const DEFAULT_POLICY: DeliveryPolicy = {
 
 /**
  * Calls `callback` for each event, in order, one at a time; a rejected callback is retried with backoff.
+ * Resolves once delivery has started; rejects with SUBSCRIPTION_LEASED when another watcher (in this
+ * or another process) delivers the same subscription id.
  *
  * @example
  *   const sub = await subscribe({ store, client, tenantId, types: ["user.created"] }, async (e) => console.log(e.id));
@@ -75,6 +77,10 @@ export async function subscribe(
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   const { client, tenantId } = options;
+  let started = () => {};
+  const ready = new Promise<void>((r) => {
+    started = r;
+  });
   const done = runWatch({
     store: options.store,
     ...(client && tenantId
@@ -101,8 +107,11 @@ export async function subscribe(
       ...DEFAULT_POLICY,
       deadLetterAfterMs: options.deadLetterAfterMs ?? DEFAULT_POLICY.deadLetterAfterMs,
     },
+    report: { started: () => started() },
     signal,
   });
+  // Resolved once the lease is held and the position set: changes from now on are not missed.
+  await Promise.race([ready, done]);
   return {
     async stop() {
       controller.abort();

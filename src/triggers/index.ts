@@ -2,6 +2,13 @@
 export { events, type Subscribed, type SubscribeOptions, subscribe } from "./api.ts";
 export { type DeliveryPolicy, SubscriptionDelivery } from "./deliver.ts";
 export { deriveEvents, eventId } from "./derive.ts";
+export {
+  DEFAULT_LEASE_TTL_MS,
+  type HeldLeases,
+  holdLeases,
+  type LeaseOptions,
+  leaseOwner,
+} from "./lease.ts";
 export { parseFilter, parseTypes } from "./match.ts";
 export { EVENT_ID_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER, verifySignature } from "./signing.ts";
 export { fileSink } from "./sinks/file-sink.ts";
@@ -12,7 +19,9 @@ export {
   consumerName,
   defineSubscription,
   loadSubscription,
+  openSecret,
   type SubscriptionInput,
+  sealStoredSecrets,
 } from "./subscriptions.ts";
 export { parseDuration, type RetryPolicy, retryDelay } from "./timing.ts";
 export * from "./types.ts";

@@ -69,8 +69,11 @@ export interface Subscription {
   types: string[];
   filter: SubscriptionFilter;
   target: DeliveryTarget;
-  /** Webhooks: the HMAC key receivers verify signatures with. Never logged. */
-  secret?: string;
+  /**
+   * Webhooks: the HMAC key receivers verify signatures with, sealed (AES-256-GCM envelope, see
+   * `openSecret`) so the store never holds it in clear. Never logged.
+   */
+  sealedSecret?: string;
   /** Deliver what the store already holds (from the baseline on) instead of changes from now. */
   emitInitial: boolean;
   /** Set once the subscription has a read position; until then it waits for a completed sync. */

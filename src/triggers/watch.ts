@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Store } from "../store/types.ts";
 import type { SyncObserver } from "../sync/context.ts";
 import { type DeliveryPolicy, type DeliveryReport, SubscriptionDelivery } from "./deliver.ts";
+import { holdLeases, type LeaseOptions } from "./lease.ts";
 import type { Sink } from "./sinks/sink.ts";
 import { initializeSubscription } from "./subscriptions.ts";
 import type { Subscription } from "./types.ts";
@@ -21,14 +22,20 @@ export interface WatchInput {
   report?: DeliveryReport & {
     /** A sync run failed; the loop carries on at the next interval. */
     syncFailed?(error: unknown): void;
+    /** Every subscription's lease is held (by `owner`) and those with a baseline have a position. */
+    started?(owner: string): void;
   };
   /** One sync, deliver everything, return (for cron and tests). */
   once?: boolean;
+  /** The subscriptions' leases (one watcher per subscription): owner, time to live, wait or fail. */
+  lease?: LeaseOptions;
   signal?: AbortSignal;
 }
 
 /**
- * Runs until `signal` aborts (or after one round with `once`); rejects only on a bug or a store failure.
+ * Runs until `signal` aborts (or after one round with `once`); rejects only on a bug, a store failure,
+ * or a lease: SUBSCRIPTION_LEASED when another watcher delivers one of the subscriptions (before
+ * anything runs), SUBSCRIPTION_LEASE_LOST when another took one over meanwhile.
  *
  * @example
  *   const subscription = await defineSubscription(store, { types: ["user.*"], target: { kind: "file", path } });
@@ -36,6 +43,11 @@ export interface WatchInput {
  *     policy: { retry: { baseMs: 1000, maxMs: 300_000 }, deadLetterAfterMs: 86_400_000 }, signal });
  */
 export async function runWatch(input: WatchInput): Promise<void> {
+  const leases = await holdLeases(
+    input.store,
+    input.subscriptions.map((s) => s.subscription.id),
+    { ...input.lease, ...(input.signal ? { signal: input.signal } : {}) },
+  );
   const stop = new AbortController();
   const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;
   const loops: Promise<void>[] = [];
@@ -46,6 +58,10 @@ export async function runWatch(input: WatchInput): Promise<void> {
   const pending = input.subscriptions.map((s) => ({ ...s, started: false }));
   const deliveries: SubscriptionDelivery[] = [];
   let failure: unknown;
+  void leases.lost.then((err) => {
+    failure ??= err;
+    stop.abort();
+  });
   const startReady = async () => {
     for (const p of pending) {
       if (p.started || !(await initializeSubscription(input.store, p.subscription))) continue;
@@ -70,6 +86,7 @@ export async function runWatch(input: WatchInput): Promise<void> {
   };
   try {
     await startReady();
+    input.report?.started?.(leases.owner);
     for (;;) {
       if (input.sync) {
         try {
@@ -103,6 +120,7 @@ export async function runWatch(input: WatchInput): Promise<void> {
     wake();
     await Promise.all(loops);
     for (const p of pending) await p.sink.close();
+    await leases.release();
   }
   if (failure !== undefined && !isAbort(failure, signal)) throw failure;
 }

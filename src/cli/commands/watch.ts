@@ -15,7 +15,10 @@ import {
   defineSubscription,
   EXIT,
   fileSink,
+  holdLeases,
   loadConfig,
+  loadConnectorKey,
+  openSecret,
   parseDuration,
   parseFilter,
   parseKinds,
@@ -26,6 +29,7 @@ import {
   type Subscription,
   SubscriptionDelivery,
   SYNC_KINDS,
+  sealStoredSecrets,
   streamSink,
   webhookSink,
 } from "../../index.ts";
@@ -49,6 +53,7 @@ export interface WatchCommandOptions extends ConfigFlags {
   replayDeadLetters?: boolean;
   showSecret?: boolean;
   list?: boolean;
+  wait?: boolean;
 }
 
 interface WatchPlan {
@@ -94,7 +99,10 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
     return cmd
       .option("--interval <duration>", "time between incremental syncs, e.g. 30s, 5m", "30s")
       .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
-      .option("--types <list>", "event types, comma- or |-separated; prefix.* wildcards (default: all)")
+      .option(
+        "--types <list>",
+        "event types, comma- or |-separated, prefix.* wildcards (default: all); the five: user.created, user.created|user.updated, user.deleted, group.created, group.created|group.updated",
+      )
       .option(
         "--filter <key=value>",
         "only events whose subject has this property (repeatable); memberOf=<group id>",
@@ -110,6 +118,10 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
       )
       .option("--emit-initial", "a new subscription also delivers what the first sync finds")
       .option("--once", "sync once, deliver everything pending, then exit")
+      .option(
+        "--wait",
+        "if another watcher delivers the subscription, wait for it to stop instead of exiting",
+      )
       .option("--dead-letter-after <duration>", "give up on an event after failing this long", "24h")
       .option("--webhook-timeout <duration>", "time a webhook receiver has to answer", "10s")
       .option("--retry-base <duration>", "first retry delay (doubled each attempt, with jitter)", "1s")
@@ -123,13 +135,16 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
     const config = loadConfig({ env: io.env, flags: options });
     const store = await openStore(config.store);
     try {
+      const key = await loadConnectorKey({
+        stateDir: config.stateDir,
+        connectorKey: io.env["ENTRA_CONNECTOR_KEY"],
+      });
+      // Stores written before webhook secrets were sealed: seal them now, whatever the mode.
+      await sealStoredSecrets(store, key);
       if (options.list) return await listSubscriptions(store, io);
-      const defined = await defineAll(store, plan, options, io.env);
-      if (options.showSecret) return showSecrets(defined, io);
-      if (options.replayDeadLetters) return await replay(store, defined, plan, io);
-      for (const s of defined) {
-        io.stderr.write(`watch: ${s.id}: ${s.types.join(",")} every ${plan.intervalMs} ms\n`);
-      }
+      const defined = await defineAll(store, plan, options, io.env, key);
+      if (options.showSecret) return showSecrets(defined, key, io);
+      if (options.replayDeadLetters) return await replay(store, defined, plan, key, options, io);
       const connection = createConnection(config, { env: io.env });
       try {
         await runWatch({
@@ -149,15 +164,23 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
           intervalMs: plan.intervalMs,
           subscriptions: defined.map((subscription) => ({
             subscription,
-            sink: sinkFor(subscription, plan, io),
+            sink: sinkFor(subscription, plan, key, io),
           })),
           policy: { retry: plan.retry, deadLetterAfterMs: plan.deadLetterAfterMs },
           report: {
+            started: (owner) => {
+              for (const s of defined) {
+                io.stderr.write(
+                  `watch: ${s.id}: ${s.types.join(",")} every ${plan.intervalMs} ms (lease owner ${owner})\n`,
+                );
+              }
+            },
             problem: (id, message) => io.stderr.write(`watch: ${id}: ${message}\n`),
             syncFailed: (err) =>
               io.stderr.write(`watch: sync failed, retrying next interval: ${(err as Error).message}\n`),
           },
           once: options.once === true,
+          lease: { wait: options.wait === true },
           signal: io.signal,
         });
       } finally {
@@ -179,6 +202,7 @@ async function defineAll(
   plan: WatchPlan,
   options: WatchCommandOptions,
   env: NodeJS.ProcessEnv,
+  key: Buffer,
 ): Promise<Subscription[]> {
   const out: Subscription[] = [];
   for (const target of plan.targets) {
@@ -189,6 +213,7 @@ async function defineAll(
         filter: plan.filter,
         target,
         ...(secret ? { secret } : {}),
+        key,
         emitInitial: options.emitInitial === true,
       }),
     );
@@ -196,13 +221,13 @@ async function defineAll(
   return out;
 }
 
-function sinkFor(subscription: Subscription, plan: WatchPlan, io: CommandIO): Sink {
+function sinkFor(subscription: Subscription, plan: WatchPlan, key: Buffer, io: CommandIO): Sink {
   const target = subscription.target;
   if (target.kind === "file") return fileSink(target.path);
   if (target.kind === "webhook") {
     return webhookSink({
       url: target.url,
-      secret: subscription.secret as string,
+      secret: openSecret(subscription, key),
       timeoutMs: plan.webhookTimeoutMs,
     });
   }
@@ -211,7 +236,7 @@ function sinkFor(subscription: Subscription, plan: WatchPlan, io: CommandIO): Si
 
 async function listSubscriptions(store: Store, io: CommandIO): Promise<number> {
   for (const record of await store.subscriptions.list()) {
-    const { secret: _secret, ...shown } = record.data as unknown as Subscription;
+    const { sealedSecret: _sealed, ...shown } = record.data as unknown as Subscription;
     const position = await store.outbox.position(consumerName(record.id));
     const deadLetters = (await store.subscriptions.deadLetters(record.id)).length;
     io.stdout.write(`${JSON.stringify({ ...shown, position, deadLetters })}\n`);
@@ -220,9 +245,9 @@ async function listSubscriptions(store: Store, io: CommandIO): Promise<number> {
 }
 
 /** Only on explicit request: the receiver needs the secret to verify signatures. */
-function showSecrets(subscriptions: Subscription[], io: CommandIO): number {
+function showSecrets(subscriptions: Subscription[], key: Buffer, io: CommandIO): number {
   for (const s of subscriptions) {
-    if (s.secret) io.stdout.write(`${s.id}\t${s.secret}\n`);
+    if (s.sealedSecret) io.stdout.write(`${s.id}\t${openSecret(s, key)}\n`);
   }
   return EXIT.ok;
 }
@@ -231,11 +256,33 @@ async function replay(
   store: Store,
   subscriptions: Subscription[],
   plan: WatchPlan,
+  key: Buffer,
+  options: WatchCommandOptions,
+  io: CommandIO,
+): Promise<number> {
+  // Replaying delivers too: not while a running watcher delivers the same subscription.
+  const leases = await holdLeases(
+    store,
+    subscriptions.map((s) => s.id),
+    { wait: options.wait === true, signal: io.signal },
+  );
+  try {
+    return await replayAll(store, subscriptions, plan, key, io);
+  } finally {
+    await leases.release();
+  }
+}
+
+async function replayAll(
+  store: Store,
+  subscriptions: Subscription[],
+  plan: WatchPlan,
+  key: Buffer,
   io: CommandIO,
 ): Promise<number> {
   let failed = 0;
   for (const subscription of subscriptions) {
-    const sink = sinkFor(subscription, plan, io);
+    const sink = sinkFor(subscription, plan, key, io);
     try {
       await sink.open(Number.MAX_SAFE_INTEGER);
       const delivery = new SubscriptionDelivery({

@@ -135,4 +135,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX dead_letters_by_seq ON dead_letters (subscription, seq);
     `,
   },
+  {
+    version: 3,
+    name: "subscription leases (one watcher delivers a subscription at a time)",
+    sql: `
+      CREATE TABLE subscription_leases (
+        subscription TEXT PRIMARY KEY,
+        owner TEXT NOT NULL,
+        acquired_at TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

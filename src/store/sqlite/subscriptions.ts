@@ -1,4 +1,4 @@
-import type { DeadLetter, SubscriptionRecord, Subscriptions } from "../types.ts";
+import type { DeadLetter, SubscriptionLease, SubscriptionRecord, Subscriptions } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 
 interface SubscriptionRow {
@@ -6,6 +6,13 @@ interface SubscriptionRow {
   data: string;
   created_at: string;
   updated_at: string;
+}
+
+interface LeaseRow {
+  subscription: string;
+  owner: string;
+  acquired_at: string;
+  expires_at: number;
 }
 
 interface DeadLetterRow {
@@ -50,6 +57,7 @@ export class SqliteSubscriptions implements Subscriptions {
   async remove(id: string): Promise<boolean> {
     return this.#db.transaction(() => {
       this.#db.run("DELETE FROM dead_letters WHERE subscription = ?", id);
+      this.#db.run("DELETE FROM subscription_leases WHERE subscription = ?", id);
       return this.#db.run("DELETE FROM subscriptions WHERE id = ?", id).changes > 0;
     });
   }
@@ -85,6 +93,44 @@ export class SqliteSubscriptions implements Subscriptions {
 
   async clearDeadLetter(subscription: string, eventId: string): Promise<void> {
     this.#db.run("DELETE FROM dead_letters WHERE subscription = ? AND event_id = ?", subscription, eventId);
+  }
+
+  async lease(input: {
+    subscription: string;
+    owner: string;
+    ttlMs: number;
+    takeOverFrom?: string;
+  }): Promise<SubscriptionLease> {
+    const now = Date.now();
+    // One statement: the upsert's WHERE makes grant-or-keep atomic between processes.
+    this.#db.run(
+      `INSERT INTO subscription_leases (subscription, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (subscription) DO UPDATE SET
+         owner = excluded.owner,
+         acquired_at = CASE WHEN owner = excluded.owner THEN acquired_at ELSE excluded.acquired_at END,
+         expires_at = excluded.expires_at
+       WHERE owner = excluded.owner OR expires_at <= ? OR owner = ?`,
+      input.subscription,
+      input.owner,
+      new Date(now).toISOString(),
+      now + input.ttlMs,
+      now,
+      input.takeOverFrom ?? null,
+    );
+    const row = this.#db.get<LeaseRow>(
+      "SELECT * FROM subscription_leases WHERE subscription = ?",
+      input.subscription,
+    ) as LeaseRow;
+    return {
+      subscription: row.subscription,
+      owner: row.owner,
+      acquiredAt: row.acquired_at,
+      expiresAt: row.expires_at,
+    };
+  }
+
+  async releaseLease(subscription: string, owner: string): Promise<void> {
+    this.#db.run("DELETE FROM subscription_leases WHERE subscription = ? AND owner = ?", subscription, owner);
   }
 }
 

@@ -1,0 +1,143 @@
+/**
+ * One watcher per subscription: delivering takes a lease (a store row naming the owner, with an
+ * expiry) and renews it while running, so a second `watch` on the same subscription cannot deliver
+ * the same events alongside the first. The holder is named so the user knows what to stop.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type ConnectorError, createError } from "../errors.ts";
+import type { Store, SubscriptionLease } from "../store/types.ts";
+
+export interface LeaseOptions {
+  /** Unique per watcher; default `<pid>@<host>#<random>`. */
+  owner?: string;
+  /** How long a lease lasts without renewal (renewed every third of it). Default 30 s. */
+  ttlMs?: number;
+  /** Wait for a held lease to end instead of failing with SUBSCRIPTION_LEASED. */
+  wait?: boolean;
+}
+
+export const DEFAULT_LEASE_TTL_MS = 30_000;
+
+/** A watcher's owner id: the process and host (so a dead local holder is recognised), made unique. */
+export function leaseOwner(): string {
+  return `${process.pid}@${hostname()}#${randomBytes(4).toString("hex")}`;
+}
+
+/** "process 123 on host h (owner …)" for messages. */
+export function describeOwner(owner: string): string {
+  const m = /^(\d+)@(.+)#[0-9a-f]+$/.exec(owner);
+  return m ? `process ${m[1]} on host ${m[2]} (owner ${owner})` : `owner ${owner}`;
+}
+
+/** Whether the owner is a process of this host that no longer runs (killed without releasing). */
+export function ownerIsDeadHere(owner: string): boolean {
+  const m = /^(\d+)@(.+)#[0-9a-f]+$/.exec(owner);
+  if (!m || m[2] !== hostname() || Number(m[1]) === process.pid) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/** Leases held on a set of subscriptions, renewed until released. */
+export interface HeldLeases {
+  readonly owner: string;
+  /** Settles with SUBSCRIPTION_LEASE_LOST when a renewal finds another holder (or with a store failure). */
+  readonly lost: Promise<Error>;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the lease of every subscription (all or none), then renews them every ttl/3 until released.
+ *
+ * @example
+ *   const leases = await holdLeases(store, ["file:/var/events.jsonl"], { wait: false });
+ *   try { … deliver … } finally { await leases.release(); }
+ */
+export async function holdLeases(
+  store: Store,
+  subscriptions: readonly string[],
+  options: LeaseOptions & { signal?: AbortSignal } = {},
+): Promise<HeldLeases> {
+  const owner = options.owner ?? leaseOwner();
+  const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  const taken: string[] = [];
+  const releaseAll = async () => {
+    for (const id of taken) await store.subscriptions.releaseLease(id, owner);
+  };
+  try {
+    for (const id of subscriptions) {
+      await acquire(store, id, owner, ttlMs, options);
+      taken.push(id);
+    }
+  } catch (err) {
+    await releaseAll();
+    throw err;
+  }
+  let reportLost: (err: Error) => void = () => {};
+  const lost = new Promise<Error>((r) => {
+    reportLost = r;
+  });
+  let renewing: Promise<void> = Promise.resolve();
+  const renew = async () => {
+    for (const id of taken) {
+      const lease = await store.subscriptions.lease({ subscription: id, owner, ttlMs });
+      if (lease.owner !== owner) {
+        reportLost(
+          createError("SUBSCRIPTION_LEASE_LOST", { subscription: id, holder: describeOwner(lease.owner) }),
+        );
+      }
+    }
+  };
+  const timer = setInterval(
+    () => {
+      renewing = renewing.then(renew).catch((err: unknown) => reportLost(err as Error));
+    },
+    Math.max(1, Math.floor(ttlMs / 3)),
+  );
+  timer.unref();
+  return {
+    owner,
+    lost,
+    async release() {
+      clearInterval(timer);
+      await renewing;
+      await releaseAll();
+    },
+  };
+}
+
+async function acquire(
+  store: Store,
+  subscription: string,
+  owner: string,
+  ttlMs: number,
+  options: LeaseOptions & { signal?: AbortSignal },
+): Promise<void> {
+  for (;;) {
+    let lease = await store.subscriptions.lease({ subscription, owner, ttlMs });
+    if (lease.owner !== owner && ownerIsDeadHere(lease.owner)) {
+      lease = await store.subscriptions.lease({ subscription, owner, ttlMs, takeOverFrom: lease.owner });
+    }
+    if (lease.owner === owner) return;
+    if (!options.wait) throw leased(lease, ttlMs);
+    // Poll well within the holder's renewal period so a released lease is taken promptly.
+    await sleep(Math.min(1000, Math.max(10, Math.floor(ttlMs / 6))), undefined, {
+      signal: options.signal,
+    });
+  }
+}
+
+function leased(lease: SubscriptionLease, ttlMs: number): ConnectorError<"SUBSCRIPTION_LEASED"> {
+  return createError("SUBSCRIPTION_LEASED", {
+    subscription: lease.subscription,
+    holder: describeOwner(lease.owner),
+    until: new Date(lease.expiresAt).toISOString(),
+    ttl: `${Math.round(ttlMs / 1000)} s`,
+  });
+}
