@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { GraphClient } from "../src/graph/types.ts";
 import {
   addUserToGroup,
   createConnection,
@@ -29,6 +30,17 @@ import {
 
 let h: Harness;
 let all: Collected;
+
+/** What the actions need, writing to the emulator through `graph`. */
+function actionDeps(graph: GraphClient) {
+  return {
+    graph,
+    writesEnabled: true,
+    audit: h.store.audit,
+    recent: recentlyCreated(),
+    replicationWaitMs: 3000,
+  };
+}
 before(async () => {
   h = await startHarness({ size: "s", seed: 5, permissions: "write" });
   all = await collector(h, "all");
@@ -73,13 +85,7 @@ describe("triggers over the emulator", () => {
 
   test("changes made through the actions fire once each", async () => {
     const connection = createConnection(loadConfig({ env: h.env }), { env: h.env, persistTokens: false });
-    const deps = {
-      graph: connection.graph,
-      writesEnabled: true,
-      audit: h.store.audit,
-      recent: recentlyCreated(),
-      replicationWaitMs: 3000,
-    };
+    const deps = actionDeps(connection.graph);
     const expectOne = async (type: string, resourceId: string, check?: (e: never) => void) => {
       const [got = []] = await watchRound(h, [all]);
       const hits = got.filter((e) => e.type === type && e.resource.id === resourceId);
@@ -110,6 +116,33 @@ describe("triggers over the emulator", () => {
       await expectOne("group.deleted", group.id, (e: { deletion: string }) =>
         assert.equal(e.deletion, "permanent"),
       );
+    } finally {
+      await connection.close();
+    }
+  });
+
+  test("a user soft-deleted, then purged from deleted items: user.deleted soft, then permanent", async () => {
+    const connection = createConnection(loadConfig({ env: h.env }), { env: h.env, persistTokens: false });
+    const deps = actionDeps(connection.graph);
+    const deletions = async (id: string) => {
+      const [got = []] = await watchRound(h, [all]);
+      return got.filter((e) => e.resource.id === id).map((e) => `${e.type}:${e.deletion}`);
+    };
+    try {
+      const { user } = await createUser(deps, {
+        displayName: "Purge Me",
+        userPrincipalName: `purge.me@${h.emu.tenantDomain}`,
+        password: "Corr3ct-Horse-Battery",
+      });
+      await watchRound(h, [all]);
+      await deleteUser(deps, { user: user.id });
+      assert.deepEqual(await deletions(user.id), ["user.deleted:soft"], "the soft delete");
+      assert.ok((await deletedIds(h)).has(user.id), "restorable: in deleted items");
+      // Permanent deletion, as an admin (or the 30-day expiry) does it: DELETE /directory/deletedItems/{id}.
+      await connection.graph.request(`/directory/deletedItems/${user.id}`, { method: "DELETE" });
+      assert.equal((await deletedIds(h)).has(user.id), false, "gone from deleted items");
+      assert.deepEqual(await deletions(user.id), ["user.deleted:permanent"], "the purge");
+      assert.deepEqual(await deletions(user.id), [], "and nothing more");
     } finally {
       await connection.close();
     }
