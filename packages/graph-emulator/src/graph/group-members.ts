@@ -34,12 +34,7 @@ function related(ctx: RouteContext, relation: Relation): GraphObject[] {
       : relation === "owners"
         ? tenant.ownersOf(group.id)
         : tenant.transitiveMembersOf(group.id);
-  const out: GraphObject[] = [];
-  for (const id of ids) {
-    const found = tenant.getPrincipal(id);
-    if (found) out.push(found.object);
-  }
-  return out;
+  return tenant.resolvePrincipals(ids);
 }
 
 export function registerGroupMemberRoutes(router: Router): void {

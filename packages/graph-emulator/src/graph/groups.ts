@@ -97,15 +97,8 @@ export function registerGroupRoutes(router: Router): void {
 
 function expandGroup(ctx: RouteContext, group: GraphObject, option: ExpandOption): unknown {
   const tenant = ctx.tenant;
-  const resolve = (ids: Iterable<string>) => {
-    const out: GraphObject[] = [];
-    for (const id of ids) {
-      const found = tenant.getPrincipal(id);
-      if (found) out.push(found.object);
-      if (out.length >= 20) break;
-    }
-    return out;
-  };
+  // An expansion shows 20 items: resolve only those.
+  const resolve = (ids: Iterable<string>) => tenant.resolvePrincipals(firstIds(ids, 20));
   switch (option.property) {
     case "members":
       return capped(ctx, resolve(tenant.membersOf(group.id)), option);
@@ -120,6 +113,15 @@ function expandGroup(ctx: RouteContext, group: GraphObject, option: ExpandOption
     default:
       throw graphErrors.badRequest(`Expanding '${option.property}' is not supported by the emulator.`);
   }
+}
+
+function firstIds(ids: Iterable<string>, count: number): string[] {
+  const out: string[] = [];
+  for (const id of ids) {
+    if (out.length >= count) break;
+    out.push(id);
+  }
+  return out;
 }
 
 function checkGroupTypes(value: unknown): string[] {

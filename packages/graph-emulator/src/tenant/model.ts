@@ -82,6 +82,19 @@ export class TenantModel {
     return undefined;
   }
 
+  /** The users, groups and service principals among `ids`, in order (unknown ids skipped). Hot path. */
+  resolvePrincipals(ids: Iterable<string>): GraphObject[] {
+    const users = this.#objects.get("user");
+    const groups = this.#objects.get("group");
+    const sps = this.#objects.get("servicePrincipal");
+    const out: GraphObject[] = [];
+    for (const id of ids) {
+      const object = users?.get(id) ?? groups?.get(id) ?? sps?.get(id);
+      if (object) out.push(object);
+    }
+    return out;
+  }
+
   findUserByUpn(upn: string): GraphObject | undefined {
     const id = this.#userByUpn.get(upn.toLowerCase());
     return id === undefined ? undefined : this.get("user", id);
