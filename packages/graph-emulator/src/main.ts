@@ -43,6 +43,16 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  // Handlers go in before the JSON line: a supervisor may signal as soon as it reads it, and an
+  // unhandled SIGTERM would kill the process without closing the server or removing its files.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log(`${signal}: stopping`);
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
   const emu = await startEmulator({ ...options, log });
   process.stdout.write(
     `${JSON.stringify({
@@ -56,14 +66,7 @@ async function main(): Promise<number> {
       controlUrl: emu.controlUrl,
     })}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      log(`${signal}: stopping`);
-      resolve();
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  await stopped;
   await emu.close();
   return 0;
 }
