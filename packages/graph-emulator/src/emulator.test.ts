@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
 import { Agent, fetch as undiciFetch } from "undici";
-import { appToken, type Emulator, startEmulator } from "./index.ts";
+import { appToken, delegatedTokens, type Emulator, refreshDelegated, startEmulator } from "./index.ts";
 
 let emu: Emulator;
 let agent: Agent;
@@ -163,6 +164,24 @@ describe("Graph over HTTPS", () => {
     assert.equal(reply.text, "");
     assert.equal(reply.headers.get("odata-version"), null);
     assert.ok(reply.headers.get("request-id"));
+  });
+
+  it("revokeSignInSessions makes refresh tokens issued before it fail with AADSTS50173", async () => {
+    const { refreshToken } = await delegatedTokens(emu, { dispatcher: agent });
+    assert.equal((await refreshDelegated(emu, refreshToken, { dispatcher: agent })).status, 200);
+    await delay(5); // tokens issued in the same millisecond as the revocation stay valid
+    const user = emu.apps.delegated.user;
+    const reply = await call(`/v1.0/users/${user.userPrincipalName}/revokeSignInSessions`, {
+      method: "POST",
+    });
+    assert.equal(reply.status, 200);
+    assert.equal(reply.body["value"], true);
+    const refused = await refreshDelegated(emu, refreshToken, { dispatcher: agent });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body["error"], "invalid_grant");
+    assert.deepEqual(refused.body["error_codes"], [50173]);
+    const fresh = await delegatedTokens(emu, { dispatcher: agent });
+    assert.equal((await refreshDelegated(emu, fresh.refreshToken, { dispatcher: agent })).status, 200);
   });
 });
 

@@ -150,7 +150,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new Faults(startFaults);
   const throttle = new Throttle(throttleSettings(options.throttle));
   const stats: RouteStats = { requests: 0, ru: 0, throttled: 0, byRoute: {} };
-  const router = new Router({ tenant, root: () => origin, throttle, faults, stats, now: Date.now });
+  const router = new Router({
+    tenant,
+    root: () => origin,
+    throttle,
+    faults,
+    stats,
+    now: Date.now,
+    revokeSignInSessions: (userId) => login.revokeSignInSessions(tenant().info.id, userId),
+  });
   registerGraphRoutes(router);
 
   const control = {

@@ -7,6 +7,7 @@
  */
 export { appToken } from "./app-token.ts";
 export type { FaultPatch } from "./control.ts";
+export { delegatedTokens, refreshDelegated } from "./delegated-token.ts";
 export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator.ts";
 export type { MutationRecord } from "./tenant/mutate.ts";
 export { TENANT_SIZES, type TenantCounts, type TenantSizeName } from "./tenant/sizes.ts";

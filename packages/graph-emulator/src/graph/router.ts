@@ -113,6 +113,8 @@ export interface RouterServices {
   faults: Faults;
   stats: RouteStats;
   now(): number;
+  /** The login service's revocation: the user's refresh tokens issued before now fail (AADSTS50173). */
+  revokeSignInSessions(userId: string): void;
 }
 
 export interface RouteStats {

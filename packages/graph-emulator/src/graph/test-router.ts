@@ -30,6 +30,8 @@ export interface TestRouter {
   router: Router;
   tenant: TenantModel;
   faults: Faults;
+  /** User ids whose sign-in sessions were revoked, in order. */
+  revoked: string[];
   call(
     method: string,
     url: string,
@@ -52,6 +54,7 @@ export function testRouter(options: TestRouterOptions): TestRouter {
   const tenant = options.tenant ?? newTestTenant(options.info);
   const now = options.now ?? Date.now;
   const faults = new Faults({}, now);
+  const revoked: string[] = [];
   const router = new Router({
     tenant: () => tenant,
     root: () => TEST_ROOT,
@@ -59,6 +62,7 @@ export function testRouter(options: TestRouterOptions): TestRouter {
     faults,
     stats: { requests: 0, ru: 0, throttled: 0, byRoute: {} },
     now,
+    revokeSignInSessions: (userId) => revoked.push(userId),
   });
   for (const register of options.register) register(router);
   let counter = 0;
@@ -66,6 +70,7 @@ export function testRouter(options: TestRouterOptions): TestRouter {
     router,
     tenant,
     faults,
+    revoked,
     async call(method, url, call = {}) {
       const parsed = new URL(url, TEST_ROOT);
       const [, version = "v1.0", ...rest] = parsed.pathname.split("/");

@@ -325,3 +325,39 @@ describe("memberOf", () => {
     for (const item of value) assert.deepEqual(Object.keys(item).slice(0, 2), ["@odata.type", "id"]);
   });
 });
+
+describe("POST /users/{id}/revokeSignInSessions", () => {
+  it("answers 200 Edm.Boolean true, revokes through the login service and stamps the user", async () => {
+    const t = setup(() => Date.parse("2026-03-01T10:00:00Z"));
+    const user = t.tenant.list("user").find((u) => u["onPremisesSyncEnabled"] === true) as GraphObject;
+    const reply = await t.call("POST", `/v1.0/users/${user["userPrincipalName"]}/revokeSignInSessions`);
+    assert.equal(reply.status, 200);
+    assert.deepEqual(reply.body, {
+      "@odata.context": "https://graph.test/v1.0/$metadata#Edm.Boolean",
+      value: true,
+    });
+    assert.deepEqual(t.revoked, [user.id], "synced users too: sessions are not mastered on premises");
+    assert.equal(t.tenant.get("user", user.id)?.["signInSessionsValidFromDateTime"], "2026-03-01T10:00:00Z");
+  });
+
+  it("404 for an unknown user, 403 without a user write permission", async () => {
+    const t = setup();
+    const unknown = await t.call(
+      "POST",
+      "/v1.0/users/00000000-0000-0000-0000-000000000bad/revokeSignInSessions",
+    );
+    assert.equal(unknown.status, 404);
+    assert.equal(errorOf(unknown.body)["code"], "Request_ResourceNotFound");
+    const user = t.tenant.list("user")[1] as GraphObject;
+    for (const permissions of [PERMISSION_PRESETS.read, ["Group.ReadWrite.All"]]) {
+      const denied = await t.call("POST", `/v1.0/users/${user.id}/revokeSignInSessions`, { permissions });
+      assert.equal(denied.status, 403);
+      assert.equal(errorOf(denied.body)["code"], "Authorization_RequestDenied");
+    }
+    const allowed = await t.call("POST", `/v1.0/users/${user.id}/revokeSignInSessions`, {
+      permissions: ["Directory.ReadWrite.All"],
+    });
+    assert.equal(allowed.status, 200);
+    assert.deepEqual(t.revoked, [user.id]);
+  });
+});

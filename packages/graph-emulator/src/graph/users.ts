@@ -1,6 +1,6 @@
 /**
  * /users: list, get (by id or userPrincipalName), create, update, delete, $count, manager,
- * directReports, memberOf, transitiveMemberOf (graph-behaviour.md §4, §13).
+ * directReports, memberOf, transitiveMemberOf, revokeSignInSessions (graph-behaviour.md §4, §13).
  */
 import { randomUUID } from "node:crypto";
 import { EXPAND_LIMIT, type ExpandOption, type ResourceSpec, users } from "../odata/index.ts";
@@ -11,7 +11,7 @@ import { listReply, memberSpec, objectReply, parsedQuery, selectItems } from "./
 import { directoryObjectsReply, kindIn, projectDirectoryObject, shapeByKind } from "./directory-objects.ts";
 import { GraphError, graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
-import { createdReply, noContent } from "./respond.ts";
+import { createdReply, metadataUrl, noContent } from "./respond.ts";
 import type { RouteContext, Router } from "./router.ts";
 import {
   checkKnownProperties,
@@ -104,6 +104,17 @@ export function registerUserRoutes(router: Router): void {
       const user = findUser(ctx, ctx.params["key"] as string);
       ctx.tenant.softDelete("user", user.id, ctx.now());
       return noContent();
+    },
+  });
+  router.add({
+    method: "POST",
+    path: "/users/{key}/revokeSignInSessions",
+    permissions: PERMISSIONS.usersWrite,
+    handler: (ctx) => {
+      const user = findUser(ctx, ctx.params["key"] as string);
+      ctx.services.revokeSignInSessions(user.id);
+      ctx.tenant.update("user", user.id, { signInSessionsValidFromDateTime: isoSeconds(ctx.now()) });
+      return { status: 200, body: { "@odata.context": metadataUrl(ctx, "Edm.Boolean"), value: true } };
     },
   });
   router.add({
