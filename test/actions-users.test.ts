@@ -1,6 +1,10 @@
 /** User actions against the emulator: success, repeat, refusals, bad input, permissions, lag. */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { setTimeout as delay } from "node:timers/promises";
+import { delegatedTokens, refreshDelegated } from "@entra-connector/graph-emulator";
+import { Agent } from "undici";
 import {
   createUser,
   deleteUser,
@@ -9,6 +13,7 @@ import {
   getUser,
   resetPassword,
   restoreUser,
+  revokeSessions,
   updateUser,
 } from "../src/index.ts";
 import {
@@ -201,6 +206,28 @@ describe("delete and restore", () => {
     assert.equal((await restoreUser(h.deps(), { user: u.id })).changed, true);
     assert.ok(byId((await h.snapshot()).users, u.id));
     assert.equal((await restoreUser(h.deps(), { user: u.id })).changed, false);
+  });
+});
+
+describe("revoke-sessions", () => {
+  test("refresh tokens issued before it fail with AADSTS50173; a new sign-in works", async () => {
+    const dispatcher = new Agent({ connect: { ca: readFileSync(h.emu.caFile) } });
+    try {
+      const user = h.emu.apps.delegated.user;
+      const { refreshToken } = await delegatedTokens(h.emu, { dispatcher });
+      await delay(5); // a token issued in the revocation's own millisecond would stay valid
+      assert.equal((await revokeSessions(h.deps(), { user: user.userPrincipalName })).changed, true);
+      const refused = await refreshDelegated(h.emu, refreshToken, { dispatcher });
+      assert.equal(refused.status, 400);
+      assert.deepEqual(refused.body["error_codes"], [50173]);
+      const audit = await h.store.audit.list({ action: "revoke-sessions" });
+      assert.equal(audit.at(-1)?.target, `user:${user.id}`);
+      assert.equal(audit.at(-1)?.result, "succeeded");
+      const fresh = await delegatedTokens(h.emu, { dispatcher });
+      assert.equal((await refreshDelegated(h.emu, fresh.refreshToken, { dispatcher })).status, 200);
+    } finally {
+      await dispatcher.close();
+    }
   });
 });
 
