@@ -4,49 +4,16 @@
  * snapshot exactly, and nothing may have been emitted twice.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { test } from "node:test";
+import { random, runCliChild } from "./support/child-process.ts";
 import { comparison, type Harness, startHarness } from "./sync-support.ts";
-
-const CLI = join(import.meta.dirname, "..", "src", "cli", "main.ts");
-
-/** A tiny deterministic PRNG so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs `sync` in a child; kills it after `killAfterMs` unless it ends first. Resolves with how it ended. */
 function runCli(
   h: Harness,
   killAfterMs: number | undefined,
 ): Promise<{ killed: boolean; code: number | null }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, "sync", "--json"], {
-      env: { ...process.env, ...h.env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const timer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.once("error", fail);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (signal !== "SIGKILL" && code !== 0)
-        fail(new Error(`sync exited with ${code}: ${stderr.slice(-2000)}`));
-      else done({ killed: signal === "SIGKILL", code });
-    });
-  });
+  return runCliChild(["sync", "--json"], h.env, killAfterMs);
 }
 
 async function assertExact(h: Harness, label: string): Promise<void> {

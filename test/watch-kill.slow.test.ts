@@ -5,47 +5,15 @@
  * baseline — nothing lost, nothing twice, in order — and the store must equal the emulator.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { deriveEvents } from "../src/triggers/derive.ts";
+import { random, runCliChild } from "./support/child-process.ts";
 import { comparison, type Harness, startHarness } from "./sync-support.ts";
 
-const CLI = join(import.meta.dirname, "..", "src", "cli", "main.ts");
-
-/** A tiny deterministic PRNG so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function watch(h: Harness, out: string, args: string[], killAfterMs?: number): Promise<{ killed: boolean }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, "watch", "--out", out, ...args], {
-      env: { ...process.env, ...h.env },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const timer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.once("error", fail);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      if (signal === "SIGKILL") done({ killed: true });
-      else if (code === 0) done({ killed: false });
-      else fail(new Error(`watch exited with ${code}: ${stderr.slice(-2000)}`));
-    });
-  });
+  return runCliChild(["watch", "--out", out, ...args], h.env, killAfterMs);
 }
 
 function fileEvents(path: string): { id: string; seq: number }[] {
