@@ -2,7 +2,9 @@
  * Directory roles (graph-behaviour.md §7): GET /directoryRoles lists activated roles only, takes no
  * query options and does not page; a role is addressed by id or as `roleTemplateId={templateId}`.
  * Members are the principals holding a directory-scope role assignment for the role's template, so
- * /directoryRoles/{id}/members and /roleManagement/directory/roleAssignments always agree.
+ * /directoryRoles/{id}/members and /roleManagement/directory/roleAssignments always agree. A deleted
+ * principal is no member: Entra drops a deleted user's assignments from every live view and brings
+ * them back on restore, which the model does (TenantModel.softDelete), so no route filters them.
  * POST /directoryRoles activates a role from its template; members can be added and removed by $ref.
  */
 import { directoryRoles } from "../odata/index.ts";

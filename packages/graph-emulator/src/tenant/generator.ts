@@ -67,7 +67,13 @@ export function generateTenant(options: GenerateOptions): GeneratedTenant {
       now,
       adminId: wellKnown.delegatedUserId,
     });
+    const full = model.list("subscribedSku").filter((sku) => freeSeats(sku) === 0);
     addDeletedItems(model, random, users, groups, now);
+    // Deleted holders free their seats; a SKU generated full stays full (tests rely on one).
+    for (const sku of full) {
+      const prepaid = sku["prepaidUnits"] as Record<string, number>;
+      sku["prepaidUnits"] = { ...prepaid, enabled: sku["consumedUnits"] as number };
+    }
     return wellKnown;
   });
   return { model, apps };
@@ -290,6 +296,10 @@ function addDeletedItems(
     const group = unified[unified.length - 1 - i] as GraphObject;
     model.softDelete("group", group.id, now - random.int(20 * 86_400) * 1000);
   }
+}
+
+function freeSeats(sku: GraphObject): number {
+  return (sku["prepaidUnits"] as { enabled: number }).enabled - (sku["consumedUnits"] as number);
 }
 
 /** Strips accents and apostrophes for mail nicknames ("Müller" → "muller", "O'Brien" → "obrien"). */

@@ -1,6 +1,6 @@
 import { ChangeLog } from "./change-log.ts";
 import { isoSeconds } from "./time.ts";
-import type { DeletedRecord, GraphObject, ObjectKind, PrincipalKind, TenantInfo } from "./types.ts";
+import type { DeletedRecord, GraphObject, HeldKind, ObjectKind, PrincipalKind, TenantInfo } from "./types.ts";
 
 /**
  * The in-memory tenant: every object by id, memberships and ownerships as Sets in both directions,
@@ -203,7 +203,12 @@ export class TenantModel {
     return true;
   }
 
-  /** Moves an object to deleted items, dropping its relationships (kept for restore). */
+  /**
+   * Moves an object to deleted items. Its relationships leave the live directory with it, so no route
+   * and no snapshot ever shows a deleted principal: memberships and ownerships, the app role
+   * assignments, role assignments and role eligibilities it holds (kept in the record for restore),
+   * and the licence seats it consumed (its `assignedLicenses` stay on the deleted object).
+   */
   softDelete(kind: ObjectKind, id: string, now: number): DeletedRecord | undefined {
     const object = this.get(kind, id);
     if (!object) return undefined;
@@ -215,20 +220,24 @@ export class TenantModel {
       ownerOf: [...this.ownedBy(id)],
       members: [...this.membersOf(id)],
       owners: [...this.ownersOf(id)],
+      held: [],
     };
-    this.#detach(kind, id);
+    this.#detach(kind, id, record.held);
+    for (const skuId of licensedSkus(object)) this.#adjustSeats(skuId, -1);
     object["deletedDateTime"] = isoSeconds(now);
     this.#deleted.set(id, record);
     this.changes.record(kind, id, "softDeleted");
     return record;
   }
 
-  /** Deletes a live or soft-deleted object for good. */
+  /** Deletes a live or soft-deleted object for good, with everything it held. */
   hardDelete(kind: ObjectKind, id: string): boolean {
     if (this.#deleted.get(id)?.kind === kind) {
       this.#deleted.delete(id);
     } else if (this.get(kind, id)) {
-      this.#detach(kind, id);
+      const object = this.get(kind, id) as GraphObject;
+      this.#detach(kind, id, []);
+      for (const skuId of licensedSkus(object)) this.#adjustSeats(skuId, -1);
     } else {
       return false;
     }
@@ -236,14 +245,25 @@ export class TenantModel {
     return true;
   }
 
-  /** Brings a soft-deleted object back with the relationships whose other end still exists. */
+  /**
+   * Brings a soft-deleted object back with its licence seats and the relationships whose other end
+   * still exists (the group, the resource service principal, the role definition).
+   */
   restore(id: string): DeletedRecord | undefined {
     const record = this.#deleted.get(id);
     if (!record) return undefined;
     this.#deleted.delete(id);
     delete record.object["deletedDateTime"];
     this.#put(record.kind, record.object);
+    this.#retakeSeats(record.object);
     this.changes.record(record.kind, id, "restored");
+    for (const held of record.held) {
+      const other =
+        held.kind === "appRoleAssignment"
+          ? this.get("servicePrincipal", held.object["resourceId"] as string)
+          : this.get("roleDefinition", held.object["roleDefinitionId"] as string);
+      if (other) this.insert(held.kind, held.object);
+    }
     for (const groupId of record.memberOf) if (this.get("group", groupId)) this.addMember(groupId, id);
     for (const ownedId of record.ownerOf) {
       const owned = this.get("group", ownedId) ? "group" : "servicePrincipal";
@@ -324,6 +344,25 @@ export class TenantModel {
 
   // ---- internals -----------------------------------------------------------------------------
 
+  /**
+   * A restored user's licences take their seats again. One whose SKU has no free seat left is dropped:
+   * Graph keeps it in an error state (licenseAssignmentStates), which the emulator does not model.
+   */
+  #retakeSeats(object: GraphObject): void {
+    const licenses = object["assignedLicenses"] as { skuId: string }[] | undefined;
+    if (!licenses) return;
+    const kept = licenses.filter((l) => {
+      const sku = this.skuBySkuId(l.skuId);
+      const enabled = (sku?.["prepaidUnits"] as { enabled?: number } | undefined)?.enabled ?? 0;
+      if (!sku || ((sku["consumedUnits"] as number) ?? 0) >= enabled) return false;
+      this.#adjustSeats(l.skuId, 1);
+      return true;
+    });
+    if (kept.length === licenses.length) return;
+    if (kept.length > 0) object["assignedLicenses"] = kept;
+    else delete object["assignedLicenses"];
+  }
+
   #adjustSeats(skuId: string, delta: number): void {
     const sku = this.skuBySkuId(skuId);
     if (sku) sku["consumedUnits"] = Math.max(0, ((sku["consumedUnits"] as number) ?? 0) + delta);
@@ -341,10 +380,32 @@ export class TenantModel {
     this.#index(kind, object);
   }
 
-  /** Removes a live object and every relationship it takes part in, recording the group-side changes. */
-  #detach(kind: ObjectKind, id: string): void {
+  /**
+   * Removes a live object and every relationship it takes part in, recording the group-side changes;
+   * the assignments and eligibilities it held as principal are removed and pushed onto `held`.
+   */
+  #detach(kind: ObjectKind, id: string, held: DeletedRecord["held"]): void {
     const object = this.get(kind, id);
     if (!object) return;
+    const heldIds: [HeldKind, Iterable<string>][] = !PRINCIPAL_KINDS.has(kind)
+      ? []
+      : [
+          ["appRoleAssignment", [...(this.#assignmentsByPrincipal.get(id) ?? [])]],
+          ["roleAssignment", [...(this.#roleAssignmentsByPrincipal.get(id) ?? [])]],
+          [
+            "roleEligibilitySchedule",
+            this.list("roleEligibilitySchedule")
+              .filter((s) => s["principalId"] === id)
+              .map((s) => s.id),
+          ],
+        ];
+    for (const [heldKind, ids] of heldIds) {
+      for (const heldId of ids) {
+        const heldObject = this.get(heldKind, heldId) as GraphObject;
+        this.hardDelete(heldKind, heldId);
+        held.push({ kind: heldKind, object: heldObject });
+      }
+    }
     for (const groupId of [...this.groupsOf(id)]) this.removeMember(groupId, id);
     for (const ownedId of [...this.ownedBy(id)]) {
       this.removeOwner(this.get("group", ownedId) ? "group" : "servicePrincipal", ownedId, id);
@@ -410,6 +471,12 @@ export class TenantModel {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+const PRINCIPAL_KINDS: ReadonlySet<ObjectKind> = new Set(["user", "group", "servicePrincipal"]);
+
+function licensedSkus(object: GraphObject): string[] {
+  const licenses = object["assignedLicenses"] as { skuId: string }[] | undefined;
+  return licenses ? licenses.map((l) => l.skuId) : [];
+}
 
 /** Properties the secondary indexes are built from: only updates touching them re-index. */
 const INDEXED = new Set(["displayName", "userPrincipalName", "mail", "resourceId", "principalId"]);

@@ -73,7 +73,12 @@ export interface DeletedRecord {
   ownerOf: string[];
   members: string[];
   owners: string[];
+  /** App role assignments, role assignments and role eligibilities the object held as principal. */
+  held: { kind: HeldKind; object: GraphObject }[];
 }
+
+/** Objects that exist only for a principal: hidden while it is deleted, back when it is restored. */
+export type HeldKind = "appRoleAssignment" | "roleAssignment" | "roleEligibilitySchedule";
 
 export interface TenantInfo {
   id: string;
