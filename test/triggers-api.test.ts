@@ -3,9 +3,11 @@
  * command's option checks (before anything is opened or sent).
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { planWatch } from "../src/cli/commands/watch.ts";
+import { Command } from "commander";
+import { planWatch, watchCommand } from "../src/cli/commands/watch.ts";
 import { events, type Subscribed, subscribe, type TriggerEvent } from "../src/index.ts";
 import { group, member, storeWithRun, user } from "../src/store/test-support.ts";
 import type { Store } from "../src/store/types.ts";
@@ -180,6 +182,25 @@ describe("watch options", () => {
     assert.throws(() => planWatch({ filter: ["=x"] }), /--filter/);
     assert.throws(() => planWatch({ deadLetterAfter: "0s" }), /--dead-letter-after/);
     assert.throws(() => planWatch({ kinds: "people" }), /people/);
+  });
+
+  it("the five Unify triggers: each a valid --types value, named so in the help and in docs/triggers.md", () => {
+    const five: [string, string[]][] = [
+      ["user.created", ["user.created"]],
+      ["user.created|user.updated", ["user.created", "user.updated"]],
+      ["user.deleted", ["user.deleted"]],
+      ["group.created", ["group.created"]],
+      ["group.created|group.updated", ["group.created", "group.updated"]],
+    ];
+    const help =
+      watchCommand.configure(new Command("watch")).options.find((o) => o.long === "--types")?.description ??
+      "";
+    const docs = readFileSync(new URL("../docs/triggers.md", import.meta.url), "utf8");
+    for (const [spec, types] of five) {
+      assert.deepEqual(planWatch({ types: spec }).types, types);
+      assert.ok(help.includes(spec), `--types help names ${spec}`);
+      assert.ok(docs.includes(`\`${spec}\``), `docs/triggers.md names ${spec}`);
+    }
   });
 
   it("names a webhook subscription without the URL's query or user info (they may hold a credential)", () => {
