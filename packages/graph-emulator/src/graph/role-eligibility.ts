@@ -8,6 +8,8 @@
  * PIM service's; their exact wording is unconfirmed.
  */
 import { roleEligibilitySchedules } from "../odata/index.ts";
+import { eligibilitySchedule } from "../tenant/roles.ts";
+import { isoSeconds } from "../tenant/time.ts";
 import type { GraphObject } from "../tenant/types.ts";
 import { GraphError, graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
@@ -35,10 +37,6 @@ function requireP2(ctx: RouteContext): void {
       "The tenant needs to have a Microsoft Entra ID P2 or Microsoft Entra ID Governance license.",
     );
   }
-}
-
-function isoSeconds(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 export function registerRoleEligibilityRoutes(router: Router): void {
@@ -79,19 +77,16 @@ export function registerRoleEligibilityRoutes(router: Router): void {
         }
         if (existing)
           throw new GraphError(400, "RoleAssignmentExists", "The Role assignment already exists.");
-        schedule = ctx.tenant.insert("roleEligibilitySchedule", {
-          id: crypto.randomUUID(),
-          principalId,
-          roleDefinitionId,
-          directoryScopeId: "/",
-          appScopeId: null,
-          createdUsing: null,
-          createdDateTime: isoSeconds(now),
-          modifiedDateTime: null,
-          status: "Provisioned",
-          memberType: "Direct",
-          scheduleInfo: scheduleInfo(body["scheduleInfo"], now),
-        });
+        schedule = ctx.tenant.insert(
+          "roleEligibilitySchedule",
+          eligibilitySchedule({
+            id: crypto.randomUUID(),
+            principalId,
+            roleDefinitionId,
+            created: now,
+            scheduleInfo: requestedSchedule(body["scheduleInfo"], now),
+          }),
+        );
         status = "Provisioned";
       } else if (action === "adminRemove") {
         if (!existing)
@@ -130,7 +125,7 @@ export function registerRoleEligibilityRoutes(router: Router): void {
 }
 
 /** A request's scheduleInfo, defaulting to "from now, no expiration"; a bad expiration type is refused. */
-function scheduleInfo(raw: unknown, now: number): Record<string, unknown> {
+function requestedSchedule(raw: unknown, now: number): Record<string, unknown> {
   const info = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : {};
   const expiration =
     typeof info["expiration"] === "object" && info["expiration"] !== null

@@ -8,6 +8,7 @@
  */
 import { roleAssignments, roleDefinitions } from "../odata/index.ts";
 import type { TenantModel } from "../tenant/model.ts";
+import { activateRole, directoryRoleFor } from "../tenant/roles.ts";
 import type { GraphObject } from "../tenant/types.ts";
 import { GraphError, graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
@@ -31,21 +32,6 @@ export function conflictingObject(): GraphError {
     "A conflicting object with one or more of the specified property values is present in the directory.";
   return new GraphError(400, "Request_BadRequest", message, {
     details: [{ code: "ObjectConflict", message }],
-  });
-}
-
-/** The activated directoryRole for a role template, if any. */
-export function directoryRoleFor(tenant: TenantModel, templateId: string): GraphObject | undefined {
-  return tenant.list("directoryRole").find((r) => r["roleTemplateId"] === templateId);
-}
-
-/** Activates a built-in role (creates its directoryRole object) from its definition. */
-export function activateRole(tenant: TenantModel, definition: GraphObject): GraphObject {
-  return tenant.insert("directoryRole", {
-    id: crypto.randomUUID(),
-    description: definition["description"],
-    displayName: definition["displayName"],
-    roleTemplateId: definition["templateId"] ?? definition.id,
   });
 }
 
@@ -75,7 +61,8 @@ export function assignRole(ctx: RouteContext, principalId: string, roleDefinitio
     );
   }
   if (findAssignment(ctx.tenant, principalId, roleDefinitionId)) throw conflictingObject();
-  if (!directoryRoleFor(ctx.tenant, definition["templateId"] as string)) activateRole(ctx.tenant, definition);
+  if (!directoryRoleFor(ctx.tenant, definition["templateId"] as string))
+    activateRole(ctx.tenant, definition, crypto.randomUUID());
   return ctx.tenant.insert("roleAssignment", {
     id: newRoleAssignmentId(),
     principalId,

@@ -8,13 +8,14 @@
  * POST /directoryRoles activates a role from its template; members can be added and removed by $ref.
  */
 import { directoryRoles } from "../odata/index.ts";
+import { activateRole, directoryRoleFor, directoryRoleMemberIds } from "../tenant/roles.ts";
 import type { GraphObject } from "../tenant/types.ts";
 import { listReply, objectReply } from "./collection.ts";
 import { directoryObjectsReply } from "./directory-objects.ts";
 import { graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
 import { noContent } from "./respond.ts";
-import { activateRole, assignRole, directoryRoleFor, findAssignment } from "./role-management.ts";
+import { assignRole, findAssignment } from "./role-management.ts";
 import type { RouteContext, Router } from "./router.ts";
 import { idFromReference, requireString } from "./validate.ts";
 
@@ -32,14 +33,7 @@ function roleOf(ctx: RouteContext): GraphObject {
 }
 
 function membersOf(ctx: RouteContext, role: GraphObject): GraphObject[] {
-  const templateId = role["roleTemplateId"];
-  const out: GraphObject[] = [];
-  for (const assignment of ctx.tenant.list("roleAssignment")) {
-    if (assignment["roleDefinitionId"] !== templateId || assignment["directoryScopeId"] !== "/") continue;
-    const principal = ctx.tenant.getPrincipal(assignment["principalId"] as string);
-    if (principal) out.push(principal.object);
-  }
-  return out;
+  return ctx.tenant.resolvePrincipals(directoryRoleMemberIds(ctx.tenant, role["roleTemplateId"]));
 }
 
 export function registerDirectoryRoleRoutes(router: Router): void {
@@ -115,7 +109,7 @@ export function registerDirectoryRoleRoutes(router: Router): void {
           "A conflicting object with one or more of the specified property values is present in the directory.";
         throw graphErrors.badRequest(message);
       }
-      const reply = objectReply(ctx, activateRole(ctx.tenant, definition), OPTIONS);
+      const reply = objectReply(ctx, activateRole(ctx.tenant, definition, crypto.randomUUID()), OPTIONS);
       return { ...reply, status: 201 };
     },
   });

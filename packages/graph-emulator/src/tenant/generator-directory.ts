@@ -1,6 +1,7 @@
 import { APP_NAMES, BUILT_IN_ROLES, SKUS } from "./catalog.ts";
 import type { TenantModel } from "./model.ts";
 import type { Random } from "./random.ts";
+import { activateRole, eligibilitySchedule, scheduleInfo } from "./roles.ts";
 import type { TenantCounts } from "./sizes.ts";
 import { isoSeconds } from "./time.ts";
 import type { GraphObject } from "./types.ts";
@@ -129,7 +130,7 @@ function addRoles(model: TenantModel, random: Random, input: DirectoryInputs): v
   const members = users.filter((u) => u["userType"] === "Member" && u["accountEnabled"] === true);
   const scale = Math.max(1, Math.round(users.length / 2000));
   BUILT_IN_ROLES.forEach(([displayName, templateId, description], index) => {
-    model.insert("roleDefinition", {
+    const definition = model.insert("roleDefinition", {
       id: templateId,
       description,
       displayName,
@@ -148,14 +149,7 @@ function addRoles(model: TenantModel, random: Random, input: DirectoryInputs): v
     });
     // About two thirds of the built-in roles are activated (have a directoryRole object).
     const activated = index < Math.ceil((BUILT_IN_ROLES.length * 2) / 3);
-    if (activated) {
-      model.insert("directoryRole", {
-        id: random.uuid(),
-        description,
-        displayName,
-        roleTemplateId: templateId,
-      });
-    }
+    if (activated) activateRole(model, definition, random.uuid());
     const assigned = index === 0 ? [input.adminId] : [];
     if (activated && members.length > 0) {
       const count = index === 0 ? 2 + random.int(3) : random.int(3 * scale + 1);
@@ -174,25 +168,16 @@ function addRoles(model: TenantModel, random: Random, input: DirectoryInputs): v
     for (let i = 0; i < eligible; i++) {
       const start = now - random.int(180 * 86_400) * 1000;
       const bounded = random.chance(0.5);
-      model.insert("roleEligibilitySchedule", {
-        id: random.uuid(),
-        principalId: random.pick(members).id,
-        roleDefinitionId: templateId,
-        directoryScopeId: "/",
-        appScopeId: null,
-        createdUsing: null,
-        createdDateTime: isoSeconds(start),
-        modifiedDateTime: null,
-        status: "Provisioned",
-        memberType: "Direct",
-        scheduleInfo: {
-          startDateTime: isoSeconds(start),
-          recurrence: null,
-          expiration: bounded
-            ? { type: "afterDateTime", endDateTime: isoSeconds(start + 365 * 86_400_000), duration: null }
-            : { type: "noExpiration", endDateTime: null, duration: null },
-        },
-      });
+      model.insert(
+        "roleEligibilitySchedule",
+        eligibilitySchedule({
+          id: random.uuid(),
+          principalId: random.pick(members).id,
+          roleDefinitionId: templateId,
+          created: start,
+          scheduleInfo: scheduleInfo(start, bounded ? start + 365 * 86_400_000 : undefined),
+        }),
+      );
     }
   });
 }

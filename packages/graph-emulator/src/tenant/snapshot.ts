@@ -1,4 +1,5 @@
 import type { TenantModel } from "./model.ts";
+import { directoryRoleMemberIds } from "./roles.ts";
 import type { GraphObject } from "./types.ts";
 
 const ODATA_TYPES: Record<string, string> = {
@@ -33,10 +34,7 @@ export function snapshotOf(model: TenantModel): Record<string, unknown> {
     applications: model.list("application").map(copy),
     directoryRoles: model.list("directoryRole").map((role) => ({
       ...role,
-      members: model
-        .list("roleAssignment")
-        .filter((a) => a["roleDefinitionId"] === role["roleTemplateId"] && a["directoryScopeId"] === "/")
-        .map((a) => a["principalId"]),
+      members: directoryRoleMemberIds(model, role["roleTemplateId"]),
     })),
     roleDefinitions: model.list("roleDefinition").map(copy),
     roleAssignments: model.list("roleAssignment").map(copy),
