@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { isConnectorError } from "../errors.ts";
 import { loadConnectorKey, open, seal } from "./secret-box.ts";
 
 test("an envelope opens only with its key and label, and not after tampering", () => {
@@ -26,4 +27,13 @@ test("the key: ENTRA_CONNECTOR_KEY wins; otherwise one key file shared by every 
   const [a, b] = await Promise.all([loadConnectorKey({ stateDir }), loadConnectorKey({ stateDir })]);
   assert.deepEqual(a, b, "concurrent first uses agree on one generated key");
   assert.deepEqual(await loadConnectorKey({ stateDir }), a);
+});
+
+test("a state folder that cannot be used is a CONFIG_INVALID naming ENTRA_STORE", async () => {
+  const file = join(mkdtempSync(join(tmpdir(), "box-")), "a-file");
+  writeFileSync(file, "");
+  await assert.rejects(
+    loadConnectorKey({ stateDir: file }),
+    (e) => isConnectorError(e, "CONFIG_INVALID") && /ENTRA_STORE/.test(e.message),
+  );
 });

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createError } from "../errors.ts";
+import { createError, isConnectorError } from "../errors.ts";
 
 /** A 32-byte key from ENTRA_CONNECTOR_KEY (base64 or hex); undefined when unset. */
 export function parseConnectorKey(value: string | undefined): Buffer | undefined {
@@ -44,13 +44,31 @@ export interface ConnectorKeyOptions {
 
 /**
  * The key: ENTRA_CONNECTOR_KEY when set, otherwise the key file (created on first use). Creates the
- * `.entra-connector` folder (0700) either way; its failures are the caller's to word.
+ * `.entra-connector` folder (0700) either way; a folder that cannot be used is a CONFIG_INVALID
+ * naming ENTRA_STORE.
  */
 export async function loadConnectorKey(options: ConnectorKeyOptions): Promise<Buffer> {
   const explicit = parseConnectorKey(options.connectorKey);
   const dir = secretsDir(options.stateDir);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  return explicit ?? keyFromFile(join(dir, "key"));
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return explicit ?? (await keyFromFile(join(dir, "key")));
+  } catch (err) {
+    if (isConnectorError(err)) throw err;
+    throw unusableFolder(dir, err);
+  }
+}
+
+/** A state folder that cannot be created, read or written: the fix is another ENTRA_STORE. */
+export function unusableFolder(dir: string, err: unknown): Error {
+  return createError(
+    "CONFIG_INVALID",
+    {
+      field: "ENTRA_STORE",
+      problem: `the folder ${dir} cannot be used (${(err as NodeJS.ErrnoException).code ?? "error"}); point ENTRA_STORE at a writable folder`,
+    },
+    { cause: err },
+  );
 }
 
 async function keyFromFile(file: string): Promise<Buffer> {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createError, isConnectorError } from "../errors.ts";
+import { createError } from "../errors.ts";
 import {
   type ConnectorKeyOptions,
   loadConnectorKey,
@@ -9,6 +9,7 @@ import {
   parseConnectorKey,
   seal,
   secretsDir,
+  unusableFolder,
 } from "./secret-box.ts";
 import type { StoredToken } from "./types.ts";
 
@@ -39,20 +40,10 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
   // Read-modify-write is serialised within the process so concurrent saves do not lose each other.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const unusable = (err: unknown) =>
-    createError(
-      "CONFIG_INVALID",
-      {
-        field: "ENTRA_STORE",
-        problem: `the token store folder ${dir} cannot be used (${(err as NodeJS.ErrnoException).code ?? "error"}); point ENTRA_STORE at a writable folder`,
-      },
-      { cause: err },
-    );
+  const unusable = (err: unknown) => unusableFolder(dir, err);
 
   const getKey = () => {
-    key ??= loadConnectorKey(options).catch((err: unknown) => {
-      throw isConnectorError(err) ? err : unusable(err);
-    });
+    key ??= loadConnectorKey(options);
     return key;
   };
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Store } from "../store/types.ts";
 import type { SyncObserver } from "../sync/context.ts";
 import { type DeliveryPolicy, type DeliveryReport, SubscriptionDelivery } from "./deliver.ts";
-import { holdLeases, type LeaseOptions } from "./lease.ts";
+import { type HeldLeases, holdLeases, type LeaseOptions } from "./lease.ts";
 import type { Sink } from "./sinks/sink.ts";
 import { initializeSubscription } from "./subscriptions.ts";
 import type { Subscription } from "./types.ts";
@@ -43,11 +43,18 @@ export interface WatchInput {
  *     policy: { retry: { baseMs: 1000, maxMs: 300_000 }, deadLetterAfterMs: 86_400_000 }, signal });
  */
 export async function runWatch(input: WatchInput): Promise<void> {
-  const leases = await holdLeases(
-    input.store,
-    input.subscriptions.map((s) => s.subscription.id),
-    { ...input.lease, ...(input.signal ? { signal: input.signal } : {}) },
-  );
+  let leases: HeldLeases;
+  try {
+    leases = await holdLeases(
+      input.store,
+      input.subscriptions.map((s) => s.subscription.id),
+      { ...input.lease, ...(input.signal ? { signal: input.signal } : {}) },
+    );
+  } catch (err) {
+    // The sinks are ours to close however the watch ends.
+    for (const s of input.subscriptions) await s.sink.close();
+    throw err;
+  }
   const stop = new AbortController();
   const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;
   const loops: Promise<void>[] = [];
