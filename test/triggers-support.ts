@@ -89,6 +89,10 @@ export function expectedEvent(r: MutationRecord, deletedIds: Set<string>): Expec
       return { type: "user.disabled", ...subject };
     case "deleteUser":
       return { type: "user.deleted", ...subject, deletion: "soft" };
+    case "purgeUser":
+      return { type: "user.deleted", ...subject, deletion: "permanent" };
+    case "purgeGroup":
+      return { type: "group.deleted", ...subject, deletion: "permanent" };
     case "addMember":
       return { type: "group.member.added", ...subject, principalId: r.ref as string };
     case "removeMember":
@@ -103,13 +107,19 @@ export function expectedEvent(r: MutationRecord, deletedIds: Set<string>): Expec
       return { type: "group.updated", ...subject };
     case "deleteGroup":
       return { type: "group.deleted", ...subject, deletion: deletedIds.has(r.id) ? "soft" : "permanent" };
+    case "purgeUser":
+      return { type: "user.deleted", ...subject, deletion: "permanent" };
+    case "purgeGroup":
+      return { type: "group.deleted", ...subject, deletion: "permanent" };
     case "assignLicense":
       return { type: "user.license.assigned", resourceId: r.id, principalId: r.id };
     case "removeLicense":
       return { type: "user.license.removed", resourceId: r.id, principalId: r.id };
     case "addRoleAssignment":
+    case "addRoleEligibility":
       return { type: "role.assigned", resourceId: r.ref as string };
     case "removeRoleAssignment":
+    case "removeRoleEligibility":
       return { type: "role.removed", resourceId: r.ref as string };
     case "addAppRoleAssignment":
       return { type: "app.assigned", resourceId: r.id, principalId: r.ref as string };
