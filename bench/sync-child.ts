@@ -21,6 +21,7 @@ const summary = await runSync({
   client: connection.graph,
   store,
   tenantId: config.tenantId,
+  tenantSize: config.tenantSize,
   options: { kinds: parseKinds(undefined), full, skipAdGroups: false },
 });
 const wallMs = performance.now() - started;

@@ -74,6 +74,7 @@ export async function startHarness(options: Parameters<typeof startEmulator>[0])
           client: connection.graph,
           store,
           tenantId: emu.tenantId,
+          tenantSize: "large",
           options: {
             kinds: parseKinds(o.kinds),
             full: o.full === true,

@@ -9,12 +9,14 @@
  *   console.log(summary.run.kind, summary.totals.changes);
  */
 import { toConnectorError } from "../errors.ts";
+import type { TenantSize } from "../graph/limiter.ts";
 import type { ClientStats, GraphClient } from "../graph/types.ts";
 import type { RunKind, RunRecord, Store } from "../store/types.ts";
 import { readPosition } from "./checkpoint.ts";
 import type { StreamContext, SyncObserver } from "./context.ts";
 import { newMeter } from "./meter.ts";
 import type { SyncOptions } from "./options.ts";
+import { createPacer } from "./pacer.ts";
 import { runSnapshot, type SnapshotSpec } from "./snapshot-stream.ts";
 import { appsStream } from "./streams/apps.ts";
 import { groupsStream } from "./streams/groups.ts";
@@ -28,6 +30,8 @@ export interface RunSyncInput {
   store: Store;
   tenantId: string;
   options: SyncOptions;
+  /** Sizes the read budget batched reads are paced to (graph-behaviour.md §11); default "small". */
+  tenantSize?: TenantSize;
   observer?: SyncObserver;
   signal?: AbortSignal;
 }
@@ -105,6 +109,7 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
     },
   };
   const streams: Record<string, StreamOutcome> = {};
+  const pacer = createPacer(input.tenantSize ?? "small");
 
   const runStream = async (p: Planned) => {
     const name = streamName(p);
@@ -115,6 +120,7 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
       full: options.full,
       concurrency: options.concurrency ?? 8,
       meter: newMeter(),
+      pacer,
       observer,
       signal: input.signal,
     };

@@ -7,7 +7,8 @@
  */
 import { GraphError } from "../errors.ts";
 import type { BatchRequest, BatchResponse, GraphClient } from "../graph/types.ts";
-import { count, type StreamMeter } from "./meter.ts";
+import { count, estimateResourceUnits, type StreamMeter } from "./meter.ts";
+import type { ReadPacer } from "./pacer.ts";
 
 export interface RelatedRead {
   /** The object the collection belongs to. */
@@ -49,7 +50,7 @@ export async function readRelated(
   client: GraphClient,
   reads: readonly RelatedRead[],
   meter: StreamMeter,
-  options: { concurrency: number; signal?: AbortSignal },
+  options: { concurrency: number; pacer: ReadPacer; signal?: AbortSignal },
 ): Promise<RelatedResult[]> {
   const results: RelatedResult[] = new Array(reads.length);
   const chunks: number[] = [];
@@ -85,14 +86,17 @@ async function readChunk(
   end: number,
   results: RelatedResult[],
   meter: StreamMeter,
-  options: { signal?: AbortSignal },
+  options: { pacer: ReadPacer; signal?: AbortSignal },
 ): Promise<Promise<void>[]> {
   const requests: BatchRequest[] = [];
+  let ru = 0;
   for (let i = start; i < end; i++) {
     const read = reads[i] as RelatedRead;
     requests.push({ id: String(i), method: "GET", url: read.path });
     count(meter, read.path);
+    ru += estimateResourceUnits(read.path);
   }
+  await options.pacer.spend(ru, options.signal);
   meter.requests += 1; // the $batch envelope itself
   const responses = await client.batch<CollectionBody>(requests, { signal: options.signal });
   const failed = responses.find((r) => r.status !== 404 && (r.status < 200 || r.status > 299));

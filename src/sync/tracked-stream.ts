@@ -187,6 +187,8 @@ async function listFrom(
     const parts = splitContent(content, COMMIT_ROWS);
     for (const [n, part] of parts.entries()) {
       const last = n === parts.length - 1;
+      // Store writes are synchronous: let other streams' answers in between parts.
+      if (n > 0) await new Promise((resolve) => setImmediate(resolve));
       await commitPage(ctx, {
         stream: spec.stream,
         round: current.round,

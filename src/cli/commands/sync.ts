@@ -79,6 +79,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
           client: connection.graph,
           store,
           tenantId: config.tenantId,
+          tenantSize: config.tenantSize,
           options: { kinds, properties, full, skipAdGroups: config.skipAdGroups },
           observer: observer ? both(progress, observer) : progress,
           signal: io.signal,

@@ -61,7 +61,11 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       }
     }
     const edges: Edge[] = [];
-    for (const r of await readRelated(ctx.client, reads, ctx.meter, { concurrency: ctx.concurrency, signal: ctx.signal })) {
+    for (const r of await readRelated(ctx.client, reads, ctx.meter, {
+      concurrency: ctx.concurrency,
+      pacer: ctx.pacer,
+      signal: ctx.signal,
+    })) {
       for (const item of r.items) {
         edges.push(
           r.read.name === "owners"

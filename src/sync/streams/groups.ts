@@ -45,7 +45,11 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
         reads.push({ objectId: id, name: "owners", path: `/groups/${id}/owners?$select=id&$top=999` });
     }
     const edges: Edge[] = [];
-    for (const r of await readRelated(ctx.client, reads, ctx.meter, { concurrency: ctx.concurrency, signal: ctx.signal })) {
+    for (const r of await readRelated(ctx.client, reads, ctx.meter, {
+      concurrency: ctx.concurrency,
+      pacer: ctx.pacer,
+      signal: ctx.signal,
+    })) {
       const toEdge = r.read.name === "members" ? memberEdge : ownerEdge;
       for (const item of r.items) edges.push(toEdge(r.read.objectId, item));
     }
