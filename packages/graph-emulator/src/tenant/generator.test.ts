@@ -97,6 +97,39 @@ describe("mutateTenant", () => {
     }
   });
 
+  it("purges deleted items, changes role eligibility, and activates roles it assigns", () => {
+    const { model } = generateTenant({ size: "s", seed: 3, permissions: [] });
+    const seq = model.changes.seq;
+    const changes = mutateTenant(model, { count: 300, seed: 5, now: Date.UTC(2026, 1, 1) });
+    const ops = (op: string) => changes.filter((c) => c.op === op);
+    const purged = [...ops("purgeUser"), ...ops("purgeGroup")];
+    assert.ok(
+      purged.length > 0 && ops("addRoleEligibility").length > 0 && ops("removeRoleEligibility").length > 0,
+    );
+    for (const c of purged) {
+      assert.equal(model.getDeleted(c.id), undefined, "gone from deleted items");
+      assert.equal(model.get(c.kind as "user" | "group", c.id), undefined);
+      const log = model.changes.since(c.kind as "user" | "group", seq).filter((e) => e.id === c.id);
+      assert.equal(log.at(-1)?.op, "hardDeleted", "the delta engine reports it deleted for good");
+      const deletedHere = changes.some((d) => d.id === c.id && d.op.startsWith("delete"));
+      assert.ok(deletedHere, "only what was deleted since the tenant was generated is purged");
+    }
+    const logged = model.changes.since("roleEligibilitySchedule", seq);
+    for (const [op, logOp] of [
+      ["addRoleEligibility", "created"],
+      ["removeRoleEligibility", "hardDeleted"],
+    ] as const) {
+      for (const c of ops(op))
+        assert.ok(
+          logged.some((e) => e.id === c.id && e.op === logOp),
+          `${op} ${c.id}`,
+        );
+    }
+    const activated = new Set(model.list("directoryRole").map((r) => r["roleTemplateId"]));
+    for (const a of model.list("roleAssignment"))
+      assert.ok(activated.has(a["roleDefinitionId"]), "every assigned role is activated");
+  });
+
   it("never writes on-premises synced objects", () => {
     const { model } = generateTenant({ size: "s", seed: 4, permissions: [] });
     const synced = new Set(

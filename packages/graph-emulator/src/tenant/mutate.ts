@@ -2,13 +2,14 @@ import { DEPARTMENTS, FIRST_NAMES, JOB_TITLES, LAST_NAMES } from "./catalog.ts";
 import { appRoleAssignment, assignmentId, DEFAULT_ACCESS_ROLE } from "./generator-directory.ts";
 import type { TenantModel } from "./model.ts";
 import { createRandom, type Random } from "./random.ts";
+import { activateRole, directoryRoleFor, eligibilitySchedule, scheduleInfo } from "./roles.ts";
 import { isoSeconds } from "./time.ts";
-import type { GraphObject } from "./types.ts";
+import type { DeletedRecord, GraphObject } from "./types.ts";
 
 /** One change `mutate` made, for the caller to check its sync against. */
 export interface MutationRecord {
   op: string;
-  kind: "user" | "group" | "servicePrincipal" | "roleAssignment";
+  kind: "user" | "group" | "servicePrincipal" | "roleAssignment" | "roleEligibilitySchedule";
   id: string;
   /** The other end (member, owner, sku, role, resource) where there is one. */
   ref?: string;
@@ -59,6 +60,15 @@ class Mutator {
       if (this.model.get("user", user.id) && user["onPremisesSyncEnabled"] !== true) return user;
     }
     return undefined;
+  }
+
+  /** Deleted items whose soft deletion is in the change log (made after the tenant was generated). */
+  deletedSinceStart(): DeletedRecord[] {
+    const ids = new Set<string>();
+    for (const kind of ["user", "group"] as const) {
+      for (const e of this.model.changes.since(kind, 0)) if (e.op === "softDeleted") ids.add(e.id);
+    }
+    return this.model.deletedItems().filter((r) => ids.has(r.object.id));
   }
 
   /** A live group whose membership Graph lets one change (assigned, cloud-only, not mail-enabled security). */
@@ -137,6 +147,16 @@ const MUTATIONS: readonly Mutation[] = [
     if (m.model.findUserByUpn(upn)) return undefined;
     m.model.restore(record.object.id);
     return { op: "restoreUser", kind: "user", id: record.object.id };
+  },
+  (m) => {
+    // Someone empties the recycle bin of a user or group deleted while the emulator ran: gone for good.
+    // (The generated deleted items are history; purging them is left to DELETE /directory/deletedItems.)
+    const deleted = m.deletedSinceStart();
+    if (deleted.length === 0) return undefined;
+    const { kind, object } = m.random.pick(deleted);
+    if (kind !== "user" && kind !== "group") return undefined;
+    m.model.hardDelete(kind, object.id);
+    return { op: kind === "user" ? "purgeUser" : "purgeGroup", kind, id: object.id };
   },
   (m) => {
     const group = m.group();
@@ -231,6 +251,8 @@ const MUTATIONS: readonly Mutation[] = [
       m.model.hardDelete("roleAssignment", existing.id);
       return { op: "removeRoleAssignment", kind: "roleAssignment", id: existing.id, ref: definition.id };
     }
+    // Assigning a role that is not activated yet activates it, as Graph does.
+    if (!directoryRoleFor(m.model, definition.id)) activateRole(m.model, definition, m.random.uuid());
     const assignment = m.model.insert("roleAssignment", {
       id: `${assignmentId(m.random)}-1`,
       principalId: user.id,
@@ -238,6 +260,35 @@ const MUTATIONS: readonly Mutation[] = [
       directoryScopeId: "/",
     });
     return { op: "addRoleAssignment", kind: "roleAssignment", id: assignment.id, ref: definition.id };
+  },
+  (m) => {
+    // PIM: an eligibility ends, or a user becomes eligible for a role (P2 tenants only).
+    if (!m.model.info.hasP2) return undefined;
+    const schedules = m.model.list("roleEligibilitySchedule");
+    if (schedules.length > 0 && m.random.chance(0.4)) {
+      const ended = m.random.pick(schedules);
+      m.model.hardDelete("roleEligibilitySchedule", ended.id);
+      const ref = ended["roleDefinitionId"] as string;
+      return { op: "removeRoleEligibility", kind: "roleEligibilitySchedule", id: ended.id, ref };
+    }
+    const user = m.user();
+    const definitions = m.model.list("roleDefinition");
+    if (!user || definitions.length === 0) return undefined;
+    const definition = m.random.pick(definitions);
+    if (schedules.some((s) => s["principalId"] === user.id && s["roleDefinitionId"] === definition.id))
+      return undefined;
+    const end = m.random.chance(0.5) ? m.now + 365 * 86_400_000 : undefined;
+    const schedule = m.model.insert(
+      "roleEligibilitySchedule",
+      eligibilitySchedule({
+        id: m.random.uuid(),
+        principalId: user.id,
+        roleDefinitionId: definition.id,
+        created: m.now,
+        scheduleInfo: scheduleInfo(m.now, end),
+      }),
+    );
+    return { op: "addRoleEligibility", kind: "roleEligibilitySchedule", id: schedule.id, ref: definition.id };
   },
   (m) => {
     const user = m.user();
