@@ -89,10 +89,6 @@ export function expectedEvent(r: MutationRecord, deletedIds: Set<string>): Expec
       return { type: "user.disabled", ...subject };
     case "deleteUser":
       return { type: "user.deleted", ...subject, deletion: "soft" };
-    case "purgeUser":
-      return { type: "user.deleted", ...subject, deletion: "permanent" };
-    case "purgeGroup":
-      return { type: "group.deleted", ...subject, deletion: "permanent" };
     case "addMember":
       return { type: "group.member.added", ...subject, principalId: r.ref as string };
     case "removeMember":
