@@ -17,6 +17,7 @@ import {
   users,
 } from "../odata/index.ts";
 import type { GraphObject } from "../tenant/types.ts";
+import { graphErrors } from "./errors.ts";
 import { collectionReply, entityReply, pageOf } from "./respond.ts";
 import type { GraphReply, RouteContext } from "./router.ts";
 
@@ -108,4 +109,16 @@ function shaper(options: ListOptions, parsed: ParsedQuery): (object: GraphObject
     out[expand.property] = fill(object, expand);
     return out;
   };
+}
+
+/**
+ * `…/$count`: a text/plain number. Directory objects count only with `ConsistencyLevel: eventual`,
+ * otherwise Graph answers 400 "$count is not currently supported." (confirmed, docs-contrib#2716).
+ */
+export function countReply(ctx: RouteContext, items: readonly GraphObject[], spec: ResourceSpec) {
+  if (ctx.request.headers["consistencylevel"]?.trim().toLowerCase() !== "eventual") {
+    throw graphErrors.badRequest("$count is not currently supported.");
+  }
+  const { parsed } = parsedQuery(ctx, spec, true);
+  return { status: 200, body: String(selectItems(ctx, items, parsed).length), objects: 0 };
 }

@@ -67,6 +67,16 @@ describe("group memberOf and $count", () => {
     const transitive = await t.call("GET", `/v1.0/groups/${c.id}/transitiveMemberOf`);
     const ids = (transitive.body["value"] as { id: string }[]).map((g) => g.id);
     assert.ok(ids.includes(a.id) && ids.includes(b.id));
+    const eventual = { headers: { ConsistencyLevel: "eventual" } };
+    const count = await t.call("GET", `/v1.0/groups/${c.id}/transitiveMemberOf/$count`, eventual);
+    assert.equal(count.body as unknown, String(ids.length));
+    const cast = await t.call("GET", `/v1.0/groups/${c.id}/memberOf/microsoft.graph.group`);
+    assert.deepEqual(
+      (cast.body["value"] as { id: string }[]).map((g) => g.id),
+      (direct.body["value"] as { id: string; "@odata.type": string }[])
+        .filter((g) => g["@odata.type"] === "#microsoft.graph.group")
+        .map((g) => g.id),
+    );
   });
 
   it("counts groups with ConsistencyLevel: eventual", async () => {

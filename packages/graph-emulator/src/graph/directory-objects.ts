@@ -15,7 +15,7 @@ import {
 } from "../odata/index.ts";
 import type { TenantModel } from "../tenant/model.ts";
 import type { GraphObject, ObjectKind } from "../tenant/types.ts";
-import { listReply, memberSpec, parsedQuery } from "./collection.ts";
+import { countReply, listReply, memberSpec, parsedQuery } from "./collection.ts";
 import { graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
 import { collectionReply, entityReply } from "./respond.ts";
@@ -53,6 +53,43 @@ export function projectDirectoryObject(
   const spec = SPECS[kind] ?? directoryObjects;
   const own = select?.filter((name) => Object.hasOwn(spec.properties, name));
   return compileProjection(spec, own, { odataType })(object);
+}
+
+/**
+ * Registers a directoryObject relationship the way Graph serves one: `{path}`, `{path}/$count` and
+ * `{path}/{cast}` (e.g. `/members/microsoft.graph.user`), all from the same items.
+ */
+export function addDirectoryObjectList(
+  router: Router,
+  route: {
+    path: string;
+    permissions: readonly string[];
+    cost: number;
+    items: (ctx: RouteContext) => readonly GraphObject[];
+  },
+): void {
+  const { path, permissions, cost, items } = route;
+  router.add({
+    method: "GET",
+    path,
+    permissions,
+    cost,
+    handler: (ctx) => directoryObjectsReply(ctx, items(ctx)),
+  });
+  router.add({
+    method: "GET",
+    path: `${path}/$count`,
+    permissions,
+    cost,
+    handler: (ctx) => countReply(ctx, items(ctx), memberSpec),
+  });
+  router.add({
+    method: "GET",
+    path: `${path}/{cast}`,
+    permissions,
+    cost,
+    handler: (ctx) => directoryObjectsReply(ctx, items(ctx), ctx.params["cast"]),
+  });
 }
 
 /** Answers a directoryObject collection, optionally narrowed by a type-cast segment. */

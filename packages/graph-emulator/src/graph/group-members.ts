@@ -1,11 +1,11 @@
 /**
- * Group relationships: members, owners, transitiveMembers (with type casts and $count) and the `$ref`
+ * Group relationships: members, owners, transitiveMembers, memberOf, transitiveMemberOf (each with type
+ * casts and $count) and the `$ref`
  * writes with Graph's real errors (graph-behaviour.md §3, §5).
  */
 
 import type { GraphObject } from "../tenant/types.ts";
-import { memberSpec } from "./collection.ts";
-import { directoryObjectsReply } from "./directory-objects.ts";
+import { addDirectoryObjectList } from "./directory-objects.ts";
 import { graphErrors } from "./errors.ts";
 import {
   alreadyReferenced,
@@ -18,7 +18,7 @@ import { findGroup } from "./groups.ts";
 import { PERMISSIONS } from "./permissions.ts";
 import { noContent } from "./respond.ts";
 import type { GraphReply, RouteContext, Router } from "./router.ts";
-import { countReply, groupsAndRolesOf } from "./users.ts";
+import { groupsAndRolesOf } from "./users.ts";
 import { idFromReference } from "./validate.ts";
 
 type Relation = "members" | "owners" | "transitiveMembers";
@@ -43,40 +43,19 @@ export function registerGroupMemberRoutes(router: Router): void {
     ["memberOf", false],
     ["transitiveMemberOf", true],
   ] as const) {
-    router.add({
-      method: "GET",
+    addDirectoryObjectList(router, {
       path: `/groups/{id}/${segment}`,
       permissions: PERMISSIONS.groupsRead,
       cost: transitive ? 5 : 2,
-      handler: (ctx) =>
-        directoryObjectsReply(
-          ctx,
-          groupsAndRolesOf(ctx.tenant, findGroup(ctx, ctx.params["id"] as string).id, transitive),
-        ),
+      items: (ctx) => groupsAndRolesOf(ctx.tenant, findGroup(ctx, ctx.params["id"] as string).id, transitive),
     });
   }
   for (const relation of ["members", "owners", "transitiveMembers"] as const) {
-    const read = PERMISSIONS.groupsRead;
-    router.add({
-      method: "GET",
+    addDirectoryObjectList(router, {
       path: `/groups/{id}/${relation}`,
-      permissions: read,
+      permissions: PERMISSIONS.groupsRead,
       cost: COST[relation],
-      handler: (ctx) => directoryObjectsReply(ctx, related(ctx, relation)),
-    });
-    router.add({
-      method: "GET",
-      path: `/groups/{id}/${relation}/$count`,
-      permissions: read,
-      cost: COST[relation],
-      handler: (ctx) => countReply(ctx, related(ctx, relation), memberSpec),
-    });
-    router.add({
-      method: "GET",
-      path: `/groups/{id}/${relation}/{cast}`,
-      permissions: read,
-      cost: COST[relation],
-      handler: (ctx) => directoryObjectsReply(ctx, related(ctx, relation), ctx.params["cast"]),
+      items: (ctx) => related(ctx, relation),
     });
   }
   for (const relation of ["members", "owners"] as const) {

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { type ExpandOption, groups } from "../odata/index.ts";
 import { isoSeconds } from "../tenant/time.ts";
 import type { GraphObject } from "../tenant/types.ts";
-import { listReply, objectReply, parsedQuery } from "./collection.ts";
+import { countReply, listReply, objectReply, parsedQuery } from "./collection.ts";
 import { projectDirectoryObject } from "./directory-objects.ts";
 import { graphErrors } from "./errors.ts";
 import {
@@ -22,7 +22,7 @@ import {
 import { PERMISSIONS } from "./permissions.ts";
 import { createdReply, noContent } from "./respond.ts";
 import type { RouteContext, Router } from "./router.ts";
-import { capped, countReply } from "./users.ts";
+import { capped } from "./users.ts";
 import { boundIds, checkKnownProperties, checkTypes, requireBoolean, requireString } from "./validate.ts";
 
 const READ_ONLY = new Set([

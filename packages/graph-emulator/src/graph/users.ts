@@ -3,12 +3,18 @@
  * directReports, memberOf, transitiveMemberOf, revokeSignInSessions (graph-behaviour.md §4, §13).
  */
 import { randomUUID } from "node:crypto";
-import { EXPAND_LIMIT, type ExpandOption, type ResourceSpec, users } from "../odata/index.ts";
+import { EXPAND_LIMIT, type ExpandOption, users } from "../odata/index.ts";
 import type { TenantModel } from "../tenant/model.ts";
 import { isoSeconds } from "../tenant/time.ts";
 import type { GraphObject } from "../tenant/types.ts";
-import { listReply, memberSpec, objectReply, parsedQuery, selectItems } from "./collection.ts";
-import { directoryObjectsReply, kindIn, projectDirectoryObject, shapeByKind } from "./directory-objects.ts";
+import { countReply, listReply, objectReply, parsedQuery } from "./collection.ts";
+import {
+  addDirectoryObjectList,
+  directoryObjectsReply,
+  kindIn,
+  projectDirectoryObject,
+  shapeByKind,
+} from "./directory-objects.ts";
 import { GraphError, graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
 import { createdReply, metadataUrl, noContent } from "./respond.ts";
@@ -174,37 +180,11 @@ export function registerUserRoutes(router: Router): void {
     ["memberOf", false],
     ["transitiveMemberOf", true],
   ] as const) {
-    router.add({
-      method: "GET",
+    addDirectoryObjectList(router, {
       path: `/users/{key}/${segment}`,
       permissions: PERMISSIONS.memberOfRead,
       cost: transitive ? 5 : 2,
-      handler: (ctx) =>
-        directoryObjectsReply(
-          ctx,
-          groupsAndRolesOf(ctx.tenant, findUser(ctx, ctx.params["key"] as string).id, transitive),
-        ),
-    });
-    router.add({
-      method: "GET",
-      path: `/users/{key}/${segment}/$count`,
-      permissions: PERMISSIONS.memberOfRead,
-      handler: (ctx) =>
-        countReply(
-          ctx,
-          groupsAndRolesOf(ctx.tenant, findUser(ctx, ctx.params["key"] as string).id, transitive),
-          memberSpec,
-        ),
-    });
-    router.add({
-      method: "GET",
-      path: `/users/{key}/${segment}/{cast}`,
-      permissions: PERMISSIONS.memberOfRead,
-      cost: transitive ? 5 : 2,
-      handler: (ctx) => {
-        const items = groupsAndRolesOf(ctx.tenant, findUser(ctx, ctx.params["key"] as string).id, transitive);
-        return directoryObjectsReply(ctx, items, ctx.params["cast"]);
-      },
+      items: (ctx) => groupsAndRolesOf(ctx.tenant, findUser(ctx, ctx.params["key"] as string).id, transitive),
     });
   }
 }
@@ -222,18 +202,6 @@ export function groupsAndRolesOf(tenant: TenantModel, objectId: string, transiti
     }
   }
   return out;
-}
-
-/**
- * `…/$count`: a text/plain number. Directory objects count only with `ConsistencyLevel: eventual`,
- * otherwise Graph answers 400 "$count is not currently supported." (confirmed, docs-contrib#2716).
- */
-export function countReply(ctx: RouteContext, items: readonly GraphObject[], spec: ResourceSpec) {
-  if (ctx.request.headers["consistencylevel"]?.trim().toLowerCase() !== "eventual") {
-    throw graphErrors.badRequest("$count is not currently supported.");
-  }
-  const { parsed } = parsedQuery(ctx, spec, true);
-  return { status: 200, body: String(selectItems(ctx, items, parsed).length), objects: 0 };
 }
 
 function expandUser(ctx: RouteContext, user: GraphObject, option: ExpandOption): unknown {
