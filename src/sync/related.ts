@@ -115,11 +115,14 @@ async function readChunk(
     if (nextLink) {
       tails.push(
         (async () => {
-          for await (const page of client.pages<Record<string, unknown>>(nextLink, {
-            signal: options.signal,
-          })) {
+          const pages = client.pages<Record<string, unknown>>(nextLink, { signal: options.signal });
+          const iterator = pages[Symbol.asyncIterator]();
+          for (;;) {
+            await options.pacer.spend(estimateResourceUnits(read.path), options.signal);
+            const page = await iterator.next();
+            if (page.done) break;
             count(meter, read.path);
-            items.push(...page.value);
+            items.push(...page.value.value);
           }
         })(),
       );
