@@ -42,7 +42,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export function emulatorEnv(emu: Emulator, storePath: string): NodeJS.ProcessEnv {
+/** The read budget Graph gives a tenant of this emulated size (< 50 users: small; > 500: large). */
+export function tenantSizeOf(size: string | undefined): "small" | "large" {
+  return size === undefined || size === "s" ? "small" : "large";
+}
+
+export function emulatorEnv(emu: Emulator, storePath: string, size?: string): NodeJS.ProcessEnv {
   return {
     ENTRA_TENANT_ID: emu.tenantId,
     ENTRA_CLIENT_ID: emu.clientId,
@@ -51,15 +56,17 @@ export function emulatorEnv(emu: Emulator, storePath: string): NodeJS.ProcessEnv
     ENTRA_GRAPH_URL: emu.graphRoot,
     ENTRA_CA_FILE: emu.caFile,
     ENTRA_STORE: storePath,
-    ENTRA_TENANT_SIZE: "large",
+    ENTRA_TENANT_SIZE: tenantSizeOf(size),
     ENTRA_LOG_LEVEL: "silent",
   };
 }
 
-export async function startHarness(options: Parameters<typeof startEmulator>[0]): Promise<Harness> {
+export async function startHarness(
+  options: NonNullable<Parameters<typeof startEmulator>[0]>,
+): Promise<Harness> {
   const emu = await startEmulator({ port: 0, latency: "none", throttle: false, faultRate: 0, ...options });
   const dir = mkdtempSync(join(tmpdir(), "entra-sync-"));
-  const env = emulatorEnv(emu, join(dir, "store.db"));
+  const env = emulatorEnv(emu, join(dir, "store.db"), options.size);
   const store = await openStore(env["ENTRA_STORE"] as string);
   return {
     emu,
@@ -74,7 +81,7 @@ export async function startHarness(options: Parameters<typeof startEmulator>[0])
           client: connection.graph,
           store,
           tenantId: emu.tenantId,
-          tenantSize: "large",
+          tenantSize: tenantSizeOf(options.size),
           options: {
             kinds: parseKinds(o.kinds),
             full: o.full === true,

@@ -1,0 +1,31 @@
+/**
+ * Exactness under faults: 10% of requests fail (429 with Retry-After, 503, 504, connection resets) and
+ * throttling is on. Slow by nature: every fault costs the client's Retry-After or backoff wait.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { comparison, type Harness, startHarness } from "./sync-support.ts";
+
+async function assertExact(h: Harness, label: string): Promise<void> {
+  const compared = await comparison(h.store, (await h.emu.snapshot()) as Record<string, unknown>);
+  for (const [kind, { actual, expected }] of Object.entries(compared)) {
+    assert.deepEqual(actual, expected, `${label}: ${kind} differ from the emulator's snapshot`);
+  }
+}
+
+test("with 10% injected faults and throttling on, full and incremental syncs are still exact", async () => {
+  const h = await startHarness({ size: "s", seed: 5, faultRate: 0.1, throttle: true });
+  try {
+    const full = await h.sync();
+    assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
+    await assertExact(h, "after the full sync under faults");
+    for (let round = 1; round <= 3; round++) {
+      await h.emu.mutate({ count: 10, seed: 500 + round });
+      const inc = await h.sync();
+      assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
+      await assertExact(h, `after incremental sync ${round} under faults`);
+    }
+  } finally {
+    await h.close();
+  }
+});
