@@ -1,12 +1,16 @@
 /**
  * Reading one small collection per object (group members and owners, an app's assignments and
- * owners) for a page of objects at once: twenty reads to a `$batch`, several batches in flight (the
- * client's shared limiter keeps them inside the RU budget), and any read longer than one page
- * followed by its nextLink. This is what makes a full load cost close to the fewest requests the data
- * allows instead of one round trip per group.
+ * owners) for a page of objects at once: twenty reads to a `$batch`, several batches in flight (paced
+ * to the read budget), and any read longer than one page followed by its nextLink on its own, so one
+ * large group's chain of pages never holds up the other batches. This is what makes a full load cost
+ * close to the fewest requests the data allows instead of one round trip per group.
+ *
+ * Results stream out as each collection completes, and reading pauses while the consumer is behind:
+ * a page of groups whose members run to hundreds of thousands is never held in memory at once.
  */
 import { GraphError } from "../errors.ts";
 import type { BatchRequest, BatchResponse, GraphClient } from "../graph/types.ts";
+import type { Edge } from "../store/types.ts";
 import { count, estimateResourceUnits, type StreamMeter } from "./meter.ts";
 import type { ReadPacer } from "./pacer.ts";
 
@@ -26,7 +30,24 @@ export interface RelatedResult {
   missing: boolean;
 }
 
+export interface RelatedOptions {
+  /** `$batch` calls in flight. */
+  concurrency: number;
+  pacer: ReadPacer;
+  signal?: AbortSignal;
+}
+
 const BATCH_SIZE = 20;
+/** Edges handed on at a time by `relatedEdges` during a load. */
+export const PART_ROWS = 10_000;
+/** Completed items waiting for the consumer before reading pauses. */
+const BUFFERED_ITEMS = 50_000;
+
+interface CollectionBody {
+  value?: Record<string, unknown>[];
+  "@odata.nextLink"?: string;
+  error?: { code?: string; message?: string };
+}
 
 function batchItemError(read: RelatedRead, response: BatchResponse<CollectionBody>): GraphError {
   return new GraphError({
@@ -40,58 +61,94 @@ function batchItemError(read: RelatedRead, response: BatchResponse<CollectionBod
   });
 }
 
-interface CollectionBody {
-  value?: Record<string, unknown>[];
-  "@odata.nextLink"?: string;
-  error?: { code?: string; message?: string };
-}
-
-export async function readRelated(
+/** Every read's collection, yielded as it completes (in no particular order). */
+export async function* readRelated(
   client: GraphClient,
   reads: readonly RelatedRead[],
   meter: StreamMeter,
-  options: { concurrency: number; pacer: ReadPacer; signal?: AbortSignal },
-): Promise<RelatedResult[]> {
-  const results: RelatedResult[] = new Array(reads.length);
-  const chunks: number[] = [];
-  for (let i = 0; i < reads.length; i += BATCH_SIZE) chunks.push(i);
-  let nextChunk = 0;
-  // Collections longer than a page continue by nextLink on their own, so a worker moves on to the
-  // next batch instead of waiting for one large group's chain of pages.
-  const tails: Promise<void>[] = [];
+  options: RelatedOptions,
+): AsyncGenerator<RelatedResult> {
+  const ready: RelatedResult[] = [];
+  let buffered = 0;
+  let failure: { error: unknown } | undefined;
+  let pending = reads.length;
+  let wake: (() => void) | undefined;
+  let waitingForRoom: (() => void)[] = [];
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const makeRoom = () => {
+    for (const go of waitingForRoom) go();
+    waitingForRoom = [];
+  };
+  const tails = new Set<Promise<void>>();
+  const deliver = (result: RelatedResult) => {
+    ready.push(result);
+    buffered += result.items.length;
+    pending--;
+    notify();
+  };
+  const fail = (error: unknown) => {
+    failure ??= { error };
+    notify();
+    makeRoom();
+  };
+  const roomToRead = async () => {
+    while (buffered > BUFFERED_ITEMS && !failure) await new Promise<void>((r) => waitingForRoom.push(r));
+  };
+  const background = (tail: Promise<RelatedResult>) => {
+    const done = tail.then(deliver, fail).finally(() => tails.delete(done));
+    tails.add(done);
+  };
+
+  let next = 0;
   const worker = async () => {
-    while (nextChunk < chunks.length) {
-      const start = chunks[nextChunk++] as number;
-      const end = Math.min(start + BATCH_SIZE, reads.length);
-      tails.push(...(await readChunk(client, reads, start, end, results, meter, options)));
+    while (next < reads.length && !failure) {
+      await roomToRead();
+      const start = next;
+      next = Math.min(next + BATCH_SIZE, reads.length);
+      await readBatch(client, reads.slice(start, next), meter, options, deliver, background);
     }
   };
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, reads.length)) }, () =>
+    worker().catch(fail),
+  );
   try {
-    await Promise.all(
-      Array.from({ length: Math.max(1, Math.min(options.concurrency, chunks.length)) }, worker),
-    );
+    while (pending > 0 || ready.length > 0) {
+      if (failure) throw failure.error;
+      const result = ready.shift();
+      if (!result) {
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+        continue;
+      }
+      buffered -= result.items.length;
+      if (buffered <= BUFFERED_ITEMS) makeRoom();
+      yield result;
+    }
+    if (failure) throw failure.error;
   } finally {
-    // Every chain settles before the page is given up or returned; the first failure is the one thrown.
-    const settled = await Promise.allSettled(tails);
-    const failed = settled.find((r) => r.status === "rejected");
-    if (failed) throw failed.reason;
+    failure ??= { error: new Error("reading stopped") };
+    makeRoom();
+    await Promise.allSettled(workers);
+    await Promise.allSettled([...tails]);
   }
-  return results;
 }
 
-async function readChunk(
+/** One `$batch` of up to twenty reads; a collection longer than a page is finished in the background. */
+async function readBatch(
   client: GraphClient,
   reads: readonly RelatedRead[],
-  start: number,
-  end: number,
-  results: RelatedResult[],
   meter: StreamMeter,
-  options: { pacer: ReadPacer; signal?: AbortSignal },
-): Promise<Promise<void>[]> {
+  options: RelatedOptions,
+  deliver: (result: RelatedResult) => void,
+  background: (tail: Promise<RelatedResult>) => void,
+): Promise<void> {
   const requests: BatchRequest[] = [];
   let ru = 0;
-  for (let i = start; i < end; i++) {
-    const read = reads[i] as RelatedRead;
+  for (const [i, read] of reads.entries()) {
     requests.push({ id: String(i), method: "GET", url: read.path });
     count(meter, read.path);
     ru += estimateResourceUnits(read.path);
@@ -101,32 +158,61 @@ async function readChunk(
   const responses = await client.batch<CollectionBody>(requests, { signal: options.signal });
   const failed = responses.find((r) => r.status !== 404 && (r.status < 200 || r.status > 299));
   if (failed) throw batchItemError(reads[Number(failed.id)] as RelatedRead, failed);
-  const tails: Promise<void>[] = [];
   for (const response of responses) {
-    const index = Number(response.id);
-    const read = reads[index] as RelatedRead;
+    const read = reads[Number(response.id)] as RelatedRead;
     if (response.status === 404) {
-      results[index] = { read, items: [], missing: true };
+      deliver({ read, items: [], missing: true });
       continue;
     }
     const items = [...(response.body?.value ?? [])];
-    results[index] = { read, items, missing: false };
     const nextLink = response.body?.["@odata.nextLink"];
-    if (nextLink) {
-      tails.push(
-        (async () => {
-          const pages = client.pages<Record<string, unknown>>(nextLink, { signal: options.signal });
-          const iterator = pages[Symbol.asyncIterator]();
-          for (;;) {
-            await options.pacer.spend(estimateResourceUnits(read.path), options.signal);
-            const page = await iterator.next();
-            if (page.done) break;
-            count(meter, read.path);
-            items.push(...page.value.value);
-          }
-        })(),
-      );
+    if (!nextLink) deliver({ read, items, missing: false });
+    else background(followNextLinks(client, read, nextLink, items, meter, options));
+  }
+}
+
+async function followNextLinks(
+  client: GraphClient,
+  read: RelatedRead,
+  nextLink: string,
+  items: Record<string, unknown>[],
+  meter: StreamMeter,
+  options: RelatedOptions,
+): Promise<RelatedResult> {
+  const iterator = client
+    .pages<Record<string, unknown>>(nextLink, { signal: options.signal })
+    [Symbol.asyncIterator]();
+  for (;;) {
+    await options.pacer.spend(estimateResourceUnits(read.path), options.signal);
+    const page = await iterator.next();
+    if (page.done) return { read, items, missing: false };
+    count(meter, read.path);
+    items.push(...page.value.value);
+  }
+}
+
+/** The edges the reads describe, in parts of about `partSize` (memory stays flat however large). */
+export async function* relatedEdges(
+  client: GraphClient,
+  reads: readonly RelatedRead[],
+  toEdges: (result: RelatedResult) => Edge[],
+  meter: StreamMeter,
+  options: RelatedOptions & { partSize: number },
+): AsyncGenerator<Edge[]> {
+  let part: Edge[] = [];
+  for await (const result of readRelated(client, reads, meter, options)) {
+    for (const edge of toEdges(result)) part.push(edge);
+    if (part.length >= options.partSize) {
+      yield part;
+      part = [];
     }
   }
-  return tails;
+  if (part.length > 0) yield part;
+}
+
+/** All parts of an async generator of arrays, concatenated (for the small reads of a delta page). */
+export async function collect<T>(parts: AsyncIterable<T[]>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const part of parts) for (const item of part) out.push(item);
+  return out;
 }

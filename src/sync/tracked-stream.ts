@@ -34,7 +34,8 @@ export interface TrackedSpec {
   deletedPath?: string;
   /** Relationships the full load re-lists, swept with the objects. */
   sweepRelations: Relation[];
-  listPage(values: Raw[], ctx: StreamContext): Promise<PageContent>;
+  /** A list page's writes, in as many parts as suit it (per-object reads stream in as they complete). */
+  listPage(values: Raw[], ctx: StreamContext): AsyncIterable<PageContent>;
   deltaPage(values: Raw[], ctx: StreamContext): Promise<DeltaPageContent>;
   /** Runs after each complete incremental round, for what no delta reports (app role assignments). */
   afterDelta?(ctx: StreamContext): Promise<void>;
@@ -182,22 +183,35 @@ async function listFrom(
   let current = position;
   for await (const page of prefetched(ctx.client.pages<Raw>(from, { signal: ctx.signal }))) {
     count(ctx.meter, from);
-    const content = await spec.listPage(page.value, ctx);
     current = { ...current, next: page.nextLink ?? null };
-    const parts = splitContent(content, COMMIT_ROWS);
-    for (const [n, part] of parts.entries()) {
-      const last = n === parts.length - 1;
-      // Store writes are synchronous: let other streams' answers in between parts.
-      if (n > 0) await new Promise((resolve) => setImmediate(resolve));
-      await commitPage(ctx, {
-        stream: spec.stream,
-        round: current.round,
-        ...part,
-        ...(last ? { checkpoint: toCheckpoint(current) } : {}),
-      });
+    // Each part is committed when the next one is ready; the last carries the checkpoint.
+    let held: PageContent | undefined;
+    for await (const content of spec.listPage(page.value, ctx)) {
+      for (const part of splitContent(content, COMMIT_ROWS)) {
+        if (held) await commitPart(ctx, spec, current, held);
+        held = part;
+      }
     }
+    await commitPart(ctx, spec, current, held ?? {}, toCheckpoint(current));
   }
   return current;
+}
+
+async function commitPart(
+  ctx: StreamContext,
+  spec: TrackedSpec,
+  position: Extract<TrackedPosition, { phase: "load" }>,
+  part: PageContent,
+  checkpoint?: ReturnType<typeof toCheckpoint>,
+): Promise<void> {
+  await commitPage(ctx, {
+    stream: spec.stream,
+    round: position.round,
+    ...part,
+    ...(checkpoint ? { checkpoint } : {}),
+  });
+  // Store writes are synchronous: let other streams' answers in between parts.
+  await new Promise((resolve) => setImmediate(resolve));
 }
 
 /**

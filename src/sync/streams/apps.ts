@@ -17,10 +17,10 @@ import {
   appResource,
   assignmentEdge,
 } from "../../directory/service-principals.ts";
-import type { Edge, Relation } from "../../store/types.ts";
+import type { Relation } from "../../store/types.ts";
 import { commitPage, commitSweep, type StreamContext } from "../context.ts";
 import type { SyncOptions } from "../options.ts";
-import { type RelatedRead, readRelated } from "../related.ts";
+import { collect, PART_ROWS, type RelatedRead, type RelatedResult, relatedEdges } from "../related.ts";
 import {
   type DeltaPageContent,
   lastById,
@@ -29,20 +29,13 @@ import {
   type TrackedSpec,
 } from "../tracked-stream.ts";
 
-/** Apps whose assignments are committed together in the incremental assignment pass. */
-const ASSIGNMENT_PAGE = 400;
-
 export function appsStream(options: SyncOptions): TrackedSpec {
   const props = chooseProperties("--properties app", APP_PROPERTIES, options.properties?.app, APP_REQUIRED);
   const withOwners = options.kinds.has("owners");
   const select = selectParam(props);
   const relations: Relation[] = withOwners ? ["app:assigned", "app:owner"] : ["app:assigned"];
 
-  const readEdges = async (
-    ids: string[],
-    ctx: StreamContext,
-    what: { assignments: boolean; owners: boolean },
-  ): Promise<Edge[]> => {
+  const edgeParts = (ids: string[], ctx: StreamContext, what: { assignments: boolean; owners: boolean }) => {
     const reads: RelatedRead[] = [];
     for (const id of ids) {
       if (what.assignments) {
@@ -60,21 +53,18 @@ export function appsStream(options: SyncOptions): TrackedSpec {
         });
       }
     }
-    const edges: Edge[] = [];
-    for (const r of await readRelated(ctx.client, reads, ctx.meter, {
+    const toEdges = (r: RelatedResult) =>
+      r.items.map((item) =>
+        r.read.name === "owners"
+          ? appOwnerEdge(r.read.objectId, item)
+          : assignmentEdge(r.read.objectId, item),
+      );
+    return relatedEdges(ctx.client, reads, toEdges, ctx.meter, {
       concurrency: ctx.concurrency,
       pacer: ctx.pacer,
       signal: ctx.signal,
-    })) {
-      for (const item of r.items) {
-        edges.push(
-          r.read.name === "owners"
-            ? appOwnerEdge(r.read.objectId, item)
-            : assignmentEdge(r.read.objectId, item),
-        );
-      }
-    }
-    return edges;
+      partSize: PART_ROWS,
+    });
   };
 
   return {
@@ -85,14 +75,12 @@ export function appsStream(options: SyncOptions): TrackedSpec {
     deltaPath: `/servicePrincipals/delta?$select=${select}`,
     sweepRelations: relations,
 
-    async listPage(values, ctx): Promise<PageContent> {
-      const upserts = values.map((raw) => appResource(raw, props));
-      const add = await readEdges(
-        values.map((v) => String(v["id"])),
-        ctx,
-        { assignments: true, owners: withOwners },
-      );
-      return { upserts, edges: { add } };
+    async *listPage(values, ctx): AsyncGenerator<PageContent> {
+      yield { upserts: values.map((raw) => appResource(raw, props)) };
+      const ids = values.map((v) => String(v["id"]));
+      for await (const add of edgeParts(ids, ctx, { assignments: true, owners: withOwners })) {
+        yield { edges: { add } };
+      }
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
@@ -108,7 +96,7 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const upserts = live.map((raw) => appResource(raw, props));
       const ids = live.map((raw) => String(raw["id"]));
       if (ids.length === 0 || !withOwners) return { upserts, deletes };
-      const add = await readEdges(ids, ctx, { assignments: false, owners: true });
+      const add = await collect(edgeParts(ids, ctx, { assignments: false, owners: true }));
       return { upserts, deletes, edges: { add }, rescan: { relations: ["app:owner"], objectIds: ids } };
     },
 
@@ -116,11 +104,7 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const ids: string[] = [];
       for await (const app of ctx.store.query.resources({ kind: "app" })) ids.push(app.id);
       const round = await ctx.store.sync.newRound();
-      for (let i = 0; i < ids.length; i += ASSIGNMENT_PAGE) {
-        const add = await readEdges(ids.slice(i, i + ASSIGNMENT_PAGE), ctx, {
-          assignments: true,
-          owners: false,
-        });
+      for await (const add of edgeParts(ids, ctx, { assignments: true, owners: false })) {
         await commitPage(ctx, { stream: "apps", round, edges: { add } });
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });

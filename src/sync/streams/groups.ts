@@ -19,7 +19,7 @@ import { chooseProperties, selectParam } from "../../directory/properties.ts";
 import type { Edge, Relation, Resource, ResourceKind } from "../../store/types.ts";
 import type { StreamContext } from "../context.ts";
 import type { SyncOptions } from "../options.ts";
-import { type RelatedRead, readRelated } from "../related.ts";
+import { collect, PART_ROWS, type RelatedRead, type RelatedResult, relatedEdges } from "../related.ts";
 import type { DeltaPageContent, PageContent, Raw, TrackedSpec } from "../tracked-stream.ts";
 
 export function groupsStream(options: SyncOptions): TrackedSpec {
@@ -36,24 +36,26 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
   // On-premises groups seen this run: a split group's later fragments carry only members.
   const skipped = new Set<string>();
 
-  const readEdges = async (ids: string[], ctx: StreamContext, members: boolean): Promise<Edge[]> => {
+  const edgeParts = (ids: string[], ctx: StreamContext, members: boolean) => {
     const reads: RelatedRead[] = [];
     for (const id of ids) {
-      if (members)
+      if (members) {
         reads.push({ objectId: id, name: "members", path: `/groups/${id}/members?$select=id&$top=999` });
-      if (withOwners)
+      }
+      if (withOwners) {
         reads.push({ objectId: id, name: "owners", path: `/groups/${id}/owners?$select=id&$top=999` });
+      }
     }
-    const edges: Edge[] = [];
-    for (const r of await readRelated(ctx.client, reads, ctx.meter, {
+    const toEdges = (r: RelatedResult) => {
+      const toEdge = r.read.name === "members" ? memberEdge : ownerEdge;
+      return r.items.map((item) => toEdge(r.read.objectId, item));
+    };
+    return relatedEdges(ctx.client, reads, toEdges, ctx.meter, {
       concurrency: ctx.concurrency,
       pacer: ctx.pacer,
       signal: ctx.signal,
-    })) {
-      const toEdge = r.read.name === "members" ? memberEdge : ownerEdge;
-      for (const item of r.items) edges.push(toEdge(r.read.objectId, item));
-    }
-    return edges;
+      partSize: PART_ROWS,
+    });
   };
 
   const relations: Relation[] = [];
@@ -69,15 +71,11 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
     deletedPath: "/directory/deletedItems/microsoft.graph.group?$select=id&$top=999",
     sweepRelations: relations,
 
-    async listPage(values, ctx): Promise<PageContent> {
+    async *listPage(values, ctx): AsyncGenerator<PageContent> {
       const kept = values.filter((raw) => !skip(raw));
-      const upserts = kept.map((raw) => groupResource(raw, props));
-      const add = await readEdges(
-        kept.map((g) => String(g["id"])),
-        ctx,
-        withMembers,
-      );
-      return { upserts, edges: { add } };
+      yield { upserts: kept.map((raw) => groupResource(raw, props)) };
+      const ids = kept.map((g) => String(g["id"]));
+      for await (const add of edgeParts(ids, ctx, withMembers)) yield { edges: { add } };
     },
 
     async deltaPage(values, ctx): Promise<DeltaPageContent> {
@@ -105,7 +103,7 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
           remove.push({ relation: "group:member", objectId: g.id, principalId: memberId });
       }
       if (!withOwners || live.length === 0) return { upserts, deletes, edges: { add, remove } };
-      add.push(...(await readEdges(live, ctx, false)));
+      add.push(...(await collect(edgeParts(live, ctx, false))));
       return {
         upserts,
         deletes,

@@ -52,9 +52,9 @@ export function usersStream(options: SyncOptions): TrackedSpec {
     deletedPath: "/directory/deletedItems/microsoft.graph.user?$select=id&$top=999",
     sweepRelations: licences ? ["license:assigned"] : [],
 
-    async listPage(values): Promise<PageContent> {
+    async *listPage(values): AsyncGenerator<PageContent> {
       const { upserts, add } = toPage(values);
-      return { upserts, edges: { add } };
+      yield { upserts, edges: { add } };
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
