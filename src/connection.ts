@@ -3,15 +3,14 @@ import { createTokenProvider } from "./auth/credentials.ts";
 import { fileTokenStore, type TokenStore } from "./auth/token-store.ts";
 import type { TokenProvider } from "./auth/types.ts";
 import type { ConnectorConfig } from "./config/load.ts";
-import { createGraphClient } from "./graph/client.ts";
+import { type ConnectorGraphClient, createGraphClient } from "./graph/client.ts";
 import { createDispatcher } from "./graph/http.ts";
-import type { GraphClient } from "./graph/types.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 
 /** A ready connection: one pool, one token provider (with its encrypted store), one Graph client. */
 export interface Connection {
   config: ConnectorConfig;
-  graph: GraphClient;
+  graph: ConnectorGraphClient;
   tokens: TokenProvider;
   store: TokenStore | undefined;
   logger: Logger;

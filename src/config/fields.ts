@@ -191,11 +191,11 @@ export const FIELDS = {
     schema: int(1, 256),
   },
   tenantSize: {
-    help: "small, medium or large: sizes the throttling budget (default small)",
+    help: "auto, small, medium or large: sizes the throttling budget (default auto: counts the tenant's users on first use, small if that is refused)",
     env: "ENTRA_TENANT_SIZE",
     flag: "--tenant-size",
-    schema: z.enum(["small", "medium", "large"], {
-      error: "must be small (< 50 users), medium (50–500) or large (> 500)",
+    schema: z.enum(["auto", "small", "medium", "large"], {
+      error: "must be auto (count the users), small (< 50 users), medium (50–500) or large (> 500)",
     }),
   },
 } as const;

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { decodeClaims } from "../auth/claims.ts";
 import { createError } from "../errors.ts";
+import type { TenantSize } from "../graph/limiter.ts";
 import { CLOUDS, type CloudName, cloudsOfHost } from "./clouds.ts";
 import { FIELDS, type FieldName, type FieldValues } from "./fields.ts";
 
@@ -33,7 +34,8 @@ export interface ConnectorConfig {
   timeoutMs: number;
   maxRetries: number;
   concurrency: number;
-  tenantSize: "small" | "medium" | "large";
+  /** `auto`: the Graph client learns it from the user count on first use. */
+  tenantSize: TenantSize;
 }
 
 /** Flag values as commander parses them (camelCase keys of FIELDS, plus `config`). */
@@ -53,7 +55,7 @@ const DEFAULTS = {
   timeoutMs: 30_000,
   maxRetries: 6,
   concurrency: 16,
-  tenantSize: "small",
+  tenantSize: "auto",
 } as const;
 
 function readConfigFile(path: string): Record<string, unknown> {

@@ -14,9 +14,10 @@ import { loggingInterceptor } from "./interceptors/logging.ts";
 import { retryInterceptor } from "./interceptors/retry.ts";
 import { statsInterceptor } from "./interceptors/stats.ts";
 import { throttleInterceptor } from "./interceptors/throttle.ts";
-import { Limiter } from "./limiter.ts";
+import { Limiter, type SizeClass } from "./limiter.ts";
 import { createSend } from "./send.ts";
 import { emptyStats } from "./stats.ts";
+import { createTenantSizer } from "./tenant-size.ts";
 import type {
   BatchRequest,
   BatchResponse,
@@ -59,6 +60,12 @@ function asCancelled(err: unknown, signal: AbortSignal | undefined): unknown {
     : err;
 }
 
+/** The connector's client: the GraphClient contract plus what it learned about the tenant. */
+export interface ConnectorGraphClient extends GraphClient {
+  /** The tenant's size class: as configured, or counted on first use (`auto`). */
+  tenantSize(signal?: AbortSignal): Promise<SizeClass>;
+}
+
 const IDEMPOTENT_METHODS = new Set(["GET", "PUT", "PATCH", "DELETE"]);
 
 interface PageBody {
@@ -80,7 +87,7 @@ interface PageBody {
 export function createGraphClient(
   config: GraphClientConfig | ConnectorConfig,
   deps?: Partial<GraphClientDeps>,
-): GraphClient {
+): ConnectorGraphClient {
   const ownsDispatcher = deps?.dispatcher === undefined;
   const dispatcher =
     deps?.dispatcher ?? createDispatcher({ caFile: "caFile" in config ? config.caFile : undefined });
@@ -93,13 +100,20 @@ export function createGraphClient(
   if (deps?.random) retryOpts.random = deps.random;
 
   const chain: Interceptor[] = [
-    retryInterceptor(retryOpts),
     throttleInterceptor(limiter),
     authInterceptor(tokens),
     loggingInterceptor(logger),
     statsInterceptor(stats),
   ];
-  const send: Send = chain.reduceRight<Send>((next, wrap) => wrap(next), createSend(dispatcher));
+  const once: Send = chain.reduceRight<Send>((next, wrap) => wrap(next), createSend(dispatcher));
+  const send: Send = retryInterceptor(retryOpts)(once);
+  // One attempt only: a refused or throttled count falls back to the smallest budget at once.
+  const sizer = createTenantSizer(
+    config.tenantSize,
+    limiter,
+    () => once(prepare("/users/$count", { headers: { accept: "text/plain", ConsistencyLevel: "eventual" } })),
+    logger,
+  );
 
   function prepare(pathOrUrl: string, o: GraphRequestOptions): GraphCall {
     const method = o.method ?? "GET";
@@ -145,6 +159,7 @@ export function createGraphClient(
     const call = prepare(pathOrUrl, o);
     let res: RawResponse;
     try {
+      await sizer.ready(o.signal);
       res = await send(call);
     } catch (err) {
       throw asCancelled(err, o.signal);
@@ -210,6 +225,7 @@ export function createGraphClient(
       }) as Promise<BatchResponse<T>[]>;
     },
     stats: () => ({ ...stats }),
+    tenantSize: (signal) => sizer.ready(signal),
     async close() {
       if (ownsDispatcher) await dispatcher.close();
     },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { estimateCost } from "./cost.ts";
-import { Limiter } from "./limiter.ts";
+import { Limiter, tenantSizeFor } from "./limiter.ts";
 import { backoffMs, parseRetryAfter } from "./retry-after.ts";
 
 test("spends the read budget and waits for the bucket to refill", async () => {
@@ -86,4 +86,42 @@ test("request cost follows the documented table", () => {
   assert.equal(estimateCost("GET", "https://g/v1.0/subscribedSkus"), 3);
   assert.equal(estimateCost("GET", "https://g/v1.0/organization?$top=5"), 1);
   assert.equal(estimateCost("PATCH", "https://g/v1.0/users/1"), 1);
+});
+
+test("Graph's size classes: < 50 users small, 50–500 medium, > 500 large", () => {
+  assert.deepEqual([0, 49, 50, 500, 501, 2000].map(tenantSizeFor), [
+    "small",
+    "small",
+    "medium",
+    "medium",
+    "large",
+    "large",
+  ]);
+});
+
+test("auto starts small; resizing keeps what was spent and releases a waiter the bigger bucket covers", async () => {
+  let now = 0;
+  const limiter = new Limiter({ tenantSize: "auto", concurrency: 100, now: () => now });
+  assert.equal(limiter.readBudget, 3500);
+  await limiter.acquire(3000, false);
+  limiter.release();
+  let granted = false;
+  const waiting = limiter.acquire(1000, false).then(() => {
+    granted = true;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(granted, false, "500 RU left of 3,500: the waiter must wait");
+  limiter.resize("large");
+  assert.equal(limiter.readBudget, 8000);
+  await waiting; // 8,000 − 3,000 spent leaves 5,000: no wait, though the clock never moved
+  limiter.release();
+  await limiter.acquire(4000, false);
+  limiter.release();
+  const late = limiter.acquire(1000, false);
+  now += 1; // 0.8 RU refilled: still short
+  await assert.rejects(Promise.race([late, new Promise((_, no) => setTimeout(no, 30))]));
+  now += 10_000;
+  limiter.resize("large"); // the same size again only wakes the queue
+  await late;
+  limiter.release();
 });

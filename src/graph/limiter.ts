@@ -5,24 +5,41 @@
  * The bucket adapts to what Graph reports: the real cost (`x-ms-resource-unit`) replaces the estimate,
  * and `x-ms-throttle-limit-percentage` caps what we believe is left.
  */
-export type TenantSize = "small" | "medium" | "large";
+export type SizeClass = "small" | "medium" | "large";
+/** `auto`: the smallest budget until the client has counted the tenant's users (then `resize`). */
+export type TenantSize = SizeClass | "auto";
 
 /** Read budget per 10 s by tenant size (< 50, 50–500, > 500 users). */
-export const READ_BUDGET: Record<TenantSize, number> = { small: 3500, medium: 5000, large: 8000 };
+export const READ_BUDGET: Record<SizeClass, number> = { small: 3500, medium: 5000, large: 8000 };
+
+/** The size class Graph applies to a tenant with `users` users (graph-behaviour.md §11). */
+export function tenantSizeFor(users: number): SizeClass {
+  if (users < 50) return "small";
+  return users <= 500 ? "medium" : "large";
+}
 const READ_WINDOW_MS = 10_000;
 const WRITE_BUDGET = 3000;
 const WRITE_WINDOW_MS = 150_000;
 
 class Bucket {
-  readonly capacity: number;
+  capacity: number;
   tokens: number;
-  private readonly perMs: number;
+  private perMs: number;
   private last: number;
+  private readonly windowMs: number;
   constructor(capacity: number, windowMs: number, now: number) {
     this.capacity = capacity;
     this.tokens = capacity;
+    this.windowMs = windowMs;
     this.perMs = capacity / windowMs;
     this.last = now;
+  }
+  /** A new capacity keeps what was already spent in this window spent. */
+  resize(capacity: number, now: number): void {
+    this.refill(now);
+    this.tokens += capacity - this.capacity;
+    this.capacity = capacity;
+    this.perMs = capacity / this.windowMs;
   }
   refill(now: number): void {
     this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
@@ -61,9 +78,26 @@ export class Limiter {
 
   constructor(options: LimiterOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.reads = new Bucket(READ_BUDGET[options.tenantSize ?? "small"], READ_WINDOW_MS, this.now());
+    const size =
+      options.tenantSize === undefined || options.tenantSize === "auto" ? "small" : options.tenantSize;
+    this.reads = new Bucket(READ_BUDGET[size], READ_WINDOW_MS, this.now());
     this.writes = new Bucket(WRITE_BUDGET, WRITE_WINDOW_MS, this.now());
     this.maxActive = options.concurrency ?? 16;
+  }
+
+  /** RU per 10 s this limiter currently spends from (the app + tenant read budget). */
+  get readBudget(): number {
+    return this.reads.capacity;
+  }
+
+  /** Adopts the read budget of a tenant size learned after construction; waiters may now go sooner. */
+  resize(size: SizeClass): void {
+    this.reads.resize(READ_BUDGET[size], this.now());
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.pump();
   }
 
   /** Waits for a slot and the budget; call `release()` when the request completes. */

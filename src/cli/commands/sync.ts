@@ -79,7 +79,8 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
           client: connection.graph,
           store,
           tenantId: config.tenantId,
-          tenantSize: config.tenantSize,
+          // The pacer spends the budget the client learned (or was told): auto counts the users first.
+          tenantSize: await connection.graph.tenantSize(io.signal),
           options: { kinds, properties, full, skipAdGroups: config.skipAdGroups },
           observer: observer ? both(progress, observer) : progress,
           signal: io.signal,
