@@ -1,43 +1,11 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
-import {
-  ConnectorError,
-  createError,
-  ERRORS,
-  type ErrorCode,
-  type ErrorSpec,
-  EXIT,
-  toConnectorError,
-} from "./errors.ts";
+import { renderErrorDocs } from "./errors/docs.ts";
+import { ERROR_DOMAINS } from "./errors/registry.ts";
+import { ConnectorError, createError, ERRORS, type ErrorCode, toConnectorError } from "./errors.ts";
 
 const DOCS = new URL("../docs/errors.md", import.meta.url);
-
-/** docs/errors.md, generated from the registry. */
-function renderErrorDocs(): string {
-  const lines = [
-    "# Error codes",
-    "",
-    "Generated from `src/errors.ts` (the one registry); `src/errors.test.ts` fails when this page is out of",
-    "step. Regenerate with `UPDATE_ERROR_DOCS=1 npx node --test src/errors.test.ts`.",
-    "",
-    "CLI exit codes: " +
-      Object.entries(EXIT)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(", ") +
-      ".",
-    "",
-    "| code | HTTP | retryable | exit | message | fix |",
-    "|---|---|---|---|---|---|",
-  ];
-  const esc = (s: string) => s.replaceAll("|", "\\|");
-  for (const [code, spec] of Object.entries(ERRORS) as [ErrorCode, ErrorSpec][]) {
-    lines.push(
-      `| \`${code}\` | ${spec.status} | ${spec.retryable ? "yes" : "no"} | ${spec.exit} | ${esc(spec.message)} | ${esc(spec.fix ?? "")} |`,
-    );
-  }
-  return lines.join("\n") + "\n";
-}
 
 test("docs/errors.md is in step with the registry", () => {
   const expected = renderErrorDocs();
@@ -77,4 +45,10 @@ test("errors carry code, filled message, fix, exit code and retryability", () =>
   const unknown = toConnectorError(new TypeError("boom"));
   assert.equal(unknown.code, "INTERNAL");
   assert.equal(unknown.exitCode, 1);
+});
+
+test("no two domains of the registry define the same code", () => {
+  const all = Object.values(ERROR_DOMAINS).flatMap((domain) => Object.keys(domain));
+  assert.equal(new Set(all).size, all.length, "a code is defined twice; the later one would silently win");
+  assert.deepEqual(all, Object.keys(ERRORS), "every domain file is listed in ERRORS and ERROR_DOMAINS");
 });

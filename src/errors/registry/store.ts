@@ -1,0 +1,46 @@
+import { type ErrorSpec, EXIT } from "../spec.ts";
+
+/** The local store (src/store). */
+export const STORE_ERRORS = {
+  STORE_LOCATION_INVALID: {
+    message: "The store at {location} cannot be opened: {reason}",
+    fix: "Set --store or ENTRA_STORE to a writable SQLite file path whose folder exists.",
+    status: 400,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  STORE_NOT_FOUND: {
+    message: "There is no store at {location}.",
+    fix: "Run `entra-connector sync` first, or point --store / ENTRA_STORE at an existing store.",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  STORE_UNSUPPORTED: {
+    message: "Store locations of the form {scheme} are not supported yet.",
+    fix: "Set --store or ENTRA_STORE to a SQLite file path; the PostgreSQL adapter is not available yet.",
+    status: 400,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  STORE_SCHEMA_TOO_NEW: {
+    message: "The store has schema version {found}, newer than this connector knows ({known}).",
+    fix: "Upgrade entra-connector, or point --store at a store this version wrote.",
+    status: 500,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  STORE_INPUT_INVALID: {
+    message: "{field} {problem}.",
+    status: 400,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  STORE_RUN_NOT_FOUND: {
+    message: "Run {run} is not in the store.",
+    fix: "List runs with `entra-connector runs` and pass a run number or id.",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+} as const satisfies Record<string, ErrorSpec>;
