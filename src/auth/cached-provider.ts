@@ -1,3 +1,4 @@
+import { abortable } from "../graph/call.ts";
 import type { StoredToken, TokenProvider } from "./types.ts";
 
 export interface CachedProviderOptions {
@@ -59,22 +60,4 @@ export function cachedTokenProvider(options: CachedProviderOptions): TokenProvid
       if (current?.accessToken === accessToken) current = { ...current, expiresAt: 0 };
     },
   };
-}
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

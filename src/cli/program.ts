@@ -67,19 +67,17 @@ export async function runCli(
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {
+    // Commander failed before any command's options were parsed: look for --json ourselves.
+    const json = argv.includes("--json");
     if (err instanceof CommanderError) {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.exitCode === 0) {
         return EXIT.ok;
       }
       // No command given: commander has already printed the help.
       if (err.code === "commander.help") return EXIT.usage;
-      return reportError(
-        createError("USAGE", { detail: err.message.replace(/^error: /, "") }),
-        argv.includes("--json"),
-        io,
-      );
+      return reportError(createError("USAGE", { detail: err.message.replace(/^error: /, "") }), json, io);
     }
-    return reportError(err, argv.includes("--json"), io);
+    return reportError(err, json, io);
   }
   return exit;
 }

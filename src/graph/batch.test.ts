@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { after, before, beforeEach, test } from "node:test";
 import { createGraphClient } from "./client.ts";
 import { fixedTokens, json, type LocalGraph, startLocalGraph } from "./testing/local-graph.ts";
 import type { BatchRequest } from "./types.ts";
@@ -16,20 +16,17 @@ before(async () => {
     const responses = requests.map((r) => {
       const n = (seen.get(r.id) ?? 0) + 1;
       seen.set(r.id, n);
-      if (r.url.startsWith("/throttled") && n === 1) {
-        return {
-          id: r.id,
-          status: 429,
-          headers: { "Retry-After": "0.05" },
-          body: { error: { code: "TooManyRequests" } },
-        };
-      }
-      if (r.url.startsWith("/dependant") && n === 1)
-        return { id: r.id, status: 424, body: { error: { code: "FailedDependency" } } };
-      if (r.url.startsWith("/missing"))
-        return { id: r.id, status: 404, body: { error: { code: "Request_ResourceNotFound" } } };
-      if (r.url.startsWith("/busy") && n < 3)
-        return { id: r.id, status: 503, body: { error: { code: "ServiceUnavailable" } } };
+      const failed = (status: number, code: string, headers?: Record<string, string>) => ({
+        id: r.id,
+        status,
+        ...(headers ? { headers } : {}),
+        body: { error: { code } },
+      });
+      if (r.url.startsWith("/throttled") && n === 1)
+        return failed(429, "TooManyRequests", { "Retry-After": "0.05" });
+      if (r.url.startsWith("/dependant") && n === 1) return failed(424, "FailedDependency");
+      if (r.url.startsWith("/missing")) return failed(404, "Request_ResourceNotFound");
+      if (r.url.startsWith("/busy") && n < 3) return failed(503, "ServiceUnavailable");
       return {
         id: r.id,
         status: 200,
@@ -41,6 +38,10 @@ before(async () => {
   });
 });
 after(() => server.close());
+beforeEach(() => {
+  envelopes.length = 0;
+  seen.clear();
+});
 
 function client() {
   return createGraphClient(
@@ -57,8 +58,6 @@ function client() {
 }
 
 test("$batch: throttled inner requests and their failed dependants are retried; order is kept", async () => {
-  envelopes.length = 0;
-  seen.clear();
   const g = client();
   const requests: BatchRequest[] = [
     { id: "1", method: "GET", url: "/ok/1" },
@@ -90,8 +89,6 @@ test("$batch: throttled inner requests and their failed dependants are retried; 
 });
 
 test("$batch: more than 20 requests are split into envelopes of 20", async () => {
-  envelopes.length = 0;
-  seen.clear();
   const g = client();
   const requests = Array.from({ length: 45 }, (_, i) => ({
     id: String(i),

@@ -4,7 +4,14 @@ import { after, before, describe, test } from "node:test";
 import { loadConfig } from "../config/load.ts";
 import { createConnection } from "../connection.ts";
 import { GraphError } from "../errors.ts";
-import { fakeJwt, json, type LocalGraph, serveTokens, startLocalGraph } from "./testing/local-graph.ts";
+import {
+  fakeJwt,
+  json,
+  type LocalGraph,
+  serveTokens,
+  startLocalGraph,
+  tokenAnswer,
+} from "./testing/local-graph.ts";
 
 const TENANT = "11111111-1111-1111-1111-111111111111";
 const CLIENT = "22222222-2222-2222-2222-222222222222";
@@ -19,18 +26,27 @@ function throttled(res: ServerResponse, retryAfter: string): void {
   );
 }
 
-function config(server: LocalGraph, extra: Record<string, string> = {}) {
-  return loadConfig({
+/** A connection (tokens in memory only) to `url` for both the login service and Graph. */
+function connectTo(url: string, extra: Record<string, string> = {}) {
+  const config = loadConfig({
     env: {
       ENTRA_TENANT_ID: TENANT,
       ENTRA_CLIENT_ID: CLIENT,
       ENTRA_CLIENT_SECRET: "s3cret-value",
-      ENTRA_AUTHORITY_HOST: server.url,
-      ENTRA_GRAPH_URL: server.url,
+      ENTRA_AUTHORITY_HOST: url,
+      ENTRA_GRAPH_URL: url,
       ENTRA_MAX_RETRIES: "3",
       ...extra,
     },
   });
+  return createConnection(config, { persistTokens: false });
+}
+
+/** What `work` rejected with, which must be a GraphError. */
+async function graphFailure(work: Promise<unknown>): Promise<GraphError> {
+  const err = await work.catch((e: unknown) => e);
+  assert.ok(err instanceof GraphError, String(err));
+  return err;
 }
 
 describe("graph client against a local server", () => {
@@ -126,7 +142,7 @@ describe("graph client against a local server", () => {
   after(() => server.close());
 
   test("acquires one token for many concurrent requests and reuses it", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
+    const conn = connectTo(server.url);
     tokenCalls = 0;
     const results = await Promise.all(
       Array.from({ length: 100 }, () => conn.graph.get<{ value: unknown[] }>("/organization")),
@@ -140,7 +156,7 @@ describe("graph client against a local server", () => {
   });
 
   test("retries 429 after Retry-After and 503 with backoff, and counts them", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
+    const conn = connectTo(server.url);
     const body = await conn.graph.get<{ ok: boolean }>("/flaky");
     assert.deepEqual(body, { ok: true });
     const s = conn.graph.stats();
@@ -151,7 +167,7 @@ describe("graph client against a local server", () => {
   });
 
   test("waits exactly Retry-After (no longer) before retrying a 429", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
+    const conn = connectTo(server.url);
     const { gapMs } = await conn.graph.get<{ gapMs: number }>("/throttled-once");
     assert.ok(gapMs >= 295 && gapMs < 400, `retried after ${gapMs} ms for Retry-After 0.3`);
     assert.equal(conn.graph.stats().throttleWaitMs, 300);
@@ -159,9 +175,8 @@ describe("graph client against a local server", () => {
   });
 
   test("retries are bounded: still throttled after the last one is a typed, retryable error", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
-    const err = await conn.graph.get("/always-throttled").catch((e: unknown) => e);
-    assert.ok(err instanceof GraphError);
+    const conn = connectTo(server.url);
+    const err = await graphFailure(conn.graph.get("/always-throttled"));
     assert.equal(err.code, "GRAPH_THROTTLED");
     assert.equal(err.retryable, true);
     assert.match(err.message, /still throttled after 4 attempts/);
@@ -169,7 +184,7 @@ describe("graph client against a local server", () => {
   });
 
   test("follows nextLink verbatim and keeps $count on advanced pages", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
+    const conn = connectTo(server.url);
     const seen: string[] = [];
     let count: number | undefined;
     for await (const page of conn.graph.pages<{ id: string }>("/users?$filter=endsWith(mail,'x')", {
@@ -189,9 +204,8 @@ describe("graph client against a local server", () => {
   });
 
   test("a non-2xx answer is a GraphError with status, code, message and request-id", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
-    const err = await conn.graph.get("/missing").catch((e: unknown) => e);
-    assert.ok(err instanceof GraphError);
+    const conn = connectTo(server.url);
+    const err = await graphFailure(conn.graph.get("/missing"));
     assert.equal(err.code, "GRAPH_NOT_FOUND");
     assert.equal(err.httpStatus, 404);
     assert.equal(err.graphCode, "Request_ResourceNotFound");
@@ -202,7 +216,7 @@ describe("graph client against a local server", () => {
   });
 
   test("on 401 InvalidAuthenticationToken the token is dropped, a new one fetched, and the request retried once", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
+    const conn = connectTo(server.url);
     tokenCalls = 0;
     const body = await conn.graph.get<{ same: boolean }>("/me-check");
     assert.deepEqual(body, { same: false });
@@ -211,7 +225,7 @@ describe("graph client against a local server", () => {
   });
 
   test("a connection reset is retried for a read, not for a POST", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
+    const conn = connectTo(server.url);
     assert.deepEqual(await conn.graph.get("/reset"), { ok: true });
     const before = resetsSeen();
     await assert.rejects(conn.graph.request("/reset-write", { method: "POST", body: {} }), {
@@ -222,7 +236,7 @@ describe("graph client against a local server", () => {
   });
 
   test("per-request timeout and cancellation are typed errors", async () => {
-    const conn = createConnection(config(server, { ENTRA_MAX_RETRIES: "0" }), { persistTokens: false });
+    const conn = connectTo(server.url, { ENTRA_MAX_RETRIES: "0" });
     await assert.rejects(conn.graph.get("/slow", { timeoutMs: 100 }), { code: "NET_TIMEOUT" });
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error("received SIGINT")), 50);
@@ -230,7 +244,7 @@ describe("graph client against a local server", () => {
     // Cancelled while backing off after a 429 (Retry-After 0.3 s): still a cancellation, not a crash.
     const during = new AbortController();
     setTimeout(() => during.abort(new Error("received SIGTERM")), 100);
-    const retrying = createConnection(config(server), { persistTokens: false });
+    const retrying = connectTo(server.url);
     await assert.rejects(retrying.graph.get("/always-throttled-slowly", { signal: during.signal }), {
       code: "REQUEST_ABORTED",
     });
@@ -239,13 +253,14 @@ describe("graph client against a local server", () => {
   });
 
   test("an expired delta token raises a GraphError with deltaExpired", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
-    const err = await (async () => {
-      for await (const _ of conn.graph.delta("/users/delta?$deltatoken=old")) {
-        /* no pages expected */
-      }
-    })().catch((e: unknown) => e);
-    assert.ok(err instanceof GraphError);
+    const conn = connectTo(server.url);
+    const err = await graphFailure(
+      (async () => {
+        for await (const _ of conn.graph.delta("/users/delta?$deltatoken=old")) {
+          /* no pages expected */
+        }
+      })(),
+    );
     assert.equal(err.deltaExpired, true);
     assert.equal(err.code, "GRAPH_DELTA_EXPIRED");
     assert.doesNotMatch(err.message, /deltatoken=old/);
@@ -256,34 +271,13 @@ describe("graph client against a local server", () => {
     const closed = await startLocalGraph();
     const url = closed.url;
     await closed.close();
-    const conn = createConnection(
-      loadConfig({
-        env: {
-          ENTRA_TENANT_ID: TENANT,
-          ENTRA_CLIENT_ID: CLIENT,
-          ENTRA_CLIENT_SECRET: "x",
-          ENTRA_AUTHORITY_HOST: url,
-          ENTRA_GRAPH_URL: url,
-          ENTRA_MAX_RETRIES: "0",
-        },
-      }),
-      { persistTokens: false },
-    );
+    const conn = connectTo(url, { ENTRA_MAX_RETRIES: "0" });
     await assert.rejects(conn.graph.get("/organization"), { code: "NET_CONNECTION_REFUSED" });
     await conn.close();
     // `.invalid` never resolves (RFC 2606).
-    const nowhere = createConnection(
-      loadConfig({
-        env: {
-          ENTRA_TENANT_ID: TENANT,
-          ENTRA_CLIENT_ID: CLIENT,
-          ENTRA_CLIENT_SECRET: "x",
-          ENTRA_AUTHORITY_HOST: "https://login.example.invalid",
-          ENTRA_GRAPH_URL: "https://graph.example.invalid",
-        },
-      }),
-      { persistTokens: false },
-    );
+    const nowhere = connectTo("https://login.example.invalid", {
+      ENTRA_GRAPH_URL: "https://graph.example.invalid",
+    });
     await assert.rejects(nowhere.graph.get("/organization"), { code: "NET_DNS" });
     await nowhere.close();
   });
@@ -294,14 +288,9 @@ describe("graph client against a local server", () => {
     flaky.route(`POST /${TENANT}/oauth2/v2.0/token`, (_req, _b, res) => {
       calls++;
       if (calls === 1) return json(res, 503, { error: "temporarily_unavailable" }, { "retry-after": "0.01" });
-      json(res, 200, {
-        token_type: "Bearer",
-        expires_in: 3599,
-        ext_expires_in: 3599,
-        access_token: fakeJwt({ tid: TENANT }),
-      });
+      json(res, 200, tokenAnswer(fakeJwt({ tid: TENANT })));
     });
-    const conn = createConnection(config(flaky), { persistTokens: false });
+    const conn = connectTo(flaky.url);
     assert.equal((await conn.tokens.getToken()).tenantId, TENANT);
     assert.equal(calls, 2);
     await conn.close();
@@ -315,7 +304,7 @@ describe("graph client against a local server", () => {
       secret: "s3cret-value",
       issue: () => fakeJwt({ tid: TENANT, aud: "https://graph.microsoft.us" }),
     });
-    const conn = createConnection(config(other), { persistTokens: false });
+    const conn = connectTo(other.url);
     await assert.rejects(conn.tokens.getToken(), (e: Error & { code?: string }) => {
       assert.equal(e.code, "AUTH_WRONG_CLOUD");
       assert.match(e.message, /issued for https:\/\/graph\.microsoft\.us \(usgov cloud\)/);
@@ -326,7 +315,7 @@ describe("graph client against a local server", () => {
   });
 
   test("refuses to send the token to another origin", async () => {
-    const conn = createConnection(config(server), { persistTokens: false });
+    const conn = connectTo(server.url);
     await assert.rejects(conn.graph.get("https://evil.example/v1.0/users"), { code: "GRAPH_FOREIGN_URL" });
     await conn.close();
   });

@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.ts";
-import type { RawResponse } from "./call.ts";
+import { abortable, type RawResponse } from "./call.ts";
 import { type Limiter, type SizeClass, type TenantSize, tenantSizeFor } from "./limiter.ts";
 
 /**
@@ -53,15 +53,8 @@ export function createTenantSizer(
   return {
     ready(signal) {
       known ??= learn();
-      const size = known;
-      if (!signal) return size;
-      if (signal.aborted) return Promise.reject(signal.reason);
-      // The count is shared: a caller giving up stops waiting for it without cancelling it for others.
-      return new Promise<SizeClass>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-        size.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-      });
+      // The count is shared: a caller giving up stops waiting without cancelling it for others.
+      return signal ? abortable(known, signal) : known;
     },
   };
 }

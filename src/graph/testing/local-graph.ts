@@ -64,6 +64,11 @@ export async function startLocalGraph(): Promise<LocalGraph> {
   };
 }
 
+/** The login service's successful token answer (an hour-long bearer token). */
+export function tokenAnswer(accessToken: string): Record<string, unknown> {
+  return { token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: accessToken };
+}
+
 /**
  * A client-credentials token endpoint for `tenant` that accepts only `secret` (else AADSTS7000215)
  * and answers with `issue()`'s access token (and `refreshToken`, when given).
@@ -80,12 +85,7 @@ export function serveTokens(
         error_description: "AADSTS7000215: Invalid client secret provided.",
       });
     }
-    const answer: Record<string, unknown> = {
-      token_type: "Bearer",
-      expires_in: 3599,
-      ext_expires_in: 3599,
-      access_token: opts.issue(),
-    };
+    const answer = tokenAnswer(opts.issue());
     if (opts.refreshToken) answer["refresh_token"] = opts.refreshToken;
     json(res, 200, answer);
   });
