@@ -27,6 +27,8 @@ const arg = (name: string, fallback: string) => {
 };
 const sizes = arg("sizes", "l,xl").split(",");
 const runs = Number(arg("runs", "3"));
+/** V8 flags for the measured sync process, e.g. `--node-flags=--max-old-space-size=128` (default: none). */
+const nodeFlags = arg("node-flags", "").split(" ").filter(Boolean);
 
 interface Measured {
   wallMs: number;
@@ -169,7 +171,7 @@ for (const size of sizes) {
 }
 
 process.stdout.write(
-  `\nmedians of ${runs} run(s); latency graph, throttling on\n` +
+  `\nmedians of ${runs} run(s); latency graph, throttling on; sync process flags: ${nodeFlags.join(" ") || "none"}\n` +
     "size | sync | requests | RU | throttled | wall s | peak RSS MB | objects/s | bound s | wall/bound | change events\n" +
     "---|---|---|---|---|---|---|---|---|---|---\n" +
     rows.map((r) => `${r}\n`).join(""),

@@ -39,7 +39,7 @@ export interface RelatedOptions {
 
 const BATCH_SIZE = 20;
 /** Edges handed on at a time by `relatedEdges` during a load. */
-export const PART_ROWS = 10_000;
+export const PART_ROWS = 2_500;
 /** Completed items waiting for the consumer before reading pauses. */
 const BUFFERED_ITEMS = 50_000;
 

@@ -58,7 +58,7 @@ export function lastById(values: readonly Raw[]): Raw[] {
  * part carries the checkpoint, so a crash in between redoes the page — harmlessly, since the round's
  * marks and the store's no-op re-apply make it idempotent.
  */
-const COMMIT_ROWS = 10_000;
+const COMMIT_ROWS = 2_500;
 
 /** Splits a page's writes into parts of at most `max` rows, in the order the store applies them. */
 export function splitContent(content: PageContent, max: number): PageContent[] {
