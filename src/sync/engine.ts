@@ -59,11 +59,13 @@ export interface SyncSummary {
  * keeps listing app and role assignments of deleted principals, so streams that re-read such
  * relationships (apps, then roles, which also names apps) run after the streams that delete
  * principals; otherwise a deletion committed after the re-read would leave them out.
+ * The first sync into an empty store deletes nothing (every row is new and seen by its own round),
+ * so there everything runs at once.
  */
 type Planned = ({ tracked: TrackedSpec } | { snapshot: SnapshotSpec }) & { wave: number };
 
-/** The streams the options ask for, in waves. */
-export function planStreams(options: SyncOptions): Planned[] {
+/** The streams the options ask for, in waves (one wave for the first sync into an empty store). */
+export function planStreams(options: SyncOptions, firstSync = false): Planned[] {
   const k = options.kinds;
   const out: Planned[] = [];
   if (k.has("users") || k.has("licenses")) out.push({ tracked: usersStream(options), wave: 1 });
@@ -71,8 +73,8 @@ export function planStreams(options: SyncOptions): Planned[] {
     out.push({ tracked: groupsStream(options), wave: 1 });
   }
   if (k.has("licenses")) out.push({ snapshot: licensesStream(), wave: 1 });
-  if (k.has("apps")) out.push({ tracked: appsStream(options), wave: 2 });
-  if (k.has("roles")) out.push({ snapshot: rolesStream(), wave: 3 });
+  if (k.has("apps")) out.push({ tracked: appsStream(options), wave: firstSync ? 1 : 2 });
+  if (k.has("roles")) out.push({ snapshot: rolesStream(), wave: firstSync ? 1 : 3 });
   return out;
 }
 
@@ -94,7 +96,8 @@ async function runKind(store: Store, planned: Planned[], full: boolean): Promise
 export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
   const { client, store, options } = input;
   const started = Date.now();
-  const planned = planStreams(options);
+  const firstSync = (await store.sync.checkpoints()).length === 0;
+  const planned = planStreams(options, firstSync);
   const kind = await runKind(store, planned, options.full);
   const run = await store.runs.start({ kind, tenantId: input.tenantId, streams: planned.map(streamName) });
   const before = client.stats();

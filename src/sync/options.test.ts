@@ -37,4 +37,10 @@ test("memberships and owners bring the groups stream; licences bring users and S
   // Apps and roles re-read assignments naming principals: after the streams that delete principals.
   const waves = planStreams({ kinds: parseKinds(""), full: false, skipAdGroups: false }).map((p) => p.wave);
   assert.deepEqual(waves, [1, 1, 1, 2, 3]);
+  const first = planStreams({ kinds: parseKinds(""), full: true, skipAdGroups: false }, true);
+  assert.deepEqual(
+    first.map((p) => p.wave),
+    [1, 1, 1, 1, 1],
+    "the first sync into an empty store deletes nothing: no need to wait",
+  );
 });

@@ -8,7 +8,8 @@
  * see. Anything that changes during the load is in the delta link taken before it, so the next
  * incremental run misses nothing. An expired delta link (`deltaExpired`) means a new full load.
  */
-import { GraphError, isConnectorError } from "../errors.ts";
+import { removedReason } from "../directory/delta-items.ts";
+import { GraphError } from "../errors.ts";
 import type { GraphPage } from "../graph/types.ts";
 import type { PageInput, Relation, ResourceKind } from "../store/types.ts";
 import { planStream, readPosition, type TrackedPosition, toCheckpoint } from "./checkpoint.ts";
@@ -94,6 +95,24 @@ export function splitContent(content: PageContent, max: number): PageContent[] {
   return parts;
 }
 
+/**
+ * A delta page of one kind split into what is live and what was removed (as store deletions:
+ * `@removed.reason` "changed" is a restorable soft delete). An object reported twice counts once, as last seen.
+ */
+export function splitRemoved(
+  page: readonly Raw[],
+  kind: ResourceKind,
+): { live: Raw[]; deletes: { kind: ResourceKind; id: string; soft: boolean }[] } {
+  const live: Raw[] = [];
+  const deletes: { kind: ResourceKind; id: string; soft: boolean }[] = [];
+  for (const raw of lastById(page)) {
+    const reason = removedReason(raw);
+    if (reason) deletes.push({ kind, id: String(raw["id"]), soft: reason === "changed" });
+    else live.push(raw);
+  }
+  return { live, deletes };
+}
+
 export type TrackedOutcome = "full" | "incremental";
 
 export async function runTracked(spec: TrackedSpec, ctx: StreamContext): Promise<TrackedOutcome> {
@@ -151,15 +170,7 @@ async function load(
       position = await listFrom(spec, ctx, position, position.next);
     } catch (err) {
       // A saved skip token can expire while the process was down; the round's marks stay valid.
-      if (
-        !(
-          isConnectorError(err) &&
-          err instanceof GraphError &&
-          err.graphCode === "Directory_ExpiredPageToken"
-        )
-      ) {
-        throw err;
-      }
+      if (!(err instanceof GraphError && err.graphCode === "Directory_ExpiredPageToken")) throw err;
       position = await listFrom(spec, ctx, position, spec.listPath);
     }
   }

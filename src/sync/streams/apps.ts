@@ -8,7 +8,6 @@
  * assignments in one batched pass (apps ÷ 20 requests) swept by a store round: the one part of an
  * incremental run whose cost follows the number of apps rather than the changes.
  */
-import { removedReason } from "../../directory/delta-items.ts";
 import { chooseProperties, selectParam } from "../../directory/properties.ts";
 import {
   APP_PROPERTIES,
@@ -23,9 +22,8 @@ import type { SyncOptions } from "../options.ts";
 import { collect, PART_ROWS, type RelatedRead, type RelatedResult, relatedEdges } from "../related.ts";
 import {
   type DeltaPageContent,
-  lastById,
   type PageContent,
-  type Raw,
+  splitRemoved,
   type TrackedSpec,
 } from "../tracked-stream.ts";
 
@@ -84,15 +82,7 @@ export function appsStream(options: SyncOptions): TrackedSpec {
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
-      const values = lastById(page);
-      const deletes = values
-        .filter((raw) => removedReason(raw))
-        .map((raw) => ({
-          kind: "app" as const,
-          id: String(raw["id"]),
-          soft: removedReason(raw) === "changed",
-        }));
-      const live = values.filter((raw: Raw) => !removedReason(raw));
+      const { live, deletes } = splitRemoved(page, "app");
       const upserts = live.map((raw) => appResource(raw, props));
       const ids = live.map((raw) => String(raw["id"]));
       if (ids.length === 0 || !withOwners) return { upserts, deletes };

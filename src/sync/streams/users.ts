@@ -1,6 +1,5 @@
 /** The users stream: users, their licence assignments, and soft-deleted users kept as tombstones. */
 
-import { removedReason } from "../../directory/delta-items.ts";
 import { SUBSCRIBED_SKUS_PATH } from "../../directory/licenses.ts";
 import { chooseProperties, selectParam } from "../../directory/properties.ts";
 import {
@@ -16,9 +15,9 @@ import { count } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
 import {
   type DeltaPageContent,
-  lastById,
   type PageContent,
   type Raw,
+  splitRemoved,
   type TrackedSpec,
 } from "../tracked-stream.ts";
 
@@ -58,15 +57,7 @@ export function usersStream(options: SyncOptions): TrackedSpec {
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
-      const values = lastById(page);
-      const live = values.filter((raw) => !removedReason(raw));
-      const deletes = values
-        .filter((raw) => removedReason(raw))
-        .map((raw) => ({
-          kind: "user" as const,
-          id: String(raw["id"]),
-          soft: removedReason(raw) === "changed",
-        }));
+      const { live, deletes } = splitRemoved(page, "user");
       const { upserts, add } = toPage(live);
       // A changed user's licences are given in full: every other known SKU is removed (a no-op when not held).
       const remove: Edge[] = [];
