@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent } from "undici";
-import { mutate, spawnEmulator } from "../src/cli/commands/demo.ts";
+import { connectorEnv, mutate, spawnEmulator } from "../src/cli/commands/demo.ts";
 
 const COUNTS: Record<string, { users: number; groups: number; apps: number }> = {
   l: { users: 20_000, groups: 2_000, apps: 500 },
@@ -123,14 +123,7 @@ for (const size of sizes) {
       const dir = mkdtempSync(join(tmpdir(), "entra-bench-"));
       const env: NodeJS.ProcessEnv = {
         ...process.env,
-        ENTRA_TENANT_ID: emulator.info.tenantId,
-        ENTRA_CLIENT_ID: emulator.info.clientId,
-        ENTRA_CLIENT_SECRET: emulator.info.clientSecret,
-        ENTRA_AUTHORITY_HOST: emulator.info.authorityHost,
-        ENTRA_GRAPH_URL: emulator.info.graphBaseUrl.replace(/\/v1\.0\/?$/, ""),
-        ENTRA_CA_FILE: emulator.info.caFile,
-        ENTRA_STORE: join(dir, "bench.db"),
-        ENTRA_TENANT_SIZE: "large",
+        ...connectorEnv(emulator.info, join(dir, "bench.db"), size),
         ENTRA_LOG_LEVEL: "silent",
       };
       fulls.push(await measure(env, true, emulator.info.controlUrl, d));

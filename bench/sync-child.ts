@@ -15,7 +15,8 @@ const timeline: Record<string, string[]> = {};
 const summary = await runSync({
   observer: {
     phase(stream, phase) {
-      (timeline[stream] ??= []).push(`${phase}@${((performance.now() - started) / 1000).toFixed(1)}`);
+      const at = `${phase}@${((performance.now() - started) / 1000).toFixed(1)}`;
+      timeline[stream] = [...(timeline[stream] ?? []), at];
     },
   },
   client: connection.graph,

@@ -29,12 +29,14 @@ test("sync killed at random points 22 times still ends identical to an uninterru
   try {
     // Graph-like latency keeps each run long enough for the kills to land in the middle of it.
     await h.emu.setFaults({ latency: "graph" });
-    // Phase 1: the first full load, killed again and again (the tenant does not change meanwhile).
-    let kills = 0;
-    for (let attempt = 0; kills < 12 && attempt < 40; attempt++) {
-      if ((await runCli(h, 500 + Math.floor(rnd() * 2500))).killed) kills++;
+    // Phase 1: the first full load, killed again and again until a run gets to finish it.
+    let loadKills = 0;
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const { killed } = await runCli(h, 300 + Math.floor(rnd() * 1500));
+      if (!killed) break;
+      loadKills++;
     }
-    assert.equal(kills, 12, "12 runs of the full load were killed mid-way");
+    assert.ok(loadKills >= 5, `only ${loadKills} runs of the full load were killed mid-way`);
     await runCli(h, undefined);
     await assertExact(h, "after the killed full load");
     const seen = new Map<string, number>();
@@ -49,12 +51,12 @@ test("sync killed at random points 22 times still ends identical to an uninterru
       "no object or relationship was reported created twice",
     );
     // Phase 2: incremental runs over changes, killed again and again.
-    kills = 0;
-    for (let attempt = 0; kills < 10 && attempt < 40; attempt++) {
+    let kills = loadKills;
+    for (let attempt = 0; kills < 22 && attempt < 60; attempt++) {
       if (attempt % 2 === 0) await h.emu.mutate({ count: 40, seed: 1100 + attempt });
-      if ((await runCli(h, 400 + Math.floor(rnd() * 1200))).killed) kills++;
+      if ((await runCli(h, 300 + Math.floor(rnd() * 1200))).killed) kills++;
     }
-    assert.equal(kills, 10, "10 incremental runs were killed mid-way");
+    assert.ok(kills >= 22, `only ${kills} runs were killed mid-way`);
     await runCli(h, undefined);
     await assertExact(h, "after the killed incremental runs");
   } finally {

@@ -43,6 +43,23 @@ export interface EmulatorInfo {
   controlUrl: string;
 }
 
+/**
+ * The settings that point the connector at a running emulator, as a user would set them; the read
+ * budget follows the emulated size (< 50 users is a small tenant).
+ */
+export function connectorEnv(info: EmulatorInfo, storePath: string, size: string): NodeJS.ProcessEnv {
+  return {
+    ENTRA_TENANT_ID: info.tenantId,
+    ENTRA_CLIENT_ID: info.clientId,
+    ENTRA_CLIENT_SECRET: info.clientSecret,
+    ENTRA_AUTHORITY_HOST: info.authorityHost,
+    ENTRA_GRAPH_URL: info.graphBaseUrl.replace(/\/v1\.0\/?$/, ""),
+    ENTRA_CA_FILE: info.caFile,
+    ENTRA_STORE: storePath,
+    ENTRA_TENANT_SIZE: size === "s" ? "small" : "large",
+  };
+}
+
 export const demoCommand: CommandSpec<DemoOptions> = {
   name: "demo",
   summary: "Sync an emulated tenant: full load, then incremental syncs while the emulator makes changes",
@@ -81,17 +98,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
     const ca = readFileSync(emulator.info.caFile, "utf8");
     const control = new Agent({ connect: { ca } });
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${storePath}${suffix}`, { force: true });
-    const env: NodeJS.ProcessEnv = {
-      ...io.env,
-      ENTRA_TENANT_ID: emulator.info.tenantId,
-      ENTRA_CLIENT_ID: emulator.info.clientId,
-      ENTRA_CLIENT_SECRET: emulator.info.clientSecret,
-      ENTRA_AUTHORITY_HOST: emulator.info.authorityHost,
-      ENTRA_GRAPH_URL: emulator.info.graphBaseUrl.replace(/\/v1\.0\/?$/, ""),
-      ENTRA_CA_FILE: emulator.info.caFile,
-      ENTRA_STORE: storePath,
-      ENTRA_TENANT_SIZE: size === "s" ? "medium" : "large",
-    };
+    const env = { ...io.env, ...connectorEnv(emulator.info, storePath, size) };
     const session = await openSyncSession({}, { ...io, env });
     try {
       io.stdout.write(
