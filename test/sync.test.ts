@@ -156,3 +156,20 @@ test("--kinds limits what is synced", async () => {
     await h.close();
   }
 });
+
+test("without Entra ID P2, PIM eligibility is reported once as a warning and skipped; the rest syncs", async () => {
+  const h = await startHarness({ size: "s", seed: 10, p2: false });
+  try {
+    const run = await h.sync();
+    assert.equal(run.run.status, "succeeded", JSON.stringify(run.streams));
+    const pim = run.warnings.filter((w) => w.stream === "roles");
+    assert.equal(pim.length, 1, JSON.stringify(run.warnings));
+    assert.match(pim[0]!.message, /P2/);
+    const assignments = [];
+    for await (const row of h.store.query.export("role-assignments")) assignments.push(row);
+    assert.ok(assignments.length > 0, "active role assignments are synced");
+    assert.ok(assignments.every((r) => r["kind"] === "active"));
+  } finally {
+    await h.close();
+  }
+});
