@@ -56,12 +56,14 @@ test("an incremental run costs what changed (plus one batched pass over app assi
     });
     assert.equal(quietRun?.run.kind, "incremental");
     assert.equal(quietRun?.totals.changes, 0, "nothing changed, nothing recorded");
-    // Graph has no delta for app role assignments: one read per app (100 here, 20 to a $batch) re-reads them;
-    // everything else is a handful of delta and snapshot pages.
+    // The emulator counts each $batch envelope and each request it carries. Graph has no delta for app
+    // role assignments: one read per app, 20 to a $batch, re-reads them; nor for roles: one $batch of
+    // three reads. Users, groups and subscribed SKUs: one request each; apps: one delta request.
     const apps = ((await h.emu.snapshot()) as { servicePrincipals: unknown[] }).servicePrincipals.length;
-    assert.ok(
-      quiet.requests <= apps + apps / 20 + 12,
-      `${quiet.requests} requests for no change (${apps} apps)`,
+    assert.equal(
+      quiet.requests,
+      3 + (1 + 3) + (1 + Math.ceil(apps / 20) + apps),
+      `requests for no change (${apps} apps)`,
     );
     assert.ok(quiet.ru < full.ru / 5, `${quiet.ru} RU for no change vs ${full.ru} RU for the full load`);
     await h.emu.mutate({ count: 20, seed: 9 });

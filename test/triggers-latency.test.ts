@@ -1,7 +1,8 @@
 /**
  * Figures users rely on: an emulator change is delivered within the poll interval plus one second,
- * and an idle poll costs one request per delta stream (roles and SKUs, which Graph offers no delta
- * for, are re-read: a few requests whatever the tenant's size).
+ * and an idle poll costs one HTTP request per delta stream (users, groups, apps). What Graph offers no
+ * delta for is re-read in as few round trips as it allows: subscribed SKUs in one request, roles'
+ * three collections in one `$batch`, and each app's assignments twenty to a `$batch`.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -58,30 +59,37 @@ test("a change is delivered within the interval + 1 s", async (t) => {
   for (const l of latencies) assert.ok(l <= intervalMs + 1000, `delivered after ${l} ms`);
 });
 
-test("an idle poll costs one request per delta stream (plus the reads Graph offers no delta for)", async (t) => {
+test("an idle poll costs one HTTP request per delta stream, and one $batch per 20 reads Graph offers no delta for", async (t) => {
   await h.sync();
   const before = (await h.emu.stats()) as { requests: number };
   const summary = await h.sync();
   const after = (await h.emu.stats()) as { requests: number };
-  const perStream = Object.fromEntries(
-    Object.entries(summary.run.stats)
-      .filter(([stream]) => stream !== "graph-client")
-      .map(([stream, s]) => [stream, s.requests]),
-  );
-  t.diagnostic(
-    `idle poll requests per stream: ${JSON.stringify(perStream)}; emulator counted ${after.requests - before.requests} (a $batch counts each request it carries)`,
-  );
-  assert.equal(summary.totals.changes, 0);
-  assert.equal(perStream["users"], 1, "users: one delta request");
-  assert.equal(perStream["groups"], 1, "groups: one delta request");
-  assert.equal(perStream["licenses"], 1, "subscribed SKUs: one list request");
-  assert.ok((perStream["roles"] ?? 0) <= 3, "roles: definitions, assignments, eligibility");
-  // No delta exists for app role assignments: one delta request plus a re-read of each app's assignments.
+  const cost = (stream: string) => {
+    const c = summary.streams[stream]?.cost;
+    assert.ok(c, `${stream} ran`);
+    return { http: c.requests, batched: c.batchedRequests };
+  };
   let apps = 0;
   for await (const _ of h.store.query.resources({ kind: "app" })) apps++;
-  assert.ok((perStream["apps"] ?? 0) <= 2 + apps, `apps (${apps} apps)`);
-  assert.equal(
-    after.requests - before.requests,
-    Object.values(perStream).reduce((a, b) => a + b, 0),
+  const figures = Object.fromEntries(
+    ["users", "groups", "licenses", "roles", "apps"].map((s) => [s, cost(s)]),
   );
+  t.diagnostic(
+    `idle poll per stream (HTTP round trips / requests carried in $batch): ${JSON.stringify(figures)}; ${apps} apps; emulator counted ${after.requests - before.requests} (an envelope and each request it carries)`,
+  );
+  assert.equal(summary.totals.changes, 0);
+  assert.deepEqual(cost("users"), { http: 1, batched: 0 }, "users: one delta request");
+  assert.deepEqual(cost("groups"), { http: 1, batched: 0 }, "groups: one delta request");
+  assert.deepEqual(cost("licenses"), { http: 1, batched: 0 }, "subscribed SKUs: one list request");
+  // No delta for roles: definitions, assignments and eligibility read together in one $batch.
+  assert.deepEqual(cost("roles"), { http: 1, batched: 3 }, "roles: one $batch of three reads");
+  // No delta for app role assignments: one delta request, then every app's assignments 20 to a $batch.
+  assert.ok(apps > 0);
+  assert.deepEqual(cost("apps"), { http: 1 + Math.ceil(apps / 20), batched: apps }, `apps (${apps} apps)`);
+  // The run record keeps HTTP round trips; the emulator counts each envelope and each request it carries.
+  for (const [stream, f] of Object.entries(figures)) {
+    assert.equal(summary.run.stats[stream]?.requests, f.http, `${stream}: run record`);
+  }
+  const sent = Object.values(figures).reduce((n, f) => n + f.http + f.batched, 0);
+  assert.equal(after.requests - before.requests, sent);
 });

@@ -29,7 +29,10 @@ export interface StreamContext {
   signal?: AbortSignal;
 }
 
-/** Commits one page with what it cost, and tells the observer. */
+/**
+ * Commits one page with what it cost (HTTP round trips and RU: the run record has no column for the
+ * requests a `$batch` carries; the run summary reports those), and tells the observer.
+ */
 export async function commitPage(
   ctx: StreamContext,
   page: Omit<PageInput, "runId" | "stats">,

@@ -14,7 +14,7 @@ import type { ClientStats, GraphClient } from "../graph/types.ts";
 import type { RunKind, RunRecord, Store } from "../store/types.ts";
 import { readPosition } from "./checkpoint.ts";
 import type { StreamContext, SyncObserver } from "./context.ts";
-import { newMeter } from "./meter.ts";
+import { newMeter, type StreamCost, totals } from "./meter.ts";
 import type { SyncOptions } from "./options.ts";
 import { createPacer } from "./pacer.ts";
 import { runSnapshot, type SnapshotSpec } from "./snapshot-stream.ts";
@@ -41,6 +41,11 @@ export interface StreamOutcome {
   mode?: "full" | "incremental" | "snapshot";
   ok: boolean;
   error?: string;
+  /**
+   * What the stream spent: HTTP round trips apart from the requests `$batch` envelopes carried (the
+   * run record's `requests` counts round trips; Graph charges each carried request on its own).
+   */
+  cost: StreamCost;
 }
 
 export interface SyncSummary {
@@ -129,15 +134,17 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
     };
     observer.phase?.(name, "starting");
     try {
-      if ("tracked" in p) streams[name] = { mode: await runTracked(p.tracked, ctx), ok: true };
-      else {
+      if ("tracked" in p) {
+        const mode = await runTracked(p.tracked, ctx);
+        streams[name] = { mode, ok: true, cost: totals(ctx.meter) };
+      } else {
         await runSnapshot(p.snapshot, ctx);
-        streams[name] = { mode: "snapshot", ok: true };
+        streams[name] = { mode: "snapshot", ok: true, cost: totals(ctx.meter) };
       }
       observer.phase?.(name, "done");
     } catch (err) {
       const e = toConnectorError(err);
-      streams[name] = { ok: false, error: e.message };
+      streams[name] = { ok: false, error: e.message, cost: totals(ctx.meter) };
       observer.phase?.(name, "failed");
       await store.runs.record(run.id, name, { errors: 1 });
     }

@@ -4,9 +4,18 @@
  * with Microsoft's documented costs (graph-behaviour.md §11), which is what the limiter spends.
  */
 
-export interface StreamMeter {
+/** What a stream spent. */
+export interface StreamCost {
+  /** HTTP round trips: a `$batch` envelope is one, whatever it carries. */
   requests: number;
+  /** Requests carried inside `$batch` envelopes (Graph charges and throttles each on its own). */
+  batchedRequests: number;
   resourceUnits: number;
+}
+
+/** A stream's running totals, and what `drain` has already handed on to the run record. */
+export interface StreamMeter extends StreamCost {
+  drained: StreamCost;
 }
 
 const BASE_COSTS: [RegExp, number][] = [
@@ -37,8 +46,19 @@ export function estimateResourceUnits(pathOrUrl: string): number {
   return Math.max(1, cost);
 }
 
+const zero = (): StreamCost => ({ requests: 0, batchedRequests: 0, resourceUnits: 0 });
+
 export function newMeter(): StreamMeter {
-  return { requests: 0, resourceUnits: 0 };
+  return { ...zero(), drained: zero() };
+}
+
+/** The meter's totals (what the stream spent in the run). */
+export function totals(meter: StreamMeter): StreamCost {
+  return {
+    requests: meter.requests,
+    batchedRequests: meter.batchedRequests,
+    resourceUnits: meter.resourceUnits,
+  };
 }
 
 /** Counts one request (path known) on the meter. */
@@ -47,10 +67,24 @@ export function count(meter: StreamMeter, pathOrUrl: string): void {
   meter.resourceUnits += estimateResourceUnits(pathOrUrl);
 }
 
+/** Counts one `$batch` round trip carrying these reads; returns their RU. */
+export function countBatch(meter: StreamMeter, paths: readonly string[]): number {
+  let ru = 0;
+  for (const path of paths) ru += estimateResourceUnits(path);
+  meter.requests += 1;
+  meter.batchedRequests += paths.length;
+  meter.resourceUnits += ru;
+  return ru;
+}
+
 /** Takes the figures counted since the last call (what the page being committed cost). */
-export function drain(meter: StreamMeter): StreamMeter {
-  const out = { requests: meter.requests, resourceUnits: meter.resourceUnits };
-  meter.requests = 0;
-  meter.resourceUnits = 0;
+export function drain(meter: StreamMeter): StreamCost {
+  const now = totals(meter);
+  const out = {
+    requests: now.requests - meter.drained.requests,
+    batchedRequests: now.batchedRequests - meter.drained.batchedRequests,
+    resourceUnits: now.resourceUnits - meter.drained.resourceUnits,
+  };
+  meter.drained = now;
   return out;
 }

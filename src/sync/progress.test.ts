@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
 import type { ChangeEvent } from "../store/types.ts";
-import { describeEvent, formatStreamLine, SyncProgress } from "./progress.ts";
+import type { SyncSummary } from "./engine.ts";
+import { describeEvent, formatStreamLine, formatSummary, SyncProgress } from "./progress.ts";
 
 const base = { seq: 1, id: "e", runId: "r", tenantId: "t", detectedAt: "now" };
 const stats = () => ({ requests: 12, resourceUnits: 30, throttled: 2, throttleWaitMs: 1500, retries: 2 });
@@ -72,4 +73,40 @@ test("off a terminal, progress is plain lines; on one, it redraws in place", () 
   t.stop();
   assert.match(drawn, /\x1b\[2A\x1b\[J/, "the second draw moves up over the first");
   assert.match(drawn, /1\.5 s/);
+});
+
+test("the summary gives each stream's HTTP round trips and the requests its $batch envelopes carried", () => {
+  const streamStats = (requests: number) => ({
+    objects: 11,
+    changes: 0,
+    requests,
+    resourceUnits: 12,
+    throttleWaitMs: 0,
+    errors: 0,
+  });
+  const summary: SyncSummary = {
+    run: {
+      id: "r",
+      number: 3,
+      kind: "incremental",
+      status: "succeeded",
+      tenantId: "t",
+      startedAt: "now",
+      stats: { apps: streamStats(2), users: streamStats(1) },
+    },
+    streams: {
+      apps: { mode: "incremental", ok: true, cost: { requests: 2, batchedRequests: 11, resourceUnits: 12 } },
+      users: { mode: "incremental", ok: true, cost: { requests: 1, batchedRequests: 0, resourceUnits: 1 } },
+    },
+    warnings: [],
+    client: stats(),
+    totals: { objects: 22, changes: 0 },
+    durationMs: 100,
+  };
+  const [, apps, users] = formatSummary(summary);
+  assert.match(
+    apps ?? "",
+    /^\s+apps\s+11 objects\s+0 changes\s+2 requests \(11 in \$batch\)\s+12 RU\s+incremental$/,
+  );
+  assert.match(users ?? "", /^\s+users\s+11 objects\s+0 changes\s+1 requests\s+12 RU\s+incremental$/);
 });

@@ -40,8 +40,10 @@ export function formatSummary(summary: SyncSummary): string[] {
     if (stream === "graph-client") continue;
     const outcome = summary.streams[stream];
     const how = outcome ? (outcome.ok ? (outcome.mode ?? "") : `FAILED: ${outcome.error}`) : "";
+    // Round trips first; the requests $batch envelopes carried are what Graph charges one by one.
+    const batched = outcome?.cost.batchedRequests ? ` (${num(outcome.cost.batchedRequests)} in $batch)` : "";
     lines.push(
-      `  ${stream.padEnd(9)} ${num(stats.objects).padStart(10)} objects ${num(stats.changes).padStart(8)} changes ${num(stats.requests).padStart(7)} requests ${num(stats.resourceUnits).padStart(8)} RU  ${how}`,
+      `  ${stream.padEnd(9)} ${num(stats.objects).padStart(10)} objects ${num(stats.changes).padStart(8)} changes ${num(stats.requests).padStart(7)} requests${batched} ${num(stats.resourceUnits).padStart(8)} RU  ${how}`,
     );
   }
   lines.push(`  ${formatClientLine(summary.client)}`);

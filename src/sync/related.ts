@@ -11,7 +11,7 @@
 import { GraphError } from "../errors.ts";
 import type { BatchRequest, BatchResponse, GraphClient } from "../graph/types.ts";
 import type { Edge } from "../store/types.ts";
-import { count, estimateResourceUnits, type StreamMeter } from "./meter.ts";
+import { count, countBatch, estimateResourceUnits, type StreamMeter } from "./meter.ts";
 import type { ReadPacer } from "./pacer.ts";
 
 export interface RelatedRead {
@@ -21,13 +21,21 @@ export interface RelatedRead {
   name: string;
   /** Relative to the version root, e.g. `/groups/{id}/members?$select=id&$top=999`. */
   path: string;
+  /**
+   * Failures taken as answers: "missing" (404, the default: the object went between listing it and
+   * reading its collection) and "denied" (403, e.g. PIM eligibility without an Entra ID P2 licence).
+   */
+  accept?: readonly ("missing" | "denied")[];
 }
 
 export interface RelatedResult {
   read: RelatedRead;
   items: Record<string, unknown>[];
-  /** The object vanished between listing it and reading its collection (404): the next delta deletes it. */
-  missing: boolean;
+  /**
+   * "missing": the object vanished between listing it and reading its collection (404), and the next
+   * delta deletes it. "denied": the read answered 403. Only what the read `accept`s.
+   */
+  status: "read" | "missing" | "denied";
 }
 
 export interface RelatedOptions {
@@ -104,8 +112,10 @@ export async function* readRelated(
 
   let next = 0;
   const worker = async () => {
-    while (next < reads.length && !failure) {
+    while (!failure) {
       await roomToRead();
+      // Checked after the wait: another worker may have taken the last reads meanwhile.
+      if (next >= reads.length) return;
       const start = next;
       next = Math.min(next + BATCH_SIZE, reads.length);
       await readBatch(client, reads.slice(start, next), meter, options, deliver, background);
@@ -137,6 +147,13 @@ export async function* readRelated(
   }
 }
 
+/** How an inner answer counts for a read; undefined: a failure. */
+function outcomeOf(read: RelatedRead, status: number): RelatedResult["status"] | undefined {
+  if (status >= 200 && status <= 299) return "read";
+  const failure = status === 404 ? "missing" : status === 403 ? "denied" : undefined;
+  return failure && (read.accept ?? ["missing"]).includes(failure) ? failure : undefined;
+}
+
 /** One `$batch` of up to twenty reads; a collection longer than a page is finished in the background. */
 async function readBatch(
   client: GraphClient,
@@ -146,27 +163,27 @@ async function readBatch(
   deliver: (result: RelatedResult) => void,
   background: (tail: Promise<RelatedResult>) => void,
 ): Promise<void> {
-  const requests: BatchRequest[] = [];
-  let ru = 0;
-  for (const [i, read] of reads.entries()) {
-    requests.push({ id: String(i), method: "GET", url: read.path });
-    count(meter, read.path);
-    ru += estimateResourceUnits(read.path);
-  }
+  const requests: BatchRequest[] = reads.map((read, i) => ({ id: String(i), method: "GET", url: read.path }));
+  const ru = countBatch(
+    meter,
+    reads.map((read) => read.path),
+  );
   await options.pacer.spend(ru, options.signal);
-  meter.requests += 1; // the $batch envelope itself
   const responses = await client.batch<CollectionBody>(requests, { signal: options.signal });
-  const failed = responses.find((r) => r.status !== 404 && (r.status < 200 || r.status > 299));
-  if (failed) throw batchItemError(reads[Number(failed.id)] as RelatedRead, failed);
-  for (const response of responses) {
+  const answers = responses.map((response) => {
     const read = reads[Number(response.id)] as RelatedRead;
-    if (response.status === 404) {
-      deliver({ read, items: [], missing: true });
+    return { read, response, status: outcomeOf(read, response.status) };
+  });
+  const failed = answers.find((a) => a.status === undefined);
+  if (failed) throw batchItemError(failed.read, failed.response);
+  for (const { read, response, status } of answers) {
+    if (status !== "read") {
+      deliver({ read, items: [], status: status as Exclude<RelatedResult["status"], "read"> });
       continue;
     }
     const items = [...(response.body?.value ?? [])];
     const nextLink = response.body?.["@odata.nextLink"];
-    if (!nextLink) deliver({ read, items, missing: false });
+    if (!nextLink) deliver({ read, items, status });
     else background(followNextLinks(client, read, nextLink, items, meter, options));
   }
 }
@@ -185,7 +202,7 @@ async function followNextLinks(
   for (;;) {
     await options.pacer.spend(estimateResourceUnits(read.path), options.signal);
     const page = await iterator.next();
-    if (page.done) return { read, items, missing: false };
+    if (page.done) return { read, items, status: "read" };
     count(meter, read.path);
     items.push(...page.value.value);
   }

@@ -11,31 +11,31 @@ import {
   ROLE_ELIGIBILITY_PATH,
   roleResource,
 } from "../../directory/roles.ts";
-import { GraphError } from "../../errors.ts";
 import type { StreamContext } from "../context.ts";
-import { count } from "../meter.ts";
+import { type RelatedRead, readRelated } from "../related.ts";
 import type { SnapshotSpec } from "../snapshot-stream.ts";
 import type { Raw } from "../tracked-stream.ts";
+
+const READS: RelatedRead[] = [
+  { objectId: "", name: "definitions", path: ROLE_DEFINITIONS_PATH, accept: [] },
+  { objectId: "", name: "assignments", path: ROLE_ASSIGNMENTS_PATH, accept: [] },
+  { objectId: "", name: "eligibility", path: ROLE_ELIGIBILITY_PATH, accept: ["denied"] },
+];
 
 export function rolesStream(): SnapshotSpec {
   return {
     stream: "roles",
     kinds: ["role"],
     async *read(ctx, relations) {
-      for await (const values of pagesOf(ctx, ROLE_DEFINITIONS_PATH)) {
-        yield { upserts: values.map(roleResource) };
-      }
-      for await (const values of pagesOf(ctx, ROLE_ASSIGNMENTS_PATH)) {
-        yield { edges: { add: values.map(activeAssignmentEdge) } };
-      }
+      const read = await readAll(ctx);
+      yield { upserts: (read.get("definitions") ?? []).map(roleResource) };
+      yield { edges: { add: (read.get("assignments") ?? []).map(activeAssignmentEdge) } };
       relations.add("role:assigned");
-      try {
-        for await (const values of pagesOf(ctx, ROLE_ELIGIBILITY_PATH)) {
-          yield { edges: { add: values.map(eligibilityEdge) } };
-        }
+      const eligible = read.get("eligibility");
+      if (eligible) {
+        yield { edges: { add: eligible.map(eligibilityEdge) } };
         relations.add("role:eligible");
-      } catch (err) {
-        if (!(err instanceof GraphError && err.httpStatus === 403)) throw err;
+      } else {
         ctx.observer.warning?.(
           "roles",
           "PIM role eligibility is not readable (403: the tenant needs an Entra ID P2 licence and the app RoleEligibilitySchedule.Read.Directory); eligible assignments skipped",
@@ -45,9 +45,12 @@ export function rolesStream(): SnapshotSpec {
   };
 }
 
-async function* pagesOf(ctx: StreamContext, path: string): AsyncGenerator<Raw[]> {
-  for await (const page of ctx.client.pages<Raw>(path, { signal: ctx.signal })) {
-    count(ctx.meter, path);
-    yield page.value;
+/** The three collections in one `$batch` round trip (longer ones then follow their nextLinks); a denied one is absent. */
+async function readAll(ctx: StreamContext): Promise<Map<string, Raw[]>> {
+  const out = new Map<string, Raw[]>();
+  const options = { concurrency: 1, pacer: ctx.pacer, signal: ctx.signal };
+  for await (const result of readRelated(ctx.client, READS, ctx.meter, options)) {
+    if (result.status === "read") out.set(result.read.name, result.items);
   }
+  return out;
 }
