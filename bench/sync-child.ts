@@ -22,7 +22,6 @@ const summary = await runSync({
   client: connection.graph,
   store,
   tenantId: config.tenantId,
-  tenantSize: config.tenantSize,
   options: { kinds: parseKinds(undefined), full, skipAdGroups: false },
 });
 const wallMs = performance.now() - started;

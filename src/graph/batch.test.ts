@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import { createGraphClient } from "./client.ts";
+import type { Charge } from "./cost.ts";
+import { Limiter } from "./limiter.ts";
 import { fixedTokens, json, type LocalGraph, startLocalGraph } from "./testing/local-graph.ts";
 import type { BatchRequest } from "./types.ts";
 
@@ -43,7 +45,7 @@ beforeEach(() => {
   seen.clear();
 });
 
-function client() {
+function client(limiter?: Limiter) {
   return createGraphClient(
     {
       graphUrl: server.url,
@@ -53,7 +55,7 @@ function client() {
       concurrency: 4,
       tenantSize: "small",
     },
-    { tokens: fixedTokens(), random: () => 0 },
+    { tokens: fixedTokens(), random: () => 0, ...(limiter ? { limiter } : {}) },
   );
 }
 
@@ -104,5 +106,31 @@ test("$batch: more than 20 requests are split into envelopes of 20", async () =>
     out.map((r) => (r.body as { url: string }).url),
     requests.map((r) => r.url),
   );
+  await g.close();
+});
+
+test("$batch: each envelope is charged its inner requests' documented costs before it is sent", async () => {
+  const limiter = new Limiter({ tenantSize: "small" });
+  const charges: Charge[] = [];
+  const acquire = limiter.acquire.bind(limiter);
+  limiter.acquire = (charge, signal) => {
+    charges.push(charge);
+    return acquire(charge, signal);
+  };
+  const g = client(limiter);
+  const requests: BatchRequest[] = [
+    ...Array.from({ length: 19 }, (_, i) => ({
+      id: `m${i}`,
+      method: "GET" as const,
+      url: `/groups/${i}/members?$select=id&$top=999`,
+    })),
+    { id: "t", method: "GET", url: "/throttled/users?$select=id" },
+  ];
+  await g.batch(requests);
+  // 19 member reads at 2 RU and one read at 1; the retry carries only the throttled request.
+  assert.deepEqual(charges, [
+    { ru: 39, writes: 0, bulk: true },
+    { ru: 1, writes: 0, bulk: true },
+  ]);
   await g.close();
 });

@@ -9,6 +9,8 @@ export const BATCH_LIMIT = 20;
 export interface BatchDeps {
   /** POSTs one `$batch` envelope and returns its `responses` (throws on a failed envelope). */
   post(requests: BatchRequest[], signal: AbortSignal | undefined): Promise<BatchResponse[]>;
+  /** A throttled inner request means the shared budget is spent: everyone waits its Retry-After. */
+  pause(ms: number): void;
   maxRetries: number;
   stats: MutableStats;
   random?: () => number;
@@ -55,20 +57,23 @@ async function runChunk(
     const byId = new Map(answers.map((a) => [String(a.id), { ...a, headers: lower(a.headers) }]));
     const again = new Set<string>();
     let waitMs = 0;
+    let throttledMs = 0;
     for (const req of pending) {
       const res = byId.get(req.id);
       if (res === undefined) continue;
       results.set(req.id, res);
       if (attempt < deps.maxRetries && retryable(req, res)) {
         again.add(req.id);
-        if (res.status === 429) deps.stats.throttled++;
-        waitMs = Math.max(
-          waitMs,
-          parseRetryAfter(res.headers["retry-after"]) ?? backoffMs(attempt, deps.random),
-        );
+        const asked = parseRetryAfter(res.headers["retry-after"]) ?? backoffMs(attempt, deps.random);
+        waitMs = Math.max(waitMs, asked);
+        if (res.status === 429) {
+          deps.stats.throttled++;
+          throttledMs = Math.max(throttledMs, asked);
+        }
       }
     }
     if (again.size === 0) return;
+    if (throttledMs > 0) deps.pause(throttledMs);
     // A dependant that failed only because its dependency is being retried goes again with it.
     for (const req of pending) {
       if (results.get(req.id)?.status === 424 && req.dependsOn?.some((d) => again.has(d))) again.add(req.id);

@@ -1,3 +1,4 @@
+import type { Charge } from "./cost.ts";
 import type { HttpMethod } from "./types.ts";
 
 /** One HTTP attempt's worth of request, as the interceptors see it. */
@@ -12,9 +13,8 @@ export interface GraphCall {
   timeoutMs: number;
   /** Safe to repeat after an ambiguous failure (5xx, reset): GET, or a write the caller marked idempotent. */
   idempotent: boolean;
-  /** Estimated resource units (graph-behaviour.md §11). */
-  cost: number;
-  isWrite: boolean;
+  /** Estimated spend from the shared budget (graph-behaviour.md §11); a `$batch` charges its inner requests. */
+  charge: Charge;
   /** Attempts made so far (the retry interceptor counts them). */
   attempts: number;
 }

@@ -6,7 +6,7 @@ import { createError, isConnectorError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { runBatch } from "./batch.ts";
 import type { GraphCall, Interceptor, RawResponse, Send } from "./call.ts";
-import { estimateCost } from "./cost.ts";
+import { batchCharge, type Charge, requestCharge } from "./cost.ts";
 import { toGraphError } from "./graph-error.ts";
 import { createDispatcher } from "./http.ts";
 import { authInterceptor } from "./interceptors/auth.ts";
@@ -115,7 +115,7 @@ export function createGraphClient(
     logger,
   );
 
-  function prepare(pathOrUrl: string, o: GraphRequestOptions): GraphCall {
+  function prepare(pathOrUrl: string, o: GraphRequestOptions, charge?: Charge): GraphCall {
     const method = o.method ?? "GET";
     let url = resolveGraphUrl(config.graphUrl, config.graphVersion, pathOrUrl);
     const headers: Record<string, string> = { accept: "application/json" };
@@ -145,8 +145,7 @@ export function createGraphClient(
       signal: o.signal,
       timeoutMs: o.timeoutMs ?? config.timeoutMs,
       idempotent: o.idempotent ?? IDEMPOTENT_METHODS.has(method),
-      cost: estimateCost(method, url),
-      isWrite: method !== "GET",
+      charge: charge ?? requestCharge(method, url),
       attempts: 0,
     };
   }
@@ -155,8 +154,9 @@ export function createGraphClient(
     pathOrUrl: string,
     o: GraphRequestOptions,
     delta: boolean,
+    charge?: Charge,
   ): Promise<GraphResponse<T>> {
-    const call = prepare(pathOrUrl, o);
+    const call = prepare(pathOrUrl, o, charge);
     let res: RawResponse;
     try {
       await sizer.ready(o.signal);
@@ -206,6 +206,7 @@ export function createGraphClient(
         throw createError("USAGE", { detail: "batch request ids must be unique" });
       const allReads = requests.every((r) => r.method === "GET");
       const batchDeps: Parameters<typeof runBatch>[0] = {
+        pause: (ms) => limiter.pause(ms),
         maxRetries: config.maxRetries,
         stats,
         post: async (chunk, signal) => {
@@ -215,7 +216,12 @@ export function createGraphClient(
             idempotent: allReads,
           };
           if (signal) opts.signal = signal;
-          const res = await exchange<{ responses?: BatchResponse[] }>("/$batch", opts, false);
+          const res = await exchange<{ responses?: BatchResponse[] }>(
+            "/$batch",
+            opts,
+            false,
+            batchCharge(chunk),
+          );
           return res.body?.responses ?? [];
         },
       };

@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { estimateCost } from "./cost.ts";
+import { batchCharge, type Charge, estimateCost, reportedUsage } from "./cost.ts";
 import { Limiter, tenantSizeFor } from "./limiter.ts";
 import { backoffMs, parseRetryAfter } from "./retry-after.ts";
+
+const read = (ru: number): Charge => ({ ru, writes: 0, bulk: false });
 
 test("spends the read budget and waits for the bucket to refill", async () => {
   const limiter = new Limiter({ tenantSize: "small", concurrency: 100 });
   for (let i = 0; i < 100; i++) {
-    await limiter.acquire(35, false); // 100 × 35 = the whole 3,500 RU budget, at once
+    await limiter.acquire(read(35)); // 100 × 35 = the whole 3,500 RU budget, at once
     limiter.release();
   }
   const started = Date.now();
-  await limiter.acquire(35, false); // 35 RU refill in 100 ms
+  await limiter.acquire(read(35)); // 35 RU refill in 100 ms
   limiter.release();
   const waited = Date.now() - started;
   assert.ok(waited >= 90 && waited < 400, `waited ${waited} ms`);
@@ -19,11 +21,11 @@ test("spends the read budget and waits for the bucket to refill", async () => {
 
 test("caps concurrency and serves waiters in order", async () => {
   const limiter = new Limiter({ concurrency: 2 });
-  await limiter.acquire(1, false);
-  await limiter.acquire(1, false);
+  await limiter.acquire(read(1));
+  await limiter.acquire(read(1));
   const order: number[] = [];
-  const third = limiter.acquire(1, false).then(() => order.push(3));
-  const fourth = limiter.acquire(1, false).then(() => order.push(4));
+  const third = limiter.acquire(read(1)).then(() => order.push(3));
+  const fourth = limiter.acquire(read(1)).then(() => order.push(4));
   await new Promise((r) => setTimeout(r, 20));
   assert.deepEqual(order, []);
   limiter.release();
@@ -37,26 +39,26 @@ test("a pause (Retry-After) holds everyone; reported usage shrinks the budget", 
   const limiter = new Limiter({ concurrency: 10 });
   limiter.pause(80);
   const started = Date.now();
-  await limiter.acquire(1, false);
+  await limiter.acquire(read(1));
   limiter.release();
   assert.ok(Date.now() - started >= 75);
   // The service says 99% of the budget is used: the next sizeable request must wait for refill.
-  limiter.observe(1, false, { "x-ms-throttle-limit-percentage": "99" });
+  limiter.observe(read(1), { ru: undefined, percentage: 99 });
   const t = Date.now();
-  await limiter.acquire(70, false);
+  await limiter.acquire(read(70));
   limiter.release();
   assert.ok(Date.now() - t >= 90, "waited for refill");
 });
 
 test("an aborted waiter leaves the queue", async () => {
   const limiter = new Limiter({ concurrency: 1 });
-  await limiter.acquire(1, false);
+  await limiter.acquire(read(1));
   const ac = new AbortController();
-  const waiting = limiter.acquire(1, false, ac.signal);
+  const waiting = limiter.acquire(read(1), ac.signal);
   ac.abort(new Error("stop"));
   await assert.rejects(waiting, /stop/);
   limiter.release();
-  await limiter.acquire(1, false);
+  await limiter.acquire(read(1));
 });
 
 test("Retry-After in seconds (with fractions) or as an HTTP date; full-jitter backoff", () => {
@@ -103,10 +105,10 @@ test("auto starts small; resizing keeps what was spent and releases a waiter the
   let now = 0;
   const limiter = new Limiter({ tenantSize: "auto", concurrency: 100, now: () => now });
   assert.equal(limiter.readBudget, 3500);
-  await limiter.acquire(3000, false);
+  await limiter.acquire(read(3000));
   limiter.release();
   let granted = false;
-  const waiting = limiter.acquire(1000, false).then(() => {
+  const waiting = limiter.acquire(read(1000)).then(() => {
     granted = true;
   });
   await new Promise((r) => setImmediate(r));
@@ -115,13 +117,90 @@ test("auto starts small; resizing keeps what was spent and releases a waiter the
   assert.equal(limiter.readBudget, 8000);
   await waiting; // 8,000 − 3,000 spent leaves 5,000: no wait, though the clock never moved
   limiter.release();
-  await limiter.acquire(4000, false);
+  await limiter.acquire(read(4000));
   limiter.release();
-  const late = limiter.acquire(1000, false);
+  const late = limiter.acquire(read(1000));
   now += 1; // 0.8 RU refilled: still short
   await assert.rejects(Promise.race([late, new Promise((_, no) => setTimeout(no, 30))]));
   now += 10_000;
   limiter.resize("large"); // the same size again only wakes the queue
   await late;
+  limiter.release();
+});
+
+test("a $batch costs the sum of its inner requests; its inner answers say what was charged", () => {
+  const members = Array.from({ length: 20 }, (_, i) => ({
+    method: "GET",
+    url: `/groups/${i}/members?$select=id&$top=999`,
+  }));
+  assert.deepEqual(batchCharge(members), { ru: 40, writes: 0, bulk: true });
+  assert.deepEqual(
+    batchCharge([
+      { method: "GET", url: "/users?$select=id" },
+      { method: "PATCH", url: "/users/1" },
+      { method: "POST", url: "/groups/1/members/$ref" },
+    ]),
+    { ru: 3, writes: 2, bulk: true },
+  );
+  const answer = (status: number, ru: string, extra: Record<string, string> = {}) => ({
+    status,
+    headers: { "x-ms-resource-unit": ru, ...extra },
+  });
+  // The envelope's own header (1) is not the cost; a throttled inner request was not charged.
+  assert.deepEqual(
+    reportedUsage(
+      { "x-ms-resource-unit": "1" },
+      {
+        responses: [
+          answer(200, "2"),
+          answer(200, "3", { "X-Ms-Throttle-Limit-Percentage": "0.9" }),
+          answer(429, "2"),
+        ],
+      },
+    ),
+    { ru: 5, percentage: 0.9 },
+  );
+  assert.deepEqual(reportedUsage({}, { responses: [{ status: 200, headers: {} }] }).ru, undefined);
+  assert.deepEqual(reportedUsage({ "x-ms-resource-unit": "2" }, { value: [] }), {
+    ru: 2,
+    percentage: undefined,
+  });
+});
+
+test("batches wait while the budget is low; single requests spend the last tenth without queuing behind them", async () => {
+  let now = 0;
+  const limiter = new Limiter({ tenantSize: "small", concurrency: 100, now: () => now });
+  const bulk = (ru: number): Charge => ({ ru, writes: 0, bulk: true });
+  for (let i = 0; i < 78; i++) {
+    await limiter.acquire(bulk(40)); // 3,120 of 3,500 RU: 380 left, 30 above the 350 reserve
+    limiter.release();
+  }
+  const order: string[] = [];
+  const batch = limiter.acquire(bulk(40)).then(() => order.push("batch"));
+  const page = limiter.acquire(read(1)).then(() => order.push("page"));
+  await page;
+  assert.deepEqual(order, ["page"], "the page went first although it came later");
+  limiter.release();
+  now += 150; // 52.5 RU refilled: 431.5 left, 81.5 above the reserve
+  limiter.resize("small"); // wakes the queue at the fake time
+  await batch;
+  limiter.release();
+  assert.deepEqual(order, ["page", "batch"]);
+});
+
+test("write units: one per write, a batch's writes all counted", async () => {
+  let now = 0;
+  const limiter = new Limiter({ concurrency: 100, now: () => now });
+  await limiter.acquire({ ru: 20, writes: 2999, bulk: true });
+  limiter.release();
+  let granted = false;
+  const next = limiter.acquire({ ru: 2, writes: 2, bulk: true }).then(() => {
+    granted = true;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(granted, false, "one write unit left: two must wait");
+  now += 50; // writes refill 3,000 per 150 s = 1 per 50 ms
+  limiter.resize("small");
+  await next;
   limiter.release();
 });

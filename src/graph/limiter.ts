@@ -1,10 +1,15 @@
 /**
  * The budget shared by everything using one connection: token buckets of resource units per app and
  * tenant (reads refill over 10 s, writes over 2 min 30 s; graph-behaviour.md §11), a concurrency cap,
- * and a shared pause when Graph says `Retry-After`. Waiters are served first come, first served.
- * The bucket adapts to what Graph reports: the real cost (`x-ms-resource-unit`) replaces the estimate,
- * and `x-ms-throttle-limit-percentage` caps what we believe is left.
+ * and a shared pause when Graph says `Retry-After`. A `$batch` is charged what its inner requests cost
+ * (Graph throttles each on its own, §10), so this one budget keeps every caller — batched or not —
+ * within what Graph allows. Bulk charges (batches) leave the last tenth of the read bucket to single
+ * requests: a chain of list pages never queues behind a backlog of batches. Within each class waiters
+ * are served first come, first served. The bucket adapts to what Graph reports: the real cost replaces
+ * the estimate, and `x-ms-throttle-limit-percentage` caps what we believe is left.
  */
+import type { Charge, ReportedUsage } from "./cost.ts";
+
 export type SizeClass = "small" | "medium" | "large";
 /** `auto`: the smallest budget until the client has counted the tenant's users (then `resize`). */
 export type TenantSize = SizeClass | "auto";
@@ -20,6 +25,8 @@ export function tenantSizeFor(users: number): SizeClass {
 const READ_WINDOW_MS = 10_000;
 const WRITE_BUDGET = 3000;
 const WRITE_WINDOW_MS = 150_000;
+/** Share of the read bucket bulk charges may not spend. */
+const SINGLE_RESERVE = 0.1;
 
 class Bucket {
   capacity: number;
@@ -52,8 +59,7 @@ class Bucket {
 }
 
 interface Waiter {
-  cost: number;
-  write: boolean;
+  charge: Charge;
   resolve: () => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
@@ -75,6 +81,7 @@ export class Limiter {
   private pausedUntil = 0;
   private readonly queue: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
 
   constructor(options: LimiterOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -93,23 +100,18 @@ export class Limiter {
   /** Adopts the read budget of a tenant size learned after construction; waiters may now go sooner. */
   resize(size: SizeClass): void {
     this.reads.resize(READ_BUDGET[size], this.now());
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
     this.pump();
   }
 
   /** Waits for a slot and the budget; call `release()` when the request completes. */
-  acquire(cost: number, write: boolean, signal?: AbortSignal): Promise<void> {
-    const c = Math.min(cost, this.reads.capacity);
-    if (this.queue.length === 0 && this.delay(c, write) === 0) {
-      this.take(c, write);
+  acquire(charge: Charge, signal?: AbortSignal): Promise<void> {
+    if (!this.queue.some((w) => w.charge.bulk === charge.bulk) && this.delay(charge) === 0) {
+      this.take(charge);
       return Promise.resolve();
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
-      const w: Waiter = { cost: c, write, resolve, reject, signal, onAbort: undefined };
+      const w: Waiter = { charge, resolve, reject, signal, onAbort: undefined };
       if (signal) {
         w.onAbort = () => {
           const i = this.queue.indexOf(w);
@@ -135,48 +137,82 @@ export class Limiter {
   }
 
   /** Adapts to the service's accounting once an answer arrives. */
-  observe(estimated: number, write: boolean, headers: Record<string, string>): void {
-    const ru = Number(headers["x-ms-resource-unit"]);
-    if (Number.isFinite(ru) && ru > 0) this.reads.tokens -= ru - Math.min(estimated, this.reads.capacity);
-    const pct = Number(headers["x-ms-throttle-limit-percentage"]);
-    if (Number.isFinite(pct) && pct > 0) {
-      const bucket = write ? this.writes : this.reads;
+  observe(estimated: Charge, reported: ReportedUsage): void {
+    if (reported.ru !== undefined) this.reads.tokens -= reported.ru - this.readCost(estimated);
+    const pct = reported.percentage;
+    if (pct !== undefined && pct > 0) {
+      const bucket = estimated.writes > 0 ? this.writes : this.reads;
       bucket.tokens = Math.min(bucket.tokens, bucket.capacity * Math.max(0, 1 - pct / 100));
     }
   }
 
-  private delay(cost: number, write: boolean): number {
+  /** RU actually taken: a charge larger than the bucket could never be served, so it takes it all. */
+  private readCost(charge: Charge): number {
+    return Math.min(charge.ru, this.reads.capacity - this.reserve(charge));
+  }
+
+  private reserve(charge: Charge): number {
+    return charge.bulk ? this.reads.capacity * SINGLE_RESERVE : 0;
+  }
+
+  private delay(charge: Charge): number {
     if (this.active >= this.maxActive) return Number.POSITIVE_INFINITY;
     const now = this.now();
     this.reads.refill(now);
     this.writes.refill(now);
-    return Math.max(this.pausedUntil - now, this.reads.waitFor(cost), write ? this.writes.waitFor(1) : 0, 0);
+    return Math.max(
+      this.pausedUntil - now,
+      this.reads.waitFor(this.readCost(charge) + this.reserve(charge)),
+      charge.writes > 0 ? this.writes.waitFor(Math.min(charge.writes, this.writes.capacity)) : 0,
+      0,
+    );
   }
 
-  private take(cost: number, write: boolean): void {
+  private take(charge: Charge): void {
     this.active++;
-    this.reads.tokens -= cost;
-    if (write) this.writes.tokens -= 1;
+    this.reads.tokens -= this.readCost(charge);
+    this.writes.tokens -= Math.min(charge.writes, this.writes.capacity);
   }
 
+  /**
+   * Serves every waiter that may go, in order within its class (single or bulk): a bulk waiter held
+   * by the reserve does not hold up the single requests behind it, nor they it.
+   */
   private pump(): void {
-    while (this.queue.length > 0) {
-      const head = this.queue[0]!;
-      const wait = this.delay(head.cost, head.write);
-      if (wait === Number.POSITIVE_INFINITY) return; // a release() will pump again
-      if (wait > 0) {
-        if (this.timer === undefined) {
-          this.timer = setTimeout(() => {
-            this.timer = undefined;
-            this.pump();
-          }, wait);
-        }
-        return;
+    let soonest = Number.POSITIVE_INFINITY;
+    const blocked = new Set<boolean>();
+    for (let i = 0; i < this.queue.length; ) {
+      const w = this.queue[i]!;
+      if (blocked.has(w.charge.bulk)) {
+        i++;
+        continue;
       }
-      this.queue.shift();
-      if (head.onAbort) head.signal?.removeEventListener("abort", head.onAbort);
-      this.take(head.cost, head.write);
-      head.resolve();
+      const wait = this.delay(w.charge);
+      if (wait === Number.POSITIVE_INFINITY) return; // at the concurrency cap: a release() pumps again
+      if (wait > 0) {
+        blocked.add(w.charge.bulk);
+        soonest = Math.min(soonest, wait);
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
+      this.take(w.charge);
+      w.resolve();
     }
+    if (soonest !== Number.POSITIVE_INFINITY) this.wakeIn(soonest);
+  }
+
+  private wakeIn(ms: number): void {
+    const at = this.now() + ms;
+    if (this.timer !== undefined) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.pump();
+    }, ms);
   }
 }

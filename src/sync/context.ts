@@ -2,7 +2,6 @@
 import type { GraphClient } from "../graph/types.ts";
 import type { ChangeEvent, PageInput, PageResult, ReconcileInput, Store } from "../store/types.ts";
 import { drain, type StreamMeter } from "./meter.ts";
-import type { ReadPacer } from "./pacer.ts";
 
 export type StreamPhase = "starting" | "loading" | "sweeping" | "incremental" | "done" | "failed" | "skipped";
 
@@ -23,8 +22,8 @@ export interface StreamContext {
   /** Batches in flight per stream for per-object reads. */
   concurrency: number;
   meter: StreamMeter;
-  /** The run's shared read budget for batched reads. */
-  pacer: ReadPacer;
+  /** Retired: the client's limiter paces batches now. Remove once no stream reads it. */
+  pacer?: undefined;
   observer: SyncObserver;
   signal?: AbortSignal;
 }

@@ -16,7 +16,6 @@ import { readPosition } from "./checkpoint.ts";
 import type { StreamContext, SyncObserver } from "./context.ts";
 import { newMeter, type StreamCost, totals } from "./meter.ts";
 import type { SyncOptions } from "./options.ts";
-import { createPacer } from "./pacer.ts";
 import { runSnapshot, type SnapshotSpec } from "./snapshot-stream.ts";
 import { appsStream } from "./streams/apps.ts";
 import { groupsStream } from "./streams/groups.ts";
@@ -30,7 +29,7 @@ export interface RunSyncInput {
   store: Store;
   tenantId: string;
   options: SyncOptions;
-  /** Sizes the read budget batched reads are paced to (graph-behaviour.md §11); default "small". */
+  /** Retired: the client's limiter sizes the budget itself. Remove once no caller passes it. */
   tenantSize?: TenantSize;
   observer?: SyncObserver;
   signal?: AbortSignal;
@@ -117,7 +116,6 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
     },
   };
   const streams: Record<string, StreamOutcome> = {};
-  const pacer = createPacer(input.tenantSize ?? "small");
 
   const runStream = async (p: Planned) => {
     const name = streamName(p);
@@ -128,7 +126,6 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
       full: options.full,
       concurrency: options.concurrency ?? 8,
       meter: newMeter(),
-      pacer,
       observer,
       signal: input.signal,
     };

@@ -26,7 +26,6 @@ function batchOnlyClient(answer: (url: string) => number) {
   return { client, envelopes };
 }
 
-const free = { spend: async () => {} };
 const reads = (n: number): RelatedRead[] =>
   Array.from({ length: n }, (_, i) => ({
     objectId: `o${i}`,
@@ -37,7 +36,7 @@ const reads = (n: number): RelatedRead[] =>
 async function all(client: GraphClient, list: RelatedRead[], concurrency: number) {
   const meter = newMeter();
   const results: RelatedResult[] = [];
-  for await (const r of readRelated(client, list, meter, { concurrency, pacer: free })) results.push(r);
+  for await (const r of readRelated(client, list, meter, { concurrency })) results.push(r);
   return { meter, results };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Reading one small collection per object (group members and owners, an app's assignments and
- * owners) for a page of objects at once: twenty reads to a `$batch`, several batches in flight (paced
- * to the read budget), and any read longer than one page followed by its nextLink on its own, so one
+ * owners) for a page of objects at once: twenty reads to a `$batch`, several batches in flight (the
+ * client's limiter charges each what its reads cost), and any read longer than one page followed by its nextLink on its own, so one
  * large group's chain of pages never holds up the other batches. This is what makes a full load cost
  * close to the fewest requests the data allows instead of one round trip per group.
  *
@@ -11,8 +11,7 @@
 import { GraphError } from "../errors.ts";
 import type { BatchRequest, BatchResponse, GraphClient } from "../graph/types.ts";
 import type { Edge } from "../store/types.ts";
-import { count, countBatch, estimateResourceUnits, type StreamMeter } from "./meter.ts";
-import type { ReadPacer } from "./pacer.ts";
+import { count, countBatch, type StreamMeter } from "./meter.ts";
 
 export interface RelatedRead {
   /** The object the collection belongs to. */
@@ -41,7 +40,8 @@ export interface RelatedResult {
 export interface RelatedOptions {
   /** `$batch` calls in flight. */
   concurrency: number;
-  pacer: ReadPacer;
+  /** Retired: the client's limiter paces batches now. Remove once no stream passes it. */
+  pacer?: undefined;
   signal?: AbortSignal;
 }
 
@@ -164,11 +164,10 @@ async function readBatch(
   background: (tail: Promise<RelatedResult>) => void,
 ): Promise<void> {
   const requests: BatchRequest[] = reads.map((read, i) => ({ id: String(i), method: "GET", url: read.path }));
-  const ru = countBatch(
+  countBatch(
     meter,
     reads.map((read) => read.path),
   );
-  await options.pacer.spend(ru, options.signal);
   const responses = await client.batch<CollectionBody>(requests, { signal: options.signal });
   const answers = responses.map((response) => {
     const read = reads[Number(response.id)] as RelatedRead;
@@ -200,7 +199,6 @@ async function followNextLinks(
     .pages<Record<string, unknown>>(nextLink, { signal: options.signal })
     [Symbol.asyncIterator]();
   for (;;) {
-    await options.pacer.spend(estimateResourceUnits(read.path), options.signal);
     const page = await iterator.next();
     if (page.done) return { read, items, status: "read" };
     count(meter, read.path);
