@@ -26,6 +26,8 @@ export interface CliFlags {
   apps?: string;
   replicationLagMs?: string;
   deltaTokenTtlMs?: string;
+  /** The process's lifetime, not the emulator's: main stops when stdin ends. */
+  exitWithParent?: boolean;
 }
 
 export function optionsFromFlags(flags: CliFlags): EmulatorOptions {

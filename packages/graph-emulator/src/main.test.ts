@@ -90,6 +90,46 @@ describe("emulator CLI process", () => {
     assert.equal(existsSync(info["caFile"] as string), false, "its temporary files are removed");
   });
 
+  it("with --exit-with-parent, stops cleanly when its parent is SIGKILLed (stdin closes)", async () => {
+    // The parent spawns the emulator with a stdin pipe, hands it its own stdout, and says its pid.
+    const parentScript = `
+      const { spawn } = require("node:child_process");
+      const child = spawn(process.execPath, [${JSON.stringify(bin)}, "--exit-with-parent"], {
+        stdio: ["pipe", "inherit", "ignore"],
+      });
+      process.stdout.write(JSON.stringify({ pid: child.pid }) + "\\n");
+      setInterval(() => {}, 1000);
+    `;
+    const parent = spawn(process.execPath, ["-e", parentScript], { stdio: ["ignore", "pipe", "inherit"] });
+    const reader = createInterface({ input: parent.stdout });
+    const lines = reader[Symbol.asyncIterator]();
+    const { pid } = JSON.parse((await lines.next()).value as string) as { pid: number };
+    const info = JSON.parse((await lines.next()).value as string) as { caFile: string };
+    assert.ok(existsSync(info.caFile), "the emulator is up");
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      const parentGone = new Promise((resolve) => parent.once("exit", resolve));
+      parent.kill("SIGKILL");
+      await parentGone;
+      for (let waited = 0; alive() && waited < 10_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      assert.equal(alive(), false, "the emulator outlived its parent");
+      assert.equal(existsSync(info.caFile), false, "it closed cleanly (temporary files removed)");
+    } finally {
+      reader.close();
+      parent.stdout.destroy();
+      if (alive()) process.kill(pid, "SIGKILL");
+    }
+  });
+
   it("exits 2 with a clear message for a bad flag", async () => {
     const child = spawn(process.execPath, [bin, "--size", "huge"], { stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";

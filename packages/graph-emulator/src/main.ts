@@ -1,6 +1,7 @@
 /**
  * The emulator CLI. Prints ONE JSON line on stdout (how to reach it), then logs only to stderr.
- * SIGTERM / SIGINT close the server and exit 0.
+ * SIGTERM / SIGINT close the server and exit 0; so does the end of stdin with `--exit-with-parent`
+ * (a parent that spawns it with a stdin pipe then never leaves it running after it dies, even SIGKILLed).
  */
 import { Command } from "commander";
 import { type CliFlags, CliUsageError, optionsFromFlags } from "./cli-options.ts";
@@ -22,6 +23,10 @@ const program = new Command()
   .option("--apps <n>", "explicit enterprise app count (overrides --size)")
   .option("--replication-lag-ms <n>", "how long a new object stays invisible")
   .option("--delta-token-ttl-ms <n>", "delta token lifetime (0 = never expire)")
+  .option(
+    "--exit-with-parent",
+    "stop cleanly when stdin closes (spawn with a stdin pipe: the emulator ends when its parent does)",
+  )
   .configureOutput({ writeOut: (s) => process.stderr.write(s), writeErr: (s) => process.stderr.write(s) })
   .exitOverride();
 
@@ -33,9 +38,10 @@ async function main(): Promise<number> {
   } catch (error) {
     return (error as { exitCode?: number }).exitCode ?? 2;
   }
+  const flags = program.opts<CliFlags>();
   let options: ReturnType<typeof optionsFromFlags>;
   try {
-    options = optionsFromFlags(program.opts<CliFlags>());
+    options = optionsFromFlags(flags);
   } catch (error) {
     if (error instanceof CliUsageError) {
       log(error.message);
@@ -52,6 +58,12 @@ async function main(): Promise<number> {
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
+    if (flags.exitWithParent) {
+      // The pipe's write end closes when the parent exits, however it dies: stdin then ends.
+      process.stdin.on("end", () => stop("stdin closed (parent gone)"));
+      process.stdin.on("error", () => stop("stdin failed (parent gone)"));
+      process.stdin.resume();
+    }
   });
   const emu = await startEmulator({ ...options, log });
   process.stdout.write(
@@ -68,6 +80,8 @@ async function main(): Promise<number> {
   );
   await stopped;
   await emu.close();
+  // A stdin still being read would keep the process alive after a signal.
+  if (flags.exitWithParent) process.stdin.destroy();
   return 0;
 }
 

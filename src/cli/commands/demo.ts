@@ -2,7 +2,8 @@
  * `entra-connector demo` (`npm start`): the connector's main job on an emulated tenant. Starts the
  * emulator as a child process (its package bin, on this same Node; the connector never imports it),
  * runs a full sync into a demo store with live progress, then every few seconds asks the emulator to
- * make some changes, syncs incrementally and prints what changed. Ctrl-C stops cleanly.
+ * make some changes, syncs incrementally and prints what changed. Ctrl-C stops cleanly; a demo killed
+ * outright (SIGKILL) takes the emulator with it, since the emulator ends when its stdin pipe closes.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
@@ -102,7 +103,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
     const session = await openSyncSession({}, { ...io, env });
     try {
       io.stdout.write(
-        `emulated tenant ${emulator.info.tenantId} (size ${size}); full sync into ${storePath}\n`,
+        `emulated tenant ${emulator.info.tenantId} (size ${size}, emulator pid ${emulator.child.pid}); full sync into ${storePath}\n`,
       );
       const first = await session.run({ full: true });
       io.stdout.write(
@@ -161,12 +162,19 @@ export async function mutate(
   return list.length;
 }
 
-/** Starts the emulator bin on this Node and reads its one JSON line; its stderr logs are drained. */
+/**
+ * Starts the emulator bin on this Node and reads its one JSON line; its stderr logs are drained. It
+ * runs with `--exit-with-parent` on a stdin pipe: however this process ends, even SIGKILLed, the pipe
+ * closes and the emulator stops instead of running on as an orphan.
+ */
 export async function spawnEmulator(
   args: string[],
   io: CommandIO,
 ): Promise<{ info: EmulatorInfo; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [EMULATOR_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [EMULATOR_BIN, ...args, "--exit-with-parent"], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  child.stdin?.on("error", () => {}); // EPIPE once it has gone: its exit is what matters
   child.stderr?.on("data", () => {}); // its logs are noise in the demo; drained so it never blocks
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   const stop = async () => {
