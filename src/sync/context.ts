@@ -22,8 +22,6 @@ export interface StreamContext {
   /** Batches in flight per stream for per-object reads. */
   concurrency: number;
   meter: StreamMeter;
-  /** Retired: the client's limiter paces batches now. Remove once no stream reads it. */
-  pacer?: undefined;
   observer: SyncObserver;
   signal?: AbortSignal;
 }

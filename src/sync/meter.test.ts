@@ -16,8 +16,7 @@ test("RU estimates follow the documented costs and modifiers", () => {
 test("a $batch is one round trip carrying its reads; drain hands on only what is new", () => {
   const meter = newMeter();
   count(meter, "/servicePrincipals/delta?$deltatoken=x");
-  const ru = countBatch(meter, ["/groups/a/members?$select=id&$top=999", "/servicePrincipals/b/owners"]);
-  assert.equal(ru, 3);
+  countBatch(meter, ["/groups/a/members?$select=id&$top=999", "/servicePrincipals/b/owners"]);
   assert.deepEqual(drain(meter), { requests: 2, batchedRequests: 2, resourceUnits: 4 });
   count(meter, "/subscribedSkus");
   assert.deepEqual(drain(meter), { requests: 1, batchedRequests: 0, resourceUnits: 3 });

@@ -67,14 +67,11 @@ export function count(meter: StreamMeter, pathOrUrl: string): void {
   meter.resourceUnits += estimateResourceUnits(pathOrUrl);
 }
 
-/** Counts one `$batch` round trip carrying these reads; returns their RU. */
-export function countBatch(meter: StreamMeter, paths: readonly string[]): number {
-  let ru = 0;
-  for (const path of paths) ru += estimateResourceUnits(path);
+/** Counts one `$batch` round trip carrying these reads. */
+export function countBatch(meter: StreamMeter, paths: readonly string[]): void {
   meter.requests += 1;
   meter.batchedRequests += paths.length;
-  meter.resourceUnits += ru;
-  return ru;
+  for (const path of paths) meter.resourceUnits += estimateResourceUnits(path);
 }
 
 /** Takes the figures counted since the last call (what the page being committed cost). */

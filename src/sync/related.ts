@@ -1,8 +1,8 @@
 /**
  * Reading one small collection per object (group members and owners, an app's assignments and
  * owners) for a page of objects at once: twenty reads to a `$batch`, several batches in flight (the
- * client's limiter charges each what its reads cost), and any read longer than one page followed by its nextLink on its own, so one
- * large group's chain of pages never holds up the other batches. This is what makes a full load cost
+ * client's limiter charges each what its reads cost), and any read longer than one page followed by
+ * its nextLink on its own, so one large group's chain of pages never holds up the other batches. This is what makes a full load cost
  * close to the fewest requests the data allows instead of one round trip per group.
  *
  * Results stream out as each collection completes, and reading pauses while the consumer is behind:
@@ -40,8 +40,6 @@ export interface RelatedResult {
 export interface RelatedOptions {
   /** `$batch` calls in flight. */
   concurrency: number;
-  /** Retired: the client's limiter paces batches now. Remove once no stream passes it. */
-  pacer?: undefined;
   signal?: AbortSignal;
 }
 

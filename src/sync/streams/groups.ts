@@ -52,7 +52,6 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
     };
     return relatedEdges(ctx.client, reads, toEdges, ctx.meter, {
       concurrency: ctx.concurrency,
-      pacer: ctx.pacer,
       signal: ctx.signal,
       partSize: PART_ROWS,
     });

@@ -48,7 +48,7 @@ export function rolesStream(): SnapshotSpec {
 /** The three collections in one `$batch` round trip (longer ones then follow their nextLinks); a denied one is absent. */
 async function readAll(ctx: StreamContext): Promise<Map<string, Raw[]>> {
   const out = new Map<string, Raw[]>();
-  const options = { concurrency: 1, pacer: ctx.pacer, signal: ctx.signal };
+  const options = { concurrency: 1, signal: ctx.signal };
   for await (const result of readRelated(ctx.client, READS, ctx.meter, options)) {
     if (result.status === "read") out.set(result.read.name, result.items);
   }
