@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { Agent, fetch as undiciFetch } from "undici";
 import { appToken, delegatedTokens, type Emulator, refreshDelegated, startEmulator } from "./index.ts";
+import { GRAPH_JSON } from "./server.ts";
 
 let emu: Emulator;
 let agent: Agent;
@@ -151,6 +152,36 @@ describe("Graph over HTTPS", () => {
       assert.equal(inner["request-id"], reply.headers.get("request-id"));
     }
     assert.equal((await call("/v1.0/users?$top=1")).status, 200, "still serving");
+  });
+
+  it("answers a body over its size limit with Graph's 413 envelope, then keeps serving", async () => {
+    // server.ts's MAX_BODY_BYTES (8 MiB): one byte more is refused, the limit itself is read and parsed.
+    const limit = 8 * 1024 * 1024;
+    const started = Date.now();
+    const over = await call("/v1.0/users", {
+      method: "POST",
+      body: `"${"x".repeat(limit - 1)}"`,
+      headers: { "content-type": "application/json", "client-request-id": "too-big-1" },
+    });
+    assert.equal(over.status, 413, over.text.slice(0, 200));
+    assert.equal(over.headers.get("content-type"), GRAPH_JSON);
+    assert.deepEqual(Object.keys(over.body), ["error"]);
+    const error = errorOf(over.body);
+    assert.equal(error["code"], "Request_EntityTooLarge");
+    assert.equal(typeof error["message"], "string");
+    assert.doesNotMatch(over.text, /at .*\.ts:\d+/, "no stack trace");
+    const inner = error["innerError"] as Record<string, unknown>;
+    assert.match(String(inner["date"]), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    assert.equal(inner["request-id"], over.headers.get("request-id"));
+    assert.equal(inner["client-request-id"], "too-big-1");
+    const atLimit = await call("/v1.0/users", {
+      method: "POST",
+      body: `"${"x".repeat(limit - 2)}"`,
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(atLimit.status, 400, "a body at the limit reaches the route, which refuses a bare string");
+    assert.equal((await call("/v1.0/users?$top=1")).status, 200, "still serving");
+    assert.ok(Date.now() - started < 2000, "refused without stalling");
   });
 
   it("answers 204 with no body and no OData headers", async () => {

@@ -1,6 +1,7 @@
 /**
  * Microsoft's own Graph client (`@microsoft/microsoft-graph-client`, unmodified) against the emulator:
- * customHosts, PageIterator paging, an advanced query, and a throttled burst its RetryHandler rides out.
+ * customHosts, PageIterator paging, advanced queries ($filter, $search) and their refusal without
+ * ConsistencyLevel, and a throttled burst its RetryHandler rides out.
  * The SDK uses the global fetch, so the emulator's CA is trusted through undici's global dispatcher.
  */
 import assert from "node:assert/strict";
@@ -64,6 +65,52 @@ describe("@microsoft/microsoft-graph-client", () => {
     ).length;
     assert.equal(reply["@odata.count"], expected);
     assert.equal(reply.value.length, Math.min(50, expected));
+  });
+
+  it("runs $search with ConsistencyLevel: eventual, matching displayName by word prefix", async () => {
+    const reply = await client
+      .api("/users")
+      .header("ConsistencyLevel", "eventual")
+      .search('"displayName:dubo"')
+      .count(true)
+      .select("id,displayName")
+      .top(999)
+      .get();
+    const expected = emu.tenant
+      .list("user")
+      .filter((u) => /(^|\s)dubo/i.test(String(u["displayName"] ?? "")))
+      .map((u) => u.id)
+      .sort();
+    assert.ok(expected.length > 1, "the seed has several users named Dubois");
+    assert.equal(reply["@odata.count"], expected.length);
+    assert.deepEqual(reply.value.map((u: { id: string }) => u.id).sort(), expected);
+    // Graph matches displayName by word prefix, not substring, so the inside of a word finds nobody.
+    const inside = await client
+      .api("/users")
+      .header("ConsistencyLevel", "eventual")
+      .search('"displayName:ubois"')
+      .get();
+    assert.deepEqual(inside.value, []);
+  });
+
+  it("refuses advanced queries sent without ConsistencyLevel: 400 Request_UnsupportedQuery", async () => {
+    const refused = (request: Promise<unknown>, message: string) =>
+      assert.rejects(request, (error: { statusCode: number; code: string; message: string }) => {
+        assert.equal(error.statusCode, 400);
+        assert.equal(error.code, "Request_UnsupportedQuery");
+        assert.ok(error.message.startsWith(message), error.message);
+        return true;
+      });
+    await refused(
+      client.api("/users").search('"displayName:dubo"').get(),
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+    );
+    // $count=true alone does not make a query advanced; the header is what Graph looks for.
+    await refused(
+      client.api("/users").count(true).filter("endsWith(mail,'@contoso.com')").get(),
+      "Operator 'endsWith' is not supported because the required parameters might be missing. " +
+        "Try adding $count=true query parameter and ConsistencyLevel:eventual header.",
+    );
   });
 
   it("surfaces a Graph error with its code and status", async () => {
