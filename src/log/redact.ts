@@ -52,6 +52,18 @@ export function redactString(s: string): string {
     .replace(PARAM_RE, `$1$2=${REDACTED}`);
 }
 
+/** Error codes (ECONNRESET, AUTH_INVALID_SECRET): upper-case identifiers, unlike any OAuth code. */
+const ERROR_CODE_RE = /^[A-Z][A-Z0-9_]{1,63}$/;
+
+/**
+ * `code` is an OAuth authorization code in a form but an error code on an error (even after pino's
+ * serializer made it a plain object); scrubbing the latter would hide what went wrong.
+ */
+function sensitive(key: string, value: unknown): boolean {
+  if (!isSensitiveKey(key)) return false;
+  return !(key.toLowerCase() === "code" && typeof value === "string" && ERROR_CODE_RE.test(value));
+}
+
 /** A deep copy of `value` with sensitive keys and embedded tokens replaced. */
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return redactString(value);
@@ -59,13 +71,13 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
     const out: Record<string, unknown> = { type: value.name, message: redactString(value.message) };
     if (value.stack) out["stack"] = redactString(value.stack);
-    for (const [k, v] of Object.entries(value)) out[k] = isSensitiveKey(k) ? REDACTED : redact(v, depth + 1);
+    for (const [k, v] of Object.entries(value)) out[k] = sensitive(k, v) ? REDACTED : redact(v, depth + 1);
     return out;
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isSensitiveKey(k) && v !== undefined && v !== null && v !== "" ? REDACTED : redact(v, depth + 1);
+    out[k] = sensitive(k, v) && v !== undefined && v !== null && v !== "" ? REDACTED : redact(v, depth + 1);
   }
   return out;
 }
