@@ -4,8 +4,9 @@ import { after, before, describe, test } from "node:test";
 import { type Emulator, startEmulator } from "@entra-connector/graph-emulator";
 import { Agent } from "undici";
 import { fileTokenStore } from "../src/auth/token-store.ts";
-import { createConnection, decodeClaims, interactiveLogin, loadConfig } from "../src/index.ts";
-import { connectionEnv } from "./connection-support.ts";
+import { runCli } from "../src/cli/program.ts";
+import { createConnection, decodeClaims, EXIT, interactiveLogin, loadConfig } from "../src/index.ts";
+import { connectionEnv, textSink } from "./connection-support.ts";
 
 let emu: Emulator;
 
@@ -176,6 +177,56 @@ describe("each sign-in failure names its cause", () => {
       (await signInError(env({ ENTRA_TENANT_ID: "nosuchtenant.onmicrosoft.com" }))).code,
       "AUTH_UNKNOWN_TENANT",
     );
+  });
+
+  test("`login` asking for a delegated permission nobody consented to is AUTH_CONSENT_REQUIRED with the consent URL", async () => {
+    const d = emu.apps.delegated;
+    const e = env({
+      ENTRA_CLIENT_ID: d.clientId,
+      ENTRA_CLIENT_SECRET: d.clientSecret,
+      // The emulated tenant lets no user consent on their own, and no admin granted Mail.Send.
+      ENTRA_SCOPE: "offline_access https://graph.microsoft.com/Mail.Send",
+    });
+    const browser = new Agent({ connect: { ca: readFileSync(emu.caFile, "utf8") } });
+    const consentUrl = `${emu.authorityHost}/${emu.tenantId}/adminconsent?client_id=${d.clientId}`;
+    try {
+      for (const json of [false, true]) {
+        let followed = false;
+        const stdout = textSink();
+        const stderr = textSink((all) => {
+          const url = /(https:\/\/\S+\/oauth2\/v2\.0\/authorize\S+)/.exec(all)?.[1];
+          if (!url || followed) return;
+          followed = true;
+          // Play the browser: the login service sends the consent error back to the loopback listener.
+          void (async () => {
+            const res = await fetch(url, { redirect: "manual", dispatcher: browser } as RequestInit);
+            const location = new URL(res.headers.get("location") ?? "");
+            assert.equal(location.searchParams.get("error"), "consent_required");
+            await fetch(location);
+          })();
+        });
+        const code = await runCli(["login", "--no-browser", ...(json ? ["--json"] : [])], {
+          stdout: stdout.stream,
+          stderr: stderr.stream,
+          env: e,
+          signal: new AbortController().signal,
+        });
+        assert.equal(code, EXIT.auth, stderr.text());
+        if (json) {
+          const { error } = JSON.parse(stdout.text()) as { error: { code: string; fix: string } };
+          assert.equal(error.code, "AUTH_CONSENT_REQUIRED");
+          assert.equal(error.fix, `Grant admin consent: ${consentUrl}`);
+        } else {
+          assert.match(stderr.text(), /error AUTH_CONSENT_REQUIRED: .*AADSTS65001/);
+          assert.ok(stderr.text().includes(`fix: Grant admin consent: ${consentUrl}\n`), stderr.text());
+        }
+      }
+      // The URL given is one the login service answers: the tenant's admin-consent page for this app.
+      const page = await fetch(consentUrl, { dispatcher: browser } as RequestInit);
+      assert.equal(page.status, 200);
+    } finally {
+      await browser.close();
+    }
   });
 
   test("a token minted for another cloud's Graph is refused as the wrong cloud", async () => {
