@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
+import { GraphError } from "../errors.ts";
 import { createGraphClient } from "./client.ts";
 import type { Charge } from "./cost.ts";
 import { Limiter } from "./limiter.ts";
@@ -29,6 +30,7 @@ before(async () => {
       if (r.url.startsWith("/dependant") && n === 1) return failed(424, "FailedDependency");
       if (r.url.startsWith("/missing")) return failed(404, "Request_ResourceNotFound");
       if (r.url.startsWith("/busy") && n < 3) return failed(503, "ServiceUnavailable");
+      if (r.url.startsWith("/gap-always") || (r.url.startsWith("/gap-once") && n === 1)) return undefined;
       return {
         id: r.id,
         status: 200,
@@ -36,7 +38,8 @@ before(async () => {
         body: { url: r.url, n },
       };
     });
-    json(res, 200, { responses: responses.reverse() }); // Graph may answer in any order
+    // Graph may answer in any order
+    json(res, 200, { responses: responses.filter((r) => r !== undefined).reverse() });
   });
 });
 after(() => server.close());
@@ -132,5 +135,56 @@ test("$batch: each envelope is charged its inner requests' documented costs befo
     { ru: 39, writes: 0, bulk: true },
     { ru: 1, writes: 0, bulk: true },
   ]);
+  await g.close();
+});
+
+test("$batch: an inner request the answer left out is sent once more, and then answered", async () => {
+  const g = client();
+  const out = await g.batch([
+    { id: "1", method: "GET", url: "/ok/1" },
+    { id: "2", method: "GET", url: "/gap-once/2" },
+  ]);
+  assert.deepEqual(
+    out.map((r) => [r.id, r.status]),
+    [
+      ["1", 200],
+      ["2", 200],
+    ],
+  );
+  assert.deepEqual(
+    envelopes.map((e) => e.map((r) => r.id)),
+    [["1", "2"], ["2"]],
+  );
+  await g.close();
+});
+
+test("$batch: an inner request left out twice is a GraphError naming it, never an undefined slot", async () => {
+  const g = client();
+  const err = await g
+    .batch([
+      { id: "1", method: "GET", url: "/ok/1" },
+      { id: "lost", method: "GET", url: "/gap-always/users?$select=id" },
+    ])
+    .catch((e: unknown) => e);
+  assert.ok(err instanceof GraphError, String(err));
+  assert.equal(err.code, "GRAPH_REQUEST_FAILED");
+  assert.equal(err.graphCode, "BatchResponseMissing");
+  assert.equal(err.method, "GET");
+  assert.equal(err.url, "/gap-always/users?$select=id");
+  assert.equal(err.requestId, "req-200", "the envelope's request-id, for a support ticket");
+  assert.equal(err.retryable, true);
+  assert.match(err.message, /no response for request id "lost"/);
+  assert.equal(envelopes.length, 2, "sent once more before giving up");
+  await g.close();
+});
+
+test("$batch: an unanswered POST is not sent again (it may have run): a GraphError at once", async () => {
+  const g = client();
+  await assert.rejects(g.batch([{ id: "w", method: "POST", url: "/gap-once/groups", body: { a: 1 } }]), {
+    code: "GRAPH_REQUEST_FAILED",
+    graphCode: "BatchResponseMissing",
+    method: "POST",
+  });
+  assert.equal(envelopes.length, 1);
   await g.close();
 });

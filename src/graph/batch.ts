@@ -1,14 +1,22 @@
+import { GraphError } from "../errors.ts";
 import { sleep } from "./call.ts";
 import { backoffMs, parseRetryAfter } from "./retry-after.ts";
 import type { MutableStats } from "./stats.ts";
 import type { BatchRequest, BatchResponse } from "./types.ts";
+import { displayUrl } from "./url.ts";
 
 /** Graph's limit per `$batch` call (graph-behaviour.md §10). */
 export const BATCH_LIMIT = 20;
 
+/** One `$batch` envelope's answer: its inner responses and the envelope's own request-id. */
+export interface BatchAnswer {
+  responses: BatchResponse[];
+  requestId: string;
+}
+
 export interface BatchDeps {
-  /** POSTs one `$batch` envelope and returns its `responses` (throws on a failed envelope). */
-  post(requests: BatchRequest[], signal: AbortSignal | undefined): Promise<BatchResponse[]>;
+  /** POSTs one `$batch` envelope and returns its answer (throws on a failed envelope). */
+  post(requests: BatchRequest[], signal: AbortSignal | undefined): Promise<BatchAnswer>;
   /** A throttled inner request means the shared budget is spent: everyone waits its Retry-After. */
   pause(ms: number): void;
   maxRetries: number;
@@ -28,10 +36,27 @@ function retryable(req: BatchRequest, res: BatchResponse): boolean {
   return (res.status === 503 || res.status === 504) && req.method === "GET";
 }
 
+/** An inner request the envelope left unanswered, as a typed error naming it and the envelope. */
+function unanswered(req: BatchRequest, requestId: string, attempts: number): GraphError {
+  return new GraphError({
+    code: "GRAPH_REQUEST_FAILED",
+    status: 502,
+    graphCode: "BatchResponseMissing",
+    graphMessage: `the $batch answer carried no response for request id "${req.id}"`,
+    requestId,
+    method: req.method,
+    url: displayUrl(req.url),
+    retryable: true,
+    attempts,
+  });
+}
+
 /**
  * Runs requests in envelopes of at most 20. Each inner answer stands alone: throttled (and, for
  * reads, unavailable) inner requests are resent after their own Retry-After, together with the
- * dependants that failed (424) only because of them. Results come back in request order.
+ * dependants that failed (424) only because of them. An inner request the envelope did not answer
+ * is sent once more (never a POST), then is a GraphError naming it. Results come back in request
+ * order, one per request.
  */
 export async function runBatch(
   deps: BatchDeps,
@@ -52,15 +77,26 @@ async function runChunk(
   signal: AbortSignal | undefined,
 ): Promise<void> {
   let pending = chunk.map(withContentType);
+  const unansweredOnce = new Set<string>();
   for (let attempt = 0; pending.length > 0; attempt++) {
-    const answers = await deps.post(pending, signal);
-    const byId = new Map(answers.map((a) => [String(a.id), { ...a, headers: lower(a.headers) }]));
+    const answer = await deps.post(pending, signal);
+    const byId = new Map(answer.responses.map((a) => [String(a.id), { ...a, headers: lower(a.headers) }]));
     const again = new Set<string>();
     let waitMs = 0;
     let throttledMs = 0;
     for (const req of pending) {
       const res = byId.get(req.id);
-      if (res === undefined) continue;
+      if (res === undefined) {
+        // Graph promises one response per request; a gap is a fault on its side. A POST may have
+        // run (a second one could create twice), so only the other methods are sent once more.
+        if (req.method === "POST" || unansweredOnce.has(req.id) || attempt >= deps.maxRetries)
+          throw unanswered(req, answer.requestId, attempt + 1);
+        unansweredOnce.add(req.id);
+        results.delete(req.id);
+        again.add(req.id);
+        waitMs = Math.max(waitMs, backoffMs(attempt, deps.random));
+        continue;
+      }
       results.set(req.id, res);
       if (attempt < deps.maxRetries && retryable(req, res)) {
         again.add(req.id);

@@ -222,7 +222,7 @@ export function createGraphClient(
             false,
             batchCharge(chunk),
           );
-          return res.body?.responses ?? [];
+          return { responses: res.body?.responses ?? [], requestId: res.requestId };
         },
       };
       if (deps?.random) batchDeps.random = deps.random;
