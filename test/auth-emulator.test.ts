@@ -234,6 +234,26 @@ describe("each sign-in failure names its cause", () => {
     assert.equal(err.code, "AUTH_WRONG_CLOUD", err.message);
   });
 
+  test("a pre-issued access token for another cloud's Graph is refused as the wrong cloud too", async () => {
+    const e = env();
+    const conn = createConnection(loadConfig({ env: e }), { env: e, persistTokens: false });
+    const token = await conn.tokens.getToken();
+    await conn.close();
+    const preIssued = {
+      ENTRA_ACCESS_TOKEN: token.accessToken,
+      ENTRA_AUTHORITY_HOST: emu.authorityHost,
+      ENTRA_GRAPH_URL: emu.graphRoot,
+      ENTRA_CA_FILE: emu.caFile,
+    };
+    const err = await signInError({ ...preIssued, ENTRA_CLOUD: "usgov" });
+    assert.equal(err.code, "AUTH_WRONG_CLOUD", err.message);
+    assert.match(err.message, /issued for https:\/\/graph\.microsoft\.com \(global cloud\)/);
+    assert.match(err.message, /uses https:\/\/graph\.microsoft\.us/);
+    // The same token in its own cloud is used as it is.
+    const org = await organization(preIssued);
+    assert.equal(org.value[0]?.id, emu.tenantId);
+  });
+
   test("an untrusted TLS certificate (no ENTRA_CA_FILE) is a TLS error with the fix", async () => {
     const err = await signInError(env({ ENTRA_CA_FILE: undefined }));
     assert.equal(err.code, "NET_TLS");

@@ -7,7 +7,7 @@ import { cachedTokenProvider } from "./cached-provider.ts";
 import { decodeClaims } from "./claims.ts";
 import { clientAssertion, loadCertificate } from "./client-assertion.ts";
 import type { LoginContext } from "./login-errors.ts";
-import { redeem, type TokenEndpoint } from "./token-endpoint.ts";
+import { checkAudience, redeem, type TokenEndpoint } from "./token-endpoint.ts";
 import type { TokenStore } from "./token-store.ts";
 import type { StoredToken, TokenProvider } from "./types.ts";
 
@@ -79,7 +79,7 @@ export function clientAuth(config: ConnectorConfig): () => Record<string, string
 /**
  * The token provider for a connection's credential: client secret or certificate (client
  * credentials), delegated (refresh token from the store, rotated on every use), or a pre-issued
- * access token (used until it expires).
+ * access token (used until it expires; like an acquired one, refused when minted for another cloud).
  */
 export function createTokenProvider(config: ConnectorConfig, deps: TokenProviderDeps): TokenProvider {
   if (config.credential.kind === "accessToken")
@@ -124,6 +124,14 @@ export function createTokenProvider(config: ConnectorConfig, deps: TokenProvider
 }
 
 function staticTokenProvider(config: ConnectorConfig, accessToken: string): TokenProvider {
+  // Held back until the first use, so a wrong cloud reads as a sign-in failure (as for acquired
+  // tokens) rather than breaking createConnection.
+  let wrongCloud: unknown;
+  try {
+    checkAudience(accessToken, CLOUDS[config.cloud].graphUrl);
+  } catch (err) {
+    wrongCloud = err;
+  }
   const exp = decodeClaims(accessToken)?.exp;
   const expiresAt = typeof exp === "number" ? exp * 1000 : Number.POSITIVE_INFINITY;
   let rejected = false;
@@ -138,6 +146,7 @@ function staticTokenProvider(config: ConnectorConfig, accessToken: string): Toke
   return {
     acquisitions: 0,
     async getToken() {
+      if (wrongCloud !== undefined) throw wrongCloud;
       if (rejected || Date.now() >= expiresAt) {
         throw createError("AUTH_FAILED", {
           aadsts: "pre-issued token",
