@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -36,4 +36,29 @@ test("a state folder that cannot be used is a CONFIG_INVALID naming ENTRA_STORE"
     loadConnectorKey({ stateDir: file }),
     (e) => isConnectorError(e, "CONFIG_INVALID") && /ENTRA_STORE/.test(e.message),
   );
+});
+
+test("a key file open to other users is refused, naming the file and the fix, unless ENTRA_CONNECTOR_KEY is set", async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "box-"));
+  const dir = join(stateDir, ".entra-connector");
+  mkdirSync(dir, { mode: 0o700 });
+  const file = join(dir, "key");
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString("base64")}\n`);
+  for (const mode of [0o644, 0o640, 0o604, 0o660]) {
+    chmodSync(file, mode);
+    await assert.rejects(loadConnectorKey({ stateDir }), (e) => {
+      assert.ok(isConnectorError(e, "CONFIG_INVALID"), String(e));
+      assert.ok(e.message.includes(file), e.message);
+      assert.ok(e.message.includes(`chmod 600 ${file}`), e.message);
+      assert.match(e.message, new RegExp(`mode 0${mode.toString(8)}`));
+      return true;
+    });
+  }
+  const explicit = randomBytes(32);
+  assert.deepEqual(await loadConnectorKey({ stateDir, connectorKey: explicit.toString("hex") }), explicit);
+  chmodSync(file, 0o600);
+  assert.deepEqual(await loadConnectorKey({ stateDir }), key);
+  chmodSync(file, 0o400);
+  assert.deepEqual(await loadConnectorKey({ stateDir }), key, "read-only for its owner is stricter still");
 });

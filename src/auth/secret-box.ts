@@ -4,10 +4,10 @@
  * GCM additional data), so an envelope cannot be moved from one use to the other.
  *
  * The key comes from ENTRA_CONNECTOR_KEY (32 bytes as base64 or hex) or a generated key file with
- * 0600 permissions in `<state dir>/.entra-connector/key`.
+ * 0600 permissions in `<state dir>/.entra-connector/key`; a key file open to other users is refused.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, open as openFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createError, isConnectorError } from "../errors.ts";
 
@@ -71,9 +71,32 @@ export function unusableFolder(dir: string, err: unknown): Error {
   );
 }
 
+/**
+ * A key file others may read (or swap) protects nothing: refuse it rather than fix its mode behind
+ * the user's back, since it may already have been copied.
+ */
+function looseKeyFile(file: string, mode: number): Error {
+  return createError("CONFIG_INVALID", {
+    field: "ENTRA_STORE",
+    problem: `the key file ${file} is open to other users (mode ${(mode & 0o777).toString(8).padStart(4, "0")}); restrict it with \`chmod 600 ${file}\`, or set ENTRA_CONNECTOR_KEY instead`,
+  });
+}
+
+async function readKeyFile(file: string): Promise<string> {
+  // One handle for the mode check and the read, so the file checked is the file read.
+  const handle = await openFile(file, "r");
+  try {
+    const { mode } = await handle.stat();
+    if (process.platform !== "win32" && (mode & 0o077) !== 0) throw looseKeyFile(file, mode);
+    return await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+}
+
 async function keyFromFile(file: string): Promise<Buffer> {
   try {
-    const k = Buffer.from((await readFile(file, "utf8")).trim(), "base64");
+    const k = Buffer.from((await readKeyFile(file)).trim(), "base64");
     if (k.length === 32) return k;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
