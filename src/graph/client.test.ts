@@ -53,6 +53,8 @@ describe("graph client against a local server", () => {
   let server: LocalGraph;
   let tokenCalls = 0;
   const resetsSeen = () => server.hits.filter((h) => h.url.startsWith("/v1.0/reset")).length;
+  /** POSTs /busy-write answered since the last reset; the first of each run gets a 503. */
+  let busyWrites = 0;
   before(async () => {
     server = await startLocalGraph();
     serveTokens(server, {
@@ -113,6 +115,17 @@ describe("graph client against a local server", () => {
     server.route("POST /v1.0/reset-write", (req) => {
       resets++;
       req.socket.destroy();
+    });
+    server.route("POST /v1.0/busy-write", (_req, _b, res) => {
+      if (++busyWrites === 1) {
+        return json(
+          res,
+          503,
+          { error: { code: "ServiceUnavailable", message: "busy" } },
+          { "retry-after": "0.01" },
+        );
+      }
+      json(res, 201, { id: "created" });
     });
     server.route("GET /v1.0/slow", (_req, _b, res) => {
       setTimeout(() => json(res, 200, {}), 500);
@@ -232,6 +245,23 @@ describe("graph client against a local server", () => {
       code: "NET_FAILED",
     });
     assert.equal(resetsSeen() - before, 1);
+    await conn.close();
+  });
+
+  test("a 503 to a POST is not retried (it may have run); marked idempotent, it is", async () => {
+    const conn = connectTo(server.url);
+    busyWrites = 0;
+    const err = await graphFailure(conn.graph.request("/busy-write", { method: "POST", body: {} }));
+    assert.equal(err.code, "GRAPH_UNAVAILABLE");
+    assert.equal(err.httpStatus, 503);
+    assert.equal(busyWrites, 1, "sent once");
+    assert.equal(conn.graph.stats().retries, 0);
+
+    busyWrites = 0;
+    const res = await conn.graph.request("/busy-write", { method: "POST", body: {}, idempotent: true });
+    assert.equal(res.status, 201);
+    assert.equal(busyWrites, 2, "sent again after the 503");
+    assert.equal(conn.graph.stats().retries, 1);
     await conn.close();
   });
 
