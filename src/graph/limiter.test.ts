@@ -12,11 +12,13 @@ test("spends the read budget and waits for the bucket to refill", async () => {
     await limiter.acquire(read(35)); // 100 × 35 = the whole 3,500 RU budget, at once
     limiter.release();
   }
+  assert.equal(limiter.waits, 0, "nothing waited while the budget lasted");
   const started = Date.now();
   await limiter.acquire(read(35)); // 35 RU refill in 100 ms
   limiter.release();
   const waited = Date.now() - started;
   assert.ok(waited >= 90 && waited < 400, `waited ${waited} ms`);
+  assert.equal(limiter.waits, 1);
 });
 
 test("caps concurrency and serves waiters in order", async () => {

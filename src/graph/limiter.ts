@@ -82,6 +82,7 @@ export class Limiter {
   private readonly queue: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
+  private queued = 0;
 
   constructor(options: LimiterOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -97,6 +98,11 @@ export class Limiter {
     return this.reads.capacity;
   }
 
+  /** How many acquisitions had to wait (budget, pause or concurrency cap); 0 means none was held. */
+  get waits(): number {
+    return this.queued;
+  }
+
   /** Adopts the read budget of a tenant size learned after construction; waiters may now go sooner. */
   resize(size: SizeClass): void {
     this.reads.resize(READ_BUDGET[size], this.now());
@@ -110,6 +116,7 @@ export class Limiter {
       return Promise.resolve();
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
+    this.queued++;
     return new Promise<void>((resolve, reject) => {
       const w: Waiter = { charge, resolve, reject, signal, onAbort: undefined };
       if (signal) {
