@@ -3,7 +3,19 @@
  * deliver everything) over the sync harness, and what each emulator mutation must fire.
  */
 import type { MutationRecord } from "@entra-connector/graph-emulator";
-import { callbackSink, defineSubscription, runWatch, type TriggerEvent } from "../src/index.ts";
+import {
+  callbackSink,
+  createConnection,
+  defineSubscription,
+  loadConfig,
+  parseKinds,
+  runSync,
+  runWatch,
+  type SyncObserver,
+  type SyncOptions,
+  type SyncSummary,
+  type TriggerEvent,
+} from "../src/index.ts";
 import type { Harness } from "./sync-support.ts";
 
 export interface Collected {
@@ -13,11 +25,38 @@ export interface Collected {
 
 export const POLICY = { retry: { baseMs: 20, maxMs: 200 }, deadLetterAfterMs: 60_000 };
 
-/** One sync and full delivery to each collector; returns the events each got in this round. */
+/**
+ * One incremental sync with the given options (default: every kind, app assignments re-read every
+ * run), on a connection of its own as each CLI run has.
+ */
+export async function syncWith(
+  h: Harness,
+  options: Partial<SyncOptions> = {},
+  observer?: SyncObserver,
+): Promise<SyncSummary> {
+  const connection = createConnection(loadConfig({ env: h.env }), { env: h.env, persistTokens: false });
+  try {
+    return await runSync({
+      client: connection.graph,
+      store: h.store,
+      tenantId: h.emu.tenantId,
+      options: { kinds: parseKinds(undefined), full: false, skipAdGroups: false, ...options },
+      ...(observer ? { observer } : {}),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * One sync (with `options`, e.g. the kinds `watch --kinds` would pass) and full delivery to each
+ * collector; returns the events each got in this round.
+ */
 export async function watchRound(
   h: Harness,
   collectors: Collected[],
   during?: (stream: string) => void,
+  options: Partial<SyncOptions> = {},
 ): Promise<TriggerEvent[][]> {
   const before = collectors.map((c) => c.events.length);
   const subscriptions = [];
@@ -28,12 +67,10 @@ export async function watchRound(
   await runWatch({
     store: h.store,
     sync: async (observer) => {
-      const summary = await h.sync({
-        observer: {
-          page: (stream, page) => {
-            during?.(stream);
-            observer.page?.(stream, page);
-          },
+      const summary = await syncWith(h, options, {
+        page: (stream, page) => {
+          during?.(stream);
+          observer.page?.(stream, page);
         },
       });
       if (summary.run.status !== "succeeded")

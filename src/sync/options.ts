@@ -31,6 +31,12 @@ export interface SyncOptions {
   full: boolean;
   /** `$batch` calls in flight per stream for per-object reads (default 8). */
   concurrency?: number;
+  /**
+   * Re-read every app's assignments (`appRoleAssignedTo`: Graph v1.0 has no delta for them) at most
+   * once per this many milliseconds; absent or 0 = every incremental run. `watch` sets it (10 min by
+   * default) so an idle poll costs one request per delta stream; a one-off `sync` stays exact.
+   */
+  appAssignmentsEveryMs?: number;
 }
 
 /** `users,groups` → the set; empty or absent → every kind. Unknown names are an error naming the choices. */

@@ -22,6 +22,7 @@ export interface SubscribeOptions {
   /** With a client (and tenant id) the subscription also runs the incremental sync on the interval. */
   client?: GraphClient;
   tenantId?: string;
+  /** Default: every kind, app assignments re-read every 10 min (`appAssignmentsEveryMs`). */
   syncOptions?: Partial<SyncOptions>;
   /** Persisted subscription name (default "callback"): its position survives restarts. */
   id?: string;
@@ -42,6 +43,9 @@ export interface Subscribed {
   /** Settles when the subscription ends (stopped, or failed). */
   done: Promise<void>;
 }
+
+/** How often a watching sync re-reads every app's assignments (Graph has no delta for them). */
+export const DEFAULT_APP_ASSIGNMENTS_EVERY_MS = 600_000;
 
 const DEFAULT_POLICY: DeliveryPolicy = {
   retry: { baseMs: 500, maxMs: 60_000 },
@@ -94,6 +98,8 @@ export async function subscribe(
                 kinds: parseKinds(undefined),
                 full: false,
                 skipAdGroups: false,
+                // As `watch`: an idle poll costs one request per delta stream.
+                appAssignmentsEveryMs: DEFAULT_APP_ASSIGNMENTS_EVERY_MS,
                 ...options.syncOptions,
               },
               observer,

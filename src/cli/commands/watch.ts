@@ -1,6 +1,6 @@
 /**
  * `entra-connector watch [--interval 30s] [--types …] [--filter k=v] [--webhook URL] [--out events.jsonl]
- * [--emit-initial] [--once] [--replay-dead-letters]`: incremental sync on the interval, change events
+ * [--emit-initial] [--once] [--replay-dead-letters] [--app-assignments-every 10m]`: incremental sync on the interval, change events
  * to stdout as JSON lines (default), appended to a file, or POSTed to a webhook, signed. Problems go
  * to stderr as one line each; secrets never do.
  */
@@ -40,6 +40,7 @@ import type { CommandIO, CommandSpec } from "../command.ts";
 export interface WatchCommandOptions extends ConfigFlags {
   interval?: string;
   kinds?: string;
+  appAssignmentsEvery?: string;
   types?: string;
   filter?: string[];
   webhook?: string;
@@ -59,6 +60,7 @@ export interface WatchCommandOptions extends ConfigFlags {
 interface WatchPlan {
   intervalMs: number;
   kinds: ReturnType<typeof parseKinds>;
+  appAssignmentsEveryMs: number;
   types: string[];
   filter: ReturnType<typeof parseFilter>;
   targets: DeliveryTarget[];
@@ -80,6 +82,7 @@ export function planWatch(options: WatchCommandOptions): WatchPlan {
   return {
     intervalMs: parseDuration(options.interval ?? "30s", "--interval"),
     kinds: parseKinds(options.kinds),
+    appAssignmentsEveryMs: parseEvery(options.appAssignmentsEvery ?? "10m", "--app-assignments-every"),
     types: parseTypes(options.types),
     filter: parseFilter(options.filter),
     targets,
@@ -99,6 +102,11 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
     return cmd
       .option("--interval <duration>", "time between incremental syncs, e.g. 30s, 5m", "30s")
       .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
+      .option(
+        "--app-assignments-every <duration>",
+        "re-read every app's assignments (Graph has no delta for them) at most this often; 0 = every poll",
+        "10m",
+      )
       .option(
         "--types <list>",
         "event types, comma- or |-separated, prefix.* wildcards (default: all); the five: user.created, user.created|user.updated, user.deleted, group.created, group.created|group.updated",
@@ -154,7 +162,12 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
               client: connection.graph,
               store,
               tenantId: config.tenantId,
-              options: { kinds: plan.kinds, full: false, skipAdGroups: config.skipAdGroups },
+              options: {
+                kinds: plan.kinds,
+                full: false,
+                skipAdGroups: config.skipAdGroups,
+                appAssignmentsEveryMs: plan.appAssignmentsEveryMs,
+              },
               observer,
               signal: io.signal,
             });
@@ -192,6 +205,11 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
     }
   },
 };
+
+/** A duration, or 0 for "every time". */
+function parseEvery(value: string, field: string): number {
+  return /^\s*0+\s*(ms|s|m|h|d)?\s*$/.test(value) ? 0 : parseDuration(value, field);
+}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

@@ -6,7 +6,9 @@
  * make its app appear in the servicePrincipals delta. So an incremental run re-reads owners of the
  * apps the delta reports (an owner change is recorded on the app) and then re-reads every app's
  * assignments in one batched pass (apps ÷ 20 requests) swept by a store round: the one part of an
- * incremental run whose cost follows the number of apps rather than the changes.
+ * incremental run whose cost follows the number of apps rather than the changes. With
+ * `appAssignmentsEveryMs` that pass runs at most once per interval, the time of the last one kept in
+ * its own checkpoint (`app-assignments`) so a restart does not bring it forward.
  */
 import { chooseProperties, selectParam } from "../../directory/properties.ts";
 import {
@@ -16,7 +18,7 @@ import {
   appResource,
   assignmentEdge,
 } from "../../directory/service-principals.ts";
-import type { Relation } from "../../store/types.ts";
+import type { Checkpoint, Relation, StoredCheckpoint } from "../../store/types.ts";
 import { commitPage, commitSweep, type StreamContext } from "../context.ts";
 import type { SyncOptions } from "../options.ts";
 import { collect, PART_ROWS, type RelatedRead, type RelatedResult, relatedEdges } from "../related.ts";
@@ -90,6 +92,8 @@ export function appsStream(options: SyncOptions): TrackedSpec {
     },
 
     async afterDelta(ctx) {
+      const startedAt = Date.now();
+      if (!assignmentsDue(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM), options, startedAt)) return;
       const ids: string[] = [];
       for await (const app of ctx.store.query.resources({ kind: "app" })) ids.push(app.id);
       const round = await ctx.store.sync.newRound();
@@ -97,6 +101,37 @@ export function appsStream(options: SyncOptions): TrackedSpec {
         await commitPage(ctx, { stream: "apps", round, edges: { add } });
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });
+      // After the sweep, not with it: the apps checkpoint is the delta link's, rewritten by every delta
+      // page. A crash in between only repeats the pass next run.
+      await ctx.store.sync.applyPage({
+        runId: ctx.runId,
+        stream: ASSIGNMENTS_STREAM,
+        checkpoint: assignmentsCheckpoint(startedAt),
+      });
     },
   };
+}
+
+/** Where the time of the last full assignments pass is kept. */
+export const ASSIGNMENTS_STREAM = "app-assignments";
+
+function assignmentsCheckpoint(readAt: number): Checkpoint {
+  return { version: 1, data: { readAt: new Date(readAt).toISOString() } };
+}
+
+/**
+ * Whether this run re-reads every app's assignments: always without an interval; otherwise when the
+ * last pass started at least an interval ago, or is unknown (never ran, unreadable, or in the future
+ * after a clock change) — a pass too many costs requests, one too few would delay events.
+ */
+export function assignmentsDue(
+  stored: StoredCheckpoint | undefined,
+  options: Pick<SyncOptions, "appAssignmentsEveryMs">,
+  now: number,
+): boolean {
+  const every = options.appAssignmentsEveryMs ?? 0;
+  if (every <= 0) return true;
+  const readAt = stored?.version === 1 ? Date.parse(String(stored.data["readAt"])) : Number.NaN;
+  if (Number.isNaN(readAt) || readAt > now) return true;
+  return now - readAt >= every;
 }
