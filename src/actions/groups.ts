@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { createError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
+import { createOnce } from "./create.ts";
 import { defineAction, GROUP_READ, GROUP_WRITE, MEMBER_WRITE } from "./define.ts";
 import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
@@ -96,12 +97,20 @@ export const createGroup = defineAction({
       "create group",
       ...later.map((l) => `add ${l.rel} ${l.id}`),
     ]);
-    const created = (await ctx.write<DirectoryObject>({ method: "POST", url: "/groups", body })) ?? {
+    const key = {
+      kind: "group" as const,
+      label: `mailNickname ${nick}`,
+      find: () => groupByNickname(ctx, nick),
+      enforced: props.groupTypes.includes("Unified"),
+    };
+    const answer = await createOnce(ctx, { method: "POST", url: "/groups", body }, key);
+    const created: DirectoryObject = {
       id: PLANNED_ID,
       ...props,
       mailEnabled,
       securityEnabled,
       mailNickname: nick,
+      ...answer,
     };
     if (!ctx.dryRun) ctx.recent.add(created.id);
     ctx.setTarget(`group:${created.id}`);

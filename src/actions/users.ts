@@ -2,13 +2,14 @@
 import { z } from "zod";
 import { createError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
+import { createOnce } from "./create.ts";
 import { defineAction, USER_READ, USER_WRITE } from "./define.ts";
 import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
 import { addReference, refuseUnmanageable } from "./groups-core.ts";
 import { applyLicenceChange, describeUser, planLicenceChange, subscribedSkus } from "./licenses.ts";
 import { changedProperties } from "./patch.ts";
-import { isGraphError, REFUSAL } from "./refusals.ts";
+import { isGraphError, isNotFound, REFUSAL } from "./refusals.ts";
 import { type DirectoryObject, resolve, resolveDeleted } from "./resolve.ts";
 import {
   graphObject,
@@ -117,10 +118,14 @@ export const createUser = defineAction({
     ]);
     let created: DirectoryObject;
     try {
-      created = (await ctx.write<DirectoryObject>({ method: "POST", url: "/users", body })) ?? {
-        id: PLANNED_ID,
-        ...redactedBody(body),
+      const key = {
+        kind: "user" as const,
+        label: `userPrincipalName ${upn}`,
+        find: () => existingUser(ctx, upn),
+        enforced: true,
       };
+      const answer = await createOnce(ctx, { method: "POST", url: "/users", body }, key);
+      created = { id: PLANNED_ID, ...redactedBody(body), ...answer };
     } catch (err) {
       throw await explainUpnConflict(ctx, err, upn);
     }
@@ -265,10 +270,19 @@ export const restoreUser = defineAction({
       return { changed: false, user: active };
     }
     ctx.setTarget(`user:${deleted.id}`);
-    const restored = await ctx.write<DirectoryObject>({
-      method: "POST",
-      url: `/directory/deletedItems/${deleted.id}/restore`,
-    });
+    let restored: DirectoryObject | undefined;
+    try {
+      // Repeat-safe: a resent restore whose first attempt went through finds nothing left to restore.
+      restored = await ctx.write<DirectoryObject>(
+        { method: "POST", url: `/directory/deletedItems/${deleted.id}/restore` },
+        { repeatSafe: true },
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      restored = await resolve(ctx, "user", deleted.id).catch(() => {
+        throw err;
+      });
+    }
     if (!ctx.dryRun) ctx.recent.add(deleted.id);
     return { changed: true, user: restored ?? deleted };
   },
