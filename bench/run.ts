@@ -29,6 +29,7 @@ const sizes = arg("sizes", "l,xl").split(",");
 const runs = Number(arg("runs", "3"));
 /** V8 flags for the measured sync process, e.g. `--node-flags=--max-old-space-size=128` (default: none). */
 const nodeFlags = arg("node-flags", "").split(" ").filter(Boolean);
+const verbose = process.argv.includes("--verbose");
 
 interface Measured {
   wallMs: number;
@@ -56,7 +57,7 @@ function child(
   return new Promise((done, fail) => {
     const p = spawn(
       process.execPath,
-      [join(import.meta.dirname, "sync-child.ts"), ...(full ? ["--full"] : [])],
+      [...nodeFlags, join(import.meta.dirname, "sync-child.ts"), ...(full ? ["--full"] : [])],
       {
         env,
         stdio: ["ignore", "pipe", "inherit"],
@@ -66,11 +67,13 @@ function child(
     p.stdout.on("data", (d) => {
       out += d;
     });
-    p.on("exit", (code) =>
-      code === 0
-        ? done(JSON.parse(out.trim().split("\n").pop() as string))
-        : fail(new Error(`sync exited ${code}`)),
-    );
+    p.on("exit", (code) => {
+      if (code !== 0) return fail(new Error(`sync exited ${code}`));
+      const line = out.trim().split("\n").pop() as string;
+      // Where the memory went (peak RSS, heap, external, array buffers), per sync: `--verbose`.
+      if (verbose) process.stderr.write(`${JSON.stringify(JSON.parse(line).peakMb)}\n`);
+      done(JSON.parse(line));
+    });
   });
 }
 

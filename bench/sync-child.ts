@@ -2,14 +2,24 @@
  * One measured sync in its own process (so its peak RSS is the connector's alone): reads the
  * connection from the environment, runs a full or incremental sync, prints one JSON line.
  */
+import { sizeHeapForStreaming } from "../src/cli/heap.ts";
 import { createConnection, loadConfig, parseKinds, runSync } from "../src/index.ts";
 import { openStore } from "../src/store/index.ts";
 
+// Sized as the CLI sizes its own process (src/cli/main.ts).
+sizeHeapForStreaming();
 const full = process.argv.includes("--full");
 const config = loadConfig({ env: process.env });
 const store = await openStore(config.store);
 const connection = createConnection(config, { env: process.env, persistTokens: false });
 const started = performance.now();
+/** Peak of each part of the process's memory, sampled: where the RSS goes. */
+const peakMb: Record<string, number> = {};
+const sampler = setInterval(() => {
+  for (const [part, bytes] of Object.entries(process.memoryUsage())) {
+    peakMb[part] = Math.max(peakMb[part] ?? 0, Math.round(bytes / 2 ** 20));
+  }
+}, 100);
 /** When each stream reached each phase (s since start): where the wall time goes. */
 const timeline: Record<string, string[]> = {};
 const summary = await runSync({
@@ -25,12 +35,14 @@ const summary = await runSync({
   options: { kinds: parseKinds(undefined), full, skipAdGroups: false },
 });
 const wallMs = performance.now() - started;
+clearInterval(sampler);
 await connection.close();
 await store.close();
 process.stdout.write(
   `${JSON.stringify({
     wallMs,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
+    peakMb,
     status: summary.run.status,
     kind: summary.run.kind,
     objects: summary.totals.objects,

@@ -1,4 +1,7 @@
 import type { CommandIO } from "./command.ts";
+import { sizeHeapForStreaming } from "./heap.ts";
+
+sizeHeapForStreaming();
 
 // node:sqlite still announces itself as experimental on Node 24; users of a CLI cannot act on that.
 const emitWarning = process.emitWarning.bind(process);
