@@ -33,6 +33,7 @@ const verbose = process.argv.includes("--verbose");
 
 interface Measured {
   wallMs: number;
+  cpuMs: number;
   maxRssMb: number;
   status: string;
   objects: number;
@@ -156,6 +157,7 @@ for (const size of sizes) {
         ru.toFixed(0),
         median(ms.map((m) => m.throttled)).toFixed(0),
         (wall / 1000).toFixed(1),
+        (median(ms.map((m) => m.cpuMs)) / 1000).toFixed(1),
         median(ms.map((m) => m.maxRssMb)).toFixed(0),
         (objects / (wall / 1000)).toFixed(0),
         (bound / 1000).toFixed(1),
@@ -167,8 +169,8 @@ for (const size of sizes) {
 }
 
 process.stdout.write(
-  `\nmedians of ${runs} run(s); latency graph, throttling on; sync process flags: ${nodeFlags.join(" ") || "none"}\n` +
-    "size | sync | requests | RU | throttled | wall s | peak RSS MB | objects/s | bound s | wall/bound | change events\n" +
-    "---|---|---|---|---|---|---|---|---|---|---\n" +
+  `\nmedians of ${runs} run(s); latency graph, throttling on; sync heap sized as the CLI sizes it (src/cli/heap.ts); extra node flags: ${nodeFlags.join(" ") || "none"}\n` +
+    "size | sync | requests | RU | throttled | wall s | CPU s | peak RSS MB | objects/s | bound s | wall/bound | change events\n" +
+    "---|---|---|---|---|---|---|---|---|---|---|---\n" +
     rows.map((r) => `${r}\n`).join(""),
 );
