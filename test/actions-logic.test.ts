@@ -1,7 +1,7 @@
 /**
  * The actions' logic against a recording fake GraphClient: what is (and is not) sent, in which order,
- * and how Graph's answers become results and errors. Behaviour against a real server is in
- * actions-emulator.test.ts.
+ * and how Graph's answers become results and errors. Behaviour against a real server (the emulator)
+ * is in the other actions-*.test.ts files.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -212,6 +212,19 @@ describe("replication lag", () => {
       }),
       expectCode("REPLICATION_LAG"),
     );
+  });
+
+  test("a fresh object's id is found by its key until it is deleted or has surely replicated", () => {
+    let now = 0;
+    const recent = recentlyCreated(1000, () => now);
+    recent.add(USER_ID, `role:x:${GROUP_ID}`);
+    recent.add(GROUP_ID);
+    assert.equal(recent.idFor(`role:x:${GROUP_ID}`), USER_ID);
+    recent.forget(USER_ID);
+    assert.equal(recent.idFor(`role:x:${GROUP_ID}`), undefined);
+    recent.add(USER_ID, "app:y");
+    now = 1001;
+    assert.deepEqual([recent.idFor("app:y"), recent.has(GROUP_ID)], [undefined, false]);
   });
 
   test("a 404 on anything else is reported at once", async () => {
@@ -464,7 +477,8 @@ describe("secrets and multi-step writes", () => {
 });
 
 describe("revoke-sessions", () => {
-  // The emulator has no revokeSignInSessions route yet, so the request itself is checked here.
+  // The exact request; that it really ends sessions is checked against the emulator's tokens in
+  // actions-users.test.ts.
   test("posts revokeSignInSessions for the resolved user and audits it", async () => {
     const graph = new FakeGraph()
       .on("GET", /^\/users\//, { body: user })

@@ -95,8 +95,7 @@ describe("without permission, each action names the permission it needs", () => 
   test("with read permissions: reads work, writes name their write permission", async () => {
     const inputs = validInputs(await h.snapshot());
     await withPermissions(h, "read", async () => {
-      // revokeSignInSessions is not emulated yet (see actions-logic.test.ts).
-      for (const action of ACTIONS.filter((a) => a.name !== "revoke-sessions")) {
+      for (const action of ACTIONS) {
         const run = runAction(action, inputs[action.name], h.deps());
         if (!action.write) {
           await run;

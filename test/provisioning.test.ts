@@ -193,6 +193,89 @@ describe("licences", () => {
   });
 });
 
+describe("without write permission", () => {
+  test("grant and revoke of each kind name the permission that kind needs", async () => {
+    const snap = await h.snapshot();
+    const [holder, other] = guest(snap).slice(13, 15) as [Snapshot["users"][0], Snapshot["users"][0]];
+    const group = pick.securityGroup(snap, 8);
+    const app = snap.servicePrincipals.find((sp) => sp["displayName"] === "ServiceNow")!;
+    const kinds: [string, RegExp][] = [
+      [`group:${group.id}:member`, /GroupMember\.ReadWrite\.All/],
+      ["role:User Administrator:assigned", /RoleManagement\.ReadWrite\.Directory/],
+      [`app:${app.id}:assigned`, /AppRoleAssignment\.ReadWrite\.All/],
+      ["license:POWER_BI_PRO:assigned", /LicenseAssignment\.ReadWrite\.All/],
+    ];
+    // Revoking needs something held: without it nothing is sent, so nothing is refused.
+    for (const [entitlement] of kinds) await grant(h.deps(), { entitlement, principal: holder.id });
+    const refused = (permission: RegExp) => (err: unknown) => {
+      code("PERMISSION_MISSING")(err);
+      assert.match((err as Error).message, permission);
+      return true;
+    };
+    await withPermissions(h, "read", async () => {
+      for (const [entitlement, permission] of kinds) {
+        await assert.rejects(
+          revoke(h.deps(), { entitlement, principal: holder.id }),
+          refused(permission),
+          `revoke ${entitlement}`,
+        );
+        await assert.rejects(
+          grant(h.deps(), { entitlement, principal: other.id }),
+          refused(permission),
+          `grant ${entitlement}`,
+        );
+      }
+    });
+    const audit = await h.store.audit.list();
+    assert.deepEqual(
+      audit.slice(-8).map((a) => a.result),
+      Array(8).fill("failed"),
+    );
+  });
+});
+
+describe("replication lag", () => {
+  test("a user created a moment ago is granted each kind, and revoked again at once", async () => {
+    const snap = await h.snapshot();
+    const group = pick.securityGroup(snap, 7);
+    const app = snap.servicePrincipals.find((sp) => sp["displayName"] === "ServiceNow")!;
+    // Fresh objects (the user, and each assignment granted to it) are left out of lists meanwhile.
+    await withFaults(h, { replicationLagMs: 400 }, async () => {
+      const fresh = await createUser(h.deps(), {
+        displayName: "Lagging Lou",
+        userPrincipalName: `lagging.lou@${h.emu.tenantDomain}`,
+        password: PASSWORD,
+        usageLocation: "US",
+      });
+      const principal = fresh.user.id;
+      for (const entitlement of [
+        `group:${group.id}:member`,
+        "role:User Administrator:assigned",
+        "role:Groups Administrator:eligible",
+        `app:${app.id}:assigned`,
+        "license:POWER_BI_PRO:assigned",
+      ]) {
+        const changes = [
+          (await grant(h.deps(), { entitlement, principal })).changed,
+          (await grant(h.deps(), { entitlement, principal })).changed,
+          (await revoke(h.deps(), { entitlement, principal })).changed,
+          (await revoke(h.deps(), { entitlement, principal })).changed,
+        ];
+        assert.deepEqual(changes, [true, false, true, false], entitlement);
+      }
+      const s = await h.snapshot();
+      const held = [
+        byId(s.groups, group.id)!.members.includes(principal),
+        s.roleAssignments.some((a) => a["principalId"] === principal),
+        s.roleEligibilitySchedules.some((a) => a["principalId"] === principal),
+        byId(s.servicePrincipals, app.id)!.appRoleAssignedTo.some((a) => a["principalId"] === principal),
+        ((byId(s.users, principal)?.["assignedLicenses"] as unknown[]) ?? []).length > 0,
+      ];
+      assert.deepEqual(held, [false, false, false, false, false], "nothing is left held");
+    });
+  });
+});
+
 describe("the gate, dry run, bad input, faults", () => {
   test("refused without provisioning; a dry run shows the request and sends nothing", async () => {
     const snap = await h.snapshot();

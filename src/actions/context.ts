@@ -6,22 +6,32 @@ export const PLANNED_ID = "(assigned by Graph)";
 
 /** Remembers ids this process created for `ttlMs` (long enough to outlast directory replication). */
 export function recentlyCreated(ttlMs = 120_000, now: () => number = Date.now): RecentlyCreated {
-  const created = new Map<string, number>();
+  const created = new Map<string, { at: number; key: string | undefined }>();
+  const byKey = new Map<string, string>();
+  const forget = (id: string) => {
+    const key = created.get(id)?.key;
+    if (key !== undefined && byKey.get(key) === id) byKey.delete(key);
+    created.delete(id);
+  };
+  const has = (id: string) => {
+    const entry = created.get(id);
+    if (entry === undefined) return false;
+    if (now() - entry.at > ttlMs) {
+      forget(id);
+      return false;
+    }
+    return true;
+  };
   return {
-    add(id) {
-      created.set(id, now());
+    add(id, key) {
+      created.set(id, { at: now(), key });
+      if (key !== undefined) byKey.set(key, id);
     },
-    forget(id) {
-      created.delete(id);
-    },
-    has(id) {
-      const at = created.get(id);
-      if (at === undefined) return false;
-      if (now() - at > ttlMs) {
-        created.delete(id);
-        return false;
-      }
-      return true;
+    forget,
+    has,
+    idFor(key) {
+      const id = byKey.get(key);
+      return id !== undefined && has(id) ? id : undefined;
     },
   };
 }

@@ -36,8 +36,14 @@ export interface AuditSink {
  * ago may answer 404 when referenced, so a 404 on one of these is retried briefly instead of reported.
  */
 export interface RecentlyCreated {
-  add(id: string): void;
+  /**
+   * `key` names what the object is when it has no name to look it up by, e.g. a role assignment
+   * `role:<roleId>:<principalId>`: lists leave a fresh object out, so revoking it needs its id.
+   */
+  add(id: string, key?: string): void;
   has(id: string): boolean;
+  /** The id of a fresh object added under `key`, while lists may still leave it out. */
+  idFor(key: string): string | undefined;
   /** After this process deleted it: a 404 is then expected, not lag. */
   forget(id: string): void;
 }

@@ -1,11 +1,12 @@
 /** Enterprise app assignments: the default access role or a named app role, via appRoleAssignedTo. */
 
-import { isGraphError, isNotFound, REFUSAL } from "../actions/refusals.ts";
+import { isGraphError, REFUSAL } from "../actions/refusals.ts";
 import { retryWhileReplicating } from "../actions/replication.ts";
 import type { DirectoryObject } from "../actions/resolve.ts";
 import type { ActionContext } from "../actions/types.ts";
 import { createError } from "../errors.ts";
 import { DEFAULT_APP_ROLE } from "./entitlements.ts";
+import { deleteAssignment } from "./roles.ts";
 
 interface AppRole {
   id: string;
@@ -59,21 +60,20 @@ export async function setAppAssignment(
   principal: DirectoryObject,
   grant: boolean,
 ): Promise<boolean> {
-  const existing = await findAssignment(ctx, app.id, principal.id, appRoleId);
-  if (grant === (existing !== undefined)) return false;
+  const key = `app:${app.id}:${principal.id}:${appRoleId}`;
+  const listed = await findAssignment(ctx, app.id, principal.id, appRoleId);
+  const existingId = listed?.id ?? ctx.recent.idFor(key);
+  if (grant === (existingId !== undefined)) return false;
   const base = `/servicePrincipals/${app.id}/appRoleAssignedTo`;
+  if (!grant) return deleteAssignment(ctx, "app role assignment", base, existingId!);
+  const body = { principalId: principal.id, resourceId: app.id, appRoleId };
   try {
-    if (grant) {
-      const body = { principalId: principal.id, resourceId: app.id, appRoleId };
-      await retryWhileReplicating(ctx, "principal", principal.id, () =>
-        ctx.write({ method: "POST", url: base, body }, { repeatSafe: true }),
-      );
-    } else {
-      await ctx.write({ method: "DELETE", url: `${base}/${existing!.id}` });
-    }
+    const created = await retryWhileReplicating(ctx, "principal", principal.id, () =>
+      ctx.write<AppRoleAssignment>({ method: "POST", url: base, body }, { repeatSafe: true }),
+    );
+    if (created?.id) ctx.recent.add(created.id, key);
   } catch (err) {
-    if (grant && isGraphError(err, 400, REFUSAL.conflict)) return false;
-    if (!grant && isNotFound(err)) return false;
+    if (isGraphError(err, 400, REFUSAL.conflict)) return false;
     throw err;
   }
   return true;

@@ -62,26 +62,49 @@ export async function setActiveRole(
   principal: DirectoryObject,
   grant: boolean,
 ): Promise<boolean> {
-  const existing = await findAssignment(ctx, "roleAssignments", principal.id, role.id);
-  if (grant === (existing !== undefined)) return false;
-  if (!grant) {
-    try {
-      await ctx.write({ method: "DELETE", url: `${BASE}/roleAssignments/${existing!.id}` });
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
-    return true;
-  }
+  const key = `role:${role.id}:${principal.id}`;
+  const listed = await findAssignment(ctx, "roleAssignments", principal.id, role.id);
+  const existingId = listed?.id ?? ctx.recent.idFor(key);
+  if (grant === (existingId !== undefined)) return false;
+  if (!grant) return deleteAssignment(ctx, "role assignment", `${BASE}/roleAssignments`, existingId!);
   const body = { roleDefinitionId: role.id, principalId: principal.id, directoryScopeId: "/" };
   try {
-    await retryWhileReplicating(ctx, "principal", principal.id, () =>
-      ctx.write({ method: "POST", url: `${BASE}/roleAssignments`, body }, { repeatSafe: true }),
+    const created = await retryWhileReplicating(ctx, "principal", principal.id, () =>
+      ctx.write<Assignment>({ method: "POST", url: `${BASE}/roleAssignments`, body }, { repeatSafe: true }),
     );
+    if (created?.id) ctx.recent.add(created.id, key);
   } catch (err) {
     if (isGraphError(err, 400, REFUSAL.conflict)) return false;
     throw err;
   }
+  return true;
+}
+
+/**
+ * Deletes an assignment by id; false when it was already gone. An assignment granted a moment ago may
+ * still answer 404 while it replicates, so that 404 is waited out rather than taken for "gone".
+ */
+export async function deleteAssignment(
+  ctx: ActionContext,
+  kind: string,
+  collection: string,
+  id: string,
+): Promise<boolean> {
+  const send = async () => {
+    try {
+      await ctx.write({ method: "DELETE", url: `${collection}/${id}` });
+    } catch (err) {
+      // A 404 on the client's own resend: the first attempt deleted it and its answer was lost.
+      if (!(isNotFound(err) && Number(err.params["attempts"]) > 1)) throw err;
+    }
+  };
+  try {
+    await retryWhileReplicating(ctx, kind, id, send);
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+  if (!ctx.dryRun) ctx.recent.forget(id);
   return true;
 }
 
