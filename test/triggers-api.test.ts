@@ -12,11 +12,13 @@ import { events, type Subscribed, subscribe, type TriggerEvent } from "../src/in
 import { group, member, storeWithRun, user } from "../src/store/test-support.ts";
 import type { Store } from "../src/store/types.ts";
 import { defaultSubscriptionId } from "../src/triggers/subscriptions.ts";
+import { markLoaded } from "./triggers-support.ts";
 
 /** A store with a finished baseline (u0, u1) and a function that syncs a new user in a later run. */
 async function syncedStore(): Promise<{ store: Store; addUser(id: string): Promise<void> }> {
   const { store, runId } = await storeWithRun();
   await store.sync.applyPage({ runId, stream: "users", upserts: [user("u0"), user("u1")] });
+  await markLoaded(store, runId);
   await store.runs.finish(runId, { status: "succeeded" });
   return {
     store,
@@ -80,6 +82,7 @@ describe("subscribe", () => {
   it("delivers only what the filter selects: a department, members of a group", async () => {
     const { store, runId } = await storeWithRun();
     await store.sync.applyPage({ runId, stream: "users", upserts: [user("u0")] });
+    await markLoaded(store, runId);
     await store.runs.finish(runId, { status: "succeeded" });
     const sales: string[] = [];
     const members: string[] = [];

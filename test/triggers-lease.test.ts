@@ -12,12 +12,14 @@ import { isConnectorError } from "../src/errors.ts";
 import { callbackSink, defineSubscription, runWatch, subscribe, type TriggerEvent } from "../src/index.ts";
 import { storeWithRun, user } from "../src/store/test-support.ts";
 import type { Store } from "../src/store/types.ts";
+import { markLoaded } from "./triggers-support.ts";
 
 const POLICY = { retry: { baseMs: 10, maxMs: 50 }, deadLetterAfterMs: 60_000 };
 
 async function baselineStore(): Promise<Store> {
   const { store, runId } = await storeWithRun();
   await store.sync.applyPage({ runId, stream: "users", upserts: [user("u0")] });
+  await markLoaded(store, runId);
   await store.runs.finish(runId, { status: "succeeded" });
   return store;
 }

@@ -3,12 +3,15 @@
  * deliver everything) over the sync harness, and what each emulator mutation must fire.
  */
 import type { MutationRecord } from "@entra-connector/graph-emulator";
+import type { GraphClient } from "../src/graph/types.ts";
 import {
+  type ActionDeps,
   callbackSink,
   createConnection,
   defineSubscription,
   loadConfig,
   parseKinds,
+  recentlyCreated,
   runSync,
   runWatch,
   type SyncObserver,
@@ -16,6 +19,7 @@ import {
   type SyncSummary,
   type TriggerEvent,
 } from "../src/index.ts";
+import type { Store } from "../src/store/types.ts";
 import type { Harness } from "./sync-support.ts";
 
 export interface Collected {
@@ -178,4 +182,65 @@ export function matching(events: readonly TriggerEvent[], x: Expected): TriggerE
 export async function deletedIds(h: Harness): Promise<Set<string>> {
   const snap = (await h.emu.snapshot()) as { deletedItems: { id: string }[] };
   return new Set(snap.deletedItems.map((d) => d.id));
+}
+
+/**
+ * What the sync engine leaves in `runId` once every stream's first load is complete: delta-phase
+ * checkpoints whose fingerprints cover every relation, and a roles snapshot (src/triggers/baselines.ts
+ * reads both). For tests that write pages by hand.
+ */
+export async function markLoaded(store: Store, runId: string): Promise<void> {
+  const fingerprints = {
+    users: "id;licences",
+    groups: "id;members=true;owners=true;skipAd=false",
+    apps: "id;owners=true",
+  };
+  for (const [stream, select] of Object.entries(fingerprints)) {
+    const data = { phase: "delta", select, link: `https://graph.invalid/${stream}/delta` };
+    await store.sync.applyPage({ runId, stream, checkpoint: { version: 1, data } });
+  }
+  await store.sync.applyPage({ runId, stream: "roles" });
+}
+
+/** Runs `fn` with what the actions need, writing to the emulator as the connector would. */
+export async function withActions<T>(
+  h: Harness,
+  fn: (deps: ActionDeps & { graph: GraphClient }) => Promise<T>,
+): Promise<T> {
+  const connection = createConnection(loadConfig({ env: h.env }), { env: h.env, persistTokens: false });
+  try {
+    return await fn({
+      graph: connection.graph,
+      writesEnabled: true,
+      audit: h.store.audit,
+      recent: recentlyCreated(),
+      replicationWaitMs: 3000,
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+/** A group whose membership Graph lets one change: assigned, cloud-only, not mail-enabled security. */
+export function writableGroup(groups: readonly Obj[], accept: (g: Obj) => boolean = () => true): Obj {
+  const group = groups.find((g) => {
+    const types = g["groupTypes"] as string[];
+    return (
+      !types.includes("DynamicMembership") &&
+      g["onPremisesSyncEnabled"] !== true &&
+      (g["mailEnabled"] !== true || types.includes("Unified")) &&
+      accept(g)
+    );
+  });
+  if (!group) throw new Error("no group whose membership can be changed");
+  return group;
+}
+
+/** A cloud-only user (Graph cannot write on-premises-mastered ones). */
+export function cloudUser(users: readonly Obj[], accept: (u: Obj) => boolean = () => true): Obj {
+  const user = users.find((u) => u["onPremisesSyncEnabled"] !== true && accept(u));
+  if (!user) throw new Error("no cloud-only user");
+  return user;
 }

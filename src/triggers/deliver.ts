@@ -1,11 +1,13 @@
 /**
  * One subscription's delivery: reads the outbox after its position, turns changes into trigger
- * events, keeps those it selects, and hands them to its sink one at a time, strictly in order. The
+ * events (none for what a scope's first load found, unless `emitInitial`), keeps those it selects,
+ * and hands them to its sink one at a time, strictly in order. The
  * position moves past a change only after every event it caused was accepted (or dead-lettered), so
  * a crash in between redelivers the same events with the same ids and never drops one.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Store } from "../store/types.ts";
+import { Baselines } from "./baselines.ts";
 import { deriveEvents } from "./derive.ts";
 import { matchesFilter, type SubjectLookup, typeSet } from "./match.ts";
 import type { Sink } from "./sinks/sink.ts";
@@ -35,6 +37,7 @@ export class SubscriptionDelivery {
   readonly #lookup: SubjectLookup;
   readonly #policy: DeliveryPolicy;
   readonly #report: DeliveryReport;
+  readonly #baselines = new Baselines();
   #skip: Set<string> | undefined;
   #delivered = 0;
 
@@ -68,10 +71,13 @@ export class SubscriptionDelivery {
       signal?.throwIfAborted();
       const changes = await this.#store.outbox.read({ afterSeq: position, limit: BATCH });
       if (changes.length === 0) return;
+      const initialToo = this.subscription.emitInitial;
+      if (!initialToo) await this.#baselines.update(this.#store, changes);
       let pending = false;
       for (const change of changes) {
         let sent = false;
-        for (const event of deriveEvents(change)) {
+        const silent = !initialToo && this.#baselines.initial(change);
+        for (const event of silent ? [] : deriveEvents(change)) {
           if (!(await this.#selects(event))) continue;
           if (this.#skip.delete(event.id)) continue;
           await this.#deliverOne(event, signal);

@@ -141,22 +141,16 @@ export async function loadSubscription(store: Store, id: string): Promise<Subscr
   return (await store.subscriptions.get(id))?.data as Subscription | undefined;
 }
 
-/** Whether the store holds a completed sync: the baseline that new subscriptions start after. */
-export async function hasBaseline(store: Store): Promise<boolean> {
-  return (await store.runs.list({ limit: 1000 })).some((r) => r.status === "succeeded");
-}
-
 /**
- * Gives a new subscription its read position once a baseline exists: the outbox head (changes from
- * now on), or the start of the outbox with `emitInitial`. Returns false while there is no baseline.
+ * Gives a new subscription its read position: the outbox head (changes from now on), or the start of
+ * the outbox with `emitInitial`. It need not wait for a first sync: what a first load finds is told
+ * apart per scope when delivered (baselines.ts).
  */
-export async function initializeSubscription(store: Store, subscription: Subscription): Promise<boolean> {
-  if (subscription.initialized) return true;
-  if (!(await hasBaseline(store))) return false;
+export async function initializeSubscription(store: Store, subscription: Subscription): Promise<void> {
+  if (subscription.initialized) return;
   if (!subscription.emitInitial) {
     await store.outbox.commit(consumerName(subscription.id), await store.outbox.head());
   }
   subscription.initialized = true;
   await store.subscriptions.put(subscription.id, { ...subscription });
-  return true;
 }

@@ -74,9 +74,12 @@ export interface Subscription {
    * `openSecret`) so the store never holds it in clear. Never logged.
    */
   sealedSecret?: string;
-  /** Deliver what the store already holds (from the baseline on) instead of changes from now. */
+  /**
+   * Deliver what the store already holds (from the start of the outbox) and what each first load
+   * finds, instead of changes from now.
+   */
   emitInitial: boolean;
-  /** Set once the subscription has a read position; until then it waits for a completed sync. */
+  /** Set once the subscription has its read position (when a watcher first starts it). */
   initialized: boolean;
   /**
    * The event being retried and since when, so that a restart (or `watch --once` from cron) does not

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Store } from "../store/types.ts";
 import type { SyncObserver } from "../sync/context.ts";
+import { recordBaselines } from "./baselines.ts";
 import { type DeliveryPolicy, type DeliveryReport, SubscriptionDelivery } from "./deliver.ts";
 import { type HeldLeases, holdLeases, type LeaseOptions } from "./lease.ts";
 import type { Sink } from "./sinks/sink.ts";
@@ -22,7 +23,7 @@ export interface WatchInput {
   report?: DeliveryReport & {
     /** A sync run failed; the loop carries on at the next interval. */
     syncFailed?(error: unknown): void;
-    /** Every subscription's lease is held (by `owner`) and those with a baseline have a position. */
+    /** Every subscription's lease is held (by `owner`) and has its position. */
     started?(owner: string): void;
   };
   /** One sync, deliver everything, return (for cron and tests). */
@@ -62,21 +63,19 @@ export async function runWatch(input: WatchInput): Promise<void> {
   const wake = () => {
     for (const w of wakers) w();
   };
-  const pending = input.subscriptions.map((s) => ({ ...s, started: false }));
   const deliveries: SubscriptionDelivery[] = [];
   let failure: unknown;
   void leases.lost.then((err) => {
     failure ??= err;
     stop.abort();
   });
-  const startReady = async () => {
-    for (const p of pending) {
-      if (p.started || !(await initializeSubscription(input.store, p.subscription))) continue;
-      p.started = true;
+  const start = async () => {
+    for (const { subscription, sink } of input.subscriptions) {
+      await initializeSubscription(input.store, subscription);
       const delivery = new SubscriptionDelivery({
         store: input.store,
-        subscription: p.subscription,
-        sink: p.sink,
+        subscription,
+        sink,
         policy: input.policy,
         ...(input.report ? { report: input.report } : {}),
       });
@@ -92,7 +91,9 @@ export async function runWatch(input: WatchInput): Promise<void> {
     }
   };
   try {
-    await startReady();
+    // Before any sync: loads a killed watcher completed get their baselines before a delta follows.
+    await recordBaselines(input.store);
+    await start();
     input.report?.started?.(leases.owner);
     for (;;) {
       if (input.sync) {
@@ -107,8 +108,9 @@ export async function runWatch(input: WatchInput): Promise<void> {
           input.report?.syncFailed?.(err);
         }
       }
+      // Between a load and the next sync of what it loaded: the one moment its baseline is exact.
       // Without a sync of our own, another process fills the outbox: look at it every interval.
-      await startReady();
+      await recordBaselines(input.store);
       wake();
       if (input.once) {
         for (const d of deliveries) await d.drain(signal);
@@ -126,7 +128,7 @@ export async function runWatch(input: WatchInput): Promise<void> {
     stop.abort();
     wake();
     await Promise.all(loops);
-    for (const p of pending) await p.sink.close();
+    for (const s of input.subscriptions) await s.sink.close();
     await leases.release();
   }
   if (failure !== undefined && !isAbort(failure, signal)) throw failure;
