@@ -1,12 +1,15 @@
 /** Group actions against the emulator: create with owners/members, membership, ownership, refusals. */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { explainRefusal } from "../src/actions/refusals.ts";
+import type { GraphRequestOptions } from "../src/graph/types.ts";
 import {
   addGroupOwner,
   addUserToGroup,
   createGroup,
   createUser,
   deleteGroup,
+  deleteUser,
   getGroup,
   removeGroupOwner,
   removeUserFromGroup,
@@ -136,6 +139,39 @@ describe("membership", () => {
     );
   });
 
+  test("removing from synced, mail-enabled and dynamic groups is refused; nothing changes", async () => {
+    const snap = await h.snapshot();
+    for (const [group, expected] of [
+      [pick.syncedGroup(snap), "ON_PREMISES_SYNCED"],
+      [pick.mailEnabledGroup(snap), "GROUP_MAIL_ENABLED"],
+      [pick.dynamicGroup(snap), "GROUP_DYNAMIC"],
+    ] as const) {
+      const member = group.members[0]!;
+      await assert.rejects(removeUserFromGroup(h.deps(), { user: member, group: group.id }), code(expected));
+      assert.deepEqual(byId((await h.snapshot()).groups, group.id)?.members, group.members);
+    }
+  });
+
+  test("Graph's own refusals of those writes are recognised too (when the group changed since it was read)", async () => {
+    const snap = await h.snapshot();
+    const graph = h.deps().graph;
+    const info = { action: "remove-user-from-group", permissions: [], target: "the group", graph };
+    for (const [group, expected] of [
+      [pick.syncedGroup(snap), "ON_PREMISES_SYNCED"],
+      [pick.mailEnabledGroup(snap), "GROUP_MAIL_ENABLED"],
+      [pick.dynamicGroup(snap), "GROUP_DYNAMIC"],
+    ] as const) {
+      const sent = graph.request(`/groups/${group.id}/members/${group.members[0]}/$ref`, {
+        method: "DELETE",
+      });
+      const refusal = await sent.then(
+        () => assert.fail(`Graph removed a member of ${group["displayName"]}`),
+        (err: unknown) => explainRefusal(err, info),
+      );
+      code(expected)(refusal);
+    }
+  });
+
   test("a brand-new user is added through replication lag", async () => {
     const group = pick.securityGroup(await h.snapshot(), 2);
     await withFaults(h, { replicationLagMs: 300 }, async () => {
@@ -187,6 +223,52 @@ describe("owners", () => {
   });
 });
 
+describe("create-group in steps", () => {
+  test("a member deleted while the group is made: the failing step, what was left and what was not done", async () => {
+    const snap = await h.snapshot();
+    const users = snap.users.filter((u) => u["userType"] !== "Guest" && u["onPremisesSyncEnabled"] !== true);
+    const members = users.slice(-23).map((u) => u.id);
+    const [added, vanished, skipped] = members.slice(20) as [string, string, string];
+    // Graph binds 20 members at creation; the rest are added one by one, and one of those is deleted meanwhile.
+    const graph = h.deps().graph;
+    const racing: typeof graph = {
+      ...graph,
+      request: async <T>(path: string, options?: GraphRequestOptions) => {
+        const answer = await graph.request<T>(path, options);
+        if (options?.method === "POST" && path === "/groups") await deleteUser(h.deps(), { user: vanished });
+        return answer;
+      },
+      get: (path, options) => graph.get(path, options),
+      pages: (path, options) => graph.pages(path, options),
+      delta: (path, options) => graph.delta(path, options),
+      batch: (requests, options) => graph.batch(requests, options),
+      stats: () => graph.stats(),
+      close: () => graph.close(),
+    };
+    await assert.rejects(
+      createGroup(h.deps({ graph: racing }), { displayName: "Half Built", members }),
+      (err: unknown) => {
+        code("WRITE_INCOMPLETE")(err);
+        const msg = (err as Error).message;
+        // The group is the fresh object, but Graph's 404 names the member: no replication wait.
+        assert.match(msg, new RegExp(`stopped at step 'add members ${vanished}': .*Resource '${vanished}'`));
+        assert.match(
+          msg,
+          new RegExp(
+            `Left in place: group Half Built \\(.*\\) with 0 owners and 20 members; member ${added}\\.`,
+          ),
+        );
+        assert.match(msg, new RegExp(`Not done: add members ${skipped}\\.`));
+        return true;
+      },
+    );
+    const group = (await h.snapshot()).groups.find((g) => g["displayName"] === "Half Built");
+    assert.deepEqual(new Set(group?.members), new Set([...members.slice(0, 20), added]));
+    const audit = await h.store.audit.list({ action: "create-group" });
+    assert.deepEqual([audit.at(-1)?.result, audit.at(-1)?.target], ["failed", `group:${group?.id}`]);
+  });
+});
+
 describe("get, update, delete", () => {
   test("update sends only differences, delete is repeat-safe", async () => {
     const created = await createGroup(h.deps(), { displayName: "Short Lived", mailNickname: "shortlived" });
@@ -198,6 +280,38 @@ describe("get, update, delete", () => {
     assert.equal((await deleteGroup(h.deps(), { group: id })).changed, true);
     assert.equal(byId((await h.snapshot()).groups, id), undefined);
     assert.equal((await deleteGroup(h.deps(), { group: id })).changed, false);
+  });
+
+  test("deleting a synced or a mail-enabled group is refused before anything is sent", async () => {
+    const snap = await h.snapshot();
+    const deletes = () => h.emu.stats().byRoute["DELETE /groups/{id}"] ?? 0;
+    const before = deletes();
+    await assert.rejects(
+      deleteGroup(h.deps(), { group: pick.syncedGroup(snap).id }),
+      code("ON_PREMISES_SYNCED"),
+    );
+    await assert.rejects(
+      deleteGroup(h.deps(), { group: pick.mailEnabledGroup(snap).id }),
+      code("GROUP_MAIL_ENABLED"),
+    );
+    assert.equal(deletes(), before);
+    const after = await h.snapshot();
+    assert.ok(
+      byId(after.groups, pick.syncedGroup(snap).id) && byId(after.groups, pick.mailEnabledGroup(snap).id),
+    );
+  });
+
+  test("a Microsoft 365 group goes to deleted items; deleting it again reports it there", async () => {
+    const owner = pick.cloudUser(await h.snapshot(), 5);
+    const made = await createGroup(h.deps(), {
+      displayName: "Brief Crew",
+      groupTypes: ["Unified"],
+      owners: [owner.id],
+    });
+    assert.equal((await deleteGroup(h.deps(), { group: made.group.id })).changed, true);
+    assert.ok(byId((await h.snapshot()).deletedItems, made.group.id));
+    const again = await deleteGroup(h.deps(), { group: made.group.id });
+    assert.deepEqual([again.changed, again.alreadyDeleted, again.id], [false, true, made.group.id]);
   });
 
   test("updating a synced group is refused", async () => {

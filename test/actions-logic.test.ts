@@ -214,6 +214,23 @@ describe("replication lag", () => {
     );
   });
 
+  test("a 404 naming an object that is not fresh is reported at once, though another is fresh", async () => {
+    const recent = recentlyCreated();
+    recent.add(GROUP_ID);
+    let calls = 0;
+    await assert.rejects(
+      retryWhileReplicating(ctxWith(recent, 2000), "object", [GROUP_ID, USER_ID], async () => {
+        calls++;
+        throw graphError(
+          404,
+          `Resource '${USER_ID}' does not exist or one of its queried reference-property objects are not present.`,
+        );
+      }),
+      (err: unknown) => (err as { httpStatus?: number }).httpStatus === 404,
+    );
+    assert.equal(calls, 1);
+  });
+
   test("a fresh object's id is found by its key until it is deleted or has surely replicated", () => {
     let now = 0;
     const recent = recentlyCreated(1000, () => now);

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { delegatedTokens, refreshDelegated } from "@entra-connector/graph-emulator";
 import { Agent } from "undici";
+import type { GraphRequestOptions } from "../src/graph/types.ts";
 import {
   createUser,
   deleteUser,
@@ -64,6 +65,37 @@ describe("create-user", () => {
       assert.match((err as { fix: string }).fix, new RegExp(h.emu.tenantDomain.replaceAll(".", "\\.")));
       return true;
     });
+  });
+
+  test("Graph's own password refusal (a tenant policy stricter than the documented rule) is explained", async () => {
+    // The input check applies the documented rule, as the emulator does; a stricter tenant is staged
+    // by sending a password the emulator refuses in place of the one given.
+    const graph = h.deps().graph;
+    const strict: typeof graph = {
+      ...graph,
+      request: <T>(path: string, options: GraphRequestOptions = {}) => {
+        if (options.method !== "POST" || path !== "/users") return graph.request<T>(path, options);
+        const body = options.body as { passwordProfile: Record<string, unknown> };
+        const weak = { ...body, passwordProfile: { ...body.passwordProfile, password: "weakweak" } };
+        return graph.request<T>(path, { ...options, body: weak });
+      },
+      get: (path, options) => graph.get(path, options),
+      pages: (path, options) => graph.pages(path, options),
+      delta: (path, options) => graph.delta(path, options),
+      batch: (requests, options) => graph.batch(requests, options),
+      stats: () => graph.stats(),
+      close: () => graph.close(),
+    };
+    const input = { displayName: "Pat Policy", userPrincipalName: upn("pat.policy"), password: PASSWORD };
+    await assert.rejects(createUser(h.deps({ graph: strict }), input), (err: unknown) => {
+      code("PASSWORD_WEAK")(err);
+      assert.match((err as Error).message, /does not comply with password complexity/);
+      return true;
+    });
+    assert.ok(!(await h.snapshot()).users.some((u) => u["userPrincipalName"] === input.userPrincipalName));
+    const audit = await h.store.audit.list({ action: "create-user" });
+    assert.equal(audit.at(-1)?.result, "failed");
+    assert.match(audit.at(-1)?.requestId ?? "", /^[0-9a-f-]{36}$/, "the refused request's id");
   });
 
   test("bad input is refused before any request, hostile names are fine as values", async () => {
@@ -195,6 +227,19 @@ describe("update, disable, enable", () => {
 });
 
 describe("delete and restore", () => {
+  test("deleting a user synced from on-premises AD is refused before anything is sent", async () => {
+    const u = pick.syncedUser(await h.snapshot());
+    const deletes = () => h.emu.stats().byRoute["DELETE /users/{key}"] ?? 0;
+    const before = deletes();
+    await assert.rejects(deleteUser(h.deps(), { user: u.id }), (err: unknown) => {
+      code("ON_PREMISES_SYNCED")(err);
+      assert.match((err as Error).message, /\(deletion\)/);
+      return true;
+    });
+    assert.equal(deletes(), before);
+    assert.ok(byId((await h.snapshot()).users, u.id));
+  });
+
   test("delete, delete again, restore, restore again", async () => {
     const u = pick.cloudUser(await h.snapshot(), 5);
     assert.equal((await deleteUser(h.deps(), { user: u.id })).changed, true);

@@ -8,7 +8,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Runs `attempt`, retrying a 404 while one of `ids` is an object this process created a moment ago: the
  * directory is eventually consistent, so a fresh object can be missing from reads and references
  * (graph-behaviour.md §3). Gives up after `ctx.replicationWaitMs` with REPLICATION_LAG; a 404 involving no
- * fresh object is passed through at once.
+ * fresh object is passed through at once. Graph's 404 names the missing resource ("Resource '<id>' does
+ * not exist…"): when it names one of `ids` that is not fresh (a member deleted meanwhile, say, while the
+ * group is the fresh one), it is passed through too.
  */
 export async function retryWhileReplicating<T>(
   ctx: ActionContext,
@@ -23,8 +25,10 @@ export async function retryWhileReplicating<T>(
     try {
       return await attempt();
     } catch (err) {
-      const fresh = list.find((id) => ctx.recent.has(id));
-      if (!isNotFound(err) || fresh === undefined) throw err;
+      if (!isNotFound(err)) throw err;
+      const named = list.filter((id) => err.graphMessage.includes(id));
+      const fresh = (named.length > 0 ? named : list).find((id) => ctx.recent.has(id));
+      if (fresh === undefined) throw err;
       const waited = Date.now() - started;
       if (waited >= ctx.replicationWaitMs) {
         throw createError("REPLICATION_LAG", { kind, id: fresh, waitedMs: waited }, { cause: err });
