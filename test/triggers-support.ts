@@ -115,56 +115,49 @@ export interface Expected {
   deletion?: "soft" | "permanent";
 }
 
+type Expect = (r: MutationRecord, deletedIds: Set<string>) => Expected;
+
+/**
+ * The event each kind of change must cause, by the emulator's mutation names (`deletedIds`: what sits
+ * in deleted items afterwards). Tests that claim to cover every kind check against its keys.
+ */
+export const EXPECTED = {
+  createUser: (r) => ({ type: "user.created", resourceId: r.id }),
+  restoreUser: (r) => ({ type: "user.created", resourceId: r.id }),
+  updateUser: (r) => ({ type: "user.updated", resourceId: r.id }),
+  enableUser: (r) => ({ type: "user.enabled", resourceId: r.id }),
+  disableUser: (r) => ({ type: "user.disabled", resourceId: r.id }),
+  deleteUser: (r) => ({ type: "user.deleted", resourceId: r.id, deletion: "soft" }),
+  purgeUser: (r) => ({ type: "user.deleted", resourceId: r.id, deletion: "permanent" }),
+  addMember: (r) => ({ type: "group.member.added", resourceId: r.id, principalId: r.ref as string }),
+  removeMember: (r) => ({ type: "group.member.removed", resourceId: r.id, principalId: r.ref as string }),
+  addOwner: (r) => ({ type: "group.owner.added", resourceId: r.id, principalId: r.ref as string }),
+  removeOwner: (r) => ({ type: "group.owner.removed", resourceId: r.id, principalId: r.ref as string }),
+  createGroup: (r) => ({ type: "group.created", resourceId: r.id }),
+  updateGroup: (r) => ({ type: "group.updated", resourceId: r.id }),
+  deleteGroup: (r, deleted) => ({
+    type: "group.deleted",
+    resourceId: r.id,
+    deletion: deleted.has(r.id) ? "soft" : "permanent",
+  }),
+  purgeGroup: (r) => ({ type: "group.deleted", resourceId: r.id, deletion: "permanent" }),
+  assignLicense: (r) => ({ type: "user.license.assigned", resourceId: r.id, principalId: r.id }),
+  removeLicense: (r) => ({ type: "user.license.removed", resourceId: r.id, principalId: r.id }),
+  addRoleAssignment: (r) => ({ type: "role.assigned", resourceId: r.ref as string }),
+  addRoleEligibility: (r) => ({ type: "role.assigned", resourceId: r.ref as string }),
+  removeRoleAssignment: (r) => ({ type: "role.removed", resourceId: r.ref as string }),
+  removeRoleEligibility: (r) => ({ type: "role.removed", resourceId: r.ref as string }),
+  addAppRoleAssignment: (r) => ({ type: "app.assigned", resourceId: r.id, principalId: r.ref as string }),
+  removeAppRoleAssignment: (r) => ({ type: "app.removed", resourceId: r.id, principalId: r.ref as string }),
+} satisfies Record<string, Expect>;
+
+export type ChangeKind = keyof typeof EXPECTED;
+
 /** The event a mutation must cause (`deletedIds`: what sits in deleted items afterwards). */
 export function expectedEvent(r: MutationRecord, deletedIds: Set<string>): Expected {
-  const subject = { resourceId: r.id };
-  switch (r.op) {
-    case "createUser":
-    case "restoreUser":
-      return { type: "user.created", ...subject };
-    case "updateUser":
-      return { type: "user.updated", ...subject };
-    case "enableUser":
-      return { type: "user.enabled", ...subject };
-    case "disableUser":
-      return { type: "user.disabled", ...subject };
-    case "deleteUser":
-      return { type: "user.deleted", ...subject, deletion: "soft" };
-    case "addMember":
-      return { type: "group.member.added", ...subject, principalId: r.ref as string };
-    case "removeMember":
-      return { type: "group.member.removed", ...subject, principalId: r.ref as string };
-    case "addOwner":
-      return { type: "group.owner.added", ...subject, principalId: r.ref as string };
-    case "removeOwner":
-      return { type: "group.owner.removed", ...subject, principalId: r.ref as string };
-    case "createGroup":
-      return { type: "group.created", ...subject };
-    case "updateGroup":
-      return { type: "group.updated", ...subject };
-    case "deleteGroup":
-      return { type: "group.deleted", ...subject, deletion: deletedIds.has(r.id) ? "soft" : "permanent" };
-    case "purgeUser":
-      return { type: "user.deleted", ...subject, deletion: "permanent" };
-    case "purgeGroup":
-      return { type: "group.deleted", ...subject, deletion: "permanent" };
-    case "assignLicense":
-      return { type: "user.license.assigned", resourceId: r.id, principalId: r.id };
-    case "removeLicense":
-      return { type: "user.license.removed", resourceId: r.id, principalId: r.id };
-    case "addRoleAssignment":
-    case "addRoleEligibility":
-      return { type: "role.assigned", resourceId: r.ref as string };
-    case "removeRoleAssignment":
-    case "removeRoleEligibility":
-      return { type: "role.removed", resourceId: r.ref as string };
-    case "addAppRoleAssignment":
-      return { type: "app.assigned", resourceId: r.id, principalId: r.ref as string };
-    case "removeAppRoleAssignment":
-      return { type: "app.removed", resourceId: r.id, principalId: r.ref as string };
-    default:
-      throw new Error(`no expectation for mutation ${r.op}`);
-  }
+  const expect = (EXPECTED as Record<string, Expect>)[r.op];
+  if (!expect) throw new Error(`no expectation for mutation ${r.op}`);
+  return expect(r, deletedIds);
 }
 
 export function matching(events: readonly TriggerEvent[], x: Expected): TriggerEvent[] {
