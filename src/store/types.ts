@@ -112,10 +112,23 @@ export interface PageInput {
    * `soft`: deleted but restorable (Graph `@removed.reason: "changed"`). An object (or edge) a page both
    * upserts (adds) and deletes (removes) is kept: the write wins.
    */
-  deletes?: { kind: ResourceKind; id: string; soft?: boolean }[];
+  deletes?: Deletion[];
   edges?: { add?: Edge[]; remove?: Edge[] };
   /** Requests / RU / throttle figures for this page, added to the run's stats for `stream`. */
   stats?: Partial<Omit<StreamStats, "objects" | "changes">>;
+}
+
+export interface Deletion {
+  kind: ResourceKind;
+  id: string;
+  soft?: boolean;
+  /**
+   * With `soft`: the object as deleted items hold it, kept as the tombstone's data. An object the store
+   * does not hold yet (already deleted before the first sync, or created and deleted between two) is
+   * then kept too, as a tombstone, without an event: no consumer ever saw it, so nothing changed for
+   * anyone. A restore later reports it `created`, as for any tombstone.
+   */
+  data?: Record<string, unknown>;
 }
 
 export type ChangeType = "created" | "updated" | "deleted" | "added" | "removed";
@@ -176,7 +189,15 @@ export interface SyncWriter {
 }
 
 export type RunKind = "full" | "incremental";
-export type RunStatus = "running" | "succeeded" | "failed" | "cancelled";
+/** `interrupted`: the run's process ended without finishing it (killed, crashed), noticed by a later run. */
+export type RunStatus = "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+
+/**
+ * How long a run's lease lasts unrenewed. Generous, so a live run whose event loop is held up (a wait
+ * of up to 10 s for the write lock, a large page) never lapses; a killed run on this host is noticed at
+ * once by its process id, one elsewhere (another host, a replaced container) once this has passed.
+ */
+export const RUN_LEASE_MS = 60_000;
 
 export interface StreamStats {
   objects: number;
@@ -202,15 +223,26 @@ export interface RunRecord {
   /** Outbox range this run produced: events with firstSeq ≤ seq ≤ lastSeq. */
   firstSeq?: number;
   lastSeq?: number;
+  /** When a later run found this one `interrupted` (its process gone or its lease lapsed). */
+  interruptedAt?: string;
+  /** Runs this one found interrupted when it started: it continues from their last committed pages. */
+  resumedFrom?: string[];
 }
 
 export interface RunLog {
-  start(input: { kind: RunKind; tenantId: string; streams?: string[] }): Promise<RunRecord>;
+  /**
+   * Records a new `running` run holding a lease for `leaseMs` (default `RUN_LEASE_MS`), and first marks
+   * `interrupted` every earlier running run whose process is gone or whose lease lapsed; a run that
+   * renews its lease is never marked, so concurrent syncs leave each other alone.
+   */
+  start(input: { kind: RunKind; tenantId: string; streams?: string[]; leaseMs?: number }): Promise<RunRecord>;
+  /** Extends a running run's lease by `leaseMs` from now: call every third of it while the run lives. */
+  renew(runId: string, leaseMs?: number): Promise<void>;
   /** Adds (not sets) figures for one stream; errors are counted, messages go in `finish`. */
   record(runId: string, stream: string, stats: Partial<StreamStats>): Promise<void>;
   finish(
     runId: string,
-    outcome: { status: Exclude<RunStatus, "running">; error?: string },
+    outcome: { status: Exclude<RunStatus, "running" | "interrupted">; error?: string },
   ): Promise<RunRecord>;
   /** By id or run number. */
   get(idOrNumber: string): Promise<RunRecord | undefined>;

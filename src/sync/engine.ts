@@ -11,7 +11,7 @@
 import { toConnectorError } from "../errors.ts";
 import type { TenantSize } from "../graph/limiter.ts";
 import type { ClientStats, GraphClient } from "../graph/types.ts";
-import type { RunKind, RunRecord, Store } from "../store/types.ts";
+import { RUN_LEASE_MS, type RunKind, type RunRecord, type Store } from "../store/types.ts";
 import { readPosition } from "./checkpoint.ts";
 import type { StreamContext, SyncObserver } from "./context.ts";
 import { newMeter, type StreamCost, totals } from "./meter.ts";
@@ -98,12 +98,41 @@ async function runKind(store: Store, planned: Planned[], full: boolean): Promise
 }
 
 export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
-  const { client, store, options } = input;
+  const { store, options } = input;
   const started = Date.now();
   const firstSync = (await store.sync.checkpoints()).length === 0;
   const planned = planStreams(options, firstSync);
   const kind = await runKind(store, planned, options.full);
   const run = await store.runs.start({ kind, tenantId: input.tenantId, streams: planned.map(streamName) });
+  const lease = renewLease(store, run.id);
+  try {
+    return await execute(input, run, planned, started);
+  } finally {
+    clearInterval(lease);
+  }
+}
+
+/**
+ * Keeps the run's lease alive so a run starting meanwhile (another `sync`, `watch`, the demo) leaves it
+ * `running`; once this process dies the lease lapses and the next run marks this one interrupted.
+ */
+function renewLease(store: Store, runId: string): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    // A failed renewal is not the run's failure: the next one may succeed, and at worst a later run
+    // records this one as interrupted while it goes on and then finishes with its real outcome.
+    store.runs.renew(runId, RUN_LEASE_MS).catch(() => {});
+  }, RUN_LEASE_MS / 3);
+  timer.unref();
+  return timer;
+}
+
+async function execute(
+  input: RunSyncInput,
+  run: RunRecord,
+  planned: Planned[],
+  started: number,
+): Promise<SyncSummary> {
+  const { client, store, options } = input;
   const before = client.stats();
   const warnings: SyncSummary["warnings"] = [];
   // Methods are called through the caller's object: an observer may be a class instance.

@@ -147,4 +147,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    name: "run leases (a killed run is recorded as interrupted by the next one)",
+    sql: `
+      ALTER TABLE runs ADD COLUMN owner TEXT;
+      ALTER TABLE runs ADD COLUMN lease_expires_at INTEGER;
+      ALTER TABLE runs ADD COLUMN interrupted_at TEXT;
+      ALTER TABLE runs ADD COLUMN resumed_from TEXT;
+    `,
+  },
 ];

@@ -1,6 +1,14 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { invalidInput, StoreError } from "../errors.ts";
-import type { RunKind, RunLog, RunRecord, RunStatus, StreamStats } from "../types.ts";
+import {
+  RUN_LEASE_MS,
+  type RunKind,
+  type RunLog,
+  type RunRecord,
+  type RunStatus,
+  type StreamStats,
+} from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { outboxHead } from "./outbox.ts";
 
@@ -15,6 +23,57 @@ interface RunRow {
   error: string | null;
   start_seq: number;
   end_seq: number | null;
+  owner: string | null;
+  lease_expires_at: number | null;
+  interrupted_at: string | null;
+  resumed_from: string | null;
+}
+
+/**
+ * The process holding a run, named as trigger leases name theirs (`<pid>@<host>#<random>`): the pid
+ * and host let a later run on the same host see at once that the process is gone; the suffix keeps a
+ * reused pid from passing for the same process in messages.
+ */
+const OWNER = `${process.pid}@${hostname()}#${randomBytes(4).toString("hex")}`;
+
+function describeOwner(owner: string): string {
+  const m = /^(\d+)@(.+)#[0-9a-f]+$/.exec(owner);
+  return m ? `process ${m[1]} on host ${m[2]}` : `owner ${owner}`;
+}
+
+/** Whether `owner` is a process of this host that no longer exists (so it cannot finish its run). */
+function ownerGoneHere(owner: string): boolean {
+  const m = /^(\d+)@(.+)#[0-9a-f]+$/.exec(owner);
+  if (!m || m[2] !== hostname() || Number(m[1]) === process.pid) return false;
+  try {
+    process.kill(Number(m[1]), 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists, as another user.
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Why a run still marked `running` cannot be running any more, or undefined while it may be. A live
+ * run renews its lease (the sync engine does, every third of it), so a lapsed lease means its process
+ * died, hung or was suspended; a pid that is gone on this host says so without waiting for the lease.
+ */
+function staleReason(row: RunRow, now: number): string | undefined {
+  // Rows from before migration 4 have no lease: the connector that wrote them is no longer the one
+  // opening this store, and nothing could ever finish them.
+  if (row.owner === null) return "it was started by a connector version that kept no run lease";
+  if (ownerGoneHere(row.owner)) return `${describeOwner(row.owner)} no longer runs`;
+  if (row.lease_expires_at !== null && row.lease_expires_at <= now) {
+    const lapsed = new Date(row.lease_expires_at).toISOString();
+    return `${describeOwner(row.owner)} stopped renewing its lease, which lapsed at ${lapsed}`;
+  }
+  return undefined;
+}
+
+function checkLease(leaseMs: number): number {
+  if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw invalidInput("leaseMs", "must be a positive number");
+  return leaseMs;
 }
 
 interface StatsRow {
@@ -75,27 +134,65 @@ export class SqliteRunLog implements RunLog {
     this.#db = db;
   }
 
-  async start(input: { kind: RunKind; tenantId: string; streams?: string[] }): Promise<RunRecord> {
+  async start(input: {
+    kind: RunKind;
+    tenantId: string;
+    streams?: string[];
+    leaseMs?: number;
+  }): Promise<RunRecord> {
     if (input.kind !== "full" && input.kind !== "incremental") {
       throw invalidInput("kind", "must be full or incremental");
     }
     if (typeof input.tenantId !== "string" || input.tenantId === "") {
       throw invalidInput("tenantId", "must be the tenant's id");
     }
+    const leaseMs = checkLease(input.leaseMs ?? RUN_LEASE_MS);
     const id = randomUUID();
-    this.#db.transaction(() =>
+    // One write transaction: two runs starting at once see each other's row or none, never half.
+    this.#db.transaction(() => {
+      const now = Date.now();
+      const noticed = new Date(now).toISOString();
+      const resumed: string[] = [];
+      for (const row of this.#db.all<RunRow>("SELECT * FROM runs WHERE status = 'running' ORDER BY number")) {
+        const reason = staleReason(row, now);
+        if (reason === undefined) continue;
+        this.#db.run(
+          `UPDATE runs SET status = 'interrupted', interrupted_at = ?, error = coalesce(error, ?),
+             end_seq = coalesce(end_seq, ?)
+           WHERE id = ? AND status = 'running'`,
+          noticed,
+          `interrupted: ${reason} (noticed by run ${id})`,
+          outboxHead(this.#db),
+          row.id,
+        );
+        resumed.push(row.id);
+      }
       this.#db.run(
-        `INSERT INTO runs (id, kind, status, tenant_id, streams, started_at, start_seq)
-         VALUES (?, ?, 'running', ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, kind, status, tenant_id, streams, started_at, start_seq, owner, lease_expires_at, resumed_from)
+         VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
         id,
         input.kind,
         input.tenantId,
         input.streams ? JSON.stringify(input.streams) : null,
-        new Date().toISOString(),
+        noticed,
         outboxHead(this.#db),
-      ),
-    );
+        OWNER,
+        now + leaseMs,
+        resumed.length > 0 ? JSON.stringify(resumed) : null,
+      );
+    });
     return this.#require(id);
+  }
+
+  async renew(runId: string, leaseMs: number = RUN_LEASE_MS): Promise<void> {
+    checkLease(leaseMs);
+    // A run already marked interrupted (its process was suspended past the lease) stays so until it
+    // finishes: the run that noticed it has gone on from the same checkpoints.
+    this.#db.run(
+      "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND status = 'running'",
+      Date.now() + leaseMs,
+      runId,
+    );
   }
 
   async record(runId: string, stream: string, stats: Partial<StreamStats>): Promise<void> {
@@ -107,7 +204,7 @@ export class SqliteRunLog implements RunLog {
 
   async finish(
     runId: string,
-    outcome: { status: Exclude<RunStatus, "running">; error?: string },
+    outcome: { status: Exclude<RunStatus, "running" | "interrupted">; error?: string },
   ): Promise<RunRecord> {
     if (!["succeeded", "failed", "cancelled"].includes(outcome.status)) {
       throw invalidInput("status", "must be succeeded, failed or cancelled");
@@ -177,6 +274,8 @@ export class SqliteRunLog implements RunLog {
     if (row.error) run.error = row.error;
     if (seqs?.first != null) run.firstSeq = seqs.first;
     if (seqs?.last != null) run.lastSeq = seqs.last;
+    if (row.interrupted_at) run.interruptedAt = row.interrupted_at;
+    if (row.resumed_from) run.resumedFrom = JSON.parse(row.resumed_from) as string[];
     return run;
   }
 }
