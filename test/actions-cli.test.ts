@@ -10,7 +10,7 @@ import type { CommandIO } from "../src/cli/command.ts";
 import { runCli } from "../src/cli/program.ts";
 import { EXIT } from "../src/index.ts";
 import { openStore } from "../src/store/index.ts";
-import type { Emulator, GroupObj, Obj } from "./actions-emulator-support.ts";
+import { type Emulator, type GroupObj, type Obj, PASSWORD } from "./actions-emulator-support.ts";
 import { emulatorEnv } from "./sync-support.ts";
 
 let emu: Emulator;
@@ -136,6 +136,60 @@ describe("entra-connector action", () => {
     assert.equal(JSON.parse(badInput.stderr).error.code, "INPUT_INVALID");
     const unknown = await cli("action", "make-coffee");
     assert.equal(JSON.parse(unknown.stderr).error.code, "ACTION_UNKNOWN");
+  });
+});
+
+describe("entra-connector action: refused flags and --usage-location", () => {
+  /** A failure as the action command must report it: stdout empty, one JSON error on stderr. */
+  function jsonFailure(run: { code: number; stdout: string; stderr: string }, code: string) {
+    assert.notEqual(run.code, EXIT.ok);
+    assert.equal(run.stdout, "");
+    const { error } = JSON.parse(run.stderr) as { error: { code: string; message: string } };
+    assert.equal(error.code, code, error.message);
+    return error;
+  }
+
+  test("an unknown flag or a missing name is a JSON error on stderr, with --json too", async () => {
+    const user = snapshot().users[1]!.id;
+    for (const argv of [
+      ["action", "get-user", "--bogus"],
+      ["action", "get-user", "--bogus", "--json"],
+      ["action", "get-user", "--input", JSON.stringify({ user }), "--json", "--dry-run=maybe"],
+    ]) {
+      const error = jsonFailure(await cli(...argv), "USAGE");
+      assert.match(error.message, /unknown option '--(bogus|dry-run=maybe)'/);
+    }
+    const run = await cli("action", "--json");
+    assert.equal(run.code, EXIT.usage);
+    assert.match(jsonFailure(run, "USAGE").message, /missing required argument 'name'/);
+    jsonFailure(await cli("action", "get-user", "--input", '{"user": 7}', "--json"), "INPUT_INVALID");
+  });
+
+  test("--usage-location fills usageLocation where the input has one, and is refused elsewhere", async () => {
+    const upn = `cli.location@${emu.tenantDomain}`;
+    const input = JSON.stringify({ displayName: "Cli Location", userPrincipalName: upn, password: PASSWORD });
+    const dry = await cli("action", "create-user", "--input", input, "--usage-location", "de", "--dry-run");
+    assert.equal(dry.code, EXIT.ok, dry.stderr);
+    assert.equal(JSON.parse(dry.stdout).requests[0].body.usageLocation, "DE");
+
+    const user = snapshot().users[1]!.id;
+    const elsewhere = await cli(
+      "action",
+      "get-user",
+      "--input",
+      JSON.stringify({ user }),
+      "--usage-location",
+      "DE",
+    );
+    const error = jsonFailure(elsewhere, "USAGE");
+    assert.match(
+      error.message,
+      /applies only to add-remove-user-license, create-user, update-user; get-user/,
+    );
+
+    const both = JSON.stringify({ user, jobTitle: "x", usageLocation: "US" });
+    const twice = await cli("action", "update-user", "--input", both, "--usage-location", "DE", "--dry-run");
+    assert.match(jsonFailure(twice, "USAGE").message, /"US" in the input but DE/);
   });
 });
 

@@ -19,10 +19,24 @@ function addGlobalOptions(program: Command): void {
   }
 }
 
-/** Prints a failure as one clear line (+ the fix), or as JSON with --json; returns the exit code. */
-export function reportError(err: unknown, json: boolean, io: CommandIO): number {
+/**
+ * How a command reports failures. "text", the default: one clear line (+ the fix) on stderr, or JSON on
+ * stdout with --json. "json": always JSON on stderr, for commands whose stdout carries only results
+ * (`action`), so a caller parsing stdout never takes an error for a result — a flag typo included.
+ */
+export type ErrorFormat = "text" | "json";
+
+/** Prints a failure in the command's format; returns the exit code. */
+export function reportError(
+  err: unknown,
+  json: boolean,
+  io: CommandIO,
+  format: ErrorFormat = "text",
+): number {
   const e = toConnectorError(err);
-  if (json) {
+  if (format === "json") {
+    io.stderr.write(JSON.stringify({ error: e.toJSON() }) + "\n");
+  } else if (json) {
     io.stdout.write(JSON.stringify({ error: e.toJSON() }) + "\n");
   } else {
     io.stderr.write(`error ${e.code}: ${redactString(e.message)}\n`);
@@ -51,8 +65,14 @@ export async function runCli(
     .showHelpAfterError(false);
   addGlobalOptions(program);
   let exit: number = EXIT.ok;
+  /** The command whose arguments commander refused, so the refusal is reported in its format. */
+  let refusedBy: ErrorFormat = "text";
   for (const spec of list) {
-    const cmd = spec.configure(program.command(spec.name).description(spec.summary)).exitOverride();
+    const format = (spec as { errors?: ErrorFormat }).errors ?? "text";
+    const cmd = spec.configure(program.command(spec.name).description(spec.summary)).exitOverride((err) => {
+      refusedBy = format;
+      throw err;
+    });
     cmd.action(async (...params: unknown[]) => {
       const command = params.at(-1) as Command;
       const options = command.optsWithGlobals();
@@ -60,7 +80,7 @@ export async function runCli(
       try {
         exit = await (spec as CommandSpec<Record<string, unknown>>).run(options, args, io);
       } catch (err) {
-        exit = reportError(err, options["json"] === true, io);
+        exit = reportError(err, options["json"] === true, io, format);
       }
     });
   }
@@ -75,9 +95,10 @@ export async function runCli(
       }
       // No command given: commander has already printed the help.
       if (err.code === "commander.help") return EXIT.usage;
-      return reportError(createError("USAGE", { detail: err.message.replace(/^error: /, "") }), json, io);
+      const usage = createError("USAGE", { detail: err.message.replace(/^error: /, "") });
+      return reportError(usage, json, io, refusedBy);
     }
-    return reportError(err, json, io);
+    return reportError(err, json, io, refusedBy);
   }
   return exit;
 }

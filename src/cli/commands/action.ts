@@ -1,11 +1,13 @@
 /**
  * `entra-connector action <name> --input '<json>' | --input-file <path> [--dry-run]`: runs one action.
- * The result is JSON on stdout; a failure is a non-zero exit with a JSON error on stderr. Writes need
- * provisioning enabled (--provisioning / ENTRA_PROVISIONING=true) unless --dry-run.
+ * The result is JSON on stdout; a failure, a refused flag included, is a non-zero exit with a JSON error
+ * on stderr (--json or not). Writes need provisioning enabled (--provisioning / ENTRA_PROVISIONING=true)
+ * unless --dry-run.
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import {
+  ACTIONS,
   type ActionDefinition,
   type ActionDeps,
   type ConfigFlags,
@@ -13,12 +15,14 @@ import {
   createError,
   EXIT,
   getAction,
+  inputFields,
   loadConfig,
   runAction,
   toConnectorError,
 } from "../../index.ts";
 import { openStore } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
+import type { ErrorFormat } from "../program.ts";
 
 export interface ActionCommandOptions extends ConfigFlags {
   input?: string;
@@ -55,14 +59,14 @@ export function readInput(options: { input?: string; inputFile?: string }): unkn
  */
 export async function runActionCommand(
   resolveDef: () => ActionDefinition,
-  input: () => unknown,
+  input: (def: ActionDefinition) => unknown,
   options: ConfigFlags & { dryRun?: boolean },
   io: CommandIO,
 ): Promise<number> {
   let close = async () => {};
   try {
     const def = resolveDef();
-    const raw = input();
+    const raw = input(def);
     const config = loadConfig({ env: io.env, flags: options });
     const store = def.write ? await openStore(config.store) : undefined;
     const connection = createConnection(config, { env: io.env });
@@ -88,23 +92,50 @@ export async function runActionCommand(
   }
 }
 
-export const actionCommand: CommandSpec<ActionCommandOptions> = {
+const takesUsageLocation = (def: ActionDefinition) =>
+  inputFields(def).some((f) => f.name === "usageLocation");
+
+/**
+ * `--usage-location` is the input's `usageLocation`, so it is accepted only by actions whose input has
+ * one; elsewhere it is a usage error naming those actions rather than a puzzling "unrecognized key".
+ * Given in both places with different values, neither silently wins.
+ */
+export function withUsageLocation(def: ActionDefinition, raw: unknown, flag: string | undefined): unknown {
+  if (flag === undefined) return raw;
+  if (!takesUsageLocation(def)) {
+    const takers = ACTIONS.filter(takesUsageLocation).map((a) => a.name);
+    throw createError("USAGE", {
+      detail: `--usage-location applies only to ${takers.join(", ")}; ${def.name} has no usageLocation`,
+    });
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const given = (raw as { usageLocation?: unknown }).usageLocation;
+  if (given !== undefined && String(given).toUpperCase() !== flag.toUpperCase()) {
+    throw createError("USAGE", {
+      detail: `usageLocation is ${JSON.stringify(given)} in the input but ${flag} in --usage-location; give it once`,
+    });
+  }
+  return { ...raw, usageLocation: flag };
+}
+
+export const actionCommand: CommandSpec<ActionCommandOptions> & { errors: ErrorFormat } = {
   name: "action <name>",
   summary: "Run one action (list them with `entra-connector actions`)",
+  errors: "json",
   configure(cmd: Command): Command {
+    const takers = ACTIONS.filter(takesUsageLocation).map((a) => a.name);
     return cmd
       .option("--input <json>", "the action's input as JSON")
       .option("--input-file <path>", "read the input JSON from a file")
       .option("--dry-run", "send nothing; print the exact Graph requests a write would send")
-      .option("--usage-location <cc>", "usageLocation for licence actions (two-letter country code)");
+      .option(
+        "--usage-location <cc>",
+        `the input's usageLocation, a two-letter country code (only for ${takers.join(", ")})`,
+      );
   },
   run(options, args, io) {
-    const input = () => {
-      const raw = readInput(options);
-      return options.usageLocation && raw && typeof raw === "object"
-        ? { ...raw, usageLocation: options.usageLocation }
-        : raw;
-    };
+    const input = (def: ActionDefinition) =>
+      withUsageLocation(def, readInput(options), options.usageLocation);
     return runActionCommand(() => getAction(args[0] ?? ""), input, options, io);
   },
 };
