@@ -183,6 +183,66 @@ describe("applyPage computes changes from what the store holds", () => {
     );
     await store.close();
   });
+
+  it("keeps an object first seen in deleted items as a tombstone with its data, without an event", async () => {
+    const { store, runId } = await storeWithRun();
+    const gone = user("u1", { department: "Sales" });
+    const first = await store.sync.applyPage({
+      runId,
+      stream: "users",
+      deletes: [{ kind: "user", id: "u1", soft: true, data: gone.data }],
+    });
+    assert.deepEqual(first.events, [], "nobody knew it: its deletion is no news");
+    assert.deepEqual(await collect(store.query.export("users")), [], "a tombstone is not a live user");
+    assert.equal(await store.query.resolve("u1"), undefined);
+    const kept = await collect(store.query.resources({ kind: "user", includeDeleted: true }));
+    assert.deepEqual(kept, [gone]);
+    // Deleted items say more now (updated just before its deletion): the tombstone follows, silently.
+    const later = user("u1", { department: "Legal" });
+    const again = await store.sync.applyPage({
+      runId,
+      stream: "users",
+      deletes: [{ kind: "user", id: "u1", soft: true, data: later.data }],
+    });
+    assert.deepEqual(again.events, []);
+    assert.deepEqual(await collect(store.query.resources({ kind: "user", includeDeleted: true })), [later]);
+    const restored = await store.sync.applyPage({ runId, stream: "users", upserts: [later] });
+    assert.deepEqual(
+      restored.events.map((e) => e.type),
+      ["created"],
+    );
+    await store.close();
+  });
+
+  it("a live object soft-deleted with deleted items' data keeps that data and reports it", async () => {
+    const { store, runId } = await storeWithRun();
+    await store.sync.applyPage({ runId, stream: "users", upserts: [user("u1", { department: "Sales" })] });
+    const gone = user("u1", { department: "Legal" });
+    const deleted = await store.sync.applyPage({
+      runId,
+      stream: "users",
+      deletes: [{ kind: "user", id: "u1", soft: true, data: gone.data }],
+    });
+    assert.deepEqual(
+      deleted.events.map((e) => [e.type, e.data["department"], e.data["@removed"]]),
+      [["deleted", "Legal", { reason: "changed" }]],
+    );
+    assert.deepEqual(await collect(store.query.resources({ kind: "user", includeDeleted: true })), [gone]);
+    await store.close();
+  });
+
+  it("refuses data on a hard delete, where nothing would keep it", async () => {
+    const { store, runId } = await storeWithRun();
+    await assert.rejects(
+      store.sync.applyPage({
+        runId,
+        stream: "users",
+        deletes: [{ kind: "user", id: "u1", data: user("u1").data }],
+      }),
+      /deletes\[0\]\.data/,
+    );
+    await store.close();
+  });
 });
 
 describe("one transaction per page", () => {

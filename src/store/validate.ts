@@ -19,6 +19,13 @@ export function validatePage(page: PageInput): void {
   page.deletes?.forEach((d, i) => {
     requireKind(d.kind, `deletes[${i}].kind`);
     requireText(d.id, `deletes[${i}].id`);
+    if (d.data === undefined) return;
+    if (d.soft !== true) invalid(`deletes[${i}].data`, "is kept only for a soft delete (soft: true)");
+    if (typeof d.data !== "object" || d.data === null || Array.isArray(d.data)) {
+      invalid(`deletes[${i}].data`, "must be the Graph object (a JSON object)");
+    }
+    if (d.data.id !== undefined && d.data.id !== d.id)
+      invalid(`deletes[${i}].data.id`, `must equal deletes[${i}].id`);
   });
   page.edges?.add?.forEach((e, i) => {
     requireEdge(e, `edges.add[${i}]`);

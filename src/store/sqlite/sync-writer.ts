@@ -44,7 +44,7 @@ export class SqliteSyncWriter implements SyncWriter {
       const upserted = new Set((page.upserts ?? []).map((r) => `${r.kind}/${r.id}`));
       const added = new Set((page.edges?.add ?? []).map(edgeId));
       for (const d of page.deletes ?? []) {
-        if (!upserted.has(`${d.kind}/${d.id}`)) work.delete(d.kind, d.id, d.soft === true);
+        if (!upserted.has(`${d.kind}/${d.id}`)) work.delete(d.kind, d.id, d.soft === true, d.data);
       }
       for (const r of lastWriteWins(page.upserts ?? [], page.merge === true))
         work.upsert(r, page.merge === true);
@@ -150,7 +150,7 @@ class PageWork {
     const data = merge && before ? { ...before, ...given } : given;
     const json = JSON.stringify(data);
     if (!row || !before) {
-      this.#insertResource(kind, id, data, json);
+      this.#insertResource(kind, id, data, json, null);
       this.events.append({ type: "created", kind, resourceId: id, data }, json);
       return;
     }
@@ -160,7 +160,7 @@ class PageWork {
       }
       return;
     }
-    this.#updateResource(kind, id, data, json);
+    this.#updateResource(kind, id, data, json, null);
     if (row.deleted_at !== null) {
       // Restored from deleted items: for consumers it exists again.
       this.events.append({ type: "created", kind, resourceId: id, data }, json);
@@ -171,16 +171,24 @@ class PageWork {
       this.events.append({ type: "updated", kind, resourceId: id, data, changes }, json);
   }
 
-  delete(kind: ResourceKind, id: string, soft: boolean): void {
+  /** `kept` (soft only): the object as deleted items hold it, written as the tombstone's data. */
+  delete(kind: ResourceKind, id: string, soft: boolean, kept?: Record<string, unknown>): void {
     this.objects++;
     const row = this.#db.get<ResourceRow>(
       "SELECT data, deleted_at FROM resources WHERE kind = ? AND id = ?",
       kind,
       id,
     );
-    if (!row) return;
+    const tombstone = soft && kept ? ("id" in kept ? kept : { id, ...kept }) : undefined;
+    if (!row) {
+      // Nobody was told it existed, so its deletion is no news either (see Deletion.data).
+      if (tombstone) this.#insertResource(kind, id, tombstone, JSON.stringify(tombstone), this.#now);
+      return;
+    }
     const alreadyDeleted = row.deleted_at !== null;
-    if (soft) {
+    if (tombstone) {
+      this.#updateResource(kind, id, tombstone, JSON.stringify(tombstone), row.deleted_at ?? this.#now);
+    } else if (soft) {
       this.#db.run(
         `UPDATE resources SET deleted_at = coalesce(deleted_at, ?), seen_round = coalesce(?, seen_round)
          WHERE kind = ? AND id = ?`,
@@ -194,7 +202,7 @@ class PageWork {
     }
     // A soft-deleted object purged later is news (no longer restorable); soft-deleting it again is not.
     if (alreadyDeleted && soft) return;
-    const data = { ...(JSON.parse(row.data) as Record<string, unknown>) };
+    const data = { ...(tombstone ?? (JSON.parse(row.data) as Record<string, unknown>)) };
     // Graph's own annotation: "changed" = soft-deleted and restorable, "deleted" = gone for good.
     data["@removed"] = { reason: soft ? "changed" : "deleted" };
     this.events.append({ type: "deleted", kind, resourceId: id, data });
@@ -248,30 +256,45 @@ class PageWork {
     });
   }
 
-  #insertResource(kind: ResourceKind, id: string, data: Record<string, unknown>, json: string): void {
+  /** `deletedAt`: null for a live object, the deletion time for a tombstone. */
+  #insertResource(
+    kind: ResourceKind,
+    id: string,
+    data: Record<string, unknown>,
+    json: string,
+    deletedAt: string | null,
+  ): void {
     const { displayName, principalName } = displayColumns(kind, data);
     this.#db.run(
-      `INSERT INTO resources (kind, id, display_name, principal_name, data, seen_round, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO resources (kind, id, display_name, principal_name, data, deleted_at, seen_round, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       kind,
       id,
       displayName,
       principalName,
       json,
+      deletedAt,
       this.#insertRound,
       this.#now,
     );
   }
 
-  #updateResource(kind: ResourceKind, id: string, data: Record<string, unknown>, json: string): void {
+  #updateResource(
+    kind: ResourceKind,
+    id: string,
+    data: Record<string, unknown>,
+    json: string,
+    deletedAt: string | null,
+  ): void {
     const { displayName, principalName } = displayColumns(kind, data);
     this.#db.run(
-      `UPDATE resources SET display_name = ?, principal_name = ?, data = ?, deleted_at = NULL,
+      `UPDATE resources SET display_name = ?, principal_name = ?, data = ?, deleted_at = ?,
          seen_round = coalesce(?, seen_round), updated_at = ?
        WHERE kind = ? AND id = ?`,
       displayName,
       principalName,
       json,
+      deletedAt,
       this.#round,
       this.#now,
       kind,
