@@ -145,10 +145,33 @@ export function expectedFromSnapshot(
   for (const s of sps) typeOf.set(String(s["id"]), "servicePrincipal");
   const ids = (v: unknown) =>
     Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : String((x as Obj)["id"]))) : [];
+  const deleted = (type: string) =>
+    ((snapshot["deletedItems"] as Obj[] | undefined) ?? []).filter((o) => o["@odata.type"] === type);
+  // The snapshot names each user's manager by id; a user in deleted items has none (deleting it cut the link).
+  const user = (u: Obj) => ({ ...normalise(u, USER_PROPERTIES), managerId: u["manager"] ?? null });
   return {
-    users: users.map((u) => normalise(u, USER_PROPERTIES)).sort(byKey("id")),
+    users: users.map(user).sort(byKey("id")),
     groups: groups.map((g) => normalise(g, GROUP_PROPERTIES)).sort(byKey("id")),
     apps: sps.map((s) => normalise(s, APP_PROPERTIES)).sort(byKey("id")),
+    "deleted-users": deleted("#microsoft.graph.user").map(user).sort(byKey("id")),
+    "deleted-groups": deleted("#microsoft.graph.group")
+      .filter((g) => !(options.skipAdGroups && g["onPremisesSyncEnabled"] === true))
+      .map((g) => normalise(g, GROUP_PROPERTIES))
+      .sort(byKey("id")),
+    roles: (snapshot["roleDefinitions"] as Obj[])
+      .map((r) => ({
+        id: r["id"],
+        displayName: r["displayName"] ?? null,
+        description: r["description"] ?? null,
+        templateId: r["templateId"] ?? null,
+        isBuiltIn: r["isBuiltIn"] ?? null,
+        isEnabled: r["isEnabled"] ?? null,
+      }))
+      .sort(byKey("id")),
+    licenses: (snapshot["subscribedSkus"] as Obj[]).map(seats).sort(byKey("id")),
+    "app-owners": sps
+      .flatMap((s) => ids(s["owners"]).map((o) => ({ appId: s["id"], ownerId: o })))
+      .sort(byKey("appId", "ownerId")),
     memberships: groups
       .flatMap((g) =>
         ids(g["members"]).map((m) => ({
@@ -193,10 +216,23 @@ export function expectedFromSnapshot(
   };
 }
 
-const SORT_KEYS: Record<string, string[]> = {
+/** A subscribed SKU as the licences export and the snapshot both hold it: the seat counts and what names them. */
+function seats(sku: Obj): Obj {
+  return {
+    id: sku["skuId"],
+    skuPartNumber: sku["skuPartNumber"],
+    capabilityStatus: sku["capabilityStatus"],
+    prepaidUnits: sku["prepaidUnits"],
+    consumedUnits: sku["consumedUnits"],
+  };
+}
+
+const SORT_KEYS: Record<ExportKind, string[]> = {
   users: ["id"],
   groups: ["id"],
   apps: ["id"],
+  roles: ["id"],
+  licenses: ["id"],
   memberships: ["groupId", "memberId"],
   owners: ["groupId", "ownerId"],
   "app-assignments": ["appId", "principalId", "appRoleId"],
@@ -204,9 +240,37 @@ const SORT_KEYS: Record<string, string[]> = {
   "license-assignments": ["userId", "skuId"],
 };
 
+/** Every export kind: all ten are compared. */
 export const COMPARED = Object.keys(SORT_KEYS) as ExportKind[];
+const OBJECT_EXPORTS = new Set<ExportKind>(["users", "groups", "apps", "roles", "licenses"]);
 
-/** Every compared export, store vs snapshot, both sorted the same way. */
+/** Soft-deleted objects the store keeps (restorable tombstones): everything held, less what is live. */
+async function tombstones(store: Store, kind: "user" | "group"): Promise<Obj[]> {
+  const live = new Set<string>();
+  for await (const r of store.query.resources({ kind })) live.add(r.id);
+  const out: Obj[] = [];
+  for await (const r of store.query.resources({ kind, includeDeleted: true })) {
+    if (!live.has(r.id)) out.push(r.data);
+  }
+  return out.sort(byKey("id"));
+}
+
+/** App owners, which no export carries: the direct `app:owner` grants on each synced app. */
+async function appOwners(store: Store): Promise<Obj[]> {
+  const out: Obj[] = [];
+  for await (const app of store.query.resources({ kind: "app" })) {
+    for (const g of await store.query.grants({ objectId: app.id })) {
+      if (g.relation === "app:owner" && g.path.how === "direct")
+        out.push({ appId: app.id, ownerId: g.principalId });
+    }
+  }
+  return out.sort(byKey("appId", "ownerId"));
+}
+
+/**
+ * Every export, plus what no export carries (app owners, deleted items), store vs snapshot, both
+ * sorted the same way. Users carry their manager's id.
+ */
 export async function comparison(
   store: Store,
   snapshot: Obj,
@@ -216,10 +280,20 @@ export async function comparison(
   const out: Record<string, { actual: Obj[]; expected: Obj[] }> = {};
   for (const kind of COMPARED) {
     // Relationship exports name each relationship once (Graph may hold two schedules for one role and principal).
-    if (kind !== "users" && kind !== "groups" && kind !== "apps")
-      expected[kind] = unique(expected[kind] ?? []);
-    const actual = (await exportOf(store, kind)).sort(byKey(...(SORT_KEYS[kind] as string[])));
+    if (!OBJECT_EXPORTS.has(kind)) expected[kind] = unique(expected[kind] ?? []);
+    let actual = (await exportOf(store, kind)).sort(byKey(...SORT_KEYS[kind]));
+    // A stored SKU keeps Graph's skuId too (its id is the skuId, as assignments name it).
+    if (kind === "licenses") actual = actual.map(seats);
     out[kind] = { actual, expected: expected[kind] ?? [] };
   }
+  out["app-owners"] = { actual: await appOwners(store), expected: expected["app-owners"] ?? [] };
+  out["deleted-users"] = {
+    actual: await tombstones(store, "user"),
+    expected: expected["deleted-users"] ?? [],
+  };
+  out["deleted-groups"] = {
+    actual: await tombstones(store, "group"),
+    expected: expected["deleted-groups"] ?? [],
+  };
   return out;
 }

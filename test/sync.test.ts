@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { comparison, type Harness, startHarness } from "./sync-support.ts";
+import { COMPARED, comparison, type Harness, startHarness } from "./sync-support.ts";
 
 async function assertExact(
   h: Harness,
@@ -18,7 +18,25 @@ async function assertExact(
   }
 }
 
-for (const seed of [1, 2, 3]) {
+/**
+ * The emulator's random changes leave managers alone (deleting a manager aside): each round also gives
+ * one user a new manager and takes another's away, as `PUT`/`DELETE /users/{id}/manager/$ref` would.
+ */
+function moveManagers(h: Harness, seed: number): void {
+  const users = h.emu.tenant.list("user").filter((u) => u["onPremisesSyncEnabled"] !== true);
+  if (users.length < 3) return;
+  const at = (n: number) => users[n % users.length] as (typeof users)[number];
+  const [report, manager] = [at(seed * 7), at(seed * 7 + 1)];
+  h.emu.tenant.setManager(report.id, manager.id);
+  const managed = users.filter((u) => u.id !== report.id && h.emu.tenant.managerOf(u.id) !== undefined);
+  if (managed.length > 0)
+    h.emu.tenant.setManager((managed[seed % managed.length] as (typeof users)[number]).id, undefined);
+}
+
+/** Rows each compared kind had across the seeds' first syncs: a kind never compared proves nothing. */
+const covered = new Map<string, number>();
+
+for (const seed of [1, 2, 3, 4, 5, 6]) {
   test(`seed ${seed}: a full sync, then incremental syncs over random changes, match the emulator exactly`, async () => {
     const h = await startHarness({ size: "s", seed });
     try {
@@ -26,8 +44,23 @@ for (const seed of [1, 2, 3]) {
       assert.equal(full.run.kind, "full");
       assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
       await assertExact(h, "after the full sync");
+      const snapshot = (await h.emu.snapshot()) as Record<string, Record<string, unknown>[]>;
+      const compared = await comparison(h.store, snapshot);
+      for (const [kind, { expected }] of Object.entries(compared))
+        covered.set(kind, (covered.get(kind) ?? 0) + expected.length);
+      const managed = compared["users"]?.actual.filter((u) => typeof u["managerId"] === "string").length ?? 0;
+      covered.set("managers", (covered.get("managers") ?? 0) + managed);
+      // What was in deleted items before the first sync is kept, but as no change: nobody saw it live.
+      const deletedIds = new Set(snapshot["deletedItems"]?.map((o) => String(o["id"])));
+      const events = await h.store.outbox.read({ limit: 1_000_000 });
+      assert.deepEqual(
+        events.filter((e) => deletedIds.has(e.resourceId)).map((e) => `${e.type} ${e.kind} ${e.resourceId}`),
+        [],
+        "deleted items produce no change events on the first sync",
+      );
       for (let round = 1; round <= 4; round++) {
         await h.emu.mutate({ count: 12, seed: seed * 100 + round });
+        moveManagers(h, seed * 100 + round);
         const inc = await h.sync();
         assert.equal(inc.run.kind, "incremental");
         assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
@@ -39,6 +72,52 @@ for (const seed of [1, 2, 3]) {
     }
   });
 }
+
+test("the seeds between them compare every kind, managers and deleted items included", () => {
+  for (const kind of [...COMPARED, "app-owners", "deleted-users", "deleted-groups", "managers"]) {
+    assert.ok((covered.get(kind) ?? 0) > 0, `no seed had ${kind} to compare`);
+  }
+});
+
+test("deleted items: an object updated then deleted between two syncs, or created and deleted between them, is kept as deleted items hold it", async () => {
+  const h = await startHarness({ size: "s", seed: 12 });
+  try {
+    await h.sync();
+    const tenant = h.emu.tenant;
+    const known = tenant
+      .list("user")
+      .find((u) => u["onPremisesSyncEnabled"] !== true && tenant.managerOf(u.id));
+    assert.ok(known, "a cloud user with a manager");
+    tenant.update("user", known.id, { jobTitle: "Changed just before deletion" });
+    tenant.softDelete("user", known.id, Date.now());
+    const [, domain] = tenant.info.domains as [string, string];
+    const fleeting = tenant.insert("user", {
+      id: "0f1e2d3c-4b5a-4968-8776-655443322110",
+      displayName: "Fleeting User",
+      userPrincipalName: `fleeting@${domain}`,
+      mailNickname: "fleeting",
+      accountEnabled: true,
+      userType: "Member",
+    });
+    tenant.softDelete("user", fleeting.id, Date.now());
+    const inc = await h.sync();
+    assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
+    await assertExact(h, "after the deletions");
+    const events = await h.store.outbox.read({
+      afterSeq: inc.run.firstSeq === undefined ? 0 : inc.run.firstSeq - 1,
+      limit: 10_000,
+    });
+    const about = (id: string) => events.filter((e) => e.kind === "user" && e.resourceId === id);
+    assert.deepEqual(
+      about(known.id).map((e) => [e.type, e.data["jobTitle"], e.data["@removed"]]),
+      [["deleted", "Changed just before deletion", { reason: "changed" }]],
+      "the deletion reports the object as it was deleted",
+    );
+    assert.deepEqual(about(fleeting.id), [], "an object nobody saw live is kept without an event");
+  } finally {
+    await h.close();
+  }
+});
 
 test("an incremental run costs what changed (plus one batched pass over app assignments), not the tenant", async () => {
   const h = await startHarness({ size: "m", seed: 4 });

@@ -1,7 +1,11 @@
 /**
- * Users: the properties an identity team needs, and the licence assignments carried on each user
- * (`assignedLicenses` holds direct and group-based assignments, so licences cost no extra request —
- * graph-behaviour.md §6).
+ * Users: the properties an identity team needs, their manager's id, and the licence assignments
+ * carried on each user (`assignedLicenses` holds direct and group-based assignments, so licences cost
+ * no extra request — graph-behaviour.md §6).
+ *
+ * The manager is a relationship, not a property: `$select` cannot name it, so lists read it with
+ * `$expand=manager($select=id)` (one relationship per request, §8) and delta, which refuses `$expand`
+ * (§9), cannot carry it at all. It is stored as `managerId` on the user, null when there is none.
  */
 import type { Edge, Resource } from "../store/types.ts";
 import { normalise, type PropertySpec } from "./properties.ts";
@@ -35,8 +39,26 @@ export const USER_REQUIRED: readonly string[] = [
   "assignedLicenses",
 ];
 
-export function userResource(raw: Record<string, unknown>, props: readonly PropertySpec[]): Resource {
-  return { kind: "user", id: String(raw["id"]), data: normalise(raw, props) };
+/** `$expand` of the manager, one id: a user without a manager has it null or left out. */
+export const MANAGER_EXPAND = "$expand=manager($select=id)";
+
+/** The manager's id from a user read with `MANAGER_EXPAND`; null when the user has none. */
+export function managerIdOf(raw: Record<string, unknown>): string | null {
+  const manager = raw["manager"] as { id?: unknown } | null | undefined;
+  return typeof manager?.id === "string" ? manager.id : null;
+}
+
+/**
+ * A user as stored: the selected properties and `managerId`.
+ *
+ * @example userResource({ id: "u1", displayName: "Ann" }, USER_PROPERTIES, "m1").data.managerId // "m1"
+ */
+export function userResource(
+  raw: Record<string, unknown>,
+  props: readonly PropertySpec[],
+  managerId: string | null,
+): Resource {
+  return { kind: "user", id: String(raw["id"]), data: { ...normalise(raw, props), managerId } };
 }
 
 /** SKU ids assigned to the user, sorted and de-duplicated. */

@@ -10,12 +10,14 @@
  */
 import { removedReason } from "../directory/delta-items.ts";
 import { GraphError } from "../errors.ts";
+import { filterParam, isIn } from "../graph/odata-filter.ts";
 import type { GraphPage } from "../graph/types.ts";
-import type { PageInput, Relation, ResourceKind } from "../store/types.ts";
+import type { Deletion, PageInput, Relation, Resource, ResourceKind } from "../store/types.ts";
 import { planStream, readPosition, type TrackedPosition, toCheckpoint } from "./checkpoint.ts";
 import { commitPage, commitSweep, type StreamContext } from "./context.ts";
 import { count } from "./meter.ts";
 import { prefetched } from "./prefetch.ts";
+import { type RelatedRead, readRelated } from "./related.ts";
 
 export type Raw = Record<string, unknown>;
 export type PageContent = Pick<PageInput, "upserts" | "deletes" | "edges">;
@@ -31,8 +33,13 @@ export interface TrackedSpec {
   select: string;
   listPath: string;
   deltaPath: string;
-  /** Soft-deleted objects of the kind (deleted items): kept as restorable tombstones by a full load. */
+  /**
+   * Soft-deleted objects of the kind (deleted items), with the properties `deletedResource` keeps:
+   * listed by a full load, and read again by id for what a delta round reports soft-deleted.
+   */
   deletedPath?: string;
+  /** A deleted item as its tombstone keeps it; undefined: one the stream does not keep (its id alone is marked). */
+  deletedResource?(raw: Raw): Resource | undefined;
   /** Relationships the full load re-lists, swept with the objects. */
   sweepRelations: Relation[];
   /** A list page's writes, in as many parts as suit it (per-object reads stream in as they complete). */
@@ -228,6 +235,7 @@ async function commitPart(
 /**
  * Objects in deleted items are not listed, so the sweep would delete them outright; marking them
  * soft-deleted in the round keeps them as restorable tombstones, as a delta round would report them.
+ * With their data: one deleted before the first sync is then kept too, not only one the store held.
  */
 async function markDeleted(
   spec: TrackedSpec,
@@ -237,9 +245,66 @@ async function markDeleted(
   const path = spec.deletedPath as string;
   for await (const page of ctx.client.pages<Raw>(path, { signal: ctx.signal })) {
     count(ctx.meter, path);
-    const deletes = page.value.map((o) => ({ kind: spec.kind, id: String(o["id"]), soft: true }));
+    const deletes = page.value.map((raw) => deletion(spec, String(raw["id"]), raw));
     await commitPage(ctx, { stream: spec.stream, round: position.round, deletes });
   }
+}
+
+function deletion(spec: TrackedSpec, id: string, raw: Raw | undefined): Deletion {
+  const kept = raw ? spec.deletedResource?.(raw) : undefined;
+  return { kind: spec.kind, id, soft: true, ...(kept ? { data: kept.data } : {}) };
+}
+
+/**
+ * A delta round says only that an object was soft-deleted. Its data is read again from deleted items:
+ * it may have changed since the store last saw it (or the store never saw it, created and deleted
+ * between two runs). One gone from deleted items again by then is marked by id; the next round says why.
+ */
+async function withDeletedData(
+  spec: TrackedSpec,
+  ctx: StreamContext,
+  content: DeltaPageContent,
+): Promise<DeltaPageContent> {
+  const soft = (content.deletes ?? []).filter((d) => d.soft === true);
+  if (!spec.deletedPath || !spec.deletedResource || soft.length === 0) return content;
+  const base = spec.deletedPath;
+  const raws = await readByIds(
+    ctx,
+    soft.map((d) => d.id),
+    (filter) => `${base}&${filter}`,
+  );
+  const byId = new Map(raws.map((raw) => [String(raw["id"]), raw]));
+  const deletes = (content.deletes ?? []).map((d) =>
+    d.soft === true ? deletion(spec, d.id, byId.get(d.id)) : d,
+  );
+  return { ...content, deletes };
+}
+
+/** Ids per `$filter=id in (…)`: Graph takes 15 expressions in a filter clause by default. */
+const IDS_PER_FILTER = 15;
+
+/**
+ * The objects of a collection with the given ids, `pathFor` given each `$filter=id in (…)`: fifteen
+ * ids a read, twenty reads a `$batch`. Ids the collection no longer holds are simply not returned.
+ */
+export async function readByIds(
+  ctx: StreamContext,
+  ids: readonly string[],
+  pathFor: (filter: string) => string,
+): Promise<Raw[]> {
+  const reads: RelatedRead[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_FILTER) {
+    const chunk = ids.slice(i, i + IDS_PER_FILTER);
+    reads.push({
+      objectId: chunk[0] as string,
+      name: "byIds",
+      path: pathFor(filterParam(isIn("id", chunk))),
+    });
+  }
+  const out: Raw[] = [];
+  const options = { concurrency: ctx.concurrency, signal: ctx.signal };
+  for await (const result of readRelated(ctx.client, reads, ctx.meter, options)) out.push(...result.items);
+  return out;
 }
 
 async function followDelta(spec: TrackedSpec, ctx: StreamContext, link: string): Promise<void> {
@@ -247,7 +312,7 @@ async function followDelta(spec: TrackedSpec, ctx: StreamContext, link: string):
   let round: number | undefined;
   for await (const page of prefetched(ctx.client.delta<Raw>(link, { signal: ctx.signal }))) {
     count(ctx.meter, link);
-    const content = await spec.deltaPage(page.value, ctx);
+    const content = await withDeletedData(spec, ctx, await spec.deltaPage(page.value, ctx));
     const checkpoint = toCheckpoint({ phase: "delta", select: spec.select, link: nextLinkOf(spec, page) });
     const { rescan, ...changes } = content;
     if (!rescan || rescan.objectIds.length === 0) {

@@ -67,7 +67,8 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
     select: `${select};members=${withMembers};owners=${withOwners};skipAd=${options.skipAdGroups}`,
     listPath: `/groups?$select=${select}&$top=999`,
     deltaPath: `/groups/delta?$select=${withMembers ? `${select},members` : select}`,
-    deletedPath: "/directory/deletedItems/microsoft.graph.group?$select=id&$top=999",
+    deletedPath: `/directory/deletedItems/microsoft.graph.group?$select=${select}&$top=999`,
+    deletedResource: (raw) => (skip(raw) ? undefined : groupResource(raw, props)),
     sweepRelations: relations,
 
     async *listPage(values, ctx): AsyncGenerator<PageContent> {
