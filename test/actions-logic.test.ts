@@ -24,6 +24,7 @@ import {
   getUser,
   parseEntitlement,
   removeGroupOwner,
+  resetPassword,
   revokeSessions,
 } from "../src/index.ts";
 import { FakeGraph, GROUP_ID, graphError, USER_ID } from "./actions-support.ts";
@@ -444,6 +445,35 @@ describe("secrets and multi-step writes", () => {
     assert.doesNotMatch(JSON.stringify(audit.records), /Str0ng/);
     assert.equal(audit.records[0]!.result, "dry-run");
     assert.deepEqual(graph.writes(), []);
+  });
+
+  test("only secrets are redacted: forceChangePasswordNextSignIn stays in the requests and the audit", async () => {
+    const graph = new FakeGraph()
+      .on("GET", /^\/users\?/, { body: { value: [] } })
+      .on("GET", /^\/users\//, { body: user });
+    const audit = auditLog();
+    const created = await createUser(
+      { graph, audit: audit.sink },
+      { ...input, groups: [], forceChangePasswordNextSignIn: false },
+      { dryRun: true },
+    );
+    assert.deepEqual((created.requests?.[0]?.body as { passwordProfile: unknown }).passwordProfile, {
+      password: "[redacted]",
+      forceChangePasswordNextSignIn: false,
+    });
+    const reset = await resetPassword(
+      { graph, audit: audit.sink },
+      { user: USER_ID, password: input.password, forceChangePasswordNextSignIn: false },
+      { dryRun: true },
+    );
+    assert.deepEqual(reset.requests?.[0]?.body, {
+      passwordProfile: { password: "[redacted]", forceChangePasswordNextSignIn: false },
+    });
+    for (const record of audit.records) {
+      const logged = record.input as { password: string; forceChangePasswordNextSignIn: boolean };
+      assert.deepEqual([logged.password, logged.forceChangePasswordNextSignIn], ["[redacted]", false]);
+    }
+    assert.doesNotMatch(JSON.stringify([created, reset, audit.records]), /Str0ng/);
   });
 
   test("a failing later step reports what was left in place", async () => {

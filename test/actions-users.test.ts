@@ -288,6 +288,41 @@ describe("permissions and faults", () => {
     });
   });
 
+  test("the audit record carries the Graph request-id of the write, or of the refused request", async () => {
+    const u = pick.cloudUser(await h.snapshot(), 8);
+    const graph = h.deps().graph;
+    const sent: string[] = [];
+    const recording: typeof graph = {
+      ...graph,
+      request: async <T>(path: string, options: GraphRequestOptions = {}) => {
+        const response = await graph.request<T>(path, options);
+        if (options.method !== undefined && options.method !== "GET") sent.push(response.requestId);
+        return response;
+      },
+      get: (path, options) => graph.get(path, options),
+      pages: (path, options) => graph.pages(path, options),
+      delta: (path, options) => graph.delta(path, options),
+      batch: (requests, options) => graph.batch(requests, options),
+      stats: () => graph.stats(),
+      close: () => graph.close(),
+    };
+    await updateUser(h.deps({ graph: recording }), { user: u.id, jobTitle: "Audited" });
+    const done = (await h.store.audit.list({ action: "update-user" })).at(-1);
+    assert.equal(sent.length, 1);
+    assert.deepEqual([done?.result, done?.requestId], ["succeeded", sent[0]]);
+
+    await withPermissions(h, "read", async () => {
+      const refused = await updateUser(h.deps(), { user: u.id, jobTitle: "Refused" }).catch(
+        (e: unknown) => e,
+      );
+      code("PERMISSION_MISSING")(refused);
+      const graphId = ((refused as Error).cause as { requestId: string }).requestId;
+      const failed = (await h.store.audit.list({ action: "update-user" })).at(-1);
+      assert.deepEqual([failed?.result, failed?.requestId], ["failed", graphId]);
+      assert.match((refused as Error).message, new RegExp(graphId));
+    });
+  });
+
   test("with random 5xx and resets on, writes still land exactly once", async () => {
     const u = pick.cloudUser(await h.snapshot(), 7);
     await withFaults(h, { faultRate: 0.2 }, async () => {

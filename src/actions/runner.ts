@@ -36,9 +36,14 @@ export interface DryRunFields {
 }
 
 const processRecent = recentlyCreated();
-const SECRET_KEY = /password|secret/i;
+/**
+ * Keys whose value is a secret: `password` (the input's, and passwordProfile's) and names ending in
+ * Password / Secret. A name that merely contains the word, such as forceChangePasswordNextSignIn, is
+ * not: hiding it would hide what the write did.
+ */
+const SECRET_KEY = /(password|secret)$/i;
 
-/** A deep copy with every secret-looking value replaced, for audit records and printed requests. */
+/** A deep copy with every secret value replaced, for audit records and printed requests. */
 function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === "object") {
