@@ -13,19 +13,21 @@ async function assertExact(h: Harness, label: string): Promise<void> {
   }
 }
 
-test("with 10% injected faults and throttling on, full and incremental syncs are still exact", async () => {
-  const h = await startHarness({ size: "s", seed: 5, faultRate: 0.1, throttle: true });
-  try {
-    const full = await h.sync();
-    assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
-    await assertExact(h, "after the full sync under faults");
-    for (let round = 1; round <= 3; round++) {
-      await h.emu.mutate({ count: 10, seed: 500 + round });
-      const inc = await h.sync();
-      assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
-      await assertExact(h, `after incremental sync ${round} under faults`);
+for (const seed of [5, 13]) {
+  test(`seed ${seed}: with 10% injected faults and throttling on, full and incremental syncs are still exact`, async () => {
+    const h = await startHarness({ size: "s", seed, faultRate: 0.1, throttle: true });
+    try {
+      const full = await h.sync();
+      assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
+      await assertExact(h, "after the full sync under faults");
+      for (let round = 1; round <= 3; round++) {
+        await h.emu.mutate({ count: 10, seed: seed * 100 + round });
+        const inc = await h.sync();
+        assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
+        await assertExact(h, `after incremental sync ${round} under faults`);
+      }
+    } finally {
+      await h.close();
     }
-  } finally {
-    await h.close();
-  }
-});
+  });
+}
