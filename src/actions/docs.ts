@@ -15,6 +15,12 @@ export function renderActionDocs(): string {
     "name (camelCase) from the library. Writes need provisioning enabled (`--provisioning` /",
     "`ENTRA_PROVISIONING=true`) unless `--dry-run`; every write returns `changed` and is audited.",
     "`user` and `group` accept an object id, a userPrincipalName / mail, or an exact display name.",
+    "On the CLI a failure is a non-zero exit with one JSON error on stderr (stdout carries only results),",
+    "and `--usage-location <cc>` fills `usageLocation` for the actions whose input has one.",
+    "",
+    "Writes are safe to repeat, and to retry after a transient fault (5xx, timeout, connection reset). A",
+    "create whose answer is lost is looked up by its unique key (`userPrincipalName`, `mailNickname`):",
+    "found, it is reported as created; absent, it is sent again. It is never made twice.",
     "",
   ];
   for (const action of ACTIONS) {
