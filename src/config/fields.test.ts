@@ -24,6 +24,34 @@ function renderConfigDocs(): string {
     const f = FIELDS[name];
     lines.push(`| \`${f.env}\` | ${f.flag ? `\`${f.flag}\`` : "—"} | \`${name}\` | ${f.help} |`);
   }
+  lines.push(
+    "",
+    "## Store location",
+    "",
+    "The store is a SQLite file; no other database is available today. `--store` / `ENTRA_STORE` / `store` accepts:",
+    "",
+    "- a file path: `./entra-connector.db` (the default), `/var/lib/entra/store.db`. The file and its tables",
+    "  are created on first use; the folder must exist (else `STORE_LOCATION_INVALID`).",
+    "- the same path after `sqlite:` or `file:`: `sqlite:./store.db`, `file:/var/lib/entra/store.db`.",
+    "- `:memory:`: a store that lasts as long as the process.",
+    "",
+    "Anything written as `scheme://…` is refused before any request with `STORE_UNSUPPORTED` (exit code 2),",
+    "e.g. `postgres://user:pw@db/entra` answers `Store locations of the form postgres://… are not supported",
+    "yet.` Only the scheme is echoed, as a database URL may carry a password. This includes `postgresql://`,",
+    "`sqlite:///…` and `file:///…`: write `sqlite:/abs/path.db` or the bare path instead. A PostgreSQL adapter",
+    "is planned behind the same store interface.",
+    "",
+    "## Property selection",
+    "",
+    "`--properties` / `ENTRA_PROPERTIES` / `properties` narrows what `sync` reads of users, groups and apps:",
+    "`user:displayName,department;group:displayName` (resources `user`, `group`, `app`; `;` between them, `,`",
+    "between properties). In the config file it may also be an object:",
+    '`"properties": {"user": ["displayName", "department"], "group": ["displayName"]}`. The connector keeps the',
+    "properties it depends on whatever the selection (e.g. a user's userPrincipalName and accountEnabled, a",
+    "group's groupTypes). An unknown resource or property is refused before any request, naming where the",
+    "value came from and the properties to choose from. Changing the selection makes the next sync of that",
+    "resource a full one, since what the store holds was read with another.",
+  );
   return lines.join("\n") + "\n";
 }
 

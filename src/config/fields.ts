@@ -1,4 +1,10 @@
 import { z } from "zod";
+import { GROUP_PROPERTIES } from "../directory/groups.ts";
+import { chooseProperties, type PropertySpec } from "../directory/properties.ts";
+import { APP_PROPERTIES } from "../directory/service-principals.ts";
+import { USER_PROPERTIES } from "../directory/users.ts";
+import { isConnectorError } from "../errors.ts";
+import { type PropertySelection, parsePropertySelection } from "../sync/options.ts";
 import { CLOUD_NAMES } from "./clouds.ts";
 
 /**
@@ -64,6 +70,56 @@ const origin = (example: string, forbidVersion: boolean) =>
       return z.NEVER;
     }
     return url.origin + path;
+  });
+
+const SELECTABLE: Record<keyof PropertySelection, readonly PropertySpec[]> = {
+  user: USER_PROPERTIES,
+  group: GROUP_PROPERTIES,
+  app: APP_PROPERTIES,
+};
+const PROPERTIES_EXAMPLE = "user:displayName,department;group:displayName";
+
+/**
+ * A narrower `$select` per resource: `user:displayName,department;group:displayName`, or in the
+ * config file also `{"user": ["displayName", "department"], "group": ["displayName"]}`. Parsed and
+ * checked by the sync's own functions, so flag, variable and file accept exactly what a sync does; the
+ * check is made here too so that an unknown name is reported with where it came from, before the store
+ * is opened.
+ */
+const propertySelection = z
+  .union([z.string(), z.record(z.string(), z.unknown())], {
+    error: `must be a selection like ${PROPERTIES_EXAMPLE}`,
+  })
+  .transform((v, ctx): PropertySelection | undefined => {
+    const fail = (message: string) => {
+      ctx.addIssue({ code: "custom", message });
+      return z.NEVER;
+    };
+    let spec: string;
+    if (typeof v === "string") {
+      spec = v;
+    } else {
+      const parts: string[] = [];
+      for (const [resource, list] of Object.entries(v)) {
+        if (!Array.isArray(list) || list.some((p) => typeof p !== "string")) {
+          return fail(`"${resource}" must list property names, e.g. {"user": ["displayName", "department"]}`);
+        }
+        parts.push(`${resource}:${list.join(",")}`);
+      }
+      spec = parts.join(";");
+    }
+    try {
+      const selection = parsePropertySelection(spec);
+      for (const [resource, names] of Object.entries(selection ?? {})) {
+        chooseProperties(resource, SELECTABLE[resource as keyof PropertySelection], names, []);
+      }
+      return selection;
+    } catch (err) {
+      if (!isConnectorError(err, "CONFIG_INVALID")) throw err;
+      const resource = String(err.params["field"]);
+      const problem = String(err.params["problem"]);
+      return fail(resource in SELECTABLE ? `${resource}: ${problem}` : problem);
+    }
   });
 
 export const FIELDS = {
@@ -147,10 +203,10 @@ export const FIELDS = {
     schema: text("the path of a PEM CA certificate"),
   },
   store: {
-    help: "SQLite file or postgres:// URL (default ./entra-connector.db)",
+    help: "SQLite file: a path, sqlite:<path> or file:<path> (default ./entra-connector.db); a URL such as postgres://… is refused with STORE_UNSUPPORTED until a PostgreSQL adapter exists",
     env: "ENTRA_STORE",
     flag: "--store",
-    schema: text("a SQLite file path or a postgres:// URL"),
+    schema: text("a SQLite file path"),
   },
   provisioning: {
     help: "allow writes to the tenant (default false)",
@@ -163,6 +219,12 @@ export const FIELDS = {
     env: "ENTRA_SKIP_AD_GROUPS",
     flag: "--skip-ad-groups",
     schema: bool,
+  },
+  properties: {
+    help: `sync only these properties, e.g. ${PROPERTIES_EXAMPLE} (the connector adds those it depends on; in the config file also {"user": ["displayName"]}; default: all it knows)`,
+    env: "ENTRA_PROPERTIES",
+    flag: "--properties",
+    schema: propertySelection,
   },
   logLevel: {
     help: "trace, debug, info, warn, error, fatal or silent (default info)",

@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { decodeClaims } from "../auth/claims.ts";
 import { createError } from "../errors.ts";
 import type { TenantSize } from "../graph/limiter.ts";
+import type { PropertySelection } from "../sync/options.ts";
 import { CLOUDS, type CloudName, cloudsOfHost } from "./clouds.ts";
 import { FIELDS, type FieldName, type FieldValues } from "./fields.ts";
 
@@ -30,6 +31,8 @@ export interface ConnectorConfig {
   stateDir: string;
   provisioning: boolean;
   skipAdGroups: boolean;
+  /** `--properties` / ENTRA_PROPERTIES: a narrower `$select` for sync; absent = every property it knows. */
+  properties: PropertySelection | undefined;
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   timeoutMs: number;
   maxRetries: number;
@@ -236,6 +239,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ConnectorConfig {
     stateDir: storeIsUrl ? cwd : dirname(resolve(cwd, store)),
     provisioning: v.provisioning ?? DEFAULTS.provisioning,
     skipAdGroups: v.skipAdGroups ?? DEFAULTS.skipAdGroups,
+    properties: v.properties,
     logLevel: v.logLevel ?? DEFAULTS.logLevel,
     timeoutMs: v.timeoutMs ?? DEFAULTS.timeoutMs,
     maxRetries: v.maxRetries ?? DEFAULTS.maxRetries,

@@ -11,7 +11,6 @@ import {
   formatSummary,
   loadConfig,
   parseKinds,
-  parsePropertySelection,
   runSync,
   SYNC_KINDS,
   type SyncObserver,
@@ -24,7 +23,6 @@ import type { CommandIO, CommandSpec } from "../command.ts";
 export interface SyncCommandOptions extends ConfigFlags {
   full?: boolean;
   kinds?: string;
-  properties?: string;
   /** The global `--json`: print the run record as JSON. */
   json?: boolean;
 }
@@ -35,11 +33,9 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
   configure(cmd: Command): Command {
     return cmd
       .option("--full", "load everything again instead of following delta links")
-      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
-      .option(
-        "--properties <spec>",
-        "narrower property selection, e.g. user:displayName,department;group:displayName",
-      );
+      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`);
+    // --properties is a global connection flag (src/config/fields.ts), as ENTRA_PROPERTIES and the
+    // config file's `properties` key are: one place validates all three and names the source.
   },
   async run(options, _args, io) {
     const session = await openSyncSession(options, io);
@@ -62,8 +58,8 @@ export interface SyncSession {
 /** Validates options and config (before anything is sent), opens the store and the connection. */
 export async function openSyncSession(options: SyncCommandOptions, io: CommandIO): Promise<SyncSession> {
   const kinds = parseKinds(options.kinds);
-  const properties = parsePropertySelection(options.properties);
   const config = loadConfig({ env: io.env, flags: options });
+  const properties = config.properties;
   const store = await openStore(config.store);
   const connection = createConnection(config, { env: io.env });
   return {
