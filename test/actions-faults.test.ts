@@ -64,8 +64,8 @@ test("create-user and create-group: each object exists once, under the id report
   const [usersFrom, groupsFrom] = [sends("POST /users"), sends("POST /groups")];
   const users: { upn: string; id: string }[] = [];
   const groups: { nick: string; id: string }[] = [];
-  // Until a few creates of each kind were faulted (bounded, so a quiet dice roll cannot hang).
-  for (let i = 0; i < 24; i++) {
+  // Until a create of each kind was faulted (bounded, so a quiet dice roll cannot hang).
+  for (let i = 0; i < 40; i++) {
     const enough =
       extraSends("POST /users", usersFrom, users.length) >= 1 &&
       extraSends("POST /groups", groupsFrom, groups.length) >= 1;
