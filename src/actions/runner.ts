@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { ConnectorError, createError, GraphError } from "../errors.ts";
 import type { GraphClient } from "../graph/types.ts";
 import { assertWritesEnabled } from "../provisioning/gate.ts";
+import { maskSecrets } from "../store/changes.ts";
 import { createContext, recentlyCreated, withSignal } from "./context.ts";
 import { explainRefusal } from "./refusals.ts";
 import type { ActionDefinition, AuditSink, PlannedRequest, RecentlyCreated } from "./types.ts";
@@ -36,26 +37,6 @@ export interface DryRunFields {
 }
 
 const processRecent = recentlyCreated();
-/**
- * Keys whose value is a secret: `password` (the input's, and passwordProfile's) and names ending in
- * Password / Secret. A name that merely contains the word, such as forceChangePasswordNextSignIn, is
- * not: hiding it would hide what the write did.
- */
-const SECRET_KEY = /(password|secret)$/i;
-
-/** A deep copy with every secret value replaced, for audit records and printed requests. */
-function redactSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [
-        k,
-        SECRET_KEY.test(k) && v != null ? "[redacted]" : redactSecrets(v),
-      ]),
-    );
-  }
-  return value;
-}
 
 /**
  * A deep copy without OData wire annotations (`@odata.context`, `@odata.etag`, …); `@odata.type` stays,
@@ -126,7 +107,7 @@ export async function runAction<I extends z.ZodType, O extends z.ZodType>(
     await deps.audit.record({
       action: def.name,
       target: target || "(unresolved)",
-      input: redactSecrets(input),
+      input: maskSecrets(input),
       result,
       detail,
       ...(requestId ? { requestId } : {}),
@@ -140,7 +121,7 @@ export async function runAction<I extends z.ZodType, O extends z.ZodType>(
       await audit("succeeded", { changed: (output as { changed?: boolean }).changed });
       return output;
     }
-    const requests = redactSecrets(ctx.requests) as PlannedRequest[];
+    const requests = maskSecrets(ctx.requests) as PlannedRequest[];
     await audit("dry-run", { changed: (output as { changed?: boolean }).changed, requests });
     return Object.assign(output, { dryRun: true as const, requests });
   } catch (err) {
@@ -148,7 +129,7 @@ export async function runAction<I extends z.ZodType, O extends z.ZodType>(
       err instanceof ConnectorError && !(err instanceof GraphError) ? err : await ctx.explain(err);
     requestId ??= lastRequestId(err);
     const failure = explained instanceof ConnectorError ? explained.toJSON() : { message: String(explained) };
-    await audit("failed", { error: failure, sent: redactSecrets(ctx.requests) });
+    await audit("failed", { error: failure, sent: maskSecrets(ctx.requests) });
     throw explained;
   }
 }

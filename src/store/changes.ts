@@ -40,9 +40,15 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
-const SECRET_KEY = /secret|password|passwd|token|assertion|credential|private|apikey|api_key|authorization/i;
+/**
+ * Keys whose value is a secret: the name ends in a secret word (password, clientSecret, accessToken,
+ * passwordProfile.password at any depth). A name that only contains one, such as
+ * forceChangePasswordNextSignIn, is not: hiding it would hide what the write did.
+ */
+const SECRET_KEY =
+  /(secret|password|passwd|token|assertion|credentials?|privatekey|private_key|apikey|api_key|authorization)$/i;
 
-/** A deep copy with the values of secret-looking keys replaced, for the audit log. */
+/** A deep copy with the values of secret keys replaced, for audit records and printed requests. */
 export function maskSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskSecrets);
   if (typeof value !== "object" || value === null) return value;

@@ -146,18 +146,22 @@ describe("runs, outbox and audit", () => {
     await store.close();
   });
 
-  it("audits actions with secret-looking fields masked", async () => {
+  it("audits actions with secret values masked, and names that only mention one kept", async () => {
     const { store } = await storeWithRun();
     const saved = await store.audit.record({
       action: "user.create",
       target: "ann@contoso.com",
-      input: { displayName: "Ann", passwordProfile: { password: "P@ss" }, nested: [{ clientSecret: "s" }] },
+      input: {
+        displayName: "Ann",
+        passwordProfile: { password: "P@ss", forceChangePasswordNextSignIn: true },
+        nested: [{ clientSecret: "s" }],
+      },
       result: "succeeded",
       requestId: "req-1",
     });
     assert.deepEqual(saved.input, {
       displayName: "Ann",
-      passwordProfile: "[redacted]",
+      passwordProfile: { password: "[redacted]", forceChangePasswordNextSignIn: true },
       nested: [{ clientSecret: "[redacted]" }],
     });
     const [entry] = await store.audit.list({ action: "user.create" });
