@@ -26,7 +26,7 @@ export function runTotals(run: RunRecord): StreamStats {
   return total;
 }
 
-const WIDTHS = [4, 11, 9, 20, 9, 9, 8, 9, 9, 10];
+const WIDTHS = [4, 11, 11, 20, 9, 9, 8, 9, 9, 10];
 
 export const runsCommand: CommandSpec<RunsOptions> = {
   name: "runs",
