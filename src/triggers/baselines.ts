@@ -12,7 +12,7 @@
  * before its first sync and after each one, so with its own sync they are exact; tailing a store that
  * another process syncs, they are recorded at the next look (each interval).
  */
-import type { ChangeEvent, Store } from "../store/types.ts";
+import type { ChangeEvent, RunStatus, Store } from "../store/types.ts";
 import { consumerName } from "./subscriptions.ts";
 import type { Subscription } from "./types.ts";
 
@@ -24,6 +24,7 @@ export function scopeOf(change: ChangeEvent): string {
 const baselineConsumer = (scope: string) => `baseline:${scope}`;
 /** Set once a store keeps baselines: tells a store written before them (see `recordBaselines`). */
 const LEDGER = "baselines";
+const ENDED: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "cancelled"]);
 /** Runs looked at for the snapshot streams' first complete read (every run has one while they are synced). */
 const RECENT_RUNS = 20;
 
@@ -31,7 +32,8 @@ const RECENT_RUNS = 20;
  * The scopes whose first full load is complete: delta-tracked streams from their checkpoints (a
  * checkpoint in the delta phase follows a complete load; its fingerprint says which relations the
  * load covered), snapshot streams (read whole every run) from a finished run in which they did not
- * fail. A run still marked running was killed, or is another process's: it proves nothing.
+ * fail. A run that did not end by itself (running: another process's, or killed and not noticed yet;
+ * interrupted: killed) proves nothing.
  */
 export async function loadedScopes(store: Store): Promise<Set<string>> {
   const scopes = new Set<string>();
@@ -52,7 +54,7 @@ export async function loadedScopes(store: Store): Promise<Set<string>> {
     }
   }
   for (const run of await store.runs.list({ limit: RECENT_RUNS })) {
-    if (run.status === "running") continue;
+    if (!ENDED.has(run.status)) continue;
     const ok = (stream: string) => run.stats[stream] !== undefined && run.stats[stream].errors === 0;
     // Eligibility a tenant without P2 cannot read is then recorded as loaded (and empty).
     if (ok("roles")) scopes.add("role").add("role:assigned").add("role:eligible");
