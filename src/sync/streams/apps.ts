@@ -101,8 +101,10 @@ export function appsStream(options: SyncOptions): TrackedSpec {
         await commitPage(ctx, { stream: "apps", round, edges: { add } });
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });
-      // After the sweep, not with it: the apps checkpoint is the delta link's, rewritten by every delta
-      // page. A crash in between only repeats the pass next run.
+      // Only when runs are spaced: the write adds an `app-assignments` line to the run's stats, noise
+      // for a `sync` that passes every run anyway. After the sweep, not with it: the apps checkpoint is
+      // the delta link's, rewritten by every delta page; a crash in between only repeats the pass.
+      if ((options.appAssignmentsEveryMs ?? 0) <= 0) return;
       await ctx.store.sync.applyPage({
         runId: ctx.runId,
         stream: ASSIGNMENTS_STREAM,
