@@ -15,9 +15,9 @@ export class SqliteDatabase {
     this.db = new DatabaseSync(path);
     // WAL lets readers (CLI queries, exports) run while a sync writes; NORMAL is durable at each
     // checkpoint of the WAL and loses at most the last transactions on power loss, never corrupts.
-    // An 8 MB page cache, temp tables on disk: the OS page cache holds the file anyway, and
-    // bench/store-bulk.ts wrote and re-read 200k memberships no faster with 32 MB in SQLite's own
-    // cache, which only added ~25 MB to a sync's peak RSS.
+    // A 32 MB page cache: with interned edge ids the hot indexes fit; 64 MB measured no faster at xl
+    // (bench/store-bulk.ts). 8 MB measured the same at 200k memberships but an xl full sync (1M) ran
+    // up to a fifth slower with it, for 25 MB less peak RSS.
     // secure_delete FAST zeroes what a row update or delete leaves behind in the pages it writes anyway
     // (no extra I/O), so a secret re-sealed in place leaves no clear copy in the file.
     this.db.exec(`
@@ -25,8 +25,8 @@ export class SqliteDatabase {
       PRAGMA synchronous = NORMAL;
       PRAGMA busy_timeout = 10000;
       PRAGMA foreign_keys = ON;
-      PRAGMA cache_size = -8192;
-      PRAGMA temp_store = FILE;
+      PRAGMA cache_size = -32768;
+      PRAGMA temp_store = MEMORY;
       PRAGMA secure_delete = FAST;
     `);
     migrate(this.db, migrations);
