@@ -3,11 +3,12 @@
  * expiry) and renews it while running, so a second `watch` on the same subscription cannot deliver
  * the same events alongside the first. The holder is named so the user knows what to stop.
  */
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ConnectorError, createError } from "../errors.ts";
+import { describeOwner, leaseOwner, ownerIsDeadHere } from "../store/lease-owner.ts";
 import type { Store, SubscriptionLease } from "../store/types.ts";
+
+export { describeOwner, leaseOwner, ownerIsDeadHere };
 
 export interface LeaseOptions {
   /** Unique per watcher; default `<pid>@<host>#<random>`. */
@@ -19,30 +20,6 @@ export interface LeaseOptions {
 }
 
 export const DEFAULT_LEASE_TTL_MS = 30_000;
-
-/** A watcher's owner id: the process and host (so a dead local holder is recognised), made unique. */
-export function leaseOwner(): string {
-  return `${process.pid}@${hostname()}#${randomBytes(4).toString("hex")}`;
-}
-
-/** "process 123 on host h (owner …)" for messages. */
-export function describeOwner(owner: string): string {
-  const m = /^(\d+)@(.+)#[0-9a-f]+$/.exec(owner);
-  return m ? `process ${m[1]} on host ${m[2]} (owner ${owner})` : `owner ${owner}`;
-}
-
-/** Whether the owner is a process of this host that no longer runs (killed without releasing). */
-export function ownerIsDeadHere(owner: string): boolean {
-  const m = /^(\d+)@(.+)#[0-9a-f]+$/.exec(owner);
-  if (!m || m[2] !== hostname() || Number(m[1]) === process.pid) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch (err) {
-    // EPERM: it runs, as another user.
-    return (err as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
 
 /** Leases held on a set of subscriptions, renewed until released. */
 export interface HeldLeases {

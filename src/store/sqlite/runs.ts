@@ -1,6 +1,6 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
 import { invalidInput, StoreError } from "../errors.ts";
+import { describeOwner, leaseOwner, ownerIsDeadHere } from "../lease-owner.ts";
 import {
   RUN_LEASE_MS,
   type RunKind,
@@ -29,30 +29,8 @@ interface RunRow {
   resumed_from: string | null;
 }
 
-/**
- * The process holding a run, named as trigger leases name theirs (`<pid>@<host>#<random>`): the pid
- * and host let a later run on the same host see at once that the process is gone; the suffix keeps a
- * reused pid from passing for the same process in messages.
- */
-const OWNER = `${process.pid}@${hostname()}#${randomBytes(4).toString("hex")}`;
-
-function describeOwner(owner: string): string {
-  const m = /^(\d+)@(.+)#[0-9a-f]+$/.exec(owner);
-  return m ? `process ${m[1]} on host ${m[2]}` : `owner ${owner}`;
-}
-
-/** Whether `owner` is a process of this host that no longer exists (so it cannot finish its run). */
-function ownerGoneHere(owner: string): boolean {
-  const m = /^(\d+)@(.+)#[0-9a-f]+$/.exec(owner);
-  if (!m || m[2] !== hostname() || Number(m[1]) === process.pid) return false;
-  try {
-    process.kill(Number(m[1]), 0);
-    return false;
-  } catch (err) {
-    // EPERM: the process exists, as another user.
-    return (err as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
+/** The process holding a run, named as trigger leases name theirs. */
+const OWNER = leaseOwner();
 
 /**
  * Why a run still marked `running` cannot be running any more, or undefined while it may be. A live
@@ -63,7 +41,7 @@ function staleReason(row: RunRow, now: number): string | undefined {
   // Rows from before migration 4 have no lease: the connector that wrote them is no longer the one
   // opening this store, and nothing could ever finish them.
   if (row.owner === null) return "it was started by a connector version that kept no run lease";
-  if (ownerGoneHere(row.owner)) return `${describeOwner(row.owner)} no longer runs`;
+  if (ownerIsDeadHere(row.owner)) return `${describeOwner(row.owner)} no longer runs`;
   if (row.lease_expires_at !== null && row.lease_expires_at <= now) {
     const lapsed = new Date(row.lease_expires_at).toISOString();
     return `${describeOwner(row.owner)} stopped renewing its lease, which lapsed at ${lapsed}`;
