@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
+import type { GraphClient } from "../src/graph/types.ts";
 import {
   type ActionDeps,
   createConnection,
@@ -228,3 +229,19 @@ export function byId<T extends Obj>(list: T[], id: string): T | undefined {
 
 /** A password that meets Entra's complexity rule. */
 export const PASSWORD = "Corr3ct-Horse-Battery";
+
+/**
+ * `graph` with its `request` replaced, to tamper with, record or interleave writes; everything else
+ * is the real client's (methods are delegated: the client's live on its prototype, out of a spread).
+ */
+export function withRequest(graph: GraphClient, request: GraphClient["request"]): GraphClient {
+  return {
+    request,
+    get: (path, options) => graph.get(path, options),
+    pages: (path, options) => graph.pages(path, options),
+    delta: (path, options) => graph.delta(path, options),
+    batch: (requests, options) => graph.batch(requests, options),
+    stats: () => graph.stats(),
+    close: () => graph.close(),
+  };
+}

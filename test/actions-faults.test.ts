@@ -18,7 +18,7 @@ import {
   restoreUser,
   revoke,
 } from "../src/index.ts";
-import { byId, fileHarness, PASSWORD, pick, type Snapshot } from "./actions-emulator-support.ts";
+import { byId, fileHarness, PASSWORD, pick, type Snapshot, withRequest } from "./actions-emulator-support.ts";
 
 const h = fileHarness();
 
@@ -42,15 +42,7 @@ function deps(): ActionDeps {
   };
   return {
     ...base,
-    graph: {
-      request: faulted,
-      get: (path, options) => graph.get(path, options),
-      pages: (path, options) => graph.pages(path, options),
-      delta: (path, options) => graph.delta(path, options),
-      batch: (requests, options) => graph.batch(requests, options),
-      stats: () => graph.stats(),
-      close: () => graph.close(),
-    },
+    graph: withRequest(graph, faulted),
   };
 }
 

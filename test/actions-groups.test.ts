@@ -23,6 +23,7 @@ import {
   pick,
   withFaults,
   withPermissions,
+  withRequest,
 } from "./actions-emulator-support.ts";
 
 const h = fileHarness();
@@ -231,20 +232,11 @@ describe("create-group in steps", () => {
     const [added, vanished, skipped] = members.slice(20) as [string, string, string];
     // Graph binds 20 members at creation; the rest are added one by one, and one of those is deleted meanwhile.
     const graph = h.deps().graph;
-    const racing: typeof graph = {
-      ...graph,
-      request: async <T>(path: string, options?: GraphRequestOptions) => {
-        const answer = await graph.request<T>(path, options);
-        if (options?.method === "POST" && path === "/groups") await deleteUser(h.deps(), { user: vanished });
-        return answer;
-      },
-      get: (path, options) => graph.get(path, options),
-      pages: (path, options) => graph.pages(path, options),
-      delta: (path, options) => graph.delta(path, options),
-      batch: (requests, options) => graph.batch(requests, options),
-      stats: () => graph.stats(),
-      close: () => graph.close(),
-    };
+    const racing = withRequest(graph, async <T>(path: string, options?: GraphRequestOptions) => {
+      const answer = await graph.request<T>(path, options);
+      if (options?.method === "POST" && path === "/groups") await deleteUser(h.deps(), { user: vanished });
+      return answer;
+    });
     await assert.rejects(
       createGroup(h.deps({ graph: racing }), { displayName: "Half Built", members }),
       (err: unknown) => {

@@ -25,6 +25,7 @@ import {
   pick,
   withFaults,
   withPermissions,
+  withRequest,
 } from "./actions-emulator-support.ts";
 
 const h = fileHarness();
@@ -71,21 +72,12 @@ describe("create-user", () => {
     // The input check applies the documented rule, as the emulator does; a stricter tenant is staged
     // by sending a password the emulator refuses in place of the one given.
     const graph = h.deps().graph;
-    const strict: typeof graph = {
-      ...graph,
-      request: <T>(path: string, options: GraphRequestOptions = {}) => {
-        if (options.method !== "POST" || path !== "/users") return graph.request<T>(path, options);
-        const body = options.body as { passwordProfile: Record<string, unknown> };
-        const weak = { ...body, passwordProfile: { ...body.passwordProfile, password: "weakweak" } };
-        return graph.request<T>(path, { ...options, body: weak });
-      },
-      get: (path, options) => graph.get(path, options),
-      pages: (path, options) => graph.pages(path, options),
-      delta: (path, options) => graph.delta(path, options),
-      batch: (requests, options) => graph.batch(requests, options),
-      stats: () => graph.stats(),
-      close: () => graph.close(),
-    };
+    const strict = withRequest(graph, <T>(path: string, options: GraphRequestOptions = {}) => {
+      if (options.method !== "POST" || path !== "/users") return graph.request<T>(path, options);
+      const body = options.body as { passwordProfile: Record<string, unknown> };
+      const weak = { ...body, passwordProfile: { ...body.passwordProfile, password: "weakweak" } };
+      return graph.request<T>(path, { ...options, body: weak });
+    });
     const input = { displayName: "Pat Policy", userPrincipalName: upn("pat.policy"), password: PASSWORD };
     await assert.rejects(createUser(h.deps({ graph: strict }), input), (err: unknown) => {
       code("PASSWORD_WEAK")(err);
@@ -292,20 +284,11 @@ describe("permissions and faults", () => {
     const u = pick.cloudUser(await h.snapshot(), 8);
     const graph = h.deps().graph;
     const sent: string[] = [];
-    const recording: typeof graph = {
-      ...graph,
-      request: async <T>(path: string, options: GraphRequestOptions = {}) => {
-        const response = await graph.request<T>(path, options);
-        if (options.method !== undefined && options.method !== "GET") sent.push(response.requestId);
-        return response;
-      },
-      get: (path, options) => graph.get(path, options),
-      pages: (path, options) => graph.pages(path, options),
-      delta: (path, options) => graph.delta(path, options),
-      batch: (requests, options) => graph.batch(requests, options),
-      stats: () => graph.stats(),
-      close: () => graph.close(),
-    };
+    const recording = withRequest(graph, async <T>(path: string, options: GraphRequestOptions = {}) => {
+      const response = await graph.request<T>(path, options);
+      if (options.method !== undefined && options.method !== "GET") sent.push(response.requestId);
+      return response;
+    });
     await updateUser(h.deps({ graph: recording }), { user: u.id, jobTitle: "Audited" });
     const done = (await h.store.audit.list({ action: "update-user" })).at(-1);
     assert.equal(sent.length, 1);
