@@ -126,6 +126,21 @@ describe("applyPage computes changes from what the store holds", () => {
     await store.close();
   });
 
+  it("a principal's type learnt later replaces a generic one, silently; a generic one never overwrites", async () => {
+    const { store, runId } = await storeWithRun();
+    const page = (type: string) => ({ runId, stream: "roles", edges: { add: [member("g1", "p1", type)] } });
+    await store.sync.applyPage({ ...page("directoryObject"), upserts: [group("g1")] });
+    assert.equal((await store.sync.applyPage(page("group"))).events.length, 0);
+    assert.equal((await store.sync.applyPage(page("directoryObject"))).events.length, 0);
+    const { events } = await store.sync.applyPage({
+      runId,
+      stream: "roles",
+      edges: { remove: [member("g1", "p1")] },
+    });
+    assert.equal(events[0]?.data["principalType"], "group");
+    await store.close();
+  });
+
   it("deleting an object removes its relationships, each with an event", async () => {
     const { store, runId } = await storeWithRun();
     await store.sync.applyPage({

@@ -75,15 +75,20 @@ export class EdgeTable {
     return changes > 0;
   }
 
-  /** Marks an existing edge seen in `round` and/or replaces its data (null leaves either as is). */
-  touch(key: EdgeKey, round: number | null, data: string | null): void {
+  /**
+   * Marks an existing edge seen in `round`, replaces its data and/or its principal's type (null
+   * leaves each as is).
+   */
+  touch(key: EdgeKey, round: number | null, data: string | null, principalType: string | null = null): void {
     const [o, p] = [this.numberOf(key.objectId), this.numberOf(key.principalId)];
     if (o === undefined || p === undefined) return;
     this.#db.run(
-      `UPDATE edges SET seen_round = coalesce(?, seen_round), data = coalesce(?, data)
+      `UPDATE edges SET seen_round = coalesce(?, seen_round), data = coalesce(?, data),
+         principal_type = coalesce(?, principal_type)
        WHERE relation = ? AND object_n = ? AND principal_n = ? AND qualifier = ?`,
       round,
       data,
+      principalType,
       key.relation,
       o,
       p,

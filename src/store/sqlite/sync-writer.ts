@@ -214,10 +214,13 @@ class PageWork {
     const key = keyOf(edge);
     const principalType = edge.principalType ?? "unknown";
     const data = edge.data ? JSON.stringify(edge.data) : null;
+    // A type learnt later replaces a generic one (role holders stored as directoryObject before
+    // their real type was read); a generic one never overwrites what is known.
+    const known = principalType === "unknown" || principalType === "directoryObject" ? null : principalType;
     if (this.#edges.insert(key, principalType, data, this.#insertRound)) {
       this.#edgeEvent("added", key, principalType);
-    } else if (this.#round !== null || data !== null) {
-      this.#edges.touch(key, this.#round, data);
+    } else if (this.#round !== null || data !== null || known !== null) {
+      this.#edges.touch(key, this.#round, data, known);
     }
   }
 
