@@ -6,7 +6,7 @@ import { Agent } from "undici";
 import { fileTokenStore } from "../src/auth/token-store.ts";
 import { runCli } from "../src/cli/program.ts";
 import { createConnection, decodeClaims, EXIT, interactiveLogin, loadConfig } from "../src/index.ts";
-import { connectionEnv, textSink } from "./connection-support.ts";
+import { browserSink, connectionEnv, textSink } from "./connection-support.ts";
 
 let emu: Emulator;
 
@@ -191,19 +191,12 @@ describe("each sign-in failure names its cause", () => {
     const consentUrl = `${emu.authorityHost}/${emu.tenantId}/adminconsent?client_id=${d.clientId}`;
     try {
       for (const json of [false, true]) {
-        let followed = false;
         const stdout = textSink();
-        const stderr = textSink((all) => {
-          const url = /(https:\/\/\S+\/oauth2\/v2\.0\/authorize\S+)/.exec(all)?.[1];
-          if (!url || followed) return;
-          followed = true;
-          // Play the browser: the login service sends the consent error back to the loopback listener.
-          void (async () => {
-            const res = await fetch(url, { redirect: "manual", dispatcher: browser } as RequestInit);
-            const location = new URL(res.headers.get("location") ?? "");
-            assert.equal(location.searchParams.get("error"), "consent_required");
-            await fetch(location);
-          })();
+        // The login service sends the consent error back to the loopback listener.
+        const stderr = browserSink(browser, async (redirect) => {
+          const location = new URL(redirect);
+          assert.equal(location.searchParams.get("error"), "consent_required");
+          await fetch(location);
         });
         const code = await runCli(["login", "--no-browser", ...(json ? ["--json"] : [])], {
           stdout: stdout.stream,

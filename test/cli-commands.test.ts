@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
 import { Agent } from "undici";
 import { runCli } from "../src/cli/program.ts";
-import { connectionEnv, textSink } from "./connection-support.ts";
+import { browserSink, connectionEnv, textSink } from "./connection-support.ts";
 
 test("`emulator` runs the emulator bin as a child; `check` reaches it with the printed settings", async () => {
   const ac = new AbortController();
@@ -60,17 +60,8 @@ test("`login --no-browser` prints the URL, receives the code on loopback and sto
   try {
     const d = emu.apps.delegated;
     const env = connectionEnv(emu, { ENTRA_CLIENT_ID: d.clientId, ENTRA_CLIENT_SECRET: d.clientSecret });
-    let followed = false;
-    const stderr = textSink((all) => {
-      const url = /(https:\/\/\S+\/oauth2\/v2\.0\/authorize\S+)/.exec(all)?.[1];
-      if (!url || followed) return;
-      followed = true;
-      // Play the browser: the emulator auto-approves this user and redirects to our listener.
-      void (async () => {
-        const res = await fetch(url, { redirect: "manual", dispatcher: browser } as RequestInit);
-        await fetch(res.headers.get("location")!);
-      })();
-    });
+    // The emulator auto-approves this user and redirects to our listener.
+    const stderr = browserSink(browser);
     const stdout = textSink();
     const code = await runCli(["login", "--no-browser"], {
       stdout: stdout.stream,

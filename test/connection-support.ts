@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Emulator } from "@entra-connector/graph-emulator";
+import type { Dispatcher } from "undici";
 
 /**
  * Environment that points the connector at an emulator with its primary app, a fresh state folder,
@@ -36,4 +37,25 @@ export function textSink(onText?: (all: string) => void): { stream: Writable; te
     },
   });
   return { stream, text: () => text };
+}
+
+/**
+ * A stderr sink for `login --no-browser` that plays the browser: it opens the authorize URL the CLI
+ * prints (once) and hands the login service's redirect to `onRedirect`, by default following it to
+ * the CLI's loopback listener.
+ */
+export function browserSink(
+  dispatcher: Dispatcher,
+  onRedirect: (location: string) => Promise<unknown> = (location) => fetch(location),
+): { stream: Writable; text(): string } {
+  let followed = false;
+  return textSink((all) => {
+    const url = /(https:\/\/\S+\/oauth2\/v2\.0\/authorize\S+)/.exec(all)?.[1];
+    if (!url || followed) return;
+    followed = true;
+    void (async () => {
+      const res = await fetch(url, { redirect: "manual", dispatcher } as RequestInit);
+      await onRedirect(res.headers.get("location") ?? "");
+    })();
+  });
 }
