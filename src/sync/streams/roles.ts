@@ -68,11 +68,12 @@ async function readAll(ctx: StreamContext): Promise<Map<string, Raw[]>> {
   return out;
 }
 
-const STORED_TYPES: [ResourceKind, PrincipalType][] = [
-  ["user", "user"],
-  ["group", "group"],
-  ["app", "servicePrincipal"],
-];
+/** The principal type of a store kind that can hold a role. */
+const TYPE_OF_KIND: Partial<Record<ResourceKind, PrincipalType>> = {
+  user: "user",
+  group: "group",
+  app: "servicePrincipal",
+};
 
 /**
  * Each principal's type, so a role held by a group reaches the group's members in effective grants.
@@ -115,12 +116,11 @@ async function principalTypes(ctx: StreamContext, ids: string[]): Promise<Map<st
 }
 
 async function storedType(ctx: StreamContext, id: string): Promise<PrincipalType | undefined> {
-  for (const [kind, type] of STORED_TYPES) {
-    try {
-      if ((await ctx.store.query.resolve(id, kind))?.id === id) return type;
-    } catch {
-      // resolve also matches names and refuses an ambiguous one; an id is never a name, so: not found.
-    }
+  try {
+    const found = await ctx.store.query.resolve(id);
+    return found?.id === id ? TYPE_OF_KIND[found.kind] : undefined;
+  } catch {
+    // resolve also matches names and refuses an ambiguous one; an id is never a name, so: not found.
+    return undefined;
   }
-  return undefined;
 }
