@@ -10,6 +10,7 @@ export class SqliteDatabase {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #depth = 0;
+  #generation = 0;
 
   constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
     this.db = new DatabaseSync(path);
@@ -60,10 +61,19 @@ export class SqliteDatabase {
     yield* this.db.prepare(sql).iterate(...params) as IterableIterator<T>;
   }
 
+  /**
+   * Changes whenever a write transaction starts or ends: what was learnt inside one (ids interned by
+   * it) is to be trusted only while this stays the same.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
   /** Runs `work` in one write transaction (nested calls join the outer one); rolls back on throw. */
   transaction<T>(work: () => T): T {
     if (this.#depth > 0) return work();
     this.db.exec("BEGIN IMMEDIATE");
+    this.#generation++;
     this.#depth++;
     try {
       const result = work();
@@ -74,6 +84,7 @@ export class SqliteDatabase {
       throw error;
     } finally {
       this.#depth--;
+      this.#generation++;
     }
   }
 

@@ -23,6 +23,9 @@ export const EDGE_SELECT = `SELECT e.relation AS relation, o.id AS object_id, p.
   e.qualifier AS qualifier, e.principal_type AS principal_type
   FROM edges e JOIN ids o ON o.n = e.object_n JOIN ids p ON p.n = e.principal_n`;
 
+/** Dictionary numbers kept in memory: every user and group of an xl tenant. */
+const KNOWN_IDS = 150_000;
+
 /**
  * The relationship table. Graph ids are interned to integers (the `ids` dictionary) because a
  * million edges keyed by two 36-character GUIDs make every insert a random write into a large
@@ -33,21 +36,37 @@ export class EdgeTable {
   readonly #db: SqliteDatabase;
   /** Ids interned in the current transaction only: a rollback must not leave stale numbers cached. */
   #interned = new Map<string, number>();
+  /** The database's transaction generation `#interned` belongs to. */
+  #generation = -1;
+  /**
+   * Numbers read back from the dictionary, which never renumbers or forgets an id, so they stay true
+   * across transactions (and other writers). A membership load looks up each user once per group it
+   * is in: this saves ~900k indexed reads at xl. Bounded, oldest first out (~100 bytes an entry).
+   */
+  readonly #known = new Map<string, number>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
   }
 
-  /** Forget per-transaction state; call at the start of each write transaction. */
-  begin(): void {
-    this.#interned = new Map();
+  /** Ids this transaction interned; forgotten when it ends, committed or not. */
+  #ours(): Map<string, number> {
+    if (this.#generation !== this.#db.generation) {
+      this.#interned = new Map();
+      this.#generation = this.#db.generation;
+    }
+    return this.#interned;
   }
 
   numberOf(id: string): number | undefined {
-    const cached = this.#interned.get(id);
+    const cached = this.#ours().get(id) ?? this.#known.get(id);
     if (cached !== undefined) return cached;
+    // Not interned by this transaction, so a row found here is committed.
     const n = this.#db.get<{ n: number }>("SELECT n FROM ids WHERE id = ?", id)?.n;
-    if (n !== undefined) this.#interned.set(id, n);
+    if (n !== undefined) {
+      if (this.#known.size >= KNOWN_IDS) this.#known.delete(this.#known.keys().next().value as string);
+      this.#known.set(id, n);
+    }
     return n;
   }
 
@@ -55,7 +74,7 @@ export class EdgeTable {
     const known = this.numberOf(id);
     if (known !== undefined) return known;
     const n = this.#db.run("INSERT INTO ids (id) VALUES (?)", id).lastInsertRowid;
-    this.#interned.set(id, n);
+    this.#ours().set(id, n);
     return n;
   }
 
