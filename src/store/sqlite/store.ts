@@ -1,5 +1,5 @@
 import { StoreError } from "../errors.ts";
-import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions, SyncWriter } from "../types.ts";
+import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
 import { SqliteDatabase } from "./database.ts";
 import type { Migration } from "./migrations.ts";
@@ -12,7 +12,8 @@ import { SqliteSyncWriter } from "./sync-writer.ts";
 /** The embedded store: one SQLite file (WAL), or ":memory:" in tests. */
 export class SqliteStore implements Store {
   readonly location: string;
-  readonly sync: SyncWriter;
+  /** With `applyPages`, the group commit the store's thread uses (src/store/thread). */
+  readonly sync: SqliteSyncWriter;
   readonly runs: RunLog;
   readonly outbox: Outbox;
   readonly audit: AuditLog;
