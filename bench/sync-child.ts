@@ -10,7 +10,7 @@ import { openStore } from "../src/store/index.ts";
 sizeHeapForStreaming();
 const full = process.argv.includes("--full");
 const config = loadConfig({ env: process.env });
-const store = await openStore(config.store);
+const store = await openStore(config.store, { thread: true });
 const connection = createConnection(config, { env: process.env, persistTokens: false });
 const started = performance.now();
 /** Peak of each part of the process's memory, sampled: where the RSS goes. */

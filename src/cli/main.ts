@@ -1,14 +1,10 @@
+import { silenceSqliteWarning } from "../log/sqlite-warning.ts";
 import type { CommandIO } from "./command.ts";
 import { sizeHeapForStreaming } from "./heap.ts";
 
 sizeHeapForStreaming();
 
-// node:sqlite still announces itself as experimental on Node 24; users of a CLI cannot act on that.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-  if (String(warning).includes("SQLite is an experimental feature")) return;
-  (emitWarning as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-}) as typeof process.emitWarning;
+silenceSqliteWarning();
 
 // Imported after the filter is in place (static imports would load node:sqlite first).
 const { runCli } = await import("./program.ts");

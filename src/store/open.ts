@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { StoreError } from "./errors.ts";
 import { SqliteStore } from "./sqlite/store.ts";
+import { ThreadedStore } from "./thread/threaded-store.ts";
 import type { Store } from "./types.ts";
 
 export const DEFAULT_STORE = "./entra-connector.db";
@@ -13,10 +14,15 @@ export function storeLocation(flag: string | undefined, env: NodeJS.ProcessEnv):
 /**
  * Opens the store at a file path (`./x.db`, `sqlite:./x.db`, `file:./x.db`, `:memory:`) or a database
  * URL. `mustExist` is for read-only commands: a missing file is an error, not a new empty store.
+ * `thread` runs the store on its own thread (src/store/thread): for long write-heavy jobs (sync, watch)
+ * whose event loop must stay free to read Graph; the same contract, one message per call.
  *
  * @example const store = await openStore(storeLocation(options.store, process.env));
  */
-export async function openStore(urlOrPath: string, options: { mustExist?: boolean } = {}): Promise<Store> {
+export async function openStore(
+  urlOrPath: string,
+  options: { mustExist?: boolean; thread?: boolean } = {},
+): Promise<Store> {
   if (typeof urlOrPath !== "string" || urlOrPath.trim() === "") {
     throw new StoreError("STORE_LOCATION_INVALID", { location: '""', reason: "the location is empty" });
   }
@@ -27,5 +33,5 @@ export async function openStore(urlOrPath: string, options: { mustExist?: boolea
   if (options.mustExist && path !== ":memory:" && !existsSync(path)) {
     throw new StoreError("STORE_NOT_FOUND", { location: path });
   }
-  return new SqliteStore(path);
+  return options.thread ? ThreadedStore.open(path) : new SqliteStore(path);
 }

@@ -60,7 +60,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
   const kinds = parseKinds(options.kinds);
   const config = loadConfig({ env: io.env, flags: options });
   const properties = config.properties;
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, { thread: true });
   const connection = createConnection(config, { env: io.env });
   return {
     async run({ full, observer }) {

@@ -141,7 +141,7 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
   async run(options, _args, io) {
     const plan = planWatch(options);
     const config = loadConfig({ env: io.env, flags: options });
-    const store = await openStore(config.store);
+    const store = await openStore(config.store, { thread: true });
     try {
       const key = await loadConnectorKey({
         stateDir: config.stateDir,

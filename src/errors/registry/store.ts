@@ -36,6 +36,13 @@ export const STORE_ERRORS = {
     retryable: false,
     exit: EXIT.usage,
   },
+  STORE_THREAD_FAILED: {
+    message: "The store's writer thread stopped: {reason}",
+    fix: "Nothing after the last committed page was written; run the sync again to resume from it, and report the reason if it repeats.",
+    status: 500,
+    retryable: true,
+    exit: EXIT.internal,
+  },
   STORE_RUN_NOT_FOUND: {
     message: "Run {run} is not in the store.",
     fix: "List runs with `entra-connector runs` and pass a run number or id.",
