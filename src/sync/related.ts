@@ -44,10 +44,16 @@ export interface RelatedOptions {
 }
 
 const BATCH_SIZE = 20;
-/** Edges handed on at a time by `relatedEdges` during a load. */
-export const PART_ROWS = 2_500;
-/** Completed items waiting for the consumer before reading pauses. */
-const BUFFERED_ITEMS = 50_000;
+/**
+ * Edges handed on at a time by `relatedEdges` during a load. The store's thread joins parts waiting
+ * together into one commit, so parts can stay small and memory flat.
+ */
+export const PART_ROWS = 5_000;
+/**
+ * Completed items waiting for the consumer before reading pauses. The store, not Graph, sets a load's
+ * pace, so a larger buffer only holds more memory.
+ */
+const BUFFERED_ITEMS = 10_000;
 
 interface CollectionBody {
   value?: Record<string, unknown>[];
