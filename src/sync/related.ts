@@ -45,10 +45,11 @@ export interface RelatedOptions {
 
 const BATCH_SIZE = 20;
 /**
- * Edges handed on at a time by `relatedEdges` during a load. The store's thread joins parts waiting
- * together into one commit, so parts can stay small and memory flat.
+ * Edges handed on at a time by `relatedEdges` during a load: one commit each. Each commit rewrites
+ * the index pages its rows touched, so fewer, larger parts cost less CPU; 10,000 edges (~2 MB) keeps
+ * memory flat.
  */
-export const PART_ROWS = 5_000;
+export const PART_ROWS = 10_000;
 /**
  * Completed items waiting for the consumer before reading pauses. The store, not Graph, sets a load's
  * pace, so a larger buffer only holds more memory.
