@@ -12,13 +12,17 @@ export class SqliteDatabase {
   #depth = 0;
   #generation = 0;
 
-  constructor(path: string, migrations: readonly Migration[] = MIGRATIONS) {
+  constructor(
+    path: string,
+    migrations: readonly Migration[] = MIGRATIONS,
+    options: { cacheMb?: number } = {},
+  ) {
     this.db = new DatabaseSync(path);
     // WAL lets readers (CLI queries, exports) run while a sync writes; NORMAL is durable at each
     // checkpoint of the WAL and loses at most the last transactions on power loss, never corrupts.
-    // A 32 MB page cache: with interned edge ids the hot indexes fit; 64 MB measured no faster at xl
-    // (bench/store-bulk.ts). 8 MB measured the same at 200k memberships but an xl full sync (1M) ran
-    // up to a fifth slower with it, for 25 MB less peak RSS.
+    // A 32 MB page cache by default: with interned edge ids the hot indexes fit; 64 MB measured no
+    // faster at xl (bench/store-bulk.ts), and exporting 1M memberships (two dictionary joins a row) ran
+    // 5.5 s with it against 9.2 s with 16 MB. The sync's writer thread asks for less (src/store/thread).
     // secure_delete FAST zeroes what a row update or delete leaves behind in the pages it writes anyway
     // (no extra I/O), so a secret re-sealed in place leaves no clear copy in the file.
     this.db.exec(`
@@ -26,7 +30,7 @@ export class SqliteDatabase {
       PRAGMA synchronous = NORMAL;
       PRAGMA busy_timeout = 10000;
       PRAGMA foreign_keys = ON;
-      PRAGMA cache_size = -32768;
+      PRAGMA cache_size = ${-1024 * (options.cacheMb ?? 32)};
       PRAGMA temp_store = MEMORY;
       PRAGMA secure_delete = FAST;
     `);

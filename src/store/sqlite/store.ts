@@ -21,10 +21,10 @@ export class SqliteStore implements Store {
   readonly subscriptions: Subscriptions;
   readonly #db: SqliteDatabase;
 
-  constructor(path: string, migrations?: readonly Migration[]) {
+  constructor(path: string, migrations?: readonly Migration[], options: { cacheMb?: number } = {}) {
     this.location = path;
     try {
-      this.#db = new SqliteDatabase(path, migrations);
+      this.#db = new SqliteDatabase(path, migrations, options);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(

@@ -17,7 +17,9 @@ silenceSqliteWarning();
 const { SqliteStore: Sqlite } = await import("../sqlite/store.ts");
 let store: SqliteStore;
 try {
-  store = new Sqlite((workerData as { path: string }).path);
+  // Half the default page cache: the edge table's own id cache answers most of a load's dictionary
+  // lookups, and an xl full sync measured no slower with 16 MB, for ~15 MB less peak RSS.
+  store = new Sqlite((workerData as { path: string }).path, undefined, { cacheMb: 16 });
   post({ type: "ready" });
 } catch (error) {
   post({ type: "open-failed", error: encodeError(error) });
