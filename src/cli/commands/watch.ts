@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import {
   type ConfigFlags,
+  checkWebhookSecret,
   checkWebhookUrl,
   consumerName,
   createConnection,
@@ -19,6 +20,7 @@ import {
   loadConfig,
   loadConnectorKey,
   openSecret,
+  openTargetUrl,
   parseDuration,
   parseFilter,
   parseKinds,
@@ -54,6 +56,7 @@ export interface WatchCommandOptions extends ConfigFlags {
   replayDeadLetters?: boolean;
   showSecret?: boolean;
   list?: boolean;
+  allowInsecureWebhook?: boolean;
   wait?: boolean;
 }
 
@@ -67,13 +70,17 @@ interface WatchPlan {
   deadLetterAfterMs: number;
   webhookTimeoutMs: number;
   retry: { baseMs: number; maxMs: number };
+  allowInsecureHttp: boolean;
 }
 
-/** Every flag checked before the store or the tenant is touched. */
-export function planWatch(options: WatchCommandOptions): WatchPlan {
+/** Every flag (and the webhook secret) checked before the store or the tenant is touched. */
+export function planWatch(options: WatchCommandOptions, env: NodeJS.ProcessEnv = {}): WatchPlan {
   const targets: DeliveryTarget[] = [];
+  const allowInsecureHttp = options.allowInsecureWebhook === true;
   if (options.webhook !== undefined) {
-    checkWebhookUrl(options.webhook);
+    checkWebhookUrl(options.webhook, { allowInsecureHttp });
+    const secret = env["ENTRA_WEBHOOK_SECRET"];
+    if (secret) checkWebhookSecret(secret, "ENTRA_WEBHOOK_SECRET");
     targets.push({ kind: "webhook", url: options.webhook });
   }
   // Absolute, so the same file resumes the same subscription from any working directory.
@@ -92,6 +99,7 @@ export function planWatch(options: WatchCommandOptions): WatchPlan {
       baseMs: parseDuration(options.retryBase ?? "1s", "--retry-base"),
       maxMs: parseDuration(options.retryMax ?? "5m", "--retry-max"),
     },
+    allowInsecureHttp,
   };
 }
 
@@ -118,8 +126,9 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
       )
       .option(
         "--webhook <url>",
-        "POST each event, signed, to this URL (secret: ENTRA_WEBHOOK_SECRET or generated)",
+        "POST each event, signed, to this URL: https, or http to loopback (secret: ENTRA_WEBHOOK_SECRET, 16+ characters, or generated)",
       )
+      .option("--allow-insecure-webhook", "allow a plain http:// webhook URL to a host other than loopback")
       .option(
         "--out <file>",
         "append events as JSON lines to this file (fsync'd, no duplicates after restart)",
@@ -136,10 +145,13 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
       .option("--retry-max <duration>", "longest retry delay", "5m")
       .option("--replay-dead-letters", "deliver the subscriptions' dead-lettered events again, then exit")
       .option("--show-secret", "print the webhook subscription's signing secret, then exit")
-      .option("--list", "print every stored subscription (position, dead letters; no secrets), then exit");
+      .option(
+        "--list",
+        "print every stored subscription (position, dead letters; no secrets, URLs redacted), then exit",
+      );
   },
   async run(options, _args, io) {
-    const plan = planWatch(options);
+    const plan = planWatch(options, io.env);
     const config = loadConfig({ env: io.env, flags: options });
     const store = await openStore(config.store, { thread: true });
     try {
@@ -233,6 +245,7 @@ async function defineAll(
         ...(secret ? { secret } : {}),
         key,
         emitInitial: options.emitInitial === true,
+        allowInsecureHttp: plan.allowInsecureHttp,
       }),
     );
   }
@@ -244,9 +257,10 @@ function sinkFor(subscription: Subscription, plan: WatchPlan, key: Buffer, io: C
   if (target.kind === "file") return fileSink(target.path);
   if (target.kind === "webhook") {
     return webhookSink({
-      url: target.url,
+      url: openTargetUrl(subscription, key),
       secret: openSecret(subscription, key),
       timeoutMs: plan.webhookTimeoutMs,
+      allowInsecureHttp: plan.allowInsecureHttp,
     });
   }
   return streamSink(io.stdout);
@@ -254,7 +268,7 @@ function sinkFor(subscription: Subscription, plan: WatchPlan, key: Buffer, io: C
 
 async function listSubscriptions(store: Store, io: CommandIO): Promise<number> {
   for (const record of await store.subscriptions.list()) {
-    const { sealedSecret: _sealed, ...shown } = record.data as unknown as Subscription;
+    const { sealedSecret: _secret, sealedUrl: _url, ...shown } = record.data as unknown as Subscription;
     const position = await store.outbox.position(consumerName(record.id));
     const deadLetters = (await store.subscriptions.deadLetters(record.id)).length;
     io.stdout.write(`${JSON.stringify({ ...shown, position, deadLetters })}\n`);
