@@ -188,6 +188,9 @@ describe("webhook URLs with credentials", () => {
     const { store, path } = await fileStore();
     const url = `https://hooks.example.com/in?token=${TOKEN}`;
     const legacyId = "webhook:https://hooks.example.com/in";
+    // What earlier versions' dead letters said of a URL with user info: fetch quotes it whole.
+    const withPassword = `https://ann:${PASSWORD}@hooks.example.com/in?token=${TOKEN}`;
+    const quoted = `POST https://hooks.example.com/in: Request cannot be constructed from a URL that includes credentials: ${withPassword}`;
     await store.subscriptions.put(legacyId, {
       id: legacyId,
       types: ["*"],
@@ -206,9 +209,21 @@ describe("webhook URLs with credentials", () => {
       event,
       error: "HTTP 500",
     });
-    assert.equal(await sealStoredSecrets(store, KEY), 1);
+    const otherId = "webhook:https://hooks.example.com/other";
+    await store.subscriptions.put(otherId, {
+      id: otherId,
+      types: ["*"],
+      filter: {},
+      target: { kind: "webhook", url: withPassword.replace("/in", "/other") },
+      secret: SECRET,
+      emitInitial: false,
+      initialized: true,
+    });
+    const letter = { seq: 4, eventId: "e2", event, error: quoted.replaceAll("/in", "/other") };
+    await store.subscriptions.deadLetter({ subscription: otherId, ...letter });
+    assert.equal(await sealStoredSecrets(store, KEY), 2);
     assert.equal(await sealStoredSecrets(store, KEY), 0, "idempotent");
-    const rows = await store.subscriptions.list();
+    const rows = (await store.subscriptions.list()).filter((r) => r.id.includes("/in"));
     assert.equal(rows.length, 1);
     const moved = await loadSubscription(store, rows[0]!.id);
     assert.match(moved!.id, /^webhook:https:\/\/hooks\.example\.com\/in\?token=\[redacted\]#[0-9a-f]{16}$/);
@@ -221,6 +236,18 @@ describe("webhook URLs with credentials", () => {
       [["e1", "HTTP 500"]],
     );
     assert.deepEqual(await store.subscriptions.deadLetters(legacyId), []);
+    const other = (await store.subscriptions.list()).find((r) => r.id.includes("/other"))!;
+    assert.deepEqual(
+      (await store.subscriptions.deadLetters(other.id)).map((l) => l.error),
+      [
+        "POST https://hooks.example.com/other: Request cannot be constructed from a URL that includes credentials: https://[redacted]@hooks.example.com/other?token=[redacted]",
+      ],
+      "the password and token quoted in an old dead letter are scrubbed",
+    );
+    assert.equal(
+      (other.data["target"] as Record<string, unknown>)["redactedUrl"],
+      "https://[redacted]@hooks.example.com/other?token=[redacted]",
+    );
     // Defining it again, as the next `watch --webhook` does, finds the moved row.
     const again = await defineSubscription(store, {
       types: ["*"],
@@ -231,6 +258,7 @@ describe("webhook URLs with credentials", () => {
     assert.equal(openSecret(again, KEY), SECRET);
     await store.close();
     assert.equal(inFiles(path, TOKEN), false, "no clear copy of the URL left in the files");
+    assert.equal(inFiles(path, PASSWORD), false, "nor of the password");
   });
 });
 

@@ -7,7 +7,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { open, seal } from "../auth/secret-box.ts";
 import { createError } from "../errors.ts";
-import { redactUrl } from "../log/redact.ts";
+import { redactString, redactUrl } from "../log/redact.ts";
 import type { Store } from "../store/types.ts";
 import { checkWebhookUrl } from "./sinks/webhook-sink.ts";
 import type { DeliveryTarget, Subscription, SubscriptionFilter, SubscriptionTarget } from "./types.ts";
@@ -228,6 +228,7 @@ export async function sealStoredSecrets(store: Store, key: Buffer): Promise<numb
         id = defaultSubscriptionId({ kind: "webhook", url }, key);
     }
     row["id"] = id;
+    if (url !== undefined) await carryDeadLetters(store, record.id, id, url);
     if (id === record.id) await store.subscriptions.put(id, row);
     else await moveSubscription(store, record.id, id, row);
     sealed++;
@@ -235,13 +236,20 @@ export async function sealStoredSecrets(store: Store, key: Buffer): Promise<numb
   return sealed;
 }
 
+/** Earlier versions' dead letters may quote the whole URL (fetch refusing its user info) in their error text. */
+async function carryDeadLetters(store: Store, from: string, to: string, url: string): Promise<void> {
+  const shown = redactUrl(url);
+  const scrub = (text: string) =>
+    redactString(text.replaceAll(new URL(url).href, shown).replaceAll(url, shown));
+  for (const { at: _at, ...letter } of await store.subscriptions.deadLetters(from)) {
+    await store.subscriptions.deadLetter({ ...letter, subscription: to, error: scrub(letter.error) });
+  }
+}
+
 /** Safe to repeat after a crash: the old row goes last, so the next start moves it again. */
 async function moveSubscription(store: Store, from: string, to: string, row: Record<string, unknown>) {
   const position = await store.outbox.position(consumerName(from));
   if (position > 0) await store.outbox.commit(consumerName(to), position);
-  for (const { at: _at, ...letter } of await store.subscriptions.deadLetters(from)) {
-    await store.subscriptions.deadLetter({ ...letter, subscription: to });
-  }
   await store.subscriptions.put(to, row);
   await store.subscriptions.remove(from);
 }
