@@ -35,8 +35,9 @@ export function checkWebhookUrl(url: string, rules: WebhookUrlRules = {}): URL {
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== "https:" && parsed.protocol !== "http:")) {
+    // Not echoed: without a scheme we know, no telling which part is a credential.
     throw refuse(
-      `${parsed ? `"${redactUrl(parsed)}"` : "the value"} is not an http(s) URL; give the receiver's full URL, e.g. https://hooks.example.com/entra`,
+      "the value is not an http(s) URL; give the receiver's full URL, e.g. https://hooks.example.com/entra",
     );
   }
   if (parsed.username !== "" || parsed.password !== "") {
