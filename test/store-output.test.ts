@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { runCli } from "../src/cli/program.ts";
+import { openStore } from "../src/store/index.ts";
+import { textSink } from "./connection-support.ts";
+
+// Directory data is written by whoever may edit a display name: these tests hold the store's output
+// to that (spreadsheet formulas, terminal escapes, wide characters, names shared by several objects).
+const dir = mkdtempSync(join(tmpdir(), "store-output-"));
+const storePath = join(dir, "store.db");
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const FORMULA = "a1000000-0000-4000-8000-000000000001";
+const ESCAPES = "a2000000-0000-4000-8000-000000000002";
+const WIDE = "a3000000-0000-4000-8000-000000000003";
+const SAM_1 = "a4000000-0000-4000-8000-000000000004";
+const SAM_2 = "a5000000-0000-4000-8000-000000000005";
+const OPS_1 = "c1000000-0000-4000-8000-000000000001";
+const OPS_2 = "c2000000-0000-4000-8000-000000000002";
+const PAYROLL = "d1000000-0000-4000-8000-000000000001";
+const ADMIN_ROLE = "e1000000-0000-4000-8000-000000000001";
+const GONE_ROLE = "e2000000-0000-4000-8000-000000000002";
+
+const HYPERLINK = '=HYPERLINK("http://evil.test","click")';
+/** An OSC 8 hyperlink, a screen clear and a bell: each would act on a terminal printed raw. */
+const ESCAPE_NAME = "Mallory\x1b]8;;http://evil.test\x07link\x1b]8;;\x07\x1b[2J\r\x9b";
+
+before(async () => {
+  const store = await openStore(storePath);
+  const run = await store.runs.start({ kind: "full", tenantId: "t1" });
+  const user = (id: string, displayName: string, upn: string) => ({
+    kind: "user" as const,
+    id,
+    data: { id, displayName, userPrincipalName: upn, department: "-Ops" },
+  });
+  await store.sync.applyPage({
+    runId: run.id,
+    stream: "all",
+    upserts: [
+      user(FORMULA, HYPERLINK, "formula@contoso.com"),
+      user(ESCAPES, ESCAPE_NAME, "mallory@contoso.com"),
+      user(WIDE, "山田太郎", "yamada@contoso.com"),
+      user(SAM_1, "Sam Lee", "sam.lee@contoso.com"),
+      user(SAM_2, "Sam Lee", "sam.lee2@contoso.com"),
+      { kind: "group", id: OPS_1, data: { id: OPS_1, displayName: "Ops", mail: "ops@contoso.com" } },
+      { kind: "group", id: OPS_2, data: { id: OPS_2, displayName: "Ops", mail: "ops-emea@contoso.com" } },
+      {
+        kind: "app",
+        id: PAYROLL,
+        data: {
+          id: PAYROLL,
+          displayName: "Payroll",
+          appId: "payroll-client",
+          appRoles: [{ id: ADMIN_ROLE, displayName: "Payroll Admin", value: "Payroll.Admin" }],
+        },
+      },
+    ],
+    edges: {
+      add: [
+        { relation: "group:member", objectId: OPS_1, principalId: WIDE, principalType: "user" },
+        { relation: "group:member", objectId: OPS_1, principalId: ESCAPES, principalType: "user" },
+        { relation: "group:member", objectId: OPS_1, principalId: FORMULA, principalType: "user" },
+        {
+          relation: "app:assigned",
+          objectId: PAYROLL,
+          principalId: WIDE,
+          principalType: "user",
+          qualifier: ADMIN_ROLE,
+        },
+        {
+          relation: "app:assigned",
+          objectId: PAYROLL,
+          principalId: OPS_1,
+          principalType: "group",
+          qualifier: GONE_ROLE,
+        },
+      ],
+    },
+  });
+  await store.runs.finish(run.id, { status: "succeeded" });
+  await store.close();
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = textSink();
+  const err = textSink();
+  const code = await runCli([...argv, "--store", storePath], {
+    stdout: out.stream,
+    stderr: err.stream,
+    env: {},
+    signal: new AbortController().signal,
+  });
+  return { code, out: out.text(), err: err.text() };
+}
+
+describe("CSV exports and spreadsheet formulas", () => {
+  it("writes a formula-like display name as text, and as it is with --csv-raw", async () => {
+    const safe = await cli("export", "--kind", "users", "--format", "csv");
+    assert.equal(safe.code, 0, safe.err);
+    const row = safe.out.split("\r\n").find((line) => line.startsWith(FORMULA));
+    assert.equal(row, `${FORMULA},'-Ops,"'=HYPERLINK(""http://evil.test"",""click"")",formula@contoso.com`);
+    const raw = await cli("export", "--kind", "users", "--format", "csv", "--csv-raw");
+    assert.equal(raw.code, 0, raw.err);
+    assert.ok(
+      raw.out.includes(`${FORMULA},-Ops,"=HYPERLINK(""http://evil.test"",""click"")",formula@contoso.com`),
+    );
+    const jsonl = await cli("export", "--kind", "users");
+    assert.ok(jsonl.out.includes(JSON.stringify(HYPERLINK)), "JSON lines carry the value unchanged");
+  });
+});
