@@ -31,10 +31,10 @@ const ESCAPE_NAME = "Mallory\x1b]8;;http://evil.test\x07link\x1b]8;;\x07\x1b[2J\
 before(async () => {
   const store = await openStore(storePath);
   const run = await store.runs.start({ kind: "full", tenantId: "t1" });
-  const user = (id: string, displayName: string, upn: string) => ({
+  const user = (id: string, displayName: string, upn: string, department = "-Ops") => ({
     kind: "user" as const,
     id,
-    data: { id, displayName, userPrincipalName: upn, department: "-Ops" },
+    data: { id, displayName, userPrincipalName: upn, department },
   });
   await store.sync.applyPage({
     runId: run.id,
@@ -81,6 +81,13 @@ before(async () => {
     },
   });
   await store.runs.finish(run.id, { status: "succeeded" });
+  const second = await store.runs.start({ kind: "incremental", tenantId: "t1" });
+  await store.sync.applyPage({
+    runId: second.id,
+    stream: "users",
+    upserts: [user(ESCAPES, ESCAPE_NAME, "mallory@contoso.com", "\x1b[31mRed")],
+  });
+  await store.runs.finish(second.id, { status: "failed", error: `could not read ${ESCAPE_NAME}` });
   await store.close();
 });
 
@@ -109,5 +116,48 @@ describe("CSV exports and spreadsheet formulas", () => {
     );
     const jsonl = await cli("export", "--kind", "users");
     assert.ok(jsonl.out.includes(JSON.stringify(HYPERLINK)), "JSON lines carry the value unchanged");
+  });
+});
+
+/** Any character a terminal would act on rather than show (newlines between lines aside). */
+const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+describe("directory text on a terminal", () => {
+  it("resources, access, grants, diff and runs print control characters as visible escapes", async () => {
+    const outputs = {
+      resources: await cli("resources", "--kind", "user"),
+      access: await cli("access", "mallory@contoso.com"),
+      grants: await cli("grants", "--group", OPS_1),
+      diff: await cli("diff", "1", "2"),
+      runs: await cli("runs"),
+    };
+    for (const [command, { code, out, err }] of Object.entries(outputs)) {
+      assert.equal(code, 0, `${command}: ${err}`);
+      assert.doesNotMatch(out, RAW_CONTROL, `${command} printed a raw control character:\n${out}`);
+      assert.doesNotMatch(err, RAW_CONTROL, command);
+    }
+    assert.match(outputs.resources.out, /Mallory\\x1b\]8;;http:\/\/evil\.test\\x07link/);
+    assert.ok(outputs.access.out.startsWith("Mallory\\x1b]8;;"), outputs.access.out);
+    assert.match(outputs.diff.out, /department "-Ops" → "\\u001b\[31mRed"/);
+    assert.match(outputs.runs.out, /error: could not read Mallory\\x1b/);
+  });
+
+  it("JSON output escapes them too and still parses to the stored text", async () => {
+    const outputs = [
+      await cli("resources", "--kind", "user", "--json"),
+      await cli("access", ESCAPES, "--json"),
+      await cli("grants", "--group", OPS_1, "--json"),
+      await cli("diff", "1", "2", "--json"),
+      await cli("runs", "--json"),
+    ];
+    for (const { code, out, err } of outputs) {
+      assert.equal(code, 0, err);
+      assert.doesNotMatch(out.replaceAll("\n", ""), RAW_CONTROL);
+    }
+    const [resources, access] = outputs.map((o) => JSON.parse(o.out));
+    assert.ok(resources.some((u: { displayName: string }) => u.displayName === ESCAPE_NAME));
+    assert.equal(access.user.displayName, ESCAPE_NAME);
+    const jsonl = await cli("export", "--kind", "users");
+    assert.doesNotMatch(jsonl.out.replaceAll("\n", ""), RAW_CONTROL);
   });
 });

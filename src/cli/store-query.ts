@@ -5,6 +5,7 @@
  */
 import { once } from "node:events";
 import { createError, EXIT } from "../errors.ts";
+import { padDisplay, terminalSafe, terminalSafeJson } from "../index.ts";
 import { openStore, RESOURCE_KINDS, type ResourceKind, type Store, storeLocation } from "../store/index.ts";
 import type { CommandIO } from "./command.ts";
 
@@ -50,7 +51,7 @@ export async function writeJsonArray(
 ): Promise<void> {
   let first = true;
   for await (const item of items) {
-    await write(out, `${first ? "[\n" : ",\n"}${JSON.stringify(item)}`);
+    await write(out, `${first ? "[\n" : ",\n"}${terminalSafeJson(item)}`);
     first = false;
   }
   await write(out, first ? "[]\n" : "\n]\n");
@@ -69,12 +70,13 @@ export function parseKind(value: unknown, flag: string): ResourceKind {
   return kind as ResourceKind;
 }
 
-/** Fixed-width columns for human output; the last column is not padded. */
+/** Fixed-width columns for human output, control characters escaped; the last column is not padded. */
 export function columns(values: string[], widths: number[]): string {
   return values
     .map((v, i) => {
+      const safe = terminalSafe(v);
       const width = widths[i];
-      return width === undefined || i === values.length - 1 ? v : v.padEnd(width);
+      return width === undefined || i === values.length - 1 ? safe : padDisplay(safe, width);
     })
     .join("  ")
     .trimEnd();

@@ -5,6 +5,7 @@
  * decides when to write.
  */
 import type { ClientStats } from "../graph/types.ts";
+import { terminalSafe } from "../log/terminal.ts";
 import type { ChangeEvent } from "../store/types.ts";
 import type { StreamPhase, SyncObserver } from "./context.ts";
 import type { SyncSummary } from "./engine.ts";
@@ -39,7 +40,11 @@ export function formatSummary(summary: SyncSummary): string[] {
   for (const [stream, stats] of Object.entries(run.stats)) {
     if (stream === "graph-client") continue;
     const outcome = summary.streams[stream];
-    const how = outcome ? (outcome.ok ? (outcome.mode ?? "") : `FAILED: ${outcome.error}`) : "";
+    const how = outcome
+      ? outcome.ok
+        ? (outcome.mode ?? "")
+        : `FAILED: ${terminalSafe(String(outcome.error))}`
+      : "";
     // Round trips first; the requests $batch envelopes carried are what Graph charges one by one.
     const batched = outcome?.cost.batchedRequests ? ` (${num(outcome.cost.batchedRequests)} in $batch)` : "";
     lines.push(
@@ -47,12 +52,16 @@ export function formatSummary(summary: SyncSummary): string[] {
     );
   }
   lines.push(`  ${formatClientLine(summary.client)}`);
-  for (const w of summary.warnings) lines.push(`  warning (${w.stream}): ${w.message}`);
+  for (const w of summary.warnings) lines.push(`  warning (${w.stream}): ${terminalSafe(w.message)}`);
   return lines;
 }
 
-/** One human-readable line per change event (what `demo` prints after each incremental run). */
+/** One human-readable line per change event (what `demo` prints after each incremental run), escaped. */
 export function describeEvent(e: ChangeEvent): string {
+  return terminalSafe(eventLine(e));
+}
+
+function eventLine(e: ChangeEvent): string {
   const name = String(e.data["displayName"] ?? e.data["userPrincipalName"] ?? e.resourceId);
   switch (e.type) {
     case "created":
@@ -134,7 +143,7 @@ export class SyncProgress implements SyncObserver {
 
   warning(stream: string, message: string): void {
     this.#clear();
-    this.#opts.out.write(`warning (${stream}): ${message}\n`);
+    this.#opts.out.write(`warning (${stream}): ${terminalSafe(message)}\n`);
   }
 
   #tick(): void {

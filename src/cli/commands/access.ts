@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { createError, EXIT } from "../../errors.ts";
+import { terminalSafe, terminalSafeJson } from "../../index.ts";
 import type { ResourceKind } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { columns, nameOf, type StoreOptions, withStore, write } from "../store-query.ts";
@@ -31,11 +32,11 @@ export const accessCommand: CommandSpec<StoreOptions> = {
       const user = await resolveOrFail(store, "user", ref);
       const grants = await store.query.grants({ principalId: user.id });
       if (options.json) {
-        await write(io.stdout, `${JSON.stringify({ user: user.data, grants }, null, 2)}\n`);
+        await write(io.stdout, `${terminalSafeJson({ user: user.data, grants }, 2)}\n`);
         return EXIT.ok;
       }
       const upn = typeof user.data.userPrincipalName === "string" ? ` <${user.data.userPrincipalName}>` : "";
-      await write(io.stdout, `${nameOf(user.data, user.id)}${upn}  ${user.id}\n`);
+      await write(io.stdout, `${terminalSafe(`${nameOf(user.data, user.id)}${upn}  ${user.id}`)}\n`);
       const names = new Map<string, string>();
       for (const [kind, title] of SECTIONS) {
         const section = grants.filter((g) => g.objectKind === kind);

@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { createError, EXIT } from "../../errors.ts";
+import { terminalSafe, terminalSafeJson } from "../../index.ts";
 import type { ChangeEvent, Store } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { nameOf, type StoreOptions, withStore, write } from "../store-query.ts";
@@ -73,14 +74,14 @@ export const diffCommand: CommandSpec<StoreOptions> = {
     return withStore(options, io, async (store) => {
       const events = await store.query.diff(runA, runB);
       if (options.json) {
-        await write(io.stdout, `${JSON.stringify({ from: runA, to: runB, events }, null, 2)}\n`);
+        await write(io.stdout, `${terminalSafeJson({ from: runA, to: runB, events }, 2)}\n`);
         return EXIT.ok;
       }
       const nameOfId = namer(store);
       const counts = new Map<string, number>();
       for (const event of events) {
         counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
-        await write(io.stdout, `${await describeEvent(event, nameOfId)}\n`);
+        await write(io.stdout, `${terminalSafe(await describeEvent(event, nameOfId))}\n`);
       }
       const summary = [...counts].map(([type, n]) => `${n} ${type}`).join(", ") || "no changes";
       io.stderr.write(`${summary} between run ${runA} and run ${runB}\n`);

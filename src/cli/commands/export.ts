@@ -7,6 +7,7 @@ import { open, rename, rm } from "node:fs/promises";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
 import { createError, EXIT } from "../../errors.ts";
+import { terminalSafeJson } from "../../index.ts";
 import { type CsvOptions, csvRecord, EXPORT_KINDS, type ExportKind, type Store } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { type StoreOptions, withStore, write } from "../store-query.ts";
@@ -60,7 +61,7 @@ export async function writeExport(
     return rows;
   }
   for await (const row of store.query.export(kind)) {
-    await write(out, `${JSON.stringify(row)}\n`);
+    await write(out, `${terminalSafeJson(row)}\n`);
     rows++;
   }
   return rows;

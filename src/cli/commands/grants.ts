@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { createError, EXIT } from "../../errors.ts";
+import { terminalSafeJson } from "../../index.ts";
 import type { Grant, ResourceKind, Store } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { columns, type StoreOptions, withStore, write } from "../store-query.ts";
@@ -70,7 +71,7 @@ export const grantsCommand: CommandSpec<GrantsOptions> = {
         target.kind === "user" ? { principalId: object.id } : { objectId: object.id },
       );
       if (options.json) {
-        await write(io.stdout, `${JSON.stringify({ kind: target.kind, id: object.id, grants }, null, 2)}\n`);
+        await write(io.stdout, `${terminalSafeJson({ kind: target.kind, id: object.id, grants }, 2)}\n`);
         return EXIT.ok;
       }
       const names = new Map<string, string>();
