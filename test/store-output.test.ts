@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../src/cli/program.ts";
+import { displayWidth } from "../src/log/terminal.ts";
 import { openStore } from "../src/store/index.ts";
 import { textSink } from "./connection-support.ts";
 
@@ -159,5 +160,45 @@ describe("directory text on a terminal", () => {
     assert.equal(access.user.displayName, ESCAPE_NAME);
     const jsonl = await cli("export", "--kind", "users");
     assert.doesNotMatch(jsonl.out.replaceAll("\n", ""), RAW_CONTROL);
+  });
+});
+
+/** The terminal column where each line's last field ("direct" / "via …") starts. */
+function pathColumns(out: string): number[] {
+  return out
+    .split("\n")
+    .filter((line) => /\b(direct|via .*)$/.test(line))
+    .map((line) => displayWidth(line.slice(0, line.search(/(direct|via .*)$/))));
+}
+
+describe("access and grants tables", () => {
+  it("name app roles by the app's role names, falling back to the id when the app has no such role", async () => {
+    const grants = await cli("grants", "--app", "Payroll");
+    assert.equal(grants.code, 0, grants.err);
+    assert.match(grants.out, /^app:role:Payroll Admin\s+user\s+山田太郎\s+direct$/m);
+    assert.match(grants.out, new RegExp(`^app:role:${GONE_ROLE}\\s+group\\s+Ops\\s+direct$`, "m"));
+    const access = await cli("access", "yamada@contoso.com");
+    assert.match(access.out, /^ {2}Payroll\s+role:Payroll Admin\s+direct$/m);
+    const json = JSON.parse((await cli("grants", "--app", "Payroll", "--json")).out);
+    const byRole = new Map(
+      json.grants.map((g: { qualifier: string; appRoleName?: string }) => [g.qualifier, g]),
+    );
+    assert.equal((byRole.get(ADMIN_ROLE) as { appRoleName?: string }).appRoleName, "Payroll Admin");
+    assert.equal((byRole.get(GONE_ROLE) as { appRoleName?: string }).appRoleName, undefined);
+  });
+
+  it("align columns whatever the width of names, wide characters included", async () => {
+    for (const argv of [
+      ["grants", "--group", OPS_1],
+      ["grants", "--app", "Payroll"],
+      ["grants", "--user", "yamada@contoso.com"],
+      ["access", "yamada@contoso.com"],
+    ]) {
+      const { code, out, err } = await cli(...argv);
+      assert.equal(code, 0, err);
+      const starts = pathColumns(out);
+      assert.ok(starts.length >= 2, `${argv.join(" ")}: ${out}`);
+      assert.equal(new Set(starts).size, 1, `${argv.join(" ")} is not aligned:\n${out}`);
+    }
   });
 });

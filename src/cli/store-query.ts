@@ -5,8 +5,15 @@
  */
 import { once } from "node:events";
 import { createError, EXIT } from "../errors.ts";
-import { padDisplay, terminalSafe, terminalSafeJson } from "../index.ts";
-import { openStore, RESOURCE_KINDS, type ResourceKind, type Store, storeLocation } from "../store/index.ts";
+import { displayWidth, padDisplay, terminalSafe, terminalSafeJson } from "../index.ts";
+import {
+  type Grant,
+  openStore,
+  RESOURCE_KINDS,
+  type ResourceKind,
+  type Store,
+  storeLocation,
+} from "../store/index.ts";
 import type { CommandIO } from "./command.ts";
 
 export interface StoreOptions {
@@ -80,6 +87,22 @@ export function columns(values: string[], widths: number[]): string {
     })
     .join("  ")
     .trimEnd();
+}
+
+/** Rows as columns each as wide as its widest cell on a terminal (wide characters count two). */
+export function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, displayWidth(terminalSafe(cell)));
+    });
+  }
+  return rows.map((row) => columns(row, widths));
+}
+
+/** An entitlement as people read it: an app role by its name when the store knows it, else its id. */
+export function entitlementLabel(grant: Grant): string {
+  return grant.appRoleName === undefined ? grant.entitlement : `app:role:${grant.appRoleName}`;
 }
 
 /** A display name for an object's data, falling back through the names Graph objects carry. */

@@ -357,6 +357,8 @@ export interface Grant {
   principalType: PrincipalType;
   principalName?: string;
   qualifier: string;
+  /** For an app role assignment: the role's display name (or value) from the app's `appRoles`, when known. */
+  appRoleName?: string;
   path: GrantPath;
 }
 

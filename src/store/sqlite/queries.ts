@@ -89,9 +89,13 @@ export class SqliteQueries implements Queries {
     const add = (edge: EdgeRow, principal: Member, path: GrantPath): void => {
       // A path back through the object itself exists only because of a membership cycle: not a grant.
       if (principal.id === edge.object_id || path.via.includes(edge.object_id)) return;
+      const entitlement = entitlementOf(edge.relation, edge.qualifier);
+      const appRoleName = entitlement.startsWith("app:role:")
+        ? names.appRole(edge.object_id, edge.qualifier)
+        : undefined;
       grants.push({
         relation: edge.relation,
-        entitlement: entitlementOf(edge.relation, edge.qualifier),
+        entitlement,
         objectKind: objectKindOf(edge.relation),
         objectId: edge.object_id,
         objectName: names.of(edge.object_id, objectKindOf(edge.relation)),
@@ -99,6 +103,7 @@ export class SqliteQueries implements Queries {
         principalType: principal.type,
         principalName: names.of(principal.id),
         qualifier: edge.qualifier,
+        ...(appRoleName === undefined ? {} : { appRoleName }),
         path,
       });
     };
@@ -154,10 +159,11 @@ export class SqliteQueries implements Queries {
   }
 }
 
-/** Display names for ids, looked up once per query. */
+/** Display names for ids and app roles, looked up once per query. */
 class NameCache {
   readonly #db: SqliteDatabase;
   readonly #names = new Map<string, string | undefined>();
+  readonly #appRoles = new Map<string, Map<string, string>>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -178,6 +184,26 @@ class NameCache {
     const name = row?.name ?? undefined;
     this.#names.set(id, name);
     return name;
+  }
+
+  /** An app role's display name (else its value) from the app's synced `appRoles`. */
+  appRole(appId: string, roleId: string): string | undefined {
+    let roles = this.#appRoles.get(appId);
+    if (!roles) {
+      roles = new Map();
+      const row = this.#db.get<{ roles: string | null }>(
+        "SELECT json_extract(data, '$.appRoles') AS roles FROM resources WHERE kind = 'app' AND id = ?",
+        appId,
+      );
+      const list: unknown = row?.roles ? JSON.parse(row.roles) : [];
+      for (const role of Array.isArray(list) ? list : []) {
+        const { id, displayName, value } = (role ?? {}) as Record<string, unknown>;
+        const name = [displayName, value].find((v) => typeof v === "string" && v !== "");
+        if (typeof id === "string" && typeof name === "string") roles.set(id, name);
+      }
+      this.#appRoles.set(appId, roles);
+    }
+    return roles.get(roleId);
   }
 }
 
