@@ -202,3 +202,28 @@ describe("access and grants tables", () => {
     }
   });
 });
+
+describe("names several objects share", () => {
+  it("are refused by access and grants, listing each candidate's id and principal name", async () => {
+    const access = await cli("access", "Sam Lee");
+    assert.equal(access.code, 2);
+    assert.equal(access.out, "");
+    assert.match(
+      access.err,
+      new RegExp(
+        `^error OBJECT_AMBIGUOUS: 2 objects of kind user are named Sam Lee: Sam Lee <sam\\.lee@contoso\\.com> \\(id ${SAM_1}\\); Sam Lee <sam\\.lee2@contoso\\.com> \\(id ${SAM_2}\\)\\.`,
+      ),
+    );
+    assert.match(access.err, /fix: Pass the id/);
+    const grants = await cli("grants", "--group", "ops");
+    assert.equal(grants.code, 2);
+    assert.match(
+      grants.err,
+      new RegExp(`Ops <ops@contoso\\.com> \\(id ${OPS_1}\\); Ops <ops-emea@contoso\\.com> \\(id ${OPS_2}\\)`),
+    );
+    const json = await cli("grants", "--user", "Sam Lee", "--json");
+    assert.equal(JSON.parse(json.out).error.code, "OBJECT_AMBIGUOUS");
+    const byId = await cli("access", SAM_2);
+    assert.equal(byId.code, 0, byId.err);
+  });
+});

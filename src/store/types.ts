@@ -386,7 +386,10 @@ export type ExportKind =
 
 export interface Queries {
   resources(query: ResourceQuery): AsyncIterable<Resource>;
-  /** By id, or by userPrincipalName / mail / displayName / appId when unique. */
+  /**
+   * By id, or by userPrincipalName / mail / displayName / appId; a name several objects share throws
+   * OBJECT_AMBIGUOUS listing them (id and principal name).
+   */
   resolve(ref: string, kind?: ResourceKind): Promise<Resource | undefined>;
   /** Effective grants: on an object (group/app/role/licence) or held by a principal, direct and via nested groups. */
   grants(filter: { objectId: string } | { principalId: string }): Promise<Grant[]>;

@@ -1,3 +1,4 @@
+import { type ConnectorError, createError } from "../../errors.ts";
 import { invalidInput, StoreError } from "../errors.ts";
 import { type Member, transitiveGroups, transitiveMembers } from "../grants.ts";
 import { entitlementOf, inheritsThroughGroups, objectKindOf } from "../model.ts";
@@ -68,16 +69,16 @@ export class SqliteQueries implements Queries {
     const kinds = kind ? [kind] : RESOURCE_KINDS;
     const kindClause = `kind IN (${kinds.map(() => "?").join(", ")})`;
     const params = [...kinds, ref];
+    const select = "SELECT kind, id, data, display_name, principal_name FROM resources";
+    const live = `deleted_at IS NULL ORDER BY id LIMIT ${AMBIGUOUS_SHOWN}`;
     const lookups = [
-      `SELECT kind, id, data FROM resources WHERE ${kindClause} AND id = ? AND deleted_at IS NULL LIMIT 2`,
-      `SELECT kind, id, data FROM resources WHERE ${kindClause} AND principal_name = ? COLLATE NOCASE AND deleted_at IS NULL LIMIT 2`,
-      `SELECT kind, id, data FROM resources WHERE ${kindClause} AND display_name = ? COLLATE NOCASE AND deleted_at IS NULL LIMIT 2`,
+      `${select} WHERE ${kindClause} AND id = ? AND ${live}`,
+      `${select} WHERE ${kindClause} AND principal_name = ? COLLATE NOCASE AND ${live}`,
+      `${select} WHERE ${kindClause} AND display_name = ? COLLATE NOCASE AND ${live}`,
     ];
     for (const sql of lookups) {
-      const rows = this.#db.all<ResourceRow>(sql, ...params);
-      if (rows.length > 1) {
-        throw invalidInput(`"${ref}"`, `names more than one ${kind ?? "resource"}: give its id instead`);
-      }
+      const rows = this.#db.all<CandidateRow>(sql, ...params);
+      if (rows.length > 1) throw ambiguous(ref, rows);
       if (rows[0]) return toResource(rows[0]);
     }
     return undefined;
@@ -205,6 +206,26 @@ class NameCache {
     }
     return roles.get(roleId);
   }
+}
+
+interface CandidateRow extends ResourceRow {
+  display_name: string | null;
+  principal_name: string | null;
+}
+
+/** How many of the objects an ambiguous name matches are listed (as the actions list them). */
+const AMBIGUOUS_SHOWN = 10;
+
+/** The error the actions give for a name several objects share, listing each by id and principal name. */
+function ambiguous(ref: string, rows: CandidateRow[]): ConnectorError {
+  return createError("OBJECT_AMBIGUOUS", {
+    kind: [...new Set(rows.map((r) => r.kind))].join(" or "),
+    ref,
+    count: rows.length === AMBIGUOUS_SHOWN ? `${AMBIGUOUS_SHOWN} or more` : rows.length,
+    candidates: rows
+      .map((r) => `${r.display_name ?? ""}${r.principal_name ? ` <${r.principal_name}>` : ""} (id ${r.id})`)
+      .join("; "),
+  });
 }
 
 function toResource(row: ResourceRow): Resource {
