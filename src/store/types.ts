@@ -393,7 +393,11 @@ export interface Queries {
   resolve(ref: string, kind?: ResourceKind): Promise<Resource | undefined>;
   /** Effective grants: on an object (group/app/role/licence) or held by a principal, direct and via nested groups. */
   grants(filter: { objectId: string } | { principalId: string }): Promise<Grant[]>;
-  /** Change events between two runs: those after run A's last event up to run B's last. */
+  /**
+   * What changed going from run A to run B: the events after A's last up to B's last. When A is the
+   * later run, the same events undone, newest first: created ↔ deleted, added ↔ removed, and updates
+   * with old and new swapped.
+   */
   diff(runA: string, runB: string): Promise<ChangeEvent[]>;
   /** CSV header of an export: fixed for relationships; `id` then every property seen for objects. */
   exportColumns(kind: ExportKind): Promise<string[]>;

@@ -1,7 +1,7 @@
 /**
- * `entra-connector diff <runA> <runB> [--json]`: what changed between two sync runs (by number or
- * id), from the store's change events: objects created, updated (property by property) and deleted,
- * and relationships added and removed.
+ * `entra-connector diff <runA> <runB> [--json]`: what changed going from run A to run B (by number
+ * or id), from the store's change events: objects created, updated (property by property) and
+ * deleted, and relationships added and removed. From a later run to an earlier one, the changes undone.
  */
 import type { Command } from "commander";
 import { createError, EXIT } from "../../errors.ts";
@@ -63,8 +63,8 @@ export const diffCommand: CommandSpec<StoreOptions> = {
   summary: "What changed between two sync runs",
   configure(cmd: Command): Command {
     return cmd
-      .argument("<runA>", "earlier run (number or id, see `runs`)")
-      .argument("<runB>", "later run")
+      .argument("<runA>", "the run to go from (number or id, see `runs`)")
+      .argument("<runB>", "the run to go to; an earlier one shows the later changes undone")
       .option("--json", "print the change events as JSON");
   },
   async run(options, args, io) {
@@ -84,7 +84,7 @@ export const diffCommand: CommandSpec<StoreOptions> = {
         await write(io.stdout, `${terminalSafe(await describeEvent(event, nameOfId))}\n`);
       }
       const summary = [...counts].map(([type, n]) => `${n} ${type}`).join(", ") || "no changes";
-      io.stderr.write(`${summary} between run ${runA} and run ${runB}\n`);
+      io.stderr.write(`${summary} from run ${runA} to run ${runB}\n`);
       return EXIT.ok;
     });
   },

@@ -4,6 +4,7 @@ import { type Member, transitiveGroups, transitiveMembers } from "../grants.ts";
 import { entitlementOf, inheritsThroughGroups, objectKindOf } from "../model.ts";
 import {
   type ChangeEvent,
+  type ChangeType,
   type ExportKind,
   type Grant,
   type GrantPath,
@@ -138,7 +139,8 @@ export class SqliteQueries implements Queries {
     const [first, second] = a.number <= b.number ? [a, b] : [b, a];
     const from = runOutboxRange(this.#db, first).to;
     const to = runOutboxRange(this.#db, second).to;
-    return eventsBetween(this.#db, from, to, Number.MAX_SAFE_INTEGER);
+    const events = eventsBetween(this.#db, from, to, Number.MAX_SAFE_INTEGER);
+    return first === a ? events : events.reverse().map(undone);
   }
 
   async exportColumns(kind: ExportKind): Promise<string[]> {
@@ -206,6 +208,29 @@ class NameCache {
     }
     return roles.get(roleId);
   }
+}
+
+const UNDONE: Record<ChangeType, ChangeType> = {
+  created: "deleted",
+  deleted: "created",
+  added: "removed",
+  removed: "added",
+  updated: "updated",
+};
+
+/** The change that takes the store back over `event`: its opposite, with the data as it was before. */
+function undone(event: ChangeEvent): ChangeEvent {
+  const data = { ...event.data };
+  if (event.type === "deleted") delete data["@removed"];
+  const reversed: ChangeEvent = { ...event, type: UNDONE[event.type], data };
+  if (event.changes) {
+    for (const change of event.changes) {
+      if (change.old === null) delete data[change.property];
+      else data[change.property] = change.old;
+    }
+    reversed.changes = event.changes.map((c) => ({ property: c.property, old: c.new, new: c.old }));
+  }
+  return reversed;
 }
 
 interface CandidateRow extends ResourceRow {
