@@ -100,7 +100,7 @@ test("the summary gives each stream's HTTP round trips and the requests its $bat
     },
     warnings: [],
     client: stats(),
-    totals: { objects: 22, changes: 0 },
+    totals: { objects: 22, changes: 0, requests: 3 },
     durationMs: 100,
   };
   const [, apps, users] = formatSummary(summary);
@@ -135,7 +135,7 @@ test("directory text in change lines, warnings and failures is escaped, never se
     streams: {},
     warnings: [{ stream: "apps", message: "app \x9b6n" }],
     client: stats(),
-    totals: { objects: 0, changes: 0 },
+    totals: { objects: 0, changes: 0, requests: 0 },
     durationMs: 1,
   });
   assert.equal(lines.at(-1), "  warning (apps): app \\x9b6n");

@@ -4,6 +4,7 @@
  * stream changes phase and every few seconds while it loads. Formatting is pure; `SyncProgress` only
  * decides when to write.
  */
+import { statsSince } from "../graph/stats.ts";
 import type { ClientStats } from "../graph/types.ts";
 import { terminalSafe } from "../log/terminal.ts";
 import type { ChangeEvent } from "../store/types.ts";
@@ -35,7 +36,7 @@ export function formatClientLine(c: ClientStats): string {
 export function formatSummary(summary: SyncSummary): string[] {
   const { run } = summary;
   const lines = [
-    `sync ${run.kind} run #${run.number} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)} s: ${num(summary.totals.objects)} objects, ${num(summary.totals.changes)} changes`,
+    `sync ${run.kind} run #${run.number} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)} s: ${num(summary.totals.objects)} objects, ${num(summary.totals.changes)} changes, ${num(summary.totals.requests)} requests`,
   ];
   for (const [stream, stats] of Object.entries(run.stats)) {
     if (stream === "graph-client") continue;
@@ -87,6 +88,7 @@ export interface ProgressOptions {
   out: NodeJS.WritableStream;
   /** Redraw in place (a terminal) or write log lines. */
   tty: boolean;
+  /** The client's running totals; progress shows what was spent since `start()`, as the run record does. */
   clientStats: () => ClientStats;
   intervalMs?: number;
   now?: () => number;
@@ -98,6 +100,7 @@ export class SyncProgress implements SyncObserver {
   #timer: NodeJS.Timeout | undefined;
   #drawn = 0;
   #lastLog = 0;
+  #baseline: ClientStats | undefined;
 
   constructor(options: ProgressOptions) {
     this.#opts = options;
@@ -117,6 +120,7 @@ export class SyncProgress implements SyncObserver {
   }
 
   start(): void {
+    this.#baseline = this.#opts.clientStats();
     const interval = this.#opts.intervalMs ?? (this.#opts.tty ? 250 : 5000);
     this.#timer = setInterval(() => this.#tick(), interval);
     this.#timer.unref();
@@ -157,7 +161,13 @@ export class SyncProgress implements SyncObserver {
     for (const s of this.#streams.values()) {
       if (s.endedAt === undefined) this.#opts.out.write(`${formatStreamLine(s, now)}\n`);
     }
-    this.#opts.out.write(`${formatClientLine(this.#opts.clientStats())}\n`);
+    this.#opts.out.write(`${formatClientLine(this.#clientStats())}\n`);
+  }
+
+  /** A connection may have sent requests before this run (an earlier run, the tenant-size probe). */
+  #clientStats(): ClientStats {
+    const now = this.#opts.clientStats();
+    return this.#baseline ? statsSince(this.#baseline, now) : now;
   }
 
   #clear(): void {
@@ -169,7 +179,7 @@ export class SyncProgress implements SyncObserver {
   #redraw(): void {
     const now = this.#now();
     const lines = [...this.#streams.values()].map((s) => formatStreamLine(s, now));
-    lines.push(formatClientLine(this.#opts.clientStats()));
+    lines.push(formatClientLine(this.#clientStats()));
     this.#clear();
     this.#opts.out.write(`${lines.join("\n")}\n`);
     this.#drawn = lines.length;

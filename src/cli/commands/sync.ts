@@ -64,6 +64,9 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
   const connection = createConnection(config, { env: io.env });
   return {
     async run({ full, observer }) {
+      // The pacer spends the budget the client learned (or was told): auto counts the users first.
+      // Asked before the progress starts, so the probe is not counted as the run's request.
+      const tenantSize = await connection.graph.tenantSize(io.signal);
       const progress = new SyncProgress({
         out: io.stderr,
         tty: io.stderr.isTTY === true,
@@ -75,8 +78,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
           client: connection.graph,
           store,
           tenantId: config.tenantId,
-          // The pacer spends the budget the client learned (or was told): auto counts the users first.
-          tenantSize: await connection.graph.tenantSize(io.signal),
+          tenantSize,
           options: { kinds, properties, full, skipAdGroups: config.skipAdGroups },
           observer: observer ? both(progress, observer) : progress,
           signal: io.signal,
