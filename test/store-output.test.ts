@@ -227,3 +227,26 @@ describe("names several objects share", () => {
     assert.equal(byId.code, 0, byId.err);
   });
 });
+
+describe("resources --filter", () => {
+  it("refuses a property no stored object of the kind has, naming it and the known ones", async () => {
+    const typo = await cli("resources", "--kind", "user", "--filter", "nosuchprop=1");
+    assert.equal(typo.code, 2);
+    assert.equal(typo.out, "");
+    assert.match(
+      typo.err,
+      /^error STORE_INPUT_INVALID: filter "nosuchprop" names no property of the stored user objects: use one of department, displayName, id, userPrincipalName\./,
+    );
+    const json = await cli("resources", "--kind", "group", "--filter", "department=Ops", "--json");
+    assert.equal(json.code, 2);
+    assert.match(
+      JSON.parse(json.out).error.message,
+      /filter "department" .* use one of displayName, id, mail\./,
+    );
+    const known = await cli("resources", "--kind", "user", "--filter", "department=-Ops", "--json");
+    assert.equal(known.code, 0, known.err);
+    assert.equal(JSON.parse(known.out).length, 4, "all but Mallory, whose department run 2 changed");
+    const noRoles = await cli("resources", "--kind", "role", "--filter", "anything=1");
+    assert.equal(noRoles.code, 0, "no role is stored: nothing to check against, nothing matches");
+  });
+});

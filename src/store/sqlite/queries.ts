@@ -53,6 +53,7 @@ export class SqliteQueries implements Queries {
           "is not a property name: use name=value, e.g. department=Sales",
         );
       }
+      this.#checkProperty(query.kind, property);
       // JSON booleans and null compare as the words a user types; other values as text.
       conditions.push(`CASE json_type(data, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
         WHEN 'null' THEN 'null' ELSE CAST(json_extract(data, ?) AS TEXT) END = ?`);
@@ -149,6 +150,33 @@ export class SqliteQueries implements Queries {
 
   async *export(kind: ExportKind): AsyncIterable<Record<string, unknown>> {
     yield* exportRows(this.#db, kind);
+  }
+
+  /**
+   * Refuses a filter on a property no stored object of the kind has, which would silently match
+   * nothing (a typo, or a property `--properties` left out). Objects are stored with every selected
+   * property (null when unset), so the first object answers for a known one.
+   */
+  #checkProperty(kind: ResourceKind, property: string): void {
+    const top = property.split(".")[0] as string;
+    const found = this.#db.get<{ found: number }>(
+      "SELECT 1 AS found FROM resources WHERE kind = ? AND json_type(data, ?) IS NOT NULL LIMIT 1",
+      kind,
+      `$.${top}`,
+    );
+    if (found) return;
+    const known = this.#db
+      .all<{ key: string }>(
+        "SELECT DISTINCT j.key AS key FROM resources r, json_each(r.data) j WHERE r.kind = ? ORDER BY j.key",
+        kind,
+      )
+      .map((row) => row.key);
+    // Nothing of the kind is stored yet: every filter matches nothing, and there is nothing to list.
+    if (known.length === 0) return;
+    throw invalidInput(
+      `filter "${property}"`,
+      `names no property of the stored ${kind} objects: use one of ${known.join(", ")}`,
+    );
   }
 
   #typeOf(id: string): string {
