@@ -17,6 +17,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const FORMULA = "a1000000-0000-4000-8000-000000000001";
 const ESCAPES = "a2000000-0000-4000-8000-000000000002";
 const WIDE = "a3000000-0000-4000-8000-000000000003";
+const ESCAPES_2 = "a6000000-0000-4000-8000-000000000006";
 const SAM_1 = "a4000000-0000-4000-8000-000000000004";
 const SAM_2 = "a5000000-0000-4000-8000-000000000005";
 const OPS_1 = "c1000000-0000-4000-8000-000000000001";
@@ -43,6 +44,7 @@ before(async () => {
     upserts: [
       user(FORMULA, HYPERLINK, "formula@contoso.com"),
       user(ESCAPES, ESCAPE_NAME, "mallory@contoso.com"),
+      user(ESCAPES_2, ESCAPE_NAME, "mallory2@contoso.com"),
       user(WIDE, "山田太郎", "yamada@contoso.com"),
       user(SAM_1, "Sam Lee", "sam.lee@contoso.com"),
       user(SAM_2, "Sam Lee", "sam.lee2@contoso.com"),
@@ -161,6 +163,16 @@ describe("directory text on a terminal", () => {
     const jsonl = await cli("export", "--kind", "users");
     assert.doesNotMatch(jsonl.out.replaceAll("\n", ""), RAW_CONTROL);
   });
+
+  it("error messages listing directory names escape them, as text and as JSON", async () => {
+    const text = await cli("access", ESCAPE_NAME);
+    assert.equal(text.code, 2);
+    assert.match(text.err, /OBJECT_AMBIGUOUS: 2 objects of kind user are named Mallory\\x1b/);
+    assert.doesNotMatch(text.err.replaceAll("\n", ""), RAW_CONTROL);
+    const json = await cli("access", ESCAPE_NAME, "--json");
+    assert.doesNotMatch(json.out.replaceAll("\n", ""), RAW_CONTROL);
+    assert.ok(JSON.parse(json.out).error.message.includes(`${ESCAPE_NAME} <mallory2@contoso.com>`));
+  });
 });
 
 /** The terminal column where each line's last field ("direct" / "via …") starts. */
@@ -245,7 +257,7 @@ describe("resources --filter", () => {
     );
     const known = await cli("resources", "--kind", "user", "--filter", "department=-Ops", "--json");
     assert.equal(known.code, 0, known.err);
-    assert.equal(JSON.parse(known.out).length, 4, "all but Mallory, whose department run 2 changed");
+    assert.equal(JSON.parse(known.out).length, 5, "all but the Mallory whose department run 2 changed");
     const noRoles = await cli("resources", "--kind", "role", "--filter", "anything=1");
     assert.equal(noRoles.code, 0, "no role is stored: nothing to check against, nothing matches");
   });

@@ -15,6 +15,7 @@ import {
   loadConfig,
   selectCapabilities,
   terminalSafe,
+  terminalSafeJson,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
@@ -90,7 +91,7 @@ export const checkCommand: CommandSpec<CheckOptions> = {
     const conn = createConnection(config, { logger, env: io.env });
     try {
       const report = await checkConnection(config, conn.tokens, conn.graph, ids);
-      io.stdout.write(options.json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
+      io.stdout.write(options.json ? terminalSafeJson(report, 2) + "\n" : renderReport(report));
       if (report.ok) return EXIT.ok;
       return report.error ? report.error.exitCode : EXIT.permissions;
     } finally {

@@ -16,6 +16,7 @@ import {
   type SyncObserver,
   SyncProgress,
   type SyncSummary,
+  terminalSafeJson,
 } from "../../index.ts";
 import { openStore } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
@@ -114,7 +115,7 @@ function both(a: SyncObserver, b: SyncObserver): SyncObserver {
 export function writeSummary(summary: SyncSummary, json: boolean, io: CommandIO): void {
   if (json) {
     const { run, streams, warnings, client } = summary;
-    io.stdout.write(`${JSON.stringify({ ...run, streams, warnings, client })}\n`);
+    io.stdout.write(`${terminalSafeJson({ ...run, streams, warnings, client })}\n`);
   } else {
     io.stdout.write(`${formatSummary(summary).join("\n")}\n`);
   }
