@@ -35,6 +35,7 @@ export { Limiter } from "./graph/limiter.ts";
 export * as odata from "./graph/odata-filter.ts";
 export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
+export { displayWidth, padDisplay, terminalSafe, terminalSafeJson } from "./log/terminal.ts";
 export * from "./provisioning/index.ts";
 export type { StreamPhase, SyncObserver } from "./sync/context.ts";
 export {

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { FIELDS, type FieldName } from "../config/fields.ts";
 import { createError, EXIT, toConnectorError } from "../errors.ts";
+import { terminalSafe, terminalSafeJson } from "../index.ts";
 import { redactString } from "../log/redact.ts";
 import type { CommandIO, CommandSpec } from "./command.ts";
 import { commands } from "./commands/index.ts";
@@ -35,12 +36,12 @@ export function reportError(
 ): number {
   const e = toConnectorError(err);
   if (format === "json") {
-    io.stderr.write(JSON.stringify({ error: e.toJSON() }) + "\n");
+    io.stderr.write(terminalSafeJson({ error: e.toJSON() }) + "\n");
   } else if (json) {
-    io.stdout.write(JSON.stringify({ error: e.toJSON() }) + "\n");
+    io.stdout.write(terminalSafeJson({ error: e.toJSON() }) + "\n");
   } else {
-    io.stderr.write(`error ${e.code}: ${redactString(e.message)}\n`);
-    if (e.fix) io.stderr.write(`  fix: ${redactString(e.fix)}\n`);
+    io.stderr.write(`error ${e.code}: ${terminalSafe(redactString(e.message))}\n`);
+    if (e.fix) io.stderr.write(`  fix: ${terminalSafe(redactString(e.fix))}\n`);
   }
   return e.exitCode;
 }

@@ -18,6 +18,7 @@ import {
   inputFields,
   loadConfig,
   runAction,
+  terminalSafeJson,
   toConnectorError,
 } from "../../index.ts";
 import { openStore } from "../../store/index.ts";
@@ -81,11 +82,11 @@ export async function runActionCommand(
       ...(store ? { audit: store.audit } : {}),
     };
     const output = await runAction(def, raw, deps, { dryRun: options.dryRun === true });
-    io.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    io.stdout.write(`${terminalSafeJson(output, 2)}\n`);
     return EXIT.ok;
   } catch (err) {
     const error = toConnectorError(err);
-    io.stderr.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
+    io.stderr.write(`${terminalSafeJson({ error: error.toJSON() })}\n`);
     return error.exitCode;
   } finally {
     await close();

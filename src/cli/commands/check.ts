@@ -14,6 +14,8 @@ import {
   EXIT,
   loadConfig,
   selectCapabilities,
+  terminalSafe,
+  terminalSafeJson,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
@@ -26,7 +28,7 @@ export function renderReport(r: CheckReport): string {
   const lines: string[] = [];
   const org = r.organization;
   lines.push(
-    `Tenant       ${org ? `${org.displayName}${org.verifiedDomain ? ` (${org.verifiedDomain})` : ""} ` : ""}${r.tenantId}`,
+    `Tenant       ${org ? `${terminalSafe(String(org.displayName))}${org.verifiedDomain ? ` (${org.verifiedDomain})` : ""} ` : ""}${r.tenantId}`,
   );
   lines.push(`Application  ${r.clientId}`);
   lines.push(`Endpoints    login ${r.authorityHost}, Graph ${r.graphUrl}`);
@@ -44,7 +46,7 @@ export function renderReport(r: CheckReport): string {
       ? `Granted      ${t.permissions.join(", ")}`
       : `Granted      nothing: ${t.kind === "app" ? "no application permissions are granted to this app (its token carries no roles)" : "the token carries no scopes"}`,
   );
-  if (r.organizationError) lines.push(`✗ reading /organization failed: ${r.organizationError}`);
+  if (r.organizationError) lines.push(`✗ reading /organization failed: ${terminalSafe(r.organizationError)}`);
   lines.push("");
   const width = Math.max(...r.capabilities.map((c) => c.label.length));
   for (const c of r.capabilities) {
@@ -89,7 +91,7 @@ export const checkCommand: CommandSpec<CheckOptions> = {
     const conn = createConnection(config, { logger, env: io.env });
     try {
       const report = await checkConnection(config, conn.tokens, conn.graph, ids);
-      io.stdout.write(options.json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
+      io.stdout.write(options.json ? terminalSafeJson(report, 2) + "\n" : renderReport(report));
       if (report.ok) return EXIT.ok;
       return report.error ? report.error.exitCode : EXIT.permissions;
     } finally {

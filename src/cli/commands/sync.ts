@@ -16,6 +16,7 @@ import {
   type SyncObserver,
   SyncProgress,
   type SyncSummary,
+  terminalSafeJson,
 } from "../../index.ts";
 import { openStore } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
@@ -64,6 +65,9 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
   const connection = createConnection(config, { env: io.env });
   return {
     async run({ full, observer }) {
+      // The pacer spends the budget the client learned (or was told): auto counts the users first.
+      // Asked before the progress starts, so the probe is not counted as the run's request.
+      const tenantSize = await connection.graph.tenantSize(io.signal);
       const progress = new SyncProgress({
         out: io.stderr,
         tty: io.stderr.isTTY === true,
@@ -75,8 +79,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
           client: connection.graph,
           store,
           tenantId: config.tenantId,
-          // The pacer spends the budget the client learned (or was told): auto counts the users first.
-          tenantSize: await connection.graph.tenantSize(io.signal),
+          tenantSize,
           options: { kinds, properties, full, skipAdGroups: config.skipAdGroups },
           observer: observer ? both(progress, observer) : progress,
           signal: io.signal,
@@ -112,7 +115,7 @@ function both(a: SyncObserver, b: SyncObserver): SyncObserver {
 export function writeSummary(summary: SyncSummary, json: boolean, io: CommandIO): void {
   if (json) {
     const { run, streams, warnings, client } = summary;
-    io.stdout.write(`${JSON.stringify({ ...run, streams, warnings, client })}\n`);
+    io.stdout.write(`${terminalSafeJson({ ...run, streams, warnings, client })}\n`);
   } else {
     io.stdout.write(`${formatSummary(summary).join("\n")}\n`);
   }

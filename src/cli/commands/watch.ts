@@ -33,6 +33,7 @@ import {
   SYNC_KINDS,
   sealStoredSecrets,
   streamSink,
+  terminalSafe,
   webhookSink,
 } from "../../index.ts";
 import { openStore } from "../../store/index.ts";
@@ -200,9 +201,11 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
                 );
               }
             },
-            problem: (id, message) => io.stderr.write(`watch: ${id}: ${message}\n`),
+            problem: (id, message) => io.stderr.write(`watch: ${id}: ${terminalSafe(message)}\n`),
             syncFailed: (err) =>
-              io.stderr.write(`watch: sync failed, retrying next interval: ${(err as Error).message}\n`),
+              io.stderr.write(
+                `watch: sync failed, retrying next interval: ${terminalSafe((err as Error).message)}\n`,
+              ),
           },
           once: options.once === true,
           lease: { wait: options.wait === true },
@@ -322,7 +325,7 @@ async function replayAll(
         subscription,
         sink,
         policy: { retry: plan.retry, deadLetterAfterMs: plan.deadLetterAfterMs },
-        report: { problem: (id, message) => io.stderr.write(`watch: ${id}: ${message}\n`) },
+        report: { problem: (id, message) => io.stderr.write(`watch: ${id}: ${terminalSafe(message)}\n`) },
       });
       const result = await delivery.replayDeadLetters(io.signal);
       io.stderr.write(
