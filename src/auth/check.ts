@@ -30,7 +30,7 @@ interface Organization {
 }
 
 /**
- * The connection check: acquire a token (mapping sign-in failures to cause and fix), read its
+ * The connection check: sign in afresh (mapping sign-in failures to cause and fix), read its
  * roles/scp, read /organization, and say for each asked capability whether it is usable and which
  * permission to add otherwise. Never throws for a failed check; the report says what failed.
  */
@@ -57,7 +57,8 @@ export async function checkConnection(
   };
   let granted: ReturnType<typeof grantedPermissions>;
   try {
-    const token = await tokens.getToken();
+    // A connection test: a cached token proves nothing about the credential configured now.
+    const token = await tokens.signIn();
     granted = grantedPermissions(decodeClaims(token.accessToken));
     report.tenantId = token.tenantId;
     report.token = {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { chmod, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createError } from "../errors.ts";
@@ -22,10 +22,16 @@ export interface TokenStore {
   get(connectionKey: string): Promise<StoredToken | undefined>;
   set(connectionKey: string, token: StoredToken): Promise<void>;
   delete(connectionKey: string): Promise<void>;
+  /**
+   * A keyed hash of a credential (HMAC-SHA256 under a key derived from the store's key), to tell
+   * credentials apart in cache keys without keeping anything that could sign in.
+   */
+  fingerprint(credential: Buffer): Promise<string>;
   readonly path: string;
 }
 
 const LABEL = "entra-connector/tokens/v1";
+const FINGERPRINT_INFO = "entra-connector/credential-fingerprint/v1";
 
 export { parseConnectorKey };
 
@@ -46,6 +52,7 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
     key ??= loadConnectorKey(options);
     return key;
   };
+  let fingerprintKey: Promise<Buffer> | undefined;
 
   async function readAll(): Promise<Record<string, StoredToken>> {
     let envelope: string;
@@ -107,6 +114,13 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
       return update((all) => {
         delete all[connectionKey];
       });
+    },
+    async fingerprint(credential) {
+      // Its own key, so the hash says nothing about the key that seals the store.
+      fingerprintKey ??= getKey().then((k) => Buffer.from(hkdfSync("sha256", k, "", FINGERPRINT_INFO, 32)));
+      return createHmac("sha256", await fingerprintKey)
+        .update(credential)
+        .digest("base64url");
     },
   };
 }
