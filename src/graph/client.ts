@@ -230,6 +230,7 @@ export function createGraphClient(
         throw asCancelled(err, options.signal);
       }) as Promise<BatchResponse<T>[]>;
     },
+    graphRoot: config.graphUrl,
     stats: () => ({ ...stats }),
     tenantSize: (signal) => sizer.ready(signal),
     async close() {
