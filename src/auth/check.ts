@@ -1,5 +1,5 @@
 import type { ConnectorConfig } from "../config/load.ts";
-import { ConnectorError, toConnectorError } from "../errors.ts";
+import { type ConnectorError, GraphError, toConnectorError } from "../errors.ts";
 import type { GraphClient } from "../graph/types.ts";
 import { type CapabilityResult, evaluateCapabilities, permissionsToAdd } from "./capabilities.ts";
 import { decodeClaims, grantedPermissions } from "./claims.ts";
@@ -14,12 +14,15 @@ export interface CheckReport {
   graphUrl: string;
   token: { kind: "app" | "delegated"; permissions: string[]; expiresAt: string } | undefined;
   organization: { id: string; displayName: string; verifiedDomain?: string } | undefined;
-  /** Why /organization could not be read, if it could not. */
+  /** Why Graph refused to read /organization, if it did. */
   organizationError: string | undefined;
   capabilities: CapabilityResult[];
   permissionsToAdd: string[];
   consentUrl: string;
-  /** The sign-in failure, when no token could be had. */
+  /**
+   * What stopped the check: the sign-in failure when no token could be had (`token` unset), or a
+   * failure to reach Graph at all (TLS, DNS, network) when reading /organization.
+   */
   error: ReturnType<ConnectorError["toJSON"]> | undefined;
 }
 
@@ -83,7 +86,13 @@ export async function checkConnection(
       if (domain) report.organization.verifiedDomain = domain;
     }
   } catch (err) {
-    report.organizationError = err instanceof ConnectorError ? err.message : String(err);
+    // Only Graph's own refusal is a finding about permissions; a failure to reach Graph (TLS, DNS,
+    // a reset) says nothing about them and is reported as itself, with its fix.
+    if (!(err instanceof GraphError)) {
+      report.error = toConnectorError(err).toJSON();
+      return report;
+    }
+    report.organizationError = err.message;
   }
   report.capabilities = evaluateCapabilities(granted.names, capabilityIds);
   report.permissionsToAdd = permissionsToAdd(report.capabilities);
