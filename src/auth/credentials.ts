@@ -8,7 +8,7 @@ import { decodeClaims } from "./claims.ts";
 import { clientAssertion, loadCertificate } from "./client-assertion.ts";
 import type { LoginContext } from "./login-errors.ts";
 import { checkAudience, redeem, type TokenEndpoint } from "./token-endpoint.ts";
-import type { TokenStore } from "./token-store.ts";
+import { dropIfUnreadable, isUnreadable, type TokenStore } from "./token-store.ts";
 import type { StoredToken, TokenProvider } from "./types.ts";
 
 export const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -140,7 +140,21 @@ export function createTokenProvider(config: ConnectorConfig, deps: TokenProvider
       key ??= tokenCacheKey(config, store);
       return key;
     };
-    options.load = async () => store.get(await cacheKey());
+    options.load = async () => {
+      const entry = await cacheKey();
+      if (!delegated) return dropIfUnreadable(store, deps.logger, () => store.get(entry));
+      try {
+        return await store.get(entry);
+      } catch (err) {
+        // The refresh token cannot be had again without the user: say how to sign in anew.
+        if (!isUnreadable(store, err)) throw err;
+        throw createError(
+          "AUTH_LOGIN_UNREADABLE",
+          { connection: `${config.tenantId}/${config.clientId}`, path: store.path },
+          { cause: err },
+        );
+      }
+    };
     options.save = async (t) => store.set(await cacheKey(), t);
   }
   return cachedTokenProvider(options);
