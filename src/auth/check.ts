@@ -42,6 +42,7 @@ export async function checkConnection(
   tokens: TokenProvider,
   graph: GraphClient,
   capabilityIds: string[],
+  signal?: AbortSignal,
 ): Promise<CheckReport> {
   const consentUrl = adminConsentUrl(config);
   const report: CheckReport = {
@@ -61,7 +62,7 @@ export async function checkConnection(
   let granted: ReturnType<typeof grantedPermissions>;
   try {
     // A connection test: a cached token proves nothing about the credential configured now.
-    const token = await tokens.signIn();
+    const token = await tokens.signIn(signal);
     granted = grantedPermissions(decodeClaims(token.accessToken));
     report.tenantId = token.tenantId;
     report.token = {
@@ -70,7 +71,7 @@ export async function checkConnection(
       expiresAt: new Date(token.expiresAt).toISOString(),
     };
   } catch (err) {
-    report.error = toConnectorError(err).toJSON();
+    report.error = toConnectorError(err, signal).toJSON();
     report.capabilities = evaluateCapabilities([], capabilityIds);
     report.permissionsToAdd = permissionsToAdd(report.capabilities);
     return report;
@@ -78,6 +79,7 @@ export async function checkConnection(
   try {
     const orgs = await graph.get<{ value: Organization[] }>(
       "/organization?$select=id,displayName,verifiedDomains",
+      signal ? { signal } : {},
     );
     const org = orgs.value[0];
     if (org) {
@@ -89,7 +91,7 @@ export async function checkConnection(
     // Only Graph's own refusal is a finding about permissions; a failure to reach Graph (TLS, DNS,
     // a reset) says nothing about them and is reported as itself, with its fix.
     if (!(err instanceof GraphError)) {
-      report.error = toConnectorError(err).toJSON();
+      report.error = toConnectorError(err, signal).toJSON();
       return report;
     }
     report.organizationError = err.message;

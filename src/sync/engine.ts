@@ -169,7 +169,7 @@ async function execute(
       }
       observer.phase?.(name, "done");
     } catch (err) {
-      const e = toConnectorError(err);
+      const e = toConnectorError(err, input.signal);
       streams[name] = { ok: false, error: e.message, cost: totals(ctx.meter) };
       observer.phase?.(name, "failed");
       await store.runs.record(run.id, name, { errors: 1 });

@@ -84,7 +84,7 @@ export async function runActionCommand(
     io.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
     return EXIT.ok;
   } catch (err) {
-    const error = toConnectorError(err);
+    const error = toConnectorError(err, io.signal);
     io.stderr.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
     return error.exitCode;
   } finally {

@@ -90,7 +90,7 @@ export const checkCommand: CommandSpec<CheckOptions> = {
     const logger = createLogger({ level: config.logLevel, destination: io.stderr });
     const conn = createConnection(config, { logger, env: io.env });
     try {
-      const report = await checkConnection(config, conn.tokens, conn.graph, ids);
+      const report = await checkConnection(config, conn.tokens, conn.graph, ids, io.signal);
       io.stdout.write(options.json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
       if (report.ok) return EXIT.ok;
       return report.error ? report.error.exitCode : EXIT.permissions;
