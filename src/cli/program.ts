@@ -34,7 +34,8 @@ export function reportError(
   io: CommandIO,
   format: ErrorFormat = "text",
 ): number {
-  const e = toConnectorError(err);
+  // A command stopped by Ctrl-C was cancelled, whatever it was waiting for when the signal came.
+  const e = toConnectorError(err, io.signal);
   if (format === "json") {
     io.stderr.write(terminalSafeJson({ error: e.toJSON() }) + "\n");
   } else if (json) {

@@ -13,7 +13,7 @@ import type { TenantSize } from "../graph/limiter.ts";
 import { statsSince } from "../graph/stats.ts";
 import type { ClientStats, GraphClient } from "../graph/types.ts";
 import { RUN_LEASE_MS, type RunKind, type RunRecord, type Store } from "../store/types.ts";
-import { readPosition } from "./checkpoint.ts";
+import { planStream, readPosition } from "./checkpoint.ts";
 import type { StreamContext, SyncObserver } from "./context.ts";
 import { drain, newMeter, type StreamCost, type StreamMeter, totals } from "./meter.ts";
 import type { SyncOptions } from "./options.ts";
@@ -88,13 +88,13 @@ function streamName(p: Planned): string {
   return "tracked" in p ? p.tracked.stream : p.snapshot.stream;
 }
 
-/** Full when asked, or when any delta-tracked stream has nothing to follow yet. */
-async function runKind(store: Store, planned: Planned[], full: boolean): Promise<RunKind> {
+/** Full when asked, or when any delta-tracked stream has nothing to follow (or nothing it may follow). */
+async function runKind(store: Store, planned: Planned[], full: boolean, graphRoot: string): Promise<RunKind> {
   if (full) return "full";
   for (const p of planned) {
     if (!("tracked" in p)) continue;
     const position = readPosition(p.tracked.stream, await store.sync.checkpoint(p.tracked.stream));
-    if (position?.phase !== "delta" || position.select !== p.tracked.select) return "full";
+    if (planStream(position, p.tracked.select, false, graphRoot).action !== "delta") return "full";
   }
   return "incremental";
 }
@@ -104,7 +104,7 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
   const started = Date.now();
   const firstSync = (await store.sync.checkpoints()).length === 0;
   const planned = planStreams(options, firstSync);
-  const kind = await runKind(store, planned, options.full);
+  const kind = await runKind(store, planned, options.full, input.client.graphRoot);
   const run = await store.runs.start({ kind, tenantId: input.tenantId, streams: planned.map(streamName) });
   const lease = renewLease(store, run.id);
   try {
@@ -171,7 +171,7 @@ async function execute(
       }
       observer.phase?.(name, "done");
     } catch (err) {
-      const e = toConnectorError(err);
+      const e = toConnectorError(err, input.signal);
       streams[name] = { ok: false, error: e.message, cost: totals(ctx.meter) };
       observer.phase?.(name, "failed");
       await store.runs.record(run.id, name, { errors: 1 });

@@ -85,8 +85,9 @@ export async function runActionCommand(
     io.stdout.write(`${terminalSafeJson(output, 2)}\n`);
     return EXIT.ok;
   } catch (err) {
-    const error = toConnectorError(err);
-    io.stderr.write(`${terminalSafeJson({ error: error.toJSON() })}\n`);
+    const error = toConnectorError(err, io.signal);
+    io.stderr.write(`${terminalSafeJson({ error: error.toJSON() })}
+`);
     return error.exitCode;
   } finally {
     await close();
