@@ -128,6 +128,17 @@ describe("entra-connector action", () => {
     }
   });
 
+  test("create-user twice: the repeat exits 0 with changed:false and the same id", async () => {
+    const upn = `cli.twice@${emu.tenantDomain}`;
+    const input = JSON.stringify({ displayName: "Cli Twice", userPrincipalName: upn, password: PASSWORD });
+    const first = await cli("action", "create-user", "--input", input, "--provisioning");
+    assert.equal(first.code, EXIT.ok, first.stderr);
+    const again = await cli("action", "create-user", "--input", input, "--provisioning");
+    assert.equal(again.code, EXIT.ok, again.stderr);
+    const [a, b] = [JSON.parse(first.stdout), JSON.parse(again.stdout)];
+    assert.deepEqual([a.changed, b.changed, b.user.id], [true, false, a.user.id]);
+  });
+
   test("bad JSON, bad input and unknown actions are JSON errors with usage exit codes", async () => {
     const badJson = await cli("action", "get-user", "--input", "{nope");
     assert.equal(badJson.code, EXIT.usage);

@@ -498,15 +498,36 @@ describe("secrets and multi-step writes", () => {
     assert.equal(audit.records[0]!.target, `user:${USER_ID}`);
   });
 
-  test("a repeated create reports the existing object's id", async () => {
+  test("a repeated create returns the existing group unchanged, sending nothing", async () => {
+    const existing = {
+      id: GROUP_ID,
+      displayName: "Finance",
+      mailNickname: "finance",
+      mailEnabled: false,
+      securityEnabled: true,
+      groupTypes: [],
+    };
+    const graph = new FakeGraph()
+      .on("GET", /^\/groups\?/, { body: { value: [existing] } })
+      .on("GET", /^\/groups\/[^/?]+\/(owners|members)\?/, { body: { value: [] } });
+    const out = await createGroup(
+      { graph, writesEnabled: true },
+      { displayName: "Finance", mailNickname: "finance" },
+    );
+    assert.deepEqual([out.changed, out.group.id], [false, GROUP_ID]);
+    assert.deepEqual(graph.writes(), []);
+  });
+
+  test("security groups sharing the mailNickname make a repeat ambiguous, listing them", async () => {
+    const twin = (id: string) => ({ id, displayName: "Finance", mailNickname: "finance", groupTypes: [] });
     const graph = new FakeGraph().on("GET", /^\/groups\?/, {
-      body: { value: [{ id: GROUP_ID, mailNickname: "finance" }] },
+      body: { value: [twin(GROUP_ID), twin("other-id")] },
     });
     await assert.rejects(
       createGroup({ graph, writesEnabled: true }, { displayName: "Finance", mailNickname: "finance" }),
       (err: unknown) => {
-        expectCode("OBJECT_EXISTS")(err);
-        assert.match((err as Error).message, new RegExp(GROUP_ID));
+        expectCode("OBJECT_AMBIGUOUS")(err);
+        assert.match((err as Error).message, new RegExp(`${GROUP_ID}.*other-id`));
         return true;
       },
     );

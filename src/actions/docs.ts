@@ -22,6 +22,12 @@ export function renderActionDocs(): string {
     "create whose answer is lost is looked up by its unique key (`userPrincipalName`, `mailNickname`):",
     "found, it is reported as created; absent, it is sent again. It is never made twice.",
     "",
+    "A create repeated with the same key and input returns the existing object with `changed: false` and adds",
+    "only the licences, members and owners it lacks; an object under that key with other properties is an",
+    "`OBJECT_CONFLICT` naming both. Only properties Graph reads back are compared: a password never is. A",
+    "security group's key is its `mailNickname` too (derived from `displayName` when absent), which Graph",
+    "does not keep unique: if groups made elsewhere share it, the repeat is `OBJECT_AMBIGUOUS`, listing them.",
+    "",
   ];
   for (const action of ACTIONS) {
     lines.push(`## ${action.name}${action.write ? " (write)" : ""}`, "", esc(`${action.summary}.`), "");
