@@ -17,6 +17,7 @@ export function renderActionDocs(): string {
     "`user` and `group` accept an object id, a userPrincipalName / mail, or an exact display name.",
     "On the CLI a failure is a non-zero exit with one JSON error on stderr (stdout carries only results),",
     "and `--usage-location <cc>` fills `usageLocation` for the actions whose input has one.",
+    "No string input may hold control characters; tabs and line breaks only in `description` and `membershipRule`.",
     "",
     "Writes are safe to repeat, and to retry after a transient fault (5xx, timeout, connection reset). A",
     "create whose answer is lost is looked up by its unique key (`userPrincipalName`, `mailNickname`):",

@@ -53,12 +53,12 @@ export const createGroup = defineAction({
       mailNickname: mailNickname
         .optional()
         .describe("Unique key for repeat-safety; derived from displayName if absent"),
-      description: text(1024).optional(),
+      description: text(1024, { multiline: true }).optional(),
       securityEnabled: z.boolean().optional().describe("Defaults to true, false for Microsoft 365 groups"),
       mailEnabled: z.boolean().optional().describe("true only for Microsoft 365 (Unified) groups"),
       groupTypes: z.array(z.enum(["Unified", "DynamicMembership"])).default([]),
       visibility: z.enum(["Public", "Private", "HiddenMembership"]).optional(),
-      membershipRule: text(3072).optional(),
+      membershipRule: groupProperties.membershipRule.optional(),
       owners: z.array(principalRef).max(100).default([]),
       members: z.array(principalRef).max(500).default([]),
     })
@@ -225,7 +225,7 @@ export const updateGroup = defineAction({
       description: groupProperties.description.optional(),
       mailNickname: groupProperties.mailNickname.optional(),
       visibility: groupProperties.visibility.optional(),
-      membershipRule: text(3072).optional(),
+      membershipRule: groupProperties.membershipRule.optional(),
     })
     .strict()
     .refine((i) => Object.keys(i).length > 1, "give at least one property to change"),
