@@ -121,7 +121,7 @@ export const limit = z.number().int().min(1).max(999).default(100).describe("Mos
 export const cursor = plainString()
   .max(8192)
   .optional()
-  .describe("nextCursor from the previous call of the same search");
+  .describe("nextCursor from the previous call of the same search, with the same filters");
 
 /** A Graph object as returned: `id` plus Graph properties. */
 export const graphObject = z.looseObject({ id: z.string() });

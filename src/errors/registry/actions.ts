@@ -148,8 +148,8 @@ export const ACTION_ERRORS = {
     exit: EXIT.permissions,
   },
   CURSOR_INVALID: {
-    message: "The cursor cannot continue this {action} search: {problem}.",
-    fix: "Pass the nextCursor returned by the previous call of the same search, unchanged.",
+    message: "Invalid input for {action}: cursor: {problem}.",
+    fix: "Pass the nextCursor of the previous call unchanged, with the same filters (limit may change); leave cursor out to start again.",
     status: 400,
     retryable: false,
     exit: EXIT.usage,
