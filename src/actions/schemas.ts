@@ -81,7 +81,9 @@ export const password = plainString()
     (p) => [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(p)).length >= 3,
     "must contain three of: lower case, upper case, digits, symbols",
   )
-  .describe("Initial password (never logged, audited or printed)");
+  .describe(
+    "Initial password (never logged, audited or printed; on the CLI pass it with --input-file, not --input)",
+  );
 
 /** A property that may be set, or cleared with null. */
 const optionalText = (max: number, what: string, options: { multiline?: boolean } = {}) =>
