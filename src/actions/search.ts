@@ -64,7 +64,7 @@ export function continueRequest(action: string, request: SearchRequest, value: s
   if (typeof a !== "string" || typeof f !== "string" || typeof s !== "string" || s === "") {
     throw invalidCursor(action, "it is not a nextCursor this connector issued");
   }
-  if (a !== action) throw invalidCursor(action, `it was issued by ${a}`);
+  if (a !== action) throw invalidCursor(action, "it was issued by another search");
   if (f !== fingerprint(request)) {
     throw invalidCursor(action, "it was issued for other filters (or another group)");
   }
