@@ -558,6 +558,20 @@ describe("secrets and multi-step writes", () => {
     assert.deepEqual(graph.writes(), []);
   });
 
+  test("a conflict quotes the tenant's values with their control characters escaped", async () => {
+    const existing = { ...user, displayName: "Ann\u009b31m", accountEnabled: true, mailNickname: "ann" };
+    const graph = new FakeGraph().on("GET", /^\/users\?/, { body: { value: [existing] } });
+    const input = { displayName: "Ann", userPrincipalName: "ann@contoso.com", password: "Str0ng!Passw0rd" };
+    await assert.rejects(createUser({ graph, writesEnabled: true }, input), (err: unknown) => {
+      expectCode("OBJECT_CONFLICT")(err);
+      const message = (err as Error).message;
+      assert.ok(message.includes('displayName is "Ann\\u009b31m" there, "Ann" asked'), message);
+      assert.doesNotMatch(message, /\u009b/);
+      return true;
+    });
+    assert.deepEqual(graph.writes(), []);
+  });
+
   test("security groups sharing the mailNickname make a repeat ambiguous, listing them", async () => {
     const twin = (id: string) => ({ id, displayName: "Finance", mailNickname: "finance", groupTypes: [] });
     const graph = new FakeGraph().on("GET", /^\/groups\?/, {

@@ -25,9 +25,17 @@ export function existingAsAsked(
   const diff = changedProperties(existing, compared);
   if (Object.keys(diff).length === 0) return existing;
   const differences = Object.entries(diff)
-    .map(([k, v]) => `${k} is ${JSON.stringify(existing[k] ?? null)} there, ${JSON.stringify(v)} asked`)
+    .map(([k, v]) => `${k} is ${quoted(existing[k] ?? null)} there, ${quoted(v)} asked`)
     .join("; ");
   throw createError("OBJECT_CONFLICT", { ...key, existingId: existing.id, differences });
+}
+
+/** JSON, with the control characters JSON leaves raw escaped too: the tenant's values are anyone's text. */
+function quoted(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** Sends after an ambiguous failure; each send is one the client itself does not retry. */
