@@ -62,9 +62,7 @@ export class SqliteQueries implements Queries {
         conditions.push("((display_name IS NULL AND id > ?) OR display_name IS NOT NULL)");
         params.push(query.after.id);
       } else {
-        conditions.push(
-          "(display_name > ? COLLATE NOCASE OR (display_name = ? COLLATE NOCASE AND id > ?))",
-        );
+        conditions.push("(display_name > ? COLLATE NOCASE OR (display_name = ? COLLATE NOCASE AND id > ?))");
         params.push(query.after.displayName, query.after.displayName, query.after.id);
       }
     }
