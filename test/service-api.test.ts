@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import {
   buildApp,
   connectionsFromEnvironment,
@@ -104,6 +105,8 @@ describe("service API", () => {
       paths: Record<string, Record<string, { "x-role": string }>>;
     };
     assert.equal(doc.openapi, "3.1.0");
+    const validation = await new Validator().validate(doc as never);
+    assert.equal(validation.valid, true, JSON.stringify(validation.errors));
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
     );

@@ -26,6 +26,8 @@ export interface ServiceContext {
   version: string;
   /** /metrics without a token (for a scraper inside a trusted network). */
   metricsOpen: boolean;
+  /** The next scheduled sync of a connection, if it has a schedule. */
+  nextRun?: (connectionId: string) => Date | undefined;
   /** Answers /readyz: false while starting or stopping. */
   ready(): boolean;
   now?: () => number;

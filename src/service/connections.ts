@@ -10,12 +10,15 @@ import { type Connection, createConnection } from "../connection.ts";
 import { createError } from "../errors.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
+import { parseSchedule, type Schedule } from "./schedule.ts";
 
 export interface ServiceConnection {
   id: string;
   name: string;
   source: "environment";
   config: ConnectorConfig;
+  /** When the service syncs it by itself (none: only on request). */
+  schedule: Schedule | undefined;
   /** The store for reads (in-process: queries are short and many). */
   queries(): Promise<Store>;
   /** The store for a sync (on its own thread, as the CLI's sync), opened per run. */
@@ -35,6 +38,7 @@ export function connectionFromConfig(
   id: string,
   config: ConnectorConfig,
   env: NodeJS.ProcessEnv,
+  schedule?: Schedule,
 ): ServiceConnection {
   let store: Promise<Store> | undefined;
   let graph: Connection | undefined;
@@ -43,6 +47,7 @@ export function connectionFromConfig(
     name: `${config.tenantId} / ${config.clientId}`,
     source: "environment",
     config,
+    schedule,
     queries() {
       store ??= openStore(config.store);
       return store;
@@ -61,7 +66,8 @@ export function connectionFromConfig(
 
 /**
  * The connection configured by the environment (ENTRA_TENANT_ID, ENTRA_CLIENT_ID and a credential),
- * as id `default`; none when no tenant is configured. A configuration that is present but wrong
+ * as id `default`, synced on ENTRA_SCHEDULE (`every 15m` or a cron expression in ENTRA_SCHEDULE_TZ);
+ * none when no tenant is configured. A configuration that is present but wrong
  * fails here, before the service listens.
  */
 export function connectionsFromEnvironment(
@@ -70,7 +76,11 @@ export function connectionsFromEnvironment(
 ): ConnectionRegistry {
   const list: ServiceConnection[] = [];
   if (env["ENTRA_TENANT_ID"] !== undefined || env["ENTRA_CONFIG"] !== undefined) {
-    list.push(connectionFromConfig("default", loadConfig({ env, flags }), env));
+    const config = loadConfig({ env, flags });
+    const schedule = env["ENTRA_SCHEDULE"]
+      ? parseSchedule(env["ENTRA_SCHEDULE"], env["ENTRA_SCHEDULE_TZ"] || "UTC", "ENTRA_SCHEDULE")
+      : undefined;
+    list.push(connectionFromConfig("default", config, env, schedule));
   }
   return registryOf(list);
 }

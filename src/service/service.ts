@@ -10,6 +10,7 @@ import { buildApp } from "./app.ts";
 import type { ConnectionRegistry } from "./connections.ts";
 import { createLocalJobs, type Jobs } from "./jobs.ts";
 import { createMetrics } from "./metrics.ts";
+import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { ServiceState } from "./state.ts";
 import { syncJob } from "./sync-job.ts";
 
@@ -49,6 +50,7 @@ export function parseListen(value: string): { host: string; port: number } {
 export async function startService(options: ServiceOptions): Promise<RunningService> {
   const metrics = createMetrics();
   let ready = false;
+  let scheduler: Scheduler | undefined;
   const jobs = createLocalJobs({
     handlers: { sync: syncJob(options.connections) },
     onEnd: (job) => {
@@ -60,6 +62,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
   });
   const { app } = buildApp({
+    nextRun: (id) => scheduler?.next(id),
     state: options.state,
     connections: options.connections,
     jobs,
@@ -80,6 +83,28 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       reason: (err as Error).message,
     });
   }
+  const entries = await Promise.all(
+    options.connections
+      .list()
+      .filter((c) => c.schedule !== undefined)
+      .map(async (c) => {
+        const [last] = await (await c.queries()).runs.list({ limit: 1 });
+        return {
+          connectionId: c.id,
+          schedule: c.schedule!,
+          lastRunAt: last === undefined ? undefined : new Date(last.startedAt),
+        };
+      }),
+  );
+  scheduler = startScheduler({
+    jobs,
+    entries,
+    events: {
+      fired: (connection, runId) => options.logger.info({ connection, runId }, "scheduled sync started"),
+      skipped: (connection, runId) =>
+        options.logger.info({ connection, runId }, "scheduled sync skipped: the previous one still runs"),
+    },
+  });
   ready = true;
   return {
     app,
@@ -87,6 +112,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     url: address,
     async close() {
       ready = false;
+      scheduler?.stop();
       await app.close();
       await jobs.close(options.graceMs ?? 25_000);
       await options.connections.close();

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ServiceContext } from "../app.ts";
 import type { ServiceConnection } from "../connections.ts";
 import { route } from "../route.ts";
+import { describeSchedule } from "../schedule.ts";
 
 export const ConnectionView = z.object({
   id: z.string(),
@@ -23,6 +24,8 @@ export const ConnectionView = z.object({
     })
     .nullable(),
   activeRunId: z.string().nullable(),
+  schedule: z.string().nullable(),
+  nextRunAt: z.string().nullable(),
 });
 
 export const ConnectionParams = z.object({ id: z.string().min(1).max(128) });
@@ -56,6 +59,8 @@ async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<
         }
       : null,
     activeRunId: active?.id ?? null,
+    schedule: c.schedule ? describeSchedule(c.schedule) : null,
+    nextRunAt: ctx.nextRun?.(c.id)?.toISOString() ?? null,
   };
 }
 
