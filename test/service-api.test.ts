@@ -231,6 +231,55 @@ describe("service API", () => {
     assert.equal(conn?.status, "connected");
   });
 
+  test("actions: reads and dry runs for operators, real writes only for admins and behind the provisioning gate, audited with who", async () => {
+    const list = await app.inject({ url: "/api/v1/actions", headers: as("viewer") });
+    const actions = (list.json() as { items: { name: string; inputSchema: object }[] }).items;
+    assert.ok(actions.some((a) => a.name === "update-user" && "properties" in a.inputSchema));
+    const snapshot = (await emu.snapshot()) as { users: { userPrincipalName: string }[] };
+    const upn = snapshot.users[0]!.userPrincipalName;
+    const url = "/api/v1/connections/default/actions";
+    const read = await app.inject({
+      method: "POST",
+      url: `${url}/get-user`,
+      headers: as("operator"),
+      payload: { input: { user: upn } },
+    });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.equal((read.json() as { user: { userPrincipalName: string } }).user.userPrincipalName, upn);
+    const input = { user: upn, jobTitle: "Auditor" };
+    const dry = await app.inject({
+      method: "POST",
+      url: `${url}/update-user`,
+      headers: as("operator"),
+      payload: { input, dryRun: true },
+    });
+    assert.equal(dry.statusCode, 200, dry.body);
+    assert.equal((dry.json() as { requests: { method: string }[] }).requests[0]?.method, "PATCH");
+    const real = await app.inject({
+      method: "POST",
+      url: `${url}/update-user`,
+      headers: as("operator"),
+      payload: { input },
+    });
+    assert.equal(real.statusCode, 403);
+    const gated = await app.inject({
+      method: "POST",
+      url: `${url}/update-user`,
+      headers: as("admin"),
+      payload: { input },
+    });
+    assert.equal((gated.json() as { error: { code: string } }).error.code, "PROVISIONING_DISABLED");
+    const audit = await app.inject({
+      url: "/api/v1/connections/default/audit?action=update-user",
+      headers: as("operator"),
+    });
+    const entries = (audit.json() as { items: { result: string; detail: { actor: string } }[] }).items;
+    assert.ok(
+      entries.some((e) => e.result === "dry-run" && e.detail.actor === "operator"),
+      audit.body,
+    );
+  });
+
   test("a cursor from another listing is refused", async () => {
     const res = await app.inject({
       url: "/api/v1/connections/default/resources?kind=user&limit=1",

@@ -1,6 +1,7 @@
 import type { ServiceContext } from "../app.ts";
 import { openApiDocument } from "../openapi.ts";
 import { type RouteSpec, route } from "../route.ts";
+import { actionRoutes } from "./actions.ts";
 import { connectionRoutes } from "./connections.ts";
 import { healthRoutes } from "./health.ts";
 import { resourceRoutes } from "./resources.ts";
@@ -13,6 +14,7 @@ export function allRoutes(ctx: ServiceContext): RouteSpec[] {
     ...connectionRoutes(ctx),
     ...runRoutes(ctx),
     ...resourceRoutes(ctx),
+    ...actionRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(
