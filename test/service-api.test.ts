@@ -202,6 +202,13 @@ describe("service API", () => {
     });
     assert.equal(second.statusCode, 409);
     assert.match((second.json() as { error: { message: string } }).error.message, new RegExp(runId));
+    const events = await app.inject({
+      url: `/api/v1/connections/default/runs/${runId}/events`,
+      headers: as("viewer"),
+    });
+    assert.equal(events.headers["content-type"], "text/event-stream");
+    assert.match(events.body, /event: progress\n/);
+    assert.match(events.body, /event: end\ndata: .*"status":"succeeded"/);
     const done = await waitForRun(runId);
     assert.equal(done["status"], "succeeded", JSON.stringify(done));
 

@@ -1,3 +1,5 @@
+import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { createError } from "../../errors.ts";
 import type { RunRecord } from "../../store/types.ts";
@@ -55,6 +57,36 @@ function fromRecord(run: RunRecord): RunView {
     run: run as unknown as Record<string, unknown>,
     ...(run.error ? { error: { code: "SYNC_FAILED", message: run.error } } : {}),
   };
+}
+
+/** How often a live run's figures are looked at for the event stream. */
+const PROGRESS_EVERY_MS = 250;
+
+async function* progressEvents(
+  ctx: ServiceContext,
+  jobId: string,
+  socket: NodeJS.EventEmitter,
+): AsyncGenerator<string> {
+  let closed = false;
+  socket.once("close", () => {
+    closed = true;
+  });
+  let last = "";
+  while (!closed) {
+    const job = ctx.jobs.get(jobId);
+    if (job === undefined) return;
+    const view = fromJob(job);
+    if (job.status !== "queued" && job.status !== "running") {
+      yield `event: end\ndata: ${JSON.stringify(view)}\n\n`;
+      return;
+    }
+    const text = JSON.stringify(view);
+    if (text !== last) {
+      last = text;
+      yield `event: progress\ndata: ${text}\n\n`;
+    }
+    await sleep(PROGRESS_EVERY_MS);
+  }
 }
 
 const RunParams = ConnectionParams.extend({ runId: z.string().min(1).max(128) });
@@ -136,6 +168,25 @@ export function runRoutes(ctx: ServiceContext) {
         const run = await (await connection.queries()).runs.get(params.runId);
         if (run === undefined) throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
         return fromRecord(run);
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/connections/:id/runs/:runId/events",
+      access: "viewer",
+      summary:
+        "Live progress as server-sent events: a `progress` event whenever the figures change, then `end` with the run",
+      tags: ["sync"],
+      params: RunParams,
+      produces: "text/event-stream",
+      handler: ({ params, reply }) => {
+        const connection = ctx.connections.get(params.id);
+        const job = ctx.jobs.get(params.runId);
+        if (job === undefined || job.connectionId !== connection.id) {
+          throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
+        }
+        reply.header("cache-control", "no-store");
+        return Readable.from(progressEvents(ctx, job.id, reply.raw));
       },
     }),
     route({
