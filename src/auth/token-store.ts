@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { StoredToken } from "../common/tokens.ts";
 import { createError } from "../errors.ts";
 import {
   type ConnectorKeyOptions,
@@ -11,7 +12,6 @@ import {
   secretsDir,
   unusableFolder,
 } from "./secret-box.ts";
-import type { StoredToken } from "./types.ts";
 
 /**
  * Tokens per connection, encrypted at rest with AES-256-GCM in one file

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { parseRetryAfter } from "../common/retry-after.ts";
 import { batchCharge, type Charge, estimateCost, reportedUsage, requestCharge } from "./cost.ts";
 import { Limiter, tenantSizeFor } from "./limiter.ts";
-import { backoffMs, parseRetryAfter } from "./retry-after.ts";
 
 const read = (ru: number): Charge => ({ ru, writes: 0, bulk: false });
 
@@ -63,7 +63,7 @@ test("an aborted waiter leaves the queue", async () => {
   await limiter.acquire(read(1));
 });
 
-test("Retry-After in seconds (with fractions) or as an HTTP date; full-jitter backoff", () => {
+test("Retry-After in seconds (with fractions) or as an HTTP date", () => {
   assert.equal(parseRetryAfter("10"), 10_000);
   assert.equal(parseRetryAfter("2.128"), 2128);
   assert.equal(
@@ -72,14 +72,6 @@ test("Retry-After in seconds (with fractions) or as an HTTP date; full-jitter ba
   );
   assert.equal(parseRetryAfter("soon"), undefined);
   assert.equal(parseRetryAfter(undefined), undefined);
-  assert.equal(
-    backoffMs(3, () => 0.5),
-    2000,
-  );
-  assert.equal(
-    backoffMs(20, () => 0.999),
-    29_970,
-  );
 });
 
 test("request cost follows the documented table", () => {
