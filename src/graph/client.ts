@@ -78,7 +78,7 @@ interface PageBody {
  * returns are followed verbatim.
  *
  * @example
- *   const graph = createGraphClient(config);
+ *   const graph = createGraphClient(config, { tokens }); // or createConnection(config).graph
  *   for await (const page of graph.pages("/users?$select=id,displayName")) console.log(page.value.length);
  */
 export function createGraphClient(config: GraphClientConfig, deps: GraphClientDeps): ConnectorGraphClient {
