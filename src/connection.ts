@@ -1,7 +1,7 @@
 import type { Dispatcher } from "undici";
 import { createTokenProvider } from "./auth/credentials.ts";
 import { fileTokenStore, type TokenStore } from "./auth/token-store.ts";
-import type { TokenProvider } from "./auth/types.ts";
+import type { TokenProvider } from "./common/tokens.ts";
 import type { ConnectorConfig } from "./config/load.ts";
 import { type ConnectorGraphClient, createGraphClient } from "./graph/client.ts";
 import { createDispatcher } from "./graph/http.ts";

@@ -10,13 +10,13 @@ export {
   selectCapabilities,
 } from "./auth/capabilities.ts";
 export { type CheckReport, checkConnection } from "./auth/check.ts";
-export { decodeClaims, grantedPermissions, type TokenClaims } from "./auth/claims.ts";
 export { adminConsentUrl } from "./auth/credentials.ts";
 export { type InteractiveLoginOptions, interactiveLogin } from "./auth/interactive-login.ts";
 export { loadConnectorKey } from "./auth/secret-box.ts";
 export { fileTokenStore, type TokenStore } from "./auth/token-store.ts";
-export type { StoredToken, TokenProvider } from "./auth/types.ts";
-export { CLOUDS, type CloudName } from "./config/clouds.ts";
+export { decodeClaims, grantedPermissions, type TokenClaims } from "./common/claims.ts";
+export { CLOUDS, type CloudName } from "./common/clouds.ts";
+export type { StoredToken, TokenProvider } from "./common/tokens.ts";
 export { type ConfigFlags, type ConnectorConfig, type Credential, loadConfig } from "./config/load.ts";
 export { type Connection, type ConnectionOptions, createConnection } from "./connection.ts";
 export {

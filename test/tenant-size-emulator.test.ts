@@ -1,12 +1,27 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { type Emulator, startEmulator } from "@entra-connector/graph-emulator";
+import { createTokenProvider } from "../src/auth/credentials.ts";
 import { createGraphClient } from "../src/graph/client.ts";
+import { createDispatcher } from "../src/graph/http.ts";
 import { Limiter } from "../src/graph/limiter.ts";
 import { createConnection, loadConfig } from "../src/index.ts";
+import { silentLogger } from "../src/log/logger.ts";
 import { connectionEnv } from "./connection-support.ts";
 
 const COUNT_ROUTE = "GET /users/$count";
+
+/** A client on its own limiter, to watch the budget it sets. */
+function clientWithLimiter(config: ReturnType<typeof loadConfig>, limiter: Limiter) {
+  const dispatcher = createDispatcher({ caFile: config.caFile });
+  const tokens = createTokenProvider(config, { dispatcher, logger: silentLogger() });
+  const graph = createGraphClient(config, { limiter, dispatcher, tokens });
+  return Object.assign(graph, {
+    async close() {
+      await dispatcher.close();
+    },
+  });
+}
 
 function connect(emu: Emulator, extra: Record<string, string> = {}) {
   const env = connectionEnv(emu, extra);
@@ -30,7 +45,7 @@ describe("read budget sized by the tenant's user count", () => {
     assert.equal(config.tenantSize, "auto", "auto is the default");
     const limiter = new Limiter({ tenantSize: config.tenantSize });
     assert.equal(limiter.readBudget, 3500, "unknown until counted: the smallest budget");
-    const graph = createGraphClient(config, { limiter });
+    const graph = clientWithLimiter(config, limiter);
     const before = medium.stats().byRoute[COUNT_ROUTE] ?? 0;
     const org = await graph.get<{ value: unknown[] }>("/organization");
     assert.equal(org.value.length, 1);
@@ -71,7 +86,7 @@ describe("read budget sized by the tenant's user count", () => {
     await medium.setPermissions(["Group.Read.All"]);
     const env = connectionEnv(medium);
     const limiter = new Limiter({ tenantSize: "auto" });
-    const graph = createGraphClient(loadConfig({ env }), { limiter });
+    const graph = clientWithLimiter(loadConfig({ env }), limiter);
     const groups = await graph.get<{ value: unknown[] }>("/groups?$top=1&$select=id");
     assert.equal(groups.value.length, 1);
     assert.equal(await graph.tenantSize(), "small");

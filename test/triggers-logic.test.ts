@@ -1,6 +1,7 @@
 /** Pure trigger logic: which events a change causes, their ids, type patterns, filters, signatures, timing. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { backoffMs } from "../src/common/retry-after.ts";
 import type { ChangeEvent } from "../src/store/types.ts";
 import { deriveEvents, eventId } from "../src/triggers/derive.ts";
 import {
@@ -11,7 +12,7 @@ import {
   typeSet,
 } from "../src/triggers/match.ts";
 import { sign, verifySignature } from "../src/triggers/signing.ts";
-import { parseDuration, retryDelay } from "../src/triggers/timing.ts";
+import { parseDuration } from "../src/triggers/timing.ts";
 import type { TriggerEvent } from "../src/triggers/types.ts";
 
 function change(partial: Partial<ChangeEvent>): ChangeEvent {
@@ -165,15 +166,15 @@ describe("signatures and timing", () => {
     assert.throws(() => parseDuration("soon", "--interval"), /--interval: "soon" is not a duration/);
     const policy = { baseMs: 100, maxMs: 1000 };
     assert.equal(
-      retryDelay(1, policy, () => 1),
+      backoffMs(1, policy, () => 1),
       100,
     );
     assert.equal(
-      retryDelay(3, policy, () => 0),
+      backoffMs(3, policy, () => 0),
       200,
     );
     assert.equal(
-      retryDelay(20, policy, () => 1),
+      backoffMs(20, policy, () => 1),
       1000,
     );
   });

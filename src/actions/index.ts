@@ -52,7 +52,6 @@ export const searchGroupMembers = bindAction(search.searchGroupMembers);
 export const searchTransitiveGroupMembers = bindAction(search.searchTransitiveGroupMembers);
 
 export { recentlyCreated } from "./context.ts";
-export { renderActionDocs } from "./docs.ts";
 export {
   ACTIONS,
   type ActionDescription,

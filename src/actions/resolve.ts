@@ -3,6 +3,7 @@
  * mail address, or an exact display name. Names go into `$filter` only through the escaping filter
  * builder, so a hostile name can never change the query.
  */
+import { isGuid } from "../common/ids.ts";
 import { createError } from "../errors.ts";
 import { eq, type Filter, filterParam, or } from "./filter.ts";
 import { isNotFound } from "./refusals.ts";
@@ -12,12 +13,6 @@ import type { ActionContext } from "./types.ts";
 export type DirectoryObject = { id: string } & Record<string, unknown>;
 
 export type ObjectKind = "user" | "group" | "servicePrincipal";
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
-}
 
 export const USER_SELECT = [
   "id",

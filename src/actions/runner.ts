@@ -5,9 +5,9 @@
 import type { z } from "zod";
 import { ConnectorError, createError, GraphError } from "../errors.ts";
 import type { GraphClient } from "../graph/types.ts";
-import { assertWritesEnabled } from "../provisioning/gate.ts";
 import { maskSecrets } from "../store/changes.ts";
 import { createContext, recentlyCreated, withSignal } from "./context.ts";
+import { assertWritesEnabled } from "./gate.ts";
 import { explainRefusal } from "./refusals.ts";
 import type { ActionDefinition, AuditSink, PlannedRequest, RecentlyCreated } from "./types.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { StoredToken } from "../common/tokens.ts";
 import { cachedTokenProvider } from "./cached-provider.ts";
-import type { StoredToken } from "./types.ts";
 
 function fakeClock() {
   let now = 1_000_000;

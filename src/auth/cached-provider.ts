@@ -1,5 +1,5 @@
-import { abortable } from "../graph/call.ts";
-import type { StoredToken, TokenProvider } from "./types.ts";
+import { abortable } from "../common/sleep.ts";
+import type { StoredToken, TokenProvider } from "../common/tokens.ts";
 
 export interface CachedProviderOptions {
   /** Fetch a fresh token; `current` is the last one known (carries the refresh token when delegated). */

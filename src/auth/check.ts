@@ -1,10 +1,10 @@
+import { decodeClaims, grantedPermissions } from "../common/claims.ts";
+import type { TokenProvider } from "../common/tokens.ts";
 import type { ConnectorConfig } from "../config/load.ts";
 import { type ConnectorError, GraphError, toConnectorError } from "../errors.ts";
 import type { GraphClient } from "../graph/types.ts";
 import { type CapabilityResult, evaluateCapabilities, permissionsToAdd } from "./capabilities.ts";
-import { decodeClaims, grantedPermissions } from "./claims.ts";
 import { adminConsentUrl } from "./credentials.ts";
-import type { TokenProvider } from "./types.ts";
 
 export interface CheckReport {
   ok: boolean;

@@ -1,15 +1,15 @@
 import type { Dispatcher } from "undici";
-import { CLOUDS } from "../config/clouds.ts";
+import { decodeClaims } from "../common/claims.ts";
+import { CLOUDS } from "../common/clouds.ts";
+import type { StoredToken, TokenProvider } from "../common/tokens.ts";
 import type { ConnectorConfig } from "../config/load.ts";
 import { createError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { cachedTokenProvider } from "./cached-provider.ts";
-import { decodeClaims } from "./claims.ts";
 import { clientAssertion, loadCertificate } from "./client-assertion.ts";
 import type { LoginContext } from "./login-errors.ts";
 import { checkAudience, redeem, type TokenEndpoint } from "./token-endpoint.ts";
 import { dropIfUnreadable, isUnreadable, type TokenStore } from "./token-store.ts";
-import type { StoredToken, TokenProvider } from "./types.ts";
 
 export const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

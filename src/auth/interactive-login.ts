@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { StoredToken } from "../common/tokens.ts";
 import type { ConnectorConfig } from "../config/load.ts";
 import { ConnectorError, createError } from "../errors.ts";
 import {
@@ -13,7 +14,6 @@ import {
 import { loginError } from "./login-errors.ts";
 import { redeem } from "./token-endpoint.ts";
 import { dropIfUnreadable } from "./token-store.ts";
-import type { StoredToken } from "./types.ts";
 
 export interface InteractiveLoginOptions {
   /** Loopback port for the redirect listener; 0 picks a free one. */

@@ -1,5 +1,5 @@
-import { CLOUD_NAMES, CLOUDS } from "../config/clouds.ts";
-import { isGuid } from "../config/fields.ts";
+import { CLOUD_NAMES, CLOUDS } from "../common/clouds.ts";
+import { isGuid } from "../common/ids.ts";
 import { type ConnectorError, createError } from "../errors.ts";
 
 /** The JSON error body of the token endpoint (graph-behaviour.md §2). */

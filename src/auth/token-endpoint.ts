@@ -1,11 +1,12 @@
 import type { Dispatcher } from "undici";
-import { cloudsOfHost } from "../config/clouds.ts";
+import { decodeClaims } from "../common/claims.ts";
+import { cloudsOfHost } from "../common/clouds.ts";
+import { backoffMs, parseRetryAfter } from "../common/retry-after.ts";
+import { sleep } from "../common/sleep.ts";
+import type { StoredToken } from "../common/tokens.ts";
 import { ConnectorError, createError } from "../errors.ts";
-import { sleep } from "../graph/call.ts";
 import { networkError } from "../graph/http.ts";
-import { backoffMs, parseRetryAfter } from "../graph/retry-after.ts";
 import type { Logger } from "../log/logger.ts";
-import { decodeClaims } from "./claims.ts";
 import {
   clockSkewMs,
   describeSkew,
@@ -14,7 +15,6 @@ import {
   MAX_CLOCK_SKEW_MS,
   type TokenErrorBody,
 } from "./login-errors.ts";
-import type { StoredToken } from "./types.ts";
 
 export interface TokenEndpoint {
   dispatcher: Dispatcher;

@@ -4,11 +4,11 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import type { StoredToken } from "../common/tokens.ts";
 import type { ConnectorConfig } from "../config/load.ts";
 import { isConnectorError } from "../errors.ts";
 import { connectionKey, tokenCacheKey } from "./credentials.ts";
 import { fileTokenStore, parseConnectorKey } from "./token-store.ts";
-import type { StoredToken } from "./types.ts";
 
 const token = (n: number): StoredToken => ({
   tokenType: "Bearer",

@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { chmod, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { StoredToken } from "../common/tokens.ts";
 import { createError, isConnectorError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import {
@@ -12,7 +13,6 @@ import {
   secretsDir,
   unusableFolder,
 } from "./secret-box.ts";
-import type { StoredToken } from "./types.ts";
 
 /**
  * Tokens per connection, encrypted at rest with AES-256-GCM in one file

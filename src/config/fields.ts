@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { CLOUD_NAMES } from "../common/clouds.ts";
+import { isGuid } from "../common/ids.ts";
 import { GROUP_PROPERTIES } from "../directory/groups.ts";
 import { chooseProperties, type PropertySpec } from "../directory/properties.ts";
 import { APP_PROPERTIES } from "../directory/service-principals.ts";
 import { USER_PROPERTIES } from "../directory/users.ts";
 import { isConnectorError } from "../errors.ts";
 import { type PropertySelection, parsePropertySelection } from "../sync/options.ts";
-import { CLOUD_NAMES } from "./clouds.ts";
 
 /**
  * Every setting, where it comes from (flag, environment variable, config-file key) and how it is
@@ -13,13 +14,8 @@ import { CLOUD_NAMES } from "./clouds.ts";
  * typed value and its error message says what is expected, so a bad value is reported with its source.
  */
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
-}
 
 const text = (what: string) =>
   z
@@ -128,7 +124,7 @@ export const FIELDS = {
     env: "ENTRA_TENANT_ID",
     flag: "--tenant-id",
     schema: text("a GUID or a domain like contoso.onmicrosoft.com").refine(
-      (v) => GUID.test(v) || DOMAIN.test(v) || v === "organizations" || v === "common",
+      (v) => isGuid(v) || DOMAIN.test(v) || v === "organizations" || v === "common",
       { error: "must be a GUID or a domain like contoso.onmicrosoft.com" },
     ),
   },
@@ -136,7 +132,7 @@ export const FIELDS = {
     help: "application (client) ID",
     env: "ENTRA_CLIENT_ID",
     flag: "--client-id",
-    schema: text("the Application (client) ID, a GUID").refine((v) => GUID.test(v), {
+    schema: text("the Application (client) ID, a GUID").refine((v) => isGuid(v), {
       error: "must be the Application (client) ID, a GUID like 00000000-0000-0000-0000-000000000000",
     }),
   },

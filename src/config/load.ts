@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { decodeClaims } from "../auth/claims.ts";
+import { decodeClaims } from "../common/claims.ts";
+import { CLOUDS, type CloudName, cloudsOfHost } from "../common/clouds.ts";
 import { createError } from "../errors.ts";
 import type { TenantSize } from "../graph/limiter.ts";
 import type { PropertySelection } from "../sync/options.ts";
-import { CLOUDS, type CloudName, cloudsOfHost } from "./clouds.ts";
 import { FIELDS, type FieldName, type FieldValues } from "./fields.ts";
 
 export type Credential =

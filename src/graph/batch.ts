@@ -1,6 +1,6 @@
+import { backoffMs, parseRetryAfter, SERVICE_BACKOFF } from "../common/retry-after.ts";
+import { sleep } from "../common/sleep.ts";
 import { GraphError } from "../errors.ts";
-import { sleep } from "./call.ts";
-import { backoffMs, parseRetryAfter } from "./retry-after.ts";
 import type { MutableStats } from "./stats.ts";
 import type { BatchRequest, BatchResponse } from "./types.ts";
 import { displayUrl } from "./url.ts";
@@ -94,13 +94,14 @@ async function runChunk(
         unansweredOnce.add(req.id);
         results.delete(req.id);
         again.add(req.id);
-        waitMs = Math.max(waitMs, backoffMs(attempt, deps.random));
+        waitMs = Math.max(waitMs, backoffMs(attempt + 1, SERVICE_BACKOFF, deps.random));
         continue;
       }
       results.set(req.id, res);
       if (attempt < deps.maxRetries && retryable(req, res)) {
         again.add(req.id);
-        const asked = parseRetryAfter(res.headers["retry-after"]) ?? backoffMs(attempt, deps.random);
+        const asked =
+          parseRetryAfter(res.headers["retry-after"]) ?? backoffMs(attempt + 1, SERVICE_BACKOFF, deps.random);
         waitMs = Math.max(waitMs, asked);
         if (res.status === 429) {
           deps.stats.throttled++;

@@ -1,7 +1,5 @@
 import type { Dispatcher } from "undici";
-import { createTokenProvider } from "../auth/credentials.ts";
-import type { TokenProvider } from "../auth/types.ts";
-import type { ConnectorConfig } from "../config/load.ts";
+import type { TokenProvider } from "../common/tokens.ts";
 import { createError, toConnectorError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { runBatch } from "./batch.ts";
@@ -14,7 +12,7 @@ import { loggingInterceptor } from "./interceptors/logging.ts";
 import { retryInterceptor } from "./interceptors/retry.ts";
 import { statsInterceptor } from "./interceptors/stats.ts";
 import { throttleInterceptor } from "./interceptors/throttle.ts";
-import { Limiter, type SizeClass } from "./limiter.ts";
+import { Limiter, type SizeClass, type TenantSize } from "./limiter.ts";
 import { createSend } from "./send.ts";
 import { emptyStats } from "./stats.ts";
 import { createTenantSizer } from "./tenant-size.ts";
@@ -28,29 +26,28 @@ import type {
 } from "./types.ts";
 import { resolveGraphUrl, withCount } from "./url.ts";
 
-export type GraphClientConfig = Pick<
-  ConnectorConfig,
-  "graphUrl" | "graphVersion" | "timeoutMs" | "maxRetries" | "concurrency" | "tenantSize"
->;
+/** The settings the client reads (a `ConnectorConfig` has them all). */
+export interface GraphClientConfig {
+  graphUrl: string;
+  graphVersion: "v1.0" | "beta";
+  timeoutMs: number;
+  maxRetries: number;
+  concurrency: number;
+  tenantSize: TenantSize;
+  /** Extra CA to trust when the client opens its own pool. */
+  caFile?: string | undefined;
+}
 
+/** Signing in is the caller's: `createConnection` builds the token provider and the client together. */
 export interface GraphClientDeps {
   tokens: TokenProvider;
+  /** A pool shared with the token endpoint; without one the client opens (and closes) its own. */
   dispatcher?: Dispatcher;
   logger?: Logger;
   /** Share one limiter between clients of the same app + tenant. */
   limiter?: Limiter;
   /** For deterministic backoff in tests. */
   random?: () => number;
-}
-
-/** Without an injected provider the config must carry a credential to sign in with. */
-function ownTokens(config: GraphClientConfig, dispatcher: Dispatcher, logger: Logger): TokenProvider {
-  if (!("credential" in config)) {
-    throw createError("USAGE", {
-      detail: "createGraphClient needs a full ConnectorConfig or a token provider",
-    });
-  }
-  return createTokenProvider(config as ConnectorConfig, { dispatcher, logger });
 }
 
 /** Whatever was waiting (limiter, backoff, token) when the caller gave up, the answer is a cancellation. */
@@ -79,23 +76,19 @@ interface PageBody {
  * returns are followed verbatim.
  *
  * @example
- *   const graph = createGraphClient(config);
+ *   const graph = createGraphClient(config, { tokens }); // or createConnection(config).graph
  *   for await (const page of graph.pages("/users?$select=id,displayName")) console.log(page.value.length);
  */
-export function createGraphClient(
-  config: GraphClientConfig | ConnectorConfig,
-  deps?: Partial<GraphClientDeps>,
-): ConnectorGraphClient {
-  const ownsDispatcher = deps?.dispatcher === undefined;
-  const dispatcher =
-    deps?.dispatcher ?? createDispatcher({ caFile: "caFile" in config ? config.caFile : undefined });
-  const logger = deps?.logger ?? silentLogger();
-  const tokens = deps?.tokens ?? ownTokens(config, dispatcher, logger);
+export function createGraphClient(config: GraphClientConfig, deps: GraphClientDeps): ConnectorGraphClient {
+  const ownsDispatcher = deps.dispatcher === undefined;
+  const dispatcher = deps.dispatcher ?? createDispatcher({ caFile: config.caFile });
+  const logger = deps.logger ?? silentLogger();
+  const { tokens } = deps;
   const limiter =
-    deps?.limiter ?? new Limiter({ tenantSize: config.tenantSize, concurrency: config.concurrency });
+    deps.limiter ?? new Limiter({ tenantSize: config.tenantSize, concurrency: config.concurrency });
   const stats = emptyStats();
   const retryOpts: Parameters<typeof retryInterceptor>[0] = { maxRetries: config.maxRetries, limiter, stats };
-  if (deps?.random) retryOpts.random = deps.random;
+  if (deps.random) retryOpts.random = deps.random;
 
   const chain: Interceptor[] = [
     throttleInterceptor(limiter),
@@ -223,7 +216,7 @@ export function createGraphClient(
           return { responses: res.body?.responses ?? [], requestId: res.requestId };
         },
       };
-      if (deps?.random) batchDeps.random = deps.random;
+      if (deps.random) batchDeps.random = deps.random;
       return runBatch(batchDeps, requests, options.signal).catch((err: unknown) => {
         throw asCancelled(err, options.signal);
       }) as Promise<BatchResponse<T>[]>;

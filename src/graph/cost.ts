@@ -1,29 +1,67 @@
 /**
- * Resource-unit cost of a request as Microsoft documents it for identity and access
- * (graph-behaviour.md §11): base cost by resource, −1 with $select, +1 with $expand, −1 with $top < 20,
- * never below 1. Used to spend the budget before the answer's `x-ms-resource-unit` says the truth.
+ * Microsoft's published base costs for identity and access (any request not listed costs 1). A cost
+ * for `me/…` also applies to `users/{id}/…`. A listed collection's delta function and a type cast of
+ * a listed relationship read the same objects, so they cost what the collection costs; `$count` lists
+ * nothing and costs 1. Reads sent as POST (`getByIds`, `checkMemberGroups`…) spend no write budget.
  */
-export function estimateCost(method: string, url: string): number {
+const BASE_COSTS: readonly { method: string; path: RegExp; ru: number; write: 0 | 1 }[] = [
+  { method: "GET", path: /^\/applications(\/(microsoft\.graph\.)?delta(\(\))?)?$/i, ru: 2, write: 0 },
+  { method: "GET", path: /^\/applications\/[^/]+\/extensionProperties$/i, ru: 2, write: 0 },
+  { method: "GET", path: /^\/contracts$/i, ru: 3, write: 0 },
+  { method: "GET", path: /^\/domains\/[^/]+\/domainNameReferences$/i, ru: 4, write: 0 },
+  { method: "GET", path: /^\/groups\/[^/]+\/members(\/microsoft\.graph\.[^/]+)?$/i, ru: 3, write: 0 },
+  {
+    method: "GET",
+    path: /^\/groups\/[^/]+\/transitiveMembers(\/microsoft\.graph\.[^/]+)?$/i,
+    ru: 5,
+    write: 0,
+  },
+  {
+    method: "GET",
+    path: /^\/(me|users\/[^/]+)\/(licenseDetails|memberOf|ownedObjects|transitiveMemberOf)(\/microsoft\.graph\.[^/]+)?$/i,
+    ru: 2,
+    write: 0,
+  },
+  { method: "GET", path: /^\/oauth2PermissionGrants(\/[^/]+)?$/i, ru: 2, write: 0 },
+  { method: "GET", path: /^\/servicePrincipals\/[^/]+\/appRoleAssignments$/i, ru: 2, write: 0 },
+  { method: "GET", path: /^\/subscribedSkus$/i, ru: 3, write: 0 },
+  { method: "GET", path: /^\/users(\/(microsoft\.graph\.)?delta(\(\))?)?$/i, ru: 2, write: 0 },
+  { method: "POST", path: /^\/(directoryObjects\/getByIds|getObjectsById)$/i, ru: 3, write: 0 },
+  { method: "POST", path: /^\/(me|users\/[^/]+)\/(checkMemberGroups|checkMemberObjects)$/i, ru: 4, write: 0 },
+  { method: "POST", path: /^\/(me|users\/[^/]+)\/(getMemberGroups|getMemberObjects)$/i, ru: 2, write: 0 },
+  { method: "POST", path: /^\/isMemberOf$/i, ru: 4, write: 0 },
+];
+
+/** A URL or a path relative to the version root, as the path after the version and the query. */
+function split(url: string): { path: string; query: URLSearchParams } {
   const q = url.indexOf("?");
   const path = (q < 0 ? url : url.slice(0, q))
     .replace(/^https?:\/\/[^/]+/, "")
-    .replace(/^\/(v1\.0|beta)/, "");
-  const query = q < 0 ? "" : decodeURIComponent(url.slice(q + 1));
-  let cost = 1;
-  if (method === "GET") {
-    if (/\/transitiveMembers(\/|$)/.test(path)) cost = 5;
-    else if (/^\/groups\/[^/]+\/members(\/|$)/.test(path)) cost = 3;
-    else if (/^\/subscribedSkus(\/|$)/.test(path)) cost = 3;
-    else if (/^\/users\/?$/.test(path) || /^\/users\/(delta|microsoft\.graph\.delta)/.test(path)) cost = 2;
-    else if (/^\/applications(\/|$)/.test(path)) cost = 2;
-    else if (/\/licenseDetails(\/|$)/.test(path)) cost = 2;
-    else if (/\/memberOf(\/|$)/.test(path)) cost = 2;
-    if (/(^|&)\$select=/.test(query)) cost -= 1;
-    if (/(^|&)\$expand=/.test(query)) cost += 1;
-    const top = /(^|&)\$top=(\d+)/.exec(query);
-    if (top && Number(top[2]) < 20) cost -= 1;
-  }
-  return Math.max(1, cost);
+    .replace(/^\/(v1\.0|beta)(?=\/|$)/, "")
+    .replace(/\/+$/, "");
+  return { path, query: new URLSearchParams(q < 0 ? "" : url.slice(q + 1)) };
+}
+
+/**
+ * What a request costs, as Graph charges identity and access: the base cost above, then `$select` −1,
+ * `$expand` +1, `$top` below 20 −1, never below 1; one write unit for a write. The one estimate the
+ * limiter spends before the answer's `x-ms-resource-unit` says the truth, and the run statistics count.
+ */
+export function requestCharge(method: string, url: string): Charge {
+  const { path, query } = split(url);
+  const base = BASE_COSTS.find((c) => c.method === method && c.path.test(path));
+  let ru = base?.ru ?? 1;
+  if (query.has("$select")) ru -= 1;
+  if (query.has("$expand")) ru += 1;
+  const top = query.get("$top");
+  if (top !== null && Number(top) < 20) ru -= 1;
+  const writes = method === "GET" ? 0 : (base?.write ?? 1);
+  return { ru: Math.max(1, ru), writes, bulk: false };
+}
+
+/** The resource units of one request (see `requestCharge`). */
+export function estimateCost(method: string, url: string): number {
+  return requestCharge(method, url).ru;
 }
 
 /** What one HTTP call spends from the shared budget. */
@@ -34,10 +72,6 @@ export interface Charge {
   writes: number;
   /** A `$batch`: many requests in one call, served after single requests when the budget runs low. */
   bulk: boolean;
-}
-
-export function requestCharge(method: string, url: string): Charge {
-  return { ru: estimateCost(method, url), writes: method === "GET" ? 0 : 1, bulk: false };
 }
 
 /**

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { batchCharge, type Charge, estimateCost, reportedUsage } from "./cost.ts";
+import { parseRetryAfter } from "../common/retry-after.ts";
+import { batchCharge, type Charge, estimateCost, reportedUsage, requestCharge } from "./cost.ts";
 import { Limiter, tenantSizeFor } from "./limiter.ts";
-import { backoffMs, parseRetryAfter } from "./retry-after.ts";
 
 const read = (ru: number): Charge => ({ ru, writes: 0, bulk: false });
 
@@ -63,7 +63,7 @@ test("an aborted waiter leaves the queue", async () => {
   await limiter.acquire(read(1));
 });
 
-test("Retry-After in seconds (with fractions) or as an HTTP date; full-jitter backoff", () => {
+test("Retry-After in seconds (with fractions) or as an HTTP date", () => {
   assert.equal(parseRetryAfter("10"), 10_000);
   assert.equal(parseRetryAfter("2.128"), 2128);
   assert.equal(
@@ -72,14 +72,6 @@ test("Retry-After in seconds (with fractions) or as an HTTP date; full-jitter ba
   );
   assert.equal(parseRetryAfter("soon"), undefined);
   assert.equal(parseRetryAfter(undefined), undefined);
-  assert.equal(
-    backoffMs(3, () => 0.5),
-    2000,
-  );
-  assert.equal(
-    backoffMs(20, () => 0.999),
-    29_970,
-  );
 });
 
 test("request cost follows the documented table", () => {
@@ -90,6 +82,20 @@ test("request cost follows the documented table", () => {
   assert.equal(estimateCost("GET", "https://g/v1.0/subscribedSkus"), 3);
   assert.equal(estimateCost("GET", "https://g/v1.0/organization?$top=5"), 1);
   assert.equal(estimateCost("PATCH", "https://g/v1.0/users/1"), 1);
+  // A collection's delta costs what listing it costs; only the documented relationships cost more.
+  assert.equal(estimateCost("GET", "https://g/v1.0/users/delta?$deltatoken=x"), 2);
+  assert.equal(estimateCost("GET", "/applications/delta()"), 2);
+  assert.equal(estimateCost("GET", "/applications/1"), 1);
+  assert.equal(estimateCost("GET", "/groups/delta?$deltatoken=x"), 1);
+  assert.equal(estimateCost("GET", "/servicePrincipals/1/owners"), 1);
+  assert.equal(estimateCost("GET", "/directoryRoles/1/members"), 1);
+  assert.equal(estimateCost("GET", "/servicePrincipals/1/appRoleAssignments"), 2);
+  assert.equal(estimateCost("GET", "/users/1/transitiveMemberOf"), 2);
+  assert.equal(estimateCost("GET", "/groups/1/members/microsoft.graph.user?$select=id"), 2);
+  assert.equal(estimateCost("GET", "/groups/1/members/$count"), 1);
+  assert.equal(estimateCost("GET", "/users/$count"), 1);
+  assert.deepEqual(requestCharge("POST", "/directoryObjects/getByIds"), { ru: 3, writes: 0, bulk: false });
+  assert.deepEqual(requestCharge("POST", "/users"), { ru: 1, writes: 1, bulk: false });
 });
 
 test("Graph's size classes: < 50 users small, 50–500 medium, > 500 large", () => {

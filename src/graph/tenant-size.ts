@@ -1,5 +1,6 @@
+import { abortable } from "../common/sleep.ts";
 import type { Logger } from "../log/logger.ts";
-import { abortable, type RawResponse } from "./call.ts";
+import type { RawResponse } from "./call.ts";
 import { type Limiter, type SizeClass, type TenantSize, tenantSizeFor } from "./limiter.ts";
 
 /**

@@ -11,6 +11,7 @@ export const grant = bindAction(grantAction);
 /** Revokes an entitlement from a principal; revoking one it does not hold is `changed: false`. */
 export const revoke = bindAction(revokeAction);
 
+export { assertWritesEnabled } from "../actions/gate.ts";
+export { renderActionDocs } from "./docs.ts";
 export { type EntitlementRef, parseEntitlement } from "./entitlements.ts";
-export { assertWritesEnabled } from "./gate.ts";
 export { GRANT_PERMISSIONS, grantAction, revokeAction } from "./grant.ts";

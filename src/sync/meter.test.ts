@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { count, countBatch, drain, estimateResourceUnits, newMeter, totals } from "./meter.ts";
+import { count, countBatch, drain, metered, newMeter, totals } from "./meter.ts";
 
-test("RU estimates follow the documented costs and modifiers", () => {
-  assert.equal(estimateResourceUnits("/users?$select=id&$top=999"), 1);
-  assert.equal(estimateResourceUnits("/users"), 2);
-  assert.equal(estimateResourceUnits("/groups/abc/members?$select=id&$top=999"), 2);
-  assert.equal(estimateResourceUnits("/groups/abc/transitiveMembers"), 5);
-  assert.equal(estimateResourceUnits("/subscribedSkus"), 3);
-  assert.equal(estimateResourceUnits("/groups?$expand=owners"), 2);
-  assert.equal(estimateResourceUnits("https://graph.microsoft.com/v1.0/users?$top=5"), 1);
-  assert.equal(estimateResourceUnits("/groups/delta?$deltatoken=x"), 1);
+test("each page is counted at the link it was read from, priced as the limiter prices it", async () => {
+  const meter = newMeter();
+  async function* pages() {
+    yield { value: [], nextLink: "https://g/v1.0/users/delta?$skiptoken=a" };
+    yield { value: [], deltaLink: "https://g/v1.0/users/delta?$deltatoken=b" };
+  }
+  for await (const _ of metered(meter, "/users/delta?$select=id", pages()));
+  // The first page had $select (2 − 1); the skip-token page has not (2).
+  assert.deepEqual(totals(meter), { requests: 2, batchedRequests: 0, resourceUnits: 3 });
+  count(meter, "/directoryObjects/getByIds", "POST");
+  assert.equal(totals(meter).resourceUnits, 6);
 });
 
 test("a $batch is one round trip carrying its reads; drain hands on only what is new", () => {

@@ -1,8 +1,10 @@
 /**
  * Per-stream request and resource-unit accounting. The client counts totals for the whole run, but
- * streams share it concurrently, so each stream counts what it asked for itself; RU are estimated
- * with Microsoft's documented costs (graph-behaviour.md §11), which is what the limiter spends.
+ * streams share it concurrently, so each stream counts what it asked for itself, at the URL each
+ * request went to, priced by the function the limiter spends with (`requestCharge`).
  */
+import { estimateCost } from "../graph/cost.ts";
+import type { GraphPage } from "../graph/types.ts";
 
 /** What a stream spent. */
 export interface StreamCost {
@@ -16,34 +18,6 @@ export interface StreamCost {
 /** A stream's running totals, and what `drain` has already handed on to the run record. */
 export interface StreamMeter extends StreamCost {
   drained: StreamCost;
-}
-
-const BASE_COSTS: [RegExp, number][] = [
-  [/\/transitiveMembers(\b|\/|\?|$)/, 5],
-  [/\/members(\b|\/|\?|$)/, 3],
-  [/^\/?subscribedSkus/, 3],
-  [/\/licenseDetails/, 2],
-  [/\/memberOf/, 2],
-  [/^\/?users(\?|$)/, 2],
-  [/^\/?applications(\?|$)/, 2],
-];
-
-/** Estimated RU of one GET (path relative to the version root, or a full URL). */
-export function estimateResourceUnits(pathOrUrl: string): number {
-  const path = pathOrUrl.replace(/^https?:\/\/[^/]+\/(v1\.0|beta)/, "");
-  let cost = 1;
-  for (const [pattern, c] of BASE_COSTS) {
-    if (pattern.test(path)) {
-      cost = c;
-      break;
-    }
-  }
-  const query = path.includes("?") ? decodeURIComponent(path.slice(path.indexOf("?"))) : "";
-  if (query.includes("$select=")) cost -= 1;
-  if (query.includes("$expand=")) cost += 1;
-  const top = /\$top=(\d+)/.exec(query);
-  if (top && Number(top[1]) < 20) cost -= 1;
-  return Math.max(1, cost);
 }
 
 const zero = (): StreamCost => ({ requests: 0, batchedRequests: 0, resourceUnits: 0 });
@@ -61,17 +35,31 @@ export function totals(meter: StreamMeter): StreamCost {
   };
 }
 
-/** Counts one request (path known) on the meter. */
-export function count(meter: StreamMeter, pathOrUrl: string): void {
+/** Counts one request on the meter (a path relative to the version root, or a full URL). */
+export function count(meter: StreamMeter, pathOrUrl: string, method = "GET"): void {
   meter.requests += 1;
-  meter.resourceUnits += estimateResourceUnits(pathOrUrl);
+  meter.resourceUnits += estimateCost(method, pathOrUrl);
+}
+
+/** The pages of a read starting at `start`, each counted at the link it was read from. */
+export async function* metered<T>(
+  meter: StreamMeter,
+  start: string,
+  pages: AsyncIterable<GraphPage<T>>,
+): AsyncGenerator<GraphPage<T>> {
+  let url = start;
+  for await (const page of pages) {
+    count(meter, url);
+    if (page.nextLink) url = page.nextLink;
+    yield page;
+  }
 }
 
 /** Counts one `$batch` round trip carrying these reads. */
 export function countBatch(meter: StreamMeter, paths: readonly string[]): void {
   meter.requests += 1;
   meter.batchedRequests += paths.length;
-  for (const path of paths) meter.resourceUnits += estimateResourceUnits(path);
+  for (const path of paths) meter.resourceUnits += estimateCost("GET", path);
 }
 
 /** Takes the figures counted since the last call (what the page being committed cost). */

@@ -11,7 +11,7 @@
 import { GraphError } from "../errors.ts";
 import type { BatchRequest, BatchResponse, GraphClient } from "../graph/types.ts";
 import type { Edge } from "../store/types.ts";
-import { count, countBatch, type StreamMeter } from "./meter.ts";
+import { countBatch, metered, type StreamMeter } from "./meter.ts";
 
 export interface RelatedRead {
   /** The object the collection belongs to. */
@@ -201,13 +201,14 @@ async function followNextLinks(
   meter: StreamMeter,
   options: RelatedOptions,
 ): Promise<RelatedResult> {
-  const iterator = client
-    .pages<Record<string, unknown>>(nextLink, { signal: options.signal })
-    [Symbol.asyncIterator]();
+  const iterator = metered(
+    meter,
+    nextLink,
+    client.pages<Record<string, unknown>>(nextLink, { signal: options.signal }),
+  )[Symbol.asyncIterator]();
   for (;;) {
     const page = await iterator.next();
     if (page.done) return { read, items, status: "read" };
-    count(meter, read.path);
     items.push(...page.value.value);
   }
 }

@@ -15,7 +15,7 @@ import type { GraphPage } from "../graph/types.ts";
 import type { Deletion, PageInput, Relation, Resource, ResourceKind } from "../store/types.ts";
 import { planStream, readPosition, type TrackedPosition, toCheckpoint } from "./checkpoint.ts";
 import { commitPage, commitSweep, type StreamContext } from "./context.ts";
-import { count } from "./meter.ts";
+import { metered } from "./meter.ts";
 import { prefetched } from "./prefetch.ts";
 import { type RelatedRead, readRelated } from "./related.ts";
 
@@ -173,8 +173,7 @@ async function startLoad(
 /** `$deltatoken=latest`: no objects, only a link from now (graph-behaviour.md §9). */
 async function latestDeltaLink(spec: TrackedSpec, ctx: StreamContext): Promise<string> {
   const path = `${spec.deltaPath}${spec.deltaPath.includes("?") ? "&" : "?"}$deltatoken=latest`;
-  for await (const page of ctx.client.delta<Raw>(path, { signal: ctx.signal })) {
-    count(ctx.meter, path);
+  for await (const page of metered(ctx.meter, path, ctx.client.delta<Raw>(path, { signal: ctx.signal }))) {
     if (page.deltaLink) return page.deltaLink;
   }
   throw new Error(`${spec.stream}: the delta round for $deltatoken=latest ended without a deltaLink`);
@@ -214,8 +213,8 @@ async function listFrom(
   from: string,
 ): Promise<Extract<TrackedPosition, { phase: "load" }>> {
   let current = position;
-  for await (const page of prefetched(ctx.client.pages<Raw>(from, { signal: ctx.signal }), READ_AHEAD)) {
-    count(ctx.meter, from);
+  const pages = prefetched(ctx.client.pages<Raw>(from, { signal: ctx.signal }), READ_AHEAD);
+  for await (const page of metered(ctx.meter, from, pages)) {
     current = { ...current, next: page.nextLink ?? null };
     // Each part is committed when the next one is ready; the last carries the checkpoint.
     let held: PageContent | undefined;
@@ -258,8 +257,7 @@ async function markDeleted(
   position: Extract<TrackedPosition, { phase: "load" }>,
 ): Promise<void> {
   const path = spec.deletedPath as string;
-  for await (const page of ctx.client.pages<Raw>(path, { signal: ctx.signal })) {
-    count(ctx.meter, path);
+  for await (const page of metered(ctx.meter, path, ctx.client.pages<Raw>(path, { signal: ctx.signal }))) {
     const deletes = page.value.map((raw) => deletion(spec, String(raw["id"]), raw));
     await commitPage(ctx, { stream: spec.stream, round: position.round, deletes });
   }
@@ -325,8 +323,11 @@ export async function readByIds(
 async function followDelta(spec: TrackedSpec, ctx: StreamContext, link: string): Promise<void> {
   ctx.observer.phase?.(spec.stream, "incremental");
   let round: number | undefined;
-  for await (const page of prefetched(ctx.client.delta<Raw>(link, { signal: ctx.signal }))) {
-    count(ctx.meter, link);
+  for await (const page of metered(
+    ctx.meter,
+    link,
+    prefetched(ctx.client.delta<Raw>(link, { signal: ctx.signal })),
+  )) {
     const content = await withDeletedData(spec, ctx, await spec.deltaPage(page.value, ctx));
     const checkpoint = toCheckpoint({ phase: "delta", select: spec.select, link: nextLinkOf(spec, page) });
     const { rescan, ...changes } = content;

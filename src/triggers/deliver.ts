@@ -6,13 +6,14 @@
  * a crash in between redelivers the same events with the same ids and never drops one.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { backoffMs } from "../common/retry-after.ts";
 import type { Store } from "../store/types.ts";
 import { Baselines } from "./baselines.ts";
 import { deriveEvents } from "./derive.ts";
 import { matchesFilter, type SubjectLookup, typeSet } from "./match.ts";
 import type { Sink } from "./sinks/sink.ts";
 import { consumerName } from "./subscriptions.ts";
-import { type RetryPolicy, retryDelay } from "./timing.ts";
+import type { RetryPolicy } from "./timing.ts";
 import type { Subscription, TriggerEvent, TriggerType } from "./types.ts";
 
 export interface DeliveryPolicy {
@@ -149,7 +150,7 @@ export class SubscriptionDelivery {
           );
           return;
         }
-        const delay = retryDelay(attempt, this.#policy.retry);
+        const delay = backoffMs(attempt, this.#policy.retry);
         this.#report.problem?.(
           this.subscription.id,
           `attempt ${attempt} failed (${message}); retrying in ${delay} ms`,

@@ -1,4 +1,5 @@
-/** Durations from flags, and the retry schedule: pure. */
+/** Durations from flags, and the retry policy: pure. */
+import type { BackoffPolicy } from "../common/retry-after.ts";
 import { createError } from "../errors.ts";
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -20,17 +21,5 @@ export function parseDuration(value: string | number, field: string): number {
   return Math.round(ms);
 }
 
-export interface RetryPolicy {
-  /** First retry delay; doubled per attempt. */
-  baseMs: number;
-  maxMs: number;
-}
-
-/**
- * Delay before retry `attempt` (1-based): exponential, capped, with "full jitter" (uniform in
- * [cap/2, cap]) so many subscriptions failing together do not retry in lockstep.
- */
-export function retryDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
-  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(cap / 2 + (random() * cap) / 2);
-}
+/** A webhook's retry steps (`--retry-base`, doubled per attempt up to `maxMs`); waits come from `backoffMs`. */
+export type RetryPolicy = BackoffPolicy;

@@ -23,6 +23,11 @@ export const GRAPH_JSON =
 /** Bodies above this are refused (Graph's own limit for directory writes is far lower). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/** Graph's front door refuses longer request URLs with 414; Node's parser is given room to read them. */
+const MAX_URL_BYTES = 16 * 1024;
+/** Request line and headers Node's parser accepts, so a URL over MAX_URL_BYTES still reaches `handle`. */
+const MAX_HEADER_BYTES = 64 * 1024;
+
 export interface ServerParts {
   router: Router;
   login: LoginService;
@@ -45,6 +50,8 @@ export function createEmulatorServer(
 ): EmulatorServer {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     handle(parts, req, res).catch((error: unknown) => {
+      // A client that hung up mid-request (an aborted upload) is no failure here, and nobody is left to answer.
+      if (clientGone(req, error)) return;
       parts.log(
         `unexpected failure answering ${req.method} ${req.url}: ${(error as Error)?.message ?? error}`,
       );
@@ -54,8 +61,8 @@ export function createEmulatorServer(
     });
   };
   const server = tls
-    ? createHttpsServer({ key: tls.key, cert: tls.cert }, handler)
-    : createHttpServer(handler);
+    ? createHttpsServer({ key: tls.key, cert: tls.cert, maxHeaderSize: MAX_HEADER_BYTES }, handler)
+    : createHttpServer({ maxHeaderSize: MAX_HEADER_BYTES }, handler);
   // Keep-alive friendly: clients pool connections; idle ones stay open a while, as Graph's front door does.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
@@ -64,14 +71,41 @@ export function createEmulatorServer(
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-    else socket.destroy();
+  // What Node's parser refuses is answered as Graph's front door does: a 400 in Graph's error shape.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const message =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? "HTTP Error 400. The size of the request headers is too long."
+        : "HTTP Error 400. The request is badly formed.";
+    const requestId = randomUUID();
+    const body = errorBody(
+      new GraphError(400, "UnknownError", message),
+      { requestId, clientRequestId: requestId },
+      parts.now(),
+    );
+    const payload = Buffer.from(JSON.stringify(body));
+    const head =
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: ${GRAPH_JSON}\r\nContent-Length: ${payload.length}\r\n` +
+      `request-id: ${requestId}\r\nclient-request-id: ${requestId}\r\nConnection: close\r\n\r\n`;
+    socket.end(Buffer.concat([Buffer.from(head), payload]));
   });
   return { server, sockets };
 }
 
+function clientGone(req: IncomingMessage, error: unknown): boolean {
+  return req.destroyed && (error as NodeJS.ErrnoException | undefined)?.code === "ECONNRESET";
+}
+
 async function handle(parts: ServerParts, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (Buffer.byteLength(req.url ?? "") > MAX_URL_BYTES) {
+    const error = new GraphError(414, "UnknownError", "HTTP Error 414. The request URL is too long.");
+    sendJson(res, 414, errorBody(error, ids(req), parts.now()), ids(req), { Connection: "close" });
+    return;
+  }
   const url = new URL(req.url ?? "/", "https://emulator.invalid");
   const body = await readBody(req);
   if (body === undefined) {

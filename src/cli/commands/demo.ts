@@ -7,15 +7,14 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { Agent } from "undici";
 import { describeEvent, EXIT } from "../../index.ts";
 import type { ChangeEvent } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
+import { emulatorBin } from "./emulator.ts";
 import { openSyncSession } from "./sync.ts";
 
 export interface DemoOptions {
@@ -27,11 +26,6 @@ export interface DemoOptions {
   /** The global `--store`; the demo store is recreated at start (default ./entra-connector-demo.db). */
   store?: string;
 }
-
-const EMULATOR_BIN = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  "../../../packages/graph-emulator/bin/graph-emulator.js",
-);
 
 /** What the emulator prints on its one stdout line (issue 2 §9). */
 export interface EmulatorInfo {
@@ -171,7 +165,7 @@ export async function spawnEmulator(
   args: string[],
   io: CommandIO,
 ): Promise<{ info: EmulatorInfo; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [EMULATOR_BIN, ...args, "--exit-with-parent"], {
+  const child = spawn(process.execPath, [emulatorBin(), ...args, "--exit-with-parent"], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   child.stdin?.on("error", () => {}); // EPIPE once it has gone: its exit is what matters

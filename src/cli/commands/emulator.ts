@@ -3,15 +3,24 @@
  * process. The connector never imports the emulator package; it starts its bin like any program.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { createError, EXIT } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 
-const EMULATOR_BIN = fileURLToPath(
-  new URL("../../../packages/graph-emulator/bin/graph-emulator.js", import.meta.url),
-);
+/** The emulator's bin, found through its package's exports as any installed dependency is. */
+export function emulatorBin(): string {
+  const name = "@entra-connector/graph-emulator/bin/graph-emulator.js";
+  try {
+    return fileURLToPath(import.meta.resolve(name));
+  } catch (err) {
+    throw createError(
+      "USAGE",
+      { detail: `the emulator is not installed here (${name} is not found)` },
+      { cause: err },
+    );
+  }
+}
 
 export const emulatorCommand: CommandSpec = {
   name: "emulator",
@@ -20,13 +29,9 @@ export const emulatorCommand: CommandSpec = {
     return cmd.allowUnknownOption().allowExcessArguments().helpOption(false).argument("[args...]");
   },
   run(_options, args, io) {
-    if (!existsSync(EMULATOR_BIN)) {
-      throw createError("USAGE", {
-        detail: `the emulator is not installed here (${EMULATOR_BIN} is missing)`,
-      });
-    }
+    const bin = emulatorBin();
     return new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [EMULATOR_BIN, ...args], {
+      const child = spawn(process.execPath, [bin, ...args], {
         stdio: ["ignore", "pipe", "pipe"],
         env: io.env,
       });

@@ -1,4 +1,4 @@
-import type { TokenProvider } from "../../auth/types.ts";
+import type { TokenProvider } from "../../common/tokens.ts";
 import type { Interceptor } from "../call.ts";
 
 /**

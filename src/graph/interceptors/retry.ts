@@ -1,7 +1,8 @@
+import { backoffMs, parseRetryAfter, SERVICE_BACKOFF } from "../../common/retry-after.ts";
+import { sleep } from "../../common/sleep.ts";
 import { ConnectorError } from "../../errors.ts";
-import { type Interceptor, sleep } from "../call.ts";
+import type { Interceptor } from "../call.ts";
 import type { Limiter } from "../limiter.ts";
-import { backoffMs, parseRetryAfter } from "../retry-after.ts";
 import type { MutableStats } from "../stats.ts";
 
 export interface RetryOptions {
@@ -17,7 +18,7 @@ export const TRANSIENT = new Set([429, 503, 504]);
 /**
  * Retries 429 always (the service refused before doing anything) and 503/504/network faults only
  * when repeating is safe (`call.idempotent`). Waits exactly `Retry-After` when given — pausing the
- * whole connection, since the budget is shared — else backs off exponentially with full jitter.
+ * whole connection, since the budget is shared — else backs off exponentially with jitter.
  */
 export function retryInterceptor(options: RetryOptions): Interceptor {
   const { maxRetries, limiter, stats } = options;
@@ -30,7 +31,7 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
         if (!TRANSIENT.has(res.status) || attempt >= maxRetries) return res;
         if (res.status !== 429 && !call.idempotent) return res;
         const asked = parseRetryAfter(res.headers["retry-after"]);
-        waitMs = asked ?? backoffMs(attempt, options.random);
+        waitMs = asked ?? backoffMs(attempt + 1, SERVICE_BACKOFF, options.random);
         if (res.status === 429) {
           stats.throttled++;
           limiter.pause(waitMs);
@@ -39,7 +40,7 @@ export function retryInterceptor(options: RetryOptions): Interceptor {
         // A wrong host or port is not transient: DNS and refused connections are marked not retryable.
         const transient = err instanceof ConnectorError && err.retryable;
         if (!transient || !call.idempotent || attempt >= maxRetries) throw err;
-        waitMs = backoffMs(attempt, options.random);
+        waitMs = backoffMs(attempt + 1, SERVICE_BACKOFF, options.random);
       }
       stats.retries++;
       stats.throttleWaitMs += waitMs;

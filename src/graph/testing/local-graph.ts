@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { TokenProvider } from "../../auth/types.ts";
+import type { TokenProvider } from "../../common/tokens.ts";
 
 /**
  * A tiny scripted HTTP server for client tests that need exact control of answers (faults, headers,

@@ -93,7 +93,7 @@ async function principalTypes(ctx: StreamContext, ids: string[]): Promise<Map<st
   }
   for (let i = 0; i < unknown.length; i += PRINCIPALS_PER_CALL) {
     const batch = unknown.slice(i, i + PRINCIPALS_PER_CALL);
-    count(ctx.meter, PRINCIPALS_BY_IDS_PATH);
+    count(ctx.meter, PRINCIPALS_BY_IDS_PATH, "POST");
     try {
       const response = await ctx.client.request<{ value?: Raw[] }>(PRINCIPALS_BY_IDS_PATH, {
         method: "POST",

@@ -23,7 +23,7 @@ import {
 } from "../../directory/users.ts";
 import type { Edge, Resource } from "../../store/types.ts";
 import type { StreamContext } from "../context.ts";
-import { count } from "../meter.ts";
+import { metered } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
 import {
   type DeltaPageContent,
@@ -108,8 +108,7 @@ export function usersStream(options: SyncOptions): TrackedSpec {
 async function subscribedSkuIds(ctx: StreamContext): Promise<string[]> {
   const path = `${SUBSCRIBED_SKUS_PATH}?$select=skuId`;
   const ids = new Set<string>();
-  for await (const page of ctx.client.pages<Raw>(path, { signal: ctx.signal })) {
-    count(ctx.meter, path);
+  for await (const page of metered(ctx.meter, path, ctx.client.pages<Raw>(path, { signal: ctx.signal }))) {
     for (const sku of page.value) if (typeof sku["skuId"] === "string") ids.add(sku["skuId"]);
   }
   for await (const licence of ctx.store.query.resources({ kind: "license" })) ids.add(licence.id);

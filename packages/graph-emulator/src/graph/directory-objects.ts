@@ -80,7 +80,6 @@ export function addDirectoryObjectList(
     method: "GET",
     path: `${path}/$count`,
     permissions,
-    cost,
     handler: (ctx) => countReply(ctx, items(ctx), memberSpec),
   });
   router.add({
@@ -181,6 +180,7 @@ export function registerDirectoryObjectRoutes(router: Router): void {
     method: "POST",
     path: "/directoryObjects/getByIds",
     permissions: PERMISSIONS.directoryRead,
+    cost: 3,
     write: false,
     handler: (ctx) => {
       const body = ctx.json();

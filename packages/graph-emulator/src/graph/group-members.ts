@@ -46,7 +46,7 @@ export function registerGroupMemberRoutes(router: Router): void {
     addDirectoryObjectList(router, {
       path: `/groups/{id}/${segment}`,
       permissions: PERMISSIONS.groupsRead,
-      cost: transitive ? 5 : 2,
+      cost: 1,
       items: (ctx) => groupsAndRolesOf(ctx.tenant, findGroup(ctx, ctx.params["id"] as string).id, transitive),
     });
   }

@@ -54,7 +54,6 @@ export function registerDirectoryRoleRoutes(router: Router): void {
       method: "GET",
       path: `/directoryRoles/${key}/members`,
       permissions: PERMISSIONS.rolesRead,
-      cost: 3,
       handler: (ctx) => directoryObjectsReply(ctx, membersOf(ctx, roleOf(ctx))),
     });
     router.add({

@@ -79,7 +79,6 @@ export function registerServicePrincipalRoutes(router: Router): void {
       method: "GET",
       path: `${base}/owners`,
       permissions: PERMISSIONS.appsRead,
-      cost: 3,
       handler: (ctx) =>
         directoryObjectsReply(ctx, principals(ctx, ctx.tenant.ownersOf(servicePrincipalOf(ctx).id))),
     });

@@ -183,7 +183,7 @@ export function registerUserRoutes(router: Router): void {
     addDirectoryObjectList(router, {
       path: `/users/{key}/${segment}`,
       permissions: PERMISSIONS.memberOfRead,
-      cost: transitive ? 5 : 2,
+      cost: 2,
       items: (ctx) => groupsAndRolesOf(ctx.tenant, findUser(ctx, ctx.params["key"] as string).id, transitive),
     });
   }

@@ -43,7 +43,7 @@ const ROUTES: readonly DeltaRoute[] = [
     permissions: PERMISSIONS.appsRead,
     cost: 1,
   },
-  { kind: "applications", spec: resources.applications, permissions: PERMISSIONS.appsRead, cost: 1 },
+  { kind: "applications", spec: resources.applications, permissions: PERMISSIONS.appsRead, cost: 2 },
 ];
 
 // One key per process: tokens do not outlive the emulator, as they would not outlive a service reset.

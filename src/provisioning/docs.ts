@@ -1,5 +1,5 @@
-import { GRANT_PERMISSIONS } from "../provisioning/grant.ts";
-import { ACTIONS, inputFields } from "./registry.ts";
+import { ACTIONS, inputFields } from "../actions/registry.ts";
+import { GRANT_PERMISSIONS } from "./grant.ts";
 
 /**
  * docs/actions.md, generated from the registry so the page never drifts from the code
