@@ -230,6 +230,23 @@ describe("service API", () => {
     assert.deepEqual([...seen].sort(), [...expected].sort());
     assert.equal(new Set(seen).size, seen.length, "no user on two pages");
 
+    const csv = await app.inject({
+      url: "/api/v1/connections/default/exports/users?format=csv",
+      headers: as("viewer"),
+    });
+    assert.equal(csv.statusCode, 200);
+    assert.match(String(csv.headers["content-disposition"]), /users\.csv/);
+    assert.equal(
+      csv.body.trimEnd().split("\r\n").length,
+      expected.length + 1,
+      "a header and one line per user",
+    );
+    const diff = await app.inject({
+      url: "/api/v1/connections/default/diff?from=1&to=1",
+      headers: as("viewer"),
+    });
+    assert.equal(diff.statusCode, 200, diff.body);
+
     const connections = await app.inject({ url: "/api/v1/connections", headers: as("viewer") });
     const [conn] = (
       connections.json() as { items: { id: string; status: string; lastRun: { runId: string } }[] }

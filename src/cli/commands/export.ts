@@ -7,8 +7,14 @@ import { open, rename, rm } from "node:fs/promises";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
 import { createError, EXIT } from "../../errors.ts";
-import { terminalSafeJson } from "../../index.ts";
-import { type CsvOptions, csvRecord, EXPORT_KINDS, type ExportKind, type Store } from "../../store/index.ts";
+import {
+  type CsvOptions,
+  EXPORT_FORMATS,
+  EXPORT_KINDS,
+  type ExportKind,
+  exportLines,
+  type Store,
+} from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
 import { type StoreOptions, withStore, write } from "../store-query.ts";
 
@@ -19,8 +25,7 @@ export interface ExportOptions extends StoreOptions {
   csvRaw?: boolean;
 }
 
-const FORMATS = ["jsonl", "csv"] as const;
-type Format = (typeof FORMATS)[number];
+type Format = (typeof EXPORT_FORMATS)[number];
 
 export function parseExportOptions(options: ExportOptions): { kind: ExportKind; format: Format } {
   const kind = options.kind as ExportKind;
@@ -30,7 +35,7 @@ export function parseExportOptions(options: ExportOptions): { kind: ExportKind; 
     });
   }
   const format = (options.format ?? "jsonl") as Format;
-  if (!FORMATS.includes(format)) {
+  if (!EXPORT_FORMATS.includes(format)) {
     throw createError("USAGE", { detail: `--format must be jsonl or csv (got "${options.format}")` });
   }
   return { kind, format };
@@ -44,27 +49,13 @@ export async function writeExport(
   out: NodeJS.WritableStream,
   csv: CsvOptions = {},
 ): Promise<number> {
-  let rows = 0;
-  if (format === "csv") {
-    const header = await store.query.exportColumns(kind);
-    await write(out, csvRecord(header, csv));
-    for await (const row of store.query.export(kind)) {
-      await write(
-        out,
-        csvRecord(
-          header.map((column) => row[column]),
-          csv,
-        ),
-      );
-      rows++;
-    }
-    return rows;
+  let lines = 0;
+  for await (const line of exportLines(store, kind, format, csv)) {
+    await write(out, line);
+    lines++;
   }
-  for await (const row of store.query.export(kind)) {
-    await write(out, `${terminalSafeJson(row)}\n`);
-    rows++;
-  }
-  return rows;
+  // A CSV export's first line is its header.
+  return format === "csv" ? lines - 1 : lines;
 }
 
 export const exportCommand: CommandSpec<ExportOptions> = {

@@ -1,6 +1,9 @@
+import { Readable } from "node:stream";
 import { z } from "zod";
 import { createError } from "../../errors.ts";
+import { EXPORT_FORMATS, exportLines } from "../../store/export-lines.ts";
 import { displayColumns } from "../../store/model.ts";
+import { EXPORT_KINDS } from "../../store/sqlite/export.ts";
 import { RESOURCE_KINDS, type Resource, type ResourceKind } from "../../store/types.ts";
 import type { ServiceContext } from "../app.ts";
 import { route } from "../route.ts";
@@ -49,6 +52,43 @@ function decodeCursor(text: string, kind: ResourceKind, search: string): Cursor 
 
 export function resourceRoutes(ctx: ServiceContext) {
   return [
+    route({
+      method: "GET",
+      path: "/api/v1/connections/:id/exports/:kind",
+      access: "viewer",
+      summary:
+        "One kind of synced data as a download, streamed: CSV (formula-like cells neutralised unless csvRaw=true) or JSON lines",
+      tags: ["queries"],
+      params: ConnectionParams.extend({ kind: z.enum(EXPORT_KINDS) }),
+      query: z.object({
+        format: z.enum(EXPORT_FORMATS).default("jsonl"),
+        csvRaw: z.enum(["true", "false"]).optional(),
+      }),
+      produces: "application/octet-stream",
+      handler: async ({ params, query, reply }) => {
+        const store = await ctx.connections.get(params.id).queries();
+        const csv = query.format === "csv";
+        reply.header("content-disposition", `attachment; filename="${params.kind}.${query.format}"`);
+        reply.type(csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
+        return Readable.from(exportLines(store, params.kind, query.format, { raw: query.csvRaw === "true" }));
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/connections/:id/diff",
+      access: "viewer",
+      summary:
+        "What changed going from run `from` to run `to` (ids or numbers; reversed when `from` is the later run)",
+      tags: ["queries"],
+      params: ConnectionParams,
+      query: z.object({ from: z.string().min(1).max(64), to: z.string().min(1).max(64) }),
+      response: z.object({ items: z.array(z.record(z.string(), z.unknown())) }),
+      handler: async ({ params, query }) => {
+        const store = await ctx.connections.get(params.id).queries();
+        const events = await store.query.diff(query.from, query.to);
+        return { items: events as unknown as Record<string, unknown>[] };
+      },
+    }),
     route({
       method: "GET",
       path: "/api/v1/connections/:id/resources",
