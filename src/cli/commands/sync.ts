@@ -23,6 +23,7 @@ import type { CommandIO, CommandSpec } from "../command.ts";
 export interface SyncCommandOptions extends ConfigFlags {
   full?: boolean;
   kinds?: string;
+  wait?: boolean;
   /** The global `--json`: print the run record as JSON. */
   json?: boolean;
 }
@@ -33,14 +34,15 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
   configure(cmd: Command): Command {
     return cmd
       .option("--full", "load everything again instead of following delta links")
-      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`);
+      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
+      .option("--wait", "if another sync is writing to the store, wait for it to end instead of exiting");
     // --properties is a global connection flag (src/config/fields.ts), as ENTRA_PROPERTIES and the
     // config file's `properties` key are: one place validates all three and names the source.
   },
   async run(options, _args, io) {
     const session = await openSyncSession(options, io);
     try {
-      const summary = await session.run({ full: options.full === true });
+      const summary = await session.run({ full: options.full === true, wait: options.wait === true });
       writeSummary(summary, options.json === true, io);
       return exitCodeOf(summary);
     } finally {
@@ -51,7 +53,7 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
 
 export interface SyncSession {
   /** One run, with live progress on stderr; `observer` also sees every page (e.g. to print changes). */
-  run(input: { full: boolean; observer?: SyncObserver }): Promise<SyncSummary>;
+  run(input: { full: boolean; wait?: boolean; observer?: SyncObserver }): Promise<SyncSummary>;
   close(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
   const store = await openStore(config.store, { thread: true });
   const connection = createConnection(config, { env: io.env });
   return {
-    async run({ full, observer }) {
+    async run({ full, wait, observer }) {
       const progress = new SyncProgress({
         out: io.stderr,
         tty: io.stderr.isTTY === true,
@@ -80,6 +82,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
           options: { kinds, properties, full, skipAdGroups: config.skipAdGroups },
           observer: observer ? both(progress, observer) : progress,
           signal: io.signal,
+          wait: wait === true,
         });
       } finally {
         progress.stop();

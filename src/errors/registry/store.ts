@@ -50,4 +50,12 @@ export const STORE_ERRORS = {
     retryable: false,
     exit: EXIT.usage,
   },
+  STORE_SYNC_RUNNING: {
+    message:
+      "Another sync is writing to this store: run {run} by {holder}, started {startedAt}, lease until {until}.",
+    fix: "Let it finish, or run with --wait to start as soon as it ends. A sync killed on this host is noticed at once; one on another host once its lease lapses, {ttl} after it stopped renewing.",
+    status: 409,
+    retryable: true,
+    exit: EXIT.usage,
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -25,10 +25,12 @@ export class SqliteDatabase {
     // 5.5 s with it against 9.2 s with 16 MB. The sync's writer thread asks for less (src/store/thread).
     // secure_delete FAST zeroes what a row update or delete leaves behind in the pages it writes anyway
     // (no extra I/O), so a secret re-sealed in place leaves no clear copy in the file.
+    // busy_timeout comes first: switching a new file to WAL takes a lock that another process opening
+    // it at the same moment may hold, and without a timeout that is an immediate "database is locked".
     this.db.exec(`
+      PRAGMA busy_timeout = 10000;
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
-      PRAGMA busy_timeout = 10000;
       PRAGMA foreign_keys = ON;
       PRAGMA cache_size = ${-1024 * (options.cacheMb ?? 32)};
       PRAGMA temp_store = MEMORY;
