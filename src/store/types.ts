@@ -405,5 +405,11 @@ export interface Store {
   readonly audit: AuditLog;
   readonly query: Queries;
   readonly subscriptions: Subscriptions;
+  /**
+   * Throws STORE_REPLACED when the file at `location` is no longer the one this store opened (deleted,
+   * or another file put in its place): long-running jobs call it on each round, so they stop instead of
+   * writing to a file no other process reads. No-op for an in-memory store.
+   */
+  verifyFile(): Promise<void>;
   close(): Promise<void>;
 }

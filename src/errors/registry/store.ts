@@ -58,4 +58,12 @@ export const STORE_ERRORS = {
     retryable: true,
     exit: EXIT.usage,
   },
+  STORE_REPLACED: {
+    message:
+      "The store file {location} was {what} while this process had it open; it stopped rather than go on with a store no other process sees.",
+    fix: "Leave the store file in place while sync or watch runs. To go on with the file now at {location}, start the command again: a new store has its own change history, so its events do not continue the old one's.",
+    status: 409,
+    retryable: false,
+    exit: EXIT.usage,
+  },
 } as const satisfies Record<string, ErrorSpec>;

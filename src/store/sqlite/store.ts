@@ -1,4 +1,5 @@
 import { StoreError } from "../errors.ts";
+import { checkFileIdentity, type FileIdentity, fileIdentity } from "../store-file.ts";
 import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
 import { SqliteDatabase } from "./database.ts";
@@ -20,6 +21,7 @@ export class SqliteStore implements Store {
   readonly query: Queries;
   readonly subscriptions: Subscriptions;
   readonly #db: SqliteDatabase;
+  readonly #file: FileIdentity | undefined;
 
   constructor(path: string, migrations?: readonly Migration[], options: { cacheMb?: number } = {}) {
     this.location = path;
@@ -33,12 +35,17 @@ export class SqliteStore implements Store {
         { cause: error },
       );
     }
+    this.#file = fileIdentity(path);
     this.sync = new SqliteSyncWriter(this.#db);
     this.runs = new SqliteRunLog(this.#db);
     this.outbox = new SqliteOutbox(this.#db);
     this.audit = new SqliteAuditLog(this.#db);
     this.query = new SqliteQueries(this.#db);
     this.subscriptions = new SqliteSubscriptions(this.#db);
+  }
+
+  async verifyFile(): Promise<void> {
+    checkFileIdentity(this.location, this.#file);
   }
 
   async close(): Promise<void> {
