@@ -1,5 +1,5 @@
 import { StoreError } from "../errors.ts";
-import { checkFileIdentity, type FileIdentity, fileIdentity } from "../store-file.ts";
+import { checkFileIdentity, createPrivateFile, type FileIdentity, fileIdentity } from "../store-file.ts";
 import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
 import { SqliteDatabase } from "./database.ts";
@@ -26,6 +26,8 @@ export class SqliteStore implements Store {
   constructor(path: string, migrations?: readonly Migration[], options: { cacheMb?: number } = {}) {
     this.location = path;
     try {
+      // The store holds the directory's data and audit log: its owner's alone, as the key file is.
+      createPrivateFile(path);
       this.#db = new SqliteDatabase(path, migrations, options);
     } catch (error) {
       if (error instanceof StoreError) throw error;
