@@ -4,7 +4,8 @@
  * cleanup script) is noticed: SQLite would go on writing to the unlinked file, which no later
  * process reads, while a second process writes a new store at the same path.
  */
-import { closeSync, openSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { StoreError } from "./errors.ts";
 
 export interface FileIdentity {
@@ -49,5 +50,29 @@ export function createPrivateFile(path: string): void {
     closeSync(openSync(path, "wx", 0o600));
   } catch {
     // It exists (it stays as it is), or cannot be created (a missing folder): SQLite reports that.
+  }
+}
+
+/**
+ * Throws STORE_READ_ONLY when this user may not write the store's file, or its folder (where SQLite
+ * keeps the -wal and -shm files), so a sync fails at once with the fix rather than at its first write.
+ */
+export function checkWritable(path: string): void {
+  if (inMemory(path)) return;
+  const folder = dirname(path);
+  for (const [target, reason] of [
+    [path, "this user may not write the file"],
+    [folder, `this user may not create files in its folder ${folder}`],
+  ] as const) {
+    if (!existsSync(target)) continue;
+    try {
+      accessSync(target, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new StoreError("STORE_READ_ONLY", {
+        location: path,
+        reason: code === "EROFS" ? "it is on a read-only file system" : reason,
+      });
+    }
   }
 }

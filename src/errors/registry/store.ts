@@ -66,4 +66,11 @@ export const STORE_ERRORS = {
     retryable: false,
     exit: EXIT.usage,
   },
+  STORE_READ_ONLY: {
+    message: "The store {location} cannot be written: {reason}.",
+    fix: "Give the user running the connector write access to the file and its folder (SQLite keeps -wal and -shm files beside it), or point --store at a writable copy; export, resources, runs, access, grants and diff read a read-only store as it is.",
+    status: 403,
+    retryable: false,
+    exit: EXIT.usage,
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,5 +1,11 @@
 import { StoreError } from "../errors.ts";
-import { checkFileIdentity, createPrivateFile, type FileIdentity, fileIdentity } from "../store-file.ts";
+import {
+  checkFileIdentity,
+  checkWritable,
+  createPrivateFile,
+  type FileIdentity,
+  fileIdentity,
+} from "../store-file.ts";
 import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
 import { SqliteDatabase } from "./database.ts";
@@ -23,11 +29,19 @@ export class SqliteStore implements Store {
   readonly #db: SqliteDatabase;
   readonly #file: FileIdentity | undefined;
 
-  constructor(path: string, migrations?: readonly Migration[], options: { cacheMb?: number } = {}) {
+  /** `readOnly`: a connection that never writes (queries only), which also opens a file this user may not write. */
+  constructor(
+    path: string,
+    migrations?: readonly Migration[],
+    options: { cacheMb?: number; readOnly?: boolean } = {},
+  ) {
     this.location = path;
     try {
-      // The store holds the directory's data and audit log: its owner's alone, as the key file is.
-      createPrivateFile(path);
+      if (!options.readOnly) {
+        checkWritable(path);
+        // The store holds the directory's data and audit log: its owner's alone, as the key file is.
+        createPrivateFile(path);
+      }
       this.#db = new SqliteDatabase(path, migrations, options);
     } catch (error) {
       if (error instanceof StoreError) throw error;
