@@ -1,7 +1,7 @@
 /**
  * A run whose process dies never finishes its record; the next run to start marks it `interrupted`
  * (with when that was noticed) and says it resumed from it, while a run another live process is
- * still doing is left `running`.
+ * still doing is left `running` and holds the store: a second run is refused until it ends.
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -85,14 +85,18 @@ describe("runs left running by a process that is gone", () => {
     }
   });
 
-  it("a run another live process is doing stays running", async () => {
+  it("a run another live process is doing stays running, and refuses a second run naming that process", async () => {
     const path = join(dir, "live.db");
     const { child, runId } = await childHoldingRun(path);
     const store = await openStore(path);
     try {
-      const mine = await store.runs.start({ kind: "incremental", tenantId: "t" });
+      await assert.rejects(store.runs.start({ kind: "incremental", tenantId: "t" }), (err: Error) => {
+        assert.equal((err as { code?: string }).code, "STORE_SYNC_RUNNING");
+        assert.match(err.message, new RegExp(`run 1 by process ${child.pid} on host `));
+        return true;
+      });
       assert.equal((await store.runs.get(runId))?.status, "running");
-      assert.equal(mine.resumedFrom, undefined);
+      assert.equal((await store.runs.list()).length, 1, "the refused run left no record");
     } finally {
       await kill(child);
       await store.close();
@@ -103,20 +107,30 @@ describe("runs left running by a process that is gone", () => {
     const path = join(dir, "lease.db");
     const store = await openStore(path);
     try {
-      // Another host's process cannot be looked up: only its lease says whether it still runs.
-      const elsewhere = await store.runs.start({ kind: "full", tenantId: "t", leaseMs: 60_000 });
-      rawUpdate(path, "UPDATE runs SET owner = ? WHERE id = ?", "4242@another-host#0a1b2c3d", elsewhere.id);
       const lapsing = await store.runs.start({ kind: "full", tenantId: "t", leaseMs: 20 });
-      const renewed = await store.runs.start({ kind: "full", tenantId: "t", leaseMs: 20 });
       await sleep(60);
-      await store.runs.renew(renewed.id, 60_000);
-      const next = await store.runs.start({ kind: "incremental", tenantId: "t" });
-      assert.deepEqual(next.resumedFrom, [lapsing.id]);
-      assert.equal((await store.runs.get(elsewhere.id))?.status, "running", "its lease has not lapsed");
-      assert.equal((await store.runs.get(renewed.id))?.status, "running");
+      const renewed = await store.runs.start({ kind: "full", tenantId: "t", leaseMs: 20 });
+      assert.deepEqual(renewed.resumedFrom, [lapsing.id]);
       const lapsed = (await store.runs.get(lapsing.id)) as RunRecord;
       assert.equal(lapsed.status, "interrupted");
       assert.match(lapsed.error ?? "", /stopped renewing its lease, which lapsed at /);
+      await sleep(60);
+      await store.runs.renew(renewed.id, 60_000);
+      await assert.rejects(
+        store.runs.start({ kind: "incremental", tenantId: "t" }),
+        /STORE_SYNC_RUNNING|Another sync/,
+      );
+      assert.equal((await store.runs.get(renewed.id))?.status, "running", "renewed in time");
+      await store.runs.finish(renewed.id, { status: "succeeded" });
+
+      // Another host's process cannot be looked up: only its lease says whether it still runs.
+      const elsewhere = await store.runs.start({ kind: "full", tenantId: "t", leaseMs: 60_000 });
+      rawUpdate(path, "UPDATE runs SET owner = ? WHERE id = ?", "4242@another-host#0a1b2c3d", elsewhere.id);
+      await assert.rejects(
+        store.runs.start({ kind: "incremental", tenantId: "t" }),
+        /process 4242 on host another-host/,
+      );
+      assert.equal((await store.runs.get(elsewhere.id))?.status, "running", "its lease has not lapsed");
 
       rawUpdate(path, "UPDATE runs SET lease_expires_at = ? WHERE id = ?", Date.now() - 1, elsewhere.id);
       const later = await store.runs.start({ kind: "incremental", tenantId: "t" });

@@ -27,7 +27,7 @@ export async function withStore(
   io: CommandIO,
   work: (store: Store) => Promise<number>,
 ): Promise<number> {
-  const store = await openStore(storeLocation(options.store, io.env), { mustExist: true });
+  const store = await openStore(storeLocation(options.store, io.env), { mustExist: true, readOnly: true });
   // Output errors surface through write(); without a listener a closed pipe would crash the process.
   const surfaceThroughWrite = (): void => {};
   io.stdout.on("error", surfaceThroughWrite);

@@ -13,7 +13,9 @@ export function storeLocation(flag: string | undefined, env: NodeJS.ProcessEnv):
 
 /**
  * Opens the store at a file path (`./x.db`, `sqlite:./x.db`, `file:./x.db`, `:memory:`) or a database
- * URL. `mustExist` is for read-only commands: a missing file is an error, not a new empty store.
+ * URL. `mustExist` is for read-only commands: a missing file is an error, not a new empty store;
+ * `readOnly` opens a connection that never writes, which works on a file or folder this user may not
+ * write (any write through it fails).
  * `thread` runs the store on its own thread (src/store/thread): for long write-heavy jobs (sync, watch)
  * whose event loop must stay free to read Graph; the same contract, one message per call.
  *
@@ -21,7 +23,7 @@ export function storeLocation(flag: string | undefined, env: NodeJS.ProcessEnv):
  */
 export async function openStore(
   urlOrPath: string,
-  options: { mustExist?: boolean; thread?: boolean } = {},
+  options: { mustExist?: boolean; thread?: boolean; readOnly?: boolean } = {},
 ): Promise<Store> {
   if (typeof urlOrPath !== "string" || urlOrPath.trim() === "") {
     throw new StoreError("STORE_LOCATION_INVALID", { location: '""', reason: "the location is empty" });
@@ -33,5 +35,7 @@ export async function openStore(
   if (options.mustExist && path !== ":memory:" && !existsSync(path)) {
     throw new StoreError("STORE_NOT_FOUND", { location: path });
   }
-  return options.thread ? ThreadedStore.open(path) : new SqliteStore(path);
+  return options.thread
+    ? ThreadedStore.open(path)
+    : new SqliteStore(path, undefined, { readOnly: options.readOnly === true });
 }

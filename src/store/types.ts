@@ -232,8 +232,9 @@ export interface RunRecord {
 export interface RunLog {
   /**
    * Records a new `running` run holding a lease for `leaseMs` (default `RUN_LEASE_MS`), and first marks
-   * `interrupted` every earlier running run whose process is gone or whose lease lapsed; a run that
-   * renews its lease is never marked, so concurrent syncs leave each other alone.
+   * `interrupted` every earlier running run whose process is gone or whose lease lapsed. The run is the
+   * store's sync lock: while another run renews its lease, this refuses with STORE_SYNC_RUNNING naming
+   * its holder (checked and recorded in one write transaction, so of two starts only one wins).
    */
   start(input: { kind: RunKind; tenantId: string; streams?: string[]; leaseMs?: number }): Promise<RunRecord>;
   /** Extends a running run's lease by `leaseMs` from now: call every third of it while the run lives. */
@@ -415,5 +416,11 @@ export interface Store {
   readonly audit: AuditLog;
   readonly query: Queries;
   readonly subscriptions: Subscriptions;
+  /**
+   * Throws STORE_REPLACED when the file at `location` is no longer the one this store opened (deleted,
+   * or another file put in its place): long-running jobs call it on each round, so they stop instead of
+   * writing to a file no other process reads. No-op for an in-memory store.
+   */
+  verifyFile(): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,7 +8,8 @@
  *   const summary = await runSync({ client, store, tenantId, options: { kinds: parseKinds(undefined), full: false, skipAdGroups: false } });
  *   console.log(summary.run.kind, summary.totals.changes);
  */
-import { toConnectorError } from "../errors.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isConnectorError, toConnectorError } from "../errors.ts";
 import type { TenantSize } from "../graph/limiter.ts";
 import { statsSince } from "../graph/stats.ts";
 import type { ClientStats, GraphClient } from "../graph/types.ts";
@@ -34,6 +35,8 @@ export interface RunSyncInput {
   tenantSize?: TenantSize;
   observer?: SyncObserver;
   signal?: AbortSignal;
+  /** When another sync is running on the store, wait for it to end instead of failing with STORE_SYNC_RUNNING. */
+  wait?: boolean;
 }
 
 export interface StreamOutcome {
@@ -99,18 +102,46 @@ async function runKind(store: Store, planned: Planned[], full: boolean, graphRoo
   return "incremental";
 }
 
+/**
+ * One run at a time per store: the run record is the lock (STORE_SYNC_RUNNING names the holder of a
+ * running one; `wait` polls until it ends). It is released when the run finishes, however it ends.
+ */
 export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
   const { store, options } = input;
   const started = Date.now();
-  const firstSync = (await store.sync.checkpoints()).length === 0;
-  const planned = planStreams(options, firstSync);
-  const kind = await runKind(store, planned, options.full, input.client.graphRoot);
-  const run = await store.runs.start({ kind, tenantId: input.tenantId, streams: planned.map(streamName) });
+  const run = await startRun(input);
   const lease = renewLease(store, run.id);
   try {
-    return await execute(input, run, planned, started);
+    // Planned once the lock is held: a run waited for may have made this store's first sync.
+    const firstSync = (await store.sync.checkpoints()).length === 0;
+    return await execute(input, run, planStreams(options, firstSync), started);
+  } catch (err) {
+    await store.runs
+      .finish(run.id, {
+        status: input.signal?.aborted ? "cancelled" : "failed",
+        error: toConnectorError(err, input.signal).message,
+      })
+      .catch(() => {});
+    throw err;
   } finally {
     clearInterval(lease);
+  }
+}
+
+/** How often a waiting sync asks whether the store's running sync has ended. */
+const WAIT_POLL_MS = 500;
+
+async function startRun(input: RunSyncInput): Promise<RunRecord> {
+  const { store, options } = input;
+  for (;;) {
+    const streams = planStreams(options);
+    try {
+      const kind = await runKind(store, streams, options.full, input.client.graphRoot);
+      return await store.runs.start({ kind, tenantId: input.tenantId, streams: streams.map(streamName) });
+    } catch (err) {
+      if (!input.wait || !isConnectorError(err, "STORE_SYNC_RUNNING")) throw err;
+    }
+    await sleep(WAIT_POLL_MS, undefined, { signal: input.signal });
   }
 }
 

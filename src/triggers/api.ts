@@ -104,6 +104,8 @@ export async function subscribe(
               },
               observer,
               signal,
+              // As `watch`: a sync writing the store delays this poll, never fails it.
+              wait: true,
             }),
         }
       : {}),

@@ -34,8 +34,8 @@ export interface WatchInput {
 }
 
 /**
- * Runs until `signal` aborts (or after one round with `once`); rejects only on a bug, a store failure,
- * or a lease: SUBSCRIPTION_LEASED when another watcher delivers one of the subscriptions (before
+ * Runs until `signal` aborts (or after one round with `once`); rejects only on a bug, a store failure
+ * (STORE_REPLACED when the store's file was deleted or replaced, checked each round), or a lease: SUBSCRIPTION_LEASED when another watcher delivers one of the subscriptions (before
  * anything runs), SUBSCRIPTION_LEASE_LOST when another took one over meanwhile.
  *
  * @example
@@ -96,6 +96,9 @@ export async function runWatch(input: WatchInput): Promise<void> {
     await start();
     input.report?.started?.(leases.owner);
     for (;;) {
+      // A store deleted or replaced meanwhile: another process may now write a new one at the same
+      // path, and delivering from this one alongside it would repeat events with other ids.
+      await input.store.verifyFile();
       if (input.sync) {
         try {
           await input.sync({

@@ -24,6 +24,7 @@ import type { CommandIO, CommandSpec } from "../command.ts";
 export interface SyncCommandOptions extends ConfigFlags {
   full?: boolean;
   kinds?: string;
+  wait?: boolean;
   /** The global `--json`: print the run record as JSON. */
   json?: boolean;
 }
@@ -34,14 +35,15 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
   configure(cmd: Command): Command {
     return cmd
       .option("--full", "load everything again instead of following delta links")
-      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`);
+      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
+      .option("--wait", "if another sync is writing to the store, wait for it to end instead of exiting");
     // --properties is a global connection flag (src/config/fields.ts), as ENTRA_PROPERTIES and the
     // config file's `properties` key are: one place validates all three and names the source.
   },
   async run(options, _args, io) {
     const session = await openSyncSession(options, io);
     try {
-      const summary = await session.run({ full: options.full === true });
+      const summary = await session.run({ full: options.full === true, wait: options.wait === true });
       writeSummary(summary, options.json === true, io);
       return exitCodeOf(summary);
     } finally {
@@ -52,7 +54,7 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
 
 export interface SyncSession {
   /** One run, with live progress on stderr; `observer` also sees every page (e.g. to print changes). */
-  run(input: { full: boolean; observer?: SyncObserver }): Promise<SyncSummary>;
+  run(input: { full: boolean; wait?: boolean; observer?: SyncObserver }): Promise<SyncSummary>;
   close(): Promise<void>;
 }
 
@@ -64,7 +66,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
   const store = await openStore(config.store, { thread: true });
   const connection = createConnection(config, { env: io.env });
   return {
-    async run({ full, observer }) {
+    async run({ full, wait, observer }) {
       // The pacer spends the budget the client learned (or was told): auto counts the users first.
       // Asked before the progress starts, so the probe is not counted as the run's request.
       const tenantSize = await connection.graph.tenantSize(io.signal);
@@ -83,6 +85,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
           options: { kinds, properties, full, skipAdGroups: config.skipAdGroups },
           observer: observer ? both(progress, observer) : progress,
           signal: io.signal,
+          wait: wait === true,
         });
       } finally {
         progress.stop();

@@ -183,6 +183,8 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
               },
               observer,
               signal: io.signal,
+              // A `sync` (or another watcher's poll) writing the store delays this poll, never fails it.
+              wait: true,
             });
             // Pages committed before a stream failed are delivered all the same; the failure is reported.
             if (summary.run.status === "failed") throw new Error(summary.run.error ?? "a stream failed");

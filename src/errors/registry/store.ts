@@ -50,4 +50,27 @@ export const STORE_ERRORS = {
     retryable: false,
     exit: EXIT.usage,
   },
+  STORE_SYNC_RUNNING: {
+    message:
+      "Another sync is writing to this store: run {run} by {holder}, started {startedAt}, lease until {until}.",
+    fix: "Let it finish, or run with --wait to start as soon as it ends. A sync killed on this host is noticed at once; one on another host once its lease lapses, {ttl} after it stopped renewing.",
+    status: 409,
+    retryable: true,
+    exit: EXIT.usage,
+  },
+  STORE_REPLACED: {
+    message:
+      "The store file {location} was {what} while this process had it open; it stopped rather than go on with a store no other process sees.",
+    fix: "Leave the store file in place while sync or watch runs. To go on with the file now at {location}, start the command again: a new store has its own change history, so its events do not continue the old one's.",
+    status: 409,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  STORE_READ_ONLY: {
+    message: "The store {location} cannot be written: {reason}.",
+    fix: "Give the user running the connector write access to the file and its folder (SQLite keeps -wal and -shm files beside it), or point --store at a writable copy; export, resources, runs, access, grants and diff read a read-only store as it is.",
+    status: 403,
+    retryable: false,
+    exit: EXIT.usage,
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,4 +1,6 @@
+import { resolve } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { pathToFileURL } from "node:url";
 import { StoreError } from "../errors.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
 
@@ -15,8 +17,14 @@ export class SqliteDatabase {
   constructor(
     path: string,
     migrations: readonly Migration[] = MIGRATIONS,
-    options: { cacheMb?: number } = {},
+    options: { cacheMb?: number; readOnly?: boolean } = {},
   ) {
+    if (options.readOnly) {
+      this.db = openReadOnly(path);
+      this.db.exec(`PRAGMA cache_size = ${-1024 * (options.cacheMb ?? 32)}; PRAGMA temp_store = MEMORY;`);
+      checkVersion(this.db, migrations, path);
+      return;
+    }
     this.db = new DatabaseSync(path);
     // WAL lets readers (CLI queries, exports) run while a sync writes; NORMAL is durable at each
     // checkpoint of the WAL and loses at most the last transactions on power loss, never corrupts.
@@ -25,10 +33,12 @@ export class SqliteDatabase {
     // 5.5 s with it against 9.2 s with 16 MB. The sync's writer thread asks for less (src/store/thread).
     // secure_delete FAST zeroes what a row update or delete leaves behind in the pages it writes anyway
     // (no extra I/O), so a secret re-sealed in place leaves no clear copy in the file.
+    // busy_timeout comes first: switching a new file to WAL takes a lock that another process opening
+    // it at the same moment may hold, and without a timeout that is an immediate "database is locked".
     this.db.exec(`
+      PRAGMA busy_timeout = 10000;
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = NORMAL;
-      PRAGMA busy_timeout = 10000;
       PRAGMA foreign_keys = ON;
       PRAGMA cache_size = ${-1024 * (options.cacheMb ?? 32)};
       PRAGMA temp_store = MEMORY;
@@ -98,12 +108,46 @@ export class SqliteDatabase {
   }
 }
 
+/**
+ * A connection that never writes, for queries on a file this user may not write (a 0444 backup, a
+ * folder it cannot write). SQLite reads a WAL store through its -shm file, which it cannot create in
+ * such a folder; then the file is opened as immutable (no locks, no WAL), which is exact for a copy
+ * that nothing writes.
+ */
+function openReadOnly(path: string): DatabaseSync {
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    db.prepare("SELECT count(*) FROM sqlite_schema").get();
+    return db;
+  } catch {
+    return new DatabaseSync(pathToFileURL(resolve(path)).href.concat("?immutable=1"), { readOnly: true });
+  }
+}
+
+function schemaVersion(db: DatabaseSync): number {
+  const exists = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'schema_migrations'").get();
+  if (!exists) return 0;
+  return (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+}
+
+/** Read-only: the file must already have this version's schema, since upgrading it means writing. */
+function checkVersion(db: DatabaseSync, migrations: readonly Migration[], path: string): void {
+  const current = schemaVersion(db);
+  const known = migrations.at(-1)?.version ?? 0;
+  if (current > known) throw new StoreError("STORE_SCHEMA_TOO_NEW", { found: current, known });
+  if (current < known) {
+    throw new StoreError("STORE_READ_ONLY", {
+      location: path,
+      reason: `it has schema version ${current} and this connector must upgrade it to ${known} first`,
+    });
+  }
+}
+
 /** Applies the migrations newer than the file's version; refuses a file written by a newer version. */
 export function migrate(db: DatabaseSync, migrations: readonly Migration[]): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const version = (): number =>
-    (db.prepare("SELECT max(version) AS v FROM schema_migrations").get() as { v: number | null }).v ?? 0;
+  const version = (): number => schemaVersion(db);
   const current = version();
   const known = migrations.at(-1)?.version ?? 0;
   if (current > known) {

@@ -49,6 +49,16 @@ function staleReason(row: RunRow, now: number): string | undefined {
   return undefined;
 }
 
+function running(row: RunRow): StoreError<"STORE_SYNC_RUNNING"> {
+  return new StoreError("STORE_SYNC_RUNNING", {
+    run: row.number,
+    holder: describeOwner(row.owner ?? ""),
+    startedAt: row.started_at,
+    until: new Date(row.lease_expires_at ?? 0).toISOString(),
+    ttl: `${Math.round(RUN_LEASE_MS / 1000)} s`,
+  });
+}
+
 function checkLease(leaseMs: number): number {
   if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw invalidInput("leaseMs", "must be a positive number");
   return leaseMs;
@@ -126,14 +136,15 @@ export class SqliteRunLog implements RunLog {
     }
     const leaseMs = checkLease(input.leaseMs ?? RUN_LEASE_MS);
     const id = randomUUID();
-    // One write transaction: two runs starting at once see each other's row or none, never half.
+    // One write transaction (BEGIN IMMEDIATE): of two runs starting at once, the second sees the
+    // first's row and is refused, so two syncs never write the same store together.
     this.#db.transaction(() => {
       const now = Date.now();
       const noticed = new Date(now).toISOString();
       const resumed: string[] = [];
       for (const row of this.#db.all<RunRow>("SELECT * FROM runs WHERE status = 'running' ORDER BY number")) {
         const reason = staleReason(row, now);
-        if (reason === undefined) continue;
+        if (reason === undefined) throw running(row);
         this.#db.run(
           `UPDATE runs SET status = 'interrupted', interrupted_at = ?, error = coalesce(error, ?),
              end_seq = coalesce(end_seq, ?)

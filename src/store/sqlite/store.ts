@@ -1,4 +1,11 @@
 import { StoreError } from "../errors.ts";
+import {
+  checkFileIdentity,
+  checkWritable,
+  createPrivateFile,
+  type FileIdentity,
+  fileIdentity,
+} from "../store-file.ts";
 import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
 import { SqliteDatabase } from "./database.ts";
@@ -20,10 +27,21 @@ export class SqliteStore implements Store {
   readonly query: Queries;
   readonly subscriptions: Subscriptions;
   readonly #db: SqliteDatabase;
+  readonly #file: FileIdentity | undefined;
 
-  constructor(path: string, migrations?: readonly Migration[], options: { cacheMb?: number } = {}) {
+  /** `readOnly`: a connection that never writes (queries only), which also opens a file this user may not write. */
+  constructor(
+    path: string,
+    migrations?: readonly Migration[],
+    options: { cacheMb?: number; readOnly?: boolean } = {},
+  ) {
     this.location = path;
     try {
+      if (!options.readOnly) {
+        checkWritable(path);
+        // The store holds the directory's data and audit log: its owner's alone, as the key file is.
+        createPrivateFile(path);
+      }
       this.#db = new SqliteDatabase(path, migrations, options);
     } catch (error) {
       if (error instanceof StoreError) throw error;
@@ -33,12 +51,17 @@ export class SqliteStore implements Store {
         { cause: error },
       );
     }
+    this.#file = fileIdentity(path);
     this.sync = new SqliteSyncWriter(this.#db);
     this.runs = new SqliteRunLog(this.#db);
     this.outbox = new SqliteOutbox(this.#db);
     this.audit = new SqliteAuditLog(this.#db);
     this.query = new SqliteQueries(this.#db);
     this.subscriptions = new SqliteSubscriptions(this.#db);
+  }
+
+  async verifyFile(): Promise<void> {
+    checkFileIdentity(this.location, this.#file);
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { ConnectorError, type ErrorCode } from "../../errors.ts";
 import { StoreError, type StoreErrorCode } from "../errors.ts";
 import type { Store } from "../types.ts";
 
-export type Part = Exclude<keyof Store, "location" | "close">;
+export type Part = Exclude<keyof Store, "location" | "verifyFile" | "close">;
 
 /**
  * Every method of every part of the Store contract: `call` answers once, `stream` is an async iterable

@@ -9,6 +9,7 @@
 import { once } from "node:events";
 import { Worker } from "node:worker_threads";
 import { StoreError } from "../errors.ts";
+import { checkFileIdentity, type FileIdentity, fileIdentity } from "../store-file.ts";
 import type { Store } from "../types.ts";
 import { decodeError, METHODS, type Part, type Reply, type Request } from "./protocol.ts";
 
@@ -31,11 +32,14 @@ export class ThreadedStore implements Store {
   /** Why the thread is gone (set once it is): every later call fails with it. */
   #failure: StoreError | undefined;
   #closing: Promise<void> | undefined;
+  /** The file the thread opened, as this thread sees it right after. */
+  #file: FileIdentity | undefined;
 
   /** Opens the store in a new thread; resolves once the thread has the store open (or rejects as SqliteStore would). */
   static async open(path: string): Promise<ThreadedStore> {
     const store = new ThreadedStore(path);
     await store.#ready;
+    store.#file = fileIdentity(path);
     store.#idle();
     return store;
   }
@@ -67,6 +71,10 @@ export class ThreadedStore implements Store {
     this.audit = this.#part("audit");
     this.query = this.#part("query");
     this.subscriptions = this.#part("subscriptions");
+  }
+
+  async verifyFile(): Promise<void> {
+    checkFileIdentity(this.location, this.#file);
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,8 @@ export function fileSink(path: string): Sink {
   let fd: number | undefined;
   return {
     async open(committed) {
-      fd = openSync(path, existsSync(path) ? "r+" : "w+");
+      // Events carry directory data: a new file is its owner's alone; an existing one keeps its mode.
+      fd = openSync(path, existsSync(path) ? "r+" : "w+", 0o600);
       return deliveredAfter(fd, committed);
     },
     async deliver(event) {
