@@ -1,7 +1,7 @@
 /**
  * `serve` in a real child process: SIGTERM in the middle of a sync of an m tenant ends the process
  * within the grace period with exit 0; the next start resumes from the checkpoint, and the store then
- * equals the emulator's snapshot.
+ * equals the emulator's snapshot. Its log, at trace level, holds neither the client secret nor the API token.
  */
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
@@ -28,14 +28,17 @@ async function output(child: ChildProcessWithoutNullStreams): Promise<string> {
 }
 
 /** Starts `serve` and resolves with its URL once it listens. */
-async function serve(h: Harness): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+async function serve(
+  h: Harness,
+  logs: string[],
+): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
   const child = cli(
     ["serve", "--listen", "127.0.0.1:0", "--json", "--grace-seconds", String(GRACE_SECONDS)],
-    {
-      ...h.env,
-      ENTRA_LOG_LEVEL: "warn",
-    },
+    { ...h.env, ENTRA_LOG_LEVEL: "trace" },
   );
+  child.stderr.on("data", (d) => {
+    logs.push(String(d));
+  });
   let out = "";
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout.on("data", (d) => {
@@ -76,7 +79,8 @@ test("SIGTERM during a sync stops the service in its grace period; the next star
     );
     const { token } = JSON.parse(created) as { token: string };
 
-    const first = await serve(h);
+    const logs: string[] = [];
+    const first = await serve(h, logs);
     const base = `${first.url}/api/v1/connections/default`;
     const started = await api(`${base}/sync`, token, "POST", { full: true });
     assert.equal(started.status, 202, JSON.stringify(started.body));
@@ -96,7 +100,7 @@ test("SIGTERM during a sync stops the service in its grace period; the next star
     const [stopped] = await h.store.runs.list({ limit: 1 });
     assert.notEqual(stopped?.status, "succeeded", "the sync was stopped mid-way, not finished");
 
-    const second = await serve(h);
+    const second = await serve(h, logs);
     const again = await api(`${second.url}/api/v1/connections/default/sync`, token, "POST", {});
     assert.equal(again.status, 202);
     await waitFor(async () => {
@@ -108,6 +112,14 @@ test("SIGTERM during a sync stops the service in its grace period; the next star
     }, "the resumed sync to finish");
     second.child.kill("SIGTERM");
     assert.equal((await once(second.child, "exit"))[0], 0);
+
+    const logged = logs.join("");
+    assert.match(logged, /listening on/);
+    assert.ok(
+      !logged.includes(String(h.env["ENTRA_CLIENT_SECRET"])),
+      "the client secret is in the service's log",
+    );
+    assert.ok(!logged.includes(token), "the API token is in the service's log");
 
     const compared = await comparison(h.store, (await h.emu.snapshot()) as Record<string, unknown>);
     for (const [kind, { actual, expected }] of Object.entries(compared)) {
