@@ -75,7 +75,8 @@ export function connectionsFromEnvironment(
   flags: ConfigFlags = {},
 ): ConnectionRegistry {
   const list: ServiceConnection[] = [];
-  if (env["ENTRA_TENANT_ID"] !== undefined || env["ENTRA_CONFIG"] !== undefined) {
+  const configured = [env["ENTRA_TENANT_ID"], env["ENTRA_CONFIG"], flags.tenantId, flags.config];
+  if (configured.some((v) => v !== undefined && v !== "")) {
     const config = loadConfig({ env, flags });
     const schedule = env["ENTRA_SCHEDULE"]
       ? parseSchedule(env["ENTRA_SCHEDULE"], env["ENTRA_SCHEDULE_TZ"] || "UTC", "ENTRA_SCHEDULE")
