@@ -1,4 +1,5 @@
-// The public API. The CLI and the service import only from here.
+// The public API: everything a program needs to do what the CLI does. src/cli imports only from here
+// (biome.json's noRestrictedImports keeps it so).
 
 // Actions and provisioning (src/actions, src/provisioning).
 export * from "./actions/index.ts";
@@ -17,7 +18,16 @@ export { loadConnectorKey } from "./auth/secret-box.ts";
 export { fileTokenStore, type TokenStore } from "./auth/token-store.ts";
 export type { StoredToken, TokenProvider } from "./auth/types.ts";
 export { CLOUDS, type CloudName } from "./config/clouds.ts";
-export { type ConfigFlags, type ConnectorConfig, type Credential, loadConfig } from "./config/load.ts";
+export { FIELDS, type FieldName, fieldHelp } from "./config/fields.ts";
+export {
+  type ConfigFlags,
+  type ConnectorConfig,
+  type ConnectorSettings,
+  type Credential,
+  type LoadConfigOptions,
+  loadConfig,
+  loadSettings,
+} from "./config/load.ts";
 export { type Connection, type ConnectionOptions, createConnection } from "./connection.ts";
 export {
   ConnectorError,
@@ -35,7 +45,25 @@ export { Limiter } from "./graph/limiter.ts";
 export * as odata from "./graph/odata-filter.ts";
 export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
+export { redactString } from "./log/redact.ts";
 export * from "./provisioning/index.ts";
+// The store (src/store): the synced copy, its runs, change events, audit log and queries.
+export {
+  type ChangeEvent,
+  csvRecord,
+  EXPORT_KINDS,
+  type ExportKind,
+  type Grant,
+  openStore,
+  RESOURCE_KINDS,
+  type Resource,
+  type ResourceKind,
+  type ResourceQuery,
+  type RunRecord,
+  type Store,
+  StoreError,
+  type StreamStats,
+} from "./store/index.ts";
 export type { StreamPhase, SyncObserver } from "./sync/context.ts";
 export {
   planStreams,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { test } from "node:test";
-import { createError } from "../errors.ts";
+import { createError } from "../index.ts";
 import type { CommandSpec } from "./command.ts";
 import { runCli } from "./program.ts";
 

@@ -1,7 +1,13 @@
 import { Command, CommanderError, Option } from "commander";
-import { FIELDS, type FieldName } from "../config/fields.ts";
-import { createError, EXIT, toConnectorError } from "../errors.ts";
-import { redactString } from "../log/redact.ts";
+import {
+  createError,
+  EXIT,
+  FIELDS,
+  type FieldName,
+  fieldHelp,
+  redactString,
+  toConnectorError,
+} from "../index.ts";
 import type { CommandIO, CommandSpec } from "./command.ts";
 import { commands } from "./commands/index.ts";
 
@@ -13,9 +19,11 @@ function addGlobalOptions(program: Command): void {
     .option("--config <file>", "JSON config file (ENTRA_CONFIG)")
     .option("--json", "machine-readable output");
   for (const name of Object.keys(FIELDS) as FieldName[]) {
-    const { flag, env, help } = FIELDS[name];
+    const { flag, env } = FIELDS[name];
     if (flag === undefined) continue;
-    program.addOption(new Option(BOOLEAN_FLAGS.has(name) ? flag : `${flag} <value>`, `${help} (${env})`));
+    program.addOption(
+      new Option(BOOLEAN_FLAGS.has(name) ? flag : `${flag} <value>`, `${fieldHelp(name)} (${env})`),
+    );
   }
 }
 

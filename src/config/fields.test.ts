@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
-import { FIELDS, type FieldName } from "./fields.ts";
+import { FIELDS, type FieldName, fieldHelp } from "./fields.ts";
 
 const DOCS = new URL("../../docs/configuration.md", import.meta.url);
 
@@ -22,7 +22,7 @@ function renderConfigDocs(): string {
   ];
   for (const name of Object.keys(FIELDS) as FieldName[]) {
     const f = FIELDS[name];
-    lines.push(`| \`${f.env}\` | ${f.flag ? `\`${f.flag}\`` : "—"} | \`${name}\` | ${f.help} |`);
+    lines.push(`| \`${f.env}\` | ${f.flag ? `\`${f.flag}\`` : "—"} | \`${name}\` | ${fieldHelp(name)} |`);
   }
   lines.push(
     "",

@@ -3,6 +3,6 @@ export { maskSecrets, propertyChanges } from "./changes.ts";
 export { csvField, csvRecord } from "./csv.ts";
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { DEFAULT_APP_ROLE_ID, entitlementOf, principalTypeOf } from "./model.ts";
-export { DEFAULT_STORE, openStore, storeLocation } from "./open.ts";
+export { openStore } from "./open.ts";
 export { EXPORT_KINDS } from "./sqlite/export.ts";
 export * from "./types.ts";

@@ -3,8 +3,7 @@
  * directory roles (active and eligible), licences — and through which group path, from the store.
  */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import type { ResourceKind } from "../../store/index.ts";
+import { createError, EXIT, type ResourceKind } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { columns, nameOf, type StoreOptions, withStore, write } from "../store-query.ts";
 import { describePath, resolveOrFail } from "./grants.ts";

@@ -17,10 +17,10 @@ import {
   getAction,
   inputFields,
   loadConfig,
+  openStore,
   runAction,
   toConnectorError,
 } from "../../index.ts";
-import { openStore } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 import type { ErrorFormat } from "../program.ts";
 

@@ -13,8 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { Agent } from "undici";
-import { describeEvent, EXIT } from "../../index.ts";
-import type { ChangeEvent } from "../../store/index.ts";
+import { type ChangeEvent, describeEvent, EXIT } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 import { openSyncSession } from "./sync.ts";
 

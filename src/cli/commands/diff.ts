@@ -4,8 +4,7 @@
  * and relationships added and removed.
  */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import type { ChangeEvent, Store } from "../../store/index.ts";
+import { type ChangeEvent, createError, EXIT, type Store } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { nameOf, type StoreOptions, withStore, write } from "../store-query.ts";
 

@@ -6,8 +6,7 @@
 import { open, rename, rm } from "node:fs/promises";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import { csvRecord, EXPORT_KINDS, type ExportKind, type Store } from "../../store/index.ts";
+import { createError, csvRecord, EXIT, EXPORT_KINDS, type ExportKind, type Store } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { type StoreOptions, withStore, write } from "../store-query.ts";
 

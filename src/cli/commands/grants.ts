@@ -4,8 +4,7 @@
  * group, app, role or licence: everyone who holds it, and how (nested groups expanded).
  */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import type { Grant, ResourceKind, Store } from "../../store/index.ts";
+import { createError, EXIT, type Grant, type ResourceKind, type Store } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { columns, type StoreOptions, withStore, write } from "../store-query.ts";
 

@@ -1,8 +1,6 @@
 /** `entra-connector runs [--limit n] [--json]`: sync runs, newest first, with their figures. */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import { redactString } from "../../log/redact.ts";
-import type { RunRecord, StreamStats } from "../../store/index.ts";
+import { createError, EXIT, type RunRecord, redactString, type StreamStats } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { columns, type StoreOptions, withStore, write } from "../store-query.ts";
 

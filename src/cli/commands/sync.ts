@@ -10,6 +10,7 @@ import {
   EXIT,
   formatSummary,
   loadConfig,
+  openStore,
   parseKinds,
   runSync,
   SYNC_KINDS,
@@ -17,7 +18,6 @@ import {
   SyncProgress,
   type SyncSummary,
 } from "../../index.ts";
-import { openStore } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
 export interface SyncCommandOptions extends ConfigFlags {

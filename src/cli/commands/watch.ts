@@ -19,6 +19,7 @@ import {
   loadConfig,
   loadConnectorKey,
   openSecret,
+  openStore,
   parseDuration,
   parseFilter,
   parseKinds,
@@ -26,6 +27,7 @@ import {
   runSync,
   runWatch,
   type Sink,
+  type Store,
   type Subscription,
   SubscriptionDelivery,
   SYNC_KINDS,
@@ -33,8 +35,6 @@ import {
   streamSink,
   webhookSink,
 } from "../../index.ts";
-import { openStore } from "../../store/index.ts";
-import type { Store } from "../../store/types.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
 export interface WatchCommandOptions extends ConfigFlags {
