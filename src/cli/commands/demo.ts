@@ -17,14 +17,17 @@ import { type ChangeEvent, describeEvent, EXIT } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 import { openSyncSession } from "./sync.ts";
 
+/** Each has its default in `configure`. */
 export interface DemoOptions {
-  size?: string;
-  seed?: string;
-  latency?: string;
-  interval?: string;
-  changes?: string;
+  size: string;
+  seed: string;
+  latency: string;
+  interval: string;
+  changes: string;
   /** The global `--store`; the demo store is recreated at start (default ./entra-connector-demo.db). */
   store?: string;
+  /** The global `--config`: its settings apply, except those pointing at the emulator and the store. */
+  config?: string;
 }
 
 const EMULATOR_BIN = resolve(
@@ -72,10 +75,10 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       .option("--changes <n>", "changes the emulator makes before each incremental sync", "25");
   },
   async run(options, _args, io) {
-    const interval = positive(options.interval ?? "5");
-    const changes = positive(options.changes ?? "25");
+    const interval = positive(options.interval);
+    const changes = positive(options.changes);
     const storePath = options.store ?? "./entra-connector-demo.db";
-    const size = options.size ?? "m";
+    const size = options.size;
     if (!["s", "m", "l", "xl"].includes(size)) return usage(io, "--size: must be s, m, l or xl");
     if (interval === undefined) return usage(io, "--interval: must be a positive number of seconds");
     if (changes === undefined) return usage(io, "--changes: must be a positive number");
@@ -87,9 +90,9 @@ export const demoCommand: CommandSpec<DemoOptions> = {
         "--size",
         size,
         "--seed",
-        options.seed ?? "1",
+        options.seed,
         "--latency",
-        options.latency ?? "graph",
+        options.latency,
         "--throttle",
         "on",
       ],
@@ -99,7 +102,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
     const control = new Agent({ connect: { ca } });
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${storePath}${suffix}`, { force: true });
     const env = { ...io.env, ...connectorEnv(emulator.info, storePath, size) };
-    const session = await openSyncSession({}, { ...io, env });
+    const session = await openSyncSession(options.config ? { config: options.config } : {}, { ...io, env });
     try {
       io.stdout.write(
         `emulated tenant ${emulator.info.tenantId} (size ${size}, emulator pid ${emulator.child.pid}); full sync into ${storePath}\n`,

@@ -12,7 +12,7 @@ import { type StoreOptions, withStore, write } from "../store-query.ts";
 
 export interface ExportOptions extends StoreOptions {
   kind?: string;
-  format?: string;
+  format: string;
   output?: string;
 }
 
@@ -26,7 +26,7 @@ export function parseExportOptions(options: ExportOptions): { kind: ExportKind; 
       detail: `--kind must be one of ${EXPORT_KINDS.join(", ")} (got "${options.kind ?? ""}")`,
     });
   }
-  const format = (options.format ?? "jsonl") as Format;
+  const format = options.format as Format;
   if (!FORMATS.includes(format)) {
     throw createError("USAGE", { detail: `--format must be jsonl or csv (got "${options.format}")` });
   }
