@@ -82,3 +82,4 @@ export {
 export { describeEvent, formatSummary, SyncProgress } from "./sync/progress.ts";
 // Triggers (src/triggers): typed change events, subscriptions, delivery.
 export * from "./triggers/index.ts";
+export { VERSION } from "./version.ts";

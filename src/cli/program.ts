@@ -7,6 +7,7 @@ import {
   fieldHelp,
   redactString,
   toConnectorError,
+  VERSION,
 } from "../index.ts";
 import type { CommandIO, CommandSpec } from "./command.ts";
 import { commands } from "./commands/index.ts";
@@ -64,6 +65,7 @@ export async function runCli(
 ): Promise<number> {
   const program = new Command("entra-connector")
     .description("Self-hosted Microsoft Entra ID connector")
+    .version(VERSION, "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

@@ -33,7 +33,8 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
   configure(cmd: Command): Command {
     return cmd
       .option("--full", "load everything again instead of following delta links")
-      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`);
+      .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
+      .option("--json", "print the run record as JSON");
     // --properties is a global connection flag (src/config/fields.ts), as ENTRA_PROPERTIES and the
     // config file's `properties` key are: one place validates all three and names the source.
   },
