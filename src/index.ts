@@ -18,6 +18,13 @@ export { loadConnectorKey } from "./auth/secret-box.ts";
 export { fileTokenStore, type TokenStore } from "./auth/token-store.ts";
 export type { StoredToken, TokenProvider } from "./auth/types.ts";
 export { CLOUDS, type CloudName } from "./config/clouds.ts";
+export {
+  checkDuration,
+  type DurationLimits,
+  formatDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+} from "./config/duration.ts";
 export { FIELDS, type FieldName, fieldHelp } from "./config/fields.ts";
 export {
   type ConfigFlags,

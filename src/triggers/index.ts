@@ -23,6 +23,6 @@ export {
   type SubscriptionInput,
   sealStoredSecrets,
 } from "./subscriptions.ts";
-export { parseDuration, type RetryPolicy, retryDelay } from "./timing.ts";
+export { type RetryPolicy, retryDelay } from "./timing.ts";
 export * from "./types.ts";
 export { runWatch, type WatchInput } from "./watch.ts";

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { Agent } from "undici";
-import { type ChangeEvent, describeEvent, EXIT } from "../../index.ts";
+import { type ChangeEvent, describeEvent, EXIT, parseDuration } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 import { openSyncSession } from "./sync.ts";
 
@@ -71,16 +71,15 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       .option("--size <size>", "emulated tenant size: s, m, l or xl", "m")
       .option("--seed <n>", "tenant generator seed", "1")
       .option("--latency <model>", "none or graph (Graph-like page latency)", "graph")
-      .option("--interval <seconds>", "pause between incremental syncs", "5")
+      .option("--interval <duration>", "pause between incremental syncs, e.g. 5s, 1m (1s to 24d)", "5s")
       .option("--changes <n>", "changes the emulator makes before each incremental sync", "25");
   },
   async run(options, _args, io) {
-    const interval = positive(options.interval);
+    const intervalMs = parseDuration(options.interval, "--interval");
     const changes = positive(options.changes);
     const storePath = options.store ?? "./entra-connector-demo.db";
     const size = options.size;
     if (!["s", "m", "l", "xl"].includes(size)) return usage(io, "--size: must be s, m, l or xl");
-    if (interval === undefined) return usage(io, "--interval: must be a positive number of seconds");
     if (changes === undefined) return usage(io, "--changes: must be a positive number");
 
     const emulator = await spawnEmulator(
@@ -112,7 +111,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
         `full sync ${first.run.status}: ${first.totals.objects} objects in ${(first.durationMs / 1000).toFixed(1)} s\n`,
       );
       for (let round = 1; !io.signal.aborted; round++) {
-        await sleep(interval * 1000, undefined, { signal: io.signal }).catch(() => {});
+        await sleep(intervalMs, undefined, { signal: io.signal }).catch(() => {});
         if (io.signal.aborted) break;
         const made = await mutate(emulator.info.controlUrl, control, changes, round);
         const events: ChangeEvent[] = [];
