@@ -63,3 +63,34 @@ test("every duration flag takes one syntax, with a minimum and Node's longest ti
     assert.match(r.err, message, argv.join(" "));
   }
 });
+
+test("usage errors, commander's and ours, exit 2 with one line on stderr, or one JSON object there with --json", async () => {
+  const cases: [string[], RegExp][] = [
+    [["export", "--kind", "widgets"], /^--kind must be one of users/],
+    [["sync", "--nope"], /^unknown option '--nope' \(Did you mean --scope\?\)$/],
+    [["diff", "1"], /^missing required argument 'runB'$/],
+    [["runs", "--limit", "0"], /^--limit must be a positive whole number/],
+    [["demo", "--size", "q"], /^--size must be s, m, l or xl/],
+    [["emulator", "--bogus"], /^emulator: unknown option '--bogus'$/],
+    [["emulator", "--size", "q"], /^emulator: --size must be one of s, m, l, xl/],
+    [["nonsense"], /^unknown command 'nonsense'$/],
+  ];
+  for (const [argv, message] of cases) {
+    const text = await cli(...argv);
+    assert.equal(text.code, 2, argv.join(" "));
+    assert.equal(text.out, "", `${argv.join(" ")}: nothing on stdout`);
+    const [first, fix, ...rest] = text.err.split("\n");
+    assert.match(first ?? "", /^error USAGE: /, argv.join(" "));
+    assert.match((first ?? "").replace(/^error USAGE: /, ""), message, argv.join(" "));
+    assert.match(fix ?? "", /^ {2}fix: /);
+    assert.deepEqual(rest, [""]);
+
+    const json = await cli(...argv, "--json");
+    assert.equal(json.code, 2, `${argv.join(" ")} --json`);
+    assert.equal(json.out, "", `${argv.join(" ")} --json: nothing on stdout`);
+    const error = JSON.parse(json.err) as { error: { code: string; message: string; exitCode: number } };
+    assert.equal(error.error.code, "USAGE");
+    assert.equal(error.error.exitCode, 2);
+    assert.match(error.error.message, message);
+  }
+});

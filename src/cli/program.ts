@@ -9,7 +9,7 @@ import {
   toConnectorError,
   VERSION,
 } from "../index.ts";
-import type { CommandIO, CommandSpec } from "./command.ts";
+import type { CommandIO, CommandSpec, ErrorFormat } from "./command.ts";
 import { commands } from "./commands/index.ts";
 
 /** Global connection flags: one per config field that has a flag (names match the config keys). */
@@ -29,13 +29,10 @@ function addGlobalOptions(program: Command): void {
 }
 
 /**
- * How a command reports failures. "text", the default: one clear line (+ the fix) on stderr, or JSON on
- * stdout with --json. "json": always JSON on stderr, for commands whose stdout carries only results
- * (`action`), so a caller parsing stdout never takes an error for a result — a flag typo included.
+ * Every failure, commander's refusals (unknown option, missing argument, excess arguments) included,
+ * is reported here: one line (+ the fix) on stderr, or with --json one JSON object on stderr, so stdout
+ * carries only results. A command whose results are always JSON (`action`) reports in JSON always.
  */
-export type ErrorFormat = "text" | "json";
-
-/** Prints a failure in the command's format; returns the exit code. */
 export function reportError(
   err: unknown,
   json: boolean,
@@ -43,10 +40,8 @@ export function reportError(
   format: ErrorFormat = "text",
 ): number {
   const e = toConnectorError(err);
-  if (format === "json") {
+  if (json || format === "json") {
     io.stderr.write(JSON.stringify({ error: e.toJSON() }) + "\n");
-  } else if (json) {
-    io.stdout.write(JSON.stringify({ error: e.toJSON() }) + "\n");
   } else {
     io.stderr.write(`error ${e.code}: ${redactString(e.message)}\n`);
     if (e.fix) io.stderr.write(`  fix: ${redactString(e.fix)}\n`);
@@ -78,7 +73,7 @@ export async function runCli(
   /** The command whose arguments commander refused, so the refusal is reported in its format. */
   let refusedBy: ErrorFormat = "text";
   for (const spec of list) {
-    const format = (spec as { errors?: ErrorFormat }).errors ?? "text";
+    const format = spec.errors ?? "text";
     const cmd = spec.configure(program.command(spec.name).description(spec.summary)).exitOverride((err) => {
       refusedBy = format;
       throw err;
@@ -105,7 +100,9 @@ export async function runCli(
       }
       // No command given: commander has already printed the help.
       if (err.code === "commander.help") return EXIT.usage;
-      const usage = createError("USAGE", { detail: err.message.replace(/^error: /, "") });
+      const usage = createError("USAGE", {
+        detail: err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " "),
+      });
       return reportError(usage, json, io, refusedBy);
     }
     return reportError(err, json, io, refusedBy);

@@ -19,10 +19,8 @@ import {
   loadConfig,
   openStore,
   runAction,
-  toConnectorError,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
-import type { ErrorFormat } from "../program.ts";
 
 export interface ActionCommandOptions extends ConfigFlags {
   input?: string;
@@ -55,7 +53,8 @@ export function readInput(options: { input?: string; inputFile?: string }): unkn
 
 /**
  * Runs a definition the way every action-like command does: config, connection and store opened
- * here, the store's audit log as the sink, output JSON on stdout, errors JSON on stderr.
+ * here, the store's audit log as the sink, output JSON on stdout; errors are thrown to the CLI, which
+ * reports them as JSON on stderr (the commands say `errors: "json"`).
  */
 export async function runActionCommand(
   resolveDef: () => ActionDefinition,
@@ -83,10 +82,6 @@ export async function runActionCommand(
     const output = await runAction(def, raw, deps, { dryRun: options.dryRun === true });
     io.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
     return EXIT.ok;
-  } catch (err) {
-    const error = toConnectorError(err);
-    io.stderr.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
-    return error.exitCode;
   } finally {
     await close();
   }
@@ -118,7 +113,7 @@ export function withUsageLocation(def: ActionDefinition, raw: unknown, flag: str
   return { ...raw, usageLocation: flag };
 }
 
-export const actionCommand: CommandSpec<ActionCommandOptions> & { errors: ErrorFormat } = {
+export const actionCommand: CommandSpec<ActionCommandOptions> = {
   name: "action <name>",
   summary: "Run one action (list them with `entra-connector actions`)",
   errors: "json",

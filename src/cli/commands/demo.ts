@@ -13,7 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { Agent } from "undici";
-import { type ChangeEvent, describeEvent, EXIT, parseDuration } from "../../index.ts";
+import { type ChangeEvent, createError, describeEvent, EXIT, parseDuration } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 import { openSyncSession } from "./sync.ts";
 
@@ -79,8 +79,14 @@ export const demoCommand: CommandSpec<DemoOptions> = {
     const changes = positive(options.changes);
     const storePath = options.store ?? "./entra-connector-demo.db";
     const size = options.size;
-    if (!["s", "m", "l", "xl"].includes(size)) return usage(io, "--size: must be s, m, l or xl");
-    if (changes === undefined) return usage(io, "--changes: must be a positive number");
+    if (!["s", "m", "l", "xl"].includes(size)) {
+      throw createError("USAGE", { detail: `--size must be s, m, l or xl (got "${size}")` });
+    }
+    if (changes === undefined) {
+      throw createError("USAGE", {
+        detail: `--changes must be a positive number (got "${options.changes}")`,
+      });
+    }
 
     const emulator = await spawnEmulator(
       [
@@ -138,11 +144,6 @@ export const demoCommand: CommandSpec<DemoOptions> = {
 function positive(text: string): number | undefined {
   const n = Number(text);
   return Number.isFinite(n) && n > 0 ? n : undefined;
-}
-
-function usage(io: CommandIO, message: string): number {
-  io.stderr.write(`${message}\n`);
-  return EXIT.usage;
 }
 
 export async function mutate(
