@@ -49,10 +49,10 @@ test("every command that takes --json shows it in its help", async () => {
 test("every duration flag takes one syntax, with a minimum and Node's longest timer as limits", async () => {
   const refusals: [string[], RegExp][] = [
     [["watch", "--interval", "30d"], /--interval: "30d" is longer than the maximum, 24d/],
-    [["watch", "--interval", "1ms"], /--interval: "1ms" is shorter than the minimum, 1s/],
+    [["watch", "--interval", "1ms"], /--interval: "1ms" is shorter than the minimum, 100ms/],
     [["watch", "--interval", "3"], /--interval: "3" has no unit; write e\.g\. 3s/],
     [["watch", "--app-assignments-every", "often"], /--app-assignments-every: "often" is not a duration/],
-    [["watch", "--webhook-timeout", "10ms"], /--webhook-timeout: "10ms" is shorter than the minimum, 100ms/],
+    [["watch", "--webhook-timeout", "5ms"], /--webhook-timeout: "5ms" is shorter than the minimum, 10ms/],
     [["watch", "--retry-max", "25d"], /--retry-max: "25d" is longer than the maximum, 24d/],
     [["demo", "--interval", "5"], /--interval: "5" has no unit/],
     [["demo", "--interval", "30d"], /--interval: "30d" is longer than the maximum, 24d/],

@@ -12,7 +12,7 @@ const EXAMPLES = "500ms, 30s, 5m, 24h, 7d";
 export const MAX_DURATION_MS = 24 * UNITS["d"]!;
 
 export interface DurationLimits {
-  /** Shortest accepted (default 1 s): a poll or timeout below it only burns requests. */
+  /** Shortest accepted (default 100 ms): below it a poll loop only burns requests and CPU. */
   minMs?: number;
   /** Longest accepted (default and ceiling MAX_DURATION_MS). */
   maxMs?: number;
@@ -54,7 +54,7 @@ export function checkDuration(
   limits: DurationLimits = {},
   shown: string = `${ms} ms`,
 ): number {
-  const min = limits.minMs ?? 1000;
+  const min = limits.minMs ?? 100;
   const max = Math.min(limits.maxMs ?? MAX_DURATION_MS, MAX_DURATION_MS);
   const zeroNote = limits.zero ? " (or 0 for every time)" : "";
   if (limits.zero && ms === 0) return 0;

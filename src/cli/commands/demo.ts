@@ -71,7 +71,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       .option("--size <size>", "emulated tenant size: s, m, l or xl", "m")
       .option("--seed <n>", "tenant generator seed", "1")
       .option("--latency <model>", "none or graph (Graph-like page latency)", "graph")
-      .option("--interval <duration>", "pause between incremental syncs, e.g. 5s, 1m (1s to 24d)", "5s")
+      .option("--interval <duration>", "pause between incremental syncs, e.g. 5s, 1m (100ms to 24d)", "5s")
       .option("--changes <n>", "changes the emulator makes before each incremental sync", "25");
   },
   async run(options, _args, io) {

@@ -78,8 +78,8 @@ const DEFAULTS = {
   retryBase: "1s",
   retryMax: "5m",
 } as const;
-/** A receiver's answer and a retry may be quicker than a poll. */
-const SHORT = { minMs: 100 };
+/** A local receiver's answer and a retry may be quicker than a poll. */
+const SHORT = { minMs: 10 };
 
 /** Every flag checked before the store or the tenant is touched. */
 export function planWatch(options: WatchCommandOptions): WatchPlan {
@@ -125,7 +125,7 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
     return cmd
       .option(
         "--interval <duration>",
-        "time between incremental syncs, e.g. 30s, 5m (1s to 24d)",
+        "time between incremental syncs, e.g. 30s, 5m (100ms to 24d)",
         DEFAULTS.interval,
       )
       .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
