@@ -52,3 +52,20 @@ test("no two domains of the registry define the same code", () => {
   assert.equal(new Set(all).size, all.length, "a code is defined twice; the later one would silently win");
   assert.deepEqual(all, Object.keys(ERRORS), "every domain file is listed in ERRORS and ERROR_DOMAINS");
 });
+
+test("whatever fails once the operation's signal has aborted is the cancellation (exit 130), whatever the reason", () => {
+  const controller = new AbortController();
+  const reason = new Error("received SIGINT");
+  assert.equal(toConnectorError(reason, controller.signal).code, "INTERNAL");
+  controller.abort(reason);
+  for (const err of [
+    reason,
+    "a string reason",
+    createError("NET_FAILED", { method: "GET", url: "/x", reason: "reset" }),
+  ]) {
+    const e = toConnectorError(err, controller.signal);
+    assert.equal(e.code, "REQUEST_ABORTED");
+    assert.equal(e.exitCode, 130);
+  }
+  assert.equal(toConnectorError(reason).code, "INTERNAL");
+});

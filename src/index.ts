@@ -53,10 +53,12 @@ export * as odata from "./graph/odata-filter.ts";
 export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
 export { redactString } from "./log/redact.ts";
+export { displayWidth, padDisplay, terminalSafe, terminalSafeJson } from "./log/terminal.ts";
 export * from "./provisioning/index.ts";
 // The store (src/store): the synced copy, its runs, change events, audit log and queries.
 export {
   type ChangeEvent,
+  type CsvOptions,
   csvRecord,
   EXPORT_KINDS,
   type ExportKind,

@@ -7,8 +7,9 @@ import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
 import type { CommandIO } from "../src/cli/command.ts";
+import { readInput } from "../src/cli/commands/action.ts";
 import { runCli } from "../src/cli/program.ts";
-import { EXIT } from "../src/index.ts";
+import { EXIT, isConnectorError } from "../src/index.ts";
 import { openStore } from "../src/store/index.ts";
 import { type Emulator, type GroupObj, type Obj, PASSWORD } from "./actions-emulator-support.ts";
 import { emulatorEnv } from "./sync-support.ts";
@@ -126,6 +127,30 @@ describe("entra-connector action", () => {
     } finally {
       await store.close();
     }
+  });
+
+  test("create-user twice: the repeat exits 0 with changed:false and the same id", async () => {
+    const upn = `cli.twice@${emu.tenantDomain}`;
+    const input = JSON.stringify({ displayName: "Cli Twice", userPrincipalName: upn, password: PASSWORD });
+    const first = await cli("action", "create-user", "--input", input, "--provisioning");
+    assert.equal(first.code, EXIT.ok, first.stderr);
+    const again = await cli("action", "create-user", "--input", input, "--provisioning");
+    assert.equal(again.code, EXIT.ok, again.stderr);
+    const [a, b] = [JSON.parse(first.stdout), JSON.parse(again.stdout)];
+    assert.deepEqual([a.changed, b.changed, b.user.id], [true, false, a.user.id]);
+  });
+
+  test("--input-file - reads the input from stdin; a bad one names its source", () => {
+    const input = { user: "ann@contoso.com", password: PASSWORD };
+    assert.deepEqual(
+      readInput({ inputFile: "-" }, () => JSON.stringify(input)),
+      input,
+    );
+    assert.throws(
+      () => readInput({ inputFile: "-" }, () => "{nope"),
+      (err: unknown) =>
+        isConnectorError(err, "USAGE") && /--input-file - is not valid JSON/.test(String(err)),
+    );
   });
 
   test("bad JSON, bad input and unknown actions are JSON errors with usage exit codes", async () => {

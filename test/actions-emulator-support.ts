@@ -236,6 +236,7 @@ export const PASSWORD = "Corr3ct-Horse-Battery";
  */
 export function withRequest(graph: GraphClient, request: GraphClient["request"]): GraphClient {
   return {
+    graphRoot: graph.graphRoot,
     request,
     get: (path, options) => graph.get(path, options),
     pages: (path, options) => graph.pages(path, options),

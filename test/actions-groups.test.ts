@@ -19,6 +19,7 @@ import {
   byId,
   code,
   fileHarness,
+  type Obj,
   PASSWORD,
   pick,
   withFaults,
@@ -45,11 +46,39 @@ describe("create-group", () => {
     assert.deepEqual(group?.owners, [owner.id]);
     assert.equal(group?.["mailNickname"], "ProjectAurora");
 
-    await assert.rejects(createGroup(h.deps(), { displayName: "Project Aurora" }), (err: unknown) => {
-      code("OBJECT_EXISTS")(err);
-      assert.match((err as Error).message, new RegExp(out.group.id));
-      return true;
+    const again = await createGroup(h.deps(), {
+      displayName: "Project Aurora",
+      description: "created by a test",
+      owners: [owner["userPrincipalName"] as string],
+      members: users.map((u) => u.id),
     });
+    assert.deepEqual([again.changed, again.group.id], [false, out.group.id]);
+    assert.equal((await h.snapshot()).groups.filter((g) => g["displayName"] === "Project Aurora").length, 1);
+    await assert.rejects(
+      createGroup(h.deps(), { displayName: "Project Aurora", description: "another one" }),
+      (err: unknown) => {
+        code("OBJECT_CONFLICT")(err);
+        const message = (err as Error).message;
+        assert.match(
+          message,
+          new RegExp(`mailNickname ProjectAurora already exists \\(id ${out.group.id}\\)`),
+        );
+        assert.match(message, /description is "created by a test" there, "another one" asked/);
+        return true;
+      },
+    );
+  });
+
+  test("a repeated security group create adds only the members missing since", async () => {
+    const snap = await h.snapshot();
+    const [a, b] = snap.users.filter((u) => u["userType"] !== "Guest").slice(30, 32) as [Obj, Obj];
+    const first = await createGroup(h.deps(), { displayName: "Repeat Crew", members: [a.id] });
+    const again = await createGroup(h.deps(), { displayName: "Repeat Crew", members: [a.id, b.id] });
+    assert.deepEqual([again.changed, again.group.id], [true, first.group.id]);
+    assert.deepEqual(
+      new Set(byId((await h.snapshot()).groups, first.group.id)?.members),
+      new Set([a.id, b.id]),
+    );
   });
 
   test("a Microsoft 365 group is mail-enabled and not a security group by default", async () => {

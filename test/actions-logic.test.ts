@@ -12,7 +12,7 @@ import { planLicenceChange, type Sku } from "../src/actions/licenses.ts";
 import { explainRefusal } from "../src/actions/refusals.ts";
 import { retryWhileReplicating } from "../src/actions/replication.ts";
 import { runAction } from "../src/actions/runner.ts";
-import { decodeCursor, encodeCursor } from "../src/actions/search.ts";
+import { continueRequest, encodeCursor } from "../src/actions/search.ts";
 import type { ActionContext, AuditRecord } from "../src/actions/types.ts";
 import { isConnectorError } from "../src/errors.ts";
 import {
@@ -375,23 +375,63 @@ describe("licence changes in two steps", () => {
 });
 
 describe("cursors", () => {
-  const next = "https://graph.example/v1.0/users?$top=5&$skiptoken=abc";
+  const filter = "$filter=department%20eq%20'Sales'";
+  const request = { path: "/users", query: [filter, "$top=5"] };
+  const next = `https://graph.example/v1.0/users?${filter}&$top=5&$skiptoken=abc`;
+  const edit = (cursor: string, change: (c: Record<string, unknown>) => void) => {
+    const c = JSON.parse(Buffer.from(cursor, "base64url").toString()) as Record<string, unknown>;
+    change(c);
+    return Buffer.from(JSON.stringify(c)).toString("base64url");
+  };
 
-  test("round-trip to the same collection with Graph's query", () => {
-    assert.equal(
-      decodeCursor("search-users", "/users", encodeCursor("search-users", "/users", next)),
-      "/users?$top=5&$skiptoken=abc",
-    );
+  test("continue the caller's request with only Graph's skip token taken from the cursor", () => {
+    const c = encodeCursor("search-users", request, next);
+    assert.equal(continueRequest("search-users", request, c), `/users?${filter}&$top=5&$skiptoken=abc`);
+    const bigger = { path: "/users", query: [filter, "$top=50"] };
+    assert.equal(continueRequest("search-users", bigger, c), `/users?${filter}&$top=50&$skiptoken=abc`);
   });
 
-  test("a cursor of another search, another group or garbage is refused", () => {
-    const c = encodeCursor("search-group-members", `/groups/${GROUP_ID}/members`, next);
-    assert.throws(() => decodeCursor("search-users", "/users", c), expectCode("CURSOR_INVALID"));
+  test("a cursor of another search, other filters, another group or garbage is refused", () => {
+    const c = encodeCursor("search-group-members", { path: `/groups/${GROUP_ID}/members`, query: [] }, next);
+    assert.throws(() => continueRequest("search-users", request, c), expectCode("CURSOR_INVALID"));
     assert.throws(
-      () => decodeCursor("search-group-members", "/groups/other/members", c),
+      () => continueRequest("search-group-members", { path: "/groups/other/members", query: [] }, c),
       expectCode("CURSOR_INVALID"),
     );
-    assert.throws(() => decodeCursor("search-users", "/users", "%%%"), expectCode("CURSOR_INVALID"));
+    const sales = encodeCursor("search-users", request, next);
+    const hr = { path: "/users", query: ["$filter=department%20eq%20'HR'", "$top=5"] };
+    assert.throws(
+      () => continueRequest("search-users", hr, sales),
+      (err: unknown) => {
+        expectCode("CURSOR_INVALID")(err);
+        assert.match((err as Error).message, /cursor: it was issued for other filters/);
+        return true;
+      },
+    );
+    assert.throws(() => continueRequest("search-users", request, "%%%"), expectCode("CURSOR_INVALID"));
+  });
+
+  test("a hand-made cursor cannot add query options", () => {
+    const c = encodeCursor("search-users", request, next);
+    const withOptions = edit(c, (x) => {
+      x["q"] = "$filter=startswith(displayName,'A')&$expand=memberOf";
+    });
+    assert.throws(
+      () => continueRequest("search-users", request, withOptions),
+      (err: unknown) => {
+        expectCode("CURSOR_INVALID")(err);
+        assert.match((err as Error).message, /cursor: it is not a nextCursor this connector issued/);
+        return true;
+      },
+    );
+    const smuggled = edit(c, (x) => {
+      x["s"] = "abc&$select=passwordProfile&$filter=true";
+    });
+    const url = continueRequest("search-users", request, smuggled);
+    assert.equal(new URL(url, "https://x.invalid").searchParams.get("$select"), null);
+    assert.deepEqual(new URL(url, "https://x.invalid").searchParams.getAll("$filter"), [
+      "department eq 'Sales'",
+    ]);
   });
 });
 
@@ -498,15 +538,50 @@ describe("secrets and multi-step writes", () => {
     assert.equal(audit.records[0]!.target, `user:${USER_ID}`);
   });
 
-  test("a repeated create reports the existing object's id", async () => {
+  test("a repeated create returns the existing group unchanged, sending nothing", async () => {
+    const existing = {
+      id: GROUP_ID,
+      displayName: "Finance",
+      mailNickname: "finance",
+      mailEnabled: false,
+      securityEnabled: true,
+      groupTypes: [],
+    };
+    const graph = new FakeGraph()
+      .on("GET", /^\/groups\?/, { body: { value: [existing] } })
+      .on("GET", /^\/groups\/[^/?]+\/(owners|members)\?/, { body: { value: [] } });
+    const out = await createGroup(
+      { graph, writesEnabled: true },
+      { displayName: "Finance", mailNickname: "finance" },
+    );
+    assert.deepEqual([out.changed, out.group.id], [false, GROUP_ID]);
+    assert.deepEqual(graph.writes(), []);
+  });
+
+  test("a conflict quotes the tenant's values with their control characters escaped", async () => {
+    const existing = { ...user, displayName: "Ann\u009b31m", accountEnabled: true, mailNickname: "ann" };
+    const graph = new FakeGraph().on("GET", /^\/users\?/, { body: { value: [existing] } });
+    const input = { displayName: "Ann", userPrincipalName: "ann@contoso.com", password: "Str0ng!Passw0rd" };
+    await assert.rejects(createUser({ graph, writesEnabled: true }, input), (err: unknown) => {
+      expectCode("OBJECT_CONFLICT")(err);
+      const message = (err as Error).message;
+      assert.ok(message.includes('displayName is "Ann\\u009b31m" there, "Ann" asked'), message);
+      assert.doesNotMatch(message, /\u009b/);
+      return true;
+    });
+    assert.deepEqual(graph.writes(), []);
+  });
+
+  test("security groups sharing the mailNickname make a repeat ambiguous, listing them", async () => {
+    const twin = (id: string) => ({ id, displayName: "Finance", mailNickname: "finance", groupTypes: [] });
     const graph = new FakeGraph().on("GET", /^\/groups\?/, {
-      body: { value: [{ id: GROUP_ID, mailNickname: "finance" }] },
+      body: { value: [twin(GROUP_ID), twin("other-id")] },
     });
     await assert.rejects(
       createGroup({ graph, writesEnabled: true }, { displayName: "Finance", mailNickname: "finance" }),
       (err: unknown) => {
-        expectCode("OBJECT_EXISTS")(err);
-        assert.match((err as Error).message, new RegExp(GROUP_ID));
+        expectCode("OBJECT_AMBIGUOUS")(err);
+        assert.match((err as Error).message, new RegExp(`${GROUP_ID}.*other-id`));
         return true;
       },
     );

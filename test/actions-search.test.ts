@@ -103,6 +103,43 @@ describe("search-users", () => {
       isConnectorError(err, "INPUT_INVALID"),
     );
   });
+
+  test("a hand-made cursor cannot replace the caller's filters", async () => {
+    const dept = (await h.snapshot()).users.find((u) => typeof u["department"] === "string")!["department"];
+    const forged = Buffer.from(
+      JSON.stringify({ a: "search-users", p: "/users", q: "$filter=accountEnabled eq false&$top=999" }),
+    ).toString("base64url");
+    await assert.rejects(
+      searchUsers(h.deps(), { department: dept as string, cursor: forged }),
+      (err: unknown) => {
+        assert.ok(isConnectorError(err, "CURSOR_INVALID"));
+        assert.match((err as Error).message, /cursor: /);
+        return true;
+      },
+    );
+  });
+
+  test("a cursor is refused with other filters and with an altered page token", async () => {
+    const first = await searchUsers(h.deps(), { enabled: true, limit: 2 });
+    const cursor = first.nextCursor!;
+    assert.ok(cursor);
+    await assert.rejects(searchUsers(h.deps(), { enabled: false, limit: 2, cursor }), (err: unknown) =>
+      isConnectorError(err, "CURSOR_INVALID"),
+    );
+    const c = JSON.parse(Buffer.from(cursor, "base64url").toString()) as { s: string };
+    const altered = Buffer.from(JSON.stringify({ ...c, s: `x${c.s.slice(1)}` })).toString("base64url");
+    await assert.rejects(
+      searchUsers(h.deps(), { enabled: true, limit: 2, cursor: altered }),
+      (err: unknown) => {
+        assert.ok(isConnectorError(err, "CURSOR_INVALID"), String(err));
+        assert.match((err as Error).message, /page token/);
+        return true;
+      },
+    );
+    const second = await searchUsers(h.deps(), { enabled: true, limit: 5, cursor });
+    assert.ok(second.items.length > 2, "a cursor continues with a new limit");
+    assert.ok(second.items.every((u) => !first.items.some((f) => f.id === u.id)));
+  });
 });
 
 describe("group member searches", () => {

@@ -29,6 +29,7 @@ export function graphError(status: number, message: string, graphCode = "Request
 }
 
 export class FakeGraph implements GraphClient {
+  readonly graphRoot = "https://graph.microsoft.com";
   readonly requests: Recorded[] = [];
   readonly #routes: { method: string; re: RegExp; handler: Handler; used: number }[] = [];
 

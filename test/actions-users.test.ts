@@ -33,7 +33,7 @@ const h = fileHarness();
 const upn = (local: string) => `${local}@${h.emu.tenantDomain}`;
 
 describe("create-user", () => {
-  test("creates the user, audits without the password, and a repeat reports the existing id", async () => {
+  test("creates the user, audits without the password, and a repeat is changed:false with the same id", async () => {
     const input = {
       displayName: "Jo Joiner",
       userPrincipalName: upn("jo.joiner"),
@@ -51,12 +51,38 @@ describe("create-user", () => {
     assert.doesNotMatch(JSON.stringify(audit), new RegExp(PASSWORD));
 
     const before = (await h.snapshot()).users.length;
-    await assert.rejects(createUser(h.deps(), input), (err: unknown) => {
-      code("OBJECT_EXISTS")(err);
-      assert.match((err as Error).message, new RegExp(out.user.id));
+    const again = await createUser(h.deps(), input);
+    assert.deepEqual([again.changed, again.user.id], [false, out.user.id]);
+    assert.equal(again.user["department"], "Sales");
+    assert.equal((await h.snapshot()).users.length, before, "the repeat created nothing");
+    assert.equal((await h.store.audit.list({ action: "create-user" })).at(-1)?.result, "succeeded");
+  });
+
+  test("a create under a taken UPN with other properties is a conflict naming both", async () => {
+    const input = { displayName: "Kim Keeper", userPrincipalName: upn("kim.keeper"), password: PASSWORD };
+    const out = await createUser(h.deps(), input);
+    const before = (await h.snapshot()).users.length;
+    await assert.rejects(createUser(h.deps(), { ...input, displayName: "Kim Other" }), (err: unknown) => {
+      code("OBJECT_CONFLICT")(err);
+      const message = (err as Error).message;
+      assert.match(message, new RegExp(`userPrincipalName ${input.userPrincipalName}`));
+      assert.match(message, new RegExp(`id ${out.user.id}`));
+      assert.match(message, /displayName is "Kim Keeper" there, "Kim Other" asked/);
       return true;
     });
-    assert.equal((await h.snapshot()).users.length, before, "the repeat created nothing");
+    assert.equal((await h.snapshot()).users.length, before, "nothing was created");
+  });
+
+  test("a repeat after a half-done create adds only the missing group membership", async () => {
+    const snap = await h.snapshot();
+    const group = pick.securityGroup(snap, 2);
+    const input = { displayName: "Lee Later", userPrincipalName: upn("lee.later"), password: PASSWORD };
+    const first = await createUser(h.deps(), input);
+    const again = await createUser(h.deps(), { ...input, groups: [group.id] });
+    assert.deepEqual([again.changed, again.user.id], [true, first.user.id]);
+    assert.ok(byId((await h.snapshot()).groups, group.id)?.members.includes(first.user.id));
+    const third = await createUser(h.deps(), { ...input, groups: [group.id] });
+    assert.equal(third.changed, false);
   });
 
   test("an unverified UPN domain is explained with the verified domains", async () => {

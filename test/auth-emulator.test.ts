@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { type Emulator, startEmulator } from "@entra-connector/graph-emulator";
@@ -262,6 +263,68 @@ describe("each sign-in failure names its cause", () => {
       assert.equal(err.code, "AUTH_CLOCK_SKEW");
     } finally {
       emu.setClock(0);
+    }
+  });
+});
+
+describe("a token store sealed with another ENTRA_CONNECTOR_KEY", () => {
+  const key = () => randomBytes(32).toString("base64");
+
+  async function cli(args: string[], e: Record<string, string>, stderr = textSink()) {
+    const stdout = textSink();
+    const code = await runCli(args, {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      env: e,
+      signal: new AbortController().signal,
+    });
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  }
+  /** Whether `check` signed in (the delegated user may lack some sync permissions: that is not asked here). */
+  const signsIn = async (e: Record<string, string>) =>
+    JSON.parse((await cli(["check", "--json"], e)).stdout).error === undefined;
+
+  test("app sign-in: the unreadable cache is dropped with a warning (no secrets) and the app signs in again", async () => {
+    const e = env({ ENTRA_CONNECTOR_KEY: key() });
+    assert.equal((await cli(["check"], e)).code, 0);
+    const other = { ...e, ENTRA_CONNECTOR_KEY: key() };
+    const r = await cli(["check"], other);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /token cache cannot be decrypted with this ENTRA_CONNECTOR_KEY/);
+    assert.ok(!r.stderr.includes(emu.clientSecret) && !r.stderr.includes(other.ENTRA_CONNECTOR_KEY));
+    // Sealed anew with the key now in use: read without a warning.
+    const again = await cli(["check"], other);
+    assert.equal(again.code, 0);
+    assert.doesNotMatch(again.stderr, /cannot be decrypted/);
+    assert.ok(await organization(other));
+  });
+
+  test("delegated: a typed error that says to log in again, which then replaces the store", async () => {
+    const d = emu.apps.delegated;
+    const e = env({
+      ENTRA_AUTH: "delegated",
+      ENTRA_CLIENT_ID: d.clientId,
+      ENTRA_CLIENT_SECRET: d.clientSecret,
+      ENTRA_CONNECTOR_KEY: key(),
+    });
+    const browser = new Agent({ connect: { ca: readFileSync(emu.caFile, "utf8") } });
+    try {
+      assert.equal((await cli(["login", "--no-browser"], e, browserSink(browser))).code, 0);
+      const other = { ...e, ENTRA_CONNECTOR_KEY: key() };
+      const r = await cli(["check", "--json"], other);
+      assert.equal(r.code, EXIT.auth, r.stdout);
+      const { error } = JSON.parse(r.stdout) as { error: { code: string; fix: string } };
+      assert.equal(error.code, "AUTH_LOGIN_UNREADABLE");
+      assert.match(error.fix, /entra-connector login/);
+      // Nothing was dropped: the key that sealed it still reads it.
+      assert.ok(await signsIn(e));
+
+      const login = await cli(["login", "--no-browser"], other, browserSink(browser));
+      assert.equal(login.code, 0, login.stderr);
+      assert.match(login.stderr, /cannot be decrypted/);
+      assert.ok(await signsIn(other));
+    } finally {
+      await browser.close();
     }
   });
 });

@@ -98,3 +98,22 @@ test("unknown capability names are a usage error", async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /error USAGE: --capabilities: unknown capability teleport/);
 });
+
+test("a TLS failure reading Graph after a good sign-in is NET_TLS with its fix (exit 4), never missing consent", async () => {
+  // Another emulator: its certificate is signed by a CA this connection does not trust.
+  const untrusted = await startEmulator({ port: 0, size: "s", seed: 2 });
+  try {
+    const env = { ENTRA_GRAPH_URL: untrusted.graphRoot };
+    const r = await check([], env);
+    assert.equal(r.code, 4, r.stdout + r.stderr);
+    assert.match(r.stdout, /Sign-in +ok/);
+    assert.match(r.stdout, /✗ reading \/organization failed: TLS to 127\.0\.0\.1:\d+ failed/);
+    assert.match(r.stdout, /fix: .*ENTRA_CA_FILE/);
+    assert.doesNotMatch(r.stdout, /✓|adminconsent|Grant admin consent/);
+    const json = await check(["--json"], env);
+    assert.equal(json.code, 4);
+    assert.equal(JSON.parse(json.stdout).error.code, "NET_TLS");
+  } finally {
+    await untrusted.close();
+  }
+});

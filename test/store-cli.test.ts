@@ -173,6 +173,20 @@ describe("store query commands (no Graph calls)", () => {
         "",
       ].join("\n"),
     );
+    const back = await cli("diff", "2", "1");
+    assert.equal(back.code, 0, back.err);
+    assert.equal(
+      back.out,
+      [
+        `- group Engineering: group:member Bob "B", Jr (user)`,
+        `~ user Bob "B", Jr: department "Ops" → "Legal"`,
+        "",
+      ].join("\n"),
+      "going back from run 2 to run 1 undoes run 2's changes, newest first",
+    );
+    assert.equal(back.err, "1 removed, 1 updated from run 2 to run 1\n");
+    const [undone] = JSON.parse((await cli("diff", "2", "1", "--json")).out).events;
+    assert.equal(undone.type, "removed");
     const unknown = await cli("diff", "1", "7");
     assert.match(unknown.err, /Run 7 is not in the store/);
   });

@@ -5,9 +5,10 @@ import { test } from "node:test";
 import { runCli } from "../src/cli/program.ts";
 import { startHarness } from "./sync-support.ts";
 
-function capture(env: NodeJS.ProcessEnv) {
+/** `tty`: stderr claims to be a terminal, so the progress redraws in place. */
+function capture(env: NodeJS.ProcessEnv, tty = false) {
   const stdout = new PassThrough();
-  const stderr = new PassThrough();
+  const stderr = Object.assign(new PassThrough(), { isTTY: tty });
   let out = "";
   let err = "";
   stdout.on("data", (d) => {
@@ -63,6 +64,76 @@ test("sync: log lines when not a terminal, a summary at the end, the run record 
     assert.equal(await runCli(["sync"], second.io), 0, second.err());
     assert.match(second.out(), /^sync incremental run #2 succeeded/m);
     assert.match(second.out(), /^\s+users\s+\d+ objects/m);
+  } finally {
+    await h.close();
+  }
+});
+
+// One run, three reports: the live progress (its last redraw), the summary `sync` prints and the run
+// record `runs` shows must give the same objects, changes and requests — also when requests are
+// retried and when a sweep deletes what a round did not see.
+const int = (text: string | undefined) => Number((text ?? "").replaceAll(",", ""));
+
+interface Figures {
+  objects: number;
+  changes: number;
+  requests: number;
+  streams: Record<string, [number, number]>;
+}
+
+/** The terminal progress after its final redraw: one line per stream, then the client's line. */
+function fromProgress(err: string): Figures {
+  const last = err.split("\x1b[J").at(-1) ?? "";
+  const streams: Figures["streams"] = {};
+  for (const m of last.matchAll(/^(\S+)\s+\S+\s+([\d,]+) objects\s+([\d,]+) changes/gm)) {
+    streams[m[1] as string] = [int(m[2]), int(m[3])];
+  }
+  const requests = /^graph\s+([\d,]+) requests/m.exec(last)?.[1];
+  const sum = (i: 0 | 1) => Object.values(streams).reduce((s, v) => s + v[i], 0);
+  return { objects: sum(0), changes: sum(1), requests: int(requests), streams };
+}
+
+function fromSummary(out: string): Figures {
+  const head = /run #\d+ \S+ in [\d.]+ s: ([\d,]+) objects, ([\d,]+) changes, ([\d,]+) requests/.exec(out);
+  assert.ok(head, out);
+  const streams: Figures["streams"] = {};
+  for (const m of out.matchAll(/^ {2}(\S+)\s+([\d,]+) objects\s+([\d,]+) changes/gm)) {
+    streams[m[1] as string] = [int(m[2]), int(m[3])];
+  }
+  const client = int(/^ {2}graph\s+([\d,]+) requests/m.exec(out)?.[1]);
+  assert.equal(client, int(head[3]), `the summary's client line and its total agree:\n${out}`);
+  return { objects: int(head[1]), changes: int(head[2]), requests: int(head[3]), streams };
+}
+
+function fromRuns(out: string): Omit<Figures, "streams"> {
+  const row =
+    out
+      .split("\n")[1]
+      ?.trim()
+      .split(/\s{2,}/) ?? [];
+  // #, kind, status, started, duration, objects, changes, requests, …
+  return { objects: int(row[5]), changes: int(row[6]), requests: int(row[7]) };
+}
+
+test("progress, summary and runs give the same objects, changes and requests for a run", async () => {
+  const h = await startHarness({ size: "s", seed: 22, faultRate: 0.1 });
+  try {
+    for (const round of [1, 2, 3]) {
+      if (round > 1) await h.emu.mutate({ count: 12, seed: round });
+      const sync = capture(h.env, true);
+      const code = await runCli(round === 3 ? ["sync", "--full"] : ["sync"], sync.io);
+      assert.equal(code, 0, sync.err());
+      const progress = fromProgress(sync.err());
+      const summary = fromSummary(sync.out());
+      const runs = capture(h.env);
+      assert.equal(await runCli(["runs", "--limit", "1"], runs.io), 0, runs.err());
+      const record = fromRuns(runs.out());
+      const figures = (f: Figures | Omit<Figures, "streams">) => [f.objects, f.changes, f.requests];
+      assert.deepEqual(figures(progress), figures(summary), `run ${round}: progress vs summary`);
+      assert.deepEqual(figures(record), figures(summary), `run ${round}: runs vs summary`);
+      assert.deepEqual(progress.streams, summary.streams, `run ${round}: per stream`);
+      assert.ok(summary.requests > 0);
+    }
   } finally {
     await h.close();
   }

@@ -179,7 +179,7 @@ describe("watch options", () => {
     assert.throws(() => planWatch({ interval: "often" }), /--interval: "often" is not a duration/);
     assert.throws(
       () => planWatch({ webhook: "hooks.example.com" }),
-      /--webhook: "hooks.example.com" is not an http\(s\) URL/,
+      /--webhook: the value is not an http\(s\) URL/,
     );
     assert.throws(() => planWatch({ types: "user.create" }), /--types/);
     assert.throws(() => planWatch({ filter: ["=x"] }), /--filter/);
@@ -206,10 +206,17 @@ describe("watch options", () => {
     }
   });
 
-  it("names a webhook subscription without the URL's query or user info (they may hold a credential)", () => {
+  it("names a webhook subscription without the URL's query values or user info (they may hold a credential)", () => {
     assert.equal(
-      defaultSubscriptionId({ kind: "webhook", url: "https://u:p@hooks.example.com/in?token=abc" }),
+      defaultSubscriptionId({ kind: "webhook", url: "https://u:p@hooks.example.com/in" }),
       "webhook:https://hooks.example.com/in",
+    );
+    assert.match(
+      defaultSubscriptionId(
+        { kind: "webhook", url: "https://hooks.example.com/in?token=abc" },
+        Buffer.alloc(32, 7),
+      ),
+      /^webhook:https:\/\/hooks\.example\.com\/in\?token=\[redacted\]#[0-9a-f]{16}$/,
     );
     assert.match(defaultSubscriptionId({ kind: "file", path: "/tmp/e.jsonl" }), /^file:\/tmp\/e\.jsonl$/);
   });

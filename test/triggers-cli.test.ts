@@ -22,7 +22,7 @@ import {
 import { type Harness, startHarness } from "./sync-support.ts";
 
 const CLI = join(import.meta.dirname, "..", "src", "cli", "main.ts");
-const SECRET = "cli-test-secret";
+const SECRET = "cli-test-secret-value";
 
 let h: Harness;
 let url: string;

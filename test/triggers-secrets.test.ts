@@ -62,8 +62,13 @@ describe("webhook secrets at rest", () => {
     assert.equal(again.sealedSecret, first.sealedSecret);
     const same = await defineSubscription(store, { types: ["user.*"], target, secret: SECRET, key });
     assert.equal(same.sealedSecret, first.sealedSecret, "an unchanged secret is not re-sealed");
-    const rotated = await defineSubscription(store, { types: ["*"], target, secret: "rotated-1", key });
-    assert.equal(openSecret(rotated, key), "rotated-1");
+    const rotated = await defineSubscription(store, {
+      types: ["*"],
+      target,
+      secret: "rotated-secret-0001",
+      key,
+    });
+    assert.equal(openSecret(rotated, key), "rotated-secret-0001");
     await store.close();
   });
 
@@ -80,8 +85,13 @@ describe("webhook secrets at rest", () => {
         !JSON.stringify(err.toJSON()).includes(SECRET),
     );
     // A new secret given with the new key replaces the unreadable one.
-    const replaced = await defineSubscription(store, { types: ["*"], target, secret: "new-1", key: other });
-    assert.equal(openSecret(replaced, other), "new-1");
+    const replaced = await defineSubscription(store, {
+      types: ["*"],
+      target,
+      secret: "new-secret-value-0001",
+      key: other,
+    });
+    assert.equal(openSecret(replaced, other), "new-secret-value-0001");
     await store.close();
   });
 

@@ -105,7 +105,7 @@ function subscription(url: string): Subscription {
     id: `webhook:${url}`,
     types: ["user.*"],
     filter: {},
-    target: { kind: "webhook", url },
+    target: { kind: "webhook", redactedUrl: url },
     emitInitial: true,
     initialized: true,
   };

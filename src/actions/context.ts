@@ -39,6 +39,7 @@ export function recentlyCreated(ttlMs = 120_000, now: () => number = Date.now): 
 /** The same client with `signal` on every request, so cancelling stops an action between requests. */
 export function withSignal(graph: GraphClient, signal: AbortSignal): GraphClient {
   return {
+    graphRoot: graph.graphRoot,
     request: (path, options = {}) => graph.request(path, { signal, ...options }),
     get: (path, options = {}) => graph.get(path, { signal, ...options }),
     pages: (path, options = {}) => graph.pages(path, { signal, ...options }),

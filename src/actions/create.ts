@@ -5,9 +5,38 @@
  * if it is there now, that create went through and the object is ours; if not, the POST is resent.
  */
 import { ConnectorError, createError, GraphError } from "../errors.ts";
+import { changedProperties } from "./patch.ts";
 import { isGraphError, REFUSAL } from "./refusals.ts";
 import type { DirectoryObject } from "./resolve.ts";
 import type { ActionContext, PlannedRequest } from "./types.ts";
+
+/**
+ * A repeated create: the object already holding the key is returned when it is what the input asks for
+ * (the caller reports `changed: false`), otherwise OBJECT_CONFLICT names both sides. Only properties
+ * Graph reads back are compared — a password cannot be; the key itself matched Graph's lookup, which
+ * ignores case.
+ */
+export function existingAsAsked(
+  existing: DirectoryObject,
+  asked: Record<string, unknown>,
+  key: { kind: "user" | "group"; property: string; value: string; action: string },
+): DirectoryObject {
+  const { [key.property]: _matched, ...compared } = asked;
+  const diff = changedProperties(existing, compared);
+  if (Object.keys(diff).length === 0) return existing;
+  const differences = Object.entries(diff)
+    .map(([k, v]) => `${k} is ${quoted(existing[k] ?? null)} there, ${quoted(v)} asked`)
+    .join("; ");
+  throw createError("OBJECT_CONFLICT", { ...key, existingId: existing.id, differences });
+}
+
+/** JSON, with the control characters JSON leaves raw escaped too: the tenant's values are anyone's text. */
+function quoted(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
 
 /** Sends after an ambiguous failure; each send is one the client itself does not retry. */
 const MAX_SENDS = 4;

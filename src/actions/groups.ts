@@ -3,13 +3,13 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { createError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
-import { createOnce } from "./create.ts";
+import { createOnce, existingAsAsked } from "./create.ts";
 import { defineAction, GROUP_READ, GROUP_WRITE, MEMBER_WRITE } from "./define.ts";
 import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
 import { addReference, groupLabel, odataId, refuseUnmanageable, removeReference } from "./groups-core.ts";
 import { changedProperties } from "./patch.ts";
-import { type DirectoryObject, resolve, resolvePrincipal } from "./resolve.ts";
+import { type DirectoryObject, GROUP_SELECT, resolve, resolvePrincipal } from "./resolve.ts";
 import {
   graphObject,
   groupProperties,
@@ -35,11 +35,11 @@ function nicknameFor(displayName: string): string {
   return plain || `group-${createHash("sha256").update(displayName).digest("hex").slice(0, 12)}`;
 }
 
-async function groupByNickname(ctx: ActionContext, nick: string): Promise<DirectoryObject | undefined> {
+async function groupsByNickname(ctx: ActionContext, nick: string): Promise<DirectoryObject[]> {
   const page = await ctx.graph.get<{ value: DirectoryObject[] }>(
-    `/groups?${filterParam(eq("mailNickname", nick))}&$select=id,displayName,mailNickname`,
+    `/groups?${filterParam(eq("mailNickname", nick))}&$select=${GROUP_SELECT}`,
   );
-  return page.value[0];
+  return page.value;
 }
 
 export const createGroup = defineAction({
@@ -53,12 +53,12 @@ export const createGroup = defineAction({
       mailNickname: mailNickname
         .optional()
         .describe("Unique key for repeat-safety; derived from displayName if absent"),
-      description: text(1024).optional(),
+      description: text(1024, { multiline: true }).optional(),
       securityEnabled: z.boolean().optional().describe("Defaults to true, false for Microsoft 365 groups"),
       mailEnabled: z.boolean().optional().describe("true only for Microsoft 365 (Unified) groups"),
       groupTypes: z.array(z.enum(["Unified", "DynamicMembership"])).default([]),
       visibility: z.enum(["Public", "Private", "HiddenMembership"]).optional(),
-      membershipRule: text(3072).optional(),
+      membershipRule: groupProperties.membershipRule.optional(),
       owners: z.array(principalRef).max(100).default([]),
       members: z.array(principalRef).max(500).default([]),
     })
@@ -74,58 +74,98 @@ export const createGroup = defineAction({
     const { mailEnabled, securityEnabled } = checkGroupShape(props, members.length);
     const nick = props.mailNickname ?? nicknameFor(props.displayName);
     ctx.setTarget(`group:${nick}`);
-    const existing = await groupByNickname(ctx, nick);
-    if (existing)
-      throw createError("OBJECT_EXISTS", {
-        kind: "group",
-        property: "mailNickname",
-        value: nick,
-        existingId: existing.id,
-      });
+    const asked = { ...props, mailEnabled, securityEnabled, mailNickname: nick };
+    const existing = await existingGroup(ctx, asked);
     const ownerObjs = await Promise.all(owners.map((o) => resolvePrincipal(ctx, o)));
     const memberObjs = await Promise.all(members.map((m) => resolvePrincipal(ctx, m)));
     const ownerIds = unique(ownerObjs.map((o) => o.object.id));
     const memberIds = unique(memberObjs.map((m) => m.object.id));
+    // A new group gets its first references bound in the POST; a repeat adds only the missing ones.
+    const bound = existing ? 0 : BIND_LIMIT;
+    const [heldOwners, heldMembers] = existing
+      ? await Promise.all([referenced(ctx, existing.id, "owners"), referenced(ctx, existing.id, "members")])
+      : [new Set<string>(), new Set<string>()];
     const later = [
-      ...ownerIds.slice(BIND_LIMIT).map((id) => ({ rel: "owners" as const, id })),
-      ...memberIds.slice(BIND_LIMIT).map((id) => ({ rel: "members" as const, id })),
+      ...ownerIds.slice(bound).flatMap((id) => (heldOwners.has(id) ? [] : [{ rel: "owners" as const, id }])),
+      ...memberIds
+        .slice(bound)
+        .flatMap((id) => (heldMembers.has(id) ? [] : [{ rel: "members" as const, id }])),
     ];
-    const body: Record<string, unknown> = { ...props, mailEnabled, securityEnabled, mailNickname: nick };
-    if (ownerIds.length > 0) body["owners@odata.bind"] = ownerIds.slice(0, BIND_LIMIT).map(odataId);
-    if (memberIds.length > 0) body["members@odata.bind"] = memberIds.slice(0, BIND_LIMIT).map(odataId);
     const steps = new Steps(ctx, "create-group", [
       "create group",
       ...later.map((l) => `add ${l.rel} ${l.id}`),
     ]);
-    const key = {
-      kind: "group" as const,
-      label: `mailNickname ${nick}`,
-      find: () => groupByNickname(ctx, nick),
-      enforced: props.groupTypes.includes("Unified"),
-    };
-    const answer = await createOnce(ctx, { method: "POST", url: "/groups", body }, key);
-    const created: DirectoryObject = {
-      id: PLANNED_ID,
-      ...props,
-      mailEnabled,
-      securityEnabled,
-      mailNickname: nick,
-      ...answer,
-    };
-    if (!ctx.dryRun) ctx.recent.add(created.id);
+    let created: DirectoryObject;
+    if (existing) {
+      created = existing;
+    } else {
+      const body: Record<string, unknown> = { ...asked };
+      if (ownerIds.length > 0) body["owners@odata.bind"] = ownerIds.slice(0, BIND_LIMIT).map(odataId);
+      if (memberIds.length > 0) body["members@odata.bind"] = memberIds.slice(0, BIND_LIMIT).map(odataId);
+      const key = {
+        kind: "group" as const,
+        label: `mailNickname ${nick}`,
+        find: async () => (await groupsByNickname(ctx, nick))[0],
+        enforced: props.groupTypes.includes("Unified"),
+      };
+      const answer = await createOnce(ctx, { method: "POST", url: "/groups", body }, key);
+      created = { id: PLANNED_ID, ...asked, ...answer };
+      if (!ctx.dryRun) ctx.recent.add(created.id);
+    }
     ctx.setTarget(`group:${created.id}`);
     steps.done(
       "create group",
-      `${groupLabel(created)} with ${Math.min(ownerIds.length, BIND_LIMIT)} owners and ${Math.min(memberIds.length, BIND_LIMIT)} members`,
+      `${groupLabel(created)} with ${Math.min(ownerIds.length, bound)} owners and ${Math.min(memberIds.length, bound)} members`,
     );
+    let changed = !existing;
     for (const { rel, id } of later) {
-      await steps.run(`add ${rel} ${id}`, `${rel.slice(0, -1)} ${id}`, () =>
+      const added = await steps.run(`add ${rel} ${id}`, `${rel.slice(0, -1)} ${id}`, () =>
         addReference(ctx, created, rel, id),
       );
+      changed ||= added;
     }
-    return { changed: true, group: created, owners: ownerIds, members: memberIds };
+    return { changed, group: created, owners: ownerIds, members: memberIds };
   },
 });
+
+/**
+ * The group a repeated create-group finds under its mailNickname: undefined when there is none, the
+ * group when it is the one asked for, else OBJECT_CONFLICT. Graph keeps a Microsoft 365 group's
+ * mailNickname unique but not a security group's, so several security groups may share one: then the
+ * repeat cannot tell which is its own and lists them.
+ */
+async function existingGroup(
+  ctx: ActionContext,
+  asked: Record<string, unknown> & { mailNickname: string },
+): Promise<DirectoryObject | undefined> {
+  const nick = asked.mailNickname;
+  const [found, ...others] = await groupsByNickname(ctx, nick);
+  if (!found) return undefined;
+  if (others.length > 0) {
+    const candidates = [found, ...others];
+    throw createError("OBJECT_AMBIGUOUS", {
+      kind: "group",
+      ref: `mailNickname ${nick}`,
+      count: candidates.length,
+      candidates: candidates.map(groupLabel).join("; "),
+    });
+  }
+  return existingAsAsked(found, asked, {
+    kind: "group",
+    property: "mailNickname",
+    value: nick,
+    action: "create-group",
+  });
+}
+
+/** The ids of a group's direct owners or members. */
+async function referenced(ctx: ActionContext, groupId: string, rel: "owners" | "members") {
+  const ids = new Set<string>();
+  for await (const page of ctx.graph.pages<{ id: string }>(`/groups/${groupId}/${rel}?$select=id&$top=999`)) {
+    for (const o of page.value) ids.add(o.id);
+  }
+  return ids;
+}
 
 /**
  * The group kinds Graph can create (graph-behaviour.md §5), checked before any request: Microsoft 365
@@ -185,7 +225,7 @@ export const updateGroup = defineAction({
       description: groupProperties.description.optional(),
       mailNickname: groupProperties.mailNickname.optional(),
       visibility: groupProperties.visibility.optional(),
-      membershipRule: text(3072).optional(),
+      membershipRule: groupProperties.membershipRule.optional(),
     })
     .strict()
     .refine((i) => Object.keys(i).length > 1, "give at least one property to change"),

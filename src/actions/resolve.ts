@@ -41,7 +41,7 @@ export const USER_SELECT = [
   "assignedLicenses",
 ].join(",");
 
-const GROUP_SELECT = [
+export const GROUP_SELECT = [
   "id",
   "displayName",
   "description",

@@ -4,22 +4,35 @@
  */
 import { z } from "zod";
 
-/** Control characters never belong in a directory reference and usually mean a paste accident. */
-export const ref = (what: string, max = 1024) =>
-  z
-    .string()
-    .trim()
-    .min(1, `must name a ${what}`)
-    .max(max)
-    .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+/**
+ * Unicode control characters (C0, DEL, C1) and the Unicode line separators: a terminal escape, a NUL
+ * or a stray line break in a value.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** The same, but tab, line feed and carriage return, which multi-line text may hold. */
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
-/** Free text (names, descriptions): not empty (null clears a property), no control characters but tab and newline. */
-export const text = (max: number) =>
-  z
-    .string()
-    .min(1, "must not be empty (use null to clear it)")
-    .max(max)
-    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "must not contain control characters");
+/**
+ * Every string an action takes starts here, so no field lets control characters through: they are
+ * never meant in a directory value (usually a paste accident) and would reach logs and terminals as
+ * escapes. `multiline` text (descriptions, rules) may hold tabs and line breaks; nothing else may.
+ * `trim` drops surrounding blanks first (references copied with a trailing newline).
+ */
+export const plainString = (options: { multiline?: boolean; trim?: boolean } = {}) =>
+  (options.trim ? z.string().trim() : z.string()).refine(
+    (s) => !(options.multiline ? CONTROL_BUT_LINES : CONTROL).test(s),
+    options.multiline
+      ? "must not contain control characters (only tab and line breaks are allowed)"
+      : "must not contain control characters (line breaks and tabs included)",
+  );
+
+/** A directory reference (id, name, address): surrounding blanks are trimmed. */
+export const ref = (what: string, max = 1024) =>
+  plainString({ trim: true }).min(1, `must name a ${what}`).max(max);
+
+/** Free text (names): not empty (null clears a property), one line unless `multiline`. */
+export const text = (max: number, options: { multiline?: boolean } = {}) =>
+  plainString(options).min(1, "must not be empty (use null to clear it)").max(max);
 
 export const userRef = ref("user").describe(
   "A user: object id, userPrincipalName or mail, or exact display name",
@@ -32,30 +45,25 @@ export const skuRef = ref("SKU", 200).describe(
   "A subscribed SKU: skuId (GUID) or skuPartNumber, e.g. ENTERPRISEPACK",
 );
 
-export const usageLocation = z
-  .string()
+export const usageLocation = plainString()
   .regex(/^[A-Za-z]{2}$/, "must be a two-letter ISO country code, e.g. US")
   .transform((s) => s.toUpperCase())
   .describe("Two-letter ISO country code; required before a licence can be assigned");
 
-const upn = z
-  .string()
-  .trim()
+const upn = plainString({ trim: true })
   .max(113)
   .regex(/^[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, "must look like name@verified-domain")
   .describe("userPrincipalName: name@<a verified domain of the tenant>");
 
 /** A user's mail alias: printable ASCII without spaces or @()\[]";:<>, (dots are fine, e.g. ann.lee). */
-const userMailNickname = z
-  .string()
+const userMailNickname = plainString()
   .min(1)
   .max(64)
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
   .regex(/^[^@()\\[\]";:<>,]+$/, 'must not contain any of @ ( ) \\ [ ] " ; : < > ,');
 
 /** A group's mailNickname (graph-behaviour.md §5): ASCII, ≤64, none of @()\[]";:.<>, or space. */
-export const mailNickname = z
-  .string()
+export const mailNickname = plainString()
   .min(1)
   .max(64)
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
@@ -66,18 +74,20 @@ export const mailNickname = z
  * classes. Checked before sending so the common mistake costs no request; a tenant's stricter policy
  * is still reported from Graph's refusal.
  */
-export const password = z
-  .string()
+export const password = plainString()
   .min(8, "must be at least 8 characters")
   .max(256, "must be at most 256 characters")
   .refine(
     (p) => [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(p)).length >= 3,
     "must contain three of: lower case, upper case, digits, symbols",
   )
-  .describe("Initial password (never logged, audited or printed)");
+  .describe(
+    "Initial password (never logged, audited or printed; on the CLI pass it with --input-file, not --input)",
+  );
 
 /** A property that may be set, or cleared with null. */
-const optionalText = (max: number, what: string) => text(max).nullable().describe(`${what} (null clears it)`);
+const optionalText = (max: number, what: string, options: { multiline?: boolean } = {}) =>
+  text(max, options).nullable().describe(`${what} (null clears it)`);
 
 /** Writable user properties (Graph names) shared by create-user and update-user. */
 export const userProperties = {
@@ -98,9 +108,10 @@ export const userProperties = {
 
 export const groupProperties = {
   displayName: text(256).describe("Name shown in the directory"),
-  description: optionalText(1024, "What the group is for"),
+  description: optionalText(1024, "What the group is for", { multiline: true }),
   mailNickname,
   visibility: z.enum(["Public", "Private", "HiddenMembership"]).nullable(),
+  membershipRule: text(3072, { multiline: true }),
 };
 
 export const licenseLists = {
@@ -109,11 +120,10 @@ export const licenseLists = {
 };
 
 export const limit = z.number().int().min(1).max(999).default(100).describe("Most results to return (1–999)");
-export const cursor = z
-  .string()
+export const cursor = plainString()
   .max(8192)
   .optional()
-  .describe("nextCursor from the previous call of the same search");
+  .describe("nextCursor from the previous call of the same search, with the same filters");
 
 /** A Graph object as returned: `id` plus Graph properties. */
 export const graphObject = z.looseObject({ id: z.string() });

@@ -1,10 +1,12 @@
 /**
  * Searches: free text over name / mail / UPN (`$search`), structured filters, a limit, and an opaque
- * continuation cursor. The cursor carries Graph's nextLink query (Graph builds paging links, never us)
- * bound to the collection it pages, so a forged cursor cannot point a search anywhere else.
+ * continuation cursor. The cursor carries only Graph's `$skiptoken` (Graph builds paging tokens, never
+ * us); every other query option is derived again from the caller's input, so no cursor can add or
+ * change one, and a fingerprint of those options refuses a cursor used with other filters.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
-import { createError } from "../errors.ts";
+import { createError, GraphError } from "../errors.ts";
 import { defineAction, MEMBER_READ, USER_READ } from "./define.ts";
 import { and, eq, type Filter, filterParam, hasLicense, searchAny } from "./filter.ts";
 import { resolveSkus, subscribedSkus } from "./licenses.ts";
@@ -12,30 +14,61 @@ import { type DirectoryObject, resolve, USER_SELECT } from "./resolve.ts";
 import { cursor, graphObject, groupRef, limit, page, ref, skuRef, text } from "./schemas.ts";
 import type { ActionContext } from "./types.ts";
 
+/** A search's first request: the collection and its query options (`$top` is the caller's limit). */
+export interface SearchRequest {
+  path: string;
+  query: string[];
+}
+
 interface Cursor {
+  /** The action that issued it. */
   a: string;
-  p: string;
-  q: string;
+  /** Fingerprint of the request it continues. */
+  f: string;
+  /** Graph's `$skiptoken`. */
+  s: string;
 }
 
-export function encodeCursor(action: string, path: string, nextLink: string): string {
-  const q = nextLink.includes("?") ? nextLink.slice(nextLink.indexOf("?") + 1) : "";
-  return Buffer.from(JSON.stringify({ a: action, p: path, q } satisfies Cursor)).toString("base64url");
+/** The request's collection and options but the page size, which may change from page to page. */
+function fingerprint(request: SearchRequest): string {
+  const options = request.query.filter((o) => !o.startsWith("$top="));
+  return createHash("sha256")
+    .update(`${request.path}?${options.join("&")}`)
+    .digest("base64url")
+    .slice(0, 22);
 }
 
-/** The request a cursor continues, or CURSOR_INVALID when it is not this search's cursor. */
-export function decodeCursor(action: string, path: string, value: string): string {
-  let c: Partial<Cursor>;
+/** The cursor of the page after the one `request` returned with `nextLink`. */
+export function encodeCursor(action: string, request: SearchRequest, nextLink: string): string {
+  const skipToken = new URL(nextLink, "https://graph.invalid").searchParams.get("$skiptoken");
+  if (!skipToken) {
+    throw createError("INTERNAL", { detail: `Graph's next page link has no $skiptoken: ${nextLink}` });
+  }
+  const c: Cursor = { a: action, f: fingerprint(request), s: skipToken };
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+const invalidCursor = (action: string, problem: string, cause?: unknown) =>
+  createError("CURSOR_INVALID", { action, problem }, cause === undefined ? {} : { cause });
+
+/** The URL of the page `value` continues, or CURSOR_INVALID when it is not a cursor of this request. */
+export function continueRequest(action: string, request: SearchRequest, value: string): string {
+  let c: unknown;
   try {
-    c = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as Partial<Cursor>;
+    c = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
   } catch {
-    throw createError("CURSOR_INVALID", { action, problem: "it is not a cursor this connector issued" });
+    c = undefined;
   }
-  if (c?.a !== action || typeof c.q !== "string") {
-    throw createError("CURSOR_INVALID", { action, problem: "it was issued by another action" });
+  const keys = c && typeof c === "object" ? Object.keys(c).sort().join(",") : "";
+  const { a, f, s } = (keys === "a,f,s" ? c : {}) as Partial<Cursor>;
+  if (typeof a !== "string" || typeof f !== "string" || typeof s !== "string" || s === "") {
+    throw invalidCursor(action, "it is not a nextCursor this connector issued");
   }
-  if (c.p !== path) throw createError("CURSOR_INVALID", { action, problem: "it pages a different group" });
-  return `${path}?${c.q}`;
+  if (a !== action) throw invalidCursor(action, "it was issued by another search");
+  if (f !== fingerprint(request)) {
+    throw invalidCursor(action, "it was issued for other filters (or another group)");
+  }
+  return `${request.path}?${[...request.query, `$skiptoken=${encodeURIComponent(s)}`].join("&")}`;
 }
 
 interface ODataPage {
@@ -43,18 +76,32 @@ interface ODataPage {
   "@odata.nextLink"?: string;
 }
 
-/** One page of `path` (or of the cursor's continuation), as items plus the next cursor. */
+/** One page of the request (or of the cursor's continuation of it), as items plus the next cursor. */
 async function searchPage(
   ctx: ActionContext,
   action: string,
-  path: string,
-  query: string[],
+  request: SearchRequest,
   input: { cursor?: string | undefined },
 ): Promise<{ items: DirectoryObject[]; nextCursor?: string }> {
-  const url = input.cursor ? decodeCursor(action, path, input.cursor) : `${path}?${query.join("&")}`;
-  const body = await ctx.graph.get<ODataPage>(url, { advanced: true });
+  const url = input.cursor
+    ? continueRequest(action, request, input.cursor)
+    : `${request.path}?${request.query.join("&")}`;
+  let body: ODataPage;
+  try {
+    body = await ctx.graph.get<ODataPage>(url, { advanced: true });
+  } catch (err) {
+    // Graph refuses a page token it did not issue, or one too old, as an expired one.
+    if (input.cursor && err instanceof GraphError && err.graphCode === "Directory_ExpiredPageToken") {
+      throw invalidCursor(
+        action,
+        "Graph refused its page token (expired or altered); start the search again",
+        err,
+      );
+    }
+    throw err;
+  }
   const next = body["@odata.nextLink"];
-  return { items: body.value, ...(next ? { nextCursor: encodeCursor(action, path, next) } : {}) };
+  return { items: body.value, ...(next ? { nextCursor: encodeCursor(action, request, next) } : {}) };
 }
 
 const userFilters = {
@@ -95,14 +142,9 @@ export const searchUsers = defineAction({
   input: z.object({ ...userFilters, limit, cursor }).strict(),
   output: page(graphObject),
   async run(ctx, input) {
-    const options = input.cursor ? [] : await userQuery(ctx, input);
-    return searchPage(
-      ctx,
-      "search-users",
-      "/users",
-      [...options, `$top=${input.limit}`, `$select=${USER_SELECT}`],
-      input,
-    );
+    const options = await userQuery(ctx, input);
+    const query = [...options, `$top=${input.limit}`, `$select=${USER_SELECT}`];
+    return searchPage(ctx, "search-users", { path: "/users", query }, input);
   },
 });
 
@@ -147,8 +189,8 @@ async function memberPage(
 ) {
   const group = await resolve(ctx, "group", input.group);
   const path = membersPath(group.id, rel, input);
-  const options = input.cursor ? [] : await userQuery(ctx, input);
-  const result = await searchPage(ctx, action, path, [...options, `$top=${input.limit}`], input);
+  const query = [...(await userQuery(ctx, input)), `$top=${input.limit}`];
+  const result = await searchPage(ctx, action, { path, query }, input);
   return { group, result };
 }
 

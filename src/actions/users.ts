@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { createError } from "../errors.ts";
 import { PLANNED_ID } from "./context.ts";
-import { createOnce } from "./create.ts";
+import { createOnce, existingAsAsked } from "./create.ts";
 import { defineAction, USER_READ, USER_WRITE } from "./define.ts";
 import { deleteObject, deleteOutput } from "./delete.ts";
 import { eq, filterParam } from "./filter.ts";
@@ -10,7 +10,7 @@ import { addReference, refuseUnmanageable } from "./groups-core.ts";
 import { applyLicenceChange, describeUser, planLicenceChange, subscribedSkus } from "./licenses.ts";
 import { changedProperties } from "./patch.ts";
 import { isGraphError, isNotFound, REFUSAL } from "./refusals.ts";
-import { type DirectoryObject, resolve, resolveDeleted } from "./resolve.ts";
+import { type DirectoryObject, resolve, resolveDeleted, USER_SELECT } from "./resolve.ts";
 import {
   graphObject,
   groupRef,
@@ -36,7 +36,7 @@ const userOutput = z.object({ ...writeResult, user: graphObject.optional() });
 
 async function existingUser(ctx: ActionContext, upn: string): Promise<DirectoryObject | undefined> {
   const page = await ctx.graph.get<{ value: DirectoryObject[] }>(
-    `/users?${filterParam(eq("userPrincipalName", upn))}&$select=id,userPrincipalName`,
+    `/users?${filterParam(eq("userPrincipalName", upn))}&$select=${USER_SELECT}`,
   );
   return page.value[0];
 }
@@ -89,63 +89,73 @@ export const createUser = defineAction({
     const { password: pw, forceChangePasswordNextSignIn, addLicenses, groups, ...props } = input;
     const upn = props.userPrincipalName;
     ctx.setTarget(`user:${upn}`);
-    const existing = await existingUser(ctx, upn);
-    if (existing) throw upnTaken(upn, existing.id);
+    const asked = {
+      ...props,
+      mailNickname:
+        props.mailNickname ?? upn.split("@")[0]!.replace(/[^A-Za-z0-9.!#$%&'*+\-/=?^_`{|}~]/g, ""),
+    };
+    const found = await existingUser(ctx, upn);
+    const key = { kind: "user" as const, property: "userPrincipalName", value: upn, action: "create-user" };
+    const existing = found && existingAsAsked(found, asked, key);
     // Everything referenced is resolved and checked before the first write.
     const targets = await Promise.all(groups.map((g) => resolve(ctx, "group", g)));
     for (const group of targets) refuseUnmanageable(group, "members");
     const skus = addLicenses.length > 0 ? await subscribedSkus(ctx) : [];
-    const body = {
-      ...props,
-      mailNickname:
-        props.mailNickname ?? upn.split("@")[0]!.replace(/[^A-Za-z0-9.!#$%&'*+\-/=?^_`{|}~]/g, ""),
-      passwordProfile: { password: pw, forceChangePasswordNextSignIn },
-    };
-    const licenceChange =
+    const body = { ...asked, passwordProfile: { password: pw, forceChangePasswordNextSignIn } };
+    // A repeat only adds what the first run did not get to (licences held and memberships are kept).
+    const change =
       addLicenses.length > 0
         ? planLicenceChange(
-            { id: PLANNED_ID, ...body, assignedLicenses: [] },
+            existing ?? { id: PLANNED_ID, ...body, assignedLicenses: [] },
             skus,
             addLicenses,
             [],
             undefined,
           )
         : undefined;
+    const licenceChange = change && change.add.length > 0 ? change : undefined;
     const steps = new Steps(ctx, "create-user", [
       "create user",
       ...(licenceChange ? ["assign licences"] : []),
       ...targets.map((g) => `add to group ${g["displayName"]}`),
     ]);
     let created: DirectoryObject;
-    try {
-      const key = {
-        kind: "user" as const,
-        label: `userPrincipalName ${upn}`,
-        find: () => existingUser(ctx, upn),
-        enforced: true,
-      };
-      const answer = await createOnce(ctx, { method: "POST", url: "/users", body }, key);
-      created = { id: PLANNED_ID, ...redactedBody(body), ...answer };
-    } catch (err) {
-      throw await explainUpnConflict(ctx, err, upn);
+    if (existing) {
+      created = existing;
+    } else {
+      try {
+        const createKey = {
+          kind: "user" as const,
+          label: `userPrincipalName ${upn}`,
+          find: () => existingUser(ctx, upn),
+          enforced: true,
+        };
+        const answer = await createOnce(ctx, { method: "POST", url: "/users", body }, createKey);
+        created = { id: PLANNED_ID, ...redactedBody(body), ...answer };
+      } catch (err) {
+        throw await explainUpnConflict(ctx, err, upn);
+      }
+      if (!ctx.dryRun) ctx.recent.add(created.id);
     }
-    if (!ctx.dryRun) ctx.recent.add(created.id);
     ctx.setTarget(`user:${created.id}`);
     steps.done("create user", `user ${upn} (id ${created.id})`);
+    let changed = !existing;
     if (licenceChange) {
       const names = licenceChange.add.map((s) => s.skuPartNumber).join(", ");
-      await steps.run("assign licences", `licences ${names}`, () =>
+      const assigned = await steps.run("assign licences", `licences ${names}`, () =>
         applyLicenceChange(ctx, created, licenceChange),
       );
+      changed ||= assigned;
     }
     for (const group of targets) {
       const name = `add to group ${group["displayName"]}`;
-      await steps.run(name, `member of ${group["displayName"]}`, () =>
+      const added = await steps.run(name, `member of ${group["displayName"]}`, () =>
         addReference(ctx, group, "members", created.id),
       );
+      changed ||= added;
     }
     return {
-      changed: true,
+      changed,
       user: created,
       ...(licenceChange ? { licenses: licenceChange.add.map((s) => s.skuId) } : {}),
       ...(targets.length > 0 ? { groups: targets.map((g) => g.id) } : {}),

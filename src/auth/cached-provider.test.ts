@@ -109,3 +109,13 @@ test("starts from the persisted token and saves each new one", async () => {
     ["at-1"],
   );
 });
+
+test("signIn acquires a new token even while a fresh one is cached, and getToken reuses it", async () => {
+  const clock = fakeClock();
+  const iss = issuer(clock);
+  const p = cachedTokenProvider({ acquire: iss.acquire, now: clock.now });
+  assert.equal((await p.getToken()).accessToken, "at-1");
+  assert.equal((await p.signIn()).accessToken, "at-2");
+  assert.equal((await p.getToken()).accessToken, "at-2");
+  assert.equal(iss.calls.length, 2);
+});

@@ -30,11 +30,11 @@ export function cachedTokenProvider(options: CachedProviderOptions): TokenProvid
   const fresh = (t: StoredToken | undefined): t is StoredToken =>
     t !== undefined && now() < t.expiresAt - refreshMarginMs(t);
 
-  async function refresh(): Promise<StoredToken> {
+  async function refresh(force: boolean): Promise<StoredToken> {
     if (!loaded) {
       loaded = true;
       current = (await options.load?.()) ?? current;
-      if (fresh(current)) return current;
+      if (!force && fresh(current)) return current;
     }
     acquisitions++;
     const token = await options.acquire(current);
@@ -43,17 +43,31 @@ export function cachedTokenProvider(options: CachedProviderOptions): TokenProvid
     return token;
   }
 
+  /** Runs `refresh` as the one acquisition in flight, after the one already running if any. */
+  function start(force: boolean): Promise<StoredToken> {
+    const run = (inflight ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => refresh(force))
+      .finally(() => {
+        if (inflight === run) inflight = undefined;
+      });
+    inflight = run;
+    return run;
+  }
+
+  const wait = (p: Promise<StoredToken>, signal: AbortSignal | undefined) =>
+    signal ? abortable(p, signal) : p;
+
   return {
     get acquisitions() {
       return acquisitions;
     },
     getToken(signal?: AbortSignal): Promise<StoredToken> {
       if (fresh(current)) return Promise.resolve(current);
-      inflight ??= refresh().finally(() => {
-        inflight = undefined;
-      });
-      if (!signal) return inflight;
-      return abortable(inflight, signal);
+      return wait(inflight ?? start(false), signal);
+    },
+    signIn(signal?: AbortSignal): Promise<StoredToken> {
+      return wait(start(true), signal);
     },
     invalidate(accessToken: string): void {
       // Keep the refresh token: only the access token was rejected.

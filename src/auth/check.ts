@@ -1,5 +1,5 @@
 import type { ConnectorConfig } from "../config/load.ts";
-import { ConnectorError, toConnectorError } from "../errors.ts";
+import { type ConnectorError, GraphError, toConnectorError } from "../errors.ts";
 import type { GraphClient } from "../graph/types.ts";
 import { type CapabilityResult, evaluateCapabilities, permissionsToAdd } from "./capabilities.ts";
 import { decodeClaims, grantedPermissions } from "./claims.ts";
@@ -14,12 +14,15 @@ export interface CheckReport {
   graphUrl: string;
   token: { kind: "app" | "delegated"; permissions: string[]; expiresAt: string } | undefined;
   organization: { id: string; displayName: string; verifiedDomain?: string } | undefined;
-  /** Why /organization could not be read, if it could not. */
+  /** Why Graph refused to read /organization, if it did. */
   organizationError: string | undefined;
   capabilities: CapabilityResult[];
   permissionsToAdd: string[];
   consentUrl: string;
-  /** The sign-in failure, when no token could be had. */
+  /**
+   * What stopped the check: the sign-in failure when no token could be had (`token` unset), or a
+   * failure to reach Graph at all (TLS, DNS, network) when reading /organization.
+   */
   error: ReturnType<ConnectorError["toJSON"]> | undefined;
 }
 
@@ -30,7 +33,7 @@ interface Organization {
 }
 
 /**
- * The connection check: acquire a token (mapping sign-in failures to cause and fix), read its
+ * The connection check: sign in afresh (mapping sign-in failures to cause and fix), read its
  * roles/scp, read /organization, and say for each asked capability whether it is usable and which
  * permission to add otherwise. Never throws for a failed check; the report says what failed.
  */
@@ -39,6 +42,7 @@ export async function checkConnection(
   tokens: TokenProvider,
   graph: GraphClient,
   capabilityIds: string[],
+  signal?: AbortSignal,
 ): Promise<CheckReport> {
   const consentUrl = adminConsentUrl(config);
   const report: CheckReport = {
@@ -57,7 +61,8 @@ export async function checkConnection(
   };
   let granted: ReturnType<typeof grantedPermissions>;
   try {
-    const token = await tokens.getToken();
+    // A connection test: a cached token proves nothing about the credential configured now.
+    const token = await tokens.signIn(signal);
     granted = grantedPermissions(decodeClaims(token.accessToken));
     report.tenantId = token.tenantId;
     report.token = {
@@ -66,7 +71,7 @@ export async function checkConnection(
       expiresAt: new Date(token.expiresAt).toISOString(),
     };
   } catch (err) {
-    report.error = toConnectorError(err).toJSON();
+    report.error = toConnectorError(err, signal).toJSON();
     report.capabilities = evaluateCapabilities([], capabilityIds);
     report.permissionsToAdd = permissionsToAdd(report.capabilities);
     return report;
@@ -74,6 +79,7 @@ export async function checkConnection(
   try {
     const orgs = await graph.get<{ value: Organization[] }>(
       "/organization?$select=id,displayName,verifiedDomains",
+      signal ? { signal } : {},
     );
     const org = orgs.value[0];
     if (org) {
@@ -82,7 +88,13 @@ export async function checkConnection(
       if (domain) report.organization.verifiedDomain = domain;
     }
   } catch (err) {
-    report.organizationError = err instanceof ConnectorError ? err.message : String(err);
+    // Only Graph's own refusal is a finding about permissions; a failure to reach Graph (TLS, DNS,
+    // a reset) says nothing about them and is reported as itself, with its fix.
+    if (!(err instanceof GraphError)) {
+      report.error = toConnectorError(err, signal).toJSON();
+      return report;
+    }
+    report.organizationError = err.message;
   }
   report.capabilities = evaluateCapabilities(granted.names, capabilityIds);
   report.permissionsToAdd = permissionsToAdd(report.capabilities);

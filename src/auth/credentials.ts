@@ -8,7 +8,7 @@ import { decodeClaims } from "./claims.ts";
 import { clientAssertion, loadCertificate } from "./client-assertion.ts";
 import type { LoginContext } from "./login-errors.ts";
 import { checkAudience, redeem, type TokenEndpoint } from "./token-endpoint.ts";
-import type { TokenStore } from "./token-store.ts";
+import { dropIfUnreadable, isUnreadable, type TokenStore } from "./token-store.ts";
 import type { StoredToken, TokenProvider } from "./types.ts";
 
 export const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -28,9 +28,28 @@ export function adminConsentUrl(
   return `${authorityUrl(config)}/adminconsent?client_id=${encodeURIComponent(config.clientId)}`;
 }
 
-/** One token cache entry per authority + tenant + client + scope. */
+/** A connection: authority + tenant + client + scope (a delegated sign-in's refresh token is kept per connection). */
 export function connectionKey(config: ConnectorConfig): string {
   return [config.authorityHost, config.tenantId, config.clientId, config.scopes.join(" ")].join("|");
+}
+
+/**
+ * The token cache entry of an app sign-in: the connection plus a keyed fingerprint of the credential
+ * (the secret, or the certificate's thumbprint with its private key), so a token obtained with one
+ * credential is never taken as proof that another one works. Delegated entries stay per connection.
+ */
+export async function tokenCacheKey(config: ConnectorConfig, store: TokenStore): Promise<string> {
+  const cred = config.credential;
+  let material: Buffer;
+  if (cred.kind === "secret") material = Buffer.from(`secret\0${cred.clientSecret}`);
+  else if (cred.kind === "certificate") {
+    const { x5tS256, key } = loadCertificate(cred.certificateFile, cred.keyFile);
+    material = Buffer.concat([
+      Buffer.from(`certificate\0${x5tS256}\0`),
+      key.export({ type: "pkcs8", format: "der" }),
+    ]);
+  } else return connectionKey(config);
+  return `${connectionKey(config)}|${await store.fingerprint(material)}`;
 }
 
 export interface TokenProviderDeps {
@@ -87,7 +106,6 @@ export function createTokenProvider(config: ConnectorConfig, deps: TokenProvider
   const endpoint = tokenEndpoint(config, deps);
   const auth = clientAuth(config);
   const scope = config.scopes.join(" ");
-  const key = connectionKey(config);
   const store = deps.store;
   const delegated = config.credential.kind === "delegated";
 
@@ -117,8 +135,27 @@ export function createTokenProvider(config: ConnectorConfig, deps: TokenProvider
 
   const options: Parameters<typeof cachedTokenProvider>[0] = { acquire };
   if (store) {
-    options.load = () => store.get(key);
-    options.save = (t) => store.set(key, t);
+    let key: Promise<string> | undefined;
+    const cacheKey = () => {
+      key ??= tokenCacheKey(config, store);
+      return key;
+    };
+    options.load = async () => {
+      const entry = await cacheKey();
+      if (!delegated) return dropIfUnreadable(store, deps.logger, () => store.get(entry));
+      try {
+        return await store.get(entry);
+      } catch (err) {
+        // The refresh token cannot be had again without the user: say how to sign in anew.
+        if (!isUnreadable(store, err)) throw err;
+        throw createError(
+          "AUTH_LOGIN_UNREADABLE",
+          { connection: `${config.tenantId}/${config.clientId}`, path: store.path },
+          { cause: err },
+        );
+      }
+    };
+    options.save = async (t) => store.set(await cacheKey(), t);
   }
   return cachedTokenProvider(options);
 }
@@ -143,7 +180,7 @@ function staticTokenProvider(config: ConnectorConfig, accessToken: string): Toke
     expiresAt,
     tenantId: config.tenantId,
   };
-  return {
+  const provider: TokenProvider = {
     acquisitions: 0,
     async getToken() {
       if (wrongCloud !== undefined) throw wrongCloud;
@@ -157,8 +194,11 @@ function staticTokenProvider(config: ConnectorConfig, accessToken: string): Toke
       }
       return token;
     },
+    // Nothing to sign in with: the handed-in token is all there is.
+    signIn: () => provider.getToken(),
     invalidate(t) {
       if (t === accessToken) rejected = true;
     },
   };
+  return provider;
 }

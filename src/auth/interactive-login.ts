@@ -12,6 +12,7 @@ import {
 } from "./credentials.ts";
 import { loginError } from "./login-errors.ts";
 import { redeem } from "./token-endpoint.ts";
+import { dropIfUnreadable } from "./token-store.ts";
 import type { StoredToken } from "./types.ts";
 
 export interface InteractiveLoginOptions {
@@ -122,7 +123,9 @@ export async function interactiveLogin(
         reason: "no refresh token was issued; include offline_access in ENTRA_SCOPE",
       });
     }
-    await deps.store?.set(connectionKey(config), token);
+    const store = deps.store;
+    // A new sign-in replaces tokens this key cannot read anyway.
+    if (store) await dropIfUnreadable(store, deps.logger, () => store.set(connectionKey(config), token));
     return token;
   } catch (err) {
     if (err instanceof ConnectorError) throw err;

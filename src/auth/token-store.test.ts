@@ -4,7 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import type { ConnectorConfig } from "../config/load.ts";
 import { isConnectorError } from "../errors.ts";
+import { connectionKey, tokenCacheKey } from "./credentials.ts";
 import { fileTokenStore, parseConnectorKey } from "./token-store.ts";
 import type { StoredToken } from "./types.ts";
 
@@ -74,5 +76,39 @@ describe("encrypted token store", () => {
         (e) => isConnectorError(e, "CONFIG_INVALID") && /ENTRA_CONNECTOR_KEY/.test(e.message),
       );
     }
+  });
+});
+
+describe("token cache key", () => {
+  const base = {
+    authorityHost: "https://login.microsoftonline.com",
+    tenantId: "contoso.onmicrosoft.com",
+    clientId: "00000000-0000-0000-0000-000000000001",
+    scopes: ["https://graph.microsoft.com/.default"],
+  };
+  const config = (credential: ConnectorConfig["credential"]) => ({ ...base, credential }) as ConnectorConfig;
+
+  test("differs per secret under the same key, never holds the secret, and is stable", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ts-"));
+    const store = fileTokenStore({ stateDir: dir });
+    const a = await tokenCacheKey(config({ kind: "secret", clientSecret: "secret-value-a" }), store);
+    const b = await tokenCacheKey(config({ kind: "secret", clientSecret: "secret-value-b" }), store);
+    assert.notEqual(a, b);
+    assert.ok(a.startsWith(`${connectionKey(config({ kind: "secret", clientSecret: "" }))}|`));
+    assert.doesNotMatch(a + b, /secret-value/);
+    const again = fileTokenStore({ stateDir: dir });
+    assert.equal(await tokenCacheKey(config({ kind: "secret", clientSecret: "secret-value-a" }), again), a);
+    // Under another connector key the same secret hashes differently (a keyed hash, not a digest).
+    const other = fileTokenStore({ stateDir: dir, connectorKey: randomBytes(32).toString("base64") });
+    assert.notEqual(
+      await tokenCacheKey(config({ kind: "secret", clientSecret: "secret-value-a" }), other),
+      a,
+    );
+  });
+
+  test("delegated sign-ins keep one entry per connection", async () => {
+    const store = fileTokenStore({ stateDir: mkdtempSync(join(tmpdir(), "ts-")) });
+    const c = config({ kind: "delegated", clientSecret: "s" });
+    assert.equal(await tokenCacheKey(c, store), connectionKey(c));
   });
 });

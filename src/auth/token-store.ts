@@ -1,7 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { chmod, readFile, rename, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createError } from "../errors.ts";
+import { createError, isConnectorError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
 import {
   type ConnectorKeyOptions,
   loadConnectorKey,
@@ -22,10 +23,18 @@ export interface TokenStore {
   get(connectionKey: string): Promise<StoredToken | undefined>;
   set(connectionKey: string, token: StoredToken): Promise<void>;
   delete(connectionKey: string): Promise<void>;
+  /** Removes the whole file (every connection's tokens): for a file this key cannot open. */
+  discard(): Promise<void>;
+  /**
+   * A keyed hash of a credential (HMAC-SHA256 under a key derived from the store's key), to tell
+   * credentials apart in cache keys without keeping anything that could sign in.
+   */
+  fingerprint(credential: Buffer): Promise<string>;
   readonly path: string;
 }
 
 const LABEL = "entra-connector/tokens/v1";
+const FINGERPRINT_INFO = "entra-connector/credential-fingerprint/v1";
 
 export { parseConnectorKey };
 
@@ -46,6 +55,7 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
     key ??= loadConnectorKey(options);
     return key;
   };
+  let fingerprintKey: Promise<Buffer> | undefined;
 
   async function readAll(): Promise<Record<string, StoredToken>> {
     let envelope: string;
@@ -108,5 +118,49 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
         delete all[connectionKey];
       });
     },
+    discard() {
+      const next = queue.then(() =>
+        unlink(path).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== "ENOENT") throw unusable(err);
+        }),
+      );
+      queue = next.catch(() => {});
+      return next;
+    },
+    async fingerprint(credential) {
+      // Its own key, so the hash says nothing about the key that seals the store.
+      fingerprintKey ??= getKey().then((k) => Buffer.from(hkdfSync("sha256", k, "", FINGERPRINT_INFO, 32)));
+      return createHmac("sha256", await fingerprintKey)
+        .update(credential)
+        .digest("base64url");
+    },
   };
+}
+
+/** Whether `err` says the store's file cannot be decrypted (not its key file: dropping tokens cannot mend that). */
+export function isUnreadable(store: TokenStore, err: unknown): boolean {
+  return isConnectorError(err, "TOKEN_STORE_UNREADABLE") && err.params["path"] === store.path;
+}
+
+/**
+ * Runs `use`; when the store cannot be decrypted with this key (another ENTRA_CONNECTOR_KEY sealed
+ * it, or it is damaged) its tokens are lost anyway: drop the file, say so, and run `use` again, so a
+ * sign-in that can be repeated is repeated instead of failing every run.
+ */
+export async function dropIfUnreadable<T>(
+  store: TokenStore,
+  logger: Logger,
+  use: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await use();
+  } catch (err) {
+    if (!isUnreadable(store, err)) throw err;
+    logger.warn(
+      { path: store.path },
+      "the token cache cannot be decrypted with this ENTRA_CONNECTOR_KEY (or key file): another key sealed it, or it is damaged; it is removed and its tokens are obtained again",
+    );
+    await store.discard();
+    return use();
+  }
 }

@@ -15,6 +15,11 @@ export interface StoredToken {
 export interface TokenProvider {
   /** A valid access token, reused until shortly before expiry; one acquisition in flight at a time. */
   getToken(signal?: AbortSignal): Promise<StoredToken>;
+  /**
+   * Signs in now whatever is cached (a connection test must try the credential, and read the grants
+   * of a token issued now); later getToken calls reuse the new token.
+   */
+  signIn(signal?: AbortSignal): Promise<StoredToken>;
   /** Forget `accessToken` (Graph rejected it) so the next getToken fetches a new one. */
   invalidate(accessToken: string): void;
   /** Token endpoint round trips made so far (for tests and stats). */

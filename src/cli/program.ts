@@ -6,6 +6,8 @@ import {
   type FieldName,
   fieldHelp,
   redactString,
+  terminalSafe,
+  terminalSafeJson,
   toConnectorError,
   VERSION,
 } from "../index.ts";
@@ -39,12 +41,13 @@ export function reportError(
   io: CommandIO,
   format: ErrorFormat = "text",
 ): number {
-  const e = toConnectorError(err);
+  // A command stopped by Ctrl-C was cancelled, whatever it was waiting for when the signal came.
+  const e = toConnectorError(err, io.signal);
   if (json || format === "json") {
-    io.stderr.write(JSON.stringify({ error: e.toJSON() }) + "\n");
+    io.stderr.write(terminalSafeJson({ error: e.toJSON() }) + "\n");
   } else {
-    io.stderr.write(`error ${e.code}: ${redactString(e.message)}\n`);
-    if (e.fix) io.stderr.write(`  fix: ${redactString(e.fix)}\n`);
+    io.stderr.write(`error ${e.code}: ${terminalSafe(redactString(e.message))}\n`);
+    if (e.fix) io.stderr.write(`  fix: ${terminalSafe(redactString(e.fix))}\n`);
   }
   return e.exitCode;
 }

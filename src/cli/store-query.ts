@@ -7,12 +7,17 @@ import { once } from "node:events";
 import {
   type ConfigFlags,
   createError,
+  displayWidth,
   EXIT,
+  type Grant,
   loadSettings,
   openStore,
+  padDisplay,
   RESOURCE_KINDS,
   type ResourceKind,
   type Store,
+  terminalSafe,
+  terminalSafeJson,
 } from "../index.ts";
 import type { CommandIO } from "./command.ts";
 
@@ -57,7 +62,7 @@ export async function writeJsonArray(
 ): Promise<void> {
   let first = true;
   for await (const item of items) {
-    await write(out, `${first ? "[\n" : ",\n"}${JSON.stringify(item)}`);
+    await write(out, `${first ? "[\n" : ",\n"}${terminalSafeJson(item)}`);
     first = false;
   }
   await write(out, first ? "[]\n" : "\n]\n");
@@ -76,15 +81,32 @@ export function parseKind(value: unknown, flag: string): ResourceKind {
   return kind as ResourceKind;
 }
 
-/** Fixed-width columns for human output; the last column is not padded. */
+/** Fixed-width columns for human output, control characters escaped; the last column is not padded. */
 export function columns(values: string[], widths: number[]): string {
   return values
     .map((v, i) => {
+      const safe = terminalSafe(v);
       const width = widths[i];
-      return width === undefined || i === values.length - 1 ? v : v.padEnd(width);
+      return width === undefined || i === values.length - 1 ? safe : padDisplay(safe, width);
     })
     .join("  ")
     .trimEnd();
+}
+
+/** Rows as columns each as wide as its widest cell on a terminal (wide characters count two). */
+export function table(rows: string[][]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, displayWidth(terminalSafe(cell)));
+    });
+  }
+  return rows.map((row) => columns(row, widths));
+}
+
+/** An entitlement as people read it: an app role by its name when the store knows it, else its id. */
+export function entitlementLabel(grant: Grant): string {
+  return grant.appRoleName === undefined ? grant.entitlement : `app:role:${grant.appRoleName}`;
 }
 
 /** A display name for an object's data, falling back through the names Graph objects carry. */

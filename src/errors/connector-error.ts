@@ -72,8 +72,14 @@ export function isConnectorError<C extends ErrorCode>(err: unknown, code?: C): e
   return err instanceof ConnectorError && (code === undefined || err.code === code);
 }
 
-/** Any thrown value as a ConnectorError (unknown errors become INTERNAL). */
-export function toConnectorError(err: unknown): ConnectorError {
+/**
+ * Any thrown value as a ConnectorError (unknown errors become INTERNAL). Pass the operation's
+ * `signal`: once it has aborted, whatever failed is the cancellation, since a wait given up rejects
+ * with the abort's reason, which may be any value (e.g. a plain Error naming the signal received).
+ */
+export function toConnectorError(err: unknown, signal?: AbortSignal): ConnectorError {
+  if (signal?.aborted && !isConnectorError(err, "REQUEST_ABORTED"))
+    return createError("REQUEST_ABORTED", {}, { cause: err });
   if (err instanceof ConnectorError) return err;
   if (err instanceof Error && err.name === "AbortError") return createError("REQUEST_ABORTED", {});
   const detail = err instanceof Error ? err.message : String(err);

@@ -2,7 +2,7 @@ import type { Dispatcher } from "undici";
 import { createTokenProvider } from "../auth/credentials.ts";
 import type { TokenProvider } from "../auth/types.ts";
 import type { ConnectorConfig } from "../config/load.ts";
-import { createError, isConnectorError } from "../errors.ts";
+import { createError, toConnectorError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { runBatch } from "./batch.ts";
 import type { GraphCall, Interceptor, RawResponse, Send } from "./call.ts";
@@ -55,9 +55,7 @@ function ownTokens(config: GraphClientConfig, dispatcher: Dispatcher, logger: Lo
 
 /** Whatever was waiting (limiter, backoff, token) when the caller gave up, the answer is a cancellation. */
 function asCancelled(err: unknown, signal: AbortSignal | undefined): unknown {
-  return signal?.aborted && !isConnectorError(err, "REQUEST_ABORTED")
-    ? createError("REQUEST_ABORTED", {}, { cause: err })
-    : err;
+  return signal?.aborted ? toConnectorError(err, signal) : err;
 }
 
 /** The connector's client: the GraphClient contract plus what it learned about the tenant. */
@@ -230,6 +228,7 @@ export function createGraphClient(
         throw asCancelled(err, options.signal);
       }) as Promise<BatchResponse<T>[]>;
     },
+    graphRoot: config.graphUrl,
     stats: () => ({ ...stats }),
     tenantSize: (signal) => sizer.ready(signal),
     async close() {

@@ -69,6 +69,8 @@ export interface ClientStats {
 }
 
 export interface GraphClient {
+  /** The Graph root requests go to (no version, e.g. https://graph.microsoft.com); links elsewhere are refused. */
+  readonly graphRoot: string;
   /** One request; throws a GraphError (see src/errors.ts) on a non-2xx after retries. */
   request<T = unknown>(pathOrUrl: string, options?: GraphRequestOptions): Promise<GraphResponse<T>>;
   /** Convenience for GET returning the body. */

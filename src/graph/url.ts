@@ -8,15 +8,25 @@ import { redactString } from "../log/redact.ts";
  */
 export function resolveGraphUrl(root: string, version: string, pathOrUrl: string): string {
   if (/^https?:\/\//i.test(pathOrUrl)) {
-    if (pathOrUrl.startsWith(root + "/")) return pathOrUrl;
-    let origin = "an invalid URL";
-    try {
-      origin = new URL(pathOrUrl).origin;
-    } catch {}
-    throw createError("GRAPH_FOREIGN_URL", { origin, graphRoot: root });
+    if (isOnGraphRoot(root, pathOrUrl)) return pathOrUrl;
+    throw createError("GRAPH_FOREIGN_URL", { origin: originOf(pathOrUrl), graphRoot: root });
   }
   const path = pathOrUrl.startsWith("/") ? pathOrUrl : "/" + pathOrUrl;
   return /^\/(v1\.0|beta)(\/|\?|$)/.test(path) ? root + path : `${root}/${version}${path}`;
+}
+
+/** Whether an absolute link is on the Graph root (the only place the token may be sent). */
+export function isOnGraphRoot(root: string, url: string): boolean {
+  return url.startsWith(root + "/");
+}
+
+/** A link's origin, for messages (never the link itself: it may carry tokens). */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "an invalid URL";
+  }
 }
 
 /** Advanced queries need `$count=true` on every page (graph-behaviour.md §8). */

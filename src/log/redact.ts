@@ -39,6 +39,8 @@ const PARAM_NAMES =
 const PARAM_RE = new RegExp(`([?&#]|^)(${PARAM_NAMES})=[^&#\\s"]*`, "gi");
 const BEARER_RE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+/** `scheme://user:password@`: whatever sits before the `@` of an authority is a credential. */
+const USERINFO_RE = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
 
 export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_KEYS.has(key.toLowerCase());
@@ -49,7 +51,33 @@ export function redactString(s: string): string {
   return s
     .replace(BEARER_RE, `$1 ${REDACTED}`)
     .replace(JWT_RE, REDACTED)
-    .replace(PARAM_RE, `$1$2=${REDACTED}`);
+    .replace(PARAM_RE, `$1$2=${REDACTED}`)
+    .replace(USERINFO_RE, `$1${REDACTED}@`);
+}
+
+/**
+ * A URL as it may be shown or stored in clear: scheme, host and path kept; user info and every query
+ * and fragment value replaced (parameter names stay, to tell URLs apart), since any of them may be a
+ * credential. Unparseable input is replaced whole.
+ *
+ * @example redactUrl("https://u:p@hooks.example.com/in?token=abc") // "https://[redacted]@hooks.example.com/in?token=[redacted]"
+ */
+export function redactUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return REDACTED;
+  }
+  const userInfo = parsed.username !== "" || parsed.password !== "" ? `${REDACTED}@` : "";
+  const values = (part: string) =>
+    part
+      .split("&")
+      .map((p) => (p.includes("=") ? `${p.slice(0, p.indexOf("="))}=${REDACTED}` : REDACTED))
+      .join("&");
+  const query = parsed.search === "" ? "" : `?${values(parsed.search.slice(1))}`;
+  const fragment = parsed.hash === "" ? "" : `#${REDACTED}`;
+  return `${parsed.protocol}//${userInfo}${parsed.host}${parsed.pathname}${query}${fragment}`;
 }
 
 /** Error codes (ECONNRESET, AUTH_INVALID_SECRET): upper-case identifiers, unlike any OAuth code. */

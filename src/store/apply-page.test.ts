@@ -72,7 +72,7 @@ describe("applyPage computes changes from what the store holds", () => {
     await store.sync.applyPage({ runId, stream: "users", upserts: [user("u8", { displayName: "Seven" })] });
     await assert.rejects(
       store.query.resolve("seven", "user"),
-      /names more than one user: give its id instead/,
+      /2 objects of kind user are named seven: Seven \(id u7\); Seven <u8@contoso\.com> \(id u8\)/,
     );
     await store.close();
   });

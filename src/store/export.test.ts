@@ -102,4 +102,18 @@ describe("CSV", () => {
     assert.equal(csvField([{ a: "x,y" }]), '"[{""a"":""x,y""}]"');
     assert.equal(csvRecord(["a", 1, undefined]), "a,1,\r\n");
   });
+
+  it("writes text a spreadsheet would run as a formula as text, unless raw is asked for", () => {
+    const hostile = '=HYPERLINK("http://evil.test","click")';
+    assert.equal(csvField(hostile), `"'=HYPERLINK(""http://evil.test"",""click"")"`);
+    for (const start of ["+", "-", "@", "\t", "\r"]) {
+      assert.ok(csvField(`${start}cmd|' /C calc'!A0`).replace(/^"/, "").startsWith(`'${start}`), start);
+    }
+    assert.equal(csvField("-5"), "'-5");
+    assert.equal(csvField(-5), "-5");
+    assert.equal(csvField("Ann = Lee"), "Ann = Lee");
+    assert.equal(csvField(hostile, { raw: true }), '"=HYPERLINK(""http://evil.test"",""click"")"');
+    assert.equal(csvRecord(["@SUM(A1)", -1], { raw: true }), "@SUM(A1),-1\r\n");
+    assert.equal(csvRecord(["@SUM(A1)", -1]), "'@SUM(A1),-1\r\n");
+  });
 });

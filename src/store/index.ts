@@ -1,6 +1,6 @@
 /** The store: the identity model, cursors, runs, the change-event outbox and the audit log. */
 export { maskSecrets, propertyChanges } from "./changes.ts";
-export { csvField, csvRecord } from "./csv.ts";
+export { type CsvOptions, csvField, csvRecord } from "./csv.ts";
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { DEFAULT_APP_ROLE_ID, entitlementOf, principalTypeOf } from "./model.ts";
 export { openStore } from "./open.ts";

@@ -109,10 +109,39 @@ describe("runs, outbox and audit", () => {
       diff.map((e) => [e.type, e.resourceId, e.tenantId]),
       [["updated", "u2", "tenant-1"]],
     );
-    assert.deepEqual(await store.query.diff(second.id, runId), diff);
+    const third = await store.runs.start({ kind: "incremental", tenantId: "tenant-1" });
+    await store.sync.applyPage({
+      runId: third.id,
+      stream: "users",
+      upserts: [user("u3")],
+      deletes: [{ kind: "user", id: "u1" }],
+    });
+    await store.runs.finish(third.id, { status: "succeeded" });
+    const forward = await store.query.diff("1", "3");
+    assert.deepEqual(
+      forward.map((e) => [e.type, e.resourceId]),
+      [
+        ["updated", "u2"],
+        ["deleted", "u1"],
+        ["created", "u3"],
+      ],
+    );
+    const back = await store.query.diff(third.id, runId);
+    assert.deepEqual(
+      back.map((e) => [e.type, e.resourceId, e.changes]),
+      [
+        ["deleted", "u3", undefined],
+        ["created", "u1", undefined],
+        ["updated", "u2", [{ property: "department", old: "X", new: null }]],
+      ],
+      "from run 3 back to run 1: run 2 and 3's changes undone, newest first",
+    );
+    assert.deepEqual(back[1]?.data, user("u1").data, "the re-created user carries its data, not a deletion");
+    assert.equal(back[2]?.data["department"], undefined, "an undone update carries the data as it was");
     assert.deepEqual(
       (await store.runs.list()).map((r) => [r.number, r.status]),
       [
+        [3, "succeeded"],
         [2, "failed"],
         [1, "succeeded"],
       ],

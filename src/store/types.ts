@@ -357,6 +357,8 @@ export interface Grant {
   principalType: PrincipalType;
   principalName?: string;
   qualifier: string;
+  /** For an app role assignment: the role's display name (or value) from the app's `appRoles`, when known. */
+  appRoleName?: string;
   path: GrantPath;
 }
 
@@ -384,11 +386,18 @@ export type ExportKind =
 
 export interface Queries {
   resources(query: ResourceQuery): AsyncIterable<Resource>;
-  /** By id, or by userPrincipalName / mail / displayName / appId when unique. */
+  /**
+   * By id, or by userPrincipalName / mail / displayName / appId; a name several objects share throws
+   * OBJECT_AMBIGUOUS listing them (id and principal name).
+   */
   resolve(ref: string, kind?: ResourceKind): Promise<Resource | undefined>;
   /** Effective grants: on an object (group/app/role/licence) or held by a principal, direct and via nested groups. */
   grants(filter: { objectId: string } | { principalId: string }): Promise<Grant[]>;
-  /** Change events between two runs: those after run A's last event up to run B's last. */
+  /**
+   * What changed going from run A to run B: the events after A's last up to B's last. When A is the
+   * later run, the same events undone, newest first: created ↔ deleted, added ↔ removed, and updates
+   * with old and new swapped.
+   */
   diff(runA: string, runB: string): Promise<ChangeEvent[]>;
   /** CSV header of an export: fixed for relationships; `id` then every property seen for objects. */
   exportColumns(kind: ExportKind): Promise<string[]>;

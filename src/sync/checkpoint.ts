@@ -13,6 +13,7 @@
  * Version 1 is the only format; the step names only ever grow.
  */
 import { createError } from "../errors.ts";
+import { isOnGraphRoot, originOf } from "../graph/url.ts";
 import type { Checkpoint } from "../store/types.ts";
 
 export const CHECKPOINT_VERSION = 1;
@@ -65,17 +66,34 @@ export function readPosition(
 
 export type StreamPlan =
   | { action: "resume-load"; position: Extract<TrackedPosition, { phase: "load" }> }
-  | { action: "start-load" }
+  /** `movedFrom`: the origin of the stored links, when they are not on the configured Graph root. */
+  | { action: "start-load"; movedFrom?: string }
   | { action: "delta"; link: string };
 
 /**
  * What a stream does this run. A full listing in progress is always resumed (even under `--full`:
  * restarting it would never finish when killed repeatedly); `--full` otherwise starts a new one, as
- * does a changed property selection or no checkpoint at all.
+ * does a changed property selection or no checkpoint at all. Links saved from another Graph root
+ * (the same tenant reached at another URL) cannot be followed (the token goes to the configured root
+ * only) and say nothing about the new one's delta state: a new full load replaces them.
  */
-export function planStream(position: TrackedPosition | undefined, select: string, full: boolean): StreamPlan {
+export function planStream(
+  position: TrackedPosition | undefined,
+  select: string,
+  full: boolean,
+  graphRoot: string,
+): StreamPlan {
   if (!position || position.select !== select) return { action: "start-load" };
+  const foreign = linksOf(position).find((link) => !isOnGraphRoot(graphRoot, link));
+  if (foreign !== undefined) return { action: "start-load", movedFrom: originOf(foreign) };
   if (position.phase === "load") return { action: "resume-load", position };
   if (full) return { action: "start-load" };
   return { action: "delta", link: position.link };
+}
+
+function linksOf(position: TrackedPosition): string[] {
+  if (position.phase === "delta") return [position.link];
+  return position.next !== null && /^https?:\/\//i.test(position.next)
+    ? [position.deltaLink, position.next]
+    : [position.deltaLink];
 }

@@ -57,6 +57,6 @@ export async function commitSweep(
     });
   }
   const result = await ctx.store.sync.reconcile({ ...input, runId: ctx.runId });
-  ctx.observer.page?.(input.stream, { objects: 0, events: result.events });
+  ctx.observer.page?.(input.stream, { objects: result.objects, events: result.events });
   return result;
 }

@@ -10,11 +10,12 @@
  */
 import { toConnectorError } from "../errors.ts";
 import type { TenantSize } from "../graph/limiter.ts";
+import { statsSince } from "../graph/stats.ts";
 import type { ClientStats, GraphClient } from "../graph/types.ts";
 import { RUN_LEASE_MS, type RunKind, type RunRecord, type Store } from "../store/types.ts";
-import { readPosition } from "./checkpoint.ts";
+import { planStream, readPosition } from "./checkpoint.ts";
 import type { StreamContext, SyncObserver } from "./context.ts";
-import { newMeter, type StreamCost, totals } from "./meter.ts";
+import { drain, newMeter, type StreamCost, type StreamMeter, totals } from "./meter.ts";
 import type { SyncOptions } from "./options.ts";
 import { runSnapshot, type SnapshotSpec } from "./snapshot-stream.ts";
 import { appsStream } from "./streams/apps.ts";
@@ -53,7 +54,8 @@ export interface SyncSummary {
   warnings: { stream: string; message: string }[];
   /** What the client spent during the run (all streams). */
   client: ClientStats;
-  totals: { objects: number; changes: number };
+  /** The run's figures as `runs` shows them; `requests` is every request the client sent during the run. */
+  totals: { objects: number; changes: number; requests: number };
   durationMs: number;
 }
 
@@ -86,13 +88,13 @@ function streamName(p: Planned): string {
   return "tracked" in p ? p.tracked.stream : p.snapshot.stream;
 }
 
-/** Full when asked, or when any delta-tracked stream has nothing to follow yet. */
-async function runKind(store: Store, planned: Planned[], full: boolean): Promise<RunKind> {
+/** Full when asked, or when any delta-tracked stream has nothing to follow (or nothing it may follow). */
+async function runKind(store: Store, planned: Planned[], full: boolean, graphRoot: string): Promise<RunKind> {
   if (full) return "full";
   for (const p of planned) {
     if (!("tracked" in p)) continue;
     const position = readPosition(p.tracked.stream, await store.sync.checkpoint(p.tracked.stream));
-    if (position?.phase !== "delta" || position.select !== p.tracked.select) return "full";
+    if (planStream(position, p.tracked.select, false, graphRoot).action !== "delta") return "full";
   }
   return "incremental";
 }
@@ -102,7 +104,7 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
   const started = Date.now();
   const firstSync = (await store.sync.checkpoints()).length === 0;
   const planned = planStreams(options, firstSync);
-  const kind = await runKind(store, planned, options.full);
+  const kind = await runKind(store, planned, options.full, input.client.graphRoot);
   const run = await store.runs.start({ kind, tenantId: input.tenantId, streams: planned.map(streamName) });
   const lease = renewLease(store, run.id);
   try {
@@ -169,18 +171,26 @@ async function execute(
       }
       observer.phase?.(name, "done");
     } catch (err) {
-      const e = toConnectorError(err);
+      const e = toConnectorError(err, input.signal);
       streams[name] = { ok: false, error: e.message, cost: totals(ctx.meter) };
       observer.phase?.(name, "failed");
       await store.runs.record(run.id, name, { errors: 1 });
     }
+    await recordUncommitted(store, run.id, name, ctx.meter);
   };
   for (const wave of [...new Set(planned.map((p) => p.wave))].sort()) {
     await Promise.all(planned.filter((p) => p.wave === wave).map(runStream));
   }
 
-  const client_ = diffStats(before, client.stats());
-  await store.runs.record(run.id, "graph-client", { throttleWaitMs: client_.throttleWaitMs });
+  const client_ = statsSince(before, client.stats());
+  // Streams count each request once; the client counts every attempt on the wire. The difference
+  // (retries of throttled or failed attempts) goes on the client's line, so a run's requests in
+  // `runs` are what the client sent, as the progress and the summary show them.
+  const streamed = Object.values(streams).reduce((sum, o) => sum + o.cost.requests, 0);
+  await store.runs.record(run.id, "graph-client", {
+    requests: Math.max(0, client_.requests - streamed),
+    throttleWaitMs: client_.throttleWaitMs,
+  });
   const failed = Object.entries(streams).filter(([, o]) => !o.ok);
   const cancelled = input.signal?.aborted === true;
   const finished = await store.runs.finish(run.id, {
@@ -189,26 +199,29 @@ async function execute(
   });
   let objects = 0;
   let changes = 0;
+  let requests = 0;
   for (const s of Object.values(finished.stats)) {
     objects += s.objects;
     changes += s.changes;
+    requests += s.requests;
   }
   return {
     run: finished,
     streams,
     warnings,
     client: client_,
-    totals: { objects, changes },
+    totals: { objects, changes, requests },
     durationMs: Date.now() - started,
   };
 }
 
-function diffStats(a: ClientStats, b: ClientStats): ClientStats {
-  return {
-    requests: b.requests - a.requests,
-    resourceUnits: b.resourceUnits - a.resourceUnits,
-    throttled: b.throttled - a.throttled,
-    throttleWaitMs: b.throttleWaitMs - a.throttleWaitMs,
-    retries: b.retries - a.retries,
-  };
+/**
+ * Requests a stream sent after its last commit (a failed stream's, or a final read that changed
+ * nothing): without this they would be missing from the run record.
+ */
+async function recordUncommitted(store: Store, runId: string, stream: string, meter: StreamMeter) {
+  const rest = drain(meter);
+  if (rest.requests > 0 || rest.resourceUnits > 0) {
+    await store.runs.record(runId, stream, { requests: rest.requests, resourceUnits: rest.resourceUnits });
+  }
 }

@@ -100,7 +100,7 @@ test("the summary gives each stream's HTTP round trips and the requests its $bat
     },
     warnings: [],
     client: stats(),
-    totals: { objects: 22, changes: 0 },
+    totals: { objects: 22, changes: 0, requests: 3 },
     durationMs: 100,
   };
   const [, apps, users] = formatSummary(summary);
@@ -109,4 +109,34 @@ test("the summary gives each stream's HTTP round trips and the requests its $bat
     /^\s+apps\s+11 objects\s+0 changes\s+2 requests \(11 in \$batch\)\s+12 RU\s+incremental$/,
   );
   assert.match(users ?? "", /^\s+users\s+11 objects\s+0 changes\s+1 requests\s+12 RU\s+incremental$/);
+});
+
+test("directory text in change lines, warnings and failures is escaped, never sent raw to the terminal", () => {
+  const hostile: ChangeEvent = {
+    ...base,
+    type: "created",
+    kind: "user",
+    resourceId: "u3",
+    data: { displayName: "Eve\x1b]0;owned\x07\x1b[2J" },
+  };
+  assert.equal(describeEvent(hostile), "+ user Eve\\x1b]0;owned\\x07\\x1b[2J created");
+  const out = new PassThrough();
+  let text = "";
+  out.on("data", (d) => {
+    text += d;
+  });
+  new SyncProgress({ out, tty: false, clientStats: stats, now: () => 0 }).warning(
+    "users",
+    "bad \x1b[31mname",
+  );
+  assert.equal(text, "warning (users): bad \\x1b[31mname\n");
+  const lines = formatSummary({
+    run: { id: "r", number: 1, kind: "full", status: "failed", tenantId: "t", startedAt: "now", stats: {} },
+    streams: {},
+    warnings: [{ stream: "apps", message: "app \x9b6n" }],
+    client: stats(),
+    totals: { objects: 0, changes: 0, requests: 0 },
+    durationMs: 1,
+  });
+  assert.equal(lines.at(-1), "  warning (apps): app \\x9b6n");
 });

@@ -4,7 +4,9 @@
  * stream changes phase and every few seconds while it loads. Formatting is pure; `SyncProgress` only
  * decides when to write.
  */
+import { statsSince } from "../graph/stats.ts";
 import type { ClientStats } from "../graph/types.ts";
+import { terminalSafe } from "../log/terminal.ts";
 import type { ChangeEvent } from "../store/types.ts";
 import type { StreamPhase, SyncObserver } from "./context.ts";
 import type { SyncSummary } from "./engine.ts";
@@ -34,12 +36,16 @@ export function formatClientLine(c: ClientStats): string {
 export function formatSummary(summary: SyncSummary): string[] {
   const { run } = summary;
   const lines = [
-    `sync ${run.kind} run #${run.number} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)} s: ${num(summary.totals.objects)} objects, ${num(summary.totals.changes)} changes`,
+    `sync ${run.kind} run #${run.number} ${run.status} in ${(summary.durationMs / 1000).toFixed(1)} s: ${num(summary.totals.objects)} objects, ${num(summary.totals.changes)} changes, ${num(summary.totals.requests)} requests`,
   ];
   for (const [stream, stats] of Object.entries(run.stats)) {
     if (stream === "graph-client") continue;
     const outcome = summary.streams[stream];
-    const how = outcome ? (outcome.ok ? (outcome.mode ?? "") : `FAILED: ${outcome.error}`) : "";
+    const how = outcome
+      ? outcome.ok
+        ? (outcome.mode ?? "")
+        : `FAILED: ${terminalSafe(String(outcome.error))}`
+      : "";
     // Round trips first; the requests $batch envelopes carried are what Graph charges one by one.
     const batched = outcome?.cost.batchedRequests ? ` (${num(outcome.cost.batchedRequests)} in $batch)` : "";
     lines.push(
@@ -47,12 +53,16 @@ export function formatSummary(summary: SyncSummary): string[] {
     );
   }
   lines.push(`  ${formatClientLine(summary.client)}`);
-  for (const w of summary.warnings) lines.push(`  warning (${w.stream}): ${w.message}`);
+  for (const w of summary.warnings) lines.push(`  warning (${w.stream}): ${terminalSafe(w.message)}`);
   return lines;
 }
 
-/** One human-readable line per change event (what `demo` prints after each incremental run). */
+/** One human-readable line per change event (what `demo` prints after each incremental run), escaped. */
 export function describeEvent(e: ChangeEvent): string {
+  return terminalSafe(eventLine(e));
+}
+
+function eventLine(e: ChangeEvent): string {
   const name = String(e.data["displayName"] ?? e.data["userPrincipalName"] ?? e.resourceId);
   switch (e.type) {
     case "created":
@@ -78,6 +88,7 @@ export interface ProgressOptions {
   out: NodeJS.WritableStream;
   /** Redraw in place (a terminal) or write log lines. */
   tty: boolean;
+  /** The client's running totals; progress shows what was spent since `start()`, as the run record does. */
   clientStats: () => ClientStats;
   intervalMs?: number;
   now?: () => number;
@@ -89,6 +100,7 @@ export class SyncProgress implements SyncObserver {
   #timer: NodeJS.Timeout | undefined;
   #drawn = 0;
   #lastLog = 0;
+  #baseline: ClientStats | undefined;
 
   constructor(options: ProgressOptions) {
     this.#opts = options;
@@ -108,6 +120,7 @@ export class SyncProgress implements SyncObserver {
   }
 
   start(): void {
+    this.#baseline = this.#opts.clientStats();
     const interval = this.#opts.intervalMs ?? (this.#opts.tty ? 250 : 5000);
     this.#timer = setInterval(() => this.#tick(), interval);
     this.#timer.unref();
@@ -134,7 +147,7 @@ export class SyncProgress implements SyncObserver {
 
   warning(stream: string, message: string): void {
     this.#clear();
-    this.#opts.out.write(`warning (${stream}): ${message}\n`);
+    this.#opts.out.write(`warning (${stream}): ${terminalSafe(message)}\n`);
   }
 
   #tick(): void {
@@ -148,7 +161,13 @@ export class SyncProgress implements SyncObserver {
     for (const s of this.#streams.values()) {
       if (s.endedAt === undefined) this.#opts.out.write(`${formatStreamLine(s, now)}\n`);
     }
-    this.#opts.out.write(`${formatClientLine(this.#opts.clientStats())}\n`);
+    this.#opts.out.write(`${formatClientLine(this.#clientStats())}\n`);
+  }
+
+  /** A connection may have sent requests before this run (an earlier run, the tenant-size probe). */
+  #clientStats(): ClientStats {
+    const now = this.#opts.clientStats();
+    return this.#baseline ? statsSince(this.#baseline, now) : now;
   }
 
   #clear(): void {
@@ -160,7 +179,7 @@ export class SyncProgress implements SyncObserver {
   #redraw(): void {
     const now = this.#now();
     const lines = [...this.#streams.values()].map((s) => formatStreamLine(s, now));
-    lines.push(formatClientLine(this.#opts.clientStats()));
+    lines.push(formatClientLine(this.#clientStats()));
     this.#clear();
     this.#opts.out.write(`${lines.join("\n")}\n`);
     this.#drawn = lines.length;

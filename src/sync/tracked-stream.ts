@@ -133,7 +133,13 @@ export type TrackedOutcome = "full" | "incremental";
 
 export async function runTracked(spec: TrackedSpec, ctx: StreamContext): Promise<TrackedOutcome> {
   const stored = await ctx.store.sync.checkpoint(spec.stream);
-  const plan = planStream(readPosition(spec.stream, stored), spec.select, ctx.full);
+  const plan = planStream(readPosition(spec.stream, stored), spec.select, ctx.full, ctx.client.graphRoot);
+  if (plan.action === "start-load" && plan.movedFrom !== undefined) {
+    ctx.observer.warning?.(
+      spec.stream,
+      `the stored delta links are for ${plan.movedFrom}, not the configured Graph root ${ctx.client.graphRoot}: running a full resync that reconciles deletions`,
+    );
+  }
   if (plan.action === "delta") {
     try {
       await followDelta(spec, ctx, plan.link);

@@ -14,12 +14,15 @@ export { EVENT_ID_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER, verifySignat
 export { fileSink } from "./sinks/file-sink.ts";
 export { DeliveryError, type Sink } from "./sinks/sink.ts";
 export { callbackSink, streamSink } from "./sinks/stream-sink.ts";
-export { checkWebhookUrl, webhookSink } from "./sinks/webhook-sink.ts";
+export { checkWebhookUrl, type WebhookUrlRules, webhookSink } from "./sinks/webhook-sink.ts";
 export {
+  checkWebhookSecret,
   consumerName,
   defineSubscription,
   loadSubscription,
+  MIN_WEBHOOK_SECRET_LENGTH,
   openSecret,
+  openTargetUrl,
   type SubscriptionInput,
   sealStoredSecrets,
 } from "./subscriptions.ts";

@@ -62,13 +62,26 @@ export type DeliveryTarget =
   | { kind: "webhook"; url: string }
   | { kind: "callback" };
 
+/**
+ * A target as a subscription stores and shows it: a webhook's URL only redacted (`redactUrl`, no user
+ * info, query or fragment values), the full one sealed in `sealedUrl`.
+ */
+export type SubscriptionTarget =
+  | Exclude<DeliveryTarget, { kind: "webhook" }>
+  | { kind: "webhook"; redactedUrl: string };
+
 /** A subscription as persisted in the store (`store.subscriptions`). */
 export interface Subscription {
   id: string;
   /** Type patterns: exact types or `prefix.*`. */
   types: string[];
   filter: SubscriptionFilter;
-  target: DeliveryTarget;
+  target: SubscriptionTarget;
+  /**
+   * Webhooks: the full target URL, sealed like the secret (a query string may carry a credential);
+   * `openTargetUrl` opens it to send. Never logged.
+   */
+  sealedUrl?: string;
   /**
    * Webhooks: the HMAC key receivers verify signatures with, sealed (AES-256-GCM envelope, see
    * `openSecret`) so the store never holds it in clear. Never logged.

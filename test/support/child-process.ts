@@ -2,7 +2,7 @@
  * Kill tests' shared pieces: a seeded random source (a failing run can be replayed from its seed) and
  * the CLI run as a child process that may be SIGKILLed at a chosen moment.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 
 export const CLI = join(import.meta.dirname, "..", "..", "src", "cli", "main.ts");
@@ -46,5 +46,40 @@ export function runCliChild(
         fail(new Error(`${args[0]} exited with ${code}: ${stderr.slice(-2000)}`));
       else done({ killed: signal === "SIGKILL", code });
     });
+  });
+}
+
+export interface CliOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `entra-connector <args>` in a child with `env` added and collects its output; `onStart` gets
+ * the child (e.g. to send it a signal at a chosen moment). Resolves however it ended.
+ */
+export function runCliCollect(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  onStart?: (child: ChildProcess) => void,
+): Promise<CliOutcome> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.once("error", fail);
+    child.once("close", (code, signal) => done({ code, signal, stdout, stderr }));
+    onStart?.(child);
   });
 }

@@ -3,9 +3,9 @@
  * directory roles (active and eligible), licences — and through which group path, from the store.
  */
 import type { Command } from "commander";
-import { createError, EXIT, type ResourceKind } from "../../index.ts";
+import { createError, EXIT, type ResourceKind, terminalSafe, terminalSafeJson } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
-import { columns, nameOf, type StoreOptions, withStore, write } from "../store-query.ts";
+import { entitlementLabel, nameOf, type StoreOptions, table, withStore, write } from "../store-query.ts";
 import { describePath, resolveOrFail } from "./grants.ts";
 
 const SECTIONS: [ResourceKind, string][] = [
@@ -30,23 +30,26 @@ export const accessCommand: CommandSpec<StoreOptions> = {
       const user = await resolveOrFail(store, "user", ref);
       const grants = await store.query.grants({ principalId: user.id });
       if (options.json) {
-        await write(io.stdout, `${JSON.stringify({ user: user.data, grants }, null, 2)}\n`);
+        await write(io.stdout, `${terminalSafeJson({ user: user.data, grants }, 2)}\n`);
         return EXIT.ok;
       }
       const upn = typeof user.data.userPrincipalName === "string" ? ` <${user.data.userPrincipalName}>` : "";
-      await write(io.stdout, `${nameOf(user.data, user.id)}${upn}  ${user.id}\n`);
+      await write(io.stdout, `${terminalSafe(`${nameOf(user.data, user.id)}${upn}  ${user.id}`)}\n`);
       const names = new Map<string, string>();
-      for (const [kind, title] of SECTIONS) {
-        const section = grants.filter((g) => g.objectKind === kind);
-        await write(io.stdout, `\n${title} (${section.length})\n`);
-        for (const g of section) {
-          const what = g.entitlement.replace(/^[a-z]+:/, "");
-          const line = columns(
-            ["", g.objectName ?? g.objectId, what, await describePath(store, g, names)],
-            [0, 40, 20],
-          );
-          await write(io.stdout, `${line}\n`);
-        }
+      const sections = SECTIONS.map(([kind, title]) => ({
+        title,
+        grants: grants.filter((g) => g.objectKind === kind),
+      }));
+      const rows: string[][] = [];
+      for (const g of sections.flatMap((section) => section.grants)) {
+        const what = entitlementLabel(g).replace(/^[a-z]+:/, "");
+        rows.push(["", g.objectName ?? g.objectId, what, await describePath(store, g, names)]);
+      }
+      // One table for all sections, so their columns line up with each other.
+      const lines = table(rows);
+      for (const section of sections) {
+        await write(io.stdout, `\n${section.title} (${section.grants.length})\n`);
+        for (const line of lines.splice(0, section.grants.length)) await write(io.stdout, `${line}\n`);
       }
       return EXIT.ok;
     });

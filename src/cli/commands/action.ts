@@ -1,5 +1,5 @@
 /**
- * `entra-connector action <name> --input '<json>' | --input-file <path> [--dry-run]`: runs one action.
+ * `entra-connector action <name> --input '<json>' | --input-file <path|-> [--dry-run]`: runs one action.
  * The result is JSON on stdout; a failure, a refused flag included, is a non-zero exit with a JSON error
  * on stderr (--json or not). Writes need provisioning enabled (--provisioning / ENTRA_PROVISIONING=true)
  * unless --dry-run.
@@ -19,6 +19,7 @@ import {
   loadConfig,
   openStore,
   runAction,
+  terminalSafeJson,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
@@ -29,25 +30,32 @@ export interface ActionCommandOptions extends ConfigFlags {
   usageLocation?: string;
 }
 
-/** Reads the action input from --input or --input-file; absent means `{}`. */
-export function readInput(options: { input?: string; inputFile?: string }): unknown {
+/**
+ * Reads the action input from --input or --input-file (`-` is stdin, so a password never shows in
+ * the process list); absent means `{}`.
+ */
+export function readInput(
+  options: { input?: string; inputFile?: string },
+  readStdin: () => string = () => readFileSync(0, "utf8"),
+): unknown {
   if (options.input !== undefined && options.inputFile !== undefined) {
     throw createError("USAGE", { detail: "give either --input or --input-file, not both" });
   }
   let text = options.input;
+  const source = options.inputFile === undefined ? "--input" : `--input-file ${options.inputFile}`;
   if (options.inputFile !== undefined) {
     try {
-      text = readFileSync(options.inputFile, "utf8");
+      text = options.inputFile === "-" ? readStdin() : readFileSync(options.inputFile, "utf8");
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code ?? "unreadable";
-      throw createError("USAGE", { detail: `--input-file ${options.inputFile}: ${reason}` });
+      throw createError("USAGE", { detail: `${source}: ${reason}` });
     }
   }
   if (text === undefined) return {};
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw createError("USAGE", { detail: `--input is not valid JSON: ${(err as Error).message}` });
+    throw createError("USAGE", { detail: `${source} is not valid JSON: ${(err as Error).message}` });
   }
 }
 
@@ -80,7 +88,7 @@ export async function runActionCommand(
       ...(store ? { audit: store.audit } : {}),
     };
     const output = await runAction(def, raw, deps, { dryRun: options.dryRun === true });
-    io.stdout.write(`${JSON.stringify(output, null, 2)}\n`);
+    io.stdout.write(`${terminalSafeJson(output, 2)}\n`);
     return EXIT.ok;
   } finally {
     await close();
@@ -121,7 +129,7 @@ export const actionCommand: CommandSpec<ActionCommandOptions> = {
     const takers = ACTIONS.filter(takesUsageLocation).map((a) => a.name);
     return cmd
       .option("--input <json>", "the action's input as JSON")
-      .option("--input-file <path>", "read the input JSON from a file")
+      .option("--input-file <path>", "read the input JSON from a file, or from stdin with - (for passwords)")
       .option("--dry-run", "send nothing; print the exact Graph requests a write would send")
       .option(
         "--usage-location <cc>",

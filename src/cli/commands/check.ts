@@ -14,6 +14,8 @@ import {
   EXIT,
   loadConfig,
   selectCapabilities,
+  terminalSafe,
+  terminalSafeJson,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
@@ -26,16 +28,17 @@ export function renderReport(r: CheckReport): string {
   const lines: string[] = [];
   const org = r.organization;
   lines.push(
-    `Tenant       ${org ? `${org.displayName}${org.verifiedDomain ? ` (${org.verifiedDomain})` : ""} ` : ""}${r.tenantId}`,
+    `Tenant       ${org ? `${terminalSafe(String(org.displayName))}${org.verifiedDomain ? ` (${org.verifiedDomain})` : ""} ` : ""}${r.tenantId}`,
   );
   lines.push(`Application  ${r.clientId}`);
   lines.push(`Endpoints    login ${r.authorityHost}, Graph ${r.graphUrl}`);
-  if (r.error) {
-    lines.push("", `✗ sign-in failed: ${r.error.message}`);
-    if (r.error.fix) lines.push(`  fix: ${r.error.fix}`);
+  const failed = (what: string, e: NonNullable<CheckReport["error"]>) => {
+    lines.push("", `✗ ${what} failed: ${e.message}`);
+    if (e.fix) lines.push(`  fix: ${e.fix}`);
     return lines.join("\n") + "\n";
-  }
-  const t = r.token!;
+  };
+  const t = r.token;
+  if (!t) return failed("sign-in", r.error!);
   lines.push(
     `Sign-in      ok (${t.kind === "app" ? "application" : "delegated"} token, valid until ${t.expiresAt})`,
   );
@@ -44,7 +47,8 @@ export function renderReport(r: CheckReport): string {
       ? `Granted      ${t.permissions.join(", ")}`
       : `Granted      nothing: ${t.kind === "app" ? "no application permissions are granted to this app (its token carries no roles)" : "the token carries no scopes"}`,
   );
-  if (r.organizationError) lines.push(`✗ reading /organization failed: ${r.organizationError}`);
+  if (r.error) return failed("reading /organization", r.error);
+  if (r.organizationError) lines.push(`✗ reading /organization failed: ${terminalSafe(r.organizationError)}`);
   lines.push("");
   const width = Math.max(...r.capabilities.map((c) => c.label.length));
   for (const c of r.capabilities) {
@@ -90,8 +94,8 @@ export const checkCommand: CommandSpec<CheckOptions> = {
     const logger = createLogger({ level: config.logLevel, destination: io.stderr });
     const conn = createConnection(config, { logger, env: io.env });
     try {
-      const report = await checkConnection(config, conn.tokens, conn.graph, ids);
-      io.stdout.write(options.json ? JSON.stringify(report, null, 2) + "\n" : renderReport(report));
+      const report = await checkConnection(config, conn.tokens, conn.graph, ids, io.signal);
+      io.stdout.write(options.json ? terminalSafeJson(report, 2) + "\n" : renderReport(report));
       if (report.ok) return EXIT.ok;
       return report.error ? report.error.exitCode : EXIT.permissions;
     } finally {

@@ -1,10 +1,17 @@
 /**
- * `entra-connector diff <runA> <runB> [--json]`: what changed between two sync runs (by number or
- * id), from the store's change events: objects created, updated (property by property) and deleted,
- * and relationships added and removed.
+ * `entra-connector diff <runA> <runB> [--json]`: what changed going from run A to run B (by number
+ * or id), from the store's change events: objects created, updated (property by property) and
+ * deleted, and relationships added and removed. From a later run to an earlier one, the changes undone.
  */
 import type { Command } from "commander";
-import { type ChangeEvent, createError, EXIT, type Store } from "../../index.ts";
+import {
+  type ChangeEvent,
+  createError,
+  EXIT,
+  type Store,
+  terminalSafe,
+  terminalSafeJson,
+} from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { nameOf, type StoreOptions, withStore, write } from "../store-query.ts";
 
@@ -61,8 +68,8 @@ export const diffCommand: CommandSpec<StoreOptions> = {
   summary: "What changed between two sync runs",
   configure(cmd: Command): Command {
     return cmd
-      .argument("<runA>", "earlier run (number or id, see `runs`)")
-      .argument("<runB>", "later run")
+      .argument("<runA>", "the run to go from (number or id, see `runs`)")
+      .argument("<runB>", "the run to go to; an earlier one shows the later changes undone")
       .option("--json", "print the change events as JSON");
   },
   async run(options, args, io) {
@@ -72,17 +79,17 @@ export const diffCommand: CommandSpec<StoreOptions> = {
     return withStore(options, io, async (store) => {
       const events = await store.query.diff(runA, runB);
       if (options.json) {
-        await write(io.stdout, `${JSON.stringify({ from: runA, to: runB, events }, null, 2)}\n`);
+        await write(io.stdout, `${terminalSafeJson({ from: runA, to: runB, events }, 2)}\n`);
         return EXIT.ok;
       }
       const nameOfId = namer(store);
       const counts = new Map<string, number>();
       for (const event of events) {
         counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
-        await write(io.stdout, `${await describeEvent(event, nameOfId)}\n`);
+        await write(io.stdout, `${terminalSafe(await describeEvent(event, nameOfId))}\n`);
       }
       const summary = [...counts].map(([type, n]) => `${n} ${type}`).join(", ") || "no changes";
-      io.stderr.write(`${summary} between run ${runA} and run ${runB}\n`);
+      io.stderr.write(`${summary} from run ${runA} to run ${runB}\n`);
       return EXIT.ok;
     });
   },

@@ -6,7 +6,16 @@
 import { open, rename, rm } from "node:fs/promises";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
-import { createError, csvRecord, EXIT, EXPORT_KINDS, type ExportKind, type Store } from "../../index.ts";
+import {
+  type CsvOptions,
+  createError,
+  csvRecord,
+  EXIT,
+  EXPORT_KINDS,
+  type ExportKind,
+  type Store,
+  terminalSafeJson,
+} from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { type StoreOptions, withStore, write } from "../store-query.ts";
 
@@ -14,6 +23,7 @@ export interface ExportOptions extends StoreOptions {
   kind?: string;
   format: string;
   output?: string;
+  csvRaw?: boolean;
 }
 
 const FORMATS = ["jsonl", "csv"] as const;
@@ -39,19 +49,26 @@ export async function writeExport(
   kind: ExportKind,
   format: Format,
   out: NodeJS.WritableStream,
+  csv: CsvOptions = {},
 ): Promise<number> {
   let rows = 0;
   if (format === "csv") {
     const header = await store.query.exportColumns(kind);
-    await write(out, csvRecord(header));
+    await write(out, csvRecord(header, csv));
     for await (const row of store.query.export(kind)) {
-      await write(out, csvRecord(header.map((column) => row[column])));
+      await write(
+        out,
+        csvRecord(
+          header.map((column) => row[column]),
+          csv,
+        ),
+      );
       rows++;
     }
     return rows;
   }
   for await (const row of store.query.export(kind)) {
-    await write(out, `${JSON.stringify(row)}\n`);
+    await write(out, `${terminalSafeJson(row)}\n`);
     rows++;
   }
   return rows;
@@ -64,13 +81,18 @@ export const exportCommand: CommandSpec<ExportOptions> = {
     return cmd
       .requiredOption("--kind <kind>", EXPORT_KINDS.join(", "))
       .option("--format <format>", "jsonl or csv", "jsonl")
-      .option("--output <file>", "write to this file (replaced only once complete) instead of stdout");
+      .option("--output <file>", "write to this file (replaced only once complete) instead of stdout")
+      .option(
+        "--csv-raw",
+        "write CSV cells that begin with = + - @ tab or CR as they are (by default they get a leading ' so spreadsheets do not run them as formulas)",
+      );
   },
   async run(options, _args, io) {
     const { kind, format } = parseExportOptions(options);
+    const csv: CsvOptions = { raw: options.csvRaw === true };
     return withStore(options, io, async (store) => {
       if (!options.output) {
-        const rows = await writeExport(store, kind, format, io.stdout);
+        const rows = await writeExport(store, kind, format, io.stdout, csv);
         io.stderr.write(`${rows} ${kind} exported\n`);
         return EXIT.ok;
       }
@@ -84,7 +106,7 @@ export const exportCommand: CommandSpec<ExportOptions> = {
       const file = handle.createWriteStream();
       const done = finished(file);
       try {
-        const rows = await writeExport(store, kind, format, file);
+        const rows = await writeExport(store, kind, format, file, csv);
         file.end();
         await done;
         await rename(partial, options.output);

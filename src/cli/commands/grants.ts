@@ -4,9 +4,16 @@
  * group, app, role or licence: everyone who holds it, and how (nested groups expanded).
  */
 import type { Command } from "commander";
-import { createError, EXIT, type Grant, type ResourceKind, type Store } from "../../index.ts";
+import {
+  createError,
+  EXIT,
+  type Grant,
+  type ResourceKind,
+  type Store,
+  terminalSafeJson,
+} from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
-import { columns, type StoreOptions, withStore, write } from "../store-query.ts";
+import { entitlementLabel, type StoreOptions, table, withStore, write } from "../store-query.ts";
 
 export interface GrantsOptions extends StoreOptions {
   user?: string;
@@ -69,17 +76,18 @@ export const grantsCommand: CommandSpec<GrantsOptions> = {
         target.kind === "user" ? { principalId: object.id } : { objectId: object.id },
       );
       if (options.json) {
-        await write(io.stdout, `${JSON.stringify({ kind: target.kind, id: object.id, grants }, null, 2)}\n`);
+        await write(io.stdout, `${terminalSafeJson({ kind: target.kind, id: object.id, grants }, 2)}\n`);
         return EXIT.ok;
       }
       const names = new Map<string, string>();
+      const rows: string[][] = [];
       for (const g of grants) {
         const who =
           target.kind === "user" ? (g.objectName ?? g.objectId) : (g.principalName ?? g.principalId);
         const type = target.kind === "user" ? g.objectKind : g.principalType;
-        const line = columns([g.entitlement, type, who, await describePath(store, g, names)], [28, 16, 40]);
-        await write(io.stdout, `${line}\n`);
+        rows.push([entitlementLabel(g), type, who, await describePath(store, g, names)]);
       }
+      for (const line of table(rows)) await write(io.stdout, `${line}\n`);
       io.stderr.write(`${grants.length} grant${grants.length === 1 ? "" : "s"}\n`);
       return EXIT.ok;
     });

@@ -1,7 +1,8 @@
 /**
  * `entra-connector resources --kind user [--filter department=Sales] [--filter ann] [--limit n]
- * [--deleted] [--json]`: synced objects from the store. `name=value` filters compare a property;
- * any other filter text matches the display name, principal name or id.
+ * [--deleted] [--json]`: synced objects from the store. `name=value` filters compare a property (one
+ * no stored object of the kind has is refused); any other filter text matches the display name,
+ * principal name or id.
  */
 import type { Command } from "commander";
 import { createError, EXIT, type ResourceQuery } from "../../index.ts";

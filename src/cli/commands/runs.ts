@@ -1,6 +1,14 @@
 /** `entra-connector runs [--limit n] [--json]`: sync runs, newest first, with their figures. */
 import type { Command } from "commander";
-import { createError, EXIT, type RunRecord, redactString, type StreamStats } from "../../index.ts";
+import {
+  createError,
+  EXIT,
+  type RunRecord,
+  redactString,
+  type StreamStats,
+  terminalSafe,
+  terminalSafeJson,
+} from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { columns, type StoreOptions, withStore, write } from "../store-query.ts";
 
@@ -42,7 +50,7 @@ export const runsCommand: CommandSpec<RunsOptions> = {
     return withStore(options, io, async (store) => {
       const runs = await store.runs.list({ limit });
       if (options.json) {
-        await write(io.stdout, `${JSON.stringify(runs, null, 2)}\n`);
+        await write(io.stdout, `${terminalSafeJson(runs, 2)}\n`);
         return EXIT.ok;
       }
       const header = [
@@ -77,7 +85,7 @@ export const runsCommand: CommandSpec<RunsOptions> = {
           String(t.errors),
         ];
         await write(io.stdout, `${columns(row, WIDTHS)}\n`);
-        if (run.error) await write(io.stdout, `      error: ${redactString(run.error)}\n`);
+        if (run.error) await write(io.stdout, `      error: ${terminalSafe(redactString(run.error))}\n`);
       }
       return EXIT.ok;
     });

@@ -17,6 +17,7 @@ import {
   type SyncObserver,
   SyncProgress,
   type SyncSummary,
+  terminalSafeJson,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
@@ -65,6 +66,9 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
   const connection = createConnection(config, { env: io.env });
   return {
     async run({ full, observer }) {
+      // The pacer spends the budget the client learned (or was told): auto counts the users first.
+      // Asked before the progress starts, so the probe is not counted as the run's request.
+      const tenantSize = await connection.graph.tenantSize(io.signal);
       const progress = new SyncProgress({
         out: io.stderr,
         tty: io.stderr.isTTY === true,
@@ -76,8 +80,7 @@ export async function openSyncSession(options: SyncCommandOptions, io: CommandIO
           client: connection.graph,
           store,
           tenantId: config.tenantId,
-          // The pacer spends the budget the client learned (or was told): auto counts the users first.
-          tenantSize: await connection.graph.tenantSize(io.signal),
+          tenantSize,
           options: { kinds, properties, full, skipAdGroups: config.skipAdGroups },
           observer: observer ? both(progress, observer) : progress,
           signal: io.signal,
@@ -113,7 +116,7 @@ function both(a: SyncObserver, b: SyncObserver): SyncObserver {
 export function writeSummary(summary: SyncSummary, json: boolean, io: CommandIO): void {
   if (json) {
     const { run, streams, warnings, client } = summary;
-    io.stdout.write(`${JSON.stringify({ ...run, streams, warnings, client })}\n`);
+    io.stdout.write(`${terminalSafeJson({ ...run, streams, warnings, client })}\n`);
   } else {
     io.stdout.write(`${formatSummary(summary).join("\n")}\n`);
   }

@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import {
   type ConfigFlags,
+  checkWebhookSecret,
   checkWebhookUrl,
   consumerName,
   createConnection,
@@ -20,6 +21,7 @@ import {
   loadConnectorKey,
   openSecret,
   openStore,
+  openTargetUrl,
   parseDuration,
   parseFilter,
   parseKinds,
@@ -33,6 +35,7 @@ import {
   SYNC_KINDS,
   sealStoredSecrets,
   streamSink,
+  terminalSafe,
   webhookSink,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
@@ -54,6 +57,7 @@ export interface WatchCommandOptions extends ConfigFlags {
   replayDeadLetters?: boolean;
   showSecret?: boolean;
   list?: boolean;
+  allowInsecureWebhook?: boolean;
   wait?: boolean;
 }
 
@@ -67,6 +71,7 @@ interface WatchPlan {
   deadLetterAfterMs: number;
   webhookTimeoutMs: number;
   retry: { baseMs: number; maxMs: number };
+  allowInsecureHttp: boolean;
 }
 
 /** The duration flags' defaults, stated here only: `configure` shows them, `planWatch` applies them. */
@@ -81,11 +86,14 @@ const DEFAULTS = {
 /** A local receiver's answer and a retry may be quicker than a poll. */
 const SHORT = { minMs: 10 };
 
-/** Every flag checked before the store or the tenant is touched. */
-export function planWatch(options: WatchCommandOptions): WatchPlan {
+/** Every flag (and the webhook secret) checked before the store or the tenant is touched. */
+export function planWatch(options: WatchCommandOptions, env: NodeJS.ProcessEnv = {}): WatchPlan {
   const targets: DeliveryTarget[] = [];
+  const allowInsecureHttp = options.allowInsecureWebhook === true;
   if (options.webhook !== undefined) {
-    checkWebhookUrl(options.webhook);
+    checkWebhookUrl(options.webhook, { allowInsecureHttp });
+    const secret = env["ENTRA_WEBHOOK_SECRET"];
+    if (secret) checkWebhookSecret(secret, "ENTRA_WEBHOOK_SECRET");
     targets.push({ kind: "webhook", url: options.webhook });
   }
   // Absolute, so the same file resumes the same subscription from any working directory.
@@ -115,6 +123,7 @@ export function planWatch(options: WatchCommandOptions): WatchPlan {
       baseMs: parseDuration(options.retryBase ?? DEFAULTS.retryBase, "--retry-base", SHORT),
       maxMs: parseDuration(options.retryMax ?? DEFAULTS.retryMax, "--retry-max", SHORT),
     },
+    allowInsecureHttp,
   };
 }
 
@@ -145,8 +154,9 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
       )
       .option(
         "--webhook <url>",
-        "POST each event, signed, to this URL (secret: ENTRA_WEBHOOK_SECRET or generated)",
+        "POST each event, signed, to this URL: https, or http to loopback (secret: ENTRA_WEBHOOK_SECRET, 16+ characters, or generated)",
       )
+      .option("--allow-insecure-webhook", "allow a plain http:// webhook URL to a host other than loopback")
       .option(
         "--out <file>",
         "append events as JSON lines to this file (fsync'd, no duplicates after restart)",
@@ -175,10 +185,13 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
       .option("--retry-max <duration>", "longest retry delay", DEFAULTS.retryMax)
       .option("--replay-dead-letters", "deliver the subscriptions' dead-lettered events again, then exit")
       .option("--show-secret", "print the webhook subscription's signing secret, then exit")
-      .option("--list", "print every stored subscription (position, dead letters; no secrets), then exit");
+      .option(
+        "--list",
+        "print every stored subscription (position, dead letters; no secrets, URLs redacted), then exit",
+      );
   },
   async run(options, _args, io) {
-    const plan = planWatch(options);
+    const plan = planWatch(options, io.env);
     const config = loadConfig({ env: io.env, flags: options });
     const store = await openStore(config.store, { thread: true });
     try {
@@ -227,9 +240,11 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
                 );
               }
             },
-            problem: (id, message) => io.stderr.write(`watch: ${id}: ${message}\n`),
+            problem: (id, message) => io.stderr.write(`watch: ${id}: ${terminalSafe(message)}\n`),
             syncFailed: (err) =>
-              io.stderr.write(`watch: sync failed, retrying next interval: ${(err as Error).message}\n`),
+              io.stderr.write(
+                `watch: sync failed, retrying next interval: ${terminalSafe((err as Error).message)}\n`,
+              ),
           },
           once: options.once === true,
           lease: { wait: options.wait === true },
@@ -267,6 +282,7 @@ async function defineAll(
         ...(secret ? { secret } : {}),
         key,
         emitInitial: options.emitInitial === true,
+        allowInsecureHttp: plan.allowInsecureHttp,
       }),
     );
   }
@@ -278,9 +294,10 @@ function sinkFor(subscription: Subscription, plan: WatchPlan, key: Buffer, io: C
   if (target.kind === "file") return fileSink(target.path);
   if (target.kind === "webhook") {
     return webhookSink({
-      url: target.url,
+      url: openTargetUrl(subscription, key),
       secret: openSecret(subscription, key),
       timeoutMs: plan.webhookTimeoutMs,
+      allowInsecureHttp: plan.allowInsecureHttp,
     });
   }
   return streamSink(io.stdout);
@@ -288,7 +305,7 @@ function sinkFor(subscription: Subscription, plan: WatchPlan, key: Buffer, io: C
 
 async function listSubscriptions(store: Store, io: CommandIO): Promise<number> {
   for (const record of await store.subscriptions.list()) {
-    const { sealedSecret: _sealed, ...shown } = record.data as unknown as Subscription;
+    const { sealedSecret: _secret, sealedUrl: _url, ...shown } = record.data as unknown as Subscription;
     const position = await store.outbox.position(consumerName(record.id));
     const deadLetters = (await store.subscriptions.deadLetters(record.id)).length;
     io.stdout.write(`${JSON.stringify({ ...shown, position, deadLetters })}\n`);
@@ -342,7 +359,7 @@ async function replayAll(
         subscription,
         sink,
         policy: { retry: plan.retry, deadLetterAfterMs: plan.deadLetterAfterMs },
-        report: { problem: (id, message) => io.stderr.write(`watch: ${id}: ${message}\n`) },
+        report: { problem: (id, message) => io.stderr.write(`watch: ${id}: ${terminalSafe(message)}\n`) },
       });
       const result = await delivery.replayDeadLetters(io.signal);
       io.stderr.write(

@@ -37,6 +37,14 @@ export const ACTION_ERRORS = {
     retryable: false,
     exit: EXIT.graph,
   },
+  OBJECT_CONFLICT: {
+    message:
+      "A {kind} with {property} {value} already exists (id {existingId}) but is not the one this {action} asks for: {differences}.",
+    fix: "Change the existing {kind} with update-{kind} (id {existingId}), or choose another {property} for a new one.",
+    status: 409,
+    retryable: false,
+    exit: EXIT.graph,
+  },
   LICENSE_USAGE_LOCATION: {
     message: "{user} has no usage location; Microsoft requires one before a licence can be assigned.",
     fix: 'Pass usageLocation (a two-letter country code such as "US"; --usage-location on the CLI), or set it on the user first.',
@@ -140,8 +148,8 @@ export const ACTION_ERRORS = {
     exit: EXIT.permissions,
   },
   CURSOR_INVALID: {
-    message: "The cursor cannot continue this {action} search: {problem}.",
-    fix: "Pass the nextCursor returned by the previous call of the same search, unchanged.",
+    message: "Invalid input for {action}: cursor: {problem}.",
+    fix: "Pass the nextCursor of the previous call unchanged, with the same filters (limit may change); leave cursor out to start again.",
     status: 400,
     retryable: false,
     exit: EXIT.usage,

@@ -94,6 +94,14 @@ export const AUTH_ERRORS = {
     retryable: false,
     exit: EXIT.auth,
   },
+  AUTH_LOGIN_UNREADABLE: {
+    message:
+      "The saved sign-in of this delegated connection ({connection}) cannot be decrypted: {path} was sealed with another ENTRA_CONNECTOR_KEY (or key file), or is damaged.",
+    fix: "Set ENTRA_CONNECTOR_KEY to the key the sign-in was saved with, or run `entra-connector login` to sign in again (this replaces the saved tokens).",
+    status: 401,
+    retryable: false,
+    exit: EXIT.auth,
+  },
   AUTH_LOGIN_FAILED: {
     message: "Interactive sign-in did not complete: {reason}",
     fix: "Run `entra-connector login` again and finish the sign-in in the browser within the time limit.",

@@ -4,7 +4,7 @@ import { type ErrorSpec, EXIT } from "../spec.ts";
 export const TRIGGER_ERRORS = {
   SUBSCRIPTION_SECRET_UNREADABLE: {
     message:
-      "The webhook secret of subscription {subscription} could not be decrypted (wrong key or corrupted row).",
+      "The webhook secret or URL of subscription {subscription} could not be decrypted (wrong key or corrupted row).",
     fix: "Use the ENTRA_CONNECTOR_KEY (or .entra-connector/key file) the store was written with, or give the subscription a new secret with ENTRA_WEBHOOK_SECRET (receivers must then use it).",
     status: 500,
     retryable: false,

@@ -101,5 +101,5 @@ export function fixedTokens(accessToken = "t"): TokenProvider {
     expiresAt: Date.now() + 3600_000,
     tenantId: "00000000-0000-0000-0000-000000000000",
   };
-  return { acquisitions: 0, getToken: async () => token, invalidate() {} };
+  return { acquisitions: 0, getToken: async () => token, signIn: async () => token, invalidate() {} };
 }

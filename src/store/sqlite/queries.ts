@@ -1,8 +1,10 @@
+import { type ConnectorError, createError } from "../../errors.ts";
 import { invalidInput, StoreError } from "../errors.ts";
 import { type Member, transitiveGroups, transitiveMembers } from "../grants.ts";
 import { entitlementOf, inheritsThroughGroups, objectKindOf } from "../model.ts";
 import {
   type ChangeEvent,
+  type ChangeType,
   type ExportKind,
   type Grant,
   type GrantPath,
@@ -51,6 +53,7 @@ export class SqliteQueries implements Queries {
           "is not a property name: use name=value, e.g. department=Sales",
         );
       }
+      this.#checkProperty(query.kind, property);
       // JSON booleans and null compare as the words a user types; other values as text.
       conditions.push(`CASE json_type(data, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false'
         WHEN 'null' THEN 'null' ELSE CAST(json_extract(data, ?) AS TEXT) END = ?`);
@@ -68,16 +71,16 @@ export class SqliteQueries implements Queries {
     const kinds = kind ? [kind] : RESOURCE_KINDS;
     const kindClause = `kind IN (${kinds.map(() => "?").join(", ")})`;
     const params = [...kinds, ref];
+    const select = "SELECT kind, id, data, display_name, principal_name FROM resources";
+    const live = `deleted_at IS NULL ORDER BY id LIMIT ${AMBIGUOUS_SHOWN}`;
     const lookups = [
-      `SELECT kind, id, data FROM resources WHERE ${kindClause} AND id = ? AND deleted_at IS NULL LIMIT 2`,
-      `SELECT kind, id, data FROM resources WHERE ${kindClause} AND principal_name = ? COLLATE NOCASE AND deleted_at IS NULL LIMIT 2`,
-      `SELECT kind, id, data FROM resources WHERE ${kindClause} AND display_name = ? COLLATE NOCASE AND deleted_at IS NULL LIMIT 2`,
+      `${select} WHERE ${kindClause} AND id = ? AND ${live}`,
+      `${select} WHERE ${kindClause} AND principal_name = ? COLLATE NOCASE AND ${live}`,
+      `${select} WHERE ${kindClause} AND display_name = ? COLLATE NOCASE AND ${live}`,
     ];
     for (const sql of lookups) {
-      const rows = this.#db.all<ResourceRow>(sql, ...params);
-      if (rows.length > 1) {
-        throw invalidInput(`"${ref}"`, `names more than one ${kind ?? "resource"}: give its id instead`);
-      }
+      const rows = this.#db.all<CandidateRow>(sql, ...params);
+      if (rows.length > 1) throw ambiguous(ref, rows);
       if (rows[0]) return toResource(rows[0]);
     }
     return undefined;
@@ -89,9 +92,13 @@ export class SqliteQueries implements Queries {
     const add = (edge: EdgeRow, principal: Member, path: GrantPath): void => {
       // A path back through the object itself exists only because of a membership cycle: not a grant.
       if (principal.id === edge.object_id || path.via.includes(edge.object_id)) return;
+      const entitlement = entitlementOf(edge.relation, edge.qualifier);
+      const appRoleName = entitlement.startsWith("app:role:")
+        ? names.appRole(edge.object_id, edge.qualifier)
+        : undefined;
       grants.push({
         relation: edge.relation,
-        entitlement: entitlementOf(edge.relation, edge.qualifier),
+        entitlement,
         objectKind: objectKindOf(edge.relation),
         objectId: edge.object_id,
         objectName: names.of(edge.object_id, objectKindOf(edge.relation)),
@@ -99,6 +106,7 @@ export class SqliteQueries implements Queries {
         principalType: principal.type,
         principalName: names.of(principal.id),
         qualifier: edge.qualifier,
+        ...(appRoleName === undefined ? {} : { appRoleName }),
         path,
       });
     };
@@ -132,7 +140,8 @@ export class SqliteQueries implements Queries {
     const [first, second] = a.number <= b.number ? [a, b] : [b, a];
     const from = runOutboxRange(this.#db, first).to;
     const to = runOutboxRange(this.#db, second).to;
-    return eventsBetween(this.#db, from, to, Number.MAX_SAFE_INTEGER);
+    const events = eventsBetween(this.#db, from, to, Number.MAX_SAFE_INTEGER);
+    return first === a ? events : events.reverse().map(undone);
   }
 
   async exportColumns(kind: ExportKind): Promise<string[]> {
@@ -141,6 +150,33 @@ export class SqliteQueries implements Queries {
 
   async *export(kind: ExportKind): AsyncIterable<Record<string, unknown>> {
     yield* exportRows(this.#db, kind);
+  }
+
+  /**
+   * Refuses a filter on a property no stored object of the kind has, which would silently match
+   * nothing (a typo, or a property `--properties` left out). Objects are stored with every selected
+   * property (null when unset), so the first object answers for a known one.
+   */
+  #checkProperty(kind: ResourceKind, property: string): void {
+    const top = property.split(".")[0] as string;
+    const found = this.#db.get<{ found: number }>(
+      "SELECT 1 AS found FROM resources WHERE kind = ? AND json_type(data, ?) IS NOT NULL LIMIT 1",
+      kind,
+      `$.${top}`,
+    );
+    if (found) return;
+    const known = this.#db
+      .all<{ key: string }>(
+        "SELECT DISTINCT j.key AS key FROM resources r, json_each(r.data) j WHERE r.kind = ? ORDER BY j.key",
+        kind,
+      )
+      .map((row) => row.key);
+    // Nothing of the kind is stored yet: every filter matches nothing, and there is nothing to list.
+    if (known.length === 0) return;
+    throw invalidInput(
+      `filter "${property}"`,
+      `names no property of the stored ${kind} objects: use one of ${known.join(", ")}`,
+    );
   }
 
   #typeOf(id: string): string {
@@ -154,10 +190,11 @@ export class SqliteQueries implements Queries {
   }
 }
 
-/** Display names for ids, looked up once per query. */
+/** Display names for ids and app roles, looked up once per query. */
 class NameCache {
   readonly #db: SqliteDatabase;
   readonly #names = new Map<string, string | undefined>();
+  readonly #appRoles = new Map<string, Map<string, string>>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -179,6 +216,69 @@ class NameCache {
     this.#names.set(id, name);
     return name;
   }
+
+  /** An app role's display name (else its value) from the app's synced `appRoles`. */
+  appRole(appId: string, roleId: string): string | undefined {
+    let roles = this.#appRoles.get(appId);
+    if (!roles) {
+      roles = new Map();
+      const row = this.#db.get<{ roles: string | null }>(
+        "SELECT json_extract(data, '$.appRoles') AS roles FROM resources WHERE kind = 'app' AND id = ?",
+        appId,
+      );
+      const list: unknown = row?.roles ? JSON.parse(row.roles) : [];
+      for (const role of Array.isArray(list) ? list : []) {
+        const { id, displayName, value } = (role ?? {}) as Record<string, unknown>;
+        const name = [displayName, value].find((v) => typeof v === "string" && v !== "");
+        if (typeof id === "string" && typeof name === "string") roles.set(id, name);
+      }
+      this.#appRoles.set(appId, roles);
+    }
+    return roles.get(roleId);
+  }
+}
+
+const UNDONE: Record<ChangeType, ChangeType> = {
+  created: "deleted",
+  deleted: "created",
+  added: "removed",
+  removed: "added",
+  updated: "updated",
+};
+
+/** The change that takes the store back over `event`: its opposite, with the data as it was before. */
+function undone(event: ChangeEvent): ChangeEvent {
+  const data = { ...event.data };
+  if (event.type === "deleted") delete data["@removed"];
+  const reversed: ChangeEvent = { ...event, type: UNDONE[event.type], data };
+  if (event.changes) {
+    for (const change of event.changes) {
+      if (change.old === null) delete data[change.property];
+      else data[change.property] = change.old;
+    }
+    reversed.changes = event.changes.map((c) => ({ property: c.property, old: c.new, new: c.old }));
+  }
+  return reversed;
+}
+
+interface CandidateRow extends ResourceRow {
+  display_name: string | null;
+  principal_name: string | null;
+}
+
+/** How many of the objects an ambiguous name matches are listed (as the actions list them). */
+const AMBIGUOUS_SHOWN = 10;
+
+/** The error the actions give for a name several objects share, listing each by id and principal name. */
+function ambiguous(ref: string, rows: CandidateRow[]): ConnectorError {
+  return createError("OBJECT_AMBIGUOUS", {
+    kind: [...new Set(rows.map((r) => r.kind))].join(" or "),
+    ref,
+    count: rows.length === AMBIGUOUS_SHOWN ? `${AMBIGUOUS_SHOWN} or more` : rows.length,
+    candidates: rows
+      .map((r) => `${r.display_name ?? ""}${r.principal_name ? ` <${r.principal_name}>` : ""} (id ${r.id})`)
+      .join("; "),
+  });
 }
 
 function toResource(row: ResourceRow): Resource {
