@@ -55,6 +55,19 @@ export { createLogger, type Logger } from "./log/logger.ts";
 export { redactString } from "./log/redact.ts";
 export { displayWidth, padDisplay, terminalSafe, terminalSafeJson } from "./log/terminal.ts";
 export * from "./provisioning/index.ts";
+// Service mode (src/service): the HTTP API, its API tokens and the in-process job runner.
+export { API_ROLES, type ApiRole } from "./service/api-tokens.ts";
+export { buildApp, type ServiceContext } from "./service/app.ts";
+export {
+  type ConnectionRegistry,
+  connectionFromConfig,
+  connectionsFromEnvironment,
+  registryOf,
+  type ServiceConnection,
+} from "./service/connections.ts";
+export { createLocalJobs, type JobRecord, type JobStatus, type Jobs } from "./service/jobs.ts";
+export { type RunningService, type ServiceOptions, startService } from "./service/service.ts";
+export { type ApiTokenInfo, openServiceState, type ServiceState, serviceStatePath } from "./service/state.ts";
 // The store (src/store): the synced copy, its runs, change events, audit log and queries.
 export {
   type ChangeEvent,

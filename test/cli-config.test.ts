@@ -4,12 +4,13 @@
  * the store's location are only in the config file.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
 import { runCli } from "../src/cli/program.ts";
+import { serviceStatePath } from "../src/index.ts";
 import { textSink } from "./connection-support.ts";
 import type { Emulator } from "./sync-support.ts";
 
@@ -75,6 +76,9 @@ test("--config is honoured by every command that reads settings", async () => {
   ) as Record<string, unknown>;
   assert.equal((got["user"] as Record<string, unknown> | undefined)?.["id"] ?? got["id"], users[0]?.["id"]);
   await ok("check");
+  await ok("token", "create", "--name", "ci", "--role", "viewer");
+  assert.match(await ok("token", "list"), /ci/);
+  assert.ok(existsSync(serviceStatePath(dir)), "the service state is beside the store the file names");
 });
 
 test("ENTRA_CONFIG names the file as --config does; a flag still wins over it", async () => {

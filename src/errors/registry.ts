@@ -3,6 +3,7 @@ import { AUTH_ERRORS } from "./registry/auth.ts";
 import { GENERAL_ERRORS } from "./registry/general.ts";
 import { GRAPH_ERRORS } from "./registry/graph.ts";
 import { NETWORK_ERRORS } from "./registry/network.ts";
+import { SERVICE_ERRORS } from "./registry/service.ts";
 import { STORE_ERRORS } from "./registry/store.ts";
 import { TRIGGER_ERRORS } from "./registry/triggers.ts";
 
@@ -15,6 +16,7 @@ export const ERROR_DOMAINS = {
   actions: ACTION_ERRORS,
   store: STORE_ERRORS,
   triggers: TRIGGER_ERRORS,
+  service: SERVICE_ERRORS,
 } as const;
 
 /** The one registry: every code the connector can report (a test checks no domain reuses a code). */
@@ -26,6 +28,7 @@ export const ERRORS = {
   ...ACTION_ERRORS,
   ...STORE_ERRORS,
   ...TRIGGER_ERRORS,
+  ...SERVICE_ERRORS,
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

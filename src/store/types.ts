@@ -370,6 +370,8 @@ export interface ResourceQuery {
   text?: string;
   includeDeleted?: boolean;
   limit?: number;
+  /** Keyset paging: only resources after this one in the listing's order (display name, then id). */
+  after?: { displayName: string | null; id: string };
 }
 
 export type ExportKind =

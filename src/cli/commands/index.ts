@@ -13,7 +13,9 @@ import { loginCommand } from "./login.ts";
 import { resourcesCommand } from "./resources.ts";
 import { revokeCommand } from "./revoke.ts";
 import { runsCommand } from "./runs.ts";
+import { serveCommand } from "./serve.ts";
 import { syncCommand } from "./sync.ts";
+import { tokenCommand } from "./token.ts";
 import { watchCommand } from "./watch.ts";
 
 /** Every CLI command, in help order. Add one line per command file. */
@@ -34,4 +36,6 @@ export const commands: CommandSpec<never>[] = [
   grantCommand as CommandSpec<never>,
   revokeCommand as CommandSpec<never>,
   watchCommand as CommandSpec<never>,
+  serveCommand as CommandSpec<never>,
+  tokenCommand as CommandSpec<never>,
 ];

@@ -59,6 +59,16 @@ export class SqliteQueries implements Queries {
         WHEN 'null' THEN 'null' ELSE CAST(json_extract(data, ?) AS TEXT) END = ?`);
       params.push(`$.${property}`, `$.${property}`, value);
     }
+    if (query.after) {
+      // NULL names sort first; a page that ended on one continues among the NULLs, then the rest.
+      if (query.after.displayName === null) {
+        conditions.push("((display_name IS NULL AND id > ?) OR display_name IS NOT NULL)");
+        params.push(query.after.id);
+      } else {
+        conditions.push("(display_name > ? COLLATE NOCASE OR (display_name = ? COLLATE NOCASE AND id > ?))");
+        params.push(query.after.displayName, query.after.displayName, query.after.id);
+      }
+    }
     params.push(query.limit ?? -1);
     const sql = `SELECT kind, id, data FROM resources WHERE ${conditions.join(" AND ")}
       ORDER BY display_name COLLATE NOCASE, id LIMIT ?`;

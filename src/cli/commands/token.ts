@@ -1,0 +1,90 @@
+/**
+ * `entra-connector token create --name N --role viewer|operator|admin` prints a new API token for the
+ * service (shown once; only its digest is kept), `token list` and `token revoke <name>`.
+ */
+import type { Command } from "commander";
+import {
+  API_ROLES,
+  type ApiRole,
+  type ConfigFlags,
+  createError,
+  EXIT,
+  loadSettings,
+  openServiceState,
+  serviceStatePath,
+} from "../../index.ts";
+import type { CommandIO, CommandSpec } from "../command.ts";
+
+export interface TokenOptions extends ConfigFlags {
+  name?: string;
+  role?: string;
+  json?: boolean;
+}
+
+function stateOf(options: TokenOptions, io: CommandIO) {
+  return openServiceState(serviceStatePath(loadSettings({ env: io.env, flags: options }).stateDir));
+}
+
+export const tokenCommand: CommandSpec<TokenOptions> = {
+  name: "token",
+  summary: "Manage the service's API tokens: token create --name N --role R | token list | token revoke N",
+  configure(cmd: Command): Command {
+    return cmd
+      .argument("<verb>", "create, list or revoke")
+      .argument("[name]", "the token to revoke")
+      .option("--name <name>", "a name for the new token (who or what uses it)")
+      .option("--role <role>", `what it may do: ${API_ROLES.join(", ")}`);
+  },
+  async run(options, args, io) {
+    const [verb, name] = args;
+    if (verb === "create") {
+      if (!options.name || !/^[\w.@-]{1,64}$/.test(options.name)) {
+        throw createError("USAGE", {
+          detail: "--name is required: 1-64 letters, digits, '.', '@', '_' or '-'",
+        });
+      }
+      if (!API_ROLES.includes(options.role as ApiRole)) {
+        throw createError("USAGE", {
+          detail: `--role must be one of ${API_ROLES.join(", ")} (got "${options.role ?? ""}")`,
+        });
+      }
+      const state = stateOf(options, io);
+      try {
+        const { token, info } = state.createToken({ name: options.name, role: options.role as ApiRole });
+        io.stdout.write(options.json ? `${JSON.stringify({ token, ...info })}\n` : `${token}\n`);
+        if (!options.json)
+          io.stderr.write(`token ${info.name} (${info.role}) created; it is shown this once\n`);
+      } finally {
+        state.close();
+      }
+      return EXIT.ok;
+    }
+    if (verb === "list") {
+      const state = stateOf(options, io);
+      try {
+        const tokens = state.listTokens();
+        if (options.json) io.stdout.write(`${JSON.stringify(tokens)}\n`);
+        else
+          for (const t of tokens)
+            io.stdout.write(
+              `${t.name}\t${t.role}\tcreated ${t.createdAt}\tlast used ${t.lastUsedAt ?? "never"}\n`,
+            );
+      } finally {
+        state.close();
+      }
+      return EXIT.ok;
+    }
+    if (verb === "revoke") {
+      if (!name) throw createError("USAGE", { detail: "token revoke needs the token's name" });
+      const state = stateOf(options, io);
+      try {
+        state.revokeToken(name);
+      } finally {
+        state.close();
+      }
+      io.stderr.write(`token ${name} revoked\n`);
+      return EXIT.ok;
+    }
+    throw createError("USAGE", { detail: `token needs create, list or revoke (got "${verb}")` });
+  },
+};

@@ -1,0 +1,134 @@
+/**
+ * The service's HTTP server: every route declared once (src/service/routes), authenticated by API
+ * token and role, validated with the library's zod schemas, answered in one error shape, timed for
+ * /metrics and tagged with a request id.
+ */
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { createError, isConnectorError, toConnectorError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import { bearerToken, roleAllows } from "./api-tokens.ts";
+import type { ConnectionRegistry } from "./connections.ts";
+import type { Jobs } from "./jobs.ts";
+import type { ServiceMetrics } from "./metrics.ts";
+import { type Access, parsePart, type RouteSpec } from "./route.ts";
+import { allRoutes } from "./routes/index.ts";
+import { failureThrottle } from "./sign-in-throttle.ts";
+import type { ApiTokenInfo, ServiceState } from "./state.ts";
+
+export interface ServiceContext {
+  state: ServiceState;
+  connections: ConnectionRegistry;
+  jobs: Jobs;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  version: string;
+  /** /metrics without a token (for a scraper inside a trusted network). */
+  metricsOpen: boolean;
+  /** The next scheduled sync of a connection, if it has a schedule. */
+  nextRun?: (connectionId: string) => Date | undefined;
+  /** Answers /readyz: false while starting or stopping. */
+  ready(): boolean;
+  now?: () => number;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    apiToken?: ApiTokenInfo;
+  }
+}
+
+export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: readonly RouteSpec[] } {
+  const app = Fastify({
+    logger: false,
+    // A caller's own id is kept when it is a plain token, so its logs and ours line up.
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+  });
+  const throttle = failureThrottle(ctx.now ?? Date.now);
+  const routes = allRoutes(ctx);
+  const started = new WeakMap<FastifyRequest, bigint>();
+
+  app.addHook("onRequest", async (request, reply) => {
+    started.set(request, process.hrtime.bigint());
+    reply.header("x-request-id", request.id);
+    const access = request.routeOptions.config.access ?? "public";
+    if (access === "public" || (request.url === "/metrics" && ctx.metricsOpen)) return;
+    const token = bearerToken(request.headers.authorization);
+    const info = token === undefined ? undefined : ctx.state.verifyToken(token);
+    if (info === undefined) {
+      const delay = throttle.failed(request.ip);
+      if (delay > 0) await sleep(delay);
+      throw createError("API_UNAUTHENTICATED", {});
+    }
+    throttle.succeeded(request.ip);
+    if (!roleAllows(info.role, access)) {
+      throw createError("API_FORBIDDEN", { token: info.name, held: info.role, needed: access });
+    }
+    request.apiToken = info;
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const start = started.get(request);
+    if (start === undefined) return;
+    ctx.metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        status: String(reply.statusCode),
+      },
+      Number(process.hrtime.bigint() - start) / 1e9,
+    );
+  });
+
+  app.setNotFoundHandler((request) => {
+    throw createError("API_ROUTE_NOT_FOUND", { method: request.method, path: request.url.split("?")[0]! });
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    // Fastify's own refusals (malformed JSON, body too large, bad content type) carry a 4xx status.
+    const fastifyStatus = isConnectorError(err) ? undefined : (err as { statusCode?: number }).statusCode;
+    const e =
+      fastifyStatus !== undefined && fastifyStatus >= 400 && fastifyStatus < 500
+        ? createError("API_INPUT_INVALID", { part: "request", problems: (err as Error).message })
+        : toConnectorError(err);
+    if (e.code === "INTERNAL") ctx.logger.error({ err, requestId: request.id }, "request failed");
+    const status = fastifyStatus === 413 || fastifyStatus === 415 ? fastifyStatus : e.status;
+    reply.status(status).send({
+      error: { code: e.code, message: e.message, ...(e.fix ? { fix: e.fix } : {}), requestId: request.id },
+    });
+  });
+
+  for (const spec of routes) {
+    app.route({
+      method: spec.method,
+      url: spec.path,
+      config: { access: spec.access },
+      handler: async (request, reply) => {
+        const result = await spec.handler({
+          params: parsePart(spec.params, request.params, "path parameter"),
+          query: parsePart(spec.query, request.query, "query parameter"),
+          body: parsePart(spec.body, request.body, "body"),
+          token: request.apiToken,
+          requestId: request.id,
+          request,
+          reply,
+        });
+        if (reply.sent) return reply;
+        reply.status(spec.status ?? 200);
+        if (spec.produces) reply.type(spec.produces);
+        return result;
+      },
+    });
+  }
+  return { app, routes };
+}

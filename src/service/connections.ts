@@ -1,0 +1,100 @@
+/**
+ * The connections a service runs: each a tenant + app + credential with its own store. Today they
+ * come from the environment (one connection, as a Kubernetes Deployment configures it); each opens
+ * its Graph connection and its stores on first use and keeps them for the service's life.
+ */
+
+import type { ConnectorConfig } from "../config/load.ts";
+import { type ConfigFlags, loadConfig } from "../config/load.ts";
+import { type Connection, createConnection } from "../connection.ts";
+import { createError } from "../errors.ts";
+import { openStore } from "../store/open.ts";
+import type { Store } from "../store/types.ts";
+import { parseSchedule, type Schedule } from "./schedule.ts";
+
+export interface ServiceConnection {
+  id: string;
+  name: string;
+  source: "environment";
+  config: ConnectorConfig;
+  /** When the service syncs it by itself (none: only on request). */
+  schedule: Schedule | undefined;
+  /** The store for reads (in-process: queries are short and many). */
+  queries(): Promise<Store>;
+  /** The store for a sync (on its own thread, as the CLI's sync), opened per run. */
+  openSyncStore(): Promise<Store>;
+  graph(): Connection;
+  close(): Promise<void>;
+}
+
+export interface ConnectionRegistry {
+  list(): ServiceConnection[];
+  /** The connection, or CONNECTION_NOT_FOUND. */
+  get(id: string): ServiceConnection;
+  close(): Promise<void>;
+}
+
+export function connectionFromConfig(
+  id: string,
+  config: ConnectorConfig,
+  env: NodeJS.ProcessEnv,
+  schedule?: Schedule,
+): ServiceConnection {
+  let store: Promise<Store> | undefined;
+  let graph: Connection | undefined;
+  return {
+    id,
+    name: `${config.tenantId} / ${config.clientId}`,
+    source: "environment",
+    config,
+    schedule,
+    queries() {
+      store ??= openStore(config.store);
+      return store;
+    },
+    openSyncStore: () => openStore(config.store, { thread: true }),
+    graph() {
+      graph ??= createConnection(config, { env });
+      return graph;
+    },
+    async close() {
+      await graph?.close();
+      await (await store)?.close();
+    },
+  };
+}
+
+/**
+ * The connection configured by the environment (ENTRA_TENANT_ID, ENTRA_CLIENT_ID and a credential),
+ * as id `default`, synced on ENTRA_SCHEDULE (`every 15m` or a cron expression in ENTRA_SCHEDULE_TZ);
+ * none when no tenant is configured. A configuration that is present but wrong
+ * fails here, before the service listens.
+ */
+export function connectionsFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  flags: ConfigFlags = {},
+): ConnectionRegistry {
+  const list: ServiceConnection[] = [];
+  if (env["ENTRA_TENANT_ID"] !== undefined || env["ENTRA_CONFIG"] !== undefined) {
+    const config = loadConfig({ env, flags });
+    const schedule = env["ENTRA_SCHEDULE"]
+      ? parseSchedule(env["ENTRA_SCHEDULE"], env["ENTRA_SCHEDULE_TZ"] || "UTC", "ENTRA_SCHEDULE")
+      : undefined;
+    list.push(connectionFromConfig("default", config, env, schedule));
+  }
+  return registryOf(list);
+}
+
+export function registryOf(list: ServiceConnection[]): ConnectionRegistry {
+  return {
+    list: () => list,
+    get(id) {
+      const found = list.find((c) => c.id === id);
+      if (found === undefined) throw createError("CONNECTION_NOT_FOUND", { id });
+      return found;
+    },
+    async close() {
+      await Promise.all(list.map((c) => c.close()));
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The job interface every piece of background work goes through (sync now, schedules, trigger polls,
+ * deliveries), and its in-process implementation. A queue-backed implementation replaces
+ * `createLocalJobs` without the API noticing: callers only submit, read, list and cancel.
+ */
+import { randomUUID } from "node:crypto";
+import { type ErrorJSON, toConnectorError } from "../errors.ts";
+
+export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+export interface JobRecord {
+  id: string;
+  kind: string;
+  connectionId: string;
+  status: JobStatus;
+  input: Record<string, unknown>;
+  queuedAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** What the handler returned (a sync's run record and figures). */
+  result?: Record<string, unknown>;
+  /** The latest progress the handler reported (a sync's per-stream figures). */
+  progress?: Record<string, unknown>;
+  error?: ErrorJSON;
+}
+
+export interface JobContext {
+  job: Readonly<JobRecord>;
+  /** Aborted on cancel and on shutdown; handlers stop at their next safe point (a page boundary). */
+  signal: AbortSignal;
+  report(progress: Record<string, unknown>): void;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<Record<string, unknown>>;
+
+export interface SubmitInput {
+  kind: string;
+  connectionId: string;
+  input?: Record<string, unknown>;
+  /** At most one queued or running job of this kind per connection: the running one is returned as `conflict`. */
+  singleton?: boolean;
+}
+
+export interface Jobs {
+  /** Queues a job; with `singleton`, answers the live one instead when there is one. */
+  submit(input: SubmitInput): { job: JobRecord; conflict?: JobRecord };
+  get(id: string): JobRecord | undefined;
+  /** Newest first. */
+  list(filter: { connectionId?: string; kind?: string }): JobRecord[];
+  cancel(id: string): boolean;
+  /** Running jobs of a connection and kind (the API's 409 names one). */
+  active(connectionId: string, kind: string): JobRecord | undefined;
+  /** Stops taking jobs, cancels queued ones, asks running ones to stop and waits up to `graceMs` for them. */
+  close(graceMs: number): Promise<void>;
+}
+
+export interface LocalJobsOptions {
+  handlers: Record<string, JobHandler>;
+  /** Jobs run at once across connections. */
+  concurrency?: number;
+  /** Finished jobs kept in memory for reading back; the store keeps the run history itself. */
+  keep?: number;
+  now?: () => Date;
+  onEnd?: (job: JobRecord) => void;
+}
+
+/** The in-process job runner: a FIFO with a concurrency limit, on this process's event loop. */
+export function createLocalJobs(options: LocalJobsOptions): Jobs {
+  const now = options.now ?? (() => new Date());
+  const concurrency = options.concurrency ?? 4;
+  const keep = options.keep ?? 500;
+  const jobs = new Map<string, JobRecord>();
+  const controllers = new Map<string, AbortController>();
+  const queue: JobRecord[] = [];
+  const running = new Map<string, Promise<void>>();
+  let closing = false;
+
+  const isLive = (j: JobRecord) => j.status === "queued" || j.status === "running";
+
+  function forget(): void {
+    if (jobs.size <= keep) return;
+    for (const [id, j] of jobs) {
+      if (jobs.size <= keep) break;
+      if (!isLive(j)) jobs.delete(id);
+    }
+  }
+
+  function pump(): void {
+    while (!closing && running.size < concurrency && queue.length > 0) {
+      const job = queue.shift()!;
+      running.set(
+        job.id,
+        execute(job).finally(() => {
+          running.delete(job.id);
+          pump();
+        }),
+      );
+    }
+  }
+
+  async function execute(job: JobRecord): Promise<void> {
+    const controller = controllers.get(job.id)!;
+    const handler = options.handlers[job.kind];
+    job.status = "running";
+    job.startedAt = now().toISOString();
+    try {
+      if (handler === undefined) throw new Error(`no handler for job kind ${job.kind}`);
+      job.result = await handler({
+        job,
+        signal: controller.signal,
+        report: (progress) => {
+          job.progress = progress;
+        },
+      });
+      job.status =
+        job.result["status"] === "cancelled" || controller.signal.aborted
+          ? "cancelled"
+          : job.result["status"] === "failed"
+            ? "failed"
+            : "succeeded";
+    } catch (err) {
+      const e = toConnectorError(err);
+      job.status = controller.signal.aborted ? "cancelled" : "failed";
+      job.error = e.toJSON();
+    } finally {
+      job.endedAt = now().toISOString();
+      controllers.delete(job.id);
+      forget();
+      options.onEnd?.(job);
+    }
+  }
+
+  return {
+    submit({ kind, connectionId, input = {}, singleton = false }) {
+      if (singleton) {
+        const live = this.active(connectionId, kind);
+        if (live) return { job: live, conflict: live };
+      }
+      const job: JobRecord = {
+        id: randomUUID(),
+        kind,
+        connectionId,
+        status: "queued",
+        input,
+        queuedAt: now().toISOString(),
+      };
+      jobs.set(job.id, job);
+      controllers.set(job.id, new AbortController());
+      queue.push(job);
+      pump();
+      return { job };
+    },
+    get: (id) => jobs.get(id),
+    list({ connectionId, kind }) {
+      return [...jobs.values()]
+        .filter(
+          (j) =>
+            (connectionId === undefined || j.connectionId === connectionId) &&
+            (kind === undefined || j.kind === kind),
+        )
+        .reverse();
+    },
+    cancel(id) {
+      const job = jobs.get(id);
+      if (job === undefined || !isLive(job)) return false;
+      const index = queue.indexOf(job);
+      if (index >= 0) {
+        queue.splice(index, 1);
+        job.status = "cancelled";
+        job.endedAt = now().toISOString();
+        controllers.delete(id);
+        options.onEnd?.(job);
+        return true;
+      }
+      controllers.get(id)?.abort(new DOMException("cancelled", "AbortError"));
+      return true;
+    },
+    active(connectionId, kind) {
+      for (const j of jobs.values()) {
+        if (j.connectionId === connectionId && j.kind === kind && isLive(j)) return j;
+      }
+      return undefined;
+    },
+    async close(graceMs) {
+      closing = true;
+      for (const job of queue.splice(0)) {
+        job.status = "cancelled";
+        job.endedAt = now().toISOString();
+      }
+      // A sync stops at its next page boundary with that page's checkpoint: the next start resumes there.
+      for (const controller of controllers.values())
+        controller.abort(new DOMException("shutdown", "AbortError"));
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+        timer.unref();
+      });
+      await Promise.race([Promise.allSettled([...running.values()]), graceOver]);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { ServiceContext } from "../app.ts";
+import { openApiDocument } from "../openapi.ts";
+import { type RouteSpec, route } from "../route.ts";
+import { actionRoutes } from "./actions.ts";
+import { connectionRoutes } from "./connections.ts";
+import { healthRoutes } from "./health.ts";
+import { resourceRoutes } from "./resources.ts";
+import { runRoutes } from "./runs.ts";
+
+/** Every route the service answers, the OpenAPI document (generated from the others) included. */
+export function allRoutes(ctx: ServiceContext): RouteSpec[] {
+  const routes: RouteSpec[] = [
+    ...healthRoutes(ctx),
+    ...connectionRoutes(ctx),
+    ...runRoutes(ctx),
+    ...resourceRoutes(ctx),
+    ...actionRoutes(ctx),
+  ];
+  let document: Record<string, unknown> | undefined;
+  routes.push(
+    route({
+      method: "GET",
+      path: "/api/v1/openapi.json",
+      access: "public",
+      summary: "This API's OpenAPI 3.1 document",
+      hidden: true,
+      handler: () => {
+        document ??= openApiDocument(routes, { version: ctx.version });
+        return document;
+      },
+    }),
+  );
+  return routes;
+}

@@ -1,0 +1,211 @@
+import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import { createError } from "../../errors.ts";
+import type { RunRecord } from "../../store/types.ts";
+import { parseKinds } from "../../sync/options.ts";
+import type { ServiceContext } from "../app.ts";
+import type { JobRecord } from "../jobs.ts";
+import { route } from "../route.ts";
+import { ConnectionParams } from "./connections.ts";
+
+const RunView = z.object({
+  runId: z.string(),
+  status: z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]),
+  full: z.boolean().optional(),
+  queuedAt: z.string().optional(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  /** Per stream while running: phase, objects and changes so far. */
+  progress: z.record(z.string(), z.unknown()).optional(),
+  /** The store's record of the run: kind, per-stream figures, errors. */
+  run: z.record(z.string(), z.unknown()).optional(),
+  error: z.object({ code: z.string(), message: z.string(), fix: z.string().optional() }).optional(),
+});
+type RunView = z.infer<typeof RunView>;
+
+function fromJob(job: JobRecord): RunView {
+  const run = job.result?.["run"] as Record<string, unknown> | undefined;
+  return {
+    runId: job.id,
+    status: job.status,
+    full: job.input["full"] === true,
+    queuedAt: job.queuedAt,
+    ...(job.startedAt ? { startedAt: job.startedAt } : {}),
+    ...(job.endedAt ? { finishedAt: job.endedAt } : {}),
+    ...(job.progress ? { progress: job.progress } : {}),
+    ...(run ? { run } : {}),
+    ...(job.error
+      ? {
+          error: {
+            code: job.error.code,
+            message: job.error.message,
+            ...(job.error.fix ? { fix: job.error.fix } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function fromRecord(run: RunRecord): RunView {
+  return {
+    runId: run.id,
+    status: run.status,
+    full: run.kind === "full",
+    startedAt: run.startedAt,
+    ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+    run: run as unknown as Record<string, unknown>,
+    ...(run.error ? { error: { code: "SYNC_FAILED", message: run.error } } : {}),
+  };
+}
+
+/** How often a live run's figures are looked at for the event stream. */
+const PROGRESS_EVERY_MS = 250;
+
+async function* progressEvents(
+  ctx: ServiceContext,
+  jobId: string,
+  socket: NodeJS.EventEmitter,
+): AsyncGenerator<string> {
+  let closed = false;
+  socket.once("close", () => {
+    closed = true;
+  });
+  let last = "";
+  while (!closed) {
+    const job = ctx.jobs.get(jobId);
+    if (job === undefined) return;
+    const view = fromJob(job);
+    if (job.status !== "queued" && job.status !== "running") {
+      yield `event: end\ndata: ${JSON.stringify(view)}\n\n`;
+      return;
+    }
+    const text = JSON.stringify(view);
+    if (text !== last) {
+      last = text;
+      yield `event: progress\ndata: ${text}\n\n`;
+    }
+    await sleep(PROGRESS_EVERY_MS);
+  }
+}
+
+const RunParams = ConnectionParams.extend({ runId: z.string().min(1).max(128) });
+
+export function runRoutes(ctx: ServiceContext) {
+  return [
+    route({
+      method: "POST",
+      path: "/api/v1/connections/:id/sync",
+      access: "operator",
+      summary: "Sync now (incremental unless `full`); one sync per connection at a time",
+      tags: ["sync"],
+      params: ConnectionParams,
+      body: z
+        .object({
+          full: z.boolean().optional(),
+          kinds: z
+            .string()
+            .optional()
+            .superRefine((value, issue) => {
+              try {
+                parseKinds(value);
+              } catch (err) {
+                issue.addIssue({ code: "custom", message: (err as Error).message });
+              }
+            }),
+        })
+        .strict()
+        .optional(),
+      status: 202,
+      response: z.object({ runId: z.string(), status: z.string() }),
+      handler: ({ params, body }) => {
+        const connection = ctx.connections.get(params.id);
+        const { job, conflict } = ctx.jobs.submit({
+          kind: "sync",
+          connectionId: connection.id,
+          input: { full: body?.full === true, ...(body?.kinds ? { kinds: body.kinds } : {}) },
+          singleton: true,
+        });
+        if (conflict)
+          throw createError("SYNC_ALREADY_RUNNING", { connection: connection.id, runId: conflict.id });
+        return { runId: job.id, status: job.status };
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/connections/:id/runs",
+      access: "viewer",
+      summary: "Runs, newest first: those this service queued or is running, then the store's history",
+      tags: ["sync"],
+      params: ConnectionParams,
+      query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+      response: z.object({ items: z.array(RunView), next: z.string().nullable() }),
+      handler: async ({ params, query }) => {
+        const connection = ctx.connections.get(params.id);
+        const live = ctx.jobs
+          .list({ connectionId: connection.id, kind: "sync" })
+          .filter((j) => j.status === "queued" || j.status === "running");
+        const history = await (await connection.queries()).runs.list({ limit: query.limit });
+        const items = [
+          ...live.map(fromJob),
+          ...history.filter((r) => r.status !== "running").map(fromRecord),
+        ];
+        return { items: items.slice(0, query.limit), next: null };
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/connections/:id/runs/:runId",
+      access: "viewer",
+      summary: "One run: status, live progress while running, figures when done",
+      tags: ["sync"],
+      params: RunParams,
+      response: RunView,
+      handler: async ({ params }) => {
+        const connection = ctx.connections.get(params.id);
+        const job = ctx.jobs.get(params.runId);
+        if (job && job.connectionId === connection.id) return fromJob(job);
+        const run = await (await connection.queries()).runs.get(params.runId);
+        if (run === undefined) throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
+        return fromRecord(run);
+      },
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/connections/:id/runs/:runId/events",
+      access: "viewer",
+      summary:
+        "Live progress as server-sent events: a `progress` event whenever the figures change, then `end` with the run",
+      tags: ["sync"],
+      params: RunParams,
+      produces: "text/event-stream",
+      handler: ({ params, reply }) => {
+        const connection = ctx.connections.get(params.id);
+        const job = ctx.jobs.get(params.runId);
+        if (job === undefined || job.connectionId !== connection.id) {
+          throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
+        }
+        reply.header("cache-control", "no-store");
+        return Readable.from(progressEvents(ctx, job.id, reply.raw));
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/connections/:id/runs/:runId/cancel",
+      access: "operator",
+      summary: "Cancel a run: it stops after the page it is writing, with that page's checkpoint",
+      tags: ["sync"],
+      params: RunParams,
+      status: 202,
+      response: z.object({ runId: z.string(), cancelled: z.boolean() }),
+      handler: ({ params }) => {
+        const connection = ctx.connections.get(params.id);
+        const job = ctx.jobs.get(params.runId);
+        if (job === undefined || job.connectionId !== connection.id) {
+          throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
+        }
+        return { runId: job.id, cancelled: ctx.jobs.cancel(job.id) };
+      },
+    }),
+  ];
+}

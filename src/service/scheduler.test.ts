@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createLocalJobs, type JobContext } from "./jobs.ts";
+import { nextRun, parseSchedule } from "./schedule.ts";
+import { startScheduler } from "./scheduler.ts";
+
+/** A clock the test moves, and timers that never fire by themselves (the test calls tick). */
+function fakeTime(start: string) {
+  let t = new Date(start).getTime();
+  return {
+    now: () => new Date(t),
+    advance(ms: number) {
+      t += ms;
+    },
+    timers: { set: () => 0, clear: () => {} },
+  };
+}
+
+/** Sync jobs that stay running until finished by the test. */
+function fakeSyncs() {
+  const running: (() => void)[] = [];
+  const jobs = createLocalJobs({
+    handlers: {
+      sync: (_ctx: JobContext) =>
+        new Promise((resolve) => {
+          running.push(() => resolve({ status: "succeeded" }));
+        }),
+    },
+  });
+  return {
+    jobs,
+    finishAll: async () => {
+      for (const f of running.splice(0)) f();
+      await new Promise((r) => setImmediate(r));
+    },
+  };
+}
+
+test("a 2-second interval syncs again every time its slot comes", async () => {
+  const clock = fakeTime("2026-01-01T00:00:00Z");
+  const { jobs, finishAll } = fakeSyncs();
+  const fired: string[] = [];
+  const scheduler = startScheduler({
+    jobs,
+    entries: [{ connectionId: "c", schedule: parseSchedule("every 2s"), lastRunAt: undefined }],
+    now: clock.now,
+    timers: clock.timers,
+    events: { fired: (_c, id) => fired.push(id) },
+  });
+  assert.equal(fired.length, 1, "a connection never synced runs at once");
+  for (let i = 0; i < 5; i++) {
+    await finishAll();
+    clock.advance(2000);
+    scheduler.tick();
+  }
+  assert.equal(fired.length, 6);
+  assert.equal(new Set(fired).size, 6);
+  scheduler.stop();
+  await finishAll();
+  await jobs.close(100);
+});
+
+test("a firing while the sync still runs starts nothing and is reported skipped", async () => {
+  const clock = fakeTime("2026-01-01T00:00:00Z");
+  const { jobs, finishAll } = fakeSyncs();
+  const fired: string[] = [];
+  const skipped: string[] = [];
+  const scheduler = startScheduler({
+    jobs,
+    entries: [{ connectionId: "c", schedule: parseSchedule("every 2s"), lastRunAt: undefined }],
+    now: clock.now,
+    timers: clock.timers,
+    events: { fired: (_c, id) => fired.push(id), skipped: (_c, id) => skipped.push(id) },
+  });
+  clock.advance(2000);
+  scheduler.tick();
+  clock.advance(2000);
+  scheduler.tick();
+  assert.equal(fired.length, 1);
+  assert.deepEqual(skipped, [fired[0], fired[0]]);
+  assert.equal(jobs.list({ connectionId: "c" }).length, 1);
+  scheduler.stop();
+  await finishAll();
+  await jobs.close(100);
+});
+
+test("after downtime over many missed slots, a schedule catches up once and then keeps its rhythm", async () => {
+  const clock = fakeTime("2026-01-01T12:00:00Z");
+  const { jobs, finishAll } = fakeSyncs();
+  const fired: string[] = [];
+  const scheduler = startScheduler({
+    jobs,
+    // The last run was ten hourly slots ago.
+    entries: [
+      { connectionId: "c", schedule: parseSchedule("every 1h"), lastRunAt: new Date("2026-01-01T02:00:00Z") },
+    ],
+    now: clock.now,
+    timers: clock.timers,
+    events: { fired: (_c, id) => fired.push(id) },
+  });
+  assert.equal(fired.length, 1);
+  await finishAll();
+  scheduler.tick();
+  assert.equal(fired.length, 1, "the missed slots are not replayed");
+  assert.deepEqual(scheduler.next("c"), new Date("2026-01-01T13:00:00Z"));
+  scheduler.stop();
+  await jobs.close(100);
+});
+
+test("cron schedules follow their time zone, and bad schedules name the field", () => {
+  const paris = parseSchedule("0 9 * * *", "Europe/Paris");
+  // 09:00 in Paris in winter is 08:00 UTC.
+  assert.deepEqual(nextRun(paris, new Date("2026-01-10T00:00:00Z")), new Date("2026-01-10T08:00:00Z"));
+  assert.throws(() => parseSchedule("every 0s"), /at least/);
+  assert.throws(() => parseSchedule("0 9 * * *", "Mars/Olympus"), /IANA time zone/);
+  assert.throws(() => parseSchedule("whenever"), /cron expression/);
+});

@@ -1,0 +1,88 @@
+/**
+ * Fires each connection's scheduled sync through the job interface. A firing while the connection's
+ * sync still runs starts nothing (it is logged as skipped). After downtime a schedule whose slot has
+ * passed fires once, then resumes from now: missed slots are not replayed one by one.
+ */
+import type { Jobs } from "./jobs.ts";
+import { nextRun, type Schedule } from "./schedule.ts";
+
+export interface ScheduledConnection {
+  connectionId: string;
+  schedule: Schedule;
+  /** When its last run started (from the store), to catch up once after downtime. */
+  lastRunAt: Date | undefined;
+}
+
+export interface SchedulerEvents {
+  fired?(connectionId: string, runId: string): void;
+  skipped?(connectionId: string, runningRunId: string): void;
+}
+
+export interface Scheduler {
+  /** The next firing per connection (for the API and console). */
+  next(connectionId: string): Date | undefined;
+  /** Runs whatever is due now and plans the next wake-up; called by the timer and by tests. */
+  tick(): void;
+  stop(): void;
+}
+
+export interface SchedulerOptions {
+  jobs: Jobs;
+  entries: ScheduledConnection[];
+  now?: () => Date;
+  /** The longest sleep between checks, so a changed wall clock is noticed within it. */
+  maxSleepMs?: number;
+  timers?: { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void };
+  events?: SchedulerEvents;
+}
+
+export function startScheduler(options: SchedulerOptions): Scheduler {
+  const now = options.now ?? (() => new Date());
+  const maxSleepMs = options.maxSleepMs ?? 60_000;
+  const timers = options.timers ?? {
+    set: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
+    clear: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
+  };
+  const due = new Map<string, Date | undefined>();
+  for (const e of options.entries) {
+    // Never run: due at once. Otherwise the slot after the last run, which may already have passed.
+    due.set(e.connectionId, e.lastRunAt === undefined ? now() : nextRun(e.schedule, e.lastRunAt));
+  }
+  let handle: unknown;
+  let stopped = false;
+
+  function tick(): void {
+    if (stopped) return;
+    timers.clear(handle);
+    const t = now();
+    for (const e of options.entries) {
+      const at = due.get(e.connectionId);
+      if (at === undefined || at > t) continue;
+      const { job, conflict } = options.jobs.submit({
+        kind: "sync",
+        connectionId: e.connectionId,
+        input: { scheduled: true },
+        singleton: true,
+      });
+      if (conflict) options.events?.skipped?.(e.connectionId, conflict.id);
+      else options.events?.fired?.(e.connectionId, job.id);
+      due.set(e.connectionId, nextRun(e.schedule, t));
+    }
+    const upcoming = [...due.values()].filter((d): d is Date => d !== undefined).map((d) => d.getTime());
+    const wait =
+      upcoming.length === 0
+        ? maxSleepMs
+        : Math.min(maxSleepMs, Math.max(0, Math.min(...upcoming) - t.getTime()));
+    handle = timers.set(tick, wait);
+  }
+
+  tick();
+  return {
+    next: (id) => due.get(id),
+    tick,
+    stop() {
+      stopped = true;
+      timers.clear(handle);
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * `startService`: the long-running connector in one process — HTTP API, the in-process job runner
+ * and its connections — on the same library the CLI uses. `close` stops accepting requests, asks
+ * running syncs to stop at their next page (each keeps its checkpoint) and waits up to the grace period.
+ */
+import type { FastifyInstance } from "fastify";
+import { createError } from "../errors.ts";
+import type { Logger } from "../log/logger.ts";
+import { buildApp } from "./app.ts";
+import type { ConnectionRegistry } from "./connections.ts";
+import { createLocalJobs, type Jobs } from "./jobs.ts";
+import { createMetrics } from "./metrics.ts";
+import { type Scheduler, startScheduler } from "./scheduler.ts";
+import type { ServiceState } from "./state.ts";
+import { syncJob } from "./sync-job.ts";
+
+export interface ServiceOptions {
+  state: ServiceState;
+  connections: ConnectionRegistry;
+  logger: Logger;
+  version: string;
+  /** `host:port`; port 0 picks a free one. */
+  listen?: string;
+  metricsOpen?: boolean;
+  /** How long `close` lets running syncs finish their page. */
+  graceMs?: number;
+}
+
+export interface RunningService {
+  app: FastifyInstance;
+  jobs: Jobs;
+  /** `http://host:port` as bound. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Splits `host:port` (`[::1]:8080` for IPv6); loopback unless told otherwise. */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) {
+    throw createError("CONFIG_INVALID", {
+      field: "--listen",
+      problem: `must be host:port, e.g. 127.0.0.1:8080 (got "${value}")`,
+    });
+  }
+  return { host: match[1] ?? match[2]!, port };
+}
+
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const metrics = createMetrics();
+  let ready = false;
+  let scheduler: Scheduler | undefined;
+  const jobs = createLocalJobs({
+    handlers: { sync: syncJob(options.connections) },
+    onEnd: (job) => {
+      metrics.jobEnded(job);
+      options.logger.info(
+        { jobId: job.id, kind: job.kind, connection: job.connectionId, status: job.status },
+        "job ended",
+      );
+    },
+  });
+  const { app } = buildApp({
+    nextRun: (id) => scheduler?.next(id),
+    state: options.state,
+    connections: options.connections,
+    jobs,
+    metrics,
+    logger: options.logger,
+    version: options.version,
+    metricsOpen: options.metricsOpen ?? false,
+    ready: () => ready,
+  });
+  const { host, port } = parseListen(options.listen ?? "127.0.0.1:8080");
+  let address: string;
+  try {
+    address = await app.listen({ host, port });
+  } catch (err) {
+    await app.close();
+    throw createError("SERVICE_LISTEN_FAILED", {
+      address: `${host}:${port}`,
+      reason: (err as Error).message,
+    });
+  }
+  const entries = await Promise.all(
+    options.connections
+      .list()
+      .filter((c) => c.schedule !== undefined)
+      .map(async (c) => {
+        const [last] = await (await c.queries()).runs.list({ limit: 1 });
+        return {
+          connectionId: c.id,
+          schedule: c.schedule!,
+          lastRunAt: last === undefined ? undefined : new Date(last.startedAt),
+        };
+      }),
+  );
+  scheduler = startScheduler({
+    jobs,
+    entries,
+    events: {
+      fired: (connection, runId) => options.logger.info({ connection, runId }, "scheduled sync started"),
+      skipped: (connection, runId) =>
+        options.logger.info({ connection, runId }, "scheduled sync skipped: the previous one still runs"),
+    },
+  });
+  ready = true;
+  return {
+    app,
+    jobs,
+    url: address,
+    async close() {
+      ready = false;
+      scheduler?.stop();
+      await app.close();
+      await jobs.close(options.graceMs ?? 25_000);
+      await options.connections.close();
+      options.state.close();
+    },
+  };
+}
