@@ -56,10 +56,12 @@ function renderConfigDocs(): string {
     "## Durations",
     "",
     "Every duration (`watch --interval`, `--app-assignments-every`, `--dead-letter-after`, `--webhook-timeout`,",
-    "`--retry-base`, `--retry-max`, `demo --interval`) is a number and a unit: `500ms`, `30s`, `5m`, `1.5h`, `7d`.",
+    "`--retry-base`, `--retry-max`, `demo --interval`, `ENTRA_SCHEDULE=every …`) is a number and a unit: `500ms`,",
+    "`30s`, `5m`, `1.5h`, `7d`.",
     "A bare number is refused (`3` asks for `3s` or `3m`), except `0` where it means every time",
-    "(`--app-assignments-every 0`). The shortest is 100ms (10ms for the webhook timeout and retry delays), the",
-    "longest 24d, the longest timer Node keeps; outside them the value is refused naming the limit. The",
+    "(`--app-assignments-every 0`). The shortest is 100ms (10ms for the webhook timeout and retry delays, 1s",
+    "for a schedule), the longest 24d, the longest timer Node keeps; outside them the value is refused naming",
+    "the limit. The",
     "library's millisecond options (`runWatch`'s `intervalMs`) are held to the same ceiling.",
   );
   return lines.join("\n") + "\n";
