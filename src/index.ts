@@ -1,4 +1,5 @@
-// The public API. The CLI and the service import only from here.
+// The public API: everything a program needs to do what the CLI does. src/cli imports only from here
+// (biome.json's noRestrictedImports keeps it so).
 
 // Actions and provisioning (src/actions, src/provisioning).
 export * from "./actions/index.ts";
@@ -17,7 +18,23 @@ export { fileTokenStore, type TokenStore } from "./auth/token-store.ts";
 export { decodeClaims, grantedPermissions, type TokenClaims } from "./common/claims.ts";
 export { CLOUDS, type CloudName } from "./common/clouds.ts";
 export type { StoredToken, TokenProvider } from "./common/tokens.ts";
-export { type ConfigFlags, type ConnectorConfig, type Credential, loadConfig } from "./config/load.ts";
+export {
+  checkDuration,
+  type DurationLimits,
+  formatDuration,
+  MAX_DURATION_MS,
+  parseDuration,
+} from "./config/duration.ts";
+export { FIELDS, type FieldName, fieldHelp } from "./config/fields.ts";
+export {
+  type ConfigFlags,
+  type ConnectorConfig,
+  type ConnectorSettings,
+  type Credential,
+  type LoadConfigOptions,
+  loadConfig,
+  loadSettings,
+} from "./config/load.ts";
 export { type Connection, type ConnectionOptions, createConnection } from "./connection.ts";
 export {
   ConnectorError,
@@ -35,6 +52,7 @@ export { Limiter } from "./graph/limiter.ts";
 export * as odata from "./graph/odata-filter.ts";
 export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
+export { redactString } from "./log/redact.ts";
 export { displayWidth, padDisplay, terminalSafe, terminalSafeJson } from "./log/terminal.ts";
 export * from "./provisioning/index.ts";
 // Service mode (src/service): the HTTP API, its API tokens and the in-process job runner.
@@ -50,6 +68,27 @@ export {
 export { createLocalJobs, type JobRecord, type JobStatus, type Jobs } from "./service/jobs.ts";
 export { type RunningService, type ServiceOptions, startService } from "./service/service.ts";
 export { type ApiTokenInfo, openServiceState, type ServiceState, serviceStatePath } from "./service/state.ts";
+// The store (src/store): the synced copy, its runs, change events, audit log and queries.
+export {
+  type ChangeEvent,
+  type CsvOptions,
+  csvRecord,
+  EXPORT_FORMATS,
+  EXPORT_KINDS,
+  type ExportFormat,
+  type ExportKind,
+  exportLines,
+  type Grant,
+  openStore,
+  RESOURCE_KINDS,
+  type Resource,
+  type ResourceKind,
+  type ResourceQuery,
+  type RunRecord,
+  type Store,
+  StoreError,
+  type StreamStats,
+} from "./store/index.ts";
 export type { StreamPhase, SyncObserver } from "./sync/context.ts";
 export {
   planStreams,
@@ -68,3 +107,4 @@ export {
 export { describeEvent, formatSummary, SyncProgress } from "./sync/progress.ts";
 // Triggers (src/triggers): typed change events, subscriptions, delivery.
 export * from "./triggers/index.ts";
+export { VERSION } from "./version.ts";

@@ -207,7 +207,9 @@ describe("each sign-in failure names its cause", () => {
         });
         assert.equal(code, EXIT.auth, stderr.text());
         if (json) {
-          const { error } = JSON.parse(stdout.text()) as { error: { code: string; fix: string } };
+          // Errors go to stderr, after the sign-in prompt: the last line.
+          const last = stderr.text().trimEnd().split("\n").at(-1) ?? "";
+          const { error } = JSON.parse(last) as { error: { code: string; fix: string } };
           assert.equal(error.code, "AUTH_CONSENT_REQUIRED");
           assert.equal(error.fix, `Grant admin consent: ${consentUrl}`);
         } else {

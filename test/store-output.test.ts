@@ -170,8 +170,8 @@ describe("directory text on a terminal", () => {
     assert.match(text.err, /OBJECT_AMBIGUOUS: 2 objects of kind user are named Mallory\\x1b/);
     assert.doesNotMatch(text.err.replaceAll("\n", ""), RAW_CONTROL);
     const json = await cli("access", ESCAPE_NAME, "--json");
-    assert.doesNotMatch(json.out.replaceAll("\n", ""), RAW_CONTROL);
-    assert.ok(JSON.parse(json.out).error.message.includes(`${ESCAPE_NAME} <mallory2@contoso.com>`));
+    assert.doesNotMatch(json.err.replaceAll("\n", ""), RAW_CONTROL);
+    assert.ok(JSON.parse(json.err).error.message.includes(`${ESCAPE_NAME} <mallory2@contoso.com>`));
   });
 });
 
@@ -234,7 +234,7 @@ describe("names several objects share", () => {
       new RegExp(`Ops <ops@contoso\\.com> \\(id ${OPS_1}\\); Ops <ops-emea@contoso\\.com> \\(id ${OPS_2}\\)`),
     );
     const json = await cli("grants", "--user", "Sam Lee", "--json");
-    assert.equal(JSON.parse(json.out).error.code, "OBJECT_AMBIGUOUS");
+    assert.equal(JSON.parse(json.err).error.code, "OBJECT_AMBIGUOUS");
     const byId = await cli("access", SAM_2);
     assert.equal(byId.code, 0, byId.err);
   });
@@ -252,7 +252,7 @@ describe("resources --filter", () => {
     const json = await cli("resources", "--kind", "group", "--filter", "department=Ops", "--json");
     assert.equal(json.code, 2);
     assert.match(
-      JSON.parse(json.out).error.message,
+      JSON.parse(json.err).error.message,
       /filter "department" .* use one of displayName, id, mail\./,
     );
     const known = await cli("resources", "--kind", "user", "--filter", "department=-Ops", "--json");

@@ -24,7 +24,7 @@ test("demo: SIGKILLed mid-sync, its emulator child stops too", async () => {
   const dir = mkdtempSync(join(tmpdir(), "demo-kill-"));
   const demo = spawn(
     process.execPath,
-    [main, "--store", join(dir, "demo.db"), "demo", "--size", "s", "--latency", "none", "--interval", "60"],
+    [main, "--store", join(dir, "demo.db"), "demo", "--size", "s", "--latency", "none", "--interval", "60s"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   demo.stderr.resume();

@@ -167,7 +167,10 @@ test("a second watcher on the same subscription exits with SUBSCRIPTION_LEASED n
     });
     const second = await watch("--once", "--json");
     assert.equal(second.code, 2, second.stderr);
-    const { error } = JSON.parse(second.stdout) as { error: { code: string; message: string; fix: string } };
+    assert.equal(second.stdout, "", "errors go to stderr, --json or not");
+    const { error } = JSON.parse(second.stderr.trimEnd().split("\n").at(-1) ?? "") as {
+      error: { code: string; message: string; fix: string };
+    };
     assert.equal(error.code, "SUBSCRIPTION_LEASED");
     assert.match(error.message, new RegExp(`process ${first.pid} on host `));
     assert.match(error.fix, /Stop that watcher .* --wait/);

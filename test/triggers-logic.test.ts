@@ -12,7 +12,6 @@ import {
   typeSet,
 } from "../src/triggers/match.ts";
 import { sign, verifySignature } from "../src/triggers/signing.ts";
-import { parseDuration } from "../src/triggers/timing.ts";
 import type { TriggerEvent } from "../src/triggers/types.ts";
 
 function change(partial: Partial<ChangeEvent>): ChangeEvent {
@@ -159,11 +158,7 @@ describe("signatures and timing", () => {
     assert.equal(verifySignature("s3cret", String(now), '{"a":1}', signature, { nowS: now + 301 }), false);
   });
 
-  it("parses durations and backs off exponentially with jitter under a cap", () => {
-    assert.equal(parseDuration("30s", "--interval"), 30_000);
-    assert.equal(parseDuration("250ms", "--interval"), 250);
-    assert.equal(parseDuration("2", "--interval"), 2000);
-    assert.throws(() => parseDuration("soon", "--interval"), /--interval: "soon" is not a duration/);
+  it("backs off exponentially with jitter under a cap", () => {
     const policy = { baseMs: 100, maxMs: 1000 };
     assert.equal(
       backoffMs(1, policy, () => 1),

@@ -13,9 +13,13 @@ export interface CommandIO {
  * One CLI command per file under src/cli/commands. `configure` declares flags; `run` receives the
  * parsed options and returns the process exit code. Commands never call process.exit.
  */
+/** "json": the command's failures are JSON on stderr even without --json (its results are always JSON). */
+export type ErrorFormat = "text" | "json";
+
 export interface CommandSpec<O = Record<string, unknown>> {
   name: string;
   summary: string;
+  errors?: ErrorFormat;
   configure(cmd: Command): Command;
   run(options: O, args: string[], io: CommandIO): Promise<number>;
 }

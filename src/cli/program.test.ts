@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { test } from "node:test";
-import { createError } from "../errors.ts";
+import { createError } from "../index.ts";
 import type { CommandSpec } from "./command.ts";
 import { runCli } from "./program.ts";
 
@@ -52,7 +52,8 @@ test("exit codes come from the error registry; errors are one line, or JSON with
   assert.equal(a.out.stderr, "error CONFIG_INVALID: ENTRA_CLOUD: must be one of global\n");
   const b = io();
   assert.equal(await runCli(["probe", "--fail", "config", "--json"], b.io, list), 2);
-  assert.equal(JSON.parse(b.out.stdout).error.code, "CONFIG_INVALID");
+  assert.equal(b.out.stdout, "");
+  assert.equal(JSON.parse(b.out.stderr).error.code, "CONFIG_INVALID");
   const c = io();
   assert.equal(await runCli(["probe", "--fail", "internal"], c.io, list), 1);
   assert.match(c.out.stderr, /^error INTERNAL: Unexpected internal error: boom\n/);

@@ -1,9 +1,17 @@
 import { Command, CommanderError, Option } from "commander";
-import { FIELDS, type FieldName } from "../config/fields.ts";
-import { createError, EXIT, toConnectorError } from "../errors.ts";
-import { terminalSafe, terminalSafeJson } from "../index.ts";
-import { redactString } from "../log/redact.ts";
-import type { CommandIO, CommandSpec } from "./command.ts";
+import {
+  createError,
+  EXIT,
+  FIELDS,
+  type FieldName,
+  fieldHelp,
+  redactString,
+  terminalSafe,
+  terminalSafeJson,
+  toConnectorError,
+  VERSION,
+} from "../index.ts";
+import type { CommandIO, CommandSpec, ErrorFormat } from "./command.ts";
 import { commands } from "./commands/index.ts";
 
 /** Global connection flags: one per config field that has a flag (names match the config keys). */
@@ -14,20 +22,19 @@ function addGlobalOptions(program: Command): void {
     .option("--config <file>", "JSON config file (ENTRA_CONFIG)")
     .option("--json", "machine-readable output");
   for (const name of Object.keys(FIELDS) as FieldName[]) {
-    const { flag, env, help } = FIELDS[name];
+    const { flag, env } = FIELDS[name];
     if (flag === undefined) continue;
-    program.addOption(new Option(BOOLEAN_FLAGS.has(name) ? flag : `${flag} <value>`, `${help} (${env})`));
+    program.addOption(
+      new Option(BOOLEAN_FLAGS.has(name) ? flag : `${flag} <value>`, `${fieldHelp(name)} (${env})`),
+    );
   }
 }
 
 /**
- * How a command reports failures. "text", the default: one clear line (+ the fix) on stderr, or JSON on
- * stdout with --json. "json": always JSON on stderr, for commands whose stdout carries only results
- * (`action`), so a caller parsing stdout never takes an error for a result — a flag typo included.
+ * Every failure, commander's refusals (unknown option, missing argument, excess arguments) included,
+ * is reported here: one line (+ the fix) on stderr, or with --json one JSON object on stderr, so stdout
+ * carries only results. A command whose results are always JSON (`action`) reports in JSON always.
  */
-export type ErrorFormat = "text" | "json";
-
-/** Prints a failure in the command's format; returns the exit code. */
 export function reportError(
   err: unknown,
   json: boolean,
@@ -36,10 +43,8 @@ export function reportError(
 ): number {
   // A command stopped by Ctrl-C was cancelled, whatever it was waiting for when the signal came.
   const e = toConnectorError(err, io.signal);
-  if (format === "json") {
+  if (json || format === "json") {
     io.stderr.write(terminalSafeJson({ error: e.toJSON() }) + "\n");
-  } else if (json) {
-    io.stdout.write(terminalSafeJson({ error: e.toJSON() }) + "\n");
   } else {
     io.stderr.write(`error ${e.code}: ${terminalSafe(redactString(e.message))}\n`);
     if (e.fix) io.stderr.write(`  fix: ${terminalSafe(redactString(e.fix))}\n`);
@@ -58,6 +63,7 @@ export async function runCli(
 ): Promise<number> {
   const program = new Command("entra-connector")
     .description("Self-hosted Microsoft Entra ID connector")
+    .version(VERSION, "-V, --version", "print the version")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -70,7 +76,7 @@ export async function runCli(
   /** The command whose arguments commander refused, so the refusal is reported in its format. */
   let refusedBy: ErrorFormat = "text";
   for (const spec of list) {
-    const format = (spec as { errors?: ErrorFormat }).errors ?? "text";
+    const format = spec.errors ?? "text";
     const cmd = spec.configure(program.command(spec.name).description(spec.summary)).exitOverride((err) => {
       refusedBy = format;
       throw err;
@@ -97,7 +103,9 @@ export async function runCli(
       }
       // No command given: commander has already printed the help.
       if (err.code === "commander.help") return EXIT.usage;
-      const usage = createError("USAGE", { detail: err.message.replace(/^error: /, "") });
+      const usage = createError("USAGE", {
+        detail: err.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " "),
+      });
       return reportError(usage, json, io, refusedBy);
     }
     return reportError(err, json, io, refusedBy);

@@ -4,30 +4,37 @@
  * writing, and a couple of formatting helpers. None of them calls Graph.
  */
 import { once } from "node:events";
-import { createError, EXIT } from "../errors.ts";
-import { displayWidth, padDisplay, terminalSafe, terminalSafeJson } from "../index.ts";
 import {
+  type ConfigFlags,
+  createError,
+  displayWidth,
+  EXIT,
   type Grant,
+  loadSettings,
   openStore,
+  padDisplay,
   RESOURCE_KINDS,
   type ResourceKind,
   type Store,
-  storeLocation,
-} from "../store/index.ts";
+  terminalSafe,
+  terminalSafeJson,
+} from "../index.ts";
 import type { CommandIO } from "./command.ts";
 
-export interface StoreOptions {
-  store?: string;
+export interface StoreOptions extends ConfigFlags {
   json?: boolean;
 }
 
-/** Runs `work` with the store named by --store / ENTRA_STORE, closing it afterwards. */
+/** Runs `work` with the store the configuration names (flag, variable or config file), closing it afterwards. */
 export async function withStore(
   options: StoreOptions,
   io: CommandIO,
   work: (store: Store) => Promise<number>,
 ): Promise<number> {
-  const store = await openStore(storeLocation(options.store, io.env), { mustExist: true, readOnly: true });
+  const store = await openStore(loadSettings({ env: io.env, flags: options }).store, {
+    mustExist: true,
+    readOnly: true,
+  });
   // Output errors surface through write(); without a listener a closed pipe would crash the process.
   const surfaceThroughWrite = (): void => {};
   io.stdout.on("error", surfaceThroughWrite);

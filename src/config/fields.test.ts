@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
-import { FIELDS, type FieldName } from "./fields.ts";
+import { FIELDS, type FieldName, fieldHelp } from "./fields.ts";
 
 const DOCS = new URL("../../docs/configuration.md", import.meta.url);
 
@@ -13,16 +13,17 @@ function renderConfigDocs(): string {
     "Regenerate with `UPDATE_CONFIG_DOCS=1 npx node --test src/config/fields.test.ts`.",
     "",
     "Each setting comes from a flag, else an environment variable, else the JSON config file given by",
-    "`--config` / `ENTRA_CONFIG` (keys as in the last column). A bad value is refused before any request,",
-    "with an error naming where it came from. The token store key is `ENTRA_CONNECTOR_KEY` (32 bytes, base64",
-    "or hex); without it a key file is generated (0600) beside the store.",
+    "`--config` / `ENTRA_CONFIG` (keys as in the last column), else its default; every command resolves them",
+    "the same way (`src/config/load.ts`). A bad value is refused before any request, with an error naming where",
+    "it came from. The token store key is `ENTRA_CONNECTOR_KEY` (32 bytes, base64 or hex); without it a key",
+    "file is generated (0600) beside the store.",
     "",
     "| environment | flag | config file key | meaning |",
     "|---|---|---|---|",
   ];
   for (const name of Object.keys(FIELDS) as FieldName[]) {
     const f = FIELDS[name];
-    lines.push(`| \`${f.env}\` | ${f.flag ? `\`${f.flag}\`` : "—"} | \`${name}\` | ${f.help} |`);
+    lines.push(`| \`${f.env}\` | ${f.flag ? `\`${f.flag}\`` : "—"} | \`${name}\` | ${fieldHelp(name)} |`);
   }
   lines.push(
     "",
@@ -51,6 +52,17 @@ function renderConfigDocs(): string {
     "group's groupTypes). An unknown resource or property is refused before any request, naming where the",
     "value came from and the properties to choose from. Changing the selection makes the next sync of that",
     "resource a full one, since what the store holds was read with another.",
+    "",
+    "## Durations",
+    "",
+    "Every duration (`watch --interval`, `--app-assignments-every`, `--dead-letter-after`, `--webhook-timeout`,",
+    "`--retry-base`, `--retry-max`, `demo --interval`, `ENTRA_SCHEDULE=every …`) is a number and a unit: `500ms`,",
+    "`30s`, `5m`, `1.5h`, `7d`.",
+    "A bare number is refused (`3` asks for `3s` or `3m`), except `0` where it means every time",
+    "(`--app-assignments-every 0`). The shortest is 100ms (10ms for the webhook timeout and retry delays, 1s",
+    "for a schedule), the longest 24d, the longest timer Node keeps; outside them the value is refused naming",
+    "the limit. The",
+    "library's millisecond options (`runWatch`'s `intervalMs`) are held to the same ceiling.",
   );
   return lines.join("\n") + "\n";
 }

@@ -167,7 +167,8 @@ export const FIELDS = {
     schema: z.enum(["app", "delegated"], { error: "must be app (application permissions) or delegated" }),
   },
   cloud: {
-    help: "global, usgov, usgovdod or china: picks both hosts (default global)",
+    help: "global, usgov, usgovdod or china: picks both hosts",
+    default: "global",
     env: "ENTRA_CLOUD",
     flag: "--cloud",
     schema: z.enum(CLOUD_NAMES as [string, ...string[]], {
@@ -199,19 +200,22 @@ export const FIELDS = {
     schema: text("the path of a PEM CA certificate"),
   },
   store: {
-    help: "SQLite file: a path, sqlite:<path> or file:<path> (default ./entra-connector.db); a URL such as postgres://… is refused with STORE_UNSUPPORTED until a PostgreSQL adapter exists",
+    help: "SQLite file: a path, sqlite:<path> or file:<path>; a URL such as postgres://… is refused with STORE_UNSUPPORTED until a PostgreSQL adapter exists",
+    default: "./entra-connector.db",
     env: "ENTRA_STORE",
     flag: "--store",
     schema: text("a SQLite file path"),
   },
   provisioning: {
-    help: "allow writes to the tenant (default false)",
+    help: "allow writes to the tenant",
+    default: "false",
     env: "ENTRA_PROVISIONING",
     flag: "--provisioning",
     schema: bool,
   },
   skipAdGroups: {
-    help: "skip groups synced from on-premises AD (default false)",
+    help: "skip groups synced from on-premises AD",
+    default: "false",
     env: "ENTRA_SKIP_AD_GROUPS",
     flag: "--skip-ad-groups",
     schema: bool,
@@ -223,7 +227,8 @@ export const FIELDS = {
     schema: propertySelection,
   },
   logLevel: {
-    help: "trace, debug, info, warn, error, fatal or silent (default info)",
+    help: "trace, debug, info, warn, error, fatal or silent",
+    default: "info",
     env: "ENTRA_LOG_LEVEL",
     flag: "--log-level",
     schema: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"], {
@@ -231,25 +236,29 @@ export const FIELDS = {
     }),
   },
   timeoutMs: {
-    help: "per-request timeout in ms (default 30000)",
+    help: "per-request timeout in ms",
+    default: "30000",
     env: "ENTRA_TIMEOUT_MS",
     flag: "--timeout-ms",
     schema: int(100, 600_000),
   },
   maxRetries: {
-    help: "retries of throttled/transient requests (default 6)",
+    help: "retries of throttled/transient requests",
+    default: "6",
     env: "ENTRA_MAX_RETRIES",
     flag: "--max-retries",
     schema: int(0, 20),
   },
   concurrency: {
-    help: "concurrent Graph requests per connection (default 16)",
+    help: "concurrent Graph requests per connection",
+    default: "16",
     env: "ENTRA_CONCURRENCY",
     flag: "--concurrency",
     schema: int(1, 256),
   },
   tenantSize: {
-    help: "auto, small, medium or large: sizes the throttling budget (default auto: counts the tenant's users on first use, small if that is refused)",
+    help: "auto, small, medium or large: sizes the throttling budget (auto counts the tenant's users on first use, small if that is refused)",
+    default: "auto",
     env: "ENTRA_TENANT_SIZE",
     flag: "--tenant-size",
     schema: z.enum(["auto", "small", "medium", "large"], {
@@ -259,4 +268,10 @@ export const FIELDS = {
 } as const;
 
 export type FieldName = keyof typeof FIELDS;
+
+/** A field's help with its default, as flags and docs show it: the default is stated only in FIELDS. */
+export function fieldHelp(name: FieldName): string {
+  const field: { help: string; default?: string } = FIELDS[name];
+  return field.default === undefined ? field.help : `${field.help} (default ${field.default})`;
+}
 export type FieldValues = { [K in FieldName]?: z.output<(typeof FIELDS)[K]["schema"]> };

@@ -14,18 +14,8 @@ export type Credential =
   /** Delegated sign-in (auth code + PKCE, then refresh tokens); the secret is for confidential apps. */
   | { kind: "delegated"; clientSecret?: string };
 
-export interface ConnectorConfig {
-  tenantId: string;
-  clientId: string;
-  credential: Credential;
-  cloud: CloudName;
-  /** Login host origin, e.g. https://login.microsoftonline.com. */
-  authorityHost: string;
-  /** Graph root without version, e.g. https://graph.microsoft.com. */
-  graphUrl: string;
-  graphVersion: "v1.0" | "beta";
-  scopes: string[];
-  caFile: string | undefined;
+/** What every command shares, signed in or not. */
+export interface ConnectorSettings {
   store: string;
   /** Folder holding the encrypted token store and its key file. */
   stateDir: string;
@@ -41,6 +31,20 @@ export interface ConnectorConfig {
   tenantSize: TenantSize;
 }
 
+export interface ConnectorConfig extends ConnectorSettings {
+  tenantId: string;
+  clientId: string;
+  credential: Credential;
+  cloud: CloudName;
+  /** Login host origin, e.g. https://login.microsoftonline.com. */
+  authorityHost: string;
+  /** Graph root without version, e.g. https://graph.microsoft.com. */
+  graphUrl: string;
+  graphVersion: "v1.0" | "beta";
+  scopes: string[];
+  caFile: string | undefined;
+}
+
 /** Flag values as commander parses them (camelCase keys of FIELDS, plus `config`). */
 export type ConfigFlags = Partial<Record<FieldName | "config", string | boolean | number | undefined>>;
 
@@ -49,17 +53,6 @@ export interface LoadConfigOptions {
   flags?: ConfigFlags;
   cwd?: string;
 }
-
-const DEFAULTS = {
-  store: "./entra-connector.db",
-  provisioning: false,
-  skipAdGroups: false,
-  logLevel: "info",
-  timeoutMs: 30_000,
-  maxRetries: 6,
-  concurrency: 16,
-  tenantSize: "auto",
-} as const;
 
 function readConfigFile(path: string): Record<string, unknown> {
   let raw: string;
@@ -90,7 +83,10 @@ function readConfigFile(path: string): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Picks each field from flags, then env, then the config file, validating it and naming its source. */
+/**
+ * Picks each field from flags, then env, then the config file, then its default (as written in FIELDS),
+ * validating it and naming its source.
+ */
 function collect(
   env: NodeJS.ProcessEnv,
   flags: ConfigFlags,
@@ -112,6 +108,9 @@ function collect(
     } else if (file[name] !== undefined) {
       raw = file[name];
       source = `${filePath}: ${name}`;
+    } else if ("default" in field) {
+      raw = field.default;
+      source = `the default of ${field.env}`;
     } else {
       continue;
     }
@@ -174,22 +173,61 @@ function required<T>(value: T | undefined, field: string, problem: string): T {
   return value;
 }
 
+interface Collected {
+  values: FieldValues;
+  sources: Partial<Record<FieldName, string>>;
+  cwd: string;
+}
+
+/** Flags, environment and the config file (`--config` / ENTRA_CONFIG), read and validated once. */
+function read(options: LoadConfigOptions): Collected {
+  const env = options.env ?? process.env;
+  const flags = options.flags ?? {};
+  const cwd = options.cwd ?? process.cwd();
+  const configPath = (flags.config as string | undefined) || env["ENTRA_CONFIG"];
+  const filePath = configPath ? resolve(cwd, configPath) : undefined;
+  const file = filePath ? readConfigFile(filePath) : {};
+  return { ...collect(env, flags, file, filePath), cwd };
+}
+
+function settingsOf({ values: v, cwd }: Collected): ConnectorSettings {
+  const store = v.store!;
+  const storeIsUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(store);
+  return {
+    store,
+    stateDir: storeIsUrl ? cwd : dirname(resolve(cwd, store)),
+    provisioning: v.provisioning!,
+    skipAdGroups: v.skipAdGroups!,
+    properties: v.properties,
+    logLevel: v.logLevel!,
+    timeoutMs: v.timeoutMs!,
+    maxRetries: v.maxRetries!,
+    concurrency: v.concurrency!,
+    tenantSize: v.tenantSize!,
+  };
+}
+
+/**
+ * The settings that need no credential (the store, logging, limits): what the store-query commands
+ * use, resolved from the same flags, environment and config file as `loadConfig`.
+ *
+ * @example const { store } = loadSettings({ env: process.env, flags: { config: "connector.json" } });
+ */
+export function loadSettings(options: LoadConfigOptions = {}): ConnectorSettings {
+  return settingsOf(read(options));
+}
+
 /**
  * Reads flags, environment variables and the JSON config file (flags win, then env, then file) into
  * one validated config. Throws CONFIG_INVALID naming the bad field and what it should be, before any
  * request is sent.
  *
  * @example
- *   const config = loadConfig({ env: process.env, flags: { tenant: "contoso.onmicrosoft.com" } });
+ *   const config = loadConfig({ env: process.env, flags: { tenantId: "contoso.onmicrosoft.com" } });
  */
 export function loadConfig(options: LoadConfigOptions = {}): ConnectorConfig {
-  const env = options.env ?? process.env;
-  const flags = options.flags ?? {};
-  const cwd = options.cwd ?? process.cwd();
-  const configPath = (flags.config as string | undefined) ?? env["ENTRA_CONFIG"];
-  const filePath = configPath ? resolve(cwd, configPath) : undefined;
-  const file = filePath ? readConfigFile(filePath) : {};
-  const { values: v, sources } = collect(env, flags, file, filePath);
+  const collected = read(options);
+  const { values: v, sources, cwd } = collected;
 
   const credential = pickCredential(v, sources, cwd);
   // A pre-issued token names its own tenant and app; the variables are then optional.
@@ -205,7 +243,7 @@ export function loadConfig(options: LoadConfigOptions = {}): ConnectorConfig {
     "required: the Application (client) ID, a GUID",
   );
 
-  const cloud = (v.cloud ?? "global") as CloudName;
+  const cloud = v.cloud as CloudName;
   const authorityHost = v.authorityHost ?? CLOUDS[cloud].authorityHost;
   const graphUrl = v.graphUrl ?? CLOUDS[cloud].graphUrl;
   checkSameCloud(authorityHost, graphUrl);
@@ -223,9 +261,8 @@ export function loadConfig(options: LoadConfigOptions = {}): ConnectorConfig {
     });
   }
 
-  const store = v.store ?? DEFAULTS.store;
-  const storeIsUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(store);
   return {
+    ...settingsOf(collected),
     tenantId,
     clientId,
     credential,
@@ -235,16 +272,6 @@ export function loadConfig(options: LoadConfigOptions = {}): ConnectorConfig {
     graphVersion: "v1.0",
     scopes,
     caFile: v.caFile === undefined ? undefined : mustExist(v.caFile, sources.caFile!, cwd),
-    store,
-    stateDir: storeIsUrl ? cwd : dirname(resolve(cwd, store)),
-    provisioning: v.provisioning ?? DEFAULTS.provisioning,
-    skipAdGroups: v.skipAdGroups ?? DEFAULTS.skipAdGroups,
-    properties: v.properties,
-    logLevel: v.logLevel ?? DEFAULTS.logLevel,
-    timeoutMs: v.timeoutMs ?? DEFAULTS.timeoutMs,
-    maxRetries: v.maxRetries ?? DEFAULTS.maxRetries,
-    concurrency: v.concurrency ?? DEFAULTS.concurrency,
-    tenantSize: v.tenantSize ?? DEFAULTS.tenantSize,
   };
 }
 

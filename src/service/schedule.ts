@@ -3,6 +3,7 @@
  * given time; the scheduler decides when to ask.
  */
 import { Cron } from "croner";
+import { parseDuration } from "../config/duration.ts";
 import { createError } from "../errors.ts";
 
 export type Schedule =
@@ -12,25 +13,16 @@ export type Schedule =
 /** Intervals shorter than this would only queue syncs behind each other. */
 export const MIN_INTERVAL_MS = 1000;
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /**
- * `every 15m` / `every 2h` (an interval; s, m, h, d), or a cron expression (`0 *\/2 * * *`, five or
+ * `every 15m` / `every 2h` (an interval: a duration, 1s to 24d), or a cron expression (`0 *\/2 * * *`, five or
  * six fields) evaluated in `timeZone` (an IANA name; UTC by default).
  */
 export function parseSchedule(text: string, timeZone = "UTC", field = "schedule"): Schedule {
   const value = text.trim();
-  const every = /^every\s+(\d+)\s*([smhd])$/i.exec(value);
-  if (every) {
-    const everyMs = Number(every[1]) * UNITS[every[2]!.toLowerCase()]!;
-    if (everyMs < MIN_INTERVAL_MS) {
-      throw createError("CONFIG_INVALID", {
-        field,
-        problem: `an interval must be at least ${MIN_INTERVAL_MS / 1000}s`,
-      });
-    }
-    return { kind: "interval", everyMs };
-  }
+  // The interval is a duration like every other (src/config/duration.ts), held to the same ceiling.
+  const every = /^every\s+(.+)$/i.exec(value);
+  if (every)
+    return { kind: "interval", everyMs: parseDuration(every[1]!, field, { minMs: MIN_INTERVAL_MS }) };
   try {
     Intl.DateTimeFormat(undefined, { timeZone });
   } catch {
@@ -44,7 +36,7 @@ export function parseSchedule(text: string, timeZone = "UTC", field = "schedule"
   } catch (err) {
     throw createError("CONFIG_INVALID", {
       field,
-      problem: `must be "every <n><s|m|h|d>" or a cron expression such as "0 */2 * * *" (${(err as Error).message})`,
+      problem: `must be "every <duration>" (e.g. every 15m) or a cron expression such as "0 */2 * * *" (${(err as Error).message})`,
     });
   }
   return { kind: "cron", expression: value, timeZone };

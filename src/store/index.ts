@@ -4,6 +4,6 @@ export { type CsvOptions, csvField, csvRecord } from "./csv.ts";
 export { StoreError, type StoreErrorCode } from "./errors.ts";
 export { EXPORT_FORMATS, type ExportFormat, exportLines } from "./export-lines.ts";
 export { DEFAULT_APP_ROLE_ID, entitlementOf, principalTypeOf } from "./model.ts";
-export { DEFAULT_STORE, openStore, storeLocation } from "./open.ts";
+export { openStore } from "./open.ts";
 export { EXPORT_KINDS } from "./sqlite/export.ts";
 export * from "./types.ts";

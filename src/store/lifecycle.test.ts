@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { StoreError } from "./errors.ts";
-import { openStore, storeLocation } from "./open.ts";
+import { openStore } from "./open.ts";
 import { MIGRATIONS } from "./sqlite/migrations.ts";
 import { SqliteStore } from "./sqlite/store.ts";
 import { storeWithRun, user } from "./test-support.ts";
@@ -74,9 +74,6 @@ describe("opening a store", () => {
       openStore(join(dir, "no", "such", "dir.db")),
       (e: unknown) => e instanceof StoreError && e.code === "STORE_LOCATION_INVALID",
     );
-    assert.equal(storeLocation(undefined, { ENTRA_STORE: "/x.db" }), "/x.db");
-    assert.equal(storeLocation("/flag.db", { ENTRA_STORE: "/x.db" }), "/flag.db");
-    assert.equal(storeLocation(undefined, {}), "./entra-connector.db");
   });
 });
 

@@ -4,13 +4,6 @@ import { SqliteStore } from "./sqlite/store.ts";
 import { ThreadedStore } from "./thread/threaded-store.ts";
 import type { Store } from "./types.ts";
 
-export const DEFAULT_STORE = "./entra-connector.db";
-
-/** Where the store lives: the `--store` flag, else `ENTRA_STORE`, else ./entra-connector.db. */
-export function storeLocation(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return flag || env.ENTRA_STORE || DEFAULT_STORE;
-}
-
 /**
  * Opens the store at a file path (`./x.db`, `sqlite:./x.db`, `file:./x.db`, `:memory:`) or a database
  * URL. `mustExist` is for read-only commands: a missing file is an error, not a new empty store;
@@ -19,7 +12,7 @@ export function storeLocation(flag: string | undefined, env: NodeJS.ProcessEnv):
  * `thread` runs the store on its own thread (src/store/thread): for long write-heavy jobs (sync, watch)
  * whose event loop must stay free to read Graph; the same contract, one message per call.
  *
- * @example const store = await openStore(storeLocation(options.store, process.env));
+ * @example const store = await openStore(loadConfig().store);
  */
 export async function openStore(
   urlOrPath: string,

@@ -26,6 +26,6 @@ export {
   type SubscriptionInput,
   sealStoredSecrets,
 } from "./subscriptions.ts";
-export { parseDuration, type RetryPolicy } from "./timing.ts";
+export type { RetryPolicy } from "./timing.ts";
 export * from "./types.ts";
 export { runWatch, type WatchInput } from "./watch.ts";

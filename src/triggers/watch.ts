@@ -3,7 +3,9 @@
  * wakes whenever a page is committed. Deliveries never block the sync (a receiver that is down only
  * delays its own subscription) and start only from committed pages: the outbox is the hand-over.
  */
+
 import { setTimeout as sleep } from "node:timers/promises";
+import { checkDuration } from "../config/duration.ts";
 import type { Store } from "../store/types.ts";
 import type { SyncObserver } from "../sync/context.ts";
 import { recordBaselines } from "./baselines.ts";
@@ -44,6 +46,8 @@ export interface WatchInput {
  *     policy: { retry: { baseMs: 1000, maxMs: 300_000 }, deadLetterAfterMs: 86_400_000 }, signal });
  */
 export async function runWatch(input: WatchInput): Promise<void> {
+  // A library poll of a local outbox may be quick; only a timer Node cannot keep is refused.
+  checkDuration(input.intervalMs, "intervalMs", { minMs: 1 });
   let leases: HeldLeases;
   try {
     leases = await holdLeases(

@@ -36,7 +36,8 @@ async function main(): Promise<number> {
   try {
     program.parse(process.argv);
   } catch (error) {
-    return (error as { exitCode?: number }).exitCode ?? 2;
+    // Help and version end well; every refused flag or argument is a usage error, like CliUsageError.
+    return (error as { exitCode?: number }).exitCode === 0 ? 0 : 2;
   }
   const flags = program.opts<CliFlags>();
   let options: ReturnType<typeof optionsFromFlags>;

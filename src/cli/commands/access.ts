@@ -3,9 +3,7 @@
  * directory roles (active and eligible), licences — and through which group path, from the store.
  */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import { terminalSafe, terminalSafeJson } from "../../index.ts";
-import type { ResourceKind } from "../../store/index.ts";
+import { createError, EXIT, type ResourceKind, terminalSafe, terminalSafeJson } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { entitlementLabel, nameOf, type StoreOptions, table, withStore, write } from "../store-query.ts";
 import { describePath, resolveOrFail } from "./grants.ts";

@@ -17,13 +17,11 @@ import {
   getAction,
   inputFields,
   loadConfig,
+  openStore,
   runAction,
   terminalSafeJson,
-  toConnectorError,
 } from "../../index.ts";
-import { openStore } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
-import type { ErrorFormat } from "../program.ts";
 
 export interface ActionCommandOptions extends ConfigFlags {
   input?: string;
@@ -63,7 +61,8 @@ export function readInput(
 
 /**
  * Runs a definition the way every action-like command does: config, connection and store opened
- * here, the store's audit log as the sink, output JSON on stdout, errors JSON on stderr.
+ * here, the store's audit log as the sink, output JSON on stdout; errors are thrown to the CLI, which
+ * reports them as JSON on stderr (the commands say `errors: "json"`).
  */
 export async function runActionCommand(
   resolveDef: () => ActionDefinition,
@@ -91,11 +90,6 @@ export async function runActionCommand(
     const output = await runAction(def, raw, deps, { dryRun: options.dryRun === true });
     io.stdout.write(`${terminalSafeJson(output, 2)}\n`);
     return EXIT.ok;
-  } catch (err) {
-    const error = toConnectorError(err, io.signal);
-    io.stderr.write(`${terminalSafeJson({ error: error.toJSON() })}
-`);
-    return error.exitCode;
   } finally {
     await close();
   }
@@ -127,7 +121,7 @@ export function withUsageLocation(def: ActionDefinition, raw: unknown, flag: str
   return { ...raw, usageLocation: flag };
 }
 
-export const actionCommand: CommandSpec<ActionCommandOptions> & { errors: ErrorFormat } = {
+export const actionCommand: CommandSpec<ActionCommandOptions> = {
   name: "action <name>",
   summary: "Run one action (list them with `entra-connector actions`)",
   errors: "json",

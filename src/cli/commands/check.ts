@@ -75,10 +75,12 @@ export const checkCommand: CommandSpec<CheckOptions> = {
   name: "check",
   summary: "Check sign-in and permissions; list what to add and the admin-consent link",
   configure(cmd: Command): Command {
-    return cmd.option(
-      "--capabilities <list>",
-      "what to check, e.g. sync,write or sync.users,write.groups (default: sync, plus write when provisioning is on)",
-    );
+    return cmd
+      .option(
+        "--capabilities <list>",
+        "what to check, e.g. sync,write or sync.users,write.groups (default: sync, plus write when provisioning is on)",
+      )
+      .option("--json", "print the report as JSON");
   },
   async run(options, _args, io: CommandIO) {
     const config = loadConfig({ env: io.env, flags: options });

@@ -11,20 +11,22 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import { Agent } from "undici";
-import { describeEvent, EXIT } from "../../index.ts";
-import type { ChangeEvent } from "../../store/index.ts";
+import { type ChangeEvent, createError, describeEvent, EXIT, parseDuration } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 import { emulatorBin } from "./emulator.ts";
 import { openSyncSession } from "./sync.ts";
 
+/** Each has its default in `configure`. */
 export interface DemoOptions {
-  size?: string;
-  seed?: string;
-  latency?: string;
-  interval?: string;
-  changes?: string;
+  size: string;
+  seed: string;
+  latency: string;
+  interval: string;
+  changes: string;
   /** The global `--store`; the demo store is recreated at start (default ./entra-connector-demo.db). */
   store?: string;
+  /** The global `--config`: its settings apply, except those pointing at the emulator and the store. */
+  config?: string;
 }
 
 /** What the emulator prints on its one stdout line (issue 2 §9). */
@@ -63,17 +65,22 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       .option("--size <size>", "emulated tenant size: s, m, l or xl", "m")
       .option("--seed <n>", "tenant generator seed", "1")
       .option("--latency <model>", "none or graph (Graph-like page latency)", "graph")
-      .option("--interval <seconds>", "pause between incremental syncs", "5")
+      .option("--interval <duration>", "pause between incremental syncs, e.g. 5s, 1m (100ms to 24d)", "5s")
       .option("--changes <n>", "changes the emulator makes before each incremental sync", "25");
   },
   async run(options, _args, io) {
-    const interval = positive(options.interval ?? "5");
-    const changes = positive(options.changes ?? "25");
+    const intervalMs = parseDuration(options.interval, "--interval");
+    const changes = positive(options.changes);
     const storePath = options.store ?? "./entra-connector-demo.db";
-    const size = options.size ?? "m";
-    if (!["s", "m", "l", "xl"].includes(size)) return usage(io, "--size: must be s, m, l or xl");
-    if (interval === undefined) return usage(io, "--interval: must be a positive number of seconds");
-    if (changes === undefined) return usage(io, "--changes: must be a positive number");
+    const size = options.size;
+    if (!["s", "m", "l", "xl"].includes(size)) {
+      throw createError("USAGE", { detail: `--size must be s, m, l or xl (got "${size}")` });
+    }
+    if (changes === undefined) {
+      throw createError("USAGE", {
+        detail: `--changes must be a positive number (got "${options.changes}")`,
+      });
+    }
 
     const emulator = await spawnEmulator(
       [
@@ -82,9 +89,9 @@ export const demoCommand: CommandSpec<DemoOptions> = {
         "--size",
         size,
         "--seed",
-        options.seed ?? "1",
+        options.seed,
         "--latency",
-        options.latency ?? "graph",
+        options.latency,
         "--throttle",
         "on",
       ],
@@ -94,7 +101,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
     const control = new Agent({ connect: { ca } });
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${storePath}${suffix}`, { force: true });
     const env = { ...io.env, ...connectorEnv(emulator.info, storePath, size) };
-    const session = await openSyncSession({}, { ...io, env });
+    const session = await openSyncSession(options.config ? { config: options.config } : {}, { ...io, env });
     try {
       io.stdout.write(
         `emulated tenant ${emulator.info.tenantId} (size ${size}, emulator pid ${emulator.child.pid}); full sync into ${storePath}\n`,
@@ -104,7 +111,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
         `full sync ${first.run.status}: ${first.totals.objects} objects in ${(first.durationMs / 1000).toFixed(1)} s\n`,
       );
       for (let round = 1; !io.signal.aborted; round++) {
-        await sleep(interval * 1000, undefined, { signal: io.signal }).catch(() => {});
+        await sleep(intervalMs, undefined, { signal: io.signal }).catch(() => {});
         if (io.signal.aborted) break;
         const made = await mutate(emulator.info.controlUrl, control, changes, round);
         const events: ChangeEvent[] = [];
@@ -131,11 +138,6 @@ export const demoCommand: CommandSpec<DemoOptions> = {
 function positive(text: string): number | undefined {
   const n = Number(text);
   return Number.isFinite(n) && n > 0 ? n : undefined;
-}
-
-function usage(io: CommandIO, message: string): number {
-  io.stderr.write(`${message}\n`);
-  return EXIT.usage;
 }
 
 export async function mutate(

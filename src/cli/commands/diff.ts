@@ -4,9 +4,14 @@
  * deleted, and relationships added and removed. From a later run to an earlier one, the changes undone.
  */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import { terminalSafe, terminalSafeJson } from "../../index.ts";
-import type { ChangeEvent, Store } from "../../store/index.ts";
+import {
+  type ChangeEvent,
+  createError,
+  EXIT,
+  type Store,
+  terminalSafe,
+  terminalSafeJson,
+} from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { nameOf, type StoreOptions, withStore, write } from "../store-query.ts";
 

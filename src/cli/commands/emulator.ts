@@ -35,15 +35,37 @@ export const emulatorCommand: CommandSpec = {
         stdio: ["ignore", "pipe", "pipe"],
         env: io.env,
       });
+      // Until its one JSON line the emulator has only validated its flags: what it says then is held
+      // back, so that a refused flag is reported as every usage error is (exit 2, text or --json).
+      let ready = false;
+      let early = "";
+      child.stdout.once("data", () => {
+        ready = true;
+        io.stderr.write(early);
+      });
       child.stdout.pipe(io.stdout, { end: false });
-      child.stderr.pipe(io.stderr, { end: false });
+      child.stderr.on("data", (chunk: Buffer) => {
+        if (ready) io.stderr.write(chunk);
+        else early += chunk.toString();
+      });
       const stop = () => child.kill("SIGTERM");
       io.signal.addEventListener("abort", stop, { once: true });
       child.once("error", reject);
-      child.once("exit", (code, signal) => {
+      child.once("close", (code, signal) => {
         io.signal.removeEventListener("abort", stop);
+        if (!ready && code === EXIT.usage) {
+          reject(createError("USAGE", { detail: `emulator: ${refusal(early)}` }));
+          return;
+        }
+        if (!ready) io.stderr.write(early);
         resolve(code ?? (signal === "SIGTERM" && io.signal.aborted ? EXIT.ok : EXIT.internal));
       });
     });
   },
 };
+
+/** The emulator's own words for a refused flag, without its log prefix. */
+function refusal(stderr: string): string {
+  const line = stderr.split("\n").find((l) => l.trim() !== "") ?? "a flag was refused";
+  return line.replace(/^\[graph-emulator\]\s*/, "").replace(/^error:\s*/, "");
+}

@@ -6,21 +6,22 @@
 import { open, rename, rm } from "node:fs/promises";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
 import {
   type CsvOptions,
+  createError,
+  EXIT,
   EXPORT_FORMATS,
   EXPORT_KINDS,
   type ExportKind,
   exportLines,
   type Store,
-} from "../../store/index.ts";
+} from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { type StoreOptions, withStore, write } from "../store-query.ts";
 
 export interface ExportOptions extends StoreOptions {
   kind?: string;
-  format?: string;
+  format: string;
   output?: string;
   csvRaw?: boolean;
 }
@@ -34,7 +35,7 @@ export function parseExportOptions(options: ExportOptions): { kind: ExportKind; 
       detail: `--kind must be one of ${EXPORT_KINDS.join(", ")} (got "${options.kind ?? ""}")`,
     });
   }
-  const format = (options.format ?? "jsonl") as Format;
+  const format = options.format as Format;
   if (!EXPORT_FORMATS.includes(format)) {
     throw createError("USAGE", { detail: `--format must be jsonl or csv (got "${options.format}")` });
   }

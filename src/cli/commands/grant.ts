@@ -18,6 +18,7 @@ export function entitlementCommand(verb: "grant" | "revoke"): CommandSpec<GrantO
   const def = verb === "grant" ? grantAction : revokeAction;
   return {
     name: `${verb} <entitlement> <principal>`,
+    errors: "json",
     summary: `${verb === "grant" ? "Grant" : "Revoke"} an entitlement (group:<g>:member|owner, role:<r>:assigned|eligible, app:<a>:assigned, app:<a>:role:<role>, license:<sku>:assigned)`,
     configure(cmd: Command): Command {
       return cmd

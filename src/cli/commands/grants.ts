@@ -4,9 +4,14 @@
  * group, app, role or licence: everyone who holds it, and how (nested groups expanded).
  */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import { terminalSafeJson } from "../../index.ts";
-import type { Grant, ResourceKind, Store } from "../../store/index.ts";
+import {
+  createError,
+  EXIT,
+  type Grant,
+  type ResourceKind,
+  type Store,
+  terminalSafeJson,
+} from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { entitlementLabel, type StoreOptions, table, withStore, write } from "../store-query.ts";
 

@@ -39,7 +39,8 @@ export const loginCommand: CommandSpec<LoginOptions> = {
   configure(cmd: Command): Command {
     return cmd
       .option("--no-browser", "only print the sign-in URL")
-      .option("--port <port>", "loopback port for the redirect (default: any free port)");
+      .option("--port <port>", "loopback port for the redirect (default: any free port)")
+      .option("--json", "print who signed in as JSON");
   },
   async run(options, _args, io: CommandIO) {
     const config = loadConfig({ env: io.env, flags: { ...options, auth: options.auth ?? "delegated" } });

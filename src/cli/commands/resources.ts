@@ -5,8 +5,7 @@
  * principal name or id.
  */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import type { ResourceQuery } from "../../store/index.ts";
+import { createError, EXIT, type ResourceQuery } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import {
   columns,

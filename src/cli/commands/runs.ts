@@ -1,14 +1,19 @@
 /** `entra-connector runs [--limit n] [--json]`: sync runs, newest first, with their figures. */
 import type { Command } from "commander";
-import { createError, EXIT } from "../../errors.ts";
-import { terminalSafe, terminalSafeJson } from "../../index.ts";
-import { redactString } from "../../log/redact.ts";
-import type { RunRecord, StreamStats } from "../../store/index.ts";
+import {
+  createError,
+  EXIT,
+  type RunRecord,
+  redactString,
+  type StreamStats,
+  terminalSafe,
+  terminalSafeJson,
+} from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
 import { columns, type StoreOptions, withStore, write } from "../store-query.ts";
 
 export interface RunsOptions extends StoreOptions {
-  limit?: string;
+  limit: string;
 }
 
 /** A run's per-stream figures summed. */
@@ -33,12 +38,10 @@ export const runsCommand: CommandSpec<RunsOptions> = {
   name: "runs",
   summary: "List sync runs with objects, changes, requests, RU and throttling",
   configure(cmd: Command): Command {
-    return cmd
-      .option("--limit <n>", "how many runs, newest first (default 20)")
-      .option("--json", "print as JSON");
+    return cmd.option("--limit <n>", "how many runs, newest first", "20").option("--json", "print as JSON");
   },
   async run(options, _args, io) {
-    const limit = options.limit === undefined ? 20 : Number(options.limit);
+    const limit = Number(options.limit);
     if (!Number.isInteger(limit) || limit < 1) {
       throw createError("USAGE", {
         detail: `--limit must be a positive whole number (got "${options.limit}")`,

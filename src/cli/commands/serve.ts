@@ -4,7 +4,6 @@
  * global flags and config file). Runs until Ctrl-C / SIGTERM, then stops accepting, lets running syncs
  * finish their page and exits 0.
  */
-import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import {
   type ConfigFlags,
@@ -12,13 +11,13 @@ import {
   createError,
   createLogger,
   EXIT,
+  loadSettings,
   openServiceState,
   serviceStatePath,
   startService,
+  VERSION,
 } from "../../index.ts";
-import { storeLocation } from "../../store/index.ts";
 import type { CommandSpec } from "../command.ts";
-import { VERSION } from "../version.ts";
 
 export interface ServeOptions extends ConfigFlags {
   listen?: string;
@@ -46,9 +45,10 @@ export const serveCommand: CommandSpec<ServeOptions> = {
         detail: `--grace-seconds must be a number of seconds from 0 to 3600 (got "${options.graceSeconds}")`,
       });
     }
-    const logger = createLogger({ level: (io.env["ENTRA_LOG_LEVEL"] as "info" | undefined) ?? "info" });
+    const settings = loadSettings({ env: io.env, flags: options });
+    const logger = createLogger({ level: settings.logLevel });
     const connections = connectionsFromEnvironment(io.env, options);
-    const stateDir = dirname(resolve(storeLocation(options.store as string | undefined, io.env)));
+    const stateDir = settings.stateDir;
     const state = openServiceState(serviceStatePath(stateDir));
     const service = await startService({
       state,

@@ -10,6 +10,7 @@ import {
   EXIT,
   formatSummary,
   loadConfig,
+  openStore,
   parseKinds,
   runSync,
   SYNC_KINDS,
@@ -18,7 +19,6 @@ import {
   type SyncSummary,
   terminalSafeJson,
 } from "../../index.ts";
-import { openStore } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
 export interface SyncCommandOptions extends ConfigFlags {
@@ -36,7 +36,8 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
     return cmd
       .option("--full", "load everything again instead of following delta links")
       .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
-      .option("--wait", "if another sync is writing to the store, wait for it to end instead of exiting");
+      .option("--wait", "if another sync is writing to the store, wait for it to end instead of exiting")
+      .option("--json", "print the run record as JSON");
     // --properties is a global connection flag (src/config/fields.ts), as ENTRA_PROPERTIES and the
     // config file's `properties` key are: one place validates all three and names the source.
   },

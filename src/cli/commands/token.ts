@@ -2,28 +2,27 @@
  * `entra-connector token create --name N --role viewer|operator|admin` prints a new API token for the
  * service (shown once; only its digest is kept), `token list` and `token revoke <name>`.
  */
-import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import {
   API_ROLES,
   type ApiRole,
+  type ConfigFlags,
   createError,
   EXIT,
+  loadSettings,
   openServiceState,
   serviceStatePath,
 } from "../../index.ts";
-import { storeLocation } from "../../store/index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
-export interface TokenOptions {
+export interface TokenOptions extends ConfigFlags {
   name?: string;
   role?: string;
-  store?: string;
   json?: boolean;
 }
 
 function stateOf(options: TokenOptions, io: CommandIO) {
-  return openServiceState(serviceStatePath(dirname(resolve(storeLocation(options.store, io.env)))));
+  return openServiceState(serviceStatePath(loadSettings({ env: io.env, flags: options }).stateDir));
 }
 
 export const tokenCommand: CommandSpec<TokenOptions> = {

@@ -20,6 +20,7 @@ import {
   loadConfig,
   loadConnectorKey,
   openSecret,
+  openStore,
   openTargetUrl,
   parseDuration,
   parseFilter,
@@ -28,6 +29,7 @@ import {
   runSync,
   runWatch,
   type Sink,
+  type Store,
   type Subscription,
   SubscriptionDelivery,
   SYNC_KINDS,
@@ -36,8 +38,6 @@ import {
   terminalSafe,
   webhookSink,
 } from "../../index.ts";
-import { openStore } from "../../store/index.ts";
-import type { Store } from "../../store/types.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 
 export interface WatchCommandOptions extends ConfigFlags {
@@ -74,6 +74,18 @@ interface WatchPlan {
   allowInsecureHttp: boolean;
 }
 
+/** The duration flags' defaults, stated here only: `configure` shows them, `planWatch` applies them. */
+const DEFAULTS = {
+  interval: "30s",
+  appAssignmentsEvery: "10m",
+  deadLetterAfter: "24h",
+  webhookTimeout: "10s",
+  retryBase: "1s",
+  retryMax: "5m",
+} as const;
+/** A local receiver's answer and a retry may be quicker than a poll. */
+const SHORT = { minMs: 10 };
+
 /** Every flag (and the webhook secret) checked before the store or the tenant is touched. */
 export function planWatch(options: WatchCommandOptions, env: NodeJS.ProcessEnv = {}): WatchPlan {
   const targets: DeliveryTarget[] = [];
@@ -88,17 +100,28 @@ export function planWatch(options: WatchCommandOptions, env: NodeJS.ProcessEnv =
   if (options.out !== undefined) targets.push({ kind: "file", path: resolve(options.out) });
   if (targets.length === 0) targets.push({ kind: "stdout" });
   return {
-    intervalMs: parseDuration(options.interval ?? "30s", "--interval"),
+    intervalMs: parseDuration(options.interval ?? DEFAULTS.interval, "--interval"),
     kinds: parseKinds(options.kinds),
-    appAssignmentsEveryMs: parseEvery(options.appAssignmentsEvery ?? "10m", "--app-assignments-every"),
+    appAssignmentsEveryMs: parseDuration(
+      options.appAssignmentsEvery ?? DEFAULTS.appAssignmentsEvery,
+      "--app-assignments-every",
+      { zero: true },
+    ),
     types: parseTypes(options.types),
     filter: parseFilter(options.filter),
     targets,
-    deadLetterAfterMs: parseDuration(options.deadLetterAfter ?? "24h", "--dead-letter-after"),
-    webhookTimeoutMs: parseDuration(options.webhookTimeout ?? "10s", "--webhook-timeout"),
+    deadLetterAfterMs: parseDuration(
+      options.deadLetterAfter ?? DEFAULTS.deadLetterAfter,
+      "--dead-letter-after",
+    ),
+    webhookTimeoutMs: parseDuration(
+      options.webhookTimeout ?? DEFAULTS.webhookTimeout,
+      "--webhook-timeout",
+      SHORT,
+    ),
     retry: {
-      baseMs: parseDuration(options.retryBase ?? "1s", "--retry-base"),
-      maxMs: parseDuration(options.retryMax ?? "5m", "--retry-max"),
+      baseMs: parseDuration(options.retryBase ?? DEFAULTS.retryBase, "--retry-base", SHORT),
+      maxMs: parseDuration(options.retryMax ?? DEFAULTS.retryMax, "--retry-max", SHORT),
     },
     allowInsecureHttp,
   };
@@ -109,12 +132,16 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
   summary: "Sync on an interval and deliver change events (stdout, a JSONL file, signed webhooks)",
   configure(cmd: Command): Command {
     return cmd
-      .option("--interval <duration>", "time between incremental syncs, e.g. 30s, 5m", "30s")
+      .option(
+        "--interval <duration>",
+        "time between incremental syncs, e.g. 30s, 5m (100ms to 24d)",
+        DEFAULTS.interval,
+      )
       .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
       .option(
         "--app-assignments-every <duration>",
         "re-read every app's assignments (Graph has no delta for them) at most this often; 0 = every poll",
-        "10m",
+        DEFAULTS.appAssignmentsEvery,
       )
       .option(
         "--types <list>",
@@ -140,10 +167,22 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
         "--wait",
         "if another watcher delivers the subscription, wait for it to stop instead of exiting",
       )
-      .option("--dead-letter-after <duration>", "give up on an event after failing this long", "24h")
-      .option("--webhook-timeout <duration>", "time a webhook receiver has to answer", "10s")
-      .option("--retry-base <duration>", "first retry delay (doubled each attempt, with jitter)", "1s")
-      .option("--retry-max <duration>", "longest retry delay", "5m")
+      .option(
+        "--dead-letter-after <duration>",
+        "give up on an event after failing this long",
+        DEFAULTS.deadLetterAfter,
+      )
+      .option(
+        "--webhook-timeout <duration>",
+        "time a webhook receiver has to answer",
+        DEFAULTS.webhookTimeout,
+      )
+      .option(
+        "--retry-base <duration>",
+        "first retry delay (doubled each attempt, with jitter)",
+        DEFAULTS.retryBase,
+      )
+      .option("--retry-max <duration>", "longest retry delay", DEFAULTS.retryMax)
       .option("--replay-dead-letters", "deliver the subscriptions' dead-lettered events again, then exit")
       .option("--show-secret", "print the webhook subscription's signing secret, then exit")
       .option(
@@ -222,11 +261,6 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
     }
   },
 };
-
-/** A duration, or 0 for "every time". */
-function parseEvery(value: string, field: string): number {
-  return /^\s*0+\s*(ms|s|m|h|d)?\s*$/.test(value) ? 0 : parseDuration(value, field);
-}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
