@@ -132,6 +132,19 @@ describe("mapping loader", () => {
     });
   }
 
+  it("says a present value has the wrong type rather than that it is missing", () => {
+    const error = failure(
+      EXAMPLE.replace("    # or filter: scoping clauses", "    includeDisabled: yes please"),
+    );
+    assert.equal(error.source, "assets.yaml:6 source.users.includeDisabled");
+    assert.equal(error.problem, "must be a boolean");
+  });
+
+  it("refuses an empty file and a document that is not a mapping", () => {
+    assert.equal(failure("").source, "assets.yaml document");
+    assert.equal(failure("- name: assets\n").problem, "must be an object");
+  });
+
   it("names the line of a clause with a bad operator inside a scoping filter", () => {
     const text = EXAMPLE.replace(
       '    memberOf: ["Finance", "IT Support"]   # groups by name or id; nested members included\n',

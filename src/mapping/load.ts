@@ -60,9 +60,10 @@ export function parseMapping(text: string, sourceName: string, options: LoadOpti
   if (result.success) return result.data;
   const issue = firstIssue(result.error.issues);
   const path = issuePath(issue);
+  const present = path.length === 0 ? doc.contents !== null : doc.hasIn(path);
   throw createError("MAPPING_INVALID", {
-    source: at(offsetOf(doc.contents, path), fieldOf(path)),
-    problem: problemOf(issue),
+    source: at(offsetOf(doc.contents, path), fieldOf(path) || "document"),
+    problem: problemOf(issue, present),
   });
 }
 
@@ -84,17 +85,21 @@ function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
   return issue;
 }
 
-function problemOf(issue: z.core.$ZodIssue): string {
+function problemOf(issue: z.core.$ZodIssue, present: boolean): string {
   switch (issue.code) {
     case "unrecognized_keys":
       return `unknown key ${issue.keys.join(", ")}`;
     case "invalid_type":
-      return issue.input === undefined ? `is required (${issue.expected})` : `must be ${issue.expected}`;
+      return present ? `must be ${article(issue.expected)}` : `is required (${issue.expected})`;
     case "invalid_value":
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     default:
       return issue.message;
   }
+}
+
+function article(type: string): string {
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
 
 function fieldOf(path: Path): string {
