@@ -11,13 +11,14 @@ const holds = (
 ) => clauseHolds({ property, operator, ...(value === undefined ? {} : { value }) } as ScopeClause, data);
 
 describe("scoping filter operators", () => {
-  it("EQUALS and NOT EQUALS compare strings exactly, case included", () => {
+  it("EQUALS and NOT EQUALS compare strings exactly, case included, and are both false on null", () => {
     assert.equal(holds("EQUALS", "department", { department: "Sales" }, "Sales"), true);
     assert.equal(holds("EQUALS", "department", { department: "sales" }, "Sales"), false);
     assert.equal(holds("EQUALS", "department", {}, "Sales"), false);
     assert.equal(holds("NOT EQUALS", "department", { department: "sales" }, "Sales"), true);
     assert.equal(holds("NOT EQUALS", "department", { department: "Sales" }, "Sales"), false);
-    assert.equal(holds("NOT EQUALS", "department", {}, "Sales"), true);
+    assert.equal(holds("NOT EQUALS", "department", {}, "Sales"), false);
+    assert.equal(holds("NOT EQUALS", "department", { department: "" }, "Sales"), false);
   });
 
   it("EQUALS matches any value of a multi-valued property", () => {

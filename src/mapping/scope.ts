@@ -1,6 +1,7 @@
 /**
  * Who is in scope for a mapping, with the semantics of Entra's scoping filters: filters are ORed, the
- * clauses of one filter ANDed; string comparisons are case-sensitive and GREATER_THAN compares integers.
+ * clauses of one filter ANDed; string comparisons are case-sensitive, GREATER_THAN compares integers,
+ * and every operator but IS NULL is false on a missing or empty value (NOT EQUALS included).
  * Group membership and app assignment need the directory, so the caller resolves them into a set of ids.
  */
 import type { ScopeClause, UsersSource } from "./definition.ts";
@@ -60,7 +61,7 @@ export function clauseHolds(clause: ScopeClause, data: UserData): boolean {
     case "EQUALS":
       return any((value) => value === expected);
     case "NOT EQUALS":
-      return !any((value) => value === expected);
+      return !isBlank(actual) && !any((value) => value === expected);
     case "IS TRUE":
       return flag(actual) === true;
     case "IS FALSE":
