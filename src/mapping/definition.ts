@@ -125,7 +125,7 @@ const sqlTarget = z
 
 const httpRequest = z.strictObject({
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]),
-  /** A template: `{id}` and attribute paths in braces are filled in per record. */
+  /** A template the HTTP target fills in per record. */
   url: text,
   headers: z.record(z.string(), z.string()).optional(),
   body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
@@ -149,7 +149,7 @@ export type Target = z.infer<typeof targetSchema>;
 /** A count of disables + deletes per run, or a share of the records already provisioned ("10%"). */
 const thresholdSchema = z.union([
   z.number().int().min(0),
-  z.string().regex(/^(100|[1-9]?\d)(\.\d+)?%$/, "must be a whole number or a percentage such as 10%"),
+  z.string().regex(/^(100(\.0+)?|[1-9]?\d(\.\d+)?)%$/, "must be a whole number or a percentage such as 10%"),
 ]);
 
 export const DEFAULT_DELETION_THRESHOLD = 500;

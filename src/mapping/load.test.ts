@@ -215,5 +215,6 @@ describe("mapping loader", () => {
     assert.equal(deletionLimit(mapping.deletionThreshold, 250), 25);
     assert.equal(deletionLimit(7, 250), 7);
     assert.equal(failure(`${EXAMPLE}deletionThreshold: lots\n`).source, "assets.yaml:20 deletionThreshold");
+    assert.equal(failure(`${EXAMPLE}deletionThreshold: 100.5%\n`).source, "assets.yaml:20 deletionThreshold");
   });
 });
