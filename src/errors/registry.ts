@@ -2,6 +2,7 @@ import { ACTION_ERRORS } from "./registry/actions.ts";
 import { AUTH_ERRORS } from "./registry/auth.ts";
 import { GENERAL_ERRORS } from "./registry/general.ts";
 import { GRAPH_ERRORS } from "./registry/graph.ts";
+import { MAPPING_ERRORS } from "./registry/mapping.ts";
 import { NETWORK_ERRORS } from "./registry/network.ts";
 import { SERVICE_ERRORS } from "./registry/service.ts";
 import { STORE_ERRORS } from "./registry/store.ts";
@@ -17,6 +18,7 @@ export const ERROR_DOMAINS = {
   store: STORE_ERRORS,
   triggers: TRIGGER_ERRORS,
   service: SERVICE_ERRORS,
+  mapping: MAPPING_ERRORS,
 } as const;
 
 /** The one registry: every code the connector can report (a test checks no domain reuses a code). */
@@ -29,6 +31,7 @@ export const ERRORS = {
   ...STORE_ERRORS,
   ...TRIGGER_ERRORS,
   ...SERVICE_ERRORS,
+  ...MAPPING_ERRORS,
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
