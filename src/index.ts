@@ -25,7 +25,7 @@ export {
   MAX_DURATION_MS,
   parseDuration,
 } from "./config/duration.ts";
-export { FIELDS, type FieldName, fieldHelp } from "./config/fields.ts";
+export { FIELDS, type FieldName, fieldCommand, fieldHelp } from "./config/fields.ts";
 export {
   type ConfigFlags,
   type ConnectorConfig,
@@ -34,7 +34,9 @@ export {
   type LoadConfigOptions,
   loadConfig,
   loadSettings,
+  type ServiceSettings,
 } from "./config/load.ts";
+export { nextRun, parseSchedule, type Schedule } from "./config/schedule.ts";
 export { type Connection, type ConnectionOptions, createConnection } from "./connection.ts";
 export {
   ConnectorError,

@@ -32,10 +32,10 @@ async function serve(
   h: Harness,
   logs: string[],
 ): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-  const child = cli(
-    ["serve", "--listen", "127.0.0.1:0", "--json", "--grace-seconds", String(GRACE_SECONDS)],
-    { ...h.env, ENTRA_LOG_LEVEL: "trace" },
-  );
+  const child = cli(["serve", "--listen", "127.0.0.1:0", "--json", "--shutdown-grace", `${GRACE_SECONDS}s`], {
+    ...h.env,
+    ENTRA_LOG_LEVEL: "trace",
+  });
   child.stderr.on("data", (d) => {
     logs.push(String(d));
   });

@@ -13,21 +13,14 @@ import {
 } from "../index.ts";
 import type { CommandIO, CommandSpec, ErrorFormat } from "./command.ts";
 import { commands } from "./commands/index.ts";
+import { addFieldOptions } from "./field-options.ts";
 
-/** Global connection flags: one per config field that has a flag (names match the config keys). */
-const BOOLEAN_FLAGS = new Set<FieldName>(["provisioning", "skipAdGroups"]);
-
+/** Global connection flags: one per config field that has a flag and no command of its own. */
 function addGlobalOptions(program: Command): void {
   program
     .option("--config <file>", "JSON config file (ENTRA_CONFIG)")
     .option("--json", "machine-readable output");
-  for (const name of Object.keys(FIELDS) as FieldName[]) {
-    const { flag, env } = FIELDS[name];
-    if (flag === undefined) continue;
-    program.addOption(
-      new Option(BOOLEAN_FLAGS.has(name) ? flag : `${flag} <value>`, `${fieldHelp(name)} (${env})`),
-    );
-  }
+  addFieldOptions(program);
 }
 
 /**

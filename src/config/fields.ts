@@ -7,6 +7,8 @@ import { APP_PROPERTIES } from "../directory/service-principals.ts";
 import { USER_PROPERTIES } from "../directory/users.ts";
 import { isConnectorError } from "../errors.ts";
 import { type PropertySelection, parsePropertySelection } from "../sync/options.ts";
+import { parseDuration } from "./duration.ts";
+import { parseListen } from "./listen.ts";
 
 /**
  * Every setting, where it comes from (flag, environment variable, config-file key) and how it is
@@ -73,6 +75,18 @@ const SELECTABLE: Record<keyof PropertySelection, readonly PropertySpec[]> = {
   group: GROUP_PROPERTIES,
   app: APP_PROPERTIES,
 };
+/** A schema over a parser that throws CONFIG_INVALID: its problem becomes the issue's message. */
+const parsedBy = <T>(parse: (value: string) => T) =>
+  z.union([z.string(), z.number()]).transform((v, ctx): T => {
+    try {
+      return parse(String(v));
+    } catch (err) {
+      if (!isConnectorError(err, "CONFIG_INVALID")) throw err;
+      ctx.addIssue({ code: "custom", message: String(err.params["problem"]) });
+      return z.NEVER;
+    }
+  });
+
 const PROPERTIES_EXAMPLE = "user:displayName,department;group:displayName";
 
 /**
@@ -265,9 +279,55 @@ export const FIELDS = {
       error: "must be auto (count the users), small (< 50 users), medium (50–500) or large (> 500)",
     }),
   },
+  // The service's settings (`serve`): flags of that command only, not global ones.
+  listen: {
+    help: "where `serve` listens, host:port or [ipv6]:port (loopback unless you say otherwise)",
+    default: "127.0.0.1:8080",
+    env: "ENTRA_LISTEN",
+    flag: "--listen",
+    command: "serve",
+    schema: parsedBy((v) => parseListen(v, "--listen")),
+  },
+  metricsOpen: {
+    help: "serve /metrics without an API token (for a scraper on a trusted network)",
+    default: "false",
+    env: "ENTRA_METRICS_OPEN",
+    flag: "--metrics-open",
+    command: "serve",
+    schema: bool,
+  },
+  shutdownGrace: {
+    help: "how long Ctrl-C / SIGTERM lets running syncs finish the page they are writing",
+    default: "25s",
+    env: "ENTRA_SHUTDOWN_GRACE",
+    flag: "--shutdown-grace",
+    command: "serve",
+    schema: parsedBy((v) => parseDuration(v, "--shutdown-grace", { zero: true })),
+  },
+  schedule: {
+    help: "sync by itself: `every 15m` or a cron expression such as `0 */2 * * *` (default: only on request)",
+    env: "ENTRA_SCHEDULE",
+    flag: "--schedule",
+    command: "serve",
+    schema: text("a schedule like `every 15m` or a cron expression"),
+  },
+  scheduleTimeZone: {
+    help: "the IANA time zone of a cron schedule, e.g. Europe/Paris",
+    default: "UTC",
+    env: "ENTRA_SCHEDULE_TZ",
+    flag: "--schedule-time-zone",
+    command: "serve",
+    schema: text("an IANA time zone such as Europe/Paris"),
+  },
 } as const;
 
 export type FieldName = keyof typeof FIELDS;
+
+/** The command a field's flag belongs to; fields without one are global flags. */
+export function fieldCommand(name: FieldName): string | undefined {
+  const field = FIELDS[name];
+  return "command" in field ? field.command : undefined;
+}
 
 /** A field's help with its default, as flags and docs show it: the default is stated only in FIELDS. */
 export function fieldHelp(name: FieldName): string {

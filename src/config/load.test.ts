@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { isConnectorError } from "../errors.ts";
-import { loadConfig } from "./load.ts";
+import { loadConfig, loadSettings } from "./load.ts";
 
 const BASE = {
   ENTRA_TENANT_ID: "11111111-1111-1111-1111-111111111111",
@@ -114,5 +114,49 @@ describe("loadConfig", () => {
     const d = loadConfig({ env: { ...BASE, ENTRA_AUTH: "delegated", ENTRA_SCOPE: "User.Read.All" } });
     assert.deepEqual(d.scopes, ["offline_access", "User.Read.All"]);
     assert.equal(d.credential.kind, "delegated");
+  });
+});
+
+describe("the service's settings", () => {
+  test("come from flags, the environment or the config file, with their defaults stated once", () => {
+    const dir = mkdtempSync(join(tmpdir(), "entra-service-settings-"));
+    const file = join(dir, "c.json");
+    writeFileSync(
+      file,
+      JSON.stringify({ listen: "0.0.0.0:9000", schedule: "0 9 * * 1-5", scheduleTimeZone: "Europe/Paris" }),
+    );
+    const fromFile = loadSettings({ env: { ENTRA_CONFIG: file }, cwd: dir }).service;
+    assert.deepEqual(fromFile.listen, { host: "0.0.0.0", port: 9000 });
+    assert.deepEqual(fromFile.schedule, {
+      kind: "cron",
+      expression: "0 9 * * 1-5",
+      timeZone: "Europe/Paris",
+    });
+    const defaults = loadSettings({ env: {}, cwd: dir }).service;
+    assert.deepEqual(defaults, {
+      listen: { host: "127.0.0.1", port: 8080 },
+      metricsOpen: false,
+      shutdownGraceMs: 25_000,
+      schedule: undefined,
+    });
+    const flags = loadSettings({
+      env: {},
+      flags: { listen: "[::1]:7000", schedule: "every 15m" },
+      cwd: dir,
+    }).service;
+    assert.deepEqual(flags.listen, { host: "::1", port: 7000 });
+    assert.deepEqual(flags.schedule, { kind: "interval", everyMs: 900_000 });
+  });
+
+  test("a bad value names where it came from", () => {
+    const refused = (env: NodeJS.ProcessEnv, pattern: RegExp) =>
+      assert.throws(
+        () => loadSettings({ env }),
+        (err) => isConnectorError(err, "CONFIG_INVALID") && pattern.test(err.message),
+      );
+    refused({ ENTRA_LISTEN: "8080" }, /ENTRA_LISTEN.*host:port/);
+    refused({ ENTRA_SHUTDOWN_GRACE: "25" }, /ENTRA_SHUTDOWN_GRACE/);
+    refused({ ENTRA_SCHEDULE: "whenever" }, /ENTRA_SCHEDULE.*cron expression/);
+    refused({ ENTRA_SCHEDULE: "0 9 * * *", ENTRA_SCHEDULE_TZ: "Mars/Olympus" }, /IANA time zone/);
   });
 });

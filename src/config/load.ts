@@ -6,6 +6,7 @@ import { createError } from "../errors.ts";
 import type { TenantSize } from "../graph/limiter.ts";
 import type { PropertySelection } from "../sync/options.ts";
 import { FIELDS, type FieldName, type FieldValues } from "./fields.ts";
+import { parseSchedule, type Schedule } from "./schedule.ts";
 
 export type Credential =
   | { kind: "secret"; clientSecret: string }
@@ -29,6 +30,16 @@ export interface ConnectorSettings {
   concurrency: number;
   /** `auto`: the Graph client learns it from the user count on first use. */
   tenantSize: TenantSize;
+  /** What `serve` needs beyond the connection. */
+  service: ServiceSettings;
+}
+
+export interface ServiceSettings {
+  listen: { host: string; port: number };
+  metricsOpen: boolean;
+  shutdownGraceMs: number;
+  /** When the service syncs the connection by itself; undefined: only on request. */
+  schedule: Schedule | undefined;
 }
 
 export interface ConnectorConfig extends ConnectorSettings {
@@ -190,7 +201,7 @@ function read(options: LoadConfigOptions): Collected {
   return { ...collect(env, flags, file, filePath), cwd };
 }
 
-function settingsOf({ values: v, cwd }: Collected): ConnectorSettings {
+function settingsOf({ values: v, sources, cwd }: Collected): ConnectorSettings {
   const store = v.store!;
   const storeIsUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(store);
   return {
@@ -204,6 +215,15 @@ function settingsOf({ values: v, cwd }: Collected): ConnectorSettings {
     maxRetries: v.maxRetries!,
     concurrency: v.concurrency!,
     tenantSize: v.tenantSize!,
+    service: {
+      listen: v.listen!,
+      metricsOpen: v.metricsOpen!,
+      shutdownGraceMs: v.shutdownGrace!,
+      schedule:
+        v.schedule === undefined
+          ? undefined
+          : parseSchedule(v.schedule, v.scheduleTimeZone!, sources.schedule ?? "ENTRA_SCHEDULE"),
+    },
   };
 }
 

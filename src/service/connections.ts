@@ -6,11 +6,11 @@
 
 import type { ConnectorConfig } from "../config/load.ts";
 import { type ConfigFlags, loadConfig } from "../config/load.ts";
+import type { Schedule } from "../config/schedule.ts";
 import { type Connection, createConnection } from "../connection.ts";
 import { createError } from "../errors.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
-import { parseSchedule, type Schedule } from "./schedule.ts";
 
 export interface ServiceConnection {
   id: string;
@@ -66,8 +66,8 @@ export function connectionFromConfig(
 
 /**
  * The connection configured by the environment (ENTRA_TENANT_ID, ENTRA_CLIENT_ID and a credential),
- * as id `default`, synced on ENTRA_SCHEDULE (`every 15m` or a cron expression in ENTRA_SCHEDULE_TZ);
- * none when no tenant is configured. A configuration that is present but wrong
+ * as id `default`, synced on its schedule setting (`--schedule` / ENTRA_SCHEDULE), if any; none when
+ * no tenant is configured. A configuration that is present but wrong
  * fails here, before the service listens.
  */
 export function connectionsFromEnvironment(
@@ -78,10 +78,7 @@ export function connectionsFromEnvironment(
   const configured = [env["ENTRA_TENANT_ID"], env["ENTRA_CONFIG"], flags.tenantId, flags.config];
   if (configured.some((v) => v !== undefined && v !== "")) {
     const config = loadConfig({ env, flags });
-    const schedule = env["ENTRA_SCHEDULE"]
-      ? parseSchedule(env["ENTRA_SCHEDULE"], env["ENTRA_SCHEDULE_TZ"] || "UTC", "ENTRA_SCHEDULE")
-      : undefined;
-    list.push(connectionFromConfig("default", config, env, schedule));
+    list.push(connectionFromConfig("default", config, env, config.service.schedule));
   }
   return registryOf(list);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { nextRun, parseSchedule } from "../config/schedule.ts";
 import { createLocalJobs, type JobContext } from "./jobs.ts";
-import { nextRun, parseSchedule } from "./schedule.ts";
 import { startScheduler } from "./scheduler.ts";
 
 /** A clock the test moves, and timers that never fire by themselves (the test calls tick). */

@@ -3,8 +3,9 @@
  * sync still runs starts nothing (it is logged as skipped). After downtime a schedule whose slot has
  * passed fires once, then resumes from now: missed slots are not replayed one by one.
  */
+
+import { nextRun, type Schedule } from "../config/schedule.ts";
 import type { Jobs } from "./jobs.ts";
-import { nextRun, type Schedule } from "./schedule.ts";
 
 export interface ScheduledConnection {
   connectionId: string;

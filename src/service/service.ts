@@ -19,11 +19,11 @@ export interface ServiceOptions {
   connections: ConnectionRegistry;
   logger: Logger;
   version: string;
-  /** `host:port`; port 0 picks a free one. */
-  listen?: string;
-  metricsOpen?: boolean;
+  /** Port 0 picks a free one. */
+  listen: { host: string; port: number };
+  metricsOpen: boolean;
   /** How long `close` lets running syncs finish their page. */
-  graceMs?: number;
+  graceMs: number;
 }
 
 export interface RunningService {
@@ -32,19 +32,6 @@ export interface RunningService {
   /** `http://host:port` as bound. */
   url: string;
   close(): Promise<void>;
-}
-
-/** Splits `host:port` (`[::1]:8080` for IPv6); loopback unless told otherwise. */
-export function parseListen(value: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) {
-    throw createError("CONFIG_INVALID", {
-      field: "--listen",
-      problem: `must be host:port, e.g. 127.0.0.1:8080 (got "${value}")`,
-    });
-  }
-  return { host: match[1] ?? match[2]!, port };
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
@@ -69,10 +56,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     metrics,
     logger: options.logger,
     version: options.version,
-    metricsOpen: options.metricsOpen ?? false,
+    metricsOpen: options.metricsOpen,
     ready: () => ready,
   });
-  const { host, port } = parseListen(options.listen ?? "127.0.0.1:8080");
+  const { host, port } = options.listen;
   let address: string;
   try {
     address = await app.listen({ host, port });
@@ -114,7 +101,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ready = false;
       scheduler?.stop();
       await app.close();
-      await jobs.close(options.graceMs ?? 25_000);
+      await jobs.close(options.graceMs);
       await options.connections.close();
       options.state.close();
     },

@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { describeSchedule } from "../../config/schedule.ts";
 import type { ServiceContext } from "../app.ts";
 import type { ServiceConnection } from "../connections.ts";
 import { route } from "../route.ts";
-import { describeSchedule } from "../schedule.ts";
 
 export const ConnectionView = z.object({
   id: z.string(),

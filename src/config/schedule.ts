@@ -3,8 +3,8 @@
  * given time; the scheduler decides when to ask.
  */
 import { Cron } from "croner";
-import { parseDuration } from "../config/duration.ts";
 import { createError } from "../errors.ts";
+import { parseDuration } from "./duration.ts";
 
 export type Schedule =
   | { kind: "interval"; everyMs: number }
