@@ -42,10 +42,11 @@ test("syncs started together on a fresh store: one writes, the others are refuse
     const path = join(h.dir, `refused-${round}.db`);
     const ended = await together(["sync", "--json"], path);
     const refused = ended.filter((e) => e.code !== 0);
-    assert.ok(refused.length < STARTS, `round ${round}: every sync failed: ${refused[0]?.stdout}`);
+    assert.ok(refused.length < STARTS, `round ${round}: every sync failed: ${refused[0]?.stderr}`);
     for (const e of refused) {
-      // --json puts the error on stdout.
-      const error = (JSON.parse(e.stdout) as { error: { code: string; message: string } }).error;
+      // With --json the error is one JSON object on stderr (stdout carries only results).
+      const line = e.stderr.split("\n").find((l) => l.startsWith('{"error"')) ?? "";
+      const error = (JSON.parse(line) as { error: { code: string; message: string } }).error;
       assert.equal(e.code, 2, e.stdout + e.stderr);
       assert.equal(error.code, "STORE_SYNC_RUNNING");
       assert.match(error.message, /run 1 by process \d+ on host /);
