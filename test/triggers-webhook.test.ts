@@ -24,6 +24,14 @@ const SECRET = "receiver-shared-secret";
 
 type Mode = "ok" | "fail" | "hang";
 
+/**
+ * The delivery's timeout, and how long a hanging receiver holds a request: long enough that a loaded
+ * machine never answers an "ok" after the timeout (which would deliver that event twice, as
+ * at-least-once delivery allows, and fail the exactly-once count below).
+ */
+const TIMEOUT_MS = 1000;
+const HANG_MS = 1500;
+
 interface Received {
   id: string;
   seq: number;
@@ -45,7 +53,14 @@ class Receiver {
   }
 
   async listen(port = 0): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
+    // A port taken meanwhile (by another test's server) fails the test instead of hanging it.
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(port, "127.0.0.1", () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
     this.port = (this.server.address() as AddressInfo).port;
   }
 
@@ -77,7 +92,7 @@ class Receiver {
     this.#tries.set(event.id, attempt);
     const mode = this.decide(event, attempt);
     if (mode === "hang") {
-      setTimeout(() => res.destroy(), 400).unref();
+      setTimeout(() => res.destroy(), HANG_MS).unref();
       return;
     }
     if (mode === "fail") {
@@ -120,7 +135,7 @@ function delivery(
   return new SubscriptionDelivery({
     store,
     subscription: stored,
-    sink: webhookSink({ url, secret: SECRET, timeoutMs: 150 }),
+    sink: webhookSink({ url, secret: SECRET, timeoutMs: TIMEOUT_MS }),
     policy: { retry: { baseMs: 10, maxMs: 80 }, deadLetterAfterMs },
   });
 }
