@@ -46,6 +46,8 @@ export interface FunctionSpec {
   max: number;
   /** Parameter kinds by position; the last one repeats for variadic functions. */
   params: ParamKind[];
+  /** For functions whose parameters shift with the argument count. */
+  paramsFor?: (count: number) => ParamKind[];
   /** Positions that may be left as empty slots. */
   optional?: number[];
   /** How many arguments it takes, in words, for arity errors. */
@@ -357,6 +359,8 @@ const SPECS: FunctionSpec[] = [
     min: 3,
     max: 4,
     params: ["value", "value", "format", "format"],
+    paramsFor: (count) =>
+      count === 3 ? ["value", "format", "format"] : ["value", "value", "format", "format"],
     optional: [1],
     arity: "3 or 4 (source, optional dateTimeStyles, inputFormat, outputFormat)",
     check(args) {

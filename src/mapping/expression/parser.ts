@@ -191,6 +191,7 @@ class Parser {
     if (args.length < spec.min || args.length > spec.max) {
       this.fail(`${spec.name} takes ${spec.arity} arguments, not ${args.length}`, start);
     }
+    const kinds = spec.paramsFor?.(args.length) ?? spec.params;
     args.forEach((arg, i) => {
       const n = i + 1;
       if (arg.kind === "omitted") {
@@ -198,7 +199,7 @@ class Parser {
           this.fail(`argument ${n} of ${spec.name} is required but empty`, arg.position);
         return;
       }
-      const kind = spec.params[Math.min(i, spec.params.length - 1)]!;
+      const kind = kinds[Math.min(i, kinds.length - 1)]!;
       const problem = checkConstant(kind, arg);
       if (problem) this.fail(`argument ${n} of ${spec.name} ${problem}`, arg.position);
       if (arg.kind === "call" && arg.name === "SelectUniqueValue") {
