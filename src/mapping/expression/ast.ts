@@ -13,7 +13,9 @@ export type Expression =
   /** An argument slot left empty, as in `Replace([x], , "a", , "b", , )`. */
   | { kind: "omitted"; position: number }
   /** `name` is the function's canonical spelling, whatever case the text used. */
-  | { kind: "call"; name: string; args: Expression[]; position: number };
+  | { kind: "call"; name: string; args: Expression[]; position: number }
+  /** `[country] = "USA"`, as Entra writes IIF conditions: true when both sides read the same. */
+  | { kind: "equals"; left: Expression; right: Expression; position: number };
 
 /** What an expression evaluates to. */
 export type Value = string | number | boolean | null | string[];
@@ -42,6 +44,8 @@ export function printExpression(expr: Expression): string {
       return "";
     case "call":
       return expr.name + "(" + expr.args.map(printExpression).join(", ") + ")";
+    case "equals":
+      return printExpression(expr.left) + " = " + printExpression(expr.right);
   }
 }
 
@@ -51,6 +55,9 @@ export function collectReferences(expr: Expression, into: string[] = []): string
     if (!into.includes(expr.path)) into.push(expr.path);
   } else if (expr.kind === "call") {
     for (const arg of expr.args) collectReferences(arg, into);
+  } else if (expr.kind === "equals") {
+    collectReferences(expr.left, into);
+    collectReferences(expr.right, into);
   }
   return into;
 }

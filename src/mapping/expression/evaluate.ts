@@ -5,7 +5,7 @@
  */
 
 import type { Expression, Value } from "./ast.ts";
-import { type CallContext, type EvaluateOptions, FUNCTIONS } from "./functions.ts";
+import { type CallContext, type EvaluateOptions, FUNCTIONS, text } from "./functions.ts";
 
 export type Source = Readonly<Record<string, unknown>>;
 
@@ -45,6 +45,9 @@ export function evaluate(expr: Expression, source: Source, options: EvaluateOpti
       return null;
     case "reference":
       return toValue(resolvePath(source, expr.path));
+    case "equals":
+      // Compared as text, case-sensitively, so [employeeType] = "1" matches a number too; null equals only null.
+      return text(evaluate(expr.left, source, options)) === text(evaluate(expr.right, source, options));
     case "call": {
       const spec = FUNCTIONS.get(expr.name.toLowerCase());
       // The parser only builds calls to known functions; a hand-built tree could name any.

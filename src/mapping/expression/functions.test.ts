@@ -41,6 +41,14 @@ describe("IIF", () => {
     assert.equal(run('IIF("False", "yes", "no")'), "no");
     assert.equal(run('IIF(true, "yes", "no")'), "yes");
   });
+  test("compares with =, as Entra writes conditions", () => {
+    const expr = 'IIF([country]="USA", [country], [department])';
+    assert.equal(run(expr, { country: "USA", department: "Sales" }), "USA");
+    assert.equal(run(expr, { country: "usa", department: "Sales" }), "Sales");
+    assert.equal(run('IIF([employeeType] = "1", "a", "b")', { employeeType: 1 }), "a");
+    assert.equal(run("[missing] = null"), true);
+    assert.equal(run('[missing] = ""'), false);
+  });
   test("a null condition takes the false branch", () => {
     assert.equal(run('IIF([missing], "yes", "no")'), "no");
   });

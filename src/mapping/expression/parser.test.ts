@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { isConnectorError } from "../../errors.ts";
-import { MAX_EXPRESSION_LENGTH, MAX_NESTING_DEPTH, parseExpression } from "./index.ts";
+import { compileExpression, MAX_EXPRESSION_LENGTH, MAX_NESTING_DEPTH, parseExpression } from "./index.ts";
+
+const compileReferences = (text: string) => compileExpression(text).references;
 
 /** Asserts the text is refused with MAPPING_EXPRESSION_INVALID at `position`, mentioning `fragment`. */
 function refuses(text: string, position: string, fragment: string | RegExp): void {
@@ -34,6 +36,11 @@ describe("parseExpression: the tree", () => {
       replace.args.map((a) => a.kind),
       ["reference", "string", "omitted", "omitted", "string", "omitted", "omitted"],
     );
+  });
+  test("an = comparison is an operand of its own", () => {
+    const expr = parseExpression('IIF([country] = "USA", "a", "b")');
+    assert.ok(expr.kind === "call" && expr.args[0]?.kind === "equals");
+    assert.deepEqual(compileReferences('IIF([country] = [c2], "a", "b")'), ["country", "c2"]);
   });
   test("escapes in strings", () => {
     assert.deepEqual(parseExpression('"Company: \\"Contoso\\" \\\\ x"'), {
@@ -72,6 +79,10 @@ describe("parseExpression: errors say where and why", () => {
     refuses("[]", "1:2", "in an attribute name");
     refuses("givenName", "1:1", "attributes are written in brackets, as [givenName]");
     refuses("Append", "1:7", "Append is a function");
+  });
+  test("comparisons don't chain and need a right side", () => {
+    refuses("[a] = [b] = [c]", "1:11", 'unexpected "=" after the end of the expression');
+    refuses('IIF([a] = , "x", "y")', "1:11", 'unexpected ","');
   });
   test("trailing input after a complete expression", () => {
     refuses('[x] "y"', "1:5", 'unexpected """ after the end of the expression');

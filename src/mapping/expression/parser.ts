@@ -66,7 +66,7 @@ class Parser {
     this.skipSpace();
     if (this.pos >= this.text.length)
       this.fail("the expression is empty; write a constant, an [attribute] or a function call");
-    const expr = this.expression(0);
+    const expr = this.comparison(0);
     this.skipSpace();
     if (this.pos < this.text.length) {
       this.fail(`unexpected ${describe(this.text[this.pos])} after the end of the expression`);
@@ -76,6 +76,21 @@ class Parser {
 
   private skipSpace(): void {
     while (isSpace(this.text[this.pos])) this.pos++;
+  }
+
+  /** An operand, optionally `= operand`; comparisons don't chain. */
+  private comparison(depth: number): Expression {
+    const left = this.expression(depth);
+    const at = this.pos;
+    this.skipSpace();
+    if (this.text[this.pos] !== "=") {
+      this.pos = at;
+      return left;
+    }
+    this.pos++;
+    this.skipSpace();
+    const right = this.expression(depth);
+    return { kind: "equals", left, right, position: left.position };
   }
 
   private expression(depth: number): Expression {
@@ -226,7 +241,7 @@ class Parser {
       this.skipSpace();
       const ch = this.text[this.pos];
       if (ch === "," || ch === ")") args.push({ kind: "omitted", position: this.pos });
-      else args.push(this.expression(depth));
+      else args.push(this.comparison(depth));
       this.skipSpace();
       const next = this.text[this.pos];
       if (next === ",") {

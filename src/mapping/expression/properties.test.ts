@@ -7,7 +7,9 @@ import { type Expression, parseExpression, printExpression, quote } from "./inde
 /** The tree without source positions, for comparing a reparse with the original. */
 function shape(expr: Expression): unknown {
   const { position: _position, ...rest } = expr;
-  return expr.kind === "call" ? { ...rest, args: expr.args.map(shape) } : rest;
+  if (expr.kind === "call") return { ...rest, args: expr.args.map(shape) };
+  if (expr.kind === "equals") return { ...rest, left: shape(expr.left), right: shape(expr.right) };
+  return rest;
 }
 
 /** Arbitrary text, heavy in the characters that matter to the syntax. */
@@ -73,8 +75,14 @@ test("printing a tree and parsing the text gives the same tree", () => {
       .array(name, { minLength: 1, maxLength: 3 })
       .map((parts) => ({ kind: "reference", path: parts.join("."), position: 0 }) as const),
   );
-  const { expr } = fc.letrec<{ expr: Expression }>((tie) => ({
+  const { expr } = fc.letrec<{ expr: Expression; operand: Expression }>((tie) => ({
     expr: fc.oneof(
+      tie("operand"),
+      fc
+        .tuple(tie("operand"), tie("operand"))
+        .map(([left, right]): Expression => ({ kind: "equals", left, right, position: 0 })),
+    ),
+    operand: fc.oneof(
       { depthSize: "small", withCrossShrink: true },
       leaf,
       fc
