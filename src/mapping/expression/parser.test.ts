@@ -85,7 +85,7 @@ describe("parseExpression: errors say where and why", () => {
     refuses('IIF([a] = , "x", "y")', "1:11", 'unexpected ","');
   });
   test("trailing input after a complete expression", () => {
-    refuses('[x] "y"', "1:5", 'unexpected """ after the end of the expression');
+    refuses('[x] "y"', "1:5", `unexpected '"' after the end of the expression`);
   });
   test("empty expression", () => {
     refuses("", "1:1", "the expression is empty");

@@ -40,9 +40,8 @@ const isNameChar = (ch: string | undefined) =>
 function describe(ch: string | undefined): string {
   if (ch === undefined) return "the end of the expression";
   const code = ch.codePointAt(0)!;
-  return code < 0x20 || code === 0x7f
-    ? `character U+${code.toString(16).toUpperCase().padStart(4, "0")}`
-    : `"${ch}"`;
+  if (code < 0x20 || code === 0x7f) return `character U+${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  return ch === '"' ? `'"'` : `"${ch}"`;
 }
 
 class Parser {
