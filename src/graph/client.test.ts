@@ -182,7 +182,8 @@ describe("graph client against a local server", () => {
   test("waits exactly Retry-After (no longer) before retrying a 429", async () => {
     const conn = connectTo(server.url);
     const { gapMs } = await conn.graph.get<{ gapMs: number }>("/throttled-once");
-    assert.ok(gapMs >= 295 && gapMs < 400, `retried after ${gapMs} ms for Retry-After 0.3`);
+    assert.ok(gapMs >= 295, `retried after ${gapMs} ms for Retry-After 0.3`);
+    // What the client chose to wait (the wall-clock gap also holds the machine's own delays).
     assert.equal(conn.graph.stats().throttleWaitMs, 300);
     await conn.close();
   });
