@@ -313,6 +313,8 @@ export interface Subscriptions {
     owner: string;
     ttlMs: number;
     takeOverFrom?: string;
+    /** The time the lease is taken at, in ms since the epoch; default now (tests pass their own clock). */
+    now?: number;
   }): Promise<SubscriptionLease>;
   /** Ends `owner`'s lease (no-op when another holds it). */
   releaseLease(subscription: string, owner: string): Promise<void>;

@@ -193,7 +193,11 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
               io.stderr.write(`watch: sync failed, retrying next interval: ${(err as Error).message}\n`),
           },
           once: options.once === true,
-          lease: { wait: options.wait === true },
+          lease: {
+            wait: options.wait === true,
+            waiting: (id, holder) =>
+              io.stderr.write(`watch: ${id}: waiting for the lease held by ${holder}\n`),
+          },
           signal: io.signal,
         });
       } finally {
