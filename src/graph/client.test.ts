@@ -16,7 +16,7 @@ import {
 const TENANT = "11111111-1111-1111-1111-111111111111";
 const CLIENT = "22222222-2222-2222-2222-222222222222";
 
-/** Graph's 429 answer (graph-behaviour.md §11). */
+/** Graph's 429 answer (docs/graph.md#throttling). */
 function throttled(res: ServerResponse, retryAfter: string): void {
   json(
     res,

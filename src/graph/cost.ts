@@ -1,6 +1,6 @@
 /**
  * Resource-unit cost of a request as Microsoft documents it for identity and access
- * (graph-behaviour.md §11): base cost by resource, −1 with $select, +1 with $expand, −1 with $top < 20,
+ * (docs/graph.md#throttling): base cost by resource, −1 with $select, +1 with $expand, −1 with $top < 20,
  * never below 1. Used to spend the budget before the answer's `x-ms-resource-unit` says the truth.
  */
 export function estimateCost(method: string, url: string): number {
@@ -41,7 +41,7 @@ export function requestCharge(method: string, url: string): Charge {
 }
 
 /**
- * A `$batch` costs what its inner requests cost, each on its own (graph-behaviour.md §10–11): twenty
+ * A `$batch` costs what its inner requests cost, each on its own (docs/graph.md#batching, #throttling): twenty
  * member reads are 40 RU, not the one request the envelope looks like.
  */
 export function batchCharge(requests: readonly { method: string; url: string }[]): Charge {

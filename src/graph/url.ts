@@ -19,7 +19,7 @@ export function resolveGraphUrl(root: string, version: string, pathOrUrl: string
   return /^\/(v1\.0|beta)(\/|\?|$)/.test(path) ? root + path : `${root}/${version}${path}`;
 }
 
-/** Advanced queries need `$count=true` on every page (graph-behaviour.md §8). */
+/** Advanced queries need `$count=true` on every page (docs/graph.md#query-options). */
 export function withCount(url: string): string {
   if (/[?&](\$|%24)count=/i.test(url)) return url;
   return url + (url.includes("?") ? "&" : "?") + "$count=true";

@@ -23,7 +23,7 @@
  * - Everything is async so a networked adapter (PostgreSQL) fits the same interface.
  */
 
-/** Kinds of resource in the identity model (ARCHITECTURE.md). `app` = service principal (incl. managed identities). */
+/** Kinds of resource in the identity model (docs/architecture.md#the-store-contract). `app` = service principal (incl. managed identities). */
 export type ResourceKind = "user" | "group" | "app" | "role" | "license";
 export const RESOURCE_KINDS: readonly ResourceKind[] = ["user", "group", "app", "role", "license"];
 

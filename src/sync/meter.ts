@@ -1,7 +1,7 @@
 /**
  * Per-stream request and resource-unit accounting. The client counts totals for the whole run, but
  * streams share it concurrently, so each stream counts what it asked for itself; RU are estimated
- * with Microsoft's documented costs (graph-behaviour.md §11), which is what the limiter spends.
+ * with Microsoft's documented costs (docs/graph.md#throttling), which is what the limiter spends.
  */
 
 /** What a stream spent. */

@@ -33,7 +33,7 @@ const EMULATOR_BIN = resolve(
   "../../../packages/graph-emulator/bin/graph-emulator.js",
 );
 
-/** What the emulator prints on its one stdout line (issue 2 §9). */
+/** What the emulator prints on its one stdout line (its README, "Start it"). */
 export interface EmulatorInfo {
   authorityHost: string;
   tenantId: string;
