@@ -4,7 +4,7 @@
  * allocation rate, and under a sync's rate it grows the young generation to its maximum and lets the
  * old generation reach several times what is live before collecting it: most of the peak RSS would be
  * garbage. Keeping the young generation at its starting size and collecting the old one at 1.5× what
- * survived keeps the peak close to what is live, at the price of more, smaller collections.
+ * survived keeps little garbage in the peak, at the price of more, smaller collections.
  *
  * Runtime flags only: these two are read at each collection, so they take effect without a restart
  * (unlike `--max-semi-space-size`). Called first, before the program's modules allocate anything.
