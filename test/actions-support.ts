@@ -1,7 +1,9 @@
 /**
  * A recording fake GraphClient for the actions' logic tests: routes answer by method and path, every
- * request is kept, and an unused route fails the test (gh's "an unused stub fails the test").
+ * request is kept, and a route no request used fails the test that made it (checked after each test
+ * of a file that imports this module): a route that is never asked for tests nothing.
  */
+import { afterEach } from "node:test";
 import { GraphError } from "../src/errors.ts";
 import type { GraphClient, GraphPage, GraphRequestOptions, GraphResponse } from "../src/graph/types.ts";
 
@@ -28,10 +30,23 @@ export function graphError(status: number, message: string, graphCode = "Request
   });
 }
 
+/** The fakes made by the running test. */
+const made: FakeGraph[] = [];
+
+afterEach(() => {
+  const unused = made.flatMap((graph) => graph.unused());
+  made.length = 0;
+  if (unused.length > 0) throw new Error(`fake routes no request used: ${unused.join(", ")}`);
+});
+
 export class FakeGraph implements GraphClient {
   readonly graphRoot = "https://graph.microsoft.com";
   readonly requests: Recorded[] = [];
   readonly #routes: { method: string; re: RegExp; handler: Handler; used: number }[] = [];
+
+  constructor() {
+    made.push(this);
+  }
 
   on(method: string, re: RegExp, handler: Handler | Answer): this {
     this.#routes.push({

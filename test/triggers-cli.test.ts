@@ -174,13 +174,31 @@ test("a second watcher on the same subscription exits with SUBSCRIPTION_LEASED n
     assert.equal(error.code, "SUBSCRIPTION_LEASED");
     assert.match(error.message, new RegExp(`process ${first.pid} on host `));
     assert.match(error.fix, /Stop that watcher .* --wait/);
-    // `--wait` takes over as soon as the first one stops (and releases its lease).
-    const waiting = watch("--once", "--wait");
-    await new Promise((r) => setTimeout(r, 300));
-    first.kill("SIGTERM");
-    const took = await waiting;
-    assert.equal(took.code, 0, took.stderr);
-    assert.match(took.stderr, /lease owner \d+@/);
+    // `--wait` waits while the first runs, and takes over as soon as it stops (and releases its lease).
+    const waiting = spawn(process.execPath, [CLI, "watch", "--webhook", url, "--once", "--wait"], {
+      env: { ...process.env, ...h.env, ENTRA_WEBHOOK_SECRET: SECRET },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      let waited = "";
+      waiting.stderr.setEncoding("utf8");
+      const exited = new Promise<number | null>((r) => waiting.once("exit", (code) => r(code)));
+      await new Promise<void>((isWaiting, failed) => {
+        waiting.stderr.on("data", (d: string) => {
+          waited += d;
+          if (/waiting for the lease held by/.test(waited)) isWaiting();
+        });
+        void exited.then(() => failed(new Error(`the waiting watcher ended before waiting: ${waited}`)));
+      });
+      assert.match(waited, new RegExp(`waiting for the lease held by process ${first.pid} on host `));
+      assert.doesNotMatch(waited, /lease owner/, "it did not start while the first held the lease");
+      assert.equal(waiting.exitCode, null, "still waiting");
+      first.kill("SIGTERM");
+      assert.equal(await exited, 0, waited);
+      assert.match(waited, /waiting for the lease held by[\s\S]*lease owner \d+@/);
+    } finally {
+      waiting.kill("SIGKILL");
+    }
   } finally {
     first.kill("SIGKILL");
   }

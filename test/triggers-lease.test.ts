@@ -24,6 +24,11 @@ async function baselineStore(): Promise<Store> {
   return store;
 }
 
+/** Polls until `done()` holds; the bound only keeps a broken run from hanging (the asserts follow). */
+async function until(done: () => boolean, boundMs = 10_000): Promise<void> {
+  for (const start = Date.now(); !done() && Date.now() - start < boundMs; ) await sleep(10);
+}
+
 /** The pid of a process that has already exited. */
 function deadPid(): number {
   const child = spawnSync(process.execPath, ["-e", ""]);
@@ -34,29 +39,31 @@ describe("subscription leases in the store", () => {
   it("grant when free, renew for the holder, refuse others until expiry, hand over on release", async () => {
     const store = await baselineStore();
     const l = store.subscriptions;
-    const a = await l.lease({ subscription: "s", owner: "A", ttlMs: 80 });
+    const t0 = Date.UTC(2030, 0, 1);
+    const at = (now: number, owner: string, extra: { ttlMs?: number; takeOverFrom?: string } = {}) =>
+      l.lease({ subscription: "s", owner, ttlMs: 80, now, ...extra });
+    const a = await at(t0, "A");
     assert.equal(a.owner, "A");
-    assert.ok(a.expiresAt > Date.now());
-    assert.equal((await l.lease({ subscription: "s", owner: "B", ttlMs: 80 })).owner, "A", "held");
-    const renewed = await l.lease({ subscription: "s", owner: "A", ttlMs: 5000 });
+    assert.equal(a.expiresAt, t0 + 80);
+    assert.equal(a.acquiredAt, new Date(t0).toISOString());
+    assert.equal((await at(t0 + 10, "B")).owner, "A", "held");
+    const renewed = await at(t0 + 20, "A", { ttlMs: 5000 });
     assert.equal(renewed.acquiredAt, a.acquiredAt, "a renewal keeps the acquisition time");
-    assert.ok(renewed.expiresAt > a.expiresAt);
+    assert.equal(renewed.expiresAt, t0 + 5020);
     assert.equal(
-      (await l.lease({ subscription: "s", owner: "B", ttlMs: 80, takeOverFrom: "C" })).owner,
+      (await at(t0 + 30, "B", { takeOverFrom: "C" })).owner,
       "A",
       "taking over from someone else than the holder does nothing",
     );
-    assert.equal((await l.lease({ subscription: "s", owner: "B", ttlMs: 80, takeOverFrom: "A" })).owner, "B");
+    assert.equal((await at(t0 + 30, "B", { takeOverFrom: "A" })).owner, "B");
     await l.releaseLease("s", "A");
-    assert.equal(
-      (await l.lease({ subscription: "s", owner: "A", ttlMs: 80 })).owner,
-      "B",
-      "not A's to release",
-    );
-    await sleep(100);
-    assert.equal((await l.lease({ subscription: "s", owner: "A", ttlMs: 80 })).owner, "A", "expired: taken");
+    const b = await at(t0 + 40, "A");
+    assert.equal(b.owner, "B", "not A's to release");
+    assert.equal(b.expiresAt, t0 + 110);
+    assert.equal((await at(t0 + 109, "A")).owner, "B", "still held 1 ms before expiry");
+    assert.equal((await at(t0 + 110, "A")).owner, "A", "expired: taken");
     await l.releaseLease("s", "A");
-    assert.equal((await l.lease({ subscription: "s", owner: "B", ttlMs: 80 })).owner, "B", "released: taken");
+    assert.equal((await at(t0 + 120, "B")).owner, "B", "released: taken");
     await store.close();
   });
 });
@@ -112,15 +119,15 @@ describe("two watchers on one subscription", () => {
     const run = await store.runs.start({ kind: "incremental", tenantId: "t" });
     await store.sync.applyPage({ runId: run.id, stream: "users", upserts: [user("u1")] });
     await store.runs.finish(run.id, { status: "succeeded" });
-    for (let i = 0; i < 100 && firstGot.length === 0; i++) await sleep(10);
+    await until(() => firstGot.length > 0);
     assert.equal(started, false, "the second waits while the first runs");
     await first.stop();
-    for (let i = 0; i < 100 && !started; i++) await sleep(10);
+    await until(() => started);
     assert.equal(started, true, "the second took over once the first released its lease");
     const run2 = await store.runs.start({ kind: "incremental", tenantId: "t" });
     await store.sync.applyPage({ runId: run2.id, stream: "users", upserts: [user("u2")] });
     await store.runs.finish(run2.id, { status: "succeeded" });
-    for (let i = 0; i < 100 && secondGot.length === 0; i++) await sleep(10);
+    await until(() => secondGot.length > 0);
     stop.abort();
     await second;
     assert.equal(firstGot.length, 1);
@@ -149,7 +156,7 @@ describe("two watchers on one subscription", () => {
         },
       },
     });
-    for (let i = 0; i < 100 && owner === ""; i++) await sleep(5);
+    await until(() => owner !== "");
     const taken = await store.subscriptions.lease({
       subscription: "app",
       owner: "operator@elsewhere#00000001",

@@ -27,7 +27,7 @@ function isMailEnabledSecurityOrDistribution(group: DirectoryObject): boolean {
   return group["mailEnabled"] === true && !types.includes("Unified");
 }
 
-/** Refuses, before any request, the writes Graph refuses on this kind of group (graph-behaviour.md §3, §5). */
+/** Refuses, before any request, the writes Graph refuses on this kind of group (docs/graph.md#errors, #groups). */
 export function refuseUnmanageable(group: DirectoryObject, rel: Relationship | "properties"): void {
   const label = groupLabel(group);
   if (group["onPremisesSyncEnabled"] === true) {

@@ -168,7 +168,7 @@ async function referenced(ctx: ActionContext, groupId: string, rel: "owners" | "
 }
 
 /**
- * The group kinds Graph can create (graph-behaviour.md §5), checked before any request: Microsoft 365
+ * The group kinds Graph can create (docs/graph.md#groups), checked before any request: Microsoft 365
  * groups are mail-enabled, mail-enabled security groups and distribution lists cannot be created,
  * and a dynamic group has a rule and no hand-picked members.
  */

@@ -1,5 +1,5 @@
 /**
- * Graph's refusals, recognised by status and message (graph-behaviour.md §3), and turned into plain
+ * Graph's refusals, recognised by status and message (docs/graph.md#errors), and turned into plain
  * causes with fixes. Matching is on Graph's documented English messages; anything unrecognised is
  * passed through as the GraphError it is (code, message and request-id intact).
  */

@@ -7,7 +7,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Runs `attempt`, retrying a 404 while one of `ids` is an object this process created a moment ago: the
  * directory is eventually consistent, so a fresh object can be missing from reads and references
- * (graph-behaviour.md §3). Gives up after `ctx.replicationWaitMs` with REPLICATION_LAG; a 404 involving no
+ * (docs/graph.md#replication-lag). Gives up after `ctx.replicationWaitMs` with REPLICATION_LAG; a 404 involving no
  * fresh object is passed through at once. Graph's 404 names the missing resource ("Resource '<id>' does
  * not exist…"): when it names one of `ids` that is not fresh (a member deleted meanwhile, say, while the
  * group is the fresh one), it is passed through too.

@@ -62,7 +62,7 @@ const userMailNickname = plainString()
   .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
   .regex(/^[^@()\\[\]";:<>,]+$/, 'must not contain any of @ ( ) \\ [ ] " ; : < > ,');
 
-/** A group's mailNickname (graph-behaviour.md §5): ASCII, ≤64, none of @()\[]";:.<>, or space. */
+/** A group's mailNickname (docs/graph.md#groups): ASCII, ≤64, none of @()\[]";:.<>, or space. */
 export const mailNickname = plainString()
   .min(1)
   .max(64)

@@ -1,6 +1,6 @@
 /**
  * What each connector capability needs from Microsoft Graph, as alternatives: a capability is usable
- * when, for every requirement, at least one of its permissions is granted (graph-behaviour.md §12).
+ * when, for every requirement, at least one of its permissions is granted (docs/graph.md#permissions).
  * The first permission of each requirement is the least-privileged one and is what we tell users to add.
  */
 export interface Capability {

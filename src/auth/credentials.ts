@@ -21,7 +21,7 @@ export function tokenEndpointUrl(config: Pick<ConnectorConfig, "authorityHost" |
   return `${authorityUrl(config)}/oauth2/v2.0/token`;
 }
 
-/** `https://{login host}/{tenant}/adminconsent?client_id=…` (graph-behaviour.md §12). */
+/** `https://{login host}/{tenant}/adminconsent?client_id=…` (docs/graph.md#permissions). */
 export function adminConsentUrl(
   config: Pick<ConnectorConfig, "authorityHost" | "tenantId" | "clientId">,
 ): string {

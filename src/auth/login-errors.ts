@@ -2,7 +2,7 @@ import { CLOUD_NAMES, CLOUDS } from "../common/clouds.ts";
 import { isGuid } from "../common/ids.ts";
 import { type ConnectorError, createError } from "../errors.ts";
 
-/** The JSON error body of the token endpoint (graph-behaviour.md §2). */
+/** The JSON error body of the token endpoint (docs/graph.md#token-endpoint). */
 export interface TokenErrorBody {
   error?: string;
   error_description?: string;

@@ -157,7 +157,7 @@ export async function redeem(
   return token;
 }
 
-/** A token minted for another cloud's Graph is useless here (graph-behaviour.md §1): say so now. */
+/** A token minted for another cloud's Graph is useless here (docs/graph.md#clouds): say so now. */
 export function checkAudience(accessToken: string, resource: string | undefined): void {
   const aud = decodeClaims(accessToken)?.aud;
   if (!resource || typeof aud !== "string" || !aud.startsWith("https://")) return;

@@ -1,10 +1,10 @@
 /**
  * Heap sizing for the CLI's process. A sync streams the tenant through in pages, so what it keeps
- * alive stays near 35 MB whatever the tenant's size; but V8 sizes its heap for throughput from the
- * allocation rate, and under a sync's rate it grows the young generation to 128 MB and lets the old
- * generation reach about four times what is live before collecting it: most of the peak RSS was
- * garbage (450 MB at xl). Keeping the young generation at its starting size and collecting the old
- * one at 1.5× what survived holds the peak near 200 MB, at the price of more, smaller collections.
+ * alive is small and does not grow with the tenant; but V8 sizes its heap for throughput from the
+ * allocation rate, and under a sync's rate it grows the young generation to its maximum and lets the
+ * old generation reach several times what is live before collecting it: most of the peak RSS would be
+ * garbage. Keeping the young generation at its starting size and collecting the old one at 1.5× what
+ * survived keeps little garbage in the peak, at the price of more, smaller collections.
  *
  * Runtime flags only: these two are read at each collection, so they take effect without a restart
  * (unlike `--max-semi-space-size`). Called first, before the program's modules allocate anything.

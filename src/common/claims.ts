@@ -1,4 +1,4 @@
-/** Claims of a Graph access token that the connector reads (graph-behaviour.md §2). */
+/** Claims of a Graph access token that the connector reads (docs/graph.md#access-tokens). */
 export interface TokenClaims {
   aud?: string;
   iss?: string;

@@ -1,5 +1,5 @@
 /**
- * National clouds: one setting picks both the login and the Graph host (graph-behaviour.md §1).
+ * National clouds: one setting picks both the login and the Graph host (docs/graph.md#clouds).
  * Tokens from one cloud are useless in another, so the scope's resource follows the cloud too.
  */
 export const CLOUDS = {

@@ -1,6 +1,6 @@
 /**
  * `Retry-After` in ms: seconds (fractions such as `2.128` occur) or an HTTP date
- * (graph-behaviour.md §2, §11). Undefined when absent or unreadable.
+ * (docs/graph.md#throttling). Undefined when absent or unreadable.
  */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;

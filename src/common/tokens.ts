@@ -1,4 +1,4 @@
-/** Exactly the fields platforms keep per connection (graph-behaviour.md §2), plus the refresh token. */
+/** Exactly the fields platforms keep per connection (docs/graph.md#token-endpoint), plus the refresh token. */
 export interface StoredToken {
   tokenType: string;
   accessToken: string;

@@ -1,4 +1,4 @@
-/** Reading the annotations delta answers put on objects (graph-behaviour.md §9). */
+/** Reading the annotations delta answers put on objects (docs/graph.md#delta-queries). */
 
 export type RemovedReason = "changed" | "deleted";
 

@@ -1,7 +1,7 @@
 /**
  * Groups, their direct members and owners.
  *
- * Groups delta quirk (graph-behaviour.md §9): a large group is split across pages — the same group
+ * Groups delta quirk (docs/graph.md#delta-queries): a large group is split across pages — the same group
  * appears on consecutive pages (and sometimes twice on one page), each time with a slice of its
  * `members@delta`. Fragments after the first may carry only `id` and members. `mergeGroupFragments`
  * folds one page's fragments into one entry per group; across pages nothing needs holding, because

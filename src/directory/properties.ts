@@ -1,7 +1,7 @@
 /**
  * Property sets the connector asks Graph for, and the normalisation that makes a delta answer and a
  * list answer of the same object compare equal: delta leaves out null scalars and empty collections
- * (graph-behaviour.md §13), lists send them as `null` / `[]`. Without this every switch between the
+ * (docs/graph.md#response-shapes), lists send them as `null` / `[]`. Without this every switch between the
  * two would look like a property change.
  */
 import { createError } from "../errors.ts";

@@ -1,7 +1,7 @@
 /**
  * Role definitions (the `role` resources: assignments name a definition id, which for built-in roles
  * is also the template id of the activated `directoryRoles`), active role assignments (`roleManagement/directory/roleAssignments`) and PIM eligibility
- * (`roleEligibilitySchedules`: 403 without an Entra ID P2 licence — graph-behaviour.md §7).
+ * (`roleEligibilitySchedules`: 403 without an Entra ID P2 licence — docs/graph.md#roles-and-apps).
  */
 import type { Edge, PrincipalType, Resource } from "../store/types.ts";
 

@@ -1,6 +1,6 @@
 /**
  * Enterprise apps (service principals), managed identities among them, their app role assignments
- * (`appRoleAssignedTo`, paged: an `$expand` of it is cut at 20 — graph-behaviour.md §7) and owners.
+ * (`appRoleAssignedTo`, paged: an `$expand` of it is cut at 20 — docs/graph.md#roles-and-apps) and owners.
  */
 import type { Edge, Resource } from "../store/types.ts";
 import { normalise, objectType, type PropertySpec } from "./properties.ts";

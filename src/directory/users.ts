@@ -1,7 +1,7 @@
 /**
  * Users: the properties an identity team needs, their manager's id, and the licence assignments
  * carried on each user (`assignedLicenses` holds direct and group-based assignments, so licences cost
- * no extra request — graph-behaviour.md §6).
+ * no extra request — docs/graph.md#licenses).
  *
  * The manager is a relationship, not a property: `$select` cannot name it, so lists read it with
  * `$expand=manager($select=id)` (one relationship per request, §8) and delta, which refuses `$expand`

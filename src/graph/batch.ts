@@ -5,7 +5,7 @@ import type { MutableStats } from "./stats.ts";
 import type { BatchRequest, BatchResponse } from "./types.ts";
 import { displayUrl } from "./url.ts";
 
-/** Graph's limit per `$batch` call (graph-behaviour.md §10). */
+/** Graph's limit per `$batch` call (docs/graph.md#batching). */
 export const BATCH_LIMIT = 20;
 
 /** One `$batch` envelope's answer: its inner responses and the envelope's own request-id. */

@@ -13,7 +13,7 @@ export interface GraphCall {
   timeoutMs: number;
   /** Safe to repeat after an ambiguous failure (5xx, reset): GET, or a write the caller marked idempotent. */
   idempotent: boolean;
-  /** Estimated spend from the shared budget (graph-behaviour.md §11); a `$batch` charges its inner requests. */
+  /** Estimated spend from the shared budget (docs/graph.md#throttling); a `$batch` charges its inner requests. */
   charge: Charge;
   /** Attempts made so far (the retry interceptor counts them). */
   attempts: number;

@@ -16,7 +16,7 @@ import {
 const TENANT = "11111111-1111-1111-1111-111111111111";
 const CLIENT = "22222222-2222-2222-2222-222222222222";
 
-/** Graph's 429 answer (graph-behaviour.md §11). */
+/** Graph's 429 answer (docs/graph.md#throttling). */
 function throttled(res: ServerResponse, retryAfter: string): void {
   json(
     res,
@@ -182,7 +182,8 @@ describe("graph client against a local server", () => {
   test("waits exactly Retry-After (no longer) before retrying a 429", async () => {
     const conn = connectTo(server.url);
     const { gapMs } = await conn.graph.get<{ gapMs: number }>("/throttled-once");
-    assert.ok(gapMs >= 295 && gapMs < 400, `retried after ${gapMs} ms for Retry-After 0.3`);
+    assert.ok(gapMs >= 295, `retried after ${gapMs} ms for Retry-After 0.3`);
+    // What the client chose to wait (the wall-clock gap also holds the machine's own delays).
     assert.equal(conn.graph.stats().throttleWaitMs, 300);
     await conn.close();
   });

@@ -1,5 +1,5 @@
 /**
- * Microsoft's published base costs for identity and access (any request not listed costs 1). A cost
+ * Microsoft's published base costs for identity and access (docs/graph.md#throttling; any request not listed costs 1). A cost
  * for `me/…` also applies to `users/{id}/…`. A listed collection's delta function and a type cast of
  * a listed relationship read the same objects, so they cost what the collection costs; `$count` lists
  * nothing and costs 1. Reads sent as POST (`getByIds`, `checkMemberGroups`…) spend no write budget.
@@ -75,7 +75,7 @@ export interface Charge {
 }
 
 /**
- * A `$batch` costs what its inner requests cost, each on its own (graph-behaviour.md §10–11): twenty
+ * A `$batch` costs what its inner requests cost, each on its own (docs/graph.md#batching, #throttling): twenty
  * member reads are 40 RU, not the one request the envelope looks like.
  */
 export function batchCharge(requests: readonly { method: string; url: string }[]): Charge {

@@ -2,7 +2,7 @@ import { GraphError, type GraphErrorCode } from "../errors.ts";
 import type { GraphCall, RawResponse } from "./call.ts";
 import { displayUrl } from "./url.ts";
 
-/** Codes Graph uses when a delta token can no longer be used (graph-behaviour.md §9). */
+/** Codes Graph uses when a delta token can no longer be used (docs/graph.md#delta-queries). */
 const DELTA_EXPIRED_CODES = new Set(["syncstatenotfound", "resyncrequired", "syncstateinvalid"]);
 
 interface Envelope {

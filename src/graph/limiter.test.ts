@@ -6,18 +6,30 @@ import { Limiter, tenantSizeFor } from "./limiter.ts";
 
 const read = (ru: number): Charge => ({ ru, writes: 0, bulk: false });
 
-test("spends the read budget and waits for the bucket to refill", async () => {
-  const limiter = new Limiter({ tenantSize: "small", concurrency: 100 });
+/** Whether `p` has settled once pending callbacks have run (the fake clock moves only when told). */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => {
+    done = true;
+  });
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  return done;
+}
+
+test("spends the read budget and waits for the bucket to refill", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  const limiter = new Limiter({ tenantSize: "small", concurrency: 100, now: () => Date.now() });
   for (let i = 0; i < 100; i++) {
     await limiter.acquire(read(35)); // 100 × 35 = the whole 3,500 RU budget, at once
     limiter.release();
   }
   assert.equal(limiter.waits, 0, "nothing waited while the budget lasted");
-  const started = Date.now();
-  await limiter.acquire(read(35)); // 35 RU refill in 100 ms
+  const next = limiter.acquire(read(35)); // 35 RU refill in 100 ms
+  t.mock.timers.tick(99);
+  assert.equal(await settled(next), false, "still short of 35 RU after 99 ms");
+  t.mock.timers.tick(1);
+  assert.equal(await settled(next), true, "granted once 100 ms have refilled 35 RU");
   limiter.release();
-  const waited = Date.now() - started;
-  assert.ok(waited >= 90 && waited < 400, `waited ${waited} ms`);
   assert.equal(limiter.waits, 1);
 });
 
@@ -28,7 +40,7 @@ test("caps concurrency and serves waiters in order", async () => {
   const order: number[] = [];
   const third = limiter.acquire(read(1)).then(() => order.push(3));
   const fourth = limiter.acquire(read(1)).then(() => order.push(4));
-  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(await settled(third), false, "both slots are taken");
   assert.deepEqual(order, []);
   limiter.release();
   await third;
@@ -37,19 +49,24 @@ test("caps concurrency and serves waiters in order", async () => {
   assert.deepEqual(order, [3, 4]);
 });
 
-test("a pause (Retry-After) holds everyone; reported usage shrinks the budget", async () => {
-  const limiter = new Limiter({ concurrency: 10 });
+test("a pause (Retry-After) holds everyone; reported usage shrinks the budget", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  const limiter = new Limiter({ concurrency: 10, now: () => Date.now() });
   limiter.pause(80);
-  const started = Date.now();
-  await limiter.acquire(read(1));
+  const paused = limiter.acquire(read(1));
+  t.mock.timers.tick(79);
+  assert.equal(await settled(paused), false, "held for the whole pause");
+  t.mock.timers.tick(1);
+  assert.equal(await settled(paused), true);
   limiter.release();
-  assert.ok(Date.now() - started >= 75);
   // The service says 99% of the budget is used: the next sizeable request must wait for refill.
   limiter.observe(read(1), { ru: undefined, percentage: 99 });
-  const t = Date.now();
-  await limiter.acquire(read(70));
+  const sizeable = limiter.acquire(read(70)); // 35 RU left: 35 more refill in 100 ms
+  t.mock.timers.tick(99);
+  assert.equal(await settled(sizeable), false, "waits for the refill");
+  t.mock.timers.tick(1);
+  assert.equal(await settled(sizeable), true);
   limiter.release();
-  assert.ok(Date.now() - t >= 90, "waited for refill");
 });
 
 test("an aborted waiter leaves the queue", async () => {

@@ -1,6 +1,6 @@
 /**
  * The budget shared by everything using one connection: token buckets of resource units per app and
- * tenant (reads refill over 10 s, writes over 2 min 30 s; graph-behaviour.md §11), a concurrency cap,
+ * tenant (reads refill over 10 s, writes over 2 min 30 s; docs/graph.md#throttling), a concurrency cap,
  * and a shared pause when Graph says `Retry-After`. A `$batch` is charged what its inner requests cost
  * (Graph throttles each on its own, §10), so this one budget keeps every caller — batched or not —
  * within what Graph allows. Bulk charges (batches) leave the last tenth of the read bucket to single
@@ -17,7 +17,7 @@ export type TenantSize = SizeClass | "auto";
 /** Read budget per 10 s by tenant size (< 50, 50–500, > 500 users). */
 export const READ_BUDGET: Record<SizeClass, number> = { small: 3500, medium: 5000, large: 8000 };
 
-/** The size class Graph applies to a tenant with `users` users (graph-behaviour.md §11). */
+/** The size class Graph applies to a tenant with `users` users (docs/graph.md#throttling). */
 export function tenantSizeFor(users: number): SizeClass {
   if (users < 50) return "small";
   return users <= 500 ? "medium" : "large";

@@ -3,7 +3,7 @@ import { createError } from "../errors.ts";
 /**
  * A `$filter` expression built only from checked parts, so user input cannot change the query:
  * property names must be plain identifiers (optionally a whitelist), strings are single-quoted with
- * quotes doubled (`'O''Brien'`, graph-behaviour.md §8), GUIDs are validated, numbers must be finite.
+ * quotes doubled (`'O''Brien'`, docs/graph.md#query-options), GUIDs are validated, numbers must be finite.
  *
  * @example
  *   const f = and(eq("department", userInput), startsWith("displayName", "Ann"));

@@ -4,7 +4,7 @@ import type { RawResponse } from "./call.ts";
 import { type Limiter, type SizeClass, type TenantSize, tenantSizeFor } from "./limiter.ts";
 
 /**
- * Graph sizes the app + tenant read budget by the tenant's user count (graph-behaviour.md §11), so
+ * Graph sizes the app + tenant read budget by the tenant's user count (docs/graph.md#throttling), so
  * with `tenantSize: auto` the client counts the users once (`GET /users/$count`, 1 RU) before its
  * first request and resizes the limiter. Counting is an optimisation, never a precondition: a refusal
  * (403 without User.Read.All, a failed sign-in, a timeout) leaves the smallest budget, and the caller's

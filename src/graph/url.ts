@@ -29,7 +29,7 @@ export function originOf(url: string): string {
   }
 }
 
-/** Advanced queries need `$count=true` on every page (graph-behaviour.md §8). */
+/** Advanced queries need `$count=true` on every page (docs/graph.md#query-options). */
 export function withCount(url: string): string {
   if (/[?&](\$|%24)count=/i.test(url)) return url;
   return url + (url.includes("?") ? "&" : "?") + "$count=true";

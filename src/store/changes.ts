@@ -17,7 +17,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 
 /**
  * Top-level property changes from `before` to `after`. A property missing on one side counts as
- * null, because delta answers leave null scalars and empty collections out (graph-behaviour §13):
+ * null, because delta answers leave null scalars and empty collections out (docs/graph.md#response-shapes):
  * absent and null must not look like a change.
  */
 export function propertyChanges(

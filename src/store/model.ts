@@ -1,6 +1,6 @@
 import type { Relation, ResourceKind } from "./types.ts";
 
-/** The app role id Graph uses for "assigned, no specific role" (graph-behaviour §7). */
+/** The app role id Graph uses for "assigned, no specific role" (docs/graph.md#roles-and-apps). */
 export const DEFAULT_APP_ROLE_ID = "00000000-0000-0000-0000-000000000000";
 
 const OBJECT_KIND: Record<Relation, ResourceKind> = {

@@ -23,7 +23,7 @@
  * - Everything is async so a networked adapter (PostgreSQL) fits the same interface.
  */
 
-/** Kinds of resource in the identity model (ARCHITECTURE.md). `app` = service principal (incl. managed identities). */
+/** Kinds of resource in the identity model (docs/architecture.md#the-store-contract). `app` = service principal (incl. managed identities). */
 export type ResourceKind = "user" | "group" | "app" | "role" | "license";
 export const RESOURCE_KINDS: readonly ResourceKind[] = ["user", "group", "app", "role", "license"];
 
@@ -314,6 +314,8 @@ export interface Subscriptions {
     owner: string;
     ttlMs: number;
     takeOverFrom?: string;
+    /** The time the lease is taken at, in ms since the epoch; default now (tests pass their own clock). */
+    now?: number;
   }): Promise<SubscriptionLease>;
   /** Ends `owner`'s lease (no-op when another holds it). */
   releaseLease(subscription: string, owner: string): Promise<void>;

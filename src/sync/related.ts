@@ -51,9 +51,8 @@ const BATCH_SIZE = 20;
  */
 export const PART_ROWS = 10_000;
 /**
- * Completed items waiting for the consumer before reading pauses. 10,000 (down from 50,000) helped keep
- * an xl load's peak RSS under 300 MB once the store moved to its own thread; that load still ran at
- * 1.15× the bound (README, Performance).
+ * Completed items waiting for the consumer before reading pauses: enough to keep the store's thread
+ * supplied while Graph answers, few enough that a large load's peak memory stays flat.
  */
 const BUFFERED_ITEMS = 10_000;
 

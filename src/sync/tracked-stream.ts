@@ -64,9 +64,8 @@ export function lastById(values: readonly Raw[]): Raw[] {
  * Rows per store call while loading. A list page of 999 groups carries ~100k memberships at xl;
  * committing it in parts keeps memory flat. Only the last part carries the checkpoint, so a crash in
  * between redoes the page — harmlessly, since the round's marks and the store's no-op re-apply make it
- * idempotent. Each commit rewrites the index pages its rows touched, so larger parts cost less: an xl
- * load took 90 s with 10,000 against 112 s with 2,500 (one run each; the store's thread also joins
- * parts waiting together, see src/store/thread).
+ * idempotent. Each commit rewrites the index pages its rows touched, so larger parts cost less CPU
+ * (the store's thread also joins parts waiting together, see src/store/thread).
  */
 const COMMIT_ROWS = 10_000;
 
@@ -170,7 +169,7 @@ async function startLoad(
   return position;
 }
 
-/** `$deltatoken=latest`: no objects, only a link from now (graph-behaviour.md §9). */
+/** `$deltatoken=latest`: no objects, only a link from now (docs/graph.md#delta-queries). */
 async function latestDeltaLink(spec: TrackedSpec, ctx: StreamContext): Promise<string> {
   const path = `${spec.deltaPath}${spec.deltaPath.includes("?") ? "&" : "?"}$deltatoken=latest`;
   for await (const page of metered(ctx.meter, path, ctx.client.delta<Raw>(path, { signal: ctx.signal }))) {

@@ -17,6 +17,8 @@ export interface LeaseOptions {
   ttlMs?: number;
   /** Wait for a held lease to end instead of failing with SUBSCRIPTION_LEASED. */
   wait?: boolean;
+  /** Told once per subscription when `wait` starts waiting, with the holder described. */
+  waiting?(subscription: string, holder: string): void;
 }
 
 export const DEFAULT_LEASE_TTL_MS = 30_000;
@@ -96,13 +98,14 @@ async function acquire(
   ttlMs: number,
   options: LeaseOptions & { signal?: AbortSignal },
 ): Promise<void> {
-  for (;;) {
+  for (let polls = 0; ; polls++) {
     let lease = await store.subscriptions.lease({ subscription, owner, ttlMs });
     if (lease.owner !== owner && ownerIsDeadHere(lease.owner)) {
       lease = await store.subscriptions.lease({ subscription, owner, ttlMs, takeOverFrom: lease.owner });
     }
     if (lease.owner === owner) return;
     if (!options.wait) throw leased(lease, ttlMs);
+    if (polls === 0) options.waiting?.(subscription, describeOwner(lease.owner));
     // Poll well within the holder's renewal period so a released lease is taken promptly.
     await sleep(Math.min(1000, Math.max(10, Math.floor(ttlMs / 6))), undefined, {
       signal: options.signal,

@@ -157,7 +157,6 @@ describe("Graph over HTTPS", () => {
   it("answers a body over its size limit with Graph's 413 envelope, then keeps serving", async () => {
     // server.ts's MAX_BODY_BYTES (8 MiB): one byte more is refused, the limit itself is read and parsed.
     const limit = 8 * 1024 * 1024;
-    const started = Date.now();
     const over = await call("/v1.0/users", {
       method: "POST",
       body: `"${"x".repeat(limit - 1)}"`,
@@ -181,7 +180,6 @@ describe("Graph over HTTPS", () => {
     });
     assert.equal(atLimit.status, 400, "a body at the limit reaches the route, which refuses a bare string");
     assert.equal((await call("/v1.0/users?$top=1")).status, 200, "still serving");
-    assert.ok(Date.now() - started < 2000, "refused without stalling");
   });
 
   it("answers 204 with no body and no OData headers", async () => {

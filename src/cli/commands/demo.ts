@@ -29,7 +29,7 @@ export interface DemoOptions {
   config?: string;
 }
 
-/** What the emulator prints on its one stdout line (issue 2 §9). */
+/** What the emulator prints on its one stdout line (its README, "Start it"). */
 export interface EmulatorInfo {
   authorityHost: string;
   tenantId: string;

@@ -249,7 +249,11 @@ export const watchCommand: CommandSpec<WatchCommandOptions> = {
               ),
           },
           once: options.once === true,
-          lease: { wait: options.wait === true },
+          lease: {
+            wait: options.wait === true,
+            waiting: (id, holder) =>
+              io.stderr.write(`watch: ${id}: waiting for the lease held by ${holder}\n`),
+          },
           signal: io.signal,
         });
       } finally {

@@ -12,7 +12,7 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-/** Transient answers (graph-behaviour.md §11). */
+/** Transient answers (docs/graph.md#throttling). */
 export const TRANSIENT = new Set([429, 503, 504]);
 
 /**

@@ -28,9 +28,9 @@ export class SqliteDatabase {
     this.db = new DatabaseSync(path);
     // WAL lets readers (CLI queries, exports) run while a sync writes; NORMAL is durable at each
     // checkpoint of the WAL and loses at most the last transactions on power loss, never corrupts.
-    // A 32 MB page cache by default: with interned edge ids the hot indexes fit; 64 MB measured no
-    // faster at xl (bench/store-bulk.ts), and exporting 1M memberships (two dictionary joins a row) ran
-    // 5.5 s with it against 9.2 s with 16 MB. The sync's writer thread asks for less (src/store/thread).
+    // A 32 MB page cache by default: with interned edge ids the hot indexes fit, so more gains nothing,
+    // while exports (two dictionary joins a row) slow down with less. The sync's writer thread asks for
+    // less (src/store/thread).
     // secure_delete FAST zeroes what a row update or delete leaves behind in the pages it writes anyway
     // (no extra I/O), so a secret re-sealed in place leaves no clear copy in the file.
     // busy_timeout comes first: switching a new file to WAL takes a lock that another process opening

@@ -29,7 +29,7 @@ const KNOWN_IDS = 150_000;
 /**
  * The relationship table. Graph ids are interned to integers (the `ids` dictionary) because a
  * million edges keyed by two 36-character GUIDs make every insert a random write into a large
- * principal index; with integers that index is a tenth of the size and bulk inserts run ~2.5× faster.
+ * principal index; with integers that index is a tenth of the size and bulk inserts mostly append.
  * Lookups by GUID go through the dictionary's unique index.
  */
 export class EdgeTable {

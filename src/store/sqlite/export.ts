@@ -22,7 +22,7 @@ interface EdgeExport {
 }
 
 /**
- * Exports of relationships, in the shapes issue 4 fixes, ordered by the exported ids so two exports
+ * Exports of relationships, in the shapes the README documents, ordered by the exported ids so two exports
  * of the same data are byte-identical.
  */
 const EDGE_EXPORTS: Partial<Record<ExportKind, EdgeExport>> = {

@@ -100,8 +100,9 @@ export class SqliteSubscriptions implements Subscriptions {
     owner: string;
     ttlMs: number;
     takeOverFrom?: string;
+    now?: number;
   }): Promise<SubscriptionLease> {
-    const now = Date.now();
+    const now = input.now ?? Date.now();
     // One statement: the upsert's WHERE makes grant-or-keep atomic between processes.
     this.#db.run(
       `INSERT INTO subscription_leases (subscription, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)

@@ -2,8 +2,8 @@
  * The users stream: users with their manager's id, their licence assignments, and soft-deleted users
  * kept as tombstones.
  *
- * The full load lists users with `$expand=manager($select=id)`. Delta cannot expand (graph-behaviour.md
- * §9), but a manager change is recorded on the user, so the user appears in the round: the managers of
+ * The full load lists users with `$expand=manager($select=id)`. Delta cannot expand (docs/graph.md#delta-queries),
+ * but a manager change is recorded on the user, so the user appears in the round: the managers of
  * the users a delta page reports are read again, fifteen users to a filtered list read, batched.
  * (Graph documents a known issue: `$expand` on directory objects pages at most 100 objects, so in a
  * real tenant the full list runs to ten times the pages the 999 asked for; the emulator does not model

@@ -1,4 +1,4 @@
-/** App registrations: GET /applications and /applications/{id} (graph-behaviour.md §7). */
+/** App registrations: GET /applications and /applications/{id} (docs/graph.md#roles-and-apps). */
 import { applications } from "../odata/index.ts";
 import { objectReply } from "./collection.ts";
 import { graphErrors } from "./errors.ts";

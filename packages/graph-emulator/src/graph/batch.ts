@@ -1,5 +1,5 @@
 /**
- * JSON batching: POST /$batch (graph-behaviour.md §10). Each inner request goes through the same
+ * JSON batching: POST /$batch (docs/graph.md#batching). Each inner request goes through the same
  * router as a top-level one (permissions, throttling — an inner 429 carries its own Retry-After —,
  * faults, latency); the batch itself is not charged. Requests without dependencies run concurrently and
  * the answers come back in an order unrelated to the request order, as Graph's do; clients must match

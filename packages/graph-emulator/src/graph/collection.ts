@@ -1,7 +1,7 @@
 /**
  * Serving a list or one object with OData options: parse and check the query (OData module), filter,
  * search, sort, count, page, project, expand. Every list route goes through `listReply`, every
- * get-by-id through `objectReply`, so the rules of graph-behaviour.md §8 and §13 hold everywhere.
+ * get-by-id through `objectReply`, so the rules of docs/graph.md#query-options and #response-shapes hold everywhere.
  */
 import {
   checkQueryMode,

@@ -1,5 +1,5 @@
 /**
- * Deleted items (graph-behaviour.md §4): soft-deleted users and Microsoft 365 groups stay restorable
+ * Deleted items (docs/graph.md#users): soft-deleted users and Microsoft 365 groups stay restorable
  * for 30 days. Listing needs a type cast (`/directory/deletedItems/microsoft.graph.user`); one item is
  * read, restored (POST …/restore, 200 with the object) or removed for good (DELETE, 204) by id.
  * A restore whose userPrincipalName or mail is now used by another object fails with Graph's conflict.

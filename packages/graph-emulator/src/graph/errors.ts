@@ -1,5 +1,5 @@
 /**
- * Graph's error envelope (graph-behaviour.md §3) from typed errors. Every failure a route can produce is
+ * Graph's error envelope (docs/graph.md#errors) from typed errors. Every failure a route can produce is
  * a GraphError; anything else that escapes a handler becomes a 500 generalException without a stack.
  */
 

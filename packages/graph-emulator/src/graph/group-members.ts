@@ -1,7 +1,7 @@
 /**
  * Group relationships: members, owners, transitiveMembers, memberOf, transitiveMemberOf (each with type
  * casts and $count) and the `$ref`
- * writes with Graph's real errors (graph-behaviour.md §3, §5).
+ * writes with Graph's real errors (docs/graph.md#errors, #groups).
  */
 
 import type { GraphObject } from "../tenant/types.ts";

@@ -1,5 +1,5 @@
 /**
- * Graph's rules about which groups can be written and how (graph-behaviour.md §3, §5).
+ * Graph's rules about which groups can be written and how (docs/graph.md#errors, #groups).
  */
 import type { GraphObject } from "../tenant/types.ts";
 import { type GraphError, graphErrors } from "./errors.ts";

@@ -1,5 +1,5 @@
 /**
- * /groups: list, get, create, update, delete (graph-behaviour.md §5). Membership and ownership
+ * /groups: list, get, create, update, delete (docs/graph.md#groups). Membership and ownership
  * routes are in group-members.ts.
  */
 import { randomUUID } from "node:crypto";

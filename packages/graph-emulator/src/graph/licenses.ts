@@ -1,9 +1,9 @@
 /**
- * Licences (graph-behaviour.md §6): GET /subscribedSkus (only $select), POST /users/{id}/assignLicense
+ * Licences (docs/graph.md#licenses): GET /subscribedSkus (only $select), POST /users/{id}/assignLicense
  * and GET /users/{id}/licenseDetails. Seat counts stay consistent: the model moves `consumedUnits` with
  * every assignment, and an assignment that would pass `prepaidUnits.enabled` is refused.
  *
- * Messages: the usage-location one is Graph's (graph-behaviour.md §3); "User does not have a
+ * Messages: the usage-location one is Graph's (docs/graph.md#errors); "User does not have a
  * corresponding license." and "License … does not correspond to a valid company License." are the
  * service's as quoted in public issues; the no-free-seats wording is unconfirmed.
  */

@@ -1,6 +1,6 @@
 /**
  * GET /organization (a one-item collection) and /organization/{id}: the tenant itself, the cheap call
- * connectors use as a connection check (graph-behaviour.md §7). The organization resource returns its
+ * connectors use as a connection check (docs/graph.md#roles-and-apps). The organization resource returns its
  * whole documented default set, mostly null, with `id` first (§13).
  */
 import type { ResourceSpec } from "../odata/index.ts";

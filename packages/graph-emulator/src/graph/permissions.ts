@@ -1,7 +1,7 @@
 /**
  * Which Microsoft Graph application permissions (token `roles`) or delegated scopes (`scp`) allow each
  * capability. A route names one of these sets; the caller needs any one permission in it
- * (graph-behaviour.md §12). Write sets never include read-only permissions.
+ * (docs/graph.md#permissions). Write sets never include read-only permissions.
  */
 export const PERMISSIONS = {
   usersRead: [

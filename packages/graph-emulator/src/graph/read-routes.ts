@@ -13,7 +13,7 @@ export interface ReadRoutes {
   kind: ObjectKind;
   spec: ResourceSpec;
   permissions: readonly string[];
-  /** Resource units of the list request (graph-behaviour.md §11). */
+  /** Resource units of the list request (docs/graph.md#throttling). */
   listCost?: number;
   /** A check run before either route answers (e.g. a licence the tenant needs). */
   guard?: (ctx: RouteContext) => void;

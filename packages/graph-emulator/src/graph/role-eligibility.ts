@@ -1,5 +1,5 @@
 /**
- * Privileged Identity Management for directory roles (graph-behaviour.md §7):
+ * Privileged Identity Management for directory roles (docs/graph.md#roles-and-apps):
  * GET /roleManagement/directory/roleEligibilitySchedules (+ /{id}) and
  * POST /roleManagement/directory/roleEligibilityScheduleRequests with action adminAssign / adminRemove.
  * A tenant without Entra ID P2 (generator option `p2: false`) answers 403 on all of them.

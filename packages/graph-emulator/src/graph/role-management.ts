@@ -1,5 +1,5 @@
 /**
- * Role-based access control through /roleManagement/directory (graph-behaviour.md §7):
+ * Role-based access control through /roleManagement/directory (docs/graph.md#roles-and-apps):
  * roleDefinitions (list, get), roleAssignments (list with $filter on principalId / roleDefinitionId,
  * get, POST 201, DELETE 204). Eligibility (PIM) lives in role-eligibility.ts.
  *

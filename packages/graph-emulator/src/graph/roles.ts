@@ -1,5 +1,5 @@
 /**
- * Directory roles (graph-behaviour.md §7): GET /directoryRoles lists activated roles only, takes no
+ * Directory roles (docs/graph.md#roles-and-apps): GET /directoryRoles lists activated roles only, takes no
  * query options and does not page; a role is addressed by id or as `roleTemplateId={templateId}`.
  * Members are the principals holding a directory-scope role assignment for the role's template, so
  * /directoryRoles/{id}/members and /roleManagement/directory/roleAssignments always agree. A deleted

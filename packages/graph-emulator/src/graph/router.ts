@@ -9,7 +9,7 @@
  *       path: "/widgets/{id}",            // literal segments match case-insensitively; {name} captures one
  *                                          // segment; "roleTemplateId={tid}" captures after a prefix
  *       permissions: PERMISSIONS.appsRead, // caller needs ANY of these in token roles (app) or scp (delegated)
- *       cost: 1,                           // base resource units (graph-behaviour.md §11); default 1
+ *       cost: 1,                           // base resource units (docs/graph.md#throttling); default 1
  *       handler: (ctx) => {
  *         const widget = ctx.lookup("servicePrincipal", ctx.params.id);  // 404 Request_ResourceNotFound if absent
  *         return entityReply(ctx, "widgets/$entity", widget);            // see graph/respond.ts

@@ -1,5 +1,5 @@
 /**
- * Enterprise apps (graph-behaviour.md §7): GET /servicePrincipals (filter by servicePrincipalType,
+ * Enterprise apps (docs/graph.md#roles-and-apps): GET /servicePrincipals (filter by servicePrincipalType,
  * appRoles on each), /servicePrincipals/{id}, its owners, and app role assignments from both ends —
  * /servicePrincipals/{id}/appRoleAssignedTo (who is assigned: list, POST 201, DELETE 204) and
  * /users/{id}/appRoleAssignments, /groups/{id}/appRoleAssignments (what a principal is assigned).

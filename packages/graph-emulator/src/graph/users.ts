@@ -1,6 +1,6 @@
 /**
  * /users: list, get (by id or userPrincipalName), create, update, delete, $count, manager,
- * directReports, memberOf, transitiveMemberOf, revokeSignInSessions (graph-behaviour.md §4, §13).
+ * directReports, memberOf, transitiveMemberOf, revokeSignInSessions (docs/graph.md#users, #response-shapes).
  */
 import { randomUUID } from "node:crypto";
 import { EXPAND_LIMIT, type ExpandOption, users } from "../odata/index.ts";
@@ -228,7 +228,7 @@ function expandUser(ctx: RouteContext, user: GraphObject, option: ExpandOption):
   }
 }
 
-/** An expanded relationship: at most 20 items and no nextLink (graph-behaviour.md §8). */
+/** An expanded relationship: at most 20 items and no nextLink (docs/graph.md#query-options). */
 export function capped(
   ctx: RouteContext,
   items: readonly GraphObject[],

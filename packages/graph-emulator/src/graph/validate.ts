@@ -85,7 +85,7 @@ export function boundIds(ctx: RouteContext, body: Record<string, unknown>, key: 
   const value = body[key];
   if (value === undefined) return [];
   if (!Array.isArray(value)) throw graphErrors.invalidValue(key, "Group");
-  // Graph applies at most 20 links per request (graph-behaviour.md §5); the exact message is unconfirmed.
+  // Graph applies at most 20 links per request (docs/graph.md#groups); the exact message is unconfirmed.
   if (value.length > 20) {
     throw graphErrors.badRequest(
       `The request contains ${value.length} links in '${key}'; at most 20 can be added in one request.`,

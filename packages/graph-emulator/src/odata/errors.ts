@@ -19,7 +19,7 @@ export class ODataError extends Error {
 
 // Message texts. "confirmed" = seen verbatim in a live Graph response quoted in a public issue
 // (microsoftgraph/microsoft-graph-docs[-contrib], msgraph-sdk-*); "reference" = from
-// /work/shared/reference/graph-behaviour.md; "odata-lib" = the Microsoft.OData URI parser's wording,
+// docs/graph.md (which cites Microsoft's pages); "odata-lib" = the Microsoft.OData URI parser's wording,
 // which Graph passes through for syntax errors (shape confirmed, exact wording per case unconfirmed).
 
 export const badRequest = (message: string): ODataError => new ODataError(400, "BadRequest", message);
@@ -70,7 +70,7 @@ export function unsupportedFilterOperator(operatorKind: string): ODataError {
   return unsupportedQuery(`Unsupported property filter clause operator '${operatorKind}'.`);
 }
 
-/** reference (graph-behaviour.md §8); the older service answered "Unsupported Query." (confirmed). */
+/** reference (docs/graph.md#query-options); the older service answered "Unsupported Query." (confirmed). */
 export function advancedOperatorRequired(operator: string): ODataError {
   return unsupportedQuery(
     `Operator '${operator}' is not supported because the required parameters might be missing. ` +
@@ -102,7 +102,7 @@ export const searchNeedsEventual = (): ODataError =>
 /** confirmed wording (microsoft-graph-docs-contrib#4925) for a $search Graph will not run. */
 export const queryNotSupported = (): ODataError => unsupportedQuery("This query is not supported.");
 
-/** reference (graph-behaviour.md §3). */
+/** reference (docs/graph.md#errors). */
 export function invalidPageSize(raw: string, max = 999): ODataError {
   return unsupportedQuery(`Invalid page size specified: '${raw}'. Must be between 1 and ${max} inclusive.`);
 }
@@ -123,7 +123,7 @@ export function optionNotAllowed(optionName: string): ODataError {
   );
 }
 
-/** reference (graph-behaviour.md §8: code confirmed-by-spec, message unconfirmed). */
+/** reference (docs/graph.md#query-options: code confirmed-by-spec, message unconfirmed). */
 export const expiredPageToken = (): ODataError =>
   new ODataError(
     400,

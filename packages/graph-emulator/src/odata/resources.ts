@@ -1,5 +1,5 @@
 /**
- * Capability tables for the resources the emulator serves. Sources: graph-behaviour.md §4–8 and §13,
+ * Capability tables for the resources the emulator serves. Sources: docs/graph.md (#users to #query-options, #response-shapes),
  * and Microsoft's "advanced query capabilities on directory objects" tables (aad-advanced-queries.md):
  * "default | advanced-only" operator lists per property, default property sets in the order Graph sends
  * them. `ne` and `not` are advanced-only everywhere; null comparisons too.

@@ -6,7 +6,7 @@ import type { TenantCounts } from "./sizes.ts";
 import { isoSeconds } from "./time.ts";
 import type { GraphObject } from "./types.ts";
 
-/** The app role every assignment without a specific role uses (graph-behaviour.md §7). */
+/** The app role every assignment without a specific role uses (docs/graph.md#roles-and-apps). */
 export const DEFAULT_ACCESS_ROLE = "00000000-0000-0000-0000-000000000000";
 
 interface DirectoryInputs {

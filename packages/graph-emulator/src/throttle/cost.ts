@@ -1,5 +1,5 @@
 /**
- * Resource-unit cost of one request (graph-behaviour.md §11): the route's base cost, then
+ * Resource-unit cost of one request (docs/graph.md#throttling): the route's base cost, then
  * `$select` −1, `$expand` +1, `$top` below 20 −1, never below 1.
  */
 export function requestCost(baseCost: number, query: URLSearchParams): number {

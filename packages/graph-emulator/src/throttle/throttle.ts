@@ -1,7 +1,7 @@
 import { TokenBucket } from "./buckets.ts";
 
 /**
- * The identity-and-access throttling model of graph-behaviour.md §11, for one tenant:
+ * The identity-and-access throttling model of docs/graph.md#throttling, for one tenant:
  * - reads: app+tenant bucket sized by tenant users (3,500 / 5,000 / 8,000 RU per 10 s);
  * - writes: app+tenant 3,000 per 150 s, and tenant-wide (all apps) 18,000 per 5 min, one unit each;
  * - a global 2,000 requests per second per app.

@@ -16,7 +16,7 @@ export interface DeltaOptions {
 /** Graph's limit on `id eq` clauses in a delta `$filter`. */
 export const MAX_FILTER_IDS = 50;
 
-/** Options delta functions refuse (graph-behaviour.md §9). */
+/** Options delta functions refuse (docs/graph.md#delta-queries). */
 const REFUSED = ["$expand", "$top", "$orderby", "$search", "$count", "$skip"];
 
 const ID_CLAUSE = /^\s*id\s+eq\s+'((?:[^']|'')*)'\s*$/i;

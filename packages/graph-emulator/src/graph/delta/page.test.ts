@@ -345,14 +345,14 @@ describe("delta pages", () => {
     assert.deepEqual([...(replica.members.get("g") ?? [])].sort(), [...model.membersOf("g")].sort());
   });
 
-  it("pages 100k users in a few ms per page", () => {
+  // How fast pages are served at this size is a benchmark's figure (packages/graph-emulator/bench.ts).
+  it("pages 100k users in one round, each once", () => {
     const model = newModel();
     addUsers(model, 100_000);
     const d: Driver = { index: new DeltaIndex(model), kind: "users", shape: USER_SHAPE };
-    const t0 = performance.now();
-    const { pages, items } = fullRound(d, emptyReplica());
-    const perPage = (performance.now() - t0) / pages;
+    const replica = emptyReplica();
+    const { items } = fullRound(d, replica);
     assert.equal(items, 100_000);
-    assert.ok(perPage < 20, `a page took ${perPage.toFixed(2)} ms`);
+    assert.equal(replica.objects.size, 100_000);
   });
 });

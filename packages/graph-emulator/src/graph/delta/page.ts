@@ -7,7 +7,7 @@ import type { DeltaState } from "./token.ts";
 export interface DeltaShape {
   /** Properties returned without `$select`, in Graph's order. */
   defaultSelect: readonly string[];
-  /** Users put `id` last, most other types first (graph-behaviour.md §13). */
+  /** Users put `id` last, most other types first (docs/graph.md#response-shapes). */
   idPosition: "first" | "last" | "asListed";
 }
 

@@ -2,7 +2,7 @@
  * The delta functions: GET /users/delta, /groups/delta, /servicePrincipals/delta, /applications/delta
  * (and the fully qualified `/…/microsoft.graph.delta` the SDKs call).
  *
- * Token expiry is answered the two ways Graph answers it (graph-behaviour.md §9):
+ * Token expiry is answered the two ways Graph answers it (docs/graph.md#delta-queries):
  * - a token older than the `deltaTokenTtlMs` fault setting (Graph: 7 days), or one that does not open:
  *   400 `syncStateNotFound`, the wording Microsoft published for expired directory delta tokens;
  * - every token issued before a tenant reset or the "expire all delta tokens" control (Graph: a service

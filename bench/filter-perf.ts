@@ -1,11 +1,14 @@
-import assert from "node:assert/strict";
+/**
+ * The emulator's compiled `$filter` over a whole xl tenant: routes compile a filter once per request
+ * and run it over every user, so one pass must stay far below a request's page latency. Prints
+ * milliseconds per pass for each filter (median of 5 passes after a warm-up).
+ *
+ *   npx node bench/filter-perf.ts
+ */
 import { performance } from "node:perf_hooks";
-import { it } from "node:test";
-import { parseQueryOptions, queryPredicate } from "./query-options.ts";
-import { users } from "./resources.ts";
+import { parseQueryOptions, queryPredicate } from "../packages/graph-emulator/src/odata/query-options.ts";
+import { users } from "../packages/graph-emulator/src/odata/resources.ts";
 
-// Routes compile a filter once per request and run it over the whole tenant (xl: 100k users), so a
-// pass must cost a few milliseconds. The bound below is loose (shared CI cores); the figure is reported.
 const COUNT = 100_000;
 const SKU = "c7df2760-2c81-4ef7-b578-5b5392b571df";
 const objects = Array.from({ length: COUNT }, (_, i) => ({
@@ -28,20 +31,18 @@ const FILTERS = [
   "createdDateTime ge 2020-02-01T00:00:00Z and createdDateTime le 2020-02-15T00:00:00Z",
 ];
 
-it(`compiled $filter scans ${COUNT} users in a few milliseconds`, (t) => {
-  for (const filter of FILTERS) {
-    const match = queryPredicate(parseQueryOptions(new URLSearchParams({ $filter: filter }), users));
-    let hits = 0;
-    for (const o of objects) if (match(o)) hits++; // warm-up pass
-    const runs = 5;
+const RUNS = 5;
+for (const filter of FILTERS) {
+  const match = queryPredicate(parseQueryOptions(new URLSearchParams({ $filter: filter }), users));
+  let hits = 0;
+  for (const o of objects) if (match(o)) hits++; // warm-up pass
+  const times: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
     const start = performance.now();
-    for (let r = 0; r < runs; r++) {
-      hits = 0;
-      for (const o of objects) if (match(o)) hits++;
-    }
-    const ms = (performance.now() - start) / runs;
-    t.diagnostic(`${ms.toFixed(1)} ms/pass, ${hits} hits: ${filter}`);
-    assert.ok(hits > 0);
-    assert.ok(ms < 250, `${filter} took ${ms.toFixed(1)} ms per pass`);
+    for (const o of objects) match(o);
+    times.push(performance.now() - start);
   }
-});
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(RUNS / 2)]!;
+  console.log(`${median.toFixed(1)} ms/pass over ${COUNT} users, ${hits} hits: ${filter}`);
+}
