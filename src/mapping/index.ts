@@ -16,6 +16,15 @@ export {
   type Target,
   type UsersSource,
 } from "./definition.ts";
+export {
+  compileExpression,
+  type EvaluateOptions,
+  type Expression,
+  evaluate,
+  FUNCTION_NAMES,
+  parseExpression,
+  printExpression,
+} from "./expression/index.ts";
 export { type LoadOptions, loadMapping, parseMapping } from "./load.ts";
 export { getPath, setPath } from "./path.ts";
 export {

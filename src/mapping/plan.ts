@@ -14,9 +14,12 @@ import {
 import { getPath, setPath } from "./path.ts";
 import type { UserData, UserState } from "./scope.ts";
 
-/** An attribute expression compiled by the expression language (src/mapping/expression). */
+/**
+ * What the plan needs of a compiled attribute expression: the expression language's `compileExpression`
+ * gives one; tests may pass a smaller compiler.
+ */
 export interface CompiledExpression {
-  references: string[];
+  readonly references: readonly string[];
   evaluate(source: Record<string, unknown>, options?: { isUnique?: (value: unknown) => boolean }): unknown;
 }
 export type CompileExpression = (text: string) => CompiledExpression;

@@ -5,7 +5,7 @@ export const MAPPING_ERRORS = {
   // Expressions (src/mapping/expression).
   MAPPING_EXPRESSION_INVALID: {
     message: "Invalid expression at {position}: {problem}",
-    fix: "Correct the expression at the position shown; docs/mapping.md lists the functions and their arguments.",
+    fix: "Correct the expression at the position shown; docs/mapping-expressions.md lists the functions and their arguments.",
     status: 400,
     retryable: false,
     exit: EXIT.usage,
