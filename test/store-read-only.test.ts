@@ -21,7 +21,20 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const NOBODY = 65534;
+/**
+ * Root may write any file, so as root the CLI runs without the capabilities that override file modes
+ * (util-linux's setpriv): the store's owner then meets its 0444 / 0555 modes as any user would, while
+ * the repository (wherever it was cloned, however private its folder) stays readable to it.
+ */
+const AS_ORDINARY_USER =
+  process.getuid?.() === 0
+    ? [
+        "setpriv",
+        "--inh-caps=-dac_override,-dac_read_search",
+        "--bounding-set=-dac_override,-dac_read_search",
+        "--",
+      ]
+    : [];
 
 /** A store with two users and a finished run, then made read-only: the file, and with `folder` its folder too. */
 async function readOnlyStore(name: string, folder: boolean): Promise<string> {
@@ -43,7 +56,8 @@ function cli(
   store: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [command, ...prefix] = [...AS_ORDINARY_USER, process.execPath];
+    const child = spawn(command as string, [...prefix, CLI, ...args], {
       env: {
         PATH: process.env.PATH,
         ENTRA_STORE: store,
@@ -53,7 +67,6 @@ function cli(
         ENTRA_CONNECTOR_KEY: "0".repeat(64),
       },
       cwd: root,
-      ...(process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {}),
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
