@@ -337,3 +337,145 @@ describe("SCIM target entra-legacy dialect", () => {
     });
   });
 });
+
+describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
+  interface Seen {
+    method: string;
+    url: string;
+    headers: IncomingMessage["headers"];
+    body: string;
+  }
+  const seen: Seen[] = [];
+  const stored = new Map<string, Record<string, unknown>>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let tokensIssued = 0;
+  let provider: Server;
+  let base: string;
+
+  before(async () => {
+    provider = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString("utf8");
+      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      const send = (status: number, payload?: unknown) => {
+        res.writeHead(status, { "content-type": "application/scim+json" });
+        res.end(payload === undefined ? undefined : JSON.stringify(payload));
+      };
+      if (req.url === "/token") {
+        tokensIssued++;
+        return send(200, { access_token: `issued-${tokensIssued}`, expires_in: 3600, token_type: "Bearer" });
+      }
+      if (req.url === "/ServiceProviderConfig") {
+        return send(200, {
+          patch: { supported: false },
+          filter: { supported: true },
+          etag: { supported: true },
+        });
+      }
+      if (req.url === "/ResourceTypes")
+        return send(200, { Resources: [{ name: "User" }, { name: "Group" }] });
+      if (req.method === "POST" && req.url === "/Users") {
+        const id = randomUUID();
+        const user = { ...JSON.parse(body), id, meta: { version: 'W/"1"' } };
+        stored.set(id, user);
+        return send(201, user);
+      }
+      const id = decodeURIComponent((req.url ?? "").replace("/Users/", ""));
+      const current = stored.get(id);
+      if (req.method === "GET" && current) return send(200, current);
+      if (req.method === "PUT" && current) {
+        if (req.headers["if-match"] !== (current.meta as { version: string }).version) return send(412, {});
+        const version = `W/"${Number((current.meta as { version: string }).version.slice(3, -1)) + 1}"`;
+        const user = { ...JSON.parse(body), id, meta: { version } };
+        stored.set(id, user);
+        return send(200, user);
+      }
+      send(404, { detail: "not found" });
+    });
+    base = await listen(provider);
+  });
+  after(() => provider.close());
+  beforeEach(() => {
+    seen.length = 0;
+    stored.clear();
+    maxInFlight = 0;
+    tokensIssued = 0;
+  });
+
+  it("replaces the whole record with PUT and If-Match when the provider has no PATCH", async () => {
+    const target = scimTarget({ url: base, token: TOKEN, ...fast });
+    assert.deepEqual(await target.discover(), {
+      disable: true,
+      delete: true,
+      groups: true,
+      etags: true,
+      patch: false,
+    });
+    const created = await target.create(ada());
+    await target.update(
+      created.id,
+      [{ path: "name.givenName", old: "Ada", new: "Augusta" }],
+      ada({ name: { givenName: "Augusta", familyName: "Lovelace" } }),
+    );
+    await target.disable(created.id);
+    const puts = seen.filter((s) => s.method === "PUT");
+    assert.deepEqual(
+      puts.map((p) => p.headers["if-match"]),
+      ['W/"1"', 'W/"2"'],
+    );
+    assert.equal(JSON.parse(puts[0]!.body).name.givenName, "Augusta");
+    assert.equal(stored.get(created.id)?.active, false);
+    assert.equal(stored.get(created.id)?.userName, "ada@contoso.test");
+    assert.ok(seen.every((s) => s.headers.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it("fetches an OAuth token with a form POST and reuses it until a minute before expiry", async () => {
+    let clock = 1_000_000;
+    const target = scimTarget({
+      url: base,
+      oauth: { tokenUrl: `${base}/token`, clientId: "app", clientSecret: "s3cret" },
+      now: () => clock,
+      ...fast,
+    });
+    await target.lookup([{ path: "userName", value: "a@contoso.test" }]).catch(() => undefined);
+    const tokenRequest = seen.find((s) => s.url === "/token")!;
+    assert.equal(tokenRequest.headers["content-type"], "application/x-www-form-urlencoded");
+    assert.equal(
+      new URLSearchParams(tokenRequest.body).toString(),
+      "grant_type=client_credentials&client_id=app&client_secret=s3cret",
+    );
+    await target.create(ada());
+    assert.equal(tokensIssued, 1);
+    clock += (3600 - 61) * 1000;
+    await target.create(ada({ userName: "b@contoso.test", externalId: "u-b" }));
+    assert.equal(tokensIssued, 1);
+    clock += 2000;
+    await target.create(ada({ userName: "c@contoso.test", externalId: "u-c" }));
+    assert.equal(tokensIssued, 2);
+    assert.equal(seen.at(-1)?.headers.authorization, "Bearer issued-2");
+  });
+
+  it("keeps to its concurrency and paces requests to its rate", async () => {
+    const waits: number[] = [];
+    const target = scimTarget({
+      url: base,
+      token: TOKEN,
+      concurrency: 2,
+      ratePerSecond: 4,
+      now: () => 0,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => target.create({ userName: `p${i}@contoso.test` })));
+    assert.equal(maxInFlight, 2);
+    // With the clock held still, the n-th request waits n × 250 ms for its slot.
+    assert.deepEqual(waits.slice(0, 4), [250, 500, 750, 1000]);
+  });
+});
