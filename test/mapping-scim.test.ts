@@ -103,7 +103,8 @@ before(async () => {
     new SCIMMYRouters({
       type: "bearer",
       handler: (req) => {
-        if (req.header("Authorization") !== `Bearer ${TOKEN}`) throw new Error("Authorization failed");
+        if (req.header("Authorization") !== `Bearer ${TOKEN}`)
+          throw new Error(`Authorization failed for ${req.header("Authorization")}`);
         return "admin";
       },
     }),
@@ -350,6 +351,7 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
   let inFlight = 0;
   let maxInFlight = 0;
   let tokensIssued = 0;
+  const hanging: { end(): void }[] = [];
   let provider: Server;
   let base: string;
 
@@ -367,6 +369,10 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
         res.writeHead(status, { "content-type": "application/scim+json" });
         res.end(payload === undefined ? undefined : JSON.stringify(payload));
       };
+      if (req.url?.includes("hang")) {
+        hanging.push(res);
+        return;
+      }
       if (req.url === "/token") {
         tokensIssued++;
         return send(200, { access_token: `issued-${tokensIssued}`, expires_in: 3600, token_type: "Bearer" });
@@ -400,7 +406,10 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
     });
     base = await listen(provider);
   });
-  after(() => provider.close());
+  after(() => {
+    for (const res of hanging) res.end();
+    provider.close();
+  });
   beforeEach(() => {
     seen.length = 0;
     stored.clear();
@@ -477,5 +486,18 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
     assert.equal(maxInFlight, 2);
     // With the clock held still, the n-th request waits n × 250 ms for its slot.
     assert.deepEqual(waits.slice(0, 4), [250, 500, 750, 1000]);
+  });
+
+  it("gives up on a service that never answers after its attempts, as TARGET_UNREACHABLE", async () => {
+    const target = scimTarget({ url: base, token: TOKEN, ...fast, timeoutMs: 100, maxAttempts: 2 });
+    await assert.rejects(
+      target.lookup([{ path: "userName", value: "hang@contoso.test" }]),
+      (err: unknown) => {
+        assert.ok(isConnectorError(err, "TARGET_UNREACHABLE"));
+        assert.match(err.message, /after 2 attempts/);
+        return true;
+      },
+    );
+    assert.equal(seen.filter((s) => s.url.includes("hang")).length, 2);
   });
 });

@@ -233,7 +233,11 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     if (res.statusCode !== 200 || typeof token !== "string") {
       const detail =
         typeof body?.error_description === "string" ? body.error_description : String(body?.error ?? "");
-      throw createError("TARGET_AUTH_FAILED", { url: oauth.tokenUrl, status: res.statusCode, detail });
+      throw createError("TARGET_AUTH_FAILED", {
+        url: oauth.tokenUrl,
+        status: res.statusCode,
+        detail: scrub(detail),
+      });
     }
     const expiresIn = Number(body?.expires_in ?? 3600);
     cachedToken = { value: token, refreshAt: now() + Math.max(0, expiresIn - 60) * 1000 };
@@ -266,6 +270,15 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     }
   }
 
+  /** A service's text without our secrets: some echo the request's headers or form in their errors. */
+  function scrub(text: string): string {
+    let out = text;
+    for (const secret of [options.token, options.oauth?.clientSecret, cachedToken?.value]) {
+      if (secret) out = out.split(secret).join("[redacted]");
+    }
+    return out;
+  }
+
   function failure(method: string, url: string, res: Response, retryable: boolean) {
     const body = isBag(res.body) ? res.body : {};
     const detail =
@@ -277,7 +290,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     const scimType = typeof body.scimType === "string" ? ` (${body.scimType})` : "";
     return createError(
       "TARGET_REQUEST_FAILED",
-      { method, url, status: res.status, scimType, detail: detail || "no detail given" },
+      { method, url, status: res.status, scimType, detail: scrub(detail) || "no detail given" },
       { retryable },
     );
   }
@@ -315,7 +328,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
         throw createError("TARGET_AUTH_FAILED", {
           url: root,
           status: res.status,
-          detail: typeof body.detail === "string" ? body.detail : "no detail given",
+          detail: typeof body.detail === "string" ? scrub(body.detail) : "no detail given",
         });
       }
       const transient = res.status === 429 || res.status >= 500;
