@@ -468,6 +468,9 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
     await target.create(ada({ userName: "c@contoso.test", externalId: "u-c" }));
     assert.equal(tokensIssued, 2);
     assert.equal(seen.at(-1)?.headers.authorization, "Bearer issued-2");
+    clock += 3600 * 1000;
+    await Promise.all(["d", "e", "f"].map((n) => target.create({ userName: `${n}@contoso.test` })));
+    assert.equal(tokensIssued, 3, "requests that find the token expired together share one token request");
   });
 
   it("keeps to its concurrency and paces requests to its rate", async () => {

@@ -61,13 +61,17 @@ interface Response {
 interface SendOptions {
   body?: unknown;
   ifMatch?: string;
-  /** False for POST: a create is repeated by `create` itself, after a lookup. */
+  /** False for POST: a create is repeated by `create` itself, after a lookup; throttling and faults are returned. */
   retry?: boolean;
 }
 
 /** Failures where the request may not have reached the provider or it asked to be asked again. */
 function isTransient(err: unknown): boolean {
   return isConnectorError(err) && err.retryable;
+}
+
+function isTransientStatus(status: number): boolean {
+  return status === 429 || status >= 500;
 }
 
 function invalid(field: string, problem: string): never {
@@ -202,9 +206,18 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
   }
 
   let cachedToken: { value: string; refreshAt: number } | undefined;
+  let tokenRequest: Promise<string> | undefined;
   async function bearer(): Promise<string> {
     if (options.token !== undefined) return options.token;
     if (cachedToken && now() < cachedToken.refreshAt) return cachedToken.value;
+    // Requests that find the token missing or expired together share one token request.
+    tokenRequest ??= fetchToken().finally(() => {
+      tokenRequest = undefined;
+    });
+    return tokenRequest;
+  }
+
+  async function fetchToken(): Promise<string> {
     const oauth = options.oauth!;
     const form = new URLSearchParams({
       grant_type: "client_credentials",
@@ -229,6 +242,14 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
       );
     }
     const body = (await res.body.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (isTransientStatus(res.statusCode)) {
+      throw createError("TARGET_UNREACHABLE", {
+        method: "POST",
+        url: oauth.tokenUrl,
+        attempts: 1,
+        reason: `the token endpoint answered ${res.statusCode}`,
+      });
+    }
     const token = body?.access_token;
     if (res.statusCode !== 200 || typeof token !== "string") {
       const detail =
@@ -305,7 +326,8 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
       try {
         res = await once(method, url, opts);
       } catch (err) {
-        if (isConnectorError(err)) throw err;
+        // A token endpoint that failed transiently is retried like the service itself.
+        if (isConnectorError(err) && !err.retryable) throw err;
         if (!retry || attempt >= maxAttempts) {
           throw createError(
             "TARGET_UNREACHABLE",
@@ -331,13 +353,16 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
           detail: typeof body.detail === "string" ? scrub(body.detail) : "no detail given",
         });
       }
-      const transient = res.status === 429 || res.status >= 500;
-      if (!transient) return res;
-      if (!retry || attempt >= maxAttempts) throw failure(method, url, res, true);
-      const header = res.headers["retry-after"];
-      const wait = parseRetryAfter(Array.isArray(header) ? header[0] : header, now());
-      await sleep(wait ?? backoffMs(attempt, policy));
+      if (!retry || !isTransientStatus(res.status)) return res;
+      if (attempt >= maxAttempts) throw failure(method, url, res, true);
+      await sleep(retryWait(res, attempt));
     }
+  }
+
+  /** The service's `Retry-After` when it named one, else our backoff. */
+  function retryWait(res: Response, attempt: number): number {
+    const header = res.headers["retry-after"];
+    return parseRetryAfter(Array.isArray(header) ? header[0] : header, now()) ?? backoffMs(attempt, policy);
   }
 
   function expectOk(method: string, path: string, res: Response): void {
@@ -430,23 +455,27 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     const keys = keysOf(attributes);
     const body = { ...attributes, schemas: schemasFor(attributes) };
     for (let attempt = 1; ; attempt++) {
-      let res: Response;
+      let res: Response | undefined;
       try {
         res = await send("POST", "/Users", { body, retry: false });
       } catch (err) {
         if (!isTransient(err) || attempt >= maxAttempts || keys.length === 0) throw err;
-        await sleep(backoffMs(attempt, policy));
-        // The POST may have landed before the connection dropped; only a lookup tells.
-        const existing = await lookup(keys);
-        if (existing) return reconcile(existing, attributes);
-        continue;
       }
-      if (res.status === 409 && keys.length > 0) {
-        const existing = await lookup(keys);
-        if (existing) return reconcile(existing, attributes);
+      if (res && !isTransientStatus(res.status)) {
+        if (res.status === 409 && keys.length > 0) {
+          const existing = await lookup(keys);
+          if (existing) return reconcile(existing, attributes);
+        }
+        expectOk("POST", "/Users", res);
+        return toRecord(res.body, "POST", "/Users");
       }
-      expectOk("POST", "/Users", res);
-      return toRecord(res.body, "POST", "/Users");
+      if (res && (attempt >= maxAttempts || keys.length === 0)) {
+        throw failure("POST", `${root}/Users`, res, true);
+      }
+      await sleep(res ? retryWait(res, attempt) : backoffMs(attempt, policy));
+      // The POST may have landed before the connection dropped or the service failed; only a lookup tells.
+      const existing = await lookup(keys);
+      if (existing) return reconcile(existing, attributes);
     }
   }
 
