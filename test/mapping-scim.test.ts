@@ -6,12 +6,17 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
 import express from "express";
 import SCIMMY from "scimmy";
 import SCIMMYRouters from "scimmy-routers";
 import { isConnectorError } from "../src/errors.ts";
-import { type ScimTargetOptions, scimFilterValue, scimTarget } from "../src/mapping/index.ts";
+import {
+  type ScimTarget,
+  type ScimTargetOptions,
+  scimFilterValue,
+  scimTarget,
+} from "../src/mapping/index.ts";
 
 const TOKEN = "test-token-3f9a1c";
 type Stored = Record<string, unknown> & { id: string; userName: string };
@@ -70,6 +75,14 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseU
     }
   },
 });
+
+const opened: ScimTarget[] = [];
+function open(options: ScimTargetOptions): ScimTarget {
+  const target = scimTarget(options);
+  opened.push(target);
+  return target;
+}
+afterEach(() => Promise.all(opened.splice(0).map((t) => t.close())));
 
 type Fault = "429" | "503" | "drop-before" | "drop-after";
 let faults: Fault[] = [];
@@ -135,7 +148,7 @@ function ada(extra: Record<string, unknown> = {}) {
 
 describe("SCIM target against SCIMMY", () => {
   it("discovers PATCH and filter support from ServiceProviderConfig", async () => {
-    const target = scimTarget({ url, token: TOKEN, ...fast });
+    const target = open({ url, token: TOKEN, ...fast });
     const caps = await target.discover();
     assert.equal(caps.patch, true);
     assert.equal(caps.etags, false);
@@ -143,7 +156,7 @@ describe("SCIM target against SCIMMY", () => {
   });
 
   it("creates a user, then finds it by userName in any case and by externalId", async () => {
-    const target = scimTarget({ url, token: TOKEN, ...fast });
+    const target = open({ url, token: TOKEN, ...fast });
     const created = await target.create(ada());
     assert.equal(users.size, 1);
     const byName = await target.lookup([{ path: "userName", value: "ADA@Contoso.TEST" }]);
@@ -157,7 +170,7 @@ describe("SCIM target against SCIMMY", () => {
   });
 
   it("sends the enterprise extension schema when enterprise attributes are present", async () => {
-    const target = scimTarget({ url, token: TOKEN, ...fast });
+    const target = open({ url, token: TOKEN, ...fast });
     const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
     const created = await target.create(ada({ [ent]: { department: "Engines" } }));
     assert.deepEqual(created.attributes[ent], { department: "Engines" });
@@ -170,7 +183,7 @@ describe("SCIM target against SCIMMY", () => {
   });
 
   it("updates with PATCH only the named attributes", async () => {
-    const target = scimTarget({ url, token: TOKEN, ...fast });
+    const target = open({ url, token: TOKEN, ...fast });
     const created = await target.create(ada({ displayName: "Ada" }));
     const updated = await target.update(
       created.id,
@@ -185,7 +198,7 @@ describe("SCIM target against SCIMMY", () => {
   });
 
   it("disables by setting active to false, and deletes", async () => {
-    const target = scimTarget({ url, token: TOKEN, ...fast });
+    const target = open({ url, token: TOKEN, ...fast });
     const created = await target.create(ada());
     await target.disable(created.id);
     assert.equal(users.get(created.id)?.active, false);
@@ -195,7 +208,7 @@ describe("SCIM target against SCIMMY", () => {
   });
 
   it("turns a 409 on create of an existing userName into an update, never a duplicate", async () => {
-    const target = scimTarget({ url, token: TOKEN, ...fast });
+    const target = open({ url, token: TOKEN, ...fast });
     const first = await target.create(ada());
     const again = await target.create(
       ada({ userName: "ADA@contoso.test", name: { givenName: "Ada", familyName: "King" } }),
@@ -206,7 +219,7 @@ describe("SCIM target against SCIMMY", () => {
   });
 
   it("updating a record deleted meanwhile creates it again", async () => {
-    const target = scimTarget({ url, token: TOKEN, ...fast });
+    const target = open({ url, token: TOKEN, ...fast });
     const created = await target.create(ada());
     users.delete(created.id);
     const back = await target.update(created.id, [{ path: "active", old: true, new: true }], ada());
@@ -216,7 +229,7 @@ describe("SCIM target against SCIMMY", () => {
 
   it("ends with exactly what was asked despite 429s, 503s and dropped connections", async () => {
     faults = ["429", "503", "drop-before", "drop-after"];
-    const target = scimTarget({ url, token: TOKEN, ...fast, concurrency: 3 });
+    const target = open({ url, token: TOKEN, ...fast, concurrency: 3 });
     const names = Array.from({ length: 12 }, (_, i) => `user${i}@contoso.test`);
     const created = await Promise.all(
       names.map((userName, i) => target.create({ userName, externalId: `u-${i}`, active: true })),
@@ -244,7 +257,7 @@ describe("SCIM target against SCIMMY", () => {
 
   it("sends the bearer token; a wrong one fails as TARGET_AUTH_FAILED without echoing it", async () => {
     const wrong = "wrong-secret-token-77";
-    const target = scimTarget({ url, token: wrong, ...fast });
+    const target = open({ url, token: wrong, ...fast });
     await assert.rejects(target.lookup([{ path: "userName", value: "x" }]), (err: unknown) => {
       assert.ok(isConnectorError(err, "TARGET_AUTH_FAILED"));
       assert.ok(!JSON.stringify({ message: err.message, err }).includes(wrong));
@@ -322,14 +335,14 @@ describe("SCIM target entra-legacy dialect", () => {
   after(() => legacy.close());
 
   it("disables with a capitalised Replace and the string False", async () => {
-    const target = scimTarget({ url: legacyUrl, token: TOKEN, compatibility: "entra-legacy", ...fast });
+    const target = open({ url: legacyUrl, token: TOKEN, compatibility: "entra-legacy", ...fast });
     const created = await target.create({ userName: "bob@contoso.test", active: true });
     await target.disable(created.id);
     assert.equal(legacyUsers.get(created.id)?.active, "False");
   });
 
   it("standard shapes are what such a provider refuses", async () => {
-    const target = scimTarget({ url: legacyUrl, token: TOKEN, ...fast });
+    const target = open({ url: legacyUrl, token: TOKEN, ...fast });
     const created = await target.create({ userName: "carol@contoso.test", active: true });
     await assert.rejects(target.disable(created.id), (err: unknown) => {
       assert.ok(isConnectorError(err, "TARGET_REQUEST_FAILED"));
@@ -418,7 +431,7 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
   });
 
   it("replaces the whole record with PUT and If-Match when the provider has no PATCH", async () => {
-    const target = scimTarget({ url: base, token: TOKEN, ...fast });
+    const target = open({ url: base, token: TOKEN, ...fast });
     assert.deepEqual(await target.discover(), {
       disable: true,
       delete: true,
@@ -446,7 +459,7 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
 
   it("fetches an OAuth token with a form POST and reuses it until a minute before expiry", async () => {
     let clock = 1_000_000;
-    const target = scimTarget({
+    const target = open({
       url: base,
       oauth: { tokenUrl: `${base}/token`, clientId: "app", clientSecret: "s3cret" },
       now: () => clock,
@@ -475,7 +488,7 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
 
   it("keeps to its concurrency and paces requests to its rate", async () => {
     const waits: number[] = [];
-    const target = scimTarget({
+    const target = open({
       url: base,
       token: TOKEN,
       concurrency: 2,
@@ -492,7 +505,7 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
   });
 
   it("gives up on a service that never answers after its attempts, as TARGET_UNREACHABLE", async () => {
-    const target = scimTarget({ url: base, token: TOKEN, ...fast, timeoutMs: 100, maxAttempts: 2 });
+    const target = open({ url: base, token: TOKEN, ...fast, timeoutMs: 100, maxAttempts: 2 });
     await assert.rejects(
       target.lookup([{ path: "userName", value: "hang@contoso.test" }]),
       (err: unknown) => {
@@ -502,5 +515,18 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
       },
     );
     assert.equal(seen.filter((s) => s.url.includes("hang")).length, 2);
+  });
+
+  it("close ends the connections of the pool it opened", async () => {
+    const target = open({ url: base, token: TOKEN, ...fast });
+    await target.create({ userName: "z@contoso.test" });
+    const connections = () =>
+      new Promise<number>((resolve, reject) =>
+        provider.getConnections((e, n) => (e ? reject(e) : resolve(n))),
+      );
+    assert.ok((await connections()) > 0);
+    await target.close();
+    for (let i = 0; i < 50 && (await connections()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await connections(), 0);
   });
 });

@@ -4,7 +4,7 @@
  * deleted. Requests are limited in concurrency and rate; throttling, server faults and dropped
  * connections are retried, and a create is only repeated once a lookup shows the first did not land.
  */
-import { type Dispatcher, request } from "undici";
+import { Agent, type Dispatcher, request } from "undici";
 import { type BackoffPolicy, backoffMs, parseRetryAfter, SERVICE_BACKOFF } from "../../common/retry-after.ts";
 import { sleep as defaultSleep } from "../../common/sleep.ts";
 import { createError, isConnectorError } from "../../errors.ts";
@@ -174,6 +174,9 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
   const policy = options.backoff ?? SERVICE_BACKOFF;
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
+  // A pool of its own, as wide as the concurrency, so `close` can end its connections; one passed in is the caller's.
+  const dispatcher = options.dispatcher ?? new Agent({ connections: concurrency });
+  let closing: Promise<void> | undefined;
 
   let capabilities: TargetCapabilities = {
     disable: true,
@@ -232,7 +235,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
         headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
         body: form.toString(),
         signal: AbortSignal.timeout(timeoutMs),
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        dispatcher,
       });
     } catch (err) {
       throw createError(
@@ -276,7 +279,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
         headers,
         ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
         signal: AbortSignal.timeout(timeoutMs),
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        dispatcher,
       });
       const text = await res.body.text();
       let body: unknown;
@@ -584,7 +587,9 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     disable,
     delete: remove,
     async close() {
-      // A dispatcher passed in belongs to the caller; undici's global one is shared.
+      if (options.dispatcher !== undefined) return;
+      closing ??= dispatcher.close();
+      await closing;
     },
   };
 }
