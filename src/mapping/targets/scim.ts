@@ -543,7 +543,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
       expectOk("GET", path, fresh);
       return toRecord(fresh.body, "GET", path);
     }
-    return toRecord(res.body, res.status === 200 ? "PATCH" : "PUT", path);
+    return toRecord(res.body, capabilities.patch ? "PATCH" : "PUT", path);
   }
 
   async function disable(id: string): Promise<void> {
@@ -552,7 +552,12 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     if (capabilities.patch) {
       const res = await write(id, "PATCH", patchBody([{ path: "active", old: true, new: false }]));
       if (res === undefined)
-        throw failure("PATCH", root + path, { status: 404, headers: {}, body: undefined }, false);
+        throw failure(
+          "PATCH",
+          root + path,
+          { status: 404, headers: {}, body: { detail: `no user ${id}` } },
+          false,
+        );
       return;
     }
     const current = await send("GET", path);
@@ -561,7 +566,12 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     const attributes = { ...record.attributes, active: false };
     const res = await write(id, "PUT", { ...attributes, id, schemas: schemasFor(attributes) });
     if (res === undefined)
-      throw failure("PUT", root + path, { status: 404, headers: {}, body: undefined }, false);
+      throw failure(
+        "PUT",
+        root + path,
+        { status: 404, headers: {}, body: { detail: `no user ${id}` } },
+        false,
+      );
   }
 
   async function remove(id: string): Promise<void> {
