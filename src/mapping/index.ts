@@ -51,3 +51,11 @@ export {
   type UserState,
   userState,
 } from "./scope.ts";
+export {
+  type ScimTarget,
+  type ScimTargetOptions,
+  scimFilterValue,
+  scimPath,
+  scimTarget,
+} from "./targets/scim.ts";
+export type { MappingTarget, MatchKey, TargetCapabilities } from "./targets/target.ts";

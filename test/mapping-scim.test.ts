@@ -1,0 +1,532 @@
+/**
+ * The SCIM target against SCIMMY's service provider (filtering, PATCH semantics and validation are
+ * SCIMMY's, not ours), behind Express via scimmy-routers, with faults injected in front of it.
+ */
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, afterEach, before, beforeEach, describe, it } from "node:test";
+import express from "express";
+import SCIMMY from "scimmy";
+import SCIMMYRouters from "scimmy-routers";
+import { isConnectorError } from "../src/errors.ts";
+import {
+  type ScimTarget,
+  type ScimTargetOptions,
+  scimFilterValue,
+  scimTarget,
+} from "../src/mapping/index.ts";
+
+const TOKEN = "test-token-3f9a1c";
+type Stored = Record<string, unknown> & { id: string; userName: string };
+const users = new Map<string, Stored>();
+type UserResource = InstanceType<typeof SCIMMY.Resources.User>;
+
+function lowerUserName(expression: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(expression).map(([attr, test]) =>
+      attr.toLowerCase() === "username" && Array.isArray(test)
+        ? [attr, test.map((v, i) => (i === 1 && typeof v === "string" ? v.toLowerCase() : v))]
+        : [attr, test],
+    ),
+  );
+}
+
+// userName is case-insensitive (RFC 7643 §4.1.1) while SCIMMY's filter compares exactly: the
+// handlers give it lowered userNames on both sides and hand back the stored records.
+SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false), {
+  egress: (resource: UserResource) => {
+    if (resource.id) {
+      const user = users.get(resource.id);
+      if (!user) throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
+      return user;
+    }
+    const all = [...users.values()];
+    if (!resource.filter) return all;
+    const filter = new SCIMMY.Types.Filter(
+      (resource.filter as unknown as Record<string, unknown>[]).map(lowerUserName) as never,
+    );
+    const matched = filter.match(all.map((u) => ({ ...u, userName: u.userName.toLowerCase() })));
+    return matched.map((u) => users.get((u as Stored).id)!);
+  },
+  ingress: (resource: UserResource, instance: unknown) => {
+    const data = JSON.parse(JSON.stringify(instance)) as Stored;
+    const clash = [...users.values()].find(
+      (u) => u.userName.toLowerCase() === data.userName.toLowerCase() && u.id !== resource.id,
+    );
+    if (clash) throw new SCIMMY.Types.Error(409, "uniqueness", `userName ${data.userName} is taken`);
+    if (resource.id && !users.has(resource.id)) {
+      throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
+    }
+    const id = resource.id ?? randomUUID();
+    const stored: Stored = {
+      ...data,
+      id,
+      meta: { resourceType: "User", created: new Date(), lastModified: new Date() },
+    };
+    delete (stored as Record<string, unknown>).schemas;
+    users.set(id, stored);
+    return stored;
+  },
+  degress: (resource: UserResource) => {
+    if (!resource.id || !users.delete(resource.id)) {
+      throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
+    }
+  },
+});
+
+const opened: ScimTarget[] = [];
+function open(options: ScimTargetOptions): ScimTarget {
+  const target = scimTarget(options);
+  opened.push(target);
+  return target;
+}
+afterEach(() => Promise.all(opened.splice(0).map((t) => t.close())));
+
+type Fault = "429" | "503" | "drop-before" | "drop-after";
+let faults: Fault[] = [];
+let requests = 0;
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+let server: Server;
+let url: string;
+
+before(async () => {
+  const app = express();
+  // Every fourth request meets the next fault in turn, so no request fails twice in a row.
+  app.use((req, res, next) => {
+    requests++;
+    const fault =
+      faults.length > 0 && requests % 4 === 1 ? faults[(requests >> 2) % faults.length] : undefined;
+    if (fault === "429") res.status(429).set("Retry-After", "0").end();
+    else if (fault === "503") res.status(503).end();
+    else if (fault === "drop-before") req.socket.destroy();
+    else {
+      if (fault === "drop-after") res.end = (() => req.socket.destroy()) as never;
+      next();
+    }
+  });
+  app.use(
+    "/scim/v2",
+    new SCIMMYRouters({
+      type: "bearer",
+      handler: (req) => {
+        if (req.header("Authorization") !== `Bearer ${TOKEN}`)
+          throw new Error(`Authorization failed for ${req.header("Authorization")}`);
+        return "admin";
+      },
+    }),
+  );
+  server = createServer(app);
+  url = `${await listen(server)}/scim/v2`;
+});
+
+after(() => server.close());
+
+beforeEach(() => {
+  users.clear();
+  faults = [];
+  requests = 0;
+});
+
+const fast: Partial<ScimTargetOptions> = { backoff: { baseMs: 1, maxMs: 5 }, ratePerSecond: 1000 };
+
+function ada(extra: Record<string, unknown> = {}) {
+  return {
+    userName: "ada@contoso.test",
+    externalId: "u-ada",
+    active: true,
+    name: { givenName: "Ada", familyName: "Lovelace" },
+    ...extra,
+  };
+}
+
+describe("SCIM target against SCIMMY", () => {
+  it("discovers PATCH and filter support from ServiceProviderConfig", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const caps = await target.discover();
+    assert.equal(caps.patch, true);
+    assert.equal(caps.etags, false);
+    assert.equal(caps.groups, false);
+  });
+
+  it("creates a user, then finds it by userName in any case and by externalId", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const created = await target.create(ada());
+    assert.equal(users.size, 1);
+    const byName = await target.lookup([{ path: "userName", value: "ADA@Contoso.TEST" }]);
+    assert.equal(byName?.id, created.id);
+    const byExternal = await target.lookup([
+      { path: "userName", value: "nobody@contoso.test" },
+      { path: "externalId", value: "u-ada" },
+    ]);
+    assert.equal(byExternal?.id, created.id);
+    assert.equal(await target.lookup([{ path: "externalId", value: "U-ADA" }]), undefined);
+  });
+
+  it("sends the enterprise extension schema when enterprise attributes are present", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    const created = await target.create(ada({ [ent]: { department: "Engines" } }));
+    assert.deepEqual(created.attributes[ent], { department: "Engines" });
+    const updated = await target.update(
+      created.id,
+      [{ path: `${ent}.department`, old: "Engines", new: "Analytics" }],
+      ada({ [ent]: { department: "Analytics" } }),
+    );
+    assert.deepEqual(updated.attributes[ent], { department: "Analytics" });
+  });
+
+  it("updates with PATCH only the named attributes", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const created = await target.create(ada({ displayName: "Ada" }));
+    const updated = await target.update(
+      created.id,
+      [{ path: "name.givenName", old: "Ada", new: "Augusta" }],
+      ada({ name: { givenName: "Augusta", familyName: "Lovelace" }, displayName: "Ada" }),
+    );
+    assert.deepEqual(updated.attributes.name, { givenName: "Augusta", familyName: "Lovelace" });
+    const stored = users.get(created.id)!;
+    assert.deepEqual(stored.name, { givenName: "Augusta", familyName: "Lovelace" });
+    assert.equal(stored.displayName, "Ada");
+    assert.equal(stored.userName, "ada@contoso.test");
+  });
+
+  it("disables by setting active to false, and deletes", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const created = await target.create(ada());
+    await target.disable(created.id);
+    assert.equal(users.get(created.id)?.active, false);
+    await target.delete(created.id);
+    assert.equal(users.size, 0);
+    await target.delete(created.id);
+  });
+
+  it("turns a 409 on create of an existing userName into an update, never a duplicate", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const first = await target.create(ada());
+    const again = await target.create(
+      ada({ userName: "ADA@contoso.test", name: { givenName: "Ada", familyName: "King" } }),
+    );
+    assert.equal(again.id, first.id);
+    assert.equal(users.size, 1);
+    assert.deepEqual(users.get(first.id)?.name, { givenName: "Ada", familyName: "King" });
+  });
+
+  it("updating a record deleted meanwhile creates it again", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const created = await target.create(ada());
+    users.delete(created.id);
+    const back = await target.update(created.id, [{ path: "active", old: true, new: true }], ada());
+    assert.notEqual(back.id, created.id);
+    assert.equal(users.size, 1);
+  });
+
+  it("ends with exactly what was asked despite 429s, 503s and dropped connections", async () => {
+    faults = ["429", "503", "drop-before", "drop-after"];
+    const target = open({ url, token: TOKEN, ...fast, concurrency: 3 });
+    const names = Array.from({ length: 12 }, (_, i) => `user${i}@contoso.test`);
+    const created = await Promise.all(
+      names.map((userName, i) => target.create({ userName, externalId: `u-${i}`, active: true })),
+    );
+    assert.equal(users.size, names.length);
+    await Promise.all(
+      created.slice(0, 6).map((r) =>
+        target.update(r.id, [{ path: "displayName", old: undefined, new: `D ${r.id}` }], {
+          ...r.attributes,
+          displayName: `D ${r.id}`,
+        }),
+      ),
+    );
+    await Promise.all(created.slice(6, 9).map((r) => target.disable(r.id)));
+    await Promise.all(created.slice(9).map((r) => target.delete(r.id)));
+    assert.ok(requests > 40, "faults were injected across many requests");
+    const left = [...users.values()].sort((a, b) => a.userName.localeCompare(b.userName));
+    assert.deepEqual(
+      left.map((u) => u.userName),
+      names.slice(0, 9).sort(),
+    );
+    for (const r of created.slice(0, 6)) assert.equal(users.get(r.id)?.displayName, `D ${r.id}`);
+    for (const r of created.slice(6, 9)) assert.equal(users.get(r.id)?.active, false);
+  });
+
+  it("sends the bearer token; a wrong one fails as TARGET_AUTH_FAILED without echoing it", async () => {
+    const wrong = "wrong-secret-token-77";
+    const target = open({ url, token: wrong, ...fast });
+    await assert.rejects(target.lookup([{ path: "userName", value: "x" }]), (err: unknown) => {
+      assert.ok(isConnectorError(err, "TARGET_AUTH_FAILED"));
+      assert.ok(!JSON.stringify({ message: err.message, err }).includes(wrong));
+      assert.ok(!String(err.stack).includes(wrong));
+      return true;
+    });
+  });
+
+  it("refuses bad settings before any request", () => {
+    assert.throws(() => scimTarget({ url: "ftp://x", token: TOKEN }), /url/);
+    assert.throws(() => scimTarget({ url }), /token/);
+    assert.throws(() => scimTarget({ url, token: TOKEN, concurrency: 0 }), /concurrency/);
+  });
+});
+
+describe("SCIM filter values", () => {
+  it("escapes backslash and double quote", () => {
+    assert.equal(scimFilterValue('a"b\\c'), '"a\\"b\\\\c"');
+  });
+});
+
+describe("SCIM target entra-legacy dialect", () => {
+  const legacyUsers = new Map<string, Record<string, unknown>>();
+  let legacy: Server;
+  let legacyUrl: string;
+
+  async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+  }
+
+  // Speaks only the legacy shapes: capitalised ops and booleans as "True"/"False" strings.
+  before(async () => {
+    legacy = createServer(async (req, res) => {
+      const send = (status: number, payload?: unknown) => {
+        res.writeHead(status, { "content-type": "application/scim+json" });
+        res.end(payload === undefined ? undefined : JSON.stringify(payload));
+      };
+      const path = req.url ?? "";
+      if (req.method === "GET" && path === "/ServiceProviderConfig") {
+        return send(200, {
+          patch: { supported: true },
+          filter: { supported: true },
+          etag: { supported: false },
+        });
+      }
+      if (req.method === "POST" && path === "/Users") {
+        const id = randomUUID();
+        const user = { ...(await body(req)), id };
+        legacyUsers.set(id, user);
+        return send(201, user);
+      }
+      const id = decodeURIComponent(path.replace("/Users/", ""));
+      if (req.method === "PATCH" && legacyUsers.has(id)) {
+        const patch = await body(req);
+        const ops = patch.Operations as { op: string; path: string; value: unknown }[];
+        for (const op of ops) {
+          if (op.op !== "Replace" || typeof op.value === "boolean") {
+            return send(400, {
+              status: "400",
+              scimType: "invalidValue",
+              detail: "expects Replace and True/False",
+            });
+          }
+        }
+        const user = legacyUsers.get(id)!;
+        for (const op of ops) user[op.path] = op.value;
+        return send(200, user);
+      }
+      send(404, { status: "404", detail: "not found" });
+    });
+    legacyUrl = await listen(legacy);
+  });
+  after(() => legacy.close());
+
+  it("disables with a capitalised Replace and the string False", async () => {
+    const target = open({ url: legacyUrl, token: TOKEN, compatibility: "entra-legacy", ...fast });
+    const created = await target.create({ userName: "bob@contoso.test", active: true });
+    await target.disable(created.id);
+    assert.equal(legacyUsers.get(created.id)?.active, "False");
+  });
+
+  it("standard shapes are what such a provider refuses", async () => {
+    const target = open({ url: legacyUrl, token: TOKEN, ...fast });
+    const created = await target.create({ userName: "carol@contoso.test", active: true });
+    await assert.rejects(target.disable(created.id), (err: unknown) => {
+      assert.ok(isConnectorError(err, "TARGET_REQUEST_FAILED"));
+      assert.match(err.message, /400 \(invalidValue\): expects Replace/);
+      return true;
+    });
+  });
+});
+
+describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
+  interface Seen {
+    method: string;
+    url: string;
+    headers: IncomingMessage["headers"];
+    body: string;
+  }
+  const seen: Seen[] = [];
+  const stored = new Map<string, Record<string, unknown>>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let tokensIssued = 0;
+  const hanging: { end(): void }[] = [];
+  let provider: Server;
+  let base: string;
+
+  before(async () => {
+    provider = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body = Buffer.concat(chunks).toString("utf8");
+      seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      const send = (status: number, payload?: unknown) => {
+        res.writeHead(status, { "content-type": "application/scim+json" });
+        res.end(payload === undefined ? undefined : JSON.stringify(payload));
+      };
+      if (req.url?.includes("hang")) {
+        hanging.push(res);
+        return;
+      }
+      if (req.url === "/token") {
+        tokensIssued++;
+        return send(200, { access_token: `issued-${tokensIssued}`, expires_in: 3600, token_type: "Bearer" });
+      }
+      if (req.url === "/ServiceProviderConfig") {
+        return send(200, {
+          patch: { supported: false },
+          filter: { supported: true },
+          etag: { supported: true },
+        });
+      }
+      if (req.url === "/ResourceTypes")
+        return send(200, { Resources: [{ name: "User" }, { name: "Group" }] });
+      if (req.method === "POST" && req.url === "/Users") {
+        const id = randomUUID();
+        const user = { ...JSON.parse(body), id, meta: { version: 'W/"1"' } };
+        stored.set(id, user);
+        return send(201, user);
+      }
+      const id = decodeURIComponent((req.url ?? "").replace("/Users/", ""));
+      const current = stored.get(id);
+      if (req.method === "GET" && current) return send(200, current);
+      if (req.method === "PUT" && current) {
+        if (req.headers["if-match"] !== (current.meta as { version: string }).version) return send(412, {});
+        const version = `W/"${Number((current.meta as { version: string }).version.slice(3, -1)) + 1}"`;
+        const user = { ...JSON.parse(body), id, meta: { version } };
+        stored.set(id, user);
+        return send(200, user);
+      }
+      send(404, { detail: "not found" });
+    });
+    base = await listen(provider);
+  });
+  after(() => {
+    for (const res of hanging) res.end();
+    provider.close();
+  });
+  beforeEach(() => {
+    seen.length = 0;
+    stored.clear();
+    maxInFlight = 0;
+    tokensIssued = 0;
+  });
+
+  it("replaces the whole record with PUT and If-Match when the provider has no PATCH", async () => {
+    const target = open({ url: base, token: TOKEN, ...fast });
+    assert.deepEqual(await target.discover(), {
+      disable: true,
+      delete: true,
+      groups: true,
+      etags: true,
+      patch: false,
+    });
+    const created = await target.create(ada());
+    await target.update(
+      created.id,
+      [{ path: "name.givenName", old: "Ada", new: "Augusta" }],
+      ada({ name: { givenName: "Augusta", familyName: "Lovelace" } }),
+    );
+    await target.disable(created.id);
+    const puts = seen.filter((s) => s.method === "PUT");
+    assert.deepEqual(
+      puts.map((p) => p.headers["if-match"]),
+      ['W/"1"', 'W/"2"'],
+    );
+    assert.equal(JSON.parse(puts[0]!.body).name.givenName, "Augusta");
+    assert.equal(stored.get(created.id)?.active, false);
+    assert.equal(stored.get(created.id)?.userName, "ada@contoso.test");
+    assert.ok(seen.every((s) => s.headers.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it("fetches an OAuth token with a form POST and reuses it until a minute before expiry", async () => {
+    let clock = 1_000_000;
+    const target = open({
+      url: base,
+      oauth: { tokenUrl: `${base}/token`, clientId: "app", clientSecret: "s3cret" },
+      now: () => clock,
+      ...fast,
+    });
+    await target.lookup([{ path: "userName", value: "a@contoso.test" }]).catch(() => undefined);
+    const tokenRequest = seen.find((s) => s.url === "/token")!;
+    assert.equal(tokenRequest.headers["content-type"], "application/x-www-form-urlencoded");
+    assert.equal(
+      new URLSearchParams(tokenRequest.body).toString(),
+      "grant_type=client_credentials&client_id=app&client_secret=s3cret",
+    );
+    await target.create(ada());
+    assert.equal(tokensIssued, 1);
+    clock += (3600 - 61) * 1000;
+    await target.create(ada({ userName: "b@contoso.test", externalId: "u-b" }));
+    assert.equal(tokensIssued, 1);
+    clock += 2000;
+    await target.create(ada({ userName: "c@contoso.test", externalId: "u-c" }));
+    assert.equal(tokensIssued, 2);
+    assert.equal(seen.at(-1)?.headers.authorization, "Bearer issued-2");
+    clock += 3600 * 1000;
+    await Promise.all(["d", "e", "f"].map((n) => target.create({ userName: `${n}@contoso.test` })));
+    assert.equal(tokensIssued, 3, "requests that find the token expired together share one token request");
+  });
+
+  it("keeps to its concurrency and paces requests to its rate", async () => {
+    const waits: number[] = [];
+    const target = open({
+      url: base,
+      token: TOKEN,
+      concurrency: 2,
+      ratePerSecond: 4,
+      now: () => 0,
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    await Promise.all(Array.from({ length: 6 }, (_, i) => target.create({ userName: `p${i}@contoso.test` })));
+    assert.equal(maxInFlight, 2);
+    // With the clock held still, the n-th request waits n × 250 ms for its slot.
+    assert.deepEqual(waits.slice(0, 4), [250, 500, 750, 1000]);
+  });
+
+  it("gives up on a service that never answers after its attempts, as TARGET_UNREACHABLE", async () => {
+    const target = open({ url: base, token: TOKEN, ...fast, timeoutMs: 100, maxAttempts: 2 });
+    await assert.rejects(
+      target.lookup([{ path: "userName", value: "hang@contoso.test" }]),
+      (err: unknown) => {
+        assert.ok(isConnectorError(err, "TARGET_UNREACHABLE"));
+        assert.match(err.message, /after 2 attempts/);
+        return true;
+      },
+    );
+    assert.equal(seen.filter((s) => s.url.includes("hang")).length, 2);
+  });
+
+  it("close ends the connections of the pool it opened", async () => {
+    const target = open({ url: base, token: TOKEN, ...fast });
+    await target.create({ userName: "z@contoso.test" });
+    const connections = () =>
+      new Promise<number>((resolve, reject) =>
+        provider.getConnections((e, n) => (e ? reject(e) : resolve(n))),
+      );
+    assert.ok((await connections()) > 0);
+    await target.close();
+    for (let i = 0; i < 50 && (await connections()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(await connections(), 0);
+  });
+});
