@@ -1,10 +1,7 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import {
   createError,
   EXIT,
-  FIELDS,
-  type FieldName,
-  fieldHelp,
   redactString,
   terminalSafe,
   terminalSafeJson,
