@@ -3,14 +3,13 @@
  * included, from stdin, so the password never appears in the process list.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
 import { type Emulator, type Obj, PASSWORD } from "./actions-emulator-support.ts";
-import { CLI } from "./support/child-process.ts";
+import { runCliCollect } from "./support/child-process.ts";
 import { emulatorEnv } from "./sync-support.ts";
 
 let emu: Emulator;
@@ -31,27 +30,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function runWithStdin(
-  args: string[],
-  stdin: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...emulatorEnv(emu, join(dir, "store.db")) },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.once("error", fail);
-    child.once("close", (code) => done({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+function runWithStdin(args: string[], stdin: string) {
+  return runCliCollect(args, emulatorEnv(emu, join(dir, "store.db")), { stdin });
 }
 
 test("create-user with --input-file - takes its password from stdin, not the command line", async () => {

@@ -5,14 +5,13 @@
  * tests run as root, whom file modes do not stop.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { openStore } from "../src/store/index.ts";
 import { user } from "../src/store/test-support.ts";
-import { CLI } from "./support/child-process.ts";
+import { runCliCollect } from "./support/child-process.ts";
 
 const root = mkdtempSync(join(tmpdir(), "store-read-only-"));
 chmodSync(root, 0o755);
@@ -51,35 +50,16 @@ async function readOnlyStore(name: string, folder: boolean): Promise<string> {
   return path;
 }
 
-function cli(
-  args: string[],
-  store: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const [command, ...prefix] = [...AS_ORDINARY_USER, process.execPath];
-    const child = spawn(command as string, [...prefix, CLI, ...args], {
-      env: {
-        PATH: process.env.PATH,
-        ENTRA_STORE: store,
-        ENTRA_TENANT_ID: "contoso.onmicrosoft.com",
-        ENTRA_CLIENT_ID: "00000000-0000-0000-0000-000000000001",
-        ENTRA_CLIENT_SECRET: "not-used",
-        ENTRA_CONNECTOR_KEY: "0".repeat(64),
-      },
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.once("error", fail);
-    child.once("close", (code) => done({ code, stdout, stderr }));
-  });
+function cli(args: string[], store: string) {
+  const env = {
+    PATH: process.env.PATH,
+    ENTRA_STORE: store,
+    ENTRA_TENANT_ID: "contoso.onmicrosoft.com",
+    ENTRA_CLIENT_ID: "00000000-0000-0000-0000-000000000001",
+    ENTRA_CLIENT_SECRET: "not-used",
+    ENTRA_CONNECTOR_KEY: "0".repeat(64),
+  };
+  return runCliCollect(args, env, { cwd: root, prefix: AS_ORDINARY_USER, isolatedEnv: true });
 }
 
 for (const folder of [false, true]) {

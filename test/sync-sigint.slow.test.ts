@@ -21,12 +21,14 @@ test("SIGINT at moments early in a sync is always a cancellation (exit 130)", as
     const env = { ...h.env, ENTRA_TENANT_SIZE: "auto", ENTRA_LOG_LEVEL: "debug" };
     for (const moment of MOMENTS) {
       let sent = false;
-      const run = await runCliCollect(["sync"], env, (child) => {
-        child.stderr?.on("data", () => {
-          if (sent) return;
-          sent = true;
-          setTimeout(() => child.kill("SIGINT"), moment);
-        });
+      const run = await runCliCollect(["sync"], env, {
+        onStart: (child) => {
+          child.stderr?.on("data", () => {
+            if (sent) return;
+            sent = true;
+            setTimeout(() => child.kill("SIGINT"), moment);
+          });
+        },
       });
       const what = `SIGINT ${moment} ms after the first log line: exit ${run.code}\n${run.stderr.slice(-3000)}`;
       assert.ok(sent, what);

@@ -2,25 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compileAttributes, compileExpression, parseMapping, planProvisioning } from "./index.ts";
-
-const EXAMPLE = `name: assets
-source:
-  users:
-    memberOf: ["Finance", "IT Support"]
-match: [userName]
-attributes:
-  userName: "ToLower(Coalesce([mail], [userPrincipalName]))"
-  name.givenName: "[givenName]"
-  name.familyName: "[surname]"
-  displayName: "[displayName]"
-  active: "[accountEnabled]"
-  externalId: "[id]"
-target:
-  type: scim
-  url: http://127.0.0.1:8080/scim/v2
-  token: \${ASSETS_SCIM_TOKEN}
-onLeave: disable
-`;
+import { EXAMPLE } from "./test-support.ts";
 
 test("the documented example compiles with the expression language and plans a create and an update", () => {
   const mapping = parseMapping(EXAMPLE, "assets.yaml", { env: { ASSETS_SCIM_TOKEN: "t0ken-value" } });

@@ -56,30 +56,42 @@ export interface CliOutcome {
   stderr: string;
 }
 
-/**
- * Runs `entra-connector <args>` in a child with `env` added and collects its output; `onStart` gets
- * the child (e.g. to send it a signal at a chosen moment). Resolves however it ended.
- */
+export interface CliRunOptions {
+  /** Gets the child once it started (e.g. to send it a signal at a chosen moment). */
+  onStart?: (child: ChildProcess) => void;
+  /** Written to its stdin, which is then closed; without it, stdin is ignored. */
+  stdin?: string;
+  cwd?: string;
+  /** A command that runs the CLI for us (e.g. `setpriv …`): its words come before node's. */
+  prefix?: readonly string[];
+  /** The child gets `env` alone, not this process's environment with `env` added. */
+  isolatedEnv?: boolean;
+}
+
+/** Runs `entra-connector <args>` in a child with `env` added and collects its output. Resolves however it ended. */
 export function runCliCollect(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-  onStart?: (child: ChildProcess) => void,
+  options: CliRunOptions = {},
 ): Promise<CliOutcome> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+    const [command, ...words] = [...(options.prefix ?? []), process.execPath, CLI, ...args];
+    const child = spawn(command as string, words, {
+      env: options.isolatedEnv ? env : { ...process.env, ...env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      stdio: [options.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d) => {
+    child.stdout?.on("data", (d) => {
       stdout += d;
     });
-    child.stderr.on("data", (d) => {
+    child.stderr?.on("data", (d) => {
       stderr += d;
     });
     child.once("error", fail);
     child.once("close", (code, signal) => done({ code, signal, stdout, stderr }));
-    onStart?.(child);
+    if (options.stdin !== undefined) child.stdin?.end(options.stdin);
+    options.onStart?.(child);
   });
 }
