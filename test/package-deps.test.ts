@@ -18,6 +18,7 @@ const TOOLS = new Set(["@biomejs/biome", "@types/node", "node", "typescript"]);
 interface Manifest {
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
+  name?: string;
 }
 
 function files(path: string): string[] {
@@ -61,6 +62,8 @@ function check(dir: string, roots: string[], tools: Set<string>): void {
   const deps = new Set(Object.keys(manifest.dependencies ?? {}));
   const devDeps = new Set(Object.keys(manifest.devDependencies ?? {}));
   const { production, testOnly } = imports(dir, roots);
+  // A program of the package's own (examples/) imports it by its name, as a user would.
+  production.delete(manifest.name ?? "");
   const undeclared = [...production].filter((p) => !deps.has(p));
   assert.deepEqual(
     undeclared,
@@ -69,12 +72,19 @@ function check(dir: string, roots: string[], tools: Set<string>): void {
   );
   const undeclaredDev = [...testOnly].filter((p) => !deps.has(p) && !devDeps.has(p) && !TOOLS.has(p));
   assert.deepEqual(undeclaredDev, [], `imported by tests but declared nowhere in ${dir}package.json`);
-  const unused = [...deps, ...devDeps].filter((p) => !production.has(p) && !testOnly.has(p) && !tools.has(p));
+  const used = (p: string) => production.has(p) || testOnly.has(p);
+  // `@types/x` gives x its types: used when x is.
+  const typesOf = (p: string) => /^@types\/(.+)$/.exec(p)?.[1]?.replace(/^(.+)__(.+)$/, "@$1/$2");
+  const unused = [...deps, ...devDeps].filter((p) => {
+    const typed = typesOf(p);
+    return !used(p) && !tools.has(p) && !(typed !== undefined && used(typed));
+  });
   assert.deepEqual(unused, [], `declared in ${dir}package.json but imported by none of its code`);
 }
 
 describe("packages declare what they use", () => {
-  it("the connector (root)", () => check(ROOT, ["src", "bin", "test", "bench"], TOOLS));
+  it("the connector (root)", () =>
+    check(ROOT, ["src", "bin", "test", "bench", "scripts", "examples"], TOOLS));
   it("the emulator (packages/graph-emulator)", () =>
     check(join(ROOT, "packages/graph-emulator/"), ["src", "bin", "bench.ts"], new Set()));
 });
