@@ -8,7 +8,8 @@
  * expansion and licence property as our sync, so the difference measured is the fan-out alone.
  *
  * Runs as its own process (peak RSS is its own), connection from the environment `connectorEnv`
- * sets; prints one JSON line. The caller reads requests and RU from the emulator's stats around it.
+ * sets; prints one JSON line. The caller reads requests (as Graph counts them) and RU from the
+ * emulator's stats around it; `httpRequests` counts the round trips this process made.
  */
 import { readFileSync } from "node:fs";
 import tls from "node:tls";
@@ -48,6 +49,13 @@ async function getAccessToken(): Promise<string> {
 }
 
 const graphUrl = env("ENTRA_GRAPH_URL");
+/** Attempts on the wire to Graph (the client sends through the global fetch), retries included. */
+let httpRequests = 0;
+const send = globalThis.fetch;
+globalThis.fetch = (input, init) => {
+  if (String(input instanceof Request ? input.url : input).startsWith(graphUrl)) httpRequests++;
+  return send(input, init);
+};
 const client = Client.initWithMiddleware({
   baseUrl: graphUrl,
   customHosts: new Set([new URL(graphUrl).hostname]),
@@ -101,6 +109,7 @@ process.stdout.write(
     wallMs,
     cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
     maxRssMb: usage.maxRSS / 1024,
+    httpRequests,
     objects: users.length + skus.length + groups.length + apps.length + roles.length,
     edges,
   })}\n`,
