@@ -49,11 +49,14 @@ async function getAccessToken(): Promise<string> {
 }
 
 const graphUrl = env("ENTRA_GRAPH_URL");
-/** Attempts on the wire to Graph (the client sends through the global fetch), retries included. */
+/**
+ * Attempts on the wire to Graph (the client sends through the global fetch), retries included; not
+ * the token requests, which may go to the same host.
+ */
 let httpRequests = 0;
 const send = globalThis.fetch;
 globalThis.fetch = (input, init) => {
-  if (String(input instanceof Request ? input.url : input).startsWith(graphUrl)) httpRequests++;
+  if (String(input instanceof Request ? input.url : input).startsWith(`${graphUrl}/v1.0/`)) httpRequests++;
   return send(input, init);
 };
 const client = Client.initWithMiddleware({
