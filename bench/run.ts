@@ -4,6 +4,9 @@
  * Prints requests, RU, wall time, peak RSS and objects/s beside the lower bound the emulator's model
  * allows: the larger of RU spent ÷ the read budget (8,000 RU per 10 s) and the longest chain of
  * dependent list pages × their modelled latency (60 ms + 0.6 ms per object).
+ * Then, on the same emulator and as many times, the per-object pattern (bench/per-object.ts) reads the
+ * same data, and a second table sets its requests, RU, wall time and peak RSS beside our full sync's
+ * (`--skip-per-object` leaves it out).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -30,6 +33,7 @@ const runs = Number(arg("runs", "3"));
 /** V8 flags for the measured sync process, e.g. `--node-flags=--max-old-space-size=128` (default: none). */
 const nodeFlags = arg("node-flags", "").split(" ").filter(Boolean);
 const verbose = process.argv.includes("--verbose");
+const perObject = !process.argv.includes("--skip-per-object");
 
 interface Measured {
   wallMs: number;
@@ -39,6 +43,8 @@ interface Measured {
   objects: number;
   changes: number;
   requests: number;
+  /** Round trips on the wire: a `$batch` envelope is one, however many requests it carries. */
+  httpRequests: number;
   ru: number;
   throttled: number;
 }
@@ -51,45 +57,44 @@ async function stats(
   return (await res.json()) as { requests: number; ru: number; throttled: number };
 }
 
-function child(
-  env: NodeJS.ProcessEnv,
-  full: boolean,
-): Promise<Omit<Measured, "requests" | "ru" | "throttled">> {
+type Run = "full" | "incremental" | "per-object";
+
+type ChildLine = Omit<Measured, "requests" | "httpRequests" | "ru" | "throttled"> & {
+  /** Per-object: counted by the script; our sync: its client's count. */
+  httpRequests?: number;
+  client?: { requests: number };
+};
+
+function child(env: NodeJS.ProcessEnv, run: Run): Promise<ChildLine> {
+  const args =
+    run === "per-object"
+      ? [join(import.meta.dirname, "per-object.ts")]
+      : [...nodeFlags, join(import.meta.dirname, "sync-child.ts"), ...(run === "full" ? ["--full"] : [])];
   return new Promise((done, fail) => {
-    const p = spawn(
-      process.execPath,
-      [...nodeFlags, join(import.meta.dirname, "sync-child.ts"), ...(full ? ["--full"] : [])],
-      {
-        env,
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
+    const p = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     p.stdout.on("data", (d) => {
       out += d;
     });
     p.on("exit", (code) => {
-      if (code !== 0) return fail(new Error(`sync exited ${code}`));
+      if (code !== 0) return fail(new Error(`${run} run exited ${code}`));
       const line = out.trim().split("\n").pop() as string;
       // Where the memory went (peak RSS, heap, external, array buffers), per sync: `--verbose`.
-      if (verbose) process.stderr.write(`${JSON.stringify(JSON.parse(line).peakMb)}\n`);
+      if (verbose && run !== "per-object")
+        process.stderr.write(`${JSON.stringify(JSON.parse(line).peakMb)}\n`);
       done(JSON.parse(line));
     });
   });
 }
 
-async function measure(
-  env: NodeJS.ProcessEnv,
-  full: boolean,
-  controlUrl: string,
-  d: Agent,
-): Promise<Measured> {
+async function measure(env: NodeJS.ProcessEnv, run: Run, controlUrl: string, d: Agent): Promise<Measured> {
   const before = await stats(controlUrl, d);
-  const r = await child(env, full);
+  const r = await child(env, run);
   const after = await stats(controlUrl, d);
   return {
     ...r,
     requests: after.requests - before.requests,
+    httpRequests: r.httpRequests ?? r.client?.requests ?? Number.NaN,
     ru: after.ru - before.ru,
     throttled: after.throttled - before.throttled,
   };
@@ -108,7 +113,26 @@ function chainBoundMs(size: string): number {
   return Math.max(chain(c.users), chain(c.groups), chain(c.apps));
 }
 
+/** Our full sync's medians beside the per-object pattern's, one row per measure. */
+function compare(size: string, ours: Measured[], theirs: Measured[]): string[] {
+  const measures: [string, (m: Measured) => number, number][] = [
+    ["requests (as Graph counts them)", (m) => m.requests, 0],
+    ["HTTP round trips", (m) => m.httpRequests, 0],
+    ["RU", (m) => m.ru, 0],
+    ["throttled", (m) => m.throttled, 0],
+    ["wall s", (m) => m.wallMs / 1000, 1],
+    ["CPU s", (m) => m.cpuMs / 1000, 1],
+    ["peak RSS MB", (m) => m.maxRssMb, 0],
+  ];
+  return measures.map(([label, of, digits]) => {
+    const a = median(ours.map(of));
+    const b = median(theirs.map(of));
+    return [size, label, a.toFixed(digits), b.toFixed(digits), b ? (a / b).toFixed(2) : "–"].join(" | ");
+  });
+}
+
 const rows: string[] = [];
+const comparison: string[] = [];
 for (const size of sizes) {
   const emulator = await spawnEmulator(
     ["--port", "0", "--size", size, "--seed", "1", "--latency", "graph", "--throttle", "on"],
@@ -122,6 +146,7 @@ for (const size of sizes) {
   const d = new Agent({ connect: { ca: readFileSync(emulator.info.caFile, "utf8") } });
   const fulls: Measured[] = [];
   const incs: Measured[] = [];
+  const perObjects: Measured[] = [];
   try {
     for (let r = 0; r < runs; r++) {
       const dir = mkdtempSync(join(tmpdir(), "entra-bench-"));
@@ -130,13 +155,20 @@ for (const size of sizes) {
         ...connectorEnv(emulator.info, join(dir, "bench.db"), size),
         ENTRA_LOG_LEVEL: "silent",
       };
-      fulls.push(await measure(env, true, emulator.info.controlUrl, d));
+      fulls.push(await measure(env, "full", emulator.info.controlUrl, d));
       const changes = Math.round(((COUNTS[size]?.users ?? 100) + (COUNTS[size]?.groups ?? 0)) / 100);
       await mutate(emulator.info.controlUrl, d, changes, 1000 + r);
-      incs.push(await measure(env, false, emulator.info.controlUrl, d));
+      incs.push(await measure(env, "incremental", emulator.info.controlUrl, d));
       rmSync(dir, { recursive: true, force: true });
       process.stderr.write(
         `${size} run ${r + 1}/${runs}: full ${(fulls.at(-1)!.wallMs / 1000).toFixed(1)} s, incremental ${(incs.at(-1)!.wallMs / 1000).toFixed(1)} s\n`,
+      );
+    }
+    for (let r = 0; perObject && r < runs; r++) {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...connectorEnv(emulator.info, "", size) };
+      perObjects.push(await measure(env, "per-object", emulator.info.controlUrl, d));
+      process.stderr.write(
+        `${size} per-object run ${r + 1}/${runs}: ${(perObjects.at(-1)!.wallMs / 1000).toFixed(1)} s\n`,
       );
     }
   } finally {
@@ -166,6 +198,7 @@ for (const size of sizes) {
       ].join(" | "),
     );
   }
+  if (perObjects.length) comparison.push(...compare(size, fulls, perObjects));
 }
 
 process.stdout.write(
@@ -174,3 +207,11 @@ process.stdout.write(
     "---|---|---|---|---|---|---|---|---|---|---|---\n" +
     rows.map((r) => `${r}\n`).join(""),
 );
+if (comparison.length) {
+  process.stdout.write(
+    "\nour full sync beside the per-object pattern (bench/per-object.ts) on the same emulator, medians\n" +
+      "size | measure | ours | per-object | ours ÷ per-object\n" +
+      "---|---|---|---|---\n" +
+      comparison.map((r) => `${r}\n`).join(""),
+  );
+}
