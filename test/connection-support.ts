@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { Emulator } from "@entra-connector/graph-emulator";
 import type { Dispatcher } from "undici";
+import { runCli } from "../src/cli/program.ts";
 
 /**
  * Environment that points the connector at an emulator with its primary app, a fresh state folder,
@@ -58,4 +59,20 @@ export function browserSink(
       await onRedirect(res.headers.get("location") ?? "");
     })();
   });
+}
+
+/** Runs the CLI in-process on a store, with its output captured and no environment of its own. */
+export async function runStoreCli(
+  storePath: string,
+  argv: readonly string[],
+): Promise<{ code: number; out: string; err: string }> {
+  const out = textSink();
+  const err = textSink();
+  const code = await runCli([...argv, "--store", storePath], {
+    stdout: out.stream,
+    stderr: err.stream,
+    env: {},
+    signal: new AbortController().signal,
+  });
+  return { code, out: out.text(), err: err.text() };
 }

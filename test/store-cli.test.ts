@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { runCli } from "../src/cli/program.ts";
 import { openStore } from "../src/store/index.ts";
-import { textSink } from "./connection-support.ts";
+import { runStoreCli, textSink } from "./connection-support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "store-cli-"));
 const storePath = join(dir, "store.db");
@@ -92,17 +92,7 @@ before(async () => {
   await store.close();
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = textSink();
-  const err = textSink();
-  const code = await runCli([...argv, "--store", storePath], {
-    stdout: out.stream,
-    stderr: err.stream,
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (...argv: string[]) => runStoreCli(storePath, argv);
 
 describe("store query commands (no Graph calls)", () => {
   it("resources filters by property and by text", async () => {

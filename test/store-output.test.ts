@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runCli } from "../src/cli/program.ts";
 import { displayWidth } from "../src/log/terminal.ts";
 import { openStore } from "../src/store/index.ts";
-import { textSink } from "./connection-support.ts";
+import { runStoreCli } from "./connection-support.ts";
 
 // Directory data is written by whoever may edit a display name: these tests hold the store's output
 // to that (spreadsheet formulas, terminal escapes, wide characters, names shared by several objects).
@@ -94,17 +93,7 @@ before(async () => {
   await store.close();
 });
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = textSink();
-  const err = textSink();
-  const code = await runCli([...argv, "--store", storePath], {
-    stdout: out.stream,
-    stderr: err.stream,
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, out: out.text(), err: err.text() };
-}
+const cli = (...argv: string[]) => runStoreCli(storePath, argv);
 
 describe("CSV exports and spreadsheet formulas", () => {
   it("writes a formula-like display name as text, and as it is with --csv-raw", async () => {
