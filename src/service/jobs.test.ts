@@ -23,29 +23,29 @@ function gate() {
 test("a singleton job answers the live one instead of starting a second for the same connection", async () => {
   const g = gate();
   const jobs = createLocalJobs({ handlers: { sync: g.handler } });
-  const first = jobs.submit({ kind: "sync", connectionId: "a", singleton: true });
-  const second = jobs.submit({ kind: "sync", connectionId: "a", singleton: true });
+  const first = await jobs.submit({ kind: "sync", connectionId: "a", singleton: true });
+  const second = await jobs.submit({ kind: "sync", connectionId: "a", singleton: true });
   assert.equal(second.conflict?.id, first.job.id);
-  const other = jobs.submit({ kind: "sync", connectionId: "b", singleton: true });
+  const other = await jobs.submit({ kind: "sync", connectionId: "b", singleton: true });
   assert.equal(other.conflict, undefined, "another connection syncs alongside");
   g.release();
   await new Promise((r) => setImmediate(r));
   await jobs.close(1000);
-  assert.equal(jobs.get(first.job.id)?.status, "succeeded");
+  assert.equal((await jobs.get(first.job.id))?.status, "succeeded");
 });
 
 test("cancel stops a running job and removes a queued one", async () => {
   const g = gate();
   const jobs = createLocalJobs({ handlers: { sync: g.handler }, concurrency: 1 });
-  const running = jobs.submit({ kind: "sync", connectionId: "a" }).job;
-  const queued = jobs.submit({ kind: "sync", connectionId: "b" }).job;
+  const running = (await jobs.submit({ kind: "sync", connectionId: "a" })).job;
+  const queued = (await jobs.submit({ kind: "sync", connectionId: "b" })).job;
   assert.equal(queued.status, "queued");
-  assert.ok(jobs.cancel(queued.id));
-  assert.equal(jobs.get(queued.id)?.status, "cancelled");
-  assert.ok(jobs.cancel(running.id));
+  assert.ok(await jobs.cancel(queued.id));
+  assert.equal((await jobs.get(queued.id))?.status, "cancelled");
+  assert.ok(await jobs.cancel(running.id));
   await new Promise((r) => setImmediate(r));
   await jobs.close(1000);
-  assert.equal(jobs.get(running.id)?.status, "cancelled");
+  assert.equal((await jobs.get(running.id))?.status, "cancelled");
   assert.equal(g.started.length, 1, "the cancelled queued job never started");
 });
 
@@ -62,16 +62,16 @@ test("a failing handler leaves a failed job with the typed error", async () => {
     },
     onEnd: () => ended(),
   });
-  const { job } = jobs.submit({ kind: "sync", connectionId: "a" });
+  const { job } = await jobs.submit({ kind: "sync", connectionId: "a" });
   await done;
-  assert.equal(jobs.get(job.id)?.status, "failed");
-  assert.equal(jobs.get(job.id)?.error?.code, "INTERNAL");
+  assert.equal((await jobs.get(job.id))?.status, "failed");
+  assert.equal((await jobs.get(job.id))?.error?.code, "INTERNAL");
 });
 
 test("close asks running jobs to stop and waits for them", async () => {
   const g = gate();
   const jobs = createLocalJobs({ handlers: { sync: g.handler } });
-  const { job } = jobs.submit({ kind: "sync", connectionId: "a" });
+  const { job } = await jobs.submit({ kind: "sync", connectionId: "a" });
   await jobs.close(5000);
-  assert.equal(jobs.get(job.id)?.status, "cancelled");
+  assert.equal((await jobs.get(job.id))?.status, "cancelled");
 });

@@ -41,15 +41,19 @@ export interface SubmitInput {
   singleton?: boolean;
 }
 
+/**
+ * Every method is async: a queue-backed implementation answers from its database, and callers must
+ * not tell the two apart.
+ */
 export interface Jobs {
   /** Queues a job; with `singleton`, answers the live one instead when there is one. */
-  submit(input: SubmitInput): { job: JobRecord; conflict?: JobRecord };
-  get(id: string): JobRecord | undefined;
+  submit(input: SubmitInput): Promise<{ job: JobRecord; conflict?: JobRecord }>;
+  get(id: string): Promise<JobRecord | undefined>;
   /** Newest first. */
-  list(filter: { connectionId?: string; kind?: string }): JobRecord[];
-  cancel(id: string): boolean;
+  list(filter: { connectionId?: string; kind?: string }): Promise<JobRecord[]>;
+  cancel(id: string): Promise<boolean>;
   /** Running jobs of a connection and kind (the API's 409 names one). */
-  active(connectionId: string, kind: string): JobRecord | undefined;
+  active(connectionId: string, kind: string): Promise<JobRecord | undefined>;
   /** Stops taking jobs, cancels queued ones, asks running ones to stop and waits up to `graceMs` for them. */
   close(graceMs: number): Promise<void>;
 }
@@ -130,10 +134,17 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
     }
   }
 
+  function active(connectionId: string, kind: string): JobRecord | undefined {
+    for (const j of jobs.values()) {
+      if (j.connectionId === connectionId && j.kind === kind && isLive(j)) return j;
+    }
+    return undefined;
+  }
+
   return {
-    submit({ kind, connectionId, input = {}, singleton = false }) {
+    async submit({ kind, connectionId, input = {}, singleton = false }) {
       if (singleton) {
-        const live = this.active(connectionId, kind);
+        const live = active(connectionId, kind);
         if (live) return { job: live, conflict: live };
       }
       const job: JobRecord = {
@@ -150,8 +161,8 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
       pump();
       return { job };
     },
-    get: (id) => jobs.get(id),
-    list({ connectionId, kind }) {
+    get: async (id) => jobs.get(id),
+    async list({ connectionId, kind }) {
       return [...jobs.values()]
         .filter(
           (j) =>
@@ -160,7 +171,7 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
         )
         .reverse();
     },
-    cancel(id) {
+    async cancel(id) {
       const job = jobs.get(id);
       if (job === undefined || !isLive(job)) return false;
       const index = queue.indexOf(job);
@@ -175,12 +186,7 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
       controllers.get(id)?.abort(new DOMException("cancelled", "AbortError"));
       return true;
     },
-    active(connectionId, kind) {
-      for (const j of jobs.values()) {
-        if (j.connectionId === connectionId && j.kind === kind && isLive(j)) return j;
-      }
-      return undefined;
-    },
+    active: async (connectionId, kind) => active(connectionId, kind),
     async close(graceMs) {
       closing = true;
       for (const job of queue.splice(0)) {

@@ -17,6 +17,8 @@ export interface ScheduledConnection {
 export interface SchedulerEvents {
   fired?(connectionId: string, runId: string): void;
   skipped?(connectionId: string, runningRunId: string): void;
+  /** The job queue refused the submit (a queue-backed one can be unreachable); the next slot tries again. */
+  failed?(connectionId: string, err: unknown): void;
 }
 
 export interface Scheduler {
@@ -59,15 +61,17 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     for (const e of options.entries) {
       const at = due.get(e.connectionId);
       if (at === undefined || at > t) continue;
-      const { job, conflict } = options.jobs.submit({
-        kind: "sync",
-        connectionId: e.connectionId,
-        input: { scheduled: true },
-        singleton: true,
-      });
-      if (conflict) options.events?.skipped?.(e.connectionId, conflict.id);
-      else options.events?.fired?.(e.connectionId, job.id);
+      // The next slot is taken before the submit settles, so a slow queue never fires one slot twice.
       due.set(e.connectionId, nextRun(e.schedule, t));
+      options.jobs
+        .submit({ kind: "sync", connectionId: e.connectionId, input: { scheduled: true }, singleton: true })
+        .then(
+          ({ job, conflict }) => {
+            if (conflict) options.events?.skipped?.(e.connectionId, conflict.id);
+            else options.events?.fired?.(e.connectionId, job.id);
+          },
+          (err: unknown) => options.events?.failed?.(e.connectionId, err),
+        );
     }
     const upcoming = [...due.values()].filter((d): d is Date => d !== undefined).map((d) => d.getTime());
     const wait =

@@ -90,6 +90,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       fired: (connection, runId) => options.logger.info({ connection, runId }, "scheduled sync started"),
       skipped: (connection, runId) =>
         options.logger.info({ connection, runId }, "scheduled sync skipped: the previous one still runs"),
+      failed: (connection, err) =>
+        options.logger.error({ connection, err }, "scheduled sync could not be queued"),
     },
   });
   ready = true;

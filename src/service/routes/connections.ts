@@ -32,7 +32,7 @@ export const ConnectionParams = z.object({ id: z.string().min(1).max(128) });
 
 async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<typeof ConnectionView>> {
   const [last] = await (await c.queries()).runs.list({ limit: 1 });
-  const active = ctx.jobs.active(c.id, "sync");
+  const active = await ctx.jobs.active(c.id, "sync");
   const status = active
     ? "syncing"
     : last === undefined

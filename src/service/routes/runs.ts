@@ -73,7 +73,7 @@ async function* progressEvents(
   });
   let last = "";
   while (!closed) {
-    const job = ctx.jobs.get(jobId);
+    const job = await ctx.jobs.get(jobId);
     if (job === undefined) return;
     const view = fromJob(job);
     if (job.status !== "queued" && job.status !== "running") {
@@ -118,9 +118,9 @@ export function runRoutes(ctx: ServiceContext) {
         .optional(),
       status: 202,
       response: z.object({ runId: z.string(), status: z.string() }),
-      handler: ({ params, body }) => {
+      handler: async ({ params, body }) => {
         const connection = ctx.connections.get(params.id);
-        const { job, conflict } = ctx.jobs.submit({
+        const { job, conflict } = await ctx.jobs.submit({
           kind: "sync",
           connectionId: connection.id,
           input: { full: body?.full === true, ...(body?.kinds ? { kinds: body.kinds } : {}) },
@@ -142,9 +142,9 @@ export function runRoutes(ctx: ServiceContext) {
       response: z.object({ items: z.array(RunView), next: z.string().nullable() }),
       handler: async ({ params, query }) => {
         const connection = ctx.connections.get(params.id);
-        const live = ctx.jobs
-          .list({ connectionId: connection.id, kind: "sync" })
-          .filter((j) => j.status === "queued" || j.status === "running");
+        const live = (await ctx.jobs.list({ connectionId: connection.id, kind: "sync" })).filter(
+          (j) => j.status === "queued" || j.status === "running",
+        );
         const history = await (await connection.queries()).runs.list({ limit: query.limit });
         const items = [
           ...live.map(fromJob),
@@ -163,7 +163,7 @@ export function runRoutes(ctx: ServiceContext) {
       response: RunView,
       handler: async ({ params }) => {
         const connection = ctx.connections.get(params.id);
-        const job = ctx.jobs.get(params.runId);
+        const job = await ctx.jobs.get(params.runId);
         if (job && job.connectionId === connection.id) return fromJob(job);
         const run = await (await connection.queries()).runs.get(params.runId);
         if (run === undefined) throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
@@ -179,9 +179,9 @@ export function runRoutes(ctx: ServiceContext) {
       tags: ["sync"],
       params: RunParams,
       produces: "text/event-stream",
-      handler: ({ params, reply }) => {
+      handler: async ({ params, reply }) => {
         const connection = ctx.connections.get(params.id);
-        const job = ctx.jobs.get(params.runId);
+        const job = await ctx.jobs.get(params.runId);
         if (job === undefined || job.connectionId !== connection.id) {
           throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
         }
@@ -198,13 +198,13 @@ export function runRoutes(ctx: ServiceContext) {
       params: RunParams,
       status: 202,
       response: z.object({ runId: z.string(), cancelled: z.boolean() }),
-      handler: ({ params }) => {
+      handler: async ({ params }) => {
         const connection = ctx.connections.get(params.id);
-        const job = ctx.jobs.get(params.runId);
+        const job = await ctx.jobs.get(params.runId);
         if (job === undefined || job.connectionId !== connection.id) {
           throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
         }
-        return { runId: job.id, cancelled: ctx.jobs.cancel(job.id) };
+        return { runId: job.id, cancelled: await ctx.jobs.cancel(job.id) };
       },
     }),
   ];
