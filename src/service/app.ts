@@ -16,6 +16,7 @@ import { type Access, parsePart, type RouteSpec } from "./route.ts";
 import { allRoutes } from "./routes/index.ts";
 import { failureThrottle } from "./sign-in-throttle.ts";
 import type { ApiTokenInfo, ServiceState } from "./state.ts";
+import type { ServiceTriggers } from "./triggers.ts";
 
 export interface ServiceContext {
   state: ServiceState;
@@ -28,6 +29,8 @@ export interface ServiceContext {
   metricsOpen: boolean;
   /** The next scheduled sync of a connection, if it has a schedule. */
   nextRun?: (connectionId: string) => Date | undefined;
+  /** Webhook delivery (the `deliver` job); routes make their own when absent (tests of other routes). */
+  triggers?: ServiceTriggers;
   /** Answers /readyz: false while starting or stopping. */
   ready(): boolean;
   now?: () => number;

@@ -4,6 +4,7 @@
  * its Graph connection and its stores on first use and keeps them for the service's life.
  */
 
+import { loadConnectorKey } from "../auth/secret-box.ts";
 import type { ConnectorConfig } from "../config/load.ts";
 import { type ConfigFlags, loadConfig } from "../config/load.ts";
 import type { Schedule } from "../config/schedule.ts";
@@ -24,6 +25,8 @@ export interface ServiceConnection {
   /** The store for a sync (on its own thread, as the CLI's sync), opened per run. */
   openSyncStore(): Promise<Store>;
   graph(): Connection;
+  /** The connector key its webhook secrets and URLs are sealed with (ENTRA_CONNECTOR_KEY or the key file). */
+  connectorKey(): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export function connectionFromConfig(
 ): ServiceConnection {
   let store: Promise<Store> | undefined;
   let graph: Connection | undefined;
+  let key: Promise<Buffer> | undefined;
   return {
     id,
     name: `${config.tenantId} / ${config.clientId}`,
@@ -56,6 +60,10 @@ export function connectionFromConfig(
     graph() {
       graph ??= createConnection(config, { env });
       return graph;
+    },
+    connectorKey() {
+      key ??= loadConnectorKey({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] });
+      return key;
     },
     async close() {
       await graph?.close();

@@ -13,6 +13,7 @@ import { createMetrics } from "./metrics.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { ServiceState } from "./state.ts";
 import { syncJob } from "./sync-job.ts";
+import { createServiceTriggers, DELIVER_JOB, type TriggerSettings } from "./triggers.ts";
 
 export interface ServiceOptions {
   state: ServiceState;
@@ -24,6 +25,8 @@ export interface ServiceOptions {
   metricsOpen: boolean;
   /** How long `close` lets running syncs finish their page. */
   graceMs: number;
+  /** Webhook delivery: retries, dead letters, timeout, poll (default: as `watch`). */
+  triggers?: Partial<TriggerSettings>;
 }
 
 export interface RunningService {
@@ -38,10 +41,25 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const metrics = createMetrics();
   let ready = false;
   let scheduler: Scheduler | undefined;
-  const jobs = createLocalJobs({
-    handlers: { sync: syncJob(options.connections) },
+  const triggers = createServiceTriggers({
+    connections: options.connections,
+    jobs: () => jobs,
+    metrics,
+    logger: options.logger,
+    ...(options.triggers ? { settings: options.triggers } : {}),
+  });
+  const jobs: Jobs = createLocalJobs({
+    handlers: { sync: syncJob(options.connections), [DELIVER_JOB]: triggers.deliverJob },
     onEnd: (job) => {
       metrics.jobEnded(job);
+      // What the sync committed goes out now, not at the next poll.
+      if (job.kind === "sync" && ready) {
+        triggers
+          .wake(job.connectionId)
+          .catch((err: unknown) =>
+            options.logger.error({ connection: job.connectionId, err }, "delivery could not be queued"),
+          );
+      }
       options.logger.info(
         { jobId: job.id, kind: job.kind, connection: job.connectionId, status: job.status },
         "job ended",
@@ -54,6 +72,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     connections: options.connections,
     jobs,
     metrics,
+    triggers,
     logger: options.logger,
     version: options.version,
     metricsOpen: options.metricsOpen,
@@ -94,6 +113,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         options.logger.error({ connection, err }, "scheduled sync could not be queued"),
     },
   });
+  const stopPolling = triggers.startPolling();
   ready = true;
   return {
     app,
@@ -102,6 +122,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     async close() {
       ready = false;
       scheduler?.stop();
+      stopPolling();
       await app.close();
       await jobs.close(options.graceMs);
       await options.connections.close();

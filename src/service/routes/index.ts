@@ -6,6 +6,7 @@ import { connectionRoutes } from "./connections.ts";
 import { healthRoutes } from "./health.ts";
 import { resourceRoutes } from "./resources.ts";
 import { runRoutes } from "./runs.ts";
+import { subscriptionRoutes } from "./subscriptions.ts";
 
 /** Every route the service answers, the OpenAPI document (generated from the others) included. */
 export function allRoutes(ctx: ServiceContext): RouteSpec[] {
@@ -15,6 +16,7 @@ export function allRoutes(ctx: ServiceContext): RouteSpec[] {
     ...runRoutes(ctx),
     ...resourceRoutes(ctx),
     ...actionRoutes(ctx),
+    ...subscriptionRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(
