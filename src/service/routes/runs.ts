@@ -138,19 +138,30 @@ export function runRoutes(ctx: ServiceContext) {
       summary: "Runs, newest first: those this service queued or is running, then the store's history",
       tags: ["sync"],
       params: ConnectionParams,
-      query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(200).default(20),
+        cursor: z.string().regex(/^\d+$/, "must be the `next` of a previous page").optional(),
+      }),
       response: z.object({ items: z.array(RunView), next: z.string().nullable() }),
       handler: async ({ params, query }) => {
         const connection = ctx.connections.get(params.id);
-        const live = (await ctx.jobs.list({ connectionId: connection.id, kind: "sync" })).filter(
-          (j) => j.status === "queued" || j.status === "running",
-        );
-        const history = await (await connection.queries()).runs.list({ limit: query.limit });
-        const items = [
-          ...live.map(fromJob),
-          ...history.filter((r) => r.status !== "running").map(fromRecord),
-        ];
-        return { items: items.slice(0, query.limit), next: null };
+        // Runs this service queued or runs lead the first page; the store's history follows, by number.
+        const live =
+          query.cursor === undefined
+            ? (await ctx.jobs.list({ connectionId: connection.id, kind: "sync" })).filter(
+                (j) => j.status === "queued" || j.status === "running",
+              )
+            : [];
+        const want = Math.max(0, query.limit - live.length);
+        const rows = await (await connection.queries()).runs.list({
+          limit: want + 1,
+          ...(query.cursor === undefined ? {} : { before: Number(query.cursor) }),
+        });
+        const page = rows.slice(0, want);
+        const items = [...live.map(fromJob), ...page.filter((r) => r.status !== "running").map(fromRecord)];
+        // The cursor is the run number the next page goes below.
+        const next = rows.length > want ? String(page.at(-1)?.number ?? rows[0]!.number + 1) : null;
+        return { items, next };
       },
     }),
     route({
