@@ -283,6 +283,32 @@ describe("triggers in the service", () => {
     secret = fresh;
   });
 
+  test("syncing one user over the API answers its changes and delivers them", async () => {
+    const user = emu.tenant.list("user")[3]!;
+    emu.tenant.update("user", String(user["id"]), { jobTitle: "Synced on its own" });
+    const unknown = await api("POST", "/users/nobody@example.invalid/sync", "operator");
+    assert.equal(unknown.statusCode, 404);
+    assert.equal((unknown.json() as { error: { code: string } }).error.code, "OBJECT_NOT_FOUND");
+    const asViewer = await api("POST", `/users/${String(user["id"])}/sync`, "viewer");
+    assert.equal(asViewer.statusCode, 403);
+    const res = await api(
+      "POST",
+      `/users/${encodeURIComponent(String(user["userPrincipalName"]))}/sync`,
+      "operator",
+    );
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json() as {
+      userId: string;
+      changes: { type: string; changes: { property: string }[] }[];
+    };
+    assert.equal(body.userId, user["id"]);
+    assert.deepEqual(
+      body.changes.map((c) => [c.type, c.changes.map((p) => p.property)]),
+      [["updated", ["jobTitle"]]],
+    );
+    await until("the delivery", () => received.find((r) => r.body.includes("Synced on its own")));
+  });
+
   test("changes are audited with the token; deleting removes the subscription", async () => {
     const removed = await api("DELETE", `/subscriptions/${sid}`, "operator");
     assert.equal(removed.statusCode, 200, removed.body);
@@ -302,6 +328,7 @@ describe("triggers in the service", () => {
       ],
     );
     assert.ok(mine.every((e) => e.detail.actor === "operator-token"));
+    assert.ok(audit.items.some((e) => e.action === "sync.user" && e.detail.actor === "operator-token"));
   });
 
   test("no answer and no log line holds a signing secret or the URL's query", () => {

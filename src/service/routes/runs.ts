@@ -3,8 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { createError } from "../../errors.ts";
 import type { RunRecord } from "../../store/types.ts";
+import { syncUser } from "../../sync/one-user.ts";
 import { parseKinds } from "../../sync/options.ts";
 import type { ServiceContext } from "../app.ts";
+import { recordApiCall } from "../audit.ts";
 import type { JobRecord } from "../jobs.ts";
 import { route } from "../route.ts";
 import { ConnectionParams } from "./connections.ts";
@@ -88,6 +90,16 @@ async function* progressEvents(
     await sleep(PROGRESS_EVERY_MS);
   }
 }
+
+const ChangeView = z.object({
+  seq: z.number(),
+  id: z.string(),
+  type: z.enum(["created", "updated", "deleted", "added", "removed"]),
+  kind: z.string(),
+  resourceId: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  changes: z.array(z.object({ property: z.string(), old: z.unknown(), new: z.unknown() })).optional(),
+});
 
 const RunParams = ConnectionParams.extend({ runId: z.string().min(1).max(128) });
 
@@ -216,6 +228,37 @@ export function runRoutes(ctx: ServiceContext) {
           throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
         }
         return { runId: job.id, cancelled: await ctx.jobs.cancel(job.id) };
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/connections/:id/users/:ref/sync",
+      access: "operator",
+      summary:
+        "Sync one user now (object id or userPrincipalName): its properties, group memberships, licences and directory roles, in one transaction; answers the changes applied",
+      tags: ["sync"],
+      params: ConnectionParams.extend({ ref: z.string().min(1).max(256) }),
+      response: z.object({ userId: z.string(), runId: z.string(), changes: z.array(ChangeView) }),
+      handler: async ({ params, token, requestId }) => {
+        const connection = ctx.connections.get(params.id);
+        const store = await connection.queries();
+        const result = await syncUser({
+          client: connection.graph().graph,
+          store,
+          tenantId: connection.config.tenantId,
+          ref: params.ref,
+          ...(connection.config.properties ? { properties: connection.config.properties } : {}),
+        });
+        await recordApiCall(store, {
+          action: "sync.user",
+          target: result.userId,
+          token,
+          requestId,
+          input: { ref: params.ref, changes: result.changes.length },
+        });
+        // What the page committed goes out to the webhooks now.
+        await ctx.triggers?.wake(connection.id);
+        return { userId: result.userId, runId: result.run.id, changes: result.changes };
       },
     }),
   ];
