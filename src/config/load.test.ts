@@ -138,6 +138,9 @@ describe("the service's settings", () => {
       metricsOpen: false,
       shutdownGraceMs: 25_000,
       schedule: undefined,
+      tls: undefined,
+      trustProxy: [],
+      allowInsecureListen: false,
     });
     const flags = loadSettings({
       env: {},

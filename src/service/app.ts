@@ -31,6 +31,8 @@ export interface ServiceContext {
   nextRun?: (connectionId: string) => Date | undefined;
   /** Webhook delivery (the `deliver` job); routes make their own when absent (tests of other routes). */
   triggers?: ServiceTriggers;
+  /** https (PEM certificate and key) and the trusted reverse proxies; default plain http, no proxy. */
+  server?: { https?: { cert: Buffer; key: Buffer }; trustProxy?: string[] };
   /** Answers /readyz: false while starting or stopping. */
   ready(): boolean;
   now?: () => number;
@@ -49,6 +51,10 @@ declare module "fastify" {
 
 export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: readonly RouteSpec[] } {
   const app = Fastify({
+    ...(ctx.server?.https ? { https: ctx.server.https } : {}),
+    // Only the named proxies' X-Forwarded-For is believed: request.ip (and so the sign-in throttle
+    // and the audit log) is the client's behind them, the peer's address otherwise.
+    ...(ctx.server?.trustProxy?.length ? { trustProxy: ctx.server.trustProxy } : {}),
     logger: false,
     // A caller's own id is kept when it is a plain token, so its logs and ours line up.
     genReqId: (req) => {

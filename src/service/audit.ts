@@ -8,6 +8,8 @@ export interface ApiCall {
   target: string;
   token: ApiTokenInfo | undefined;
   requestId: string;
+  /** The client's address (behind a trusted proxy, the one it forwarded). */
+  ip?: string;
   /** What was asked, secrets left out by the caller (the store masks secret-looking keys again). */
   input?: unknown;
   result?: "succeeded" | "failed";
@@ -20,6 +22,10 @@ export async function recordApiCall(store: Store, call: ApiCall): Promise<void> 
     input: call.input ?? {},
     result: call.result ?? "succeeded",
     requestId: call.requestId,
-    detail: { actor: call.token?.name ?? "anonymous", requestId: call.requestId },
+    detail: {
+      actor: call.token?.name ?? "anonymous",
+      requestId: call.requestId,
+      ...(call.ip ? { ip: call.ip } : {}),
+    },
   });
 }

@@ -130,7 +130,7 @@ export function runRoutes(ctx: ServiceContext) {
         .optional(),
       status: 202,
       response: z.object({ runId: z.string(), status: z.string() }),
-      handler: async ({ params, body }) => {
+      handler: async ({ params, body, token, requestId, request }) => {
         const connection = ctx.connections.get(params.id);
         const { job, conflict } = await ctx.jobs.submit({
           kind: "sync",
@@ -140,6 +140,14 @@ export function runRoutes(ctx: ServiceContext) {
         });
         if (conflict)
           throw createError("SYNC_ALREADY_RUNNING", { connection: connection.id, runId: conflict.id });
+        await recordApiCall(await connection.queries(), {
+          action: "sync.start",
+          target: job.id,
+          token,
+          requestId,
+          ip: request.ip,
+          input: body ?? {},
+        });
         return { runId: job.id, status: job.status };
       },
     }),
@@ -221,13 +229,22 @@ export function runRoutes(ctx: ServiceContext) {
       params: RunParams,
       status: 202,
       response: z.object({ runId: z.string(), cancelled: z.boolean() }),
-      handler: async ({ params }) => {
+      handler: async ({ params, token, requestId, request }) => {
         const connection = ctx.connections.get(params.id);
         const job = await ctx.jobs.get(params.runId);
         if (job === undefined || job.connectionId !== connection.id) {
           throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
         }
-        return { runId: job.id, cancelled: await ctx.jobs.cancel(job.id) };
+        const cancelled = await ctx.jobs.cancel(job.id);
+        await recordApiCall(await connection.queries(), {
+          action: "sync.cancel",
+          target: job.id,
+          token,
+          requestId,
+          ip: request.ip,
+          result: cancelled ? "succeeded" : "failed",
+        });
+        return { runId: job.id, cancelled };
       },
     }),
     route({
@@ -239,7 +256,7 @@ export function runRoutes(ctx: ServiceContext) {
       tags: ["sync"],
       params: ConnectionParams.extend({ ref: z.string().min(1).max(256) }),
       response: z.object({ userId: z.string(), runId: z.string(), changes: z.array(ChangeView) }),
-      handler: async ({ params, token, requestId }) => {
+      handler: async ({ params, token, requestId, request }) => {
         const connection = ctx.connections.get(params.id);
         const store = await connection.queries();
         const result = await syncUser({
@@ -254,6 +271,7 @@ export function runRoutes(ctx: ServiceContext) {
           target: result.userId,
           token,
           requestId,
+          ip: request.ip,
           input: { ref: params.ref, changes: result.changes.length },
         });
         // What the page committed goes out to the webhooks now.

@@ -168,7 +168,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
       body: Body,
       status: 201,
       response: z.object({ subscription: SubscriptionView, secret: z.string() }),
-      handler: async ({ params, body, token, requestId }) => {
+      handler: async ({ params, body, token, requestId, request }) => {
         const connection = ctx.connections.get(params.id);
         const store = await connection.queries();
         const key = await connection.connectorKey();
@@ -189,6 +189,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
           target: subscription.id,
           token,
           requestId,
+          ip: request.ip,
           input: { url: redactUrl(body.url), types: subscription.types, filter: subscription.filter },
         });
         return { subscription: await view(store, subscription), secret };
@@ -215,7 +216,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
       tags: ["triggers"],
       params: SubscriptionParams,
       response: z.object({ id: z.string(), removed: z.boolean() }),
-      handler: async ({ params, token, requestId }) => {
+      handler: async ({ params, token, requestId, request }) => {
         const { connection, store, subscription } = await subscriptionOf(params);
         const removed = await triggers.exclusive(connection.id, subscription.id, () =>
           store.subscriptions.remove(subscription.id),
@@ -225,6 +226,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
           target: subscription.id,
           token,
           requestId,
+          ip: request.ip,
         });
         return { id: subscription.id, removed };
       },
@@ -238,7 +240,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
       tags: ["triggers"],
       params: SubscriptionParams,
       response: z.object({ secret: z.string() }),
-      handler: async ({ params, token, requestId }) => {
+      handler: async ({ params, token, requestId, request }) => {
         const { connection, store, subscription } = await subscriptionOf(params);
         const key = await connection.connectorKey();
         const secret = await triggers.exclusive(connection.id, subscription.id, async () =>
@@ -250,6 +252,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
           target: subscription.id,
           token,
           requestId,
+          ip: request.ip,
         });
         return { secret };
       },
@@ -297,7 +300,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
       tags: ["triggers"],
       params: SubscriptionParams.extend({ eventId: z.string().min(1).max(128) }),
       response: Attempt,
-      handler: async ({ params, token, requestId }) => {
+      handler: async ({ params, token, requestId, request }) => {
         const { connection, store, subscription } = await subscriptionOf(params);
         const letter = (await store.subscriptions.deadLetters(subscription.id)).find(
           (l) => l.eventId === params.eventId,
@@ -319,6 +322,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
           target: subscription.id,
           token,
           requestId,
+          ip: request.ip,
           input: { eventId: letter.eventId },
           result: attempt.status === "delivered" ? "succeeded" : "failed",
         });
@@ -335,7 +339,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
       tags: ["triggers"],
       params: SubscriptionParams,
       response: Attempt,
-      handler: async ({ params, token, requestId }) => {
+      handler: async ({ params, token, requestId, request }) => {
         const { connection, store, subscription } = await subscriptionOf(params);
         const attempt = await triggers.deliverNow(
           connection,
@@ -347,6 +351,7 @@ export function subscriptionRoutes(ctx: ServiceContext) {
           target: subscription.id,
           token,
           requestId,
+          ip: request.ip,
           input: {},
           result: attempt.status === "delivered" ? "succeeded" : "failed",
         });
