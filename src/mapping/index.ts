@@ -3,6 +3,7 @@ export {
   type AttributeEntry,
   DEFAULT_DELETION_THRESHOLD,
   deletionLimit,
+  type GroupsSpec,
   LEAVE_ACTIONS,
   type LeaveAction,
   type LeavePolicy,
@@ -10,6 +11,7 @@ export {
   leavePolicy,
   type Mapping,
   mappingSchema,
+  type Notify,
   SCOPE_OPERATORS,
   type ScopeClause,
   type ScopeOperator,
@@ -26,7 +28,7 @@ export {
   printExpression,
 } from "./expression/index.ts";
 export { type LoadOptions, loadMapping, parseMapping } from "./load.ts";
-export { getPath, setPath } from "./path.ts";
+export { getPath, pathSegments, SCIM_ENTERPRISE_USER_SCHEMA, setPath } from "./path.ts";
 export {
   type AttributeChange,
   type AttributeMapper,
@@ -52,10 +54,23 @@ export {
   userState,
 } from "./scope.ts";
 export {
+  type GroupOutcome,
+  groupsInScope,
+  provisionGroups,
+  type SourceGroup,
+} from "./targets/groups.ts";
+export {
   type ScimTarget,
   type ScimTargetOptions,
   scimFilterValue,
   scimPath,
   scimTarget,
 } from "./targets/scim.ts";
-export type { MappingTarget, MatchKey, TargetCapabilities } from "./targets/target.ts";
+export type {
+  DesiredGroup,
+  GroupRecord,
+  GroupTarget,
+  MappingTarget,
+  MatchKey,
+  TargetCapabilities,
+} from "./targets/target.ts";
