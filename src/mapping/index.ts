@@ -53,12 +53,14 @@ export {
   type UserState,
   userState,
 } from "./scope.ts";
+export { type FileTargetOptions, fileTarget } from "./targets/file.ts";
 export {
   type GroupOutcome,
   groupsInScope,
   provisionGroups,
   type SourceGroup,
 } from "./targets/groups.ts";
+export { type OpenTargetOptions, openTarget } from "./targets/open.ts";
 export {
   type ScimTarget,
   type ScimTargetOptions,
