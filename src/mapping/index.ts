@@ -28,6 +28,13 @@ export {
   printExpression,
 } from "./expression/index.ts";
 export { type LoadOptions, loadMapping, parseMapping } from "./load.ts";
+export {
+  mailText,
+  type NotifyDeps,
+  type NotifyOutcome,
+  notifyRunCompleted,
+  type RunSummary,
+} from "./notify.ts";
 export { getPath, pathSegments, SCIM_ENTERPRISE_USER_SCHEMA, setPath } from "./path.ts";
 export {
   type AttributeChange,
