@@ -75,6 +75,7 @@ export {
   scimPath,
   scimTarget,
 } from "./targets/scim.ts";
+export { quoteIdentifier, type SqlTargetOptions, sqlTarget } from "./targets/sql.ts";
 export type {
   DesiredGroup,
   GroupRecord,

@@ -1,7 +1,9 @@
 /** The target a mapping names, opened from its definition (settings were validated when it was loaded). */
+import { createError } from "../../errors.ts";
 import type { Mapping } from "../definition.ts";
 import { fileTarget } from "./file.ts";
 import { scimTarget } from "./scim.ts";
+import { sqlTarget } from "./sql.ts";
 import type { MappingTarget } from "./target.ts";
 
 export interface OpenTargetOptions {
@@ -9,13 +11,21 @@ export interface OpenTargetOptions {
   runId?: string;
 }
 
-export function openTarget(mapping: Mapping, _options: OpenTargetOptions = {}): MappingTarget {
+export function openTarget(mapping: Mapping, options: OpenTargetOptions = {}): MappingTarget {
   const target = mapping.target;
+  const columns = Object.keys(mapping.attributes);
   switch (target.type) {
     case "scim":
       return scimTarget(target);
     case "file":
-      return fileTarget({ ...target, match: mapping.match, columns: Object.keys(mapping.attributes) });
+      return fileTarget({ ...target, match: mapping.match, columns });
+    case "sql":
+      if (target.path === undefined)
+        throw createError("TARGET_CONFIG_INVALID", {
+          field: "target.url",
+          problem: "PostgreSQL tables are not supported yet; give path, an SQLite file",
+        });
+      return sqlTarget({ ...target, path: target.path, match: mapping.match, columns, runId: options.runId });
     default:
       throw new Error(`target type ${target.type} is not built yet`);
   }
