@@ -4,12 +4,19 @@
  * deleted. Requests are limited in concurrency and rate; throttling, server faults and dropped
  * connections are retried, and a create is only repeated once a lookup shows the first did not land.
  */
-import { Agent, type Dispatcher, request } from "undici";
-import { type BackoffPolicy, backoffMs, parseRetryAfter, SERVICE_BACKOFF } from "../../common/retry-after.ts";
-import { sleep as defaultSleep } from "../../common/sleep.ts";
+import { type Dispatcher, request } from "undici";
 import { createError, isConnectorError } from "../../errors.ts";
 import { pathSegments, SCIM_ENTERPRISE_USER_SCHEMA } from "../path.ts";
 import type { AttributeChange, TargetRecord } from "../plan.ts";
+import {
+  type HttpLimits,
+  type HttpResponse,
+  httpClient,
+  httpUrl,
+  invalid,
+  isTransient,
+  isTransientStatus,
+} from "./http-client.ts";
 import type {
   DesiredGroup,
   GroupRecord,
@@ -25,7 +32,7 @@ export { SCIM_ENTERPRISE_USER_SCHEMA };
 const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const SCIM_JSON = "application/scim+json";
 
-export interface ScimTargetOptions {
+export interface ScimTargetOptions extends HttpLimits {
   /** Base URL of the SCIM service, e.g. `https://app.example.com/scim/v2`. */
   url: string;
   /** A long-lived bearer token; or `oauth` for client-credentials tokens. */
@@ -36,18 +43,6 @@ export interface ScimTargetOptions {
    * expect: capitalised PATCH ops and booleans as "True"/"False" strings.
    */
   compatibility?: "standard" | "entra-legacy";
-  /** Requests in flight at once (default 4). */
-  concurrency?: number;
-  /** Requests started per second (default 10). */
-  ratePerSecond?: number;
-  /** Per request (default 30 s). */
-  timeoutMs?: number;
-  /** Attempts per request, the first included (default 5). */
-  maxAttempts?: number;
-  backoff?: BackoffPolicy;
-  dispatcher?: Dispatcher;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ScimTarget extends MappingTarget {
@@ -63,50 +58,13 @@ interface ScimResource {
   [key: string]: unknown;
 }
 
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
+type Response = HttpResponse;
 
 interface SendOptions {
   body?: unknown;
   ifMatch?: string;
   /** False for POST: a create is repeated by `create` itself, after a lookup; throttling and faults are returned. */
   retry?: boolean;
-}
-
-/** Failures where the request may not have reached the provider or it asked to be asked again. */
-function isTransient(err: unknown): boolean {
-  return isConnectorError(err) && err.retryable;
-}
-
-function isTransientStatus(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
-function invalid(field: string, problem: string): never {
-  throw createError("TARGET_CONFIG_INVALID", { field, problem });
-}
-
-function positiveInt(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1)
-    invalid(field, `must be a whole number of 1 or more, not ${value}`);
-  return value;
-}
-
-function httpUrl(field: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    invalid(field, `"${value}" is not a URL; give an absolute http(s) URL`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:")
-    invalid(field, `must be http(s), not ${url.protocol}`);
-  if (url.username || url.password) invalid(field, "must not carry credentials; use token or oauth");
-  return url;
 }
 
 /** A filter string value per RFC 7644 §3.4.2.2: JSON string rules, so `\` and `"` are escaped. */
@@ -176,16 +134,8 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     invalid("compatibility", `must be "standard" or "entra-legacy", not "${compatibility}"`);
   }
   const legacy = compatibility === "entra-legacy";
-  const concurrency = positiveInt("concurrency", options.concurrency, 4);
-  const ratePerSecond = positiveInt("ratePerSecond", options.ratePerSecond, 10);
-  const timeoutMs = positiveInt("timeoutMs", options.timeoutMs, 30_000);
-  const maxAttempts = positiveInt("maxAttempts", options.maxAttempts, 5);
-  const policy = options.backoff ?? SERVICE_BACKOFF;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
-  // A pool of its own, as wide as the concurrency, so `close` can end its connections; one passed in is the caller's.
-  const dispatcher = options.dispatcher ?? new Agent({ connections: concurrency });
-  let closing: Promise<void> | undefined;
+  const client = httpClient(options);
+  const { dispatcher, timeoutMs, maxAttempts, now, sleep } = client;
 
   let capabilities: TargetCapabilities = {
     disable: true,
@@ -200,24 +150,6 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
   let discovery: Promise<TargetCapabilities> | undefined;
   // The provider's version of each record this target has seen, for If-Match.
   const versions = new Map<string, string>();
-
-  // Concurrency: a count and a queue of waiters; rate: each start takes the next free slot.
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  let nextSlot = 0;
-  async function acquire(): Promise<void> {
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    const t = now();
-    const slot = Math.max(t, nextSlot);
-    nextSlot = slot + 1000 / ratePerSecond;
-    if (slot > t) await sleep(slot - t);
-  }
-  function release(): void {
-    const next = waiting.shift();
-    if (next) next();
-    else active--;
-  }
 
   let cachedToken: { value: string; refreshAt: number } | undefined;
   let tokenRequest: Promise<string> | undefined;
@@ -283,26 +215,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     const headers: Record<string, string> = { authorization: `Bearer ${await bearer()}`, accept: SCIM_JSON };
     if (opts.body !== undefined) headers["content-type"] = SCIM_JSON;
     if (opts.ifMatch !== undefined) headers["if-match"] = opts.ifMatch;
-    await acquire();
-    try {
-      const res = await request(url, {
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-        dispatcher,
-      });
-      const text = await res.body.text();
-      let body: unknown;
-      try {
-        body = text === "" ? undefined : JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      return { status: res.statusCode, headers: res.headers, body };
-    } finally {
-      release();
-    }
+    return client.send(method, url, headers, opts.body !== undefined ? JSON.stringify(opts.body) : undefined);
   }
 
   /** A service's text without our secrets: some echo the request's headers or form in their errors. */
@@ -349,7 +262,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
             { cause: err },
           );
         }
-        await sleep(backoffMs(attempt, policy));
+        await sleep(client.retryWait(undefined, attempt));
         continue;
       }
       if (res.status === 401 && options.oauth && !refreshedToken) {
@@ -369,14 +282,8 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
       }
       if (!retry || !isTransientStatus(res.status)) return res;
       if (attempt >= maxAttempts) throw failure(method, url, res, true);
-      await sleep(retryWait(res, attempt));
+      await sleep(client.retryWait(res, attempt));
     }
-  }
-
-  /** The service's `Retry-After` when it named one, else our backoff. */
-  function retryWait(res: Response, attempt: number): number {
-    const header = res.headers["retry-after"];
-    return parseRetryAfter(Array.isArray(header) ? header[0] : header, now()) ?? backoffMs(attempt, policy);
   }
 
   function expectOk(method: string, path: string, res: Response): void {
@@ -533,7 +440,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
       if (res && (attempt >= maxAttempts || keys.length === 0)) {
         throw failure("POST", root + path, res, true);
       }
-      await sleep(res ? retryWait(res, attempt) : backoffMs(attempt, policy));
+      await sleep(client.retryWait(res, attempt));
       // The POST may have landed before the connection dropped or the service failed; only a lookup tells.
       const existing = await findOne(kind, keys);
       if (existing !== undefined) return reconcile(existing);
@@ -753,10 +660,6 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     disable,
     delete: (id) => remove("Users", id),
     groups,
-    async close() {
-      if (options.dispatcher !== undefined) return;
-      closing ??= dispatcher.close();
-      await closing;
-    },
+    close: client.close,
   };
 }
