@@ -11,6 +11,7 @@ import {
   type Plan,
   type PlanUser,
   planProvisioning,
+  setPath,
   type TargetRecord,
 } from "../src/mapping/index.ts";
 
@@ -41,7 +42,10 @@ export async function runMapping(
   for (const action of plan.actions) {
     if (action.kind === "create") await target.create(action.attributes);
     else if (action.kind === "update") {
-      const desired = Object.fromEntries(action.changes.map((c) => [c.path, c.new]));
+      // The whole record as mapped, as the interface asks: a PUT or a body template needs every attribute.
+      const data = users.find((u) => u.id === action.userId)!.data;
+      const desired: Record<string, unknown> = {};
+      for (const a of attributes) setPath(desired, a.path, a.expression.evaluate(data) ?? a.default ?? null);
       await target.update(action.targetId, action.changes, desired);
     } else if (action.kind === "disable") await target.disable(action.targetId);
     else if (action.kind === "delete") await target.delete(action.targetId);

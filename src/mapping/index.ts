@@ -67,6 +67,12 @@ export {
   provisionGroups,
   type SourceGroup,
 } from "./targets/groups.ts";
+export {
+  type HttpAuth,
+  type HttpRequestTemplate,
+  type HttpTargetOptions,
+  httpTarget,
+} from "./targets/http.ts";
 export { type OpenTargetOptions, openTarget } from "./targets/open.ts";
 export {
   type ScimTarget,

@@ -2,6 +2,7 @@
 import { createError } from "../../errors.ts";
 import type { Mapping } from "../definition.ts";
 import { fileTarget } from "./file.ts";
+import { httpTarget } from "./http.ts";
 import { scimTarget } from "./scim.ts";
 import { sqlTarget } from "./sql.ts";
 import type { MappingTarget } from "./target.ts";
@@ -26,7 +27,7 @@ export function openTarget(mapping: Mapping, options: OpenTargetOptions = {}): M
           problem: "PostgreSQL tables are not supported yet; give path, an SQLite file",
         });
       return sqlTarget({ ...target, path: target.path, match: mapping.match, columns, runId: options.runId });
-    default:
-      throw new Error(`target type ${target.type} is not built yet`);
+    case "http":
+      return httpTarget({ ...target, match: mapping.match });
   }
 }
