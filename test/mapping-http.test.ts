@@ -73,6 +73,7 @@ beforeEach(() => {
   faults = [];
 });
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the default is the mapping's own ${NAME} syntax
 function mapping(token = "${ASSET_TOKEN}"): Mapping {
   return parseMapping(
     `name: assets

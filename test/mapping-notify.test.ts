@@ -204,6 +204,7 @@ describe("notify section of a mapping", () => {
     );
     assert.throws(() => notifyOf("  on: always\n"), /notify: needs webhook or email/);
     assert.throws(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the mapping's own ${NAME} syntax is under test
       () => notifyOf("  email: { host: h, password: '${NOPE}', from: a@b.test, to: [a@b.test] }\n"),
       /environment variable NOPE is not set/,
     );

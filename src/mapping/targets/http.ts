@@ -66,13 +66,13 @@ function placeholders(template: unknown): string[] {
   return [];
 }
 
-function valueOf(vars: Vars, name: string): unknown {
+function lookupVar(vars: Vars, name: string): unknown {
   return name in vars ? vars[name] : getPath(vars, name);
 }
 
 function fill(template: string, vars: Vars, encode: (value: unknown) => string): string {
-  return template.replace(PLACEHOLDER, (whole, name: string | undefined) =>
-    name === undefined ? "${" : encode(valueOf(vars, name)),
+  return template.replace(PLACEHOLDER, (_whole, name: string | undefined) =>
+    name === undefined ? "${" : encode(lookupVar(vars, name)),
   );
 }
 
@@ -89,7 +89,7 @@ const jsonEscaped = (value: unknown) => JSON.stringify(asText(value)).slice(1, -
 function fillBody(template: unknown, vars: Vars): unknown {
   if (typeof template === "string") {
     const whole = /^\$\{([A-Za-z0-9_.:-]+)\}$/.exec(template);
-    if (whole) return valueOf(vars, whole[1]!) ?? null;
+    if (whole) return lookupVar(vars, whole[1]!) ?? null;
     return fill(template, vars, asText);
   }
   if (Array.isArray(template)) return template.map((item) => fillBody(item, vars));
@@ -187,7 +187,7 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
     }
   }
 
-  function expectOk(name: string, template: HttpRequestTemplate, res: HttpResponse, vars: Vars): void {
+  function expectOk(template: HttpRequestTemplate, res: HttpResponse, vars: Vars): void {
     if (res.status >= 200 && res.status < 300) return;
     throw failure(
       template.method,
@@ -220,10 +220,10 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
       setPath(vars, key.path, key.value);
       vars[key.path] = key.value;
       // A lookup by email cannot be asked with an employee number.
-      if (!needed.every((name) => valueOf(vars, name) !== undefined)) continue;
+      if (!needed.every((name) => lookupVar(vars, name) !== undefined)) continue;
       const res = await call("lookup", template, vars);
       if (res.status === 404) continue;
-      expectOk("lookup", template, res, vars);
+      expectOk(template, res, vars);
       const found = template.resultPath
         ? getPath(isBag(res.body) ? res.body : {}, template.resultPath)
         : res.body;
@@ -263,7 +263,7 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
         if (existing) return update(existing.id, [], attributes);
       }
       if (res && !isTransientStatus(res.status)) {
-        expectOk("create", template, res, attributes);
+        expectOk(template, res, attributes);
         return { id: idIn(template.idPath ?? idPath, res.body, template.method, template.url), attributes };
       }
       if (!requests.lookup || keys.length === 0 || attempt >= client.maxAttempts) {
@@ -288,7 +288,7 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
     const res = await call("update", template, vars);
     // Deleted meanwhile: the plan wanted it to exist with these attributes.
     if (res.status === 404) return create(desired);
-    expectOk("update", template, res, vars);
+    expectOk(template, res, vars);
     return { id, attributes: desired };
   }
 
@@ -298,7 +298,7 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
     const res = await call(name, template, { id });
     // Gone already is what a delete asks; a disable of a record that is gone has nothing left to do.
     if (res.status === 404) return;
-    expectOk(name, template, res, { id });
+    expectOk(template, res, { id });
   }
 
   return {
