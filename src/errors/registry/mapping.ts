@@ -50,7 +50,7 @@ export const MAPPING_ERRORS = {
   },
   TARGET_CONFIG_INVALID: {
     message: "Invalid target setting {field}: {problem}",
-    fix: "Correct the named setting of the target; docs/mapping.md describes the SCIM target's settings.",
+    fix: "Correct the named setting of the target; docs/mapping.md describes each target's settings.",
     status: 400,
     retryable: false,
     exit: EXIT.usage,
