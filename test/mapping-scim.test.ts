@@ -485,13 +485,13 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
           Resources: page,
         });
       }
-      if (req.method === "POST" && req.url === "/Users") {
+      if (req.method === "POST" && (req.url === "/Users" || req.url === "/Groups")) {
         const id = randomUUID();
         const user = { ...JSON.parse(body), id, meta: { version: 'W/"1"' } };
         stored.set(id, user);
         return send(201, user);
       }
-      const id = decodeURIComponent((req.url ?? "").replace("/Users/", ""));
+      const id = decodeURIComponent((req.url ?? "").replace(/^\/(Users|Groups)\//, ""));
       const current = stored.get(id);
       if (req.method === "GET" && current) return send(200, current);
       if (req.method === "PUT" && current) {
@@ -542,6 +542,21 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
     assert.equal(stored.get(created.id)?.active, false);
     assert.equal(stored.get(created.id)?.userName, "ada@contoso.test");
     assert.ok(seen.every((s) => s.headers.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it("replaces a group whole with PUT and If-Match when the provider has no PATCH", async () => {
+    const target = open({ url: base, token: TOKEN, ...fast });
+    const group = await target.groups!.create({
+      displayName: "Ops",
+      externalId: "g-ops",
+      members: ["a", "b"],
+    });
+    await target.groups!.update(group, { displayName: "Ops", externalId: "g-ops", members: ["b", "c"] });
+    const put = seen.find((s) => s.method === "PUT")!;
+    assert.equal(put.headers["if-match"], 'W/"1"');
+    assert.deepEqual(JSON.parse(put.body).members, [{ value: "b" }, { value: "c" }]);
+    assert.deepEqual(stored.get(group.id)?.members, [{ value: "b" }, { value: "c" }]);
+    assert.equal(stored.get(group.id)?.displayName, "Ops");
   });
 
   it("lists every user a page at a time with startIndex and count", async () => {
