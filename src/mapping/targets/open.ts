@@ -1,5 +1,4 @@
 /** The target a mapping names, opened from its definition (settings were validated when it was loaded). */
-import { createError } from "../../errors.ts";
 import type { Mapping } from "../definition.ts";
 import { fileTarget } from "./file.ts";
 import { httpTarget } from "./http.ts";
@@ -21,12 +20,7 @@ export function openTarget(mapping: Mapping, options: OpenTargetOptions = {}): M
     case "file":
       return fileTarget({ ...target, match: mapping.match, columns });
     case "sql":
-      if (target.path === undefined)
-        throw createError("TARGET_CONFIG_INVALID", {
-          field: "target.url",
-          problem: "PostgreSQL tables are not supported yet; give path, an SQLite file",
-        });
-      return sqlTarget({ ...target, path: target.path, match: mapping.match, columns, runId: options.runId });
+      return sqlTarget({ ...target, match: mapping.match, columns, runId: options.runId });
     case "http":
       return httpTarget({ ...target, match: mapping.match });
   }

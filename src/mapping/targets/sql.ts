@@ -1,18 +1,23 @@
 /**
- * A table in an SQLite file as a mapping target: one row per record, keyed by the mapping's first match
- * attribute, with a column per mapped attribute for whoever reads the table, and the record itself as
- * JSON so lookups give back exactly what was written. Every row written carries the run that wrote it;
- * disabling sets `_disabled` (and `active` false), deleting removes the row.
+ * A database table as a mapping target (SQLite through node:sqlite, or PostgreSQL through `pg`): one row per
+ * record, keyed by the mapping's first match attribute, with a column per mapped attribute for whoever
+ * reads the table, and the record itself as JSON so lookups give back exactly what was written. Every row
+ * written carries the run that wrote it; disabling sets `_disabled` (and `active` false), deleting removes
+ * the row.
  */
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import pg from "pg";
 import { createError } from "../../errors.ts";
+import { redactString, redactUrl } from "../../log/redact.ts";
 import { getPath, setPath } from "../path.ts";
 import { type AttributeChange, matchKey, type TargetRecord } from "../plan.ts";
 import type { MappingTarget, MatchKey } from "./target.ts";
 
 export interface SqlTargetOptions {
-  /** The SQLite file, created when missing. */
-  path: string;
+  /** An SQLite file, created when missing; or `url`. */
+  path?: string;
+  /** A PostgreSQL URL (`postgres://user@host/db`). */
+  url?: string;
   /** `name` or `schema.name`. */
   table: string;
   /** The mapping's match attributes; the first is the key a row is known by. */
@@ -23,18 +28,92 @@ export interface SqlTargetOptions {
 }
 
 type Attributes = Record<string, unknown>;
+type Row = Record<string, unknown>;
 
 /** Every name is quoted, with quotes doubled, so no attribute path can end the identifier. */
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** A value as SQLite keeps it: booleans as 0/1, objects and lists as JSON. */
-function cell(value: unknown): SQLInputValue {
-  if (value === undefined || value === null) return null;
-  if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value === "number" || typeof value === "string") return value;
-  return JSON.stringify(value);
+/** What the target needs of a database; SQL is written with `?` and each driver numbers it as it must. */
+interface Driver {
+  run(sql: string, params?: SQLInputValue[]): Promise<void>;
+  all(sql: string, params?: SQLInputValue[]): Promise<Row[]>;
+  /** Column names of the table (schema-qualified or not). */
+  columns(schema: string | undefined, table: string): Promise<Set<string>>;
+  /** The column type for attribute columns. */
+  readonly attributeType: string;
+  /** A value as the attribute columns keep it. */
+  cell(value: unknown): SQLInputValue;
+  close(): Promise<void>;
+}
+
+function sqliteDriver(path: string): Driver {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA busy_timeout = 10000");
+  return {
+    async run(sql, params = []) {
+      db.prepare(sql).run(...params);
+    },
+    async all(sql, params = []) {
+      return db.prepare(sql).all(...params) as Row[];
+    },
+    async columns(schema, table) {
+      const info = schema
+        ? `PRAGMA ${quoteIdentifier(schema)}.table_info(${quoteIdentifier(table)})`
+        : `PRAGMA table_info(${quoteIdentifier(table)})`;
+      return new Set(
+        db
+          .prepare(info)
+          .all()
+          .map((row) => String(row.name)),
+      );
+    },
+    // No type: SQLite keeps each value as given (text, number).
+    attributeType: "",
+    cell(value) {
+      if (value === undefined || value === null) return null;
+      if (typeof value === "boolean") return value ? 1 : 0;
+      if (typeof value === "number" || typeof value === "string") return value;
+      return JSON.stringify(value);
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
+
+async function postgresDriver(url: string): Promise<Driver> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  // Quoted identifiers (attribute paths) may hold a `?`; only the ones outside them are parameters.
+  const numbered = (sql: string) => {
+    let n = 0;
+    return sql.replace(/"(?:[^"]|"")*"|\?/g, (token) => (token === "?" ? `$${++n}` : token));
+  };
+  return {
+    async run(sql, params = []) {
+      await client.query(numbered(sql), params);
+    },
+    async all(sql, params = []) {
+      return (await client.query(numbered(sql), params)).rows as Row[];
+    },
+    async columns(schema, table) {
+      const { rows } = await client.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = coalesce($1, current_schema()) AND table_name = $2",
+        [schema ?? null, table],
+      );
+      return new Set(rows.map((row: Row) => String(row.column_name)));
+    },
+    attributeType: " TEXT",
+    cell(value) {
+      if (value === undefined || value === null) return null;
+      return typeof value === "object" ? JSON.stringify(value) : String(value);
+    },
+    async close() {
+      await client.end();
+    },
+  };
 }
 
 const SYSTEM = ["_key", "_record", "_disabled", "_run_id", "_updated_at"];
@@ -44,6 +123,8 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
   if (first === undefined)
     throw createError("TARGET_CONFIG_INVALID", { field: "match", problem: "is empty" });
   const keyPath: string = first;
+  if (Boolean(options.path) === Boolean(options.url))
+    throw createError("TARGET_CONFIG_INVALID", { field: "url", problem: "give exactly one of url or path" });
   if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(options.table))
     throw createError("TARGET_CONFIG_INVALID", { field: "table", problem: "must be a plain table name" });
   const clash = options.columns.find((c) => SYSTEM.includes(c));
@@ -52,67 +133,75 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
       field: `attributes.${clash}`,
       problem: "is a column the SQL target keeps for itself; rename the attribute",
     });
+  const [schema, name] = options.table.includes(".")
+    ? (options.table.split(".") as [string, string])
+    : [undefined, options.table];
   const table = options.table.split(".").map(quoteIdentifier).join(".");
-  const shown = `${options.path}#${options.table}`;
-  let db: DatabaseSync | undefined;
+  // A database URL may carry a password: errors name it without.
+  const shown = `${options.path ?? redactUrl(options.url!)}#${options.table}`;
+  let opening: Promise<Driver> | undefined;
 
   const fail = (err: unknown): never => {
     throw createError(
       "TARGET_WRITE_FAILED",
-      { target: shown, reason: (err as Error).message },
+      { target: shown, reason: redactString((err as Error).message) },
       { cause: err },
     );
   };
 
-  function open(): DatabaseSync {
-    if (db) return db;
+  async function connect(): Promise<Driver> {
+    const driver = options.path ? sqliteDriver(options.path) : await postgresDriver(options.url!);
+    await driver.run(`CREATE TABLE IF NOT EXISTS ${table} (
+      "_key" TEXT PRIMARY KEY NOT NULL,
+      "_record" TEXT NOT NULL,
+      "_disabled" INTEGER NOT NULL DEFAULT 0,
+      "_run_id" TEXT,
+      "_updated_at" TEXT NOT NULL
+    )`);
+    const have = await driver.columns(schema, name);
+    // A mapping that gained attributes gains columns; columns it dropped stay for their old values.
+    for (const column of options.columns)
+      if (!have.has(column))
+        await driver.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdentifier(column)}${driver.attributeType}`);
+    return driver;
+  }
+
+  async function db(): Promise<Driver> {
+    opening ??= connect().catch((err) => {
+      opening = undefined;
+      return fail(err);
+    });
+    return opening;
+  }
+
+  async function query(sql: string, params: SQLInputValue[] = []): Promise<Row[]> {
+    const driver = await db();
     try {
-      const opened = new DatabaseSync(options.path);
-      opened.exec("PRAGMA busy_timeout = 10000");
-      opened.exec(`CREATE TABLE IF NOT EXISTS ${table} (
-        "_key" TEXT PRIMARY KEY NOT NULL,
-        "_record" TEXT NOT NULL,
-        "_disabled" INTEGER NOT NULL DEFAULT 0,
-        "_run_id" TEXT,
-        "_updated_at" TEXT NOT NULL
-      )`);
-      const info = options.table.includes(".")
-        ? `PRAGMA ${quoteIdentifier(options.table.split(".")[0]!)}.table_info(${quoteIdentifier(options.table.split(".")[1]!)})`
-        : `PRAGMA table_info(${quoteIdentifier(options.table)})`;
-      const have = new Set(
-        opened
-          .prepare(info)
-          .all()
-          .map((row) => String(row.name)),
-      );
-      // A mapping that gained attributes gains columns; columns it dropped stay for their old values.
-      for (const column of options.columns)
-        if (!have.has(column)) opened.exec(`ALTER TABLE ${table} ADD COLUMN ${quoteIdentifier(column)}`);
-      db = opened;
-      return opened;
+      return await driver.all(sql, params);
     } catch (err) {
       return fail(err);
     }
   }
 
   const idOf = (attributes: Attributes) => matchKey(keyPath, getPath(attributes, keyPath));
-  const toRecord = (row: Record<string, unknown>): TargetRecord => ({
+  const toRecord = (row: Row): TargetRecord => ({
     id: String(row._key),
     attributes: JSON.parse(String(row._record)) as Attributes,
   });
 
-  function read(id: string): TargetRecord | undefined {
-    const row = open().prepare(`SELECT "_key", "_record" FROM ${table} WHERE "_key" = ?`).get(id);
+  async function read(id: string): Promise<TargetRecord | undefined> {
+    const [row] = await query(`SELECT "_key", "_record" FROM ${table} WHERE "_key" = ?`, [id]);
     return row ? toRecord(row) : undefined;
   }
 
-  function write(attributes: Attributes, disabled: boolean): TargetRecord {
+  async function write(attributes: Attributes, disabled: boolean, replacing?: string): Promise<TargetRecord> {
     const id = idOf(attributes);
     if (id === undefined)
       throw createError("TARGET_CONFIG_INVALID", {
         field: keyPath,
         problem: "is blank; the table keys rows by it",
       });
+    const driver = await db();
     const columns = [...SYSTEM, ...options.columns].map(quoteIdentifier);
     const values = [
       id,
@@ -120,16 +209,25 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
       disabled ? 1 : 0,
       options.runId ?? null,
       new Date().toISOString(),
-      ...options.columns.map((c) => cell(getPath(attributes, c))),
+      ...options.columns.map((c) => driver.cell(getPath(attributes, c))),
     ];
     const updates = columns.slice(1).map((c) => `${c} = excluded.${c}`);
+    const upsert = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
+      ON CONFLICT ("_key") DO UPDATE SET ${updates.join(", ")}`;
     try {
-      open()
-        .prepare(
-          `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})
-           ON CONFLICT("_key") DO UPDATE SET ${updates.join(", ")}`,
-        )
-        .run(...values);
+      if (replacing === undefined || replacing === id) await driver.run(upsert, values);
+      else {
+        // A changed key moves the row: both statements or neither.
+        await driver.run("BEGIN");
+        try {
+          await driver.run(`DELETE FROM ${table} WHERE "_key" = ?`, [replacing]);
+          await driver.run(upsert, values);
+          await driver.run("COMMIT");
+        } catch (err) {
+          await driver.run("ROLLBACK").catch(() => {});
+          throw err;
+        }
+      }
     } catch (err) {
       fail(err);
     }
@@ -143,7 +241,7 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
         const wanted = matchKey(path, value);
         if (wanted === undefined) continue;
         if (path === keyPath) {
-          const found = read(wanted);
+          const found = await read(wanted);
           if (found) return found;
           continue;
         }
@@ -151,9 +249,7 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
         // Compared as the planner compares: case-insensitively where it lowers the value.
         const column = quoteIdentifier(path);
         const test = wanted === value ? `${column} = ?` : `lower(${column}) = ?`;
-        const rows = open()
-          .prepare(`SELECT "_key", "_record" FROM ${table} WHERE ${test} LIMIT 2`)
-          .all(wanted);
+        const rows = await query(`SELECT "_key", "_record" FROM ${table} WHERE ${test} LIMIT 2`, [wanted]);
         if (rows.length > 1)
           throw createError("TARGET_REQUEST_FAILED", {
             method: "SELECT",
@@ -170,42 +266,28 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
       return write(attributes, false);
     },
     async update(id: string, changes: readonly AttributeChange[], attributes) {
-      const current = read(id);
+      const current = await read(id);
       if (!current) return write(attributes, false);
       const next = structuredClone(current.attributes);
       for (const change of changes) setPath(next, change.path, change.new);
-      const moved = idOf(next) !== id;
-      const database = open();
-      database.exec("BEGIN");
-      try {
-        if (moved) database.prepare(`DELETE FROM ${table} WHERE "_key" = ?`).run(id);
-        const record = write(next, false);
-        database.exec("COMMIT");
-        return record;
-      } catch (err) {
-        database.exec("ROLLBACK");
-        throw err;
-      }
+      return write(next, false, id);
     },
     async disable(id) {
-      const current = read(id);
+      const current = await read(id);
       if (!current) return;
-      write(setPath(current.attributes, "active", false), true);
+      await write(setPath(current.attributes, "active", false), true);
     },
     async delete(id) {
-      try {
-        open().prepare(`DELETE FROM ${table} WHERE "_key" = ?`).run(id);
-      } catch (err) {
-        fail(err);
-      }
+      await query(`DELETE FROM ${table} WHERE "_key" = ?`, [id]);
     },
     async *list() {
-      for (const row of open().prepare(`SELECT "_key", "_record" FROM ${table} ORDER BY "_key"`).iterate())
+      for (const row of await query(`SELECT "_key", "_record" FROM ${table} ORDER BY "_key"`))
         yield toRecord(row);
     },
     async close() {
-      db?.close();
-      db = undefined;
+      const driver = opening;
+      opening = undefined;
+      if (driver) await (await driver.catch(() => undefined))?.close();
     },
   };
 }
