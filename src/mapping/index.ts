@@ -29,7 +29,6 @@ export {
 } from "./expression/index.ts";
 export { type LoadOptions, loadMapping, parseMapping } from "./load.ts";
 export {
-  mailText,
   type NotifyDeps,
   type NotifyOutcome,
   notifyRunCompleted,
