@@ -98,6 +98,14 @@ describe("file target", () => {
     });
   });
 
+  it("lookups alone (a dry run) leave no file", async () => {
+    const path = join(dir, "dry.csv");
+    const target = openTarget(mapping("csv", path));
+    assert.equal(await target.lookup([{ path: "userName", value: "ada@contoso.test" }]), undefined);
+    await target.close();
+    assert.ok(!(await readdir(dir)).includes("dry.csv"));
+  });
+
   it("fails as TARGET_WRITE_FAILED when the folder does not exist, leaving nothing", async () => {
     const path = join(dir, "missing", "out.csv");
     const m = mapping("csv", path);

@@ -166,6 +166,19 @@ for (const [name, make, skip] of [
       }
     });
 
+    it("lookups alone (a dry run) create no table", async () => {
+      const db = make();
+      try {
+        const target = openTarget(mapping(db));
+        assert.equal(await target.lookup([{ path: "externalId", value: "1" }]), undefined);
+        await target.delete("nobody");
+        await target.close();
+        await assert.rejects(db.rows(), /no such table|does not exist/);
+      } finally {
+        await db.drop();
+      }
+    });
+
     it("finds rows by a later match attribute and adds columns for attributes the mapping gained", async () => {
       const db = make();
       try {

@@ -117,10 +117,8 @@ export function fileTarget(options: FileTargetOptions): MappingTarget {
     try {
       text = await readFile(options.path, "utf8");
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-        dirty = true;
-        return;
-      }
+      // No snapshot yet: nothing to look up, and nothing is written unless a record is (a dry run leaves no file).
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return;
       throw createError("TARGET_WRITE_FAILED", { target: options.path, reason: (err as Error).message });
     }
     const rows: Attributes[] = [];

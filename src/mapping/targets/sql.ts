@@ -149,8 +149,22 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
     );
   };
 
-  async function connect(): Promise<Driver> {
-    const driver = options.path ? sqliteDriver(options.path) : await postgresDriver(options.url!);
+  // Lookups never create anything, so a dry run leaves the database as it found it: the table is made
+  // (and columns added) before the first write only.
+  let ready: Promise<void> | undefined;
+  let existing: Promise<Set<string>> | undefined;
+
+  async function db(): Promise<Driver> {
+    opening ??= (
+      options.path ? Promise.resolve(sqliteDriver(options.path)) : postgresDriver(options.url!)
+    ).catch((err) => {
+      opening = undefined;
+      return fail(err);
+    });
+    return opening;
+  }
+
+  async function ensureTable(driver: Driver): Promise<void> {
     await driver.run(`CREATE TABLE IF NOT EXISTS ${table} (
       "_key" TEXT PRIMARY KEY NOT NULL,
       "_record" TEXT NOT NULL,
@@ -163,19 +177,33 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
     for (const column of options.columns)
       if (!have.has(column))
         await driver.run(`ALTER TABLE ${table} ADD COLUMN ${quoteIdentifier(column)}${driver.attributeType}`);
+    existing = Promise.resolve(new Set([...have, ...options.columns]));
+  }
+
+  async function writable(): Promise<Driver> {
+    const driver = await db();
+    ready ??= ensureTable(driver).catch((err) => {
+      ready = undefined;
+      return fail(err);
+    });
+    await ready;
     return driver;
   }
 
-  async function db(): Promise<Driver> {
-    opening ??= connect().catch((err) => {
-      opening = undefined;
-      return fail(err);
-    });
-    return opening;
+  /** The table's columns as they are; empty when there is no table yet. */
+  async function columnsNow(): Promise<Set<string>> {
+    existing ??= db()
+      .then((driver) => driver.columns(schema, name))
+      .catch((err) => {
+        existing = undefined;
+        return fail(err);
+      });
+    return existing;
   }
 
-  async function query(sql: string, params: SQLInputValue[] = []): Promise<Row[]> {
-    const driver = await db();
+  async function query(sql: string, params: SQLInputValue[] = [], write = false): Promise<Row[]> {
+    if (!write && (await columnsNow()).size === 0) return [];
+    const driver = write ? await writable() : await db();
     try {
       return await driver.all(sql, params);
     } catch (err) {
@@ -201,7 +229,7 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
         field: keyPath,
         problem: "is blank; the table keys rows by it",
       });
-    const driver = await db();
+    const driver = await writable();
     const columns = [...SYSTEM, ...options.columns].map(quoteIdentifier);
     const values = [
       id,
@@ -245,7 +273,7 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
           if (found) return found;
           continue;
         }
-        if (!options.columns.includes(path)) continue;
+        if (!options.columns.includes(path) || !(await columnsNow()).has(path)) continue;
         // Compared as the planner compares: case-insensitively where it lowers the value.
         const column = quoteIdentifier(path);
         const test = wanted === value ? `${column} = ?` : `lower(${column}) = ?`;
@@ -278,7 +306,7 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
       await write(setPath(current.attributes, "active", false), true);
     },
     async delete(id) {
-      await query(`DELETE FROM ${table} WHERE "_key" = ?`, [id]);
+      if ((await columnsNow()).size > 0) await query(`DELETE FROM ${table} WHERE "_key" = ?`, [id], true);
     },
     async *list() {
       for (const row of await query(`SELECT "_key", "_record" FROM ${table} ORDER BY "_key"`))
@@ -287,6 +315,8 @@ export function sqlTarget(options: SqlTargetOptions): MappingTarget {
     async close() {
       const driver = opening;
       opening = undefined;
+      ready = undefined;
+      existing = undefined;
       if (driver) await (await driver.catch(() => undefined))?.close();
     },
   };
