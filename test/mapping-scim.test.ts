@@ -12,6 +12,12 @@ import SCIMMY from "scimmy";
 import SCIMMYRouters from "scimmy-routers";
 import { isConnectorError } from "../src/errors.ts";
 import {
+  compileAttributes,
+  compileExpression,
+  parseMapping,
+  planProvisioning,
+  provisionGroups,
+  SCIM_ENTERPRISE_USER_SCHEMA,
   type ScimTarget,
   type ScimTargetOptions,
   scimFilterValue,
@@ -76,6 +82,35 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseU
   },
 });
 
+type StoredGroup = Record<string, unknown> & { id: string; displayName: string };
+const groups = new Map<string, StoredGroup>();
+type GroupResource = InstanceType<typeof SCIMMY.Resources.Group>;
+SCIMMY.Resources.declare(SCIMMY.Resources.Group, {
+  egress: (resource: GroupResource) => {
+    if (resource.id) {
+      const group = groups.get(resource.id);
+      if (!group) throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
+      return group;
+    }
+    const all = [...groups.values()];
+    return resource.filter ? resource.filter.match(all) : all;
+  },
+  ingress: (resource: GroupResource, instance: unknown) => {
+    const data = JSON.parse(JSON.stringify(instance)) as StoredGroup;
+    if ([...groups.values()].some((g) => g.displayName === data.displayName && g.id !== resource.id))
+      throw new SCIMMY.Types.Error(409, "uniqueness", `displayName ${data.displayName} is taken`);
+    const id = resource.id ?? randomUUID();
+    const stored: StoredGroup = { ...data, id, meta: { resourceType: "Group" } };
+    delete (stored as Record<string, unknown>).schemas;
+    groups.set(id, stored);
+    return stored;
+  },
+  degress: (resource: GroupResource) => {
+    if (!resource.id || !groups.delete(resource.id))
+      throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
+  },
+});
+
 const opened: ScimTarget[] = [];
 function open(options: ScimTargetOptions): ScimTarget {
   const target = scimTarget(options);
@@ -130,6 +165,7 @@ after(() => server.close());
 
 beforeEach(() => {
   users.clear();
+  groups.clear();
   faults = [];
   requests = 0;
 });
@@ -152,7 +188,7 @@ describe("SCIM target against SCIMMY", () => {
     const caps = await target.discover();
     assert.equal(caps.patch, true);
     assert.equal(caps.etags, false);
-    assert.equal(caps.groups, false);
+    assert.equal(caps.groups, true);
   });
 
   it("creates a user, then finds it by userName in any case and by externalId", async () => {
@@ -305,13 +341,34 @@ describe("SCIM target entra-legacy dialect", () => {
           etag: { supported: false },
         });
       }
-      if (req.method === "POST" && path === "/Users") {
+      if (req.method === "POST" && (path === "/Users" || path === "/Groups")) {
         const id = randomUUID();
         const user = { ...(await body(req)), id };
         legacyUsers.set(id, user);
         return send(201, user);
       }
-      const id = decodeURIComponent(path.replace("/Users/", ""));
+      const id = decodeURIComponent(path.replace(/^\/(Users|Groups)\//, ""));
+      if (req.method === "GET" && legacyUsers.has(id)) return send(200, legacyUsers.get(id));
+      if (req.method === "PATCH" && path.startsWith("/Groups/") && legacyUsers.has(id)) {
+        // Member changes as this dialect sends them: Add / Remove on "members" with the members as the value.
+        const group = legacyUsers.get(id)!;
+        let members = (group.members as { value: string }[]) ?? [];
+        for (const op of (await body(req)).Operations as { op: string; path: string; value: unknown }[]) {
+          const values = Array.isArray(op.value) ? (op.value as { value: string }[]).map((m) => m.value) : [];
+          if (op.path !== "members" || values.length === 0 || !["Add", "Remove"].includes(op.op))
+            return send(400, {
+              status: "400",
+              scimType: "invalidPath",
+              detail: "expects Add/Remove on members",
+            });
+          members =
+            op.op === "Add"
+              ? [...members, ...values.map((value) => ({ value }))]
+              : members.filter((m) => !values.includes(m.value));
+        }
+        group.members = members;
+        return send(204);
+      }
       if (req.method === "PATCH" && legacyUsers.has(id)) {
         const patch = await body(req);
         const ops = patch.Operations as { op: string; path: string; value: unknown }[];
@@ -339,6 +396,22 @@ describe("SCIM target entra-legacy dialect", () => {
     const created = await target.create({ userName: "bob@contoso.test", active: true });
     await target.disable(created.id);
     assert.equal(legacyUsers.get(created.id)?.active, "False");
+  });
+
+  it("changes group members with Add and Remove ops that carry the members as their value", async () => {
+    const target = open({ url: legacyUrl, token: TOKEN, compatibility: "entra-legacy", ...fast });
+    const group = await target.groups!.create({ displayName: "Ops", members: ["a", "b"] });
+    const after = await target.groups!.update(group, { displayName: "Ops", members: ["b", "c"] });
+    assert.deepEqual(after.members, ["b", "c"]);
+    assert.deepEqual(
+      (legacyUsers.get(group.id)?.members as { value: string }[]).map((m) => m.value),
+      ["b", "c"],
+    );
+    const standard = open({ url: legacyUrl, token: TOKEN, ...fast });
+    await assert.rejects(
+      standard.groups!.update(after, { displayName: "Ops", members: ["c"] }),
+      /invalidPath/,
+    );
   });
 
   it("standard shapes are what such a provider refuses", async () => {
@@ -399,13 +472,26 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
       }
       if (req.url === "/ResourceTypes")
         return send(200, { Resources: [{ name: "User" }, { name: "Group" }] });
-      if (req.method === "POST" && req.url === "/Users") {
+      if (req.method === "GET" && req.url?.startsWith("/Users?startIndex")) {
+        // Pages of at most 50, whatever count asks: the client must follow startIndex, not its own count.
+        const query = new URL(req.url, "http://x").searchParams;
+        const all = [...stored.values()];
+        const start = Number(query.get("startIndex"));
+        const page = all.slice(start - 1, start - 1 + Math.min(50, Number(query.get("count"))));
+        return send(200, {
+          totalResults: all.length,
+          startIndex: start,
+          itemsPerPage: page.length,
+          Resources: page,
+        });
+      }
+      if (req.method === "POST" && (req.url === "/Users" || req.url === "/Groups")) {
         const id = randomUUID();
         const user = { ...JSON.parse(body), id, meta: { version: 'W/"1"' } };
         stored.set(id, user);
         return send(201, user);
       }
-      const id = decodeURIComponent((req.url ?? "").replace("/Users/", ""));
+      const id = decodeURIComponent((req.url ?? "").replace(/^\/(Users|Groups)\//, ""));
       const current = stored.get(id);
       if (req.method === "GET" && current) return send(200, current);
       if (req.method === "PUT" && current) {
@@ -438,6 +524,7 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
       groups: true,
       etags: true,
       patch: false,
+      bulk: false,
     });
     const created = await target.create(ada());
     await target.update(
@@ -455,6 +542,35 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
     assert.equal(stored.get(created.id)?.active, false);
     assert.equal(stored.get(created.id)?.userName, "ada@contoso.test");
     assert.ok(seen.every((s) => s.headers.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it("replaces a group whole with PUT and If-Match when the provider has no PATCH", async () => {
+    const target = open({ url: base, token: TOKEN, ...fast });
+    const group = await target.groups!.create({
+      displayName: "Ops",
+      externalId: "g-ops",
+      members: ["a", "b"],
+    });
+    await target.groups!.update(group, { displayName: "Ops", externalId: "g-ops", members: ["b", "c"] });
+    const put = seen.find((s) => s.method === "PUT")!;
+    assert.equal(put.headers["if-match"], 'W/"1"');
+    assert.deepEqual(JSON.parse(put.body).members, [{ value: "b" }, { value: "c" }]);
+    assert.deepEqual(stored.get(group.id)?.members, [{ value: "b" }, { value: "c" }]);
+    assert.equal(stored.get(group.id)?.displayName, "Ops");
+  });
+
+  it("lists every user a page at a time with startIndex and count", async () => {
+    const target = open({ url: base, token: TOKEN, ...fast });
+    for (let i = 0; i < 230; i++) stored.set(`id-${i}`, { id: `id-${i}`, userName: `u${i}@contoso.test` });
+    const listed: string[] = [];
+    for await (const record of target.list!()) listed.push(record.id);
+    assert.equal(listed.length, 230);
+    assert.equal(new Set(listed).size, 230);
+    const pages = seen.filter((s) => s.url.startsWith("/Users?startIndex"));
+    assert.deepEqual(
+      pages.map((p) => new URL(p.url, "http://x").searchParams.get("startIndex")),
+      ["1", "51", "101", "151", "201"],
+    );
   });
 
   it("fetches an OAuth token with a form POST and reuses it until a minute before expiry", async () => {
@@ -528,5 +644,119 @@ describe("SCIM target without PATCH, with ETags, OAuth and limits", () => {
     await target.close();
     for (let i = 0; i < 50 && (await connections()) > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(await connections(), 0);
+  });
+});
+
+describe("SCIM target: enterprise attributes addressed by URN path", () => {
+  const ent = SCIM_ENTERPRISE_USER_SCHEMA;
+  const mapping = parseMapping(
+    `name: hr
+source: { users: { memberOf: [Staff] } }
+match: [userName]
+attributes:
+  userName: "[userPrincipalName]"
+  active: "[accountEnabled]"
+  ${ent}:department: "[department]"
+  ${ent}:manager.value: "[managerId]"
+target: { type: scim, url: http://127.0.0.1:1/scim, token: t }
+`,
+    "hr.yaml",
+  );
+  const attributes = compileAttributes(mapping, compileExpression);
+  const user = (department: string) => ({
+    id: "u1",
+    state: "active" as const,
+    data: { userPrincipalName: "ada@contoso.test", accountEnabled: true, department, managerId: "m1" },
+  });
+
+  it("the planner nests them under the URN and the target creates, then patches them", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const first = planProvisioning({ mapping, attributes, users: [user("Engines")], targets: [] });
+    const create = first.actions[0]!;
+    assert.equal(create.kind, "create");
+    assert.deepEqual((create as { attributes: Record<string, unknown> }).attributes[ent], {
+      department: "Engines",
+      manager: { value: "m1" },
+    });
+    const created = await target.create((create as { attributes: Record<string, unknown> }).attributes);
+    assert.deepEqual(users.get(created.id)?.[ent], { department: "Engines", manager: { value: "m1" } });
+
+    const second = planProvisioning({ mapping, attributes, users: [user("Analytics")], targets: [created] });
+    const update = second.actions[0]!;
+    assert.equal(update.kind, "update");
+    const changes = (update as { changes: { path: string; old: unknown; new: unknown }[] }).changes;
+    assert.deepEqual(changes, [{ path: `${ent}:department`, old: "Engines", new: "Analytics" }]);
+    await target.update(created.id, changes, {});
+    assert.deepEqual(users.get(created.id)?.[ent], { department: "Analytics", manager: { value: "m1" } });
+  });
+});
+
+describe("SCIM target: groups against SCIMMY", () => {
+  const spec = { include: ["Engineers"], displayName: "[displayName]", externalId: "[id]" };
+
+  it("creates a group with only its provisioned members, then adds and removes members", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const a = await target.create(ada());
+    const b = await target.create({ userName: "bob@contoso.test", externalId: "u-bob", active: true });
+    const c = await target.create({ userName: "cy@contoso.test", externalId: "u-cy", active: true });
+    const ids = new Map([
+      ["ada", a.id],
+      ["bob", b.id],
+      ["cy", c.id],
+    ]);
+    const source = {
+      id: "g1",
+      data: { id: "g1", displayName: "Engineers" },
+      members: ["ada", "bob", "outsider"],
+    };
+    const [created] = await provisionGroups({
+      spec,
+      target: target.groups!,
+      groups: [source],
+      userTargetIds: ids,
+    });
+    assert.equal(created?.action, "create");
+    const stored = groups.get(created!.targetId!)!;
+    assert.equal(stored.externalId, "g1");
+    assert.deepEqual((stored.members as { value: string }[]).map((m) => m.value).sort(), [a.id, b.id].sort());
+
+    const [again] = await provisionGroups({
+      spec,
+      target: target.groups!,
+      groups: [source],
+      userTargetIds: ids,
+    });
+    assert.equal(again?.action, "skip");
+
+    const moved = { ...source, members: ["bob", "cy"] };
+    const [updated] = await provisionGroups({
+      spec,
+      target: target.groups!,
+      groups: [moved],
+      userTargetIds: ids,
+    });
+    assert.deepEqual([updated?.action, updated?.added, updated?.removed], ["update", 1, 1]);
+    assert.deepEqual(
+      (groups.get(created!.targetId!)!.members as { value: string }[]).map((m) => m.value).sort(),
+      [b.id, c.id].sort(),
+    );
+    assert.equal(groups.size, 1);
+  });
+
+  it("a 409 on group create becomes a lookup and update; a group deleted meanwhile is created again", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const a = await target.create(ada());
+    groups.set("old", { id: "old", displayName: "Engineers", members: [] });
+    const made = await target.groups!.create({ displayName: "Engineers", externalId: "g1", members: [a.id] });
+    assert.equal(made.id, "old");
+    assert.equal(groups.size, 1);
+    assert.deepEqual(
+      (groups.get("old")?.members as { value: string }[]).map((m) => m.value),
+      [a.id],
+    );
+    groups.clear();
+    const back = await target.groups!.update(made, { displayName: "Engineers", members: [] });
+    assert.notEqual(back.id, "old");
+    assert.equal(groups.size, 1);
   });
 });

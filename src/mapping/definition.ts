@@ -3,6 +3,8 @@
  * when they leave. Every object is strict so a misspelt key is an error rather than a silent default.
  */
 import { z } from "zod";
+import { isConnectorError } from "../errors.ts";
+import { checkWebhookUrl } from "../triggers/sinks/webhook-sink.ts";
 
 export const LEAVE_ACTIONS = ["disable", "delete", "ignore"] as const;
 export type LeaveAction = (typeof LEAVE_ACTIONS)[number];
@@ -93,14 +95,24 @@ const leaveByReason = z.strictObject({
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
+/** Per-target request limits (the SCIM and HTTP targets). */
+const limits = {
+  concurrency: z.number().int().min(1).optional(),
+  ratePerSecond: z.number().int().min(1).optional(),
+  timeoutMs: z.number().int().min(1).optional(),
+};
+
 const scimTarget = z
   .strictObject({
     type: z.literal("scim"),
     url: httpUrl,
     token: text.optional(),
-    oauth: z.strictObject({ tokenUrl: httpUrl, clientId: text, clientSecret: text }).optional(),
+    oauth: z
+      .strictObject({ tokenUrl: httpUrl, clientId: text, clientSecret: text, scope: text.optional() })
+      .optional(),
     /** Speak the SCIM dialect of Entra's older provisioning service, for targets built against it. */
     compatibility: z.literal("entra-legacy").optional(),
+    ...limits,
   })
   .superRefine((target, ctx) => {
     if (Boolean(target.token) === Boolean(target.oauth))
@@ -109,31 +121,56 @@ const scimTarget = z
 
 const fileTarget = z.strictObject({ type: z.literal("file"), path: text, format: z.enum(["csv", "jsonl"]) });
 
+/** Plain names only: they are quoted when used, but a dot or quote in one is almost surely a mistake. */
+const sqlName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, "must be a plain table name");
+
 const sqlTarget = z
   .strictObject({
     type: z.literal("sql"),
     url: text.optional(),
     path: text.optional(),
-    table: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, "must be a plain table name"),
+    table: sqlName,
   })
   .superRefine((target, ctx) => {
     if (Boolean(target.url) === Boolean(target.path))
       ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url or path" });
+    if (target.url && !/^postgres(ql)?:\/\//.test(target.url))
+      ctx.addIssue({
+        code: "custom",
+        path: ["url"],
+        message: "must be a postgres:// URL; for SQLite give path",
+      });
   });
 
+/**
+ * One request of the HTTP target. `${name}` in url, headers and body is a mapped attribute (`${id}` the
+ * target's id for the record), not an environment variable: secrets go in `auth`.
+ */
 const httpRequest = z.strictObject({
   method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]),
-  /** A template the HTTP target fills in per record. */
   url: text,
   headers: z.record(z.string(), z.string()).optional(),
   body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  /** Where the record's id is in the answer (dotted; `data.id`); default the target's idPath. */
+  idPath: text.optional(),
+  /** For lookup: where the found record or list is in the answer (dotted); default the whole answer. */
+  resultPath: text.optional(),
 });
+
+const httpAuth = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("bearer"), token: text }),
+  z.strictObject({ type: z.literal("basic"), username: text, password: text }),
+  z.strictObject({ type: z.literal("header"), name: text, value: text }),
+]);
 
 const httpTarget = z.strictObject({
   type: z.literal("http"),
+  auth: httpAuth.optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /** Where the record's id is in a create answer (dotted), default `id`. */
+  idPath: text.default("id"),
   requests: z.strictObject({
     lookup: httpRequest.optional(),
     create: httpRequest,
@@ -141,7 +178,64 @@ const httpTarget = z.strictObject({
     disable: httpRequest.optional(),
     delete: httpRequest.optional(),
   }),
+  ...limits,
 });
+
+const email = z.email({ error: "must be an e-mail address" });
+
+/** Where a run's outcome is sent when it ends. */
+export const notifySchema = z
+  .strictObject({
+    /** `failures`: only runs with failures are reported. */
+    on: z.enum(["always", "failures"]).default("always"),
+    webhook: z
+      .strictObject({
+        url: text,
+        secret: z.string().min(16, "must be at least 16 characters"),
+        timeoutMs: z.number().int().min(1).default(10_000),
+      })
+      .superRefine((webhook, ctx) => {
+        try {
+          checkWebhookUrl(webhook.url, { field: "notify.webhook.url" });
+        } catch (err) {
+          const problem = isConnectorError(err) ? String(err.params.problem) : String(err);
+          ctx.addIssue({ code: "custom", path: ["url"], message: problem });
+        }
+      })
+      .optional(),
+    email: z
+      .strictObject({
+        host: text,
+        /** Default 465 with `security: tls`, else 587. */
+        port: z.number().int().min(1).max(65_535).optional(),
+        /** `tls` from the first byte; `starttls` upgrades and refuses a server without it; `none` only on a trusted network. */
+        security: z.enum(["tls", "starttls", "none"]).default("starttls"),
+        user: text.optional(),
+        password: text.optional(),
+        from: email,
+        to: z.array(email).min(1, "lists at least one address"),
+      })
+      .superRefine((mail, ctx) => {
+        if (Boolean(mail.user) !== Boolean(mail.password))
+          ctx.addIssue({ code: "custom", path: ["password"], message: "give user and password together" });
+      })
+      .optional(),
+  })
+  .superRefine((notify, ctx) => {
+    if (!notify.webhook && !notify.email) ctx.addIssue({ code: "custom", message: "needs webhook or email" });
+  });
+export type Notify = z.infer<typeof notifySchema>;
+
+/**
+ * Groups pushed beside the users (SCIM targets): the groups named, with their members that the mapping
+ * provisions. Names and ids are matched as `source.users.memberOf` matches them.
+ */
+export const groupsSchema = z.strictObject({
+  include: z.array(text).min(1, "lists at least one group (name or id)"),
+  displayName: text.default("[displayName]"),
+  externalId: text.default("[id]"),
+});
+export type GroupsSpec = z.infer<typeof groupsSchema>;
 
 export const targetSchema = z.discriminatedUnion("type", [scimTarget, fileTarget, sqlTarget, httpTarget]);
 export type Target = z.infer<typeof targetSchema>;
@@ -161,10 +255,18 @@ export const mappingSchema = z
     match: z.array(text).min(1, "names at least one attribute"),
     attributes: z.record(text, attributeSchema),
     target: targetSchema,
+    groups: groupsSchema.optional(),
+    notify: notifySchema.optional(),
     onLeave: z.union([leaveAction, leaveByReason]).default("disable"),
     deletionThreshold: thresholdSchema.default(DEFAULT_DELETION_THRESHOLD),
   })
   .superRefine((mapping, ctx) => {
+    if (mapping.groups && mapping.target.type !== "scim")
+      ctx.addIssue({
+        code: "custom",
+        path: ["groups"],
+        message: `needs a scim target; a ${mapping.target.type} target has no groups`,
+      });
     mapping.match.forEach((attribute, index) => {
       if (!(attribute in mapping.attributes))
         ctx.addIssue({

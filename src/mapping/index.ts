@@ -3,6 +3,7 @@ export {
   type AttributeEntry,
   DEFAULT_DELETION_THRESHOLD,
   deletionLimit,
+  type GroupsSpec,
   LEAVE_ACTIONS,
   type LeaveAction,
   type LeavePolicy,
@@ -10,6 +11,7 @@ export {
   leavePolicy,
   type Mapping,
   mappingSchema,
+  type Notify,
   SCOPE_OPERATORS,
   type ScopeClause,
   type ScopeOperator,
@@ -26,7 +28,13 @@ export {
   printExpression,
 } from "./expression/index.ts";
 export { type LoadOptions, loadMapping, parseMapping } from "./load.ts";
-export { getPath, setPath } from "./path.ts";
+export {
+  type NotifyDeps,
+  type NotifyOutcome,
+  notifyRunCompleted,
+  type RunSummary,
+} from "./notify.ts";
+export { getPath, pathSegments, SCIM_ENTERPRISE_USER_SCHEMA, setPath } from "./path.ts";
 export {
   type AttributeChange,
   type AttributeMapper,
@@ -51,6 +59,20 @@ export {
   type UserState,
   userState,
 } from "./scope.ts";
+export { type FileTargetOptions, fileTarget } from "./targets/file.ts";
+export {
+  type GroupOutcome,
+  groupsInScope,
+  provisionGroups,
+  type SourceGroup,
+} from "./targets/groups.ts";
+export {
+  type HttpAuth,
+  type HttpRequestTemplate,
+  type HttpTargetOptions,
+  httpTarget,
+} from "./targets/http.ts";
+export { type OpenTargetOptions, openTarget } from "./targets/open.ts";
 export {
   type ScimTarget,
   type ScimTargetOptions,
@@ -58,4 +80,12 @@ export {
   scimPath,
   scimTarget,
 } from "./targets/scim.ts";
-export type { MappingTarget, MatchKey, TargetCapabilities } from "./targets/target.ts";
+export { quoteIdentifier, type SqlTargetOptions, sqlTarget } from "./targets/sql.ts";
+export type {
+  DesiredGroup,
+  GroupRecord,
+  GroupTarget,
+  MappingTarget,
+  MatchKey,
+  TargetCapabilities,
+} from "./targets/target.ts";

@@ -42,6 +42,9 @@ export function parseMapping(text: string, sourceName: string, options: LoadOpti
   visit(doc, {
     Scalar(_key, node, ancestors) {
       if (typeof node.value !== "string" || !node.value.includes("${")) return;
+      // The HTTP target's request templates use `${attribute}` for mapped values; its secrets go in `auth`.
+      const [top, section, kind] = pathOf(ancestors, node);
+      if (top === "target" && section === "requests" && kind !== undefined) return;
       node.value = node.value.replace(ENV_REFERENCE, (whole, name: string | undefined) => {
         if (name === undefined) return "${";
         const value = env[name];

@@ -41,9 +41,16 @@ export const MAPPING_ERRORS = {
     retryable: true,
     exit: EXIT.network,
   },
+  TARGET_WRITE_FAILED: {
+    message: "Writing the target {target} failed: {reason}",
+    fix: "Check that the file or database named can be written by this user and that the disk has room; the previous snapshot is left as it was.",
+    status: 500,
+    retryable: true,
+    exit: EXIT.internal,
+  },
   TARGET_CONFIG_INVALID: {
     message: "Invalid target setting {field}: {problem}",
-    fix: "Correct the named setting of the target; docs/mapping.md describes the SCIM target's settings.",
+    fix: "Correct the named setting of the target; docs/mapping.md describes each target's settings.",
     status: 400,
     retryable: false,
     exit: EXIT.usage,

@@ -4,19 +4,35 @@
  * deleted. Requests are limited in concurrency and rate; throttling, server faults and dropped
  * connections are retried, and a create is only repeated once a lookup shows the first did not land.
  */
-import { Agent, type Dispatcher, request } from "undici";
-import { type BackoffPolicy, backoffMs, parseRetryAfter, SERVICE_BACKOFF } from "../../common/retry-after.ts";
-import { sleep as defaultSleep } from "../../common/sleep.ts";
+import { type Dispatcher, request } from "undici";
 import { createError, isConnectorError } from "../../errors.ts";
+import { pathSegments, SCIM_ENTERPRISE_USER_SCHEMA } from "../path.ts";
 import type { AttributeChange, TargetRecord } from "../plan.ts";
-import type { MappingTarget, MatchKey, TargetCapabilities } from "./target.ts";
+import {
+  type HttpLimits,
+  type HttpResponse,
+  httpClient,
+  httpUrl,
+  invalid,
+  isTransient,
+  isTransientStatus,
+} from "./http-client.ts";
+import type {
+  DesiredGroup,
+  GroupRecord,
+  GroupTarget,
+  MappingTarget,
+  MatchKey,
+  TargetCapabilities,
+} from "./target.ts";
 
 export const SCIM_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User";
-export const SCIM_ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+export const SCIM_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group";
+export { SCIM_ENTERPRISE_USER_SCHEMA };
 const PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const SCIM_JSON = "application/scim+json";
 
-export interface ScimTargetOptions {
+export interface ScimTargetOptions extends HttpLimits {
   /** Base URL of the SCIM service, e.g. `https://app.example.com/scim/v2`. */
   url: string;
   /** A long-lived bearer token; or `oauth` for client-credentials tokens. */
@@ -27,18 +43,6 @@ export interface ScimTargetOptions {
    * expect: capitalised PATCH ops and booleans as "True"/"False" strings.
    */
   compatibility?: "standard" | "entra-legacy";
-  /** Requests in flight at once (default 4). */
-  concurrency?: number;
-  /** Requests started per second (default 10). */
-  ratePerSecond?: number;
-  /** Per request (default 30 s). */
-  timeoutMs?: number;
-  /** Attempts per request, the first included (default 5). */
-  maxAttempts?: number;
-  backoff?: BackoffPolicy;
-  dispatcher?: Dispatcher;
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ScimTarget extends MappingTarget {
@@ -46,56 +50,21 @@ export interface ScimTarget extends MappingTarget {
   discover(): Promise<TargetCapabilities>;
 }
 
+type Kind = "Users" | "Groups";
+
 interface ScimResource {
   id?: unknown;
   meta?: { version?: unknown };
   [key: string]: unknown;
 }
 
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-}
+type Response = HttpResponse;
 
 interface SendOptions {
   body?: unknown;
   ifMatch?: string;
   /** False for POST: a create is repeated by `create` itself, after a lookup; throttling and faults are returned. */
   retry?: boolean;
-}
-
-/** Failures where the request may not have reached the provider or it asked to be asked again. */
-function isTransient(err: unknown): boolean {
-  return isConnectorError(err) && err.retryable;
-}
-
-function isTransientStatus(status: number): boolean {
-  return status === 429 || status >= 500;
-}
-
-function invalid(field: string, problem: string): never {
-  throw createError("TARGET_CONFIG_INVALID", { field, problem });
-}
-
-function positiveInt(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1)
-    invalid(field, `must be a whole number of 1 or more, not ${value}`);
-  return value;
-}
-
-function httpUrl(field: string, value: string): URL {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    invalid(field, `"${value}" is not a URL; give an absolute http(s) URL`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:")
-    invalid(field, `must be http(s), not ${url.protocol}`);
-  if (url.username || url.password) invalid(field, "must not carry credentials; use token or oauth");
-  return url;
 }
 
 /** A filter string value per RFC 7644 §3.4.2.2: JSON string rules, so `\` and `"` are escaped. */
@@ -108,15 +77,12 @@ export function scimFilterValue(value: string): string {
  * while a mapping nests them under the URN, and the URN's own `2.0` must not be split as a path step.
  */
 export function scimPath(path: string): string {
-  for (const sep of [".", ":"]) {
-    if (path.startsWith(SCIM_ENTERPRISE_USER_SCHEMA + sep)) {
-      return `${SCIM_ENTERPRISE_USER_SCHEMA}:${path.slice(SCIM_ENTERPRISE_USER_SCHEMA.length + 1)}`;
-    }
-  }
-  if (!/^[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z][A-Za-z0-9_$-]*)*$/.test(path)) {
+  const [first, ...rest] = pathSegments(path);
+  const attribute = first!.startsWith("urn:") ? rest.join(".") : path;
+  if (!/^[A-Za-z][A-Za-z0-9_$-]*(\.[A-Za-z][A-Za-z0-9_$-]*)*$/.test(attribute)) {
     invalid("path", `"${path}" is not a SCIM attribute path; use names like userName or name.givenName`);
   }
-  return path;
+  return first!.startsWith("urn:") ? `${first}:${attribute}` : path;
 }
 
 function isBag(value: unknown): value is Record<string, unknown> {
@@ -134,16 +100,17 @@ function diff(
     if (key === "schemas") continue;
     const path = prefix + key;
     const old = current[key];
-    if (isBag(value)) changes.push(...diff(isBag(old) ? old : {}, value, `${path}.`));
+    // A URN key is followed by `:` in a SCIM path; plain nested attributes by `.`.
+    const sep = key.startsWith("urn:") ? ":" : ".";
+    if (isBag(value)) changes.push(...diff(isBag(old) ? old : {}, value, path + sep));
     else if (JSON.stringify(old) !== JSON.stringify(value)) changes.push({ path, old, new: value });
   }
   return changes;
 }
 
+/** The core schema and every extension whose URN keys the record. */
 function schemasFor(attributes: Record<string, unknown>): string[] {
-  return attributes[SCIM_ENTERPRISE_USER_SCHEMA] === undefined
-    ? [SCIM_USER_SCHEMA]
-    : [SCIM_USER_SCHEMA, SCIM_ENTERPRISE_USER_SCHEMA];
+  return [SCIM_USER_SCHEMA, ...Object.keys(attributes).filter((key) => key.startsWith("urn:"))];
 }
 
 /** A SCIM 2.0 service provider as a mapping target. Settings are checked here, before any request. */
@@ -167,16 +134,8 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     invalid("compatibility", `must be "standard" or "entra-legacy", not "${compatibility}"`);
   }
   const legacy = compatibility === "entra-legacy";
-  const concurrency = positiveInt("concurrency", options.concurrency, 4);
-  const ratePerSecond = positiveInt("ratePerSecond", options.ratePerSecond, 10);
-  const timeoutMs = positiveInt("timeoutMs", options.timeoutMs, 30_000);
-  const maxAttempts = positiveInt("maxAttempts", options.maxAttempts, 5);
-  const policy = options.backoff ?? SERVICE_BACKOFF;
-  const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? defaultSleep;
-  // A pool of its own, as wide as the concurrency, so `close` can end its connections; one passed in is the caller's.
-  const dispatcher = options.dispatcher ?? new Agent({ connections: concurrency });
-  let closing: Promise<void> | undefined;
+  const client = httpClient(options);
+  const { dispatcher, timeoutMs, maxAttempts, now, sleep } = client;
 
   let capabilities: TargetCapabilities = {
     disable: true,
@@ -186,27 +145,11 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     patch: true,
   };
   let filter = true;
+  // Records per page when listing; the provider's filter.maxResults lowers it.
+  let pageSize = 100;
   let discovery: Promise<TargetCapabilities> | undefined;
   // The provider's version of each record this target has seen, for If-Match.
   const versions = new Map<string, string>();
-
-  // Concurrency: a count and a queue of waiters; rate: each start takes the next free slot.
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  let nextSlot = 0;
-  async function acquire(): Promise<void> {
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    const t = now();
-    const slot = Math.max(t, nextSlot);
-    nextSlot = slot + 1000 / ratePerSecond;
-    if (slot > t) await sleep(slot - t);
-  }
-  function release(): void {
-    const next = waiting.shift();
-    if (next) next();
-    else active--;
-  }
 
   let cachedToken: { value: string; refreshAt: number } | undefined;
   let tokenRequest: Promise<string> | undefined;
@@ -272,26 +215,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     const headers: Record<string, string> = { authorization: `Bearer ${await bearer()}`, accept: SCIM_JSON };
     if (opts.body !== undefined) headers["content-type"] = SCIM_JSON;
     if (opts.ifMatch !== undefined) headers["if-match"] = opts.ifMatch;
-    await acquire();
-    try {
-      const res = await request(url, {
-        method: method as Dispatcher.HttpMethod,
-        headers,
-        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-        signal: AbortSignal.timeout(timeoutMs),
-        dispatcher,
-      });
-      const text = await res.body.text();
-      let body: unknown;
-      try {
-        body = text === "" ? undefined : JSON.parse(text);
-      } catch {
-        body = text;
-      }
-      return { status: res.statusCode, headers: res.headers, body };
-    } finally {
-      release();
-    }
+    return client.send(method, url, headers, opts.body !== undefined ? JSON.stringify(opts.body) : undefined);
   }
 
   /** A service's text without our secrets: some echo the request's headers or form in their errors. */
@@ -338,7 +262,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
             { cause: err },
           );
         }
-        await sleep(backoffMs(attempt, policy));
+        await sleep(client.retryWait(undefined, attempt));
         continue;
       }
       if (res.status === 401 && options.oauth && !refreshedToken) {
@@ -358,14 +282,8 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
       }
       if (!retry || !isTransientStatus(res.status)) return res;
       if (attempt >= maxAttempts) throw failure(method, url, res, true);
-      await sleep(retryWait(res, attempt));
+      await sleep(client.retryWait(res, attempt));
     }
-  }
-
-  /** The service's `Retry-After` when it named one, else our backoff. */
-  function retryWait(res: Response, attempt: number): number {
-    const header = res.headers["retry-after"];
-    return parseRetryAfter(Array.isArray(header) ? header[0] : header, now()) ?? backoffMs(attempt, policy);
   }
 
   function expectOk(method: string, path: string, res: Response): void {
@@ -398,6 +316,8 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
         return isBag(entry) && entry.supported === true;
       };
       filter = supported("filter");
+      const maxResults = isBag(config.filter) ? Number(config.filter.maxResults) : Number.NaN;
+      if (Number.isInteger(maxResults) && maxResults > 0) pageSize = Math.min(pageSize, maxResults);
       // Group provisioning needs the Group resource type; a provider without /ResourceTypes has none we know of.
       let groups = false;
       const types = await send("GET", "/ResourceTypes").catch(() => undefined);
@@ -412,6 +332,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
         groups,
         etags: supported("etag"),
         patch: supported("patch"),
+        bulk: supported("bulk"),
       };
       return capabilities;
     })();
@@ -421,13 +342,14 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     return discovery;
   }
 
-  async function lookup(keys: readonly MatchKey[]): Promise<TargetRecord | undefined> {
+  /** The one resource of `kind` a key finds, tried in order; two found by one key is an error, not a guess. */
+  async function findOne(kind: Kind, keys: readonly MatchKey[]): Promise<unknown> {
     await discover();
     if (!filter)
       invalid("url", "the provider says it does not support filtering, which matching records needs");
     for (const key of keys) {
       const expression = `${scimPath(key.path)} eq ${scimFilterValue(key.value)}`;
-      const path = `/Users?${new URLSearchParams({ filter: expression })}`;
+      const path = `/${kind}?${new URLSearchParams({ filter: expression })}`;
       const res = await send("GET", path);
       expectOk("GET", path, res);
       const found = isBag(res.body) && Array.isArray(res.body.Resources) ? res.body.Resources : [];
@@ -440,54 +362,102 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
           detail: `${found.length} records match ${key.path}; a match key must find at most one`,
         });
       }
-      if (found.length === 1) return toRecord(found[0], "GET", path);
+      if (found.length === 1) {
+        toRecord(found[0], "GET", path);
+        return found[0];
+      }
     }
     return undefined;
   }
 
-  /** Keys a created record is found by again: a provider must keep userName unique, externalId is ours. */
-  function keysOf(attributes: Record<string, unknown>): MatchKey[] {
-    return ["userName", "externalId"].flatMap((path) => {
+  async function lookup(keys: readonly MatchKey[]): Promise<TargetRecord | undefined> {
+    const found = await findOne("Users", keys);
+    return found === undefined ? undefined : toRecord(found, "GET", "/Users");
+  }
+
+  /** Every user, a page at a time (`startIndex` counts from 1; the provider may give fewer than asked). */
+  async function* list(): AsyncIterable<TargetRecord> {
+    await discover();
+    for (let start = 1; ; ) {
+      const path = `/Users?${new URLSearchParams({ startIndex: String(start), count: String(pageSize) })}`;
+      const res = await send("GET", path);
+      expectOk("GET", path, res);
+      const body = isBag(res.body) ? res.body : {};
+      const page = Array.isArray(body.Resources) ? body.Resources : [];
+      // A provider that ignores startIndex would hand back the first page for ever.
+      if (body.startIndex !== undefined && Number(body.startIndex) !== start && page.length > 0) {
+        throw createError("TARGET_REQUEST_FAILED", {
+          method: "GET",
+          url: root + path,
+          status: res.status,
+          scimType: "",
+          detail: `asked for startIndex ${start}, the provider answered from ${String(body.startIndex)}; it does not page`,
+        });
+      }
+      for (const resource of page) yield toRecord(resource, "GET", path);
+      start += page.length;
+      const total = Number(body.totalResults);
+      if (page.length === 0 || !Number.isFinite(total) || start > total) return;
+    }
+  }
+
+  /** Keys a created record is found by again: a provider must keep these unique, externalId is ours. */
+  function keysOf(kind: Kind, attributes: Record<string, unknown>): MatchKey[] {
+    return [kind === "Users" ? "userName" : "displayName", "externalId"].flatMap((path) => {
       const value = attributes[path];
       return typeof value === "string" && value !== "" ? [{ path, value }] : [];
     });
   }
 
-  async function create(attributes: Record<string, unknown>): Promise<TargetRecord> {
+  /**
+   * POST a resource. A 409 (the provider's uniqueness) becomes a lookup and `reconcile` with what it found;
+   * a POST whose answer was lost is only repeated once a lookup shows it did not land.
+   */
+  async function createResource<T>(
+    kind: Kind,
+    body: Record<string, unknown>,
+    created: (resource: unknown, path: string) => T,
+    reconcile: (existing: unknown) => Promise<T>,
+  ): Promise<T> {
     await discover();
-    const keys = keysOf(attributes);
-    const body = { ...attributes, schemas: schemasFor(attributes) };
+    const keys = keysOf(kind, body);
+    const path = `/${kind}`;
     for (let attempt = 1; ; attempt++) {
       let res: Response | undefined;
       try {
-        res = await send("POST", "/Users", { body, retry: false });
+        res = await send("POST", path, { body, retry: false });
       } catch (err) {
         if (!isTransient(err) || attempt >= maxAttempts || keys.length === 0) throw err;
       }
       if (res && !isTransientStatus(res.status)) {
         if (res.status === 409 && keys.length > 0) {
-          const existing = await lookup(keys);
-          if (existing) return reconcile(existing, attributes);
+          const existing = await findOne(kind, keys);
+          if (existing !== undefined) return reconcile(existing);
         }
-        expectOk("POST", "/Users", res);
-        return toRecord(res.body, "POST", "/Users");
+        expectOk("POST", path, res);
+        return created(res.body, path);
       }
       if (res && (attempt >= maxAttempts || keys.length === 0)) {
-        throw failure("POST", `${root}/Users`, res, true);
+        throw failure("POST", root + path, res, true);
       }
-      await sleep(res ? retryWait(res, attempt) : backoffMs(attempt, policy));
+      await sleep(client.retryWait(res, attempt));
       // The POST may have landed before the connection dropped or the service failed; only a lookup tells.
-      const existing = await lookup(keys);
-      if (existing) return reconcile(existing, attributes);
+      const existing = await findOne(kind, keys);
+      if (existing !== undefined) return reconcile(existing);
     }
   }
 
-  async function reconcile(
-    existing: TargetRecord,
-    attributes: Record<string, unknown>,
-  ): Promise<TargetRecord> {
-    const changes = diff(existing.attributes, attributes);
-    return changes.length === 0 ? existing : update(existing.id, changes, attributes);
+  async function create(attributes: Record<string, unknown>): Promise<TargetRecord> {
+    return createResource(
+      "Users",
+      { ...attributes, schemas: schemasFor(attributes) },
+      (resource, path) => toRecord(resource, "POST", path),
+      async (found) => {
+        const existing = toRecord(found, "GET", "/Users");
+        const changes = diff(existing.attributes, attributes);
+        return changes.length === 0 ? existing : update(existing.id, changes, attributes);
+      },
+    );
   }
 
   function patchValue(value: unknown): unknown {
@@ -495,21 +465,30 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     return value;
   }
 
-  function patchBody(changes: readonly AttributeChange[]) {
-    return {
-      schemas: [PATCH_OP_SCHEMA],
-      Operations: changes.map((change) => {
-        const path = scimPath(change.path);
-        if (change.new === undefined || change.new === null)
-          return { op: legacy ? "Remove" : "remove", path };
-        return { op: legacy ? "Replace" : "replace", path, value: patchValue(change.new) };
-      }),
-    };
+  function op(name: "add" | "replace" | "remove"): string {
+    return legacy ? name[0]!.toUpperCase() + name.slice(1) : name;
   }
 
-  /** PATCH or PUT `/Users/{id}`; a stale version is re-read once, since the next write would be blind anyway. */
-  async function write(id: string, method: "PATCH" | "PUT", body: unknown): Promise<Response | undefined> {
-    const path = `/Users/${encodeURIComponent(id)}`;
+  function patchBody(operations: unknown[]) {
+    return { schemas: [PATCH_OP_SCHEMA], Operations: operations };
+  }
+
+  function changeOps(changes: readonly AttributeChange[]) {
+    return changes.map((change) => {
+      const path = scimPath(change.path);
+      if (change.new === undefined || change.new === null) return { op: op("remove"), path };
+      return { op: op("replace"), path, value: patchValue(change.new) };
+    });
+  }
+
+  /** PATCH or PUT `/{kind}/{id}`; a stale version is re-read once, since the next write would be blind anyway. */
+  async function write(
+    kind: Kind,
+    id: string,
+    method: "PATCH" | "PUT",
+    body: unknown,
+  ): Promise<Response | undefined> {
+    const path = `/${kind}/${encodeURIComponent(id)}`;
     for (let stale = 0; ; stale++) {
       const version = capabilities.etags ? versions.get(id) : undefined;
       const res = await send(method, path, { body, ...(version ? { ifMatch: version } : {}) });
@@ -534,8 +513,8 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     await discover();
     const path = `/Users/${encodeURIComponent(id)}`;
     const res = capabilities.patch
-      ? await write(id, "PATCH", patchBody(changes))
-      : await write(id, "PUT", { ...attributes, id, schemas: schemasFor(attributes) });
+      ? await write("Users", id, "PATCH", patchBody(changeOps(changes)))
+      : await write("Users", id, "PUT", { ...attributes, id, schemas: schemasFor(attributes) });
     // The record is gone: the plan wanted it to exist with these attributes.
     if (res === undefined) return create(attributes);
     if (res.status === 204 || res.body === undefined) {
@@ -546,45 +525,128 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     return toRecord(res.body, capabilities.patch ? "PATCH" : "PUT", path);
   }
 
+  function gone(method: string, kind: Kind, id: string): never {
+    const path = `/${kind}/${encodeURIComponent(id)}`;
+    throw failure(
+      method,
+      root + path,
+      { status: 404, headers: {}, body: { detail: `no ${kind} ${id}` } },
+      false,
+    );
+  }
+
   async function disable(id: string): Promise<void> {
     await discover();
     const path = `/Users/${encodeURIComponent(id)}`;
     if (capabilities.patch) {
-      const res = await write(id, "PATCH", patchBody([{ path: "active", old: true, new: false }]));
-      if (res === undefined)
-        throw failure(
-          "PATCH",
-          root + path,
-          { status: 404, headers: {}, body: { detail: `no user ${id}` } },
-          false,
-        );
+      const ops = changeOps([{ path: "active", old: true, new: false }]);
+      if ((await write("Users", id, "PATCH", patchBody(ops))) === undefined) gone("PATCH", "Users", id);
       return;
     }
     const current = await send("GET", path);
     expectOk("GET", path, current);
     const record = toRecord(current.body, "GET", path);
     const attributes = { ...record.attributes, active: false };
-    const res = await write(id, "PUT", { ...attributes, id, schemas: schemasFor(attributes) });
-    if (res === undefined)
-      throw failure(
-        "PUT",
-        root + path,
-        { status: 404, headers: {}, body: { detail: `no user ${id}` } },
-        false,
-      );
+    const res = await write("Users", id, "PUT", { ...attributes, id, schemas: schemasFor(attributes) });
+    if (res === undefined) gone("PUT", "Users", id);
   }
 
-  async function remove(id: string): Promise<void> {
-    const path = `/Users/${encodeURIComponent(id)}`;
+  async function remove(kind: Kind, id: string): Promise<void> {
+    const path = `/${kind}/${encodeURIComponent(id)}`;
     const res = await send("DELETE", path);
     // Gone already (a retried DELETE whose first answer was lost) is what was asked.
-    if (res.status === 404) {
-      versions.delete(id);
-      return;
-    }
-    expectOk("DELETE", path, res);
+    if (res.status !== 404) expectOk("DELETE", path, res);
     versions.delete(id);
   }
+
+  function toGroup(resource: unknown, method: string, path: string): GroupRecord {
+    const { id, attributes } = toRecord(resource, method, path);
+    const members = Array.isArray(attributes.members) ? attributes.members : [];
+    return {
+      id,
+      displayName: String(attributes.displayName ?? ""),
+      ...(typeof attributes.externalId === "string" ? { externalId: attributes.externalId } : {}),
+      members: members.flatMap((m) => (isBag(m) && typeof m.value === "string" ? [m.value] : [])),
+    };
+  }
+
+  function groupBody(group: DesiredGroup, id?: string): Record<string, unknown> {
+    return {
+      schemas: [SCIM_GROUP_SCHEMA],
+      ...(id === undefined ? {} : { id }),
+      displayName: group.displayName,
+      ...(group.externalId === undefined ? {} : { externalId: group.externalId }),
+      members: group.members.map((value) => ({ value })),
+    };
+  }
+
+  /** A group with its members: list answers may leave members out, the resource itself may not. */
+  async function readGroup(id: string): Promise<GroupRecord | undefined> {
+    const path = `/Groups/${encodeURIComponent(id)}`;
+    const res = await send("GET", path);
+    if (res.status === 404) return undefined;
+    expectOk("GET", path, res);
+    return toGroup(res.body, "GET", path);
+  }
+
+  /**
+   * Member changes as PATCH operations. The standard removes one member per filtered path; Entra's older
+   * dialect names the members to remove in the value, which is what services built against it parse.
+   */
+  function memberOps(added: readonly string[], removed: readonly string[]): unknown[] {
+    const ops: unknown[] = [];
+    if (added.length > 0)
+      ops.push({ op: op("add"), path: "members", value: added.map((value) => ({ value })) });
+    if (removed.length === 0) return ops;
+    if (legacy) ops.push({ op: op("remove"), path: "members", value: removed.map((value) => ({ value })) });
+    else
+      for (const value of removed)
+        ops.push({ op: op("remove"), path: `members[value eq ${scimFilterValue(value)}]` });
+    return ops;
+  }
+
+  async function updateGroup(current: GroupRecord, group: DesiredGroup): Promise<GroupRecord> {
+    await discover();
+    const wanted = new Set(group.members);
+    const had = new Set(current.members);
+    const added = group.members.filter((m) => !had.has(m));
+    const removed = current.members.filter((m) => !wanted.has(m));
+    const ops: unknown[] = [];
+    if (group.displayName !== current.displayName)
+      ops.push({ op: op("replace"), path: "displayName", value: group.displayName });
+    if (group.externalId !== undefined && group.externalId !== current.externalId)
+      ops.push({ op: op("replace"), path: "externalId", value: group.externalId });
+    ops.push(...memberOps(added, removed));
+    if (ops.length === 0) return current;
+    const res = capabilities.patch
+      ? await write("Groups", current.id, "PATCH", patchBody(ops))
+      : await write("Groups", current.id, "PUT", groupBody(group, current.id));
+    if (res === undefined) return createGroup(group);
+    if (isBag(res.body) && typeof res.body.id === "string") toRecord(res.body, "PATCH", "/Groups");
+    return { id: current.id, ...group, members: [...group.members] };
+  }
+
+  async function createGroup(group: DesiredGroup): Promise<GroupRecord> {
+    return createResource(
+      "Groups",
+      groupBody(group),
+      (resource, path) => ({ ...toGroup(resource, "POST", path), members: [...group.members] }),
+      async (found) => {
+        const existing = await readGroup(toGroup(found, "GET", "/Groups").id);
+        return existing ? updateGroup(existing, group) : createGroup(group);
+      },
+    );
+  }
+
+  const groups: GroupTarget = {
+    async lookup(keys) {
+      const found = await findOne("Groups", keys);
+      return found === undefined ? undefined : readGroup(toGroup(found, "GET", "/Groups").id);
+    },
+    create: createGroup,
+    update: updateGroup,
+    delete: (id) => remove("Groups", id),
+  };
 
   return {
     get capabilities() {
@@ -592,14 +654,12 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
     },
     discover,
     lookup,
+    list,
     create,
     update,
     disable,
-    delete: remove,
-    async close() {
-      if (options.dispatcher !== undefined) return;
-      closing ??= dispatcher.close();
-      await closing;
-    },
+    delete: (id) => remove("Users", id),
+    groups,
+    close: client.close,
   };
 }
