@@ -6,6 +6,7 @@
  * Every change is written to the service state's audit log with the API token (or `cli`) that made it.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
@@ -229,6 +230,7 @@ function liveConnection(
   options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir">,
 ): ServiceConnection {
   const dir = connectionDir(options.stateDir, id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const o = shape.options;
   const config = loadConnectionConfig(
     { env: options.env, flags: options.flags ?? {} },
@@ -348,10 +350,10 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
         credentialChangedAt: input.credential.type === "delegated" ? null : at,
         options: input.options ?? {},
       };
-      // Everything is validated before anything is stored.
-      const connection = liveConnection(id, shape, toCredential(input.credential), options);
       // A folder left by an earlier connection of this id holds nothing of this one.
       await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
+      // Everything is validated before anything is stored.
+      const connection = liveConnection(id, shape, toCredential(input.credential), options);
       state.insertConnection({
         id,
         ...shape,

@@ -109,7 +109,8 @@ export function connectionFromConfig(
     },
     async close() {
       await graph?.close();
-      await (await store)?.close();
+      // A store that never opened has nothing to close.
+      await (await store?.catch(() => undefined))?.close();
     },
   };
 }
