@@ -44,10 +44,13 @@ export const ConnectionView = z.object({
 
 export const ConnectionParams = z.object({ id: z.string().min(1).max(128) });
 
-async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<typeof ConnectionView>> {
+/** What the API (and `connection list --json`) shows of a connection: never a credential. */
+export async function connectionView(
+  c: ServiceConnection,
+  live: { activeRunId?: string | undefined; nextRunAt?: Date | undefined } = {},
+): Promise<z.infer<typeof ConnectionView>> {
   const [last] = await (await c.queries()).runs.list({ limit: 1 });
-  const active = await ctx.jobs.active(c.id, "sync");
-  const status = active
+  const status = live.activeRunId
     ? "syncing"
     : last === undefined
       ? "never-synced"
@@ -88,10 +91,17 @@ async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<
           ...(last.finishedAt ? { finishedAt: last.finishedAt } : {}),
         }
       : null,
-    activeRunId: active?.id ?? null,
+    activeRunId: live.activeRunId ?? null,
     schedule: c.schedule ? describeSchedule(c.schedule) : null,
-    nextRunAt: ctx.nextRun?.(c.id)?.toISOString() ?? null,
+    nextRunAt: live.nextRunAt?.toISOString() ?? null,
   };
+}
+
+async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<typeof ConnectionView>> {
+  return connectionView(c, {
+    activeRunId: (await ctx.jobs.active(c.id, "sync"))?.id,
+    nextRunAt: ctx.nextRun?.(c.id),
+  });
 }
 
 export function connectionRoutes(ctx: ServiceContext) {
