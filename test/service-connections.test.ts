@@ -317,6 +317,24 @@ describe("managed connections", () => {
     assert.match(await unknown.text(), /Sign-in failed/);
   });
 
+  test("a refused consent comes back as a page naming the cause with the admin-consent link", async () => {
+    const start = await call("POST", "/api/v1/connections/delegated/oauth/start", "admin");
+    const state = new URL(String(start.body["authorizeUrl"])).searchParams.get("state") ?? "";
+    const query = new URLSearchParams({
+      state,
+      error: "consent_required",
+      error_description: "AADSTS65001: The user or administrator has not consented to use the application.",
+    });
+    const res = await fetch(`${service.url}/oauth/callback?${query}`, { redirect: "manual" });
+    assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+    const page = await res.text();
+    assert.match(page, /AUTH_CONSENT_REQUIRED/);
+    assert.match(page, /<a href="[^"]*\/adminconsent\?client_id=/);
+    const oauthStartOnSecret = await call("POST", "/api/v1/connections/contoso-a/oauth/start", "admin");
+    assert.equal(oauthStartOnSecret.status, 400);
+    assert.match(JSON.stringify(oauthStartOnSecret.body), /credential\.type/);
+  });
+
   test("every change is audited with the token that made it", () => {
     const audit = state.listAudit();
     const actions = audit.map((e) => `${e.action} ${e.connectionId} ${e.actor}`);
