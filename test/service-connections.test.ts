@@ -222,7 +222,7 @@ describe("managed connections", () => {
     assert.equal((back.body["check"] as Check).error, undefined);
   });
 
-  test("a certificate credential works from the PEMs alone", async () => {
+  test("a certificate credential works from the PEMs alone; a schedule set later is followed", async () => {
     const cert = emu.apps.certificate;
     const created = await call("POST", "/api/v1/connections", "admin", {
       tenantId: emu.tenantId,
@@ -236,6 +236,16 @@ describe("managed connections", () => {
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal((created.body["check"] as Check).error, undefined, JSON.stringify(created.body["check"]));
+    const scheduled = await call("PATCH", "/api/v1/connections/cert", "admin", {
+      options: { schedule: "every 1h", kinds: "groups" },
+    });
+    assert.equal(scheduled.status, 200, JSON.stringify(scheduled.body));
+    // Never synced, so the scheduler picks it up at once, then plans the next slot.
+    for (;;) {
+      const { body } = await call("GET", "/api/v1/connections/cert", "viewer");
+      if (body["lastRun"] !== null && body["activeRunId"] === null && body["nextRunAt"] !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   test("the environment's connection is read-only; a syncing one cannot be removed; removal takes its store", async () => {

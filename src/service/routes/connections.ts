@@ -178,7 +178,7 @@ export function connectionRoutes(ctx: ServiceContext) {
       tags: ["connections"],
       params: ConnectionParams,
       response: CheckView,
-      handler: ({ params, request }) => ctx.admin.test(params.id, abortedWith(request)),
+      handler: ({ params }) => ctx.admin.test(params.id),
     }),
     route({
       method: "POST",
@@ -217,13 +217,6 @@ export function connectionRoutes(ctx: ServiceContext) {
 }
 
 const actorOf = (token: { name: string } | undefined) => token?.name ?? "anonymous";
-
-/** Aborted when the caller goes away, so a test against a hanging tenant is not left running. */
-function abortedWith(request: { raw: NodeJS.EventEmitter }): AbortSignal {
-  const controller = new AbortController();
-  request.raw.once("close", () => controller.abort());
-  return controller.signal;
-}
 
 const html = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
