@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startEmulator } from "@entra-connector/graph-emulator";
+import { appToken, startEmulator } from "@entra-connector/graph-emulator";
 import { Agent } from "undici";
 import {
   connectionDir,
@@ -246,6 +246,21 @@ describe("managed connections", () => {
       if (body["lastRun"] !== null && body["activeRunId"] === null && body["nextRunAt"] !== null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+  });
+
+  test("a pre-issued token is a credential too, and is never shown back", async () => {
+    const browser = new Agent({ connect: { ca: readFileSync(emu.caFile, "utf8") } });
+    const token = await appToken(emu, { dispatcher: browser }).finally(() => browser.close());
+    const created = await call("POST", "/api/v1/connections", "admin", {
+      ...base(),
+      name: "Token",
+      credential: { type: "token", token },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((created.body["connection"] as View).credential.type, "token");
+    assert.equal((created.body["check"] as Check).error, undefined, JSON.stringify(created.body["check"]));
+    assert.ok(!bodies.some((b) => b.includes(token)));
+    assert.equal((await call("DELETE", "/api/v1/connections/token", "admin")).status, 204);
   });
 
   test("the environment's connection is read-only; a syncing one cannot be removed; removal takes its store", async () => {
