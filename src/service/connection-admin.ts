@@ -445,6 +445,7 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
       state.putOAuthState({
         digest: digest(stateValue),
         connectionId: id,
+        actor,
         verifier: seal(key, Buffer.from(verifier), VERIFIER_LABEL),
         expiresAt: new Date(now().getTime() + SIGN_IN_TTL_MS),
       });
@@ -483,10 +484,10 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
       const next = { ...record, credentialChangedAt: now().toISOString(), updatedAt: now().toISOString() };
       state.updateConnection(next);
       state.audit({
-        actor: "browser sign-in",
+        actor: pending.actor,
         action: "credential",
         connectionId: c.id,
-        detail: { type: "delegated" },
+        detail: { type: "delegated", step: "signed in" },
       });
       // A fresh connection, so its token provider reads the refresh token just stored.
       await registry.put(managedConnection(next, options));
