@@ -144,6 +144,7 @@ describe("managed connections", () => {
     });
     assert.match(JSON.stringify(kinds.body), /options\.kinds.*widgets/);
     assert.deepEqual(state.listConnections(), []);
+    assert.equal(existsSync(connectionDir(dir, "bad-schedule")), false, "no folder left behind");
   });
 
   test("created with a wrong secret it is kept and its test names the cause; the right secret passes", async () => {
