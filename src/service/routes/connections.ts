@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { describeSchedule } from "../../config/schedule.ts";
-import { ConnectorError } from "../../errors.ts";
+import { type ConnectorError, toConnectorError } from "../../errors.ts";
 import type { ServiceContext } from "../app.ts";
 import { CheckView, CreateConnectionInput, UpdateConnectionInput } from "../connection-admin.ts";
 import { credentialType, type ServiceConnection } from "../connections.ts";
@@ -208,8 +208,10 @@ export function connectionRoutes(ctx: ServiceContext) {
           const { connectionId } = await ctx.admin.finishSignIn(query);
           return reply.redirect(`/console/connections/${encodeURIComponent(connectionId)}`, 302);
         } catch (err) {
-          if (!(err instanceof ConnectorError)) throw err;
-          return reply.status(err.status).type("text/html; charset=utf-8").send(signInPage(err));
+          // A browser is at the other end: whatever failed, it gets a page, not JSON.
+          const e = toConnectorError(err);
+          if (e.code === "INTERNAL") ctx.logger.error({ err }, "browser sign-in failed");
+          return reply.status(e.status).type("text/html; charset=utf-8").send(signInPage(e));
         }
       },
     }),
