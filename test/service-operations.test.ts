@@ -14,6 +14,7 @@ import {
   connectionsFromEnvironment,
   createLogger,
   isConnectorError,
+  loadConnectorKey,
   loadSettings,
   openServiceState,
   type ServiceOptions,
@@ -29,9 +30,11 @@ describe("service operations", () => {
   let state: ServiceState;
   let env: NodeJS.ProcessEnv;
   let token: string;
+  let key: Buffer;
 
-  before(() => {
+  before(async () => {
     dir = mkdtempSync(join(tmpdir(), "entra-service-ops-"));
+    key = await loadConnectorKey({ stateDir: dir });
     // A connection that is never asked to reach Graph: subscriptions live in the store.
     env = {
       ENTRA_TENANT_ID: "00000000-0000-0000-0000-0000000000aa",
@@ -51,6 +54,7 @@ describe("service operations", () => {
     // Each service closes the state it is given: a fresh handle on the same file each time.
     state: openServiceState(join(dir, "service.db")),
     connections: connectionsFromEnvironment(env),
+    managed: { key, env, stateDir: dir },
     logger: createLogger({ level: "silent" }),
     version: "test",
     listen: { host: "127.0.0.1", port: 0 },

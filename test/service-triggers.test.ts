@@ -16,6 +16,7 @@ import { startEmulator } from "@entra-connector/graph-emulator";
 import {
   connectionsFromEnvironment,
   createLogger,
+  loadConnectorKey,
   openServiceState,
   type RunningService,
   type ServiceState,
@@ -75,6 +76,7 @@ describe("triggers in the service", () => {
     service = await startService({
       state,
       connections: connectionsFromEnvironment(env),
+      managed: { key: await loadConnectorKey({ stateDir: dir }), env, stateDir: dir },
       logger: createLogger({
         level: "debug",
         destination: new Writable({

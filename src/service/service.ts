@@ -10,7 +10,8 @@ import { isLoopbackHost } from "../config/listen.ts";
 import { createError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { buildApp } from "./app.ts";
-import type { ConnectionRegistry } from "./connections.ts";
+import { type ConnectionAdminOptions, connectionAdmin } from "./connection-admin.ts";
+import type { ConnectionRegistry, ServiceConnection } from "./connections.ts";
 import { createLocalJobs, type Jobs } from "./jobs.ts";
 import { createMetrics } from "./metrics.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
@@ -36,6 +37,11 @@ export interface ServiceOptions {
   allowInsecureListen?: boolean;
   /** Webhook delivery: retries, dead letters, timeout, poll (default: as `watch`). */
   triggers?: Partial<TriggerSettings>;
+  /** What managed connections need: the secret box key, the service's settings, the state folder, the public URL. */
+  managed: Omit<ConnectionAdminOptions, "state" | "registry" | "busy" | "publicUrl"> & {
+    /** Default: the address the service listens on. */
+    publicUrl?: string | undefined;
+  };
 }
 
 export interface RunningService {
@@ -77,10 +83,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       );
     },
   });
+  let address: string | undefined;
+  const admin = connectionAdmin({
+    ...options.managed,
+    publicUrl: () => options.managed.publicUrl ?? address,
+    state: options.state,
+    registry: options.connections,
+    busy: async (id) => (await jobs.active(id, "sync"))?.id,
+  });
   const { app } = buildApp({
     nextRun: (id) => scheduler?.next(id),
     state: options.state,
     connections: options.connections,
+    admin,
     jobs,
     metrics,
     triggers,
@@ -94,7 +109,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ready: () => ready,
   });
   const { host, port } = options.listen;
-  let address: string;
   try {
     address = await app.listen({ host, port });
   } catch (err) {
@@ -104,18 +118,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       reason: (err as Error).message,
     });
   }
+  // A connection never synced is due at once; otherwise at the slot after its last run.
+  const lastRunAt = async (c: ServiceConnection) => {
+    const [last] = await (await c.queries()).runs.list({ limit: 1 });
+    return last === undefined ? undefined : new Date(last.startedAt);
+  };
   const entries = await Promise.all(
     options.connections
       .list()
       .filter((c) => c.schedule !== undefined)
-      .map(async (c) => {
-        const [last] = await (await c.queries()).runs.list({ limit: 1 });
-        return {
-          connectionId: c.id,
-          schedule: c.schedule!,
-          lastRunAt: last === undefined ? undefined : new Date(last.startedAt),
-        };
-      }),
+      .map(async (c) => ({ connectionId: c.id, schedule: c.schedule!, lastRunAt: await lastRunAt(c) })),
   );
   scheduler = startScheduler({
     jobs,
@@ -129,11 +141,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     },
   });
   const stopPolling = triggers.startPolling();
+  // Connections added, changed or removed at runtime: the schedule follows.
+  options.connections.onChange((connectionId, c) => {
+    if (c?.schedule === undefined) scheduler?.set(connectionId, undefined, undefined);
+    else
+      lastRunAt(c).then(
+        // Unless it was replaced or removed meanwhile.
+        (at) => options.connections.list().includes(c) && scheduler?.set(connectionId, c.schedule, at),
+        (err: unknown) => options.logger.error({ connection: connectionId, err }, "schedule not updated"),
+      );
+  });
   ready = true;
   return {
     app,
     jobs,
-    url: address,
+    url: address!,
     async close() {
       ready = false;
       scheduler?.stop();

@@ -3,6 +3,7 @@ import { accessCommand } from "./access.ts";
 import { actionCommand } from "./action.ts";
 import { actionsCommand } from "./actions.ts";
 import { checkCommand } from "./check.ts";
+import { connectionCommand } from "./connection.ts";
 import { demoCommand } from "./demo.ts";
 import { diffCommand } from "./diff.ts";
 import { emulatorCommand } from "./emulator.ts";
@@ -38,4 +39,5 @@ export const commands: CommandSpec<never>[] = [
   watchCommand as CommandSpec<never>,
   serveCommand as CommandSpec<never>,
   tokenCommand as CommandSpec<never>,
+  connectionCommand as CommandSpec<never>,
 ];
