@@ -43,6 +43,15 @@ export {
   type TargetRecord,
 } from "./plan.ts";
 export {
+  describeMappingAction,
+  type MappingOutcome,
+  type MappingRunInput,
+  type MappingRunReport,
+  type MappingStep,
+  openTarget,
+  runMapping,
+} from "./run.ts";
+export {
   clauseHolds,
   filtersPass,
   inScope,
