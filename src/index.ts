@@ -58,6 +58,7 @@ export { redactString } from "./log/redact.ts";
 export { displayWidth, padDisplay, terminalSafe, terminalSafeJson } from "./log/terminal.ts";
 // Mappings (src/mapping): provisioning users from the store into downstream systems.
 export {
+  checkMapping,
   describeMappingAction,
   loadMapping,
   type Mapping,

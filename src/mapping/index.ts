@@ -43,6 +43,7 @@ export {
   type TargetRecord,
 } from "./plan.ts";
 export {
+  checkMapping,
   describeMappingAction,
   type MappingOutcome,
   type MappingRunInput,

@@ -625,3 +625,9 @@ export function openTarget(definition: Target, overrides: Partial<ScimTargetOpti
       });
   }
 }
+
+/** Checks what loading a mapping does not: every expression compiles and the target's settings hold. */
+export async function checkMapping(mapping: Mapping): Promise<void> {
+  compileAttributes(mapping, compileExpression);
+  await openTarget(mapping.target).close();
+}

@@ -10,6 +10,7 @@ import { exportCommand } from "./export.ts";
 import { grantCommand } from "./grant.ts";
 import { grantsCommand } from "./grants.ts";
 import { loginCommand } from "./login.ts";
+import { mappingLogsCommand, mappingRunCommand, mappingValidateCommand } from "./mapping.ts";
 import { resourcesCommand } from "./resources.ts";
 import { revokeCommand } from "./revoke.ts";
 import { runsCommand } from "./runs.ts";
@@ -38,4 +39,7 @@ export const commands: CommandSpec<never>[] = [
   watchCommand as CommandSpec<never>,
   serveCommand as CommandSpec<never>,
   tokenCommand as CommandSpec<never>,
+  mappingRunCommand as CommandSpec<never>,
+  mappingLogsCommand as CommandSpec<never>,
+  mappingValidateCommand as CommandSpec<never>,
 ];
