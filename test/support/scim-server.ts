@@ -26,6 +26,8 @@ export interface ScimServer {
   requests: { method: string; path: string }[];
   /** Faults met by every fourth request in turn (so no request fails twice in a row); empty for none. */
   faults: Fault[];
+  /** A request this answers with a SCIM error (status and detail) instead of serving it. */
+  refuse: ((method: string, path: string) => { status: number; detail: string } | undefined) | undefined;
   /** Forgets users, requests and faults. */
   reset(): void;
   close(): Promise<void>;
@@ -102,10 +104,12 @@ export async function startScimServer(token = "test-token-3f9a1c"): Promise<Scim
     users,
     requests: [],
     faults: [],
+    refuse: undefined,
     reset() {
       users.clear();
       state.requests.length = 0;
       state.faults = [];
+      state.refuse = undefined;
       count = 0;
     },
     async close() {
@@ -118,6 +122,15 @@ export async function startScimServer(token = "test-token-3f9a1c"): Promise<Scim
   app.use((req, res, next) => {
     count++;
     state.requests.push({ method: req.method, path: req.url });
+    const refused = state.refuse?.(req.method, req.url);
+    if (refused) {
+      res.status(refused.status).json({
+        schemas: ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        status: String(refused.status),
+        detail: refused.detail,
+      });
+      return;
+    }
     const faults = state.faults;
     const fault = faults.length > 0 && count % 4 === 1 ? faults[(count >> 2) % faults.length] : undefined;
     if (fault === "429") res.status(429).set("Retry-After", "0").end();

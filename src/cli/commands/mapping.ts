@@ -173,12 +173,8 @@ export function formatReport(report: MappingRunReport): string {
   const failed = report.outcomes.filter((o) => o.result === "failed");
   if (failed.length > 0) lines.push(`  failed ${failed.length} (retried by later runs):`);
   for (const o of failed) {
-    lines.push(
-      `    ${o.action.userId} ${o.action.kind} ${o.action.key ?? ""}: ${o.error ?? ""}`.replace(
-        / {2,}/g,
-        " ",
-      ),
-    );
+    const key = o.action.key ? ` ${o.action.key}` : "";
+    lines.push(`    ${o.action.userId} ${o.action.kind}${key}: ${o.error ?? ""}`);
   }
   const { held, threshold } = report.plan;
   if (held.length > 0) {
