@@ -17,8 +17,11 @@ export interface ExampleTenant {
   helpdesk: string;
 }
 
-/** Adds Finance (6 users), IT Support (2 users and the nested IT Helpdesk with 3) to the emulator's tenant. */
-export function addExampleGroups(harness: Harness): ExampleTenant {
+/**
+ * Adds Finance (`finance` users, default 6), IT Support (2 users and the nested IT Helpdesk with 3) to
+ * the emulator's tenant.
+ */
+export function addExampleGroups(harness: Harness, finance = 6): ExampleTenant {
   const tenant = harness.emu.tenant;
   const members = tenant
     .list("user")
@@ -36,9 +39,9 @@ export function addExampleGroups(harness: Harness): ExampleTenant {
       securityEnabled: true,
     }).id;
   const ids = { finance: group("Finance"), itSupport: group("IT Support"), helpdesk: group("IT Helpdesk") };
-  for (const u of members.slice(0, 6)) tenant.addMember(ids.finance, u.id);
-  for (const u of members.slice(6, 8)) tenant.addMember(ids.itSupport, u.id);
-  for (const u of members.slice(8, 11)) tenant.addMember(ids.helpdesk, u.id);
+  for (const u of members.slice(0, finance)) tenant.addMember(ids.finance, u.id);
+  for (const u of members.slice(finance, finance + 2)) tenant.addMember(ids.itSupport, u.id);
+  for (const u of members.slice(finance + 2, finance + 5)) tenant.addMember(ids.helpdesk, u.id);
   tenant.addMember(ids.itSupport, ids.helpdesk);
   return ids;
 }

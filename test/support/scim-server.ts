@@ -22,8 +22,8 @@ export interface ScimServer {
   token: string;
   /** The service's users by id (tests read and change them directly). */
   users: Map<string, Stored>;
-  /** Requests received, faulted ones included, in order. */
-  requests: { method: string; path: string }[];
+  /** Requests received, faulted ones included, in order, with the status answered (once answered). */
+  requests: { method: string; path: string; status?: number }[];
   /** Faults met by every fourth request in turn (so no request fails twice in a row); empty for none. */
   faults: Fault[];
   /** A request this answers with a SCIM error (status and detail) instead of serving it. */
@@ -121,7 +121,11 @@ export async function startScimServer(token = "test-token-3f9a1c"): Promise<Scim
   const app = express();
   app.use((req, res, next) => {
     count++;
-    state.requests.push({ method: req.method, path: req.url });
+    const seen: ScimServer["requests"][number] = { method: req.method, path: req.url };
+    state.requests.push(seen);
+    res.on("finish", () => {
+      seen.status = res.statusCode;
+    });
     const refused = state.refuse?.(req.method, req.url);
     if (refused) {
       res.status(refused.status).json({
