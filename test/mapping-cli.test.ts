@@ -129,4 +129,29 @@ describe("mapping commands", () => {
     assert.equal(refused.code, 2);
     assert.match(refused.err, /--status must be one of ok, failed, held/);
   });
+
+  it("run --follow runs again when a sync changes the store, and Ctrl-C ends it cleanly", async () => {
+    const ac = new AbortController();
+    const out = textSink();
+    const err = textSink();
+    const running = runCli(["mapping", "run", file, "--follow"], {
+      stdout: out.stream,
+      stderr: err.stream,
+      env: { ENTRA_STORE: harness.env["ENTRA_STORE"], ASSETS_SCIM_TOKEN: scim.token },
+      signal: ac.signal,
+    });
+    const until = async (what: string, holds: () => boolean) => {
+      for (let i = 0; i < 1000 && !holds(); i++) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(holds(), `${what}; output: ${out.text()} ${err.text()}`);
+    };
+    await until("the first run reported", () => out.text().includes("mapping assets:"));
+    const id = [...expectedActive(harness, groups).keys()][2]!;
+    harness.emu.tenant.update("user", id, { displayName: "Followed Change" });
+    await harness.sync();
+    const record = () => [...scim.users.values()].find((u) => u["externalId"] === id);
+    await until("the change reached the target", () => record()?.["displayName"] === "Followed Change");
+    ac.abort(new Error("received SIGINT"));
+    assert.equal(await running, 0, err.text());
+    assert.ok((out.text().match(/^mapping assets:/gm) ?? []).length >= 2);
+  });
 });

@@ -95,6 +95,8 @@ export interface MappingRunReport {
 const DEFAULT_RETRY: BackoffPolicy = { baseMs: 60_000, maxMs: 6 * 3_600_000 };
 const DEFAULT_QUARANTINE: BackoffPolicy = { baseMs: 5 * 60_000, maxMs: 6 * 3_600_000 };
 const MIN_FOR_RATIO = 10;
+/** The retry reason of a disable or delete the threshold held: looked at again as failures are. */
+const HELD = "held by the deletion threshold";
 /** Skips written to the log: the others (nothing to do) would fill it with every unchanged user. */
 const LOGGED_SKIPS = new Set(["blankKey", "duplicateKey", "ambiguousMatch", "mappingFailed", "ignored"]);
 
@@ -232,12 +234,7 @@ export async function runMapping(input: MappingRunInput): Promise<MappingRunRepo
         continue;
       }
       if (outcome.result === "held") {
-        batch.retries!.push({
-          userId,
-          attempts: Math.max(1, retries.get(userId)?.attempts ?? 0),
-          nextAttemptAt: now(),
-          error: "held by the deletion threshold",
-        });
+        batch.retries!.push({ ...retryFor(userId, HELD), attempts: 1 });
         continue;
       }
       if (retries.has(userId)) batch.retries!.push({ userId, attempts: 0, nextAttemptAt: 0, error: "" });
@@ -400,8 +397,11 @@ async function candidates(
     ids = [...set];
   } else {
     const set = new Set<string>();
-    for (const retry of context.retries.values())
-      if (retry.nextAttemptAt <= context.now) set.add(retry.userId);
+    for (const retry of context.retries.values()) {
+      // A run that allows deletes carries out every held one at once, due or not.
+      const held = retry.error === HELD && context.input.allowDeletes === true;
+      if (retry.nextAttemptAt <= context.now || held) set.add(retry.userId);
+    }
     const expand = new Set<string>();
     for (let after = context.from; after < context.head; ) {
       const events = await store.outbox.read({ afterSeq: after, untilSeq: context.head, limit: 5000 });

@@ -125,9 +125,9 @@ async function follow(
     first = false;
     const seen = await store.mappings.cursor(mapping.name);
     try {
-      while ((await store.outbox.head()) <= seen && (await dueRetries(store, mapping)) === 0) {
-        await delay(FOLLOW_POLL_MS, undefined, { signal: io.signal });
-      }
+      // At least one pause between runs, so a record failing at once again never makes a busy loop.
+      do await delay(FOLLOW_POLL_MS, undefined, { signal: io.signal });
+      while ((await store.outbox.head()) <= seen && (await dueRetries(store, mapping)) === 0);
     } catch (err) {
       if (io.signal.aborted) break;
       throw err;
