@@ -7,6 +7,7 @@
  * Then, on the same emulator and as many times, the per-object pattern (bench/per-object.ts) reads the
  * same data, and a second table sets its requests, RU, wall time and peak RSS beside our full sync's
  * (`--skip-per-object` leaves it out).
+ * Last, bench/mapping.ts pushes 20,000 users into a local SCIM service (`--skip-mapping` leaves it out).
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -214,4 +215,15 @@ if (comparison.length) {
       "---|---|---|---|---\n" +
       comparison.map((r) => `${r}\n`).join(""),
   );
+}
+
+// Last, the mapping benchmark (bench/mapping.ts): 20,000 users pushed into a local SCIM service.
+if (!process.argv.includes("--skip-mapping")) {
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn(process.execPath, [join(import.meta.dirname, "mapping.ts")], { stdio: "inherit" });
+    p.once("error", reject);
+    p.once("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`bench/mapping.ts exited with ${code}`)),
+    );
+  });
 }

@@ -56,6 +56,20 @@ export type * from "./graph/types.ts";
 export { createLogger, type Logger } from "./log/logger.ts";
 export { redactString } from "./log/redact.ts";
 export { displayWidth, padDisplay, terminalSafe, terminalSafeJson } from "./log/terminal.ts";
+// Mappings (src/mapping): provisioning users from the store into downstream systems.
+export {
+  checkMapping,
+  describeMappingAction,
+  loadMapping,
+  type Mapping,
+  type MappingOutcome,
+  type MappingRunInput,
+  type MappingRunReport,
+  type MappingStep,
+  openTarget,
+  type PlanAction as MappingPlanAction,
+  runMapping,
+} from "./mapping/index.ts";
 export * from "./provisioning/index.ts";
 // Service mode (src/service): the HTTP API, its API tokens and the in-process job runner.
 export { API_ROLES, type ApiRole } from "./service/api-tokens.ts";
@@ -101,6 +115,9 @@ export {
   type ExportKind,
   exportLines,
   type Grant,
+  type MappingLogEntry,
+  type MappingResult,
+  type MappingRun,
   openStore,
   RESOURCE_KINDS,
   type Resource,

@@ -1,15 +1,11 @@
 /**
- * The SCIM target against SCIMMY's service provider (filtering, PATCH semantics and validation are
- * SCIMMY's, not ours), behind Express via scimmy-routers, with faults injected in front of it.
+ * The SCIM target against SCIMMY's service provider (test/support/scim-server.ts), with faults injected
+ * in front of it.
  */
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, afterEach, before, beforeEach, describe, it } from "node:test";
-import express from "express";
-import SCIMMY from "scimmy";
-import SCIMMYRouters from "scimmy-routers";
 import { isConnectorError } from "../src/errors.ts";
 import {
   compileAttributes,
@@ -23,93 +19,9 @@ import {
   scimFilterValue,
   scimTarget,
 } from "../src/mapping/index.ts";
+import { listen, type ScimServer, startScimServer } from "./support/scim-server.ts";
 
 const TOKEN = "test-token-3f9a1c";
-type Stored = Record<string, unknown> & { id: string; userName: string };
-const users = new Map<string, Stored>();
-type UserResource = InstanceType<typeof SCIMMY.Resources.User>;
-
-function lowerUserName(expression: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(expression).map(([attr, test]) =>
-      attr.toLowerCase() === "username" && Array.isArray(test)
-        ? [attr, test.map((v, i) => (i === 1 && typeof v === "string" ? v.toLowerCase() : v))]
-        : [attr, test],
-    ),
-  );
-}
-
-// userName is case-insensitive (RFC 7643 §4.1.1) while SCIMMY's filter compares exactly: the
-// handlers give it lowered userNames on both sides and hand back the stored records.
-SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false), {
-  egress: (resource: UserResource) => {
-    if (resource.id) {
-      const user = users.get(resource.id);
-      if (!user) throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
-      return user;
-    }
-    const all = [...users.values()];
-    if (!resource.filter) return all;
-    const filter = new SCIMMY.Types.Filter(
-      (resource.filter as unknown as Record<string, unknown>[]).map(lowerUserName) as never,
-    );
-    const matched = filter.match(all.map((u) => ({ ...u, userName: u.userName.toLowerCase() })));
-    return matched.map((u) => users.get((u as Stored).id)!);
-  },
-  ingress: (resource: UserResource, instance: unknown) => {
-    const data = JSON.parse(JSON.stringify(instance)) as Stored;
-    const clash = [...users.values()].find(
-      (u) => u.userName.toLowerCase() === data.userName.toLowerCase() && u.id !== resource.id,
-    );
-    if (clash) throw new SCIMMY.Types.Error(409, "uniqueness", `userName ${data.userName} is taken`);
-    if (resource.id && !users.has(resource.id)) {
-      throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
-    }
-    const id = resource.id ?? randomUUID();
-    const stored: Stored = {
-      ...data,
-      id,
-      meta: { resourceType: "User", created: new Date(), lastModified: new Date() },
-    };
-    delete (stored as Record<string, unknown>).schemas;
-    users.set(id, stored);
-    return stored;
-  },
-  degress: (resource: UserResource) => {
-    if (!resource.id || !users.delete(resource.id)) {
-      throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
-    }
-  },
-});
-
-type StoredGroup = Record<string, unknown> & { id: string; displayName: string };
-const groups = new Map<string, StoredGroup>();
-type GroupResource = InstanceType<typeof SCIMMY.Resources.Group>;
-SCIMMY.Resources.declare(SCIMMY.Resources.Group, {
-  egress: (resource: GroupResource) => {
-    if (resource.id) {
-      const group = groups.get(resource.id);
-      if (!group) throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
-      return group;
-    }
-    const all = [...groups.values()];
-    return resource.filter ? resource.filter.match(all) : all;
-  },
-  ingress: (resource: GroupResource, instance: unknown) => {
-    const data = JSON.parse(JSON.stringify(instance)) as StoredGroup;
-    if ([...groups.values()].some((g) => g.displayName === data.displayName && g.id !== resource.id))
-      throw new SCIMMY.Types.Error(409, "uniqueness", `displayName ${data.displayName} is taken`);
-    const id = resource.id ?? randomUUID();
-    const stored: StoredGroup = { ...data, id, meta: { resourceType: "Group" } };
-    delete (stored as Record<string, unknown>).schemas;
-    groups.set(id, stored);
-    return stored;
-  },
-  degress: (resource: GroupResource) => {
-    if (!resource.id || !groups.delete(resource.id))
-      throw new SCIMMY.Types.Error(404, null!, `Resource ${resource.id} not found`);
-  },
-});
 
 const opened: ScimTarget[] = [];
 function open(options: ScimTargetOptions): ScimTarget {
@@ -119,56 +31,21 @@ function open(options: ScimTargetOptions): ScimTarget {
 }
 afterEach(() => Promise.all(opened.splice(0).map((t) => t.close())));
 
-type Fault = "429" | "503" | "drop-before" | "drop-after";
-let faults: Fault[] = [];
-let requests = 0;
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-let server: Server;
+let scim: ScimServer;
 let url: string;
+let users: ScimServer["users"];
+let groups: ScimServer["groups"];
 
 before(async () => {
-  const app = express();
-  // Every fourth request meets the next fault in turn, so no request fails twice in a row.
-  app.use((req, res, next) => {
-    requests++;
-    const fault =
-      faults.length > 0 && requests % 4 === 1 ? faults[(requests >> 2) % faults.length] : undefined;
-    if (fault === "429") res.status(429).set("Retry-After", "0").end();
-    else if (fault === "503") res.status(503).end();
-    else if (fault === "drop-before") req.socket.destroy();
-    else {
-      if (fault === "drop-after") res.end = (() => req.socket.destroy()) as never;
-      next();
-    }
-  });
-  app.use(
-    "/scim/v2",
-    new SCIMMYRouters({
-      type: "bearer",
-      handler: (req) => {
-        if (req.header("Authorization") !== `Bearer ${TOKEN}`)
-          throw new Error(`Authorization failed for ${req.header("Authorization")}`);
-        return "admin";
-      },
-    }),
-  );
-  server = createServer(app);
-  url = `${await listen(server)}/scim/v2`;
+  scim = await startScimServer(TOKEN);
+  url = scim.url;
+  users = scim.users;
+  groups = scim.groups;
 });
 
-after(() => server.close());
+after(() => scim.close());
 
-beforeEach(() => {
-  users.clear();
-  groups.clear();
-  faults = [];
-  requests = 0;
-});
+beforeEach(() => scim.reset());
 
 const fast: Partial<ScimTargetOptions> = { backoff: { baseMs: 1, maxMs: 5 }, ratePerSecond: 1000 };
 
@@ -264,7 +141,7 @@ describe("SCIM target against SCIMMY", () => {
   });
 
   it("ends with exactly what was asked despite 429s, 503s and dropped connections", async () => {
-    faults = ["429", "503", "drop-before", "drop-after"];
+    scim.faults = ["429", "503", "drop-before", "drop-after"];
     const target = open({ url, token: TOKEN, ...fast, concurrency: 3 });
     const names = Array.from({ length: 12 }, (_, i) => `user${i}@contoso.test`);
     const created = await Promise.all(
@@ -281,7 +158,7 @@ describe("SCIM target against SCIMMY", () => {
     );
     await Promise.all(created.slice(6, 9).map((r) => target.disable(r.id)));
     await Promise.all(created.slice(9).map((r) => target.delete(r.id)));
-    assert.ok(requests > 40, "faults were injected across many requests");
+    assert.ok(scim.requests.length > 40, "faults were injected across many requests");
     const left = [...users.values()].sort((a, b) => a.userName.localeCompare(b.userName));
     assert.deepEqual(
       left.map((u) => u.userName),

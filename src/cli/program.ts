@@ -67,10 +67,19 @@ export async function runCli(
   let refusedBy: ErrorFormat = "text";
   for (const spec of list) {
     const format = spec.errors ?? "text";
-    const cmd = spec.configure(program.command(spec.name).description(spec.summary)).exitOverride((err) => {
-      refusedBy = format;
-      throw err;
-    });
+    // "group sub" (`mapping run`): a subcommand of a group command shared by the specs naming it.
+    const [group, sub] = spec.name.split(" ") as [string, string | undefined];
+    let parent = program;
+    if (sub !== undefined) {
+      parent = program.commands.find((c) => c.name() === group) ?? program.command(group);
+      parent.description(`${group} commands: ${[...parent.commands.map((c) => c.name()), sub].join(", ")}`);
+    }
+    const cmd = spec
+      .configure(parent.command(sub ?? spec.name).description(spec.summary))
+      .exitOverride((err) => {
+        refusedBy = format;
+        throw err;
+      });
     cmd.action(async (...params: unknown[]) => {
       const command = params.at(-1) as Command;
       const options = command.optsWithGlobals();

@@ -51,6 +51,15 @@ export {
   type TargetRecord,
 } from "./plan.ts";
 export {
+  checkMapping,
+  describeMappingAction,
+  type MappingOutcome,
+  type MappingRunInput,
+  type MappingRunReport,
+  type MappingStep,
+  runMapping,
+} from "./run.ts";
+export {
   clauseHolds,
   filtersPass,
   inScope,

@@ -352,4 +352,27 @@ describe("provisioning plan", () => {
       assert.match(err.message, /assets attributes\.userName: .*cannot read Nope\(/);
     }
   });
+
+  it("matches a linked user to its record even when the key changed", () => {
+    const ann = user("ann", { mail: "ann.new@contoso.com" });
+    const action = only(
+      plan({ users: [ann], targets: [provisioned("t1", user("ann"))], links: new Map([["ann", "t1"]]) })
+        .actions,
+    );
+    assert.equal(action.kind, "update");
+    assert.deepEqual(action.kind === "update" && action.changes, [
+      { path: "userName", old: "ann@contoso.com", new: "ann.new@contoso.com" },
+    ]);
+  });
+
+  it("does not take over a record linked to another user who is not planned", () => {
+    const bob = user("bob", { mail: "ann@contoso.com" });
+    const action = only(
+      plan({ users: [bob], targets: [provisioned("t1", user("ann"))], links: new Map([["ann", "t1"]]) })
+        .actions,
+    );
+    assert.equal(action.kind, "skip");
+    assert.equal(action.reason, "duplicateKey");
+    assert.match(action.kind === "skip" ? action.detail : "", /belongs to user ann/);
+  });
 });

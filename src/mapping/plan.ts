@@ -71,6 +71,12 @@ export interface PlanInput {
   targets: readonly TargetRecord[];
   /** How many records the target holds, for a percentage threshold; defaults to `targets.length`. */
   provisioned?: number;
+  /**
+   * User id → the id of the record an earlier run created or matched for that user. A linked user is
+   * matched to that record before any key (a changed userName still finds its record), and a key that
+   * finds a record linked to another user is a conflict, not a match, even when that user is not planned.
+   */
+  links?: ReadonlyMap<string, string>;
   /** Lift the deletion threshold for this run. */
   allowDeletes?: boolean;
   isUnique?: (value: unknown) => boolean;
@@ -189,9 +195,18 @@ function matchTargets(input: PlanInput, mapped: Mapped[]): void {
     }
     return index;
   });
+  const byId = new Map(input.targets.map((record) => [record.id, record]));
+  const owners = new Map<string, string>();
+  for (const [userId, targetId] of input.links ?? []) owners.set(targetId, userId);
   const claimed = new Map<string, Mapped[]>();
   for (const entry of mapped) {
     if (entry.skip) continue;
+    const linked = byId.get(input.links?.get(entry.user.id) ?? "");
+    if (linked) {
+      entry.target = linked;
+      claimed.set(linked.id, [...(claimed.get(linked.id) ?? []), entry]);
+      continue;
+    }
     for (const [index, key] of entry.keys.entries()) {
       const found = key === undefined ? undefined : indexes[index]!.get(key);
       if (!found) continue;
@@ -200,6 +215,12 @@ function matchTargets(input: PlanInput, mapped: Mapped[]): void {
         entry.skip = {
           reason: "ambiguousMatch",
           detail: `${input.mapping.match[index]} "${key}" matches target records ${ids}`,
+        };
+      } else if ((owners.get(found[0]!.id) ?? entry.user.id) !== entry.user.id) {
+        entry.skip = {
+          reason: "duplicateKey",
+          detail: `${input.mapping.match[index]} "${key}" finds target record ${found[0]!.id}, which belongs to user ${owners.get(found[0]!.id)}`,
+          targetId: found[0]!.id,
         };
       } else {
         entry.target = found[0]!;

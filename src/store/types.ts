@@ -432,6 +432,118 @@ export interface Queries {
   export(kind: ExportKind): AsyncIterable<Record<string, unknown>>;
 }
 
+/** What a provisioning run did (or would do) with one record. */
+export type MappingAction = "create" | "update" | "disable" | "delete" | "skip";
+/** `held`: a disable or delete the deletion threshold kept back until a run allows deletes. */
+export type MappingResult = "ok" | "failed" | "held";
+export type MappingRunKind = "full" | "incremental" | "user";
+
+/** One record's outcome in a mapping run, as `mapping logs` shows it. */
+export interface MappingLogEntry {
+  runId: string;
+  userId: string;
+  action: MappingAction;
+  result: MappingResult;
+  /** Why: the plan's reason (`inScope`, `changed`, `outOfScope`, `upToDate`, `blankKey`…). */
+  reason: string;
+  targetId?: string;
+  /** For updates: attribute path, old → new. */
+  changes?: { path: string; old: unknown; new: unknown }[];
+  /** The target's answer when the call failed, or the skip's detail. */
+  detail?: string;
+  at: string;
+}
+
+/** A source user's record in the target, and the record as last written or read there. */
+export interface MappingLink {
+  userId: string;
+  targetId: string;
+  attributes: Record<string, unknown>;
+}
+
+/** A record to try again on a later run, not before `nextAttemptAt` (ms since the epoch). */
+export interface MappingRetry {
+  userId: string;
+  attempts: number;
+  nextAttemptAt: number;
+  error: string;
+}
+
+/** A target a mapping stopped calling, and until when (ms since the epoch). */
+export interface MappingQuarantine {
+  reason: string;
+  since: string;
+  until: number;
+  /** How many times in a row: the wait grows with it. */
+  count: number;
+}
+
+export interface MappingRun {
+  id: string;
+  /** Increasing per store; `mapping logs --run N` takes it. */
+  number: number;
+  mapping: string;
+  kind: MappingRunKind;
+  status: "running" | "succeeded" | "failed" | "quarantined";
+  startedAt: string;
+  finishedAt?: string;
+  /** Records per action and result, e.g. { "create.ok": 3, "update.failed": 1 }. */
+  counts: Record<string, number>;
+  error?: string;
+}
+
+/** One batch of a run's outcomes, written at once. */
+export interface MappingCommit {
+  mapping: string;
+  runId: string;
+  entries: Omit<MappingLogEntry, "runId" | "at">[];
+  /** Links to write (targetId set) or drop (targetId null, after a delete). */
+  links?: { userId: string; targetId: string | null; attributes?: Record<string, unknown> }[];
+  /** Retries to set, or to clear (attempts 0). */
+  retries?: MappingRetry[];
+  /** The outbox seq the mapping has now taken into account (never moves back). */
+  cursor?: number;
+}
+
+/** A source user as a mapping sees it: soft-deleted users included; a hard-deleted one is absent. */
+export interface MappingSubject {
+  id: string;
+  data: Record<string, unknown>;
+  deleted?: "soft";
+}
+
+/**
+ * What mappings (src/mapping) keep per mapping name: the outbox position they have taken into account,
+ * each user's record in the target, retries, the target's quarantine, and the per-record log of runs.
+ * `commit` writes log rows, links, retries and the cursor in ONE transaction, so a run killed anywhere
+ * resumes from its last commit and finds, through links or the target itself, what it already did.
+ */
+export interface MappingStore {
+  startRun(input: { mapping: string; kind: MappingRunKind }): Promise<MappingRun>;
+  finishRun(
+    runId: string,
+    outcome: { status: Exclude<MappingRun["status"], "running">; error?: string },
+  ): Promise<MappingRun>;
+  /** By id or number; newest first when listing. */
+  run(idOrNumber: string): Promise<MappingRun | undefined>;
+  runs(mapping: string, options?: { limit?: number }): Promise<MappingRun[]>;
+  commit(input: MappingCommit): Promise<void>;
+  /** 0 when the mapping never ran. */
+  cursor(mapping: string): Promise<number>;
+  links(mapping: string, userIds?: readonly string[]): Promise<MappingLink[]>;
+  linkCount(mapping: string): Promise<number>;
+  /** Retries due at `dueBy` (ms since the epoch), or all when omitted. */
+  retries(mapping: string, dueBy?: number): Promise<MappingRetry[]>;
+  quarantine(mapping: string): Promise<MappingQuarantine | undefined>;
+  setQuarantine(mapping: string, quarantine: MappingQuarantine | undefined): Promise<void>;
+  log(
+    mapping: string,
+    options?: { runId?: string; userId?: string; result?: MappingResult; limit?: number },
+  ): Promise<MappingLogEntry[]>;
+  /** Users by id, soft-deleted ones included; ids the store does not hold are left out. */
+  users(ids: readonly string[]): Promise<MappingSubject[]>;
+}
+
 export interface Store {
   readonly location: string;
   readonly sync: SyncWriter;
@@ -440,6 +552,7 @@ export interface Store {
   readonly audit: AuditLog;
   readonly query: Queries;
   readonly subscriptions: Subscriptions;
+  readonly mappings: MappingStore;
   /**
    * Throws STORE_REPLACED when the file at `location` is no longer the one this store opened (deleted,
    * or another file put in its place): long-running jobs call it on each round, so they stop instead of

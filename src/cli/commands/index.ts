@@ -11,6 +11,7 @@ import { exportCommand } from "./export.ts";
 import { grantCommand } from "./grant.ts";
 import { grantsCommand } from "./grants.ts";
 import { loginCommand } from "./login.ts";
+import { mappingLogsCommand, mappingRunCommand, mappingValidateCommand } from "./mapping.ts";
 import { resourcesCommand } from "./resources.ts";
 import { revokeCommand } from "./revoke.ts";
 import { runsCommand } from "./runs.ts";
@@ -40,4 +41,7 @@ export const commands: CommandSpec<never>[] = [
   serveCommand as CommandSpec<never>,
   tokenCommand as CommandSpec<never>,
   connectionCommand as CommandSpec<never>,
+  mappingRunCommand as CommandSpec<never>,
+  mappingLogsCommand as CommandSpec<never>,
+  mappingValidateCommand as CommandSpec<never>,
 ];

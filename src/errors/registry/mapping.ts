@@ -55,4 +55,26 @@ export const MAPPING_ERRORS = {
     retryable: false,
     exit: EXIT.usage,
   },
+  // Runs (src/mapping/run.ts).
+  MAPPING_SCOPE_NOT_FOUND: {
+    message: "The mapping's source.users.{field} names {ref}, which the store does not hold.",
+    fix: "Sync first (entra-connector sync), or correct the group or app's name or id in the mapping.",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  MAPPING_USER_NOT_FOUND: {
+    message: "No user {ref} in the store, nor a record of it in mapping {mapping}.",
+    fix: "Give a user's object id or userPrincipalName as the store holds it; sync first if the user is new.",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  MAPPING_TARGET_QUARANTINED: {
+    message: "Mapping {mapping}'s target is quarantined until {until}: {reason}",
+    fix: "Fix what the reason names (credentials, the target's health); the first run after {until} tries the target again, and one that succeeds lifts the quarantine.",
+    status: 503,
+    retryable: true,
+    exit: EXIT.network,
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -2,13 +2,15 @@
 import type { Mapping } from "../definition.ts";
 import { fileTarget } from "./file.ts";
 import { httpTarget } from "./http.ts";
-import { scimTarget } from "./scim.ts";
+import { type ScimTargetOptions, scimTarget } from "./scim.ts";
 import { sqlTarget } from "./sql.ts";
 import type { MappingTarget } from "./target.ts";
 
 export interface OpenTargetOptions {
   /** The run pushing the records; the SQL target writes it on every row it touches. */
   runId?: string;
+  /** Settings over the definition's for a SCIM target (tests and benchmarks shorten backoff, lift rates). */
+  scim?: Partial<ScimTargetOptions>;
 }
 
 export function openTarget(mapping: Mapping, options: OpenTargetOptions = {}): MappingTarget {
@@ -16,7 +18,7 @@ export function openTarget(mapping: Mapping, options: OpenTargetOptions = {}): M
   const columns = Object.keys(mapping.attributes);
   switch (target.type) {
     case "scim":
-      return scimTarget(target);
+      return scimTarget({ ...target, ...options.scim });
     case "file":
       return fileTarget({ ...target, match: mapping.match, columns });
     case "sql":

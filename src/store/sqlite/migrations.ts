@@ -174,6 +174,62 @@ export const MIGRATIONS: readonly Migration[] = [
         at TEXT NOT NULL
       );
       CREATE INDEX delivery_attempts_by_subscription ON delivery_attempts (subscription, n);
+      `,
+  },
+  {
+    version: 6,
+    name: "mappings: runs, per-record log, links, retries, quarantine, outbox cursor",
+    sql: `
+      CREATE TABLE mapping_runs (
+        number INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        mapping TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        error TEXT
+      );
+      CREATE INDEX mapping_runs_by_mapping ON mapping_runs (mapping, number);
+
+      CREATE TABLE mapping_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        mapping TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        result TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        target_id TEXT,
+        changes TEXT,
+        detail TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX mapping_log_by_run ON mapping_log (run_id, seq);
+      CREATE INDEX mapping_log_by_user ON mapping_log (mapping, user_id, seq);
+
+      CREATE TABLE mapping_links (
+        mapping TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        target_id TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        PRIMARY KEY (mapping, user_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE mapping_retries (
+        mapping TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        PRIMARY KEY (mapping, user_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE mapping_state (
+        mapping TEXT PRIMARY KEY,
+        cursor INTEGER NOT NULL DEFAULT 0,
+        quarantine TEXT
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -6,9 +6,10 @@ import {
   type FileIdentity,
   fileIdentity,
 } from "../store-file.ts";
-import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
+import type { AuditLog, MappingStore, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
 import { SqliteDatabase } from "./database.ts";
+import { SqliteMappings } from "./mappings.ts";
 import type { Migration } from "./migrations.ts";
 import { SqliteOutbox } from "./outbox.ts";
 import { SqliteQueries } from "./queries.ts";
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   readonly audit: AuditLog;
   readonly query: Queries;
   readonly subscriptions: Subscriptions;
+  readonly mappings: MappingStore;
   readonly #db: SqliteDatabase;
   readonly #file: FileIdentity | undefined;
 
@@ -58,6 +60,7 @@ export class SqliteStore implements Store {
     this.audit = new SqliteAuditLog(this.#db);
     this.query = new SqliteQueries(this.#db);
     this.subscriptions = new SqliteSubscriptions(this.#db);
+    this.mappings = new SqliteMappings(this.#db);
   }
 
   async verifyFile(): Promise<void> {

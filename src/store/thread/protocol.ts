@@ -39,6 +39,21 @@ export const METHODS = {
     lease: "call",
     releaseLease: "call",
   },
+  mappings: {
+    startRun: "call",
+    finishRun: "call",
+    run: "call",
+    runs: "call",
+    commit: "call",
+    cursor: "call",
+    links: "call",
+    linkCount: "call",
+    retries: "call",
+    quarantine: "call",
+    setQuarantine: "call",
+    log: "call",
+    users: "call",
+  },
 } as const satisfies { [P in Part]: Record<keyof Store[P], "call" | "stream"> };
 
 /** Rows per message when a stream crosses threads: big enough to amortise a message, small to stay flat. */

@@ -26,6 +26,7 @@ export class ThreadedStore implements Store {
   readonly audit: Store["audit"];
   readonly query: Store["query"];
   readonly subscriptions: Store["subscriptions"];
+  readonly mappings: Store["mappings"];
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -71,6 +72,7 @@ export class ThreadedStore implements Store {
     this.audit = this.#part("audit");
     this.query = this.#part("query");
     this.subscriptions = this.#part("subscriptions");
+    this.mappings = this.#part("mappings");
   }
 
   async verifyFile(): Promise<void> {
