@@ -19,7 +19,7 @@ import type {
   MappingRunKind,
   Store,
 } from "../store/types.ts";
-import type { Mapping, Target } from "./definition.ts";
+import type { Mapping } from "./definition.ts";
 import { compileExpression } from "./expression/index.ts";
 import { getPath, setPath } from "./path.ts";
 import {
