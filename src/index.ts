@@ -68,6 +68,7 @@ export {
   type ServiceConnection,
 } from "./service/connections.ts";
 export { createLocalJobs, type JobRecord, type JobStatus, type Jobs } from "./service/jobs.ts";
+export { createQueueJobs, type QueueJobsOptions, type RetryPolicy } from "./service/queue-jobs.ts";
 export { type RunningService, type ServiceOptions, startService } from "./service/service.ts";
 export { type ApiTokenInfo, openServiceState, type ServiceState, serviceStatePath } from "./service/state.ts";
 // The store (src/store): the synced copy, its runs, change events, audit log and queries.

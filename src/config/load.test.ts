@@ -138,6 +138,9 @@ describe("the service's settings", () => {
       metricsOpen: false,
       shutdownGraceMs: 25_000,
       schedule: undefined,
+      role: "all",
+      jobConcurrency: 4,
+      queue: undefined,
     });
     const flags = loadSettings({
       env: {},
@@ -146,6 +149,18 @@ describe("the service's settings", () => {
     }).service;
     assert.deepEqual(flags.listen, { host: "::1", port: 7000 });
     assert.deepEqual(flags.schedule, { kind: "interval", everyMs: 900_000 });
+    const worker = loadSettings({
+      env: { ENTRA_QUEUE: "postgres://db/x", ENTRA_JOB_LEASE: "1m" },
+      flags: { role: "worker", jobConcurrency: "2" },
+      cwd: dir,
+    }).service;
+    assert.equal(worker.role, "worker");
+    assert.equal(worker.jobConcurrency, 2);
+    assert.deepEqual(worker.queue, {
+      connectionString: "postgres://db/x",
+      schema: "entra_jobs",
+      leaseMs: 60_000,
+    });
   });
 
   test("a bad value names where it came from", () => {
@@ -155,6 +170,9 @@ describe("the service's settings", () => {
         (err) => isConnectorError(err, "CONFIG_INVALID") && pattern.test(err.message),
       );
     refused({ ENTRA_LISTEN: "8080" }, /ENTRA_LISTEN.*host:port/);
+    refused({ ENTRA_QUEUE: "redis://q" }, /ENTRA_QUEUE.*PostgreSQL URL/);
+    refused({ ENTRA_ROLE: "worker" }, /ENTRA_ROLE.*ENTRA_QUEUE=postgres/);
+    refused({ ENTRA_QUEUE: "postgres://db/x", ENTRA_JOB_LEASE: "2s" }, /--job-lease|ENTRA_JOB_LEASE/);
     refused({ ENTRA_SHUTDOWN_GRACE: "25" }, /ENTRA_SHUTDOWN_GRACE/);
     refused({ ENTRA_SCHEDULE: "whenever" }, /ENTRA_SCHEDULE.*cron expression/);
     refused({ ENTRA_SCHEDULE: "0 9 * * *", ENTRA_SCHEDULE_TZ: "Mars/Olympus" }, /IANA time zone/);

@@ -40,6 +40,17 @@ export interface ServiceSettings {
   shutdownGraceMs: number;
   /** When the service syncs the connection by itself; undefined: only on request. */
   schedule: Schedule | undefined;
+  /** What this process runs: the API, jobs, or both. */
+  role: "all" | "api" | "worker";
+  jobConcurrency: number;
+  /** A job queue shared between processes; undefined: jobs run in the `serve` process. */
+  queue: QueueSettings | undefined;
+}
+
+export interface QueueSettings {
+  connectionString: string;
+  schema: string;
+  leaseMs: number;
 }
 
 export interface ConnectorConfig extends ConnectorSettings {
@@ -202,6 +213,13 @@ function read(options: LoadConfigOptions): Collected {
 }
 
 function settingsOf({ values: v, sources, cwd }: Collected): ConnectorSettings {
+  if (v.role !== "all" && v.queue === undefined) {
+    // Without a shared queue an API alone would queue jobs nobody works, and a worker would find none.
+    throw createError("CONFIG_INVALID", {
+      field: sources.role ?? "ENTRA_ROLE",
+      problem: `${v.role} needs the job queue it shares with the other processes: set ENTRA_QUEUE=postgres://…`,
+    });
+  }
   const store = v.store!;
   const storeIsUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(store);
   return {
@@ -223,6 +241,12 @@ function settingsOf({ values: v, sources, cwd }: Collected): ConnectorSettings {
         v.schedule === undefined
           ? undefined
           : parseSchedule(v.schedule, v.scheduleTimeZone!, sources.schedule ?? "ENTRA_SCHEDULE"),
+      role: v.role!,
+      jobConcurrency: v.jobConcurrency!,
+      queue:
+        v.queue === undefined
+          ? undefined
+          : { connectionString: v.queue, schema: v.queueSchema!, leaseMs: v.jobLease! },
     },
   };
 }

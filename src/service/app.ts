@@ -30,6 +30,8 @@ export interface ServiceContext {
   nextRun?: (connectionId: string) => Date | undefined;
   /** Answers /readyz: false while starting or stopping. */
   ready(): boolean;
+  /** A worker answers only health and metrics: the API is the api role's. Default all. */
+  role?: "all" | "api" | "worker";
   now?: () => number;
 }
 

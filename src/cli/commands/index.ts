@@ -17,6 +17,7 @@ import { serveCommand } from "./serve.ts";
 import { syncCommand } from "./sync.ts";
 import { tokenCommand } from "./token.ts";
 import { watchCommand } from "./watch.ts";
+import { workerCommand } from "./worker.ts";
 
 /** Every CLI command, in help order. Add one line per command file. */
 export const commands: CommandSpec<never>[] = [
@@ -38,4 +39,5 @@ export const commands: CommandSpec<never>[] = [
   watchCommand as CommandSpec<never>,
   serveCommand as CommandSpec<never>,
   tokenCommand as CommandSpec<never>,
+  workerCommand as CommandSpec<never>,
 ];

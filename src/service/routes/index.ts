@@ -9,6 +9,7 @@ import { runRoutes } from "./runs.ts";
 
 /** Every route the service answers, the OpenAPI document (generated from the others) included. */
 export function allRoutes(ctx: ServiceContext): RouteSpec[] {
+  if (ctx.role === "worker") return healthRoutes(ctx);
   const routes: RouteSpec[] = [
     ...healthRoutes(ctx),
     ...connectionRoutes(ctx),
