@@ -363,6 +363,22 @@ export const FIELDS = {
     command: "serve",
     schema: parsedBy((v) => parseDuration(v, "--job-lease", { minMs: 10_000, maxMs: 3_600_000 })),
   },
+  jobRetries: {
+    help: "how many times a queued sync that failed (or whose worker died) is tried again before it goes to the dead letters",
+    default: "3",
+    env: "ENTRA_JOB_RETRIES",
+    flag: "--job-retries",
+    command: "serve",
+    schema: int(0, 100),
+  },
+  jobRetryDelay: {
+    help: "the wait before a queued job's first retry; it doubles per retry, up to 10 minutes",
+    default: "30s",
+    env: "ENTRA_JOB_RETRY_DELAY",
+    flag: "--job-retry-delay",
+    command: "serve",
+    schema: parsedBy((v) => parseDuration(v, "--job-retry-delay", { minMs: 1000, maxMs: 600_000 })),
+  },
 } as const;
 
 export type FieldName = keyof typeof FIELDS;

@@ -160,6 +160,8 @@ describe("the service's settings", () => {
       connectionString: "postgres://db/x",
       schema: "entra_jobs",
       leaseMs: 60_000,
+      retries: 3,
+      retryDelayMs: 30_000,
     });
   });
 

@@ -51,6 +51,8 @@ export interface QueueSettings {
   connectionString: string;
   schema: string;
   leaseMs: number;
+  retries: number;
+  retryDelayMs: number;
 }
 
 export interface ConnectorConfig extends ConnectorSettings {
@@ -246,7 +248,13 @@ function settingsOf({ values: v, sources, cwd }: Collected): ConnectorSettings {
       queue:
         v.queue === undefined
           ? undefined
-          : { connectionString: v.queue, schema: v.queueSchema!, leaseMs: v.jobLease! },
+          : {
+              connectionString: v.queue,
+              schema: v.queueSchema!,
+              leaseMs: v.jobLease!,
+              retries: v.jobRetries!,
+              retryDelayMs: v.jobRetryDelay!,
+            },
     },
   };
 }

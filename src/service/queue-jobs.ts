@@ -37,8 +37,6 @@ export interface QueueJobsOptions {
   renewSeconds?: number;
   /** How often an idle worker looks for a job. */
   pollSeconds?: number;
-  /** How often lapsed claims are looked for (pg-boss's supervisor). */
-  superviseSeconds?: number;
   /** Ended attempts of jobs this process worked (for metrics and logs). */
   onEnd?: (job: JobRecord) => void;
   /** The queue's own failures (a lost database connection); pg-boss retries by itself. */
@@ -77,6 +75,12 @@ interface JobRow {
   completed_on: Date | null;
 }
 
+/** A handler that returned says how its work ended (a sync stopped by a cancel returns `cancelled`). */
+function completedStatus(result: Record<string, unknown> | undefined): JobStatus {
+  const status = result?.["status"];
+  return status === "cancelled" || status === "failed" ? status : "succeeded";
+}
+
 function statusOf(row: JobRow): JobStatus {
   switch (row.state) {
     case "created":
@@ -84,10 +88,8 @@ function statusOf(row: JobRow): JobStatus {
       return "queued";
     case "active":
       return "running";
-    case "completed": {
-      const status = row.output?.result?.["status"];
-      return status === "cancelled" || status === "failed" ? status : "succeeded";
-    }
+    case "completed":
+      return completedStatus(row.output?.result);
     default:
       return row.state;
   }
@@ -128,7 +130,9 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
     connectionString: options.connectionString,
     schema,
     application_name: "entra-connector",
-    ...(options.superviseSeconds ? { superviseIntervalSeconds: options.superviseSeconds } : {}),
+    // Lapsed claims are looked for a few times per lease, so a dead worker's job waits about one lease.
+    superviseIntervalSeconds: Math.max(1, Math.round(leaseSeconds / 5)),
+    monitorIntervalSeconds: Math.max(1, Math.round(leaseSeconds / 5)),
   });
   boss.on("error", (err) => options.onError?.(err));
   try {
@@ -226,9 +230,9 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
       completed_on: null,
     });
     running.set(job.id, stop);
+    let output: JobOutput = {};
+    let settled: JobResult["status"] = "completed";
     try {
-      let output: JobOutput;
-      let failed: "failed" | "deadletter" | undefined;
       try {
         const result = await handler({
           job: record,
@@ -244,28 +248,28 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
           },
         });
         output = { result, ...(progress ? { progress } : {}) };
-        if (result["status"] === "failed") failed = "failed";
+        if (result["status"] === "failed") settled = "failed";
       } catch (err) {
         const e = toConnectorError(err);
         output = { error: e.toJSON(), ...(progress ? { progress } : {}) };
         // A configuration or permission problem does not mend by waiting: straight to the dead letters.
-        failed = e.retryable || signal.aborted ? "failed" : "deadletter";
+        settled = e.retryable || signal.aborted ? "failed" : "deadletter";
       }
       await writing;
       if (stop.signal.aborted) {
         // This worker stops: the job goes back to the queue, and the next attempt resumes from the checkpoint.
-        const error = createError("JOB_WORKER_STOPPED", { id: job.id, kind }).toJSON();
-        return { id: job.id, status: "failed", output: { ...output, error } };
+        settled = "failed";
+        output = { ...output, error: createError("JOB_WORKER_STOPPED", { id: job.id, kind }).toJSON() };
+      } else if (job.signal.aborted) {
+        // Cancelled from elsewhere: pg-boss no longer settles the job, so its outcome is written here.
+        await writeOutput(job.id, output, "cancelled");
       }
-      // Cancelled from elsewhere: pg-boss no longer settles the job, so its outcome is written here.
-      if (job.signal.aborted) await writeOutput(job.id, output, "cancelled");
-      return { id: job.id, status: failed ?? "completed", output };
+      return { id: job.id, status: settled, output };
     } finally {
       running.delete(job.id);
-      queueMicrotask(() => {
-        if (options.onEnd === undefined) return;
-        get(job.id).then((j) => j && options.onEnd?.(j), options.onError);
-      });
+      // This attempt's end, as the job's record will read once pg-boss has settled it.
+      const status = settled === "completed" ? completedStatus(output.result) : "failed";
+      options.onEnd?.({ ...record, ...output, status, endedAt: new Date().toISOString() });
     }
   }
 

@@ -62,6 +62,9 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         handlers,
         concurrency: role === "api" ? 0 : (options.jobConcurrency ?? 4),
         leaseSeconds: options.queue.leaseMs / 1000,
+        retry: {
+          sync: { limit: options.queue.retries, delaySeconds: Math.round(options.queue.retryDelayMs / 1000) },
+        },
         onEnd,
         onError: (err) => options.logger.error({ err }, "job queue error"),
       })
