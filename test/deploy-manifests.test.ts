@@ -212,6 +212,28 @@ describe("Kubernetes manifests", () => {
   });
 });
 
+describe("Docker Compose demo", () => {
+  test("runs PostgreSQL, the API and two workers on the queue, configured by known settings", () => {
+    const compose = parse(readFileSync(join(ROOT, "docker-compose.yml"), "utf8"), {
+      merge: true,
+    }) as Manifest;
+    const services = compose.services as Record<string, Manifest>;
+    assert.ok(services["postgres"] && services["emulator"]);
+    assert.deepEqual(services["api"].command, ["serve", "--role", "api"]);
+    const workers = Object.values(services).filter((s) => s.command?.[0] === "worker");
+    assert.equal(workers.length, 2);
+    for (const s of [services["api"], ...workers]) {
+      assert.equal(s.init, true, "an init process as PID 1");
+      assert.equal(s.read_only, true);
+      assert.match(s.environment.ENTRA_QUEUE, /^postgres:\/\//);
+      for (const key of Object.keys(s.environment)) assert.ok(SETTINGS.has(key), `${key} is no setting`);
+    }
+    const ports = [services["api"], ...workers].map((s) => s.environment.ENTRA_LISTEN);
+    assert.equal(new Set(ports).size, ports.length, "processes sharing a network namespace listen apart");
+    for (const s of Object.values(services)) assert.match(s.image, /:(?!latest$)[\w.-]+$/, "images pinned");
+  });
+});
+
 /** The Dockerfile's instructions, continuation lines joined. */
 function dockerfile(): { instruction: string; args: string }[] {
   return readFileSync(join(ROOT, "Dockerfile"), "utf8")
