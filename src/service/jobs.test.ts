@@ -218,6 +218,13 @@ for (const impl of IMPLEMENTATIONS) {
 }
 
 describe("PostgreSQL queue jobs across processes", () => {
+  test("a schema name that is not a plain identifier is refused before connecting", async () => {
+    await assert.rejects(
+      createQueueJobs({ connectionString: POSTGRES, schema: "x; DROP TABLE y", handlers: {} }),
+      /CONFIG_INVALID|schema/,
+    );
+  });
+
   test("a cancel made through one instance reaches the handler running in another", async () => {
     const kind = newKind();
     const g = gate();

@@ -123,6 +123,13 @@ function recordOf(row: JobRow): JobRecord {
  */
 export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> {
   const schema = options.schema ?? "entra_jobs";
+  // The schema is written into SQL as a name, so only a plain one is taken.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw createError("CONFIG_INVALID", {
+      field: "schema",
+      problem: "must be a lower-case schema name like entra_jobs (letters, digits, _)",
+    });
+  }
   const concurrency = options.concurrency ?? 4;
   const leaseSeconds = Math.max(10, options.leaseSeconds ?? 30);
   const renewSeconds = Math.min(options.renewSeconds ?? 2, leaseSeconds / 2);
@@ -334,7 +341,9 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
       if (closing) return;
       closing = true;
       // Stop fetching first, so no job starts while the running ones stop.
-      await Promise.all(Object.keys(options.handlers).map((kind) => boss.offWork(kind, { wait: false })));
+      if (concurrency > 0) {
+        await Promise.all(Object.keys(options.handlers).map((kind) => boss.offWork(kind, { wait: false })));
+      }
       for (const stop of running.values()) stop.abort(new DOMException("shutdown", "AbortError"));
       await boss.stop({ graceful: true, timeout: Math.max(1, graceMs), close: true });
     },
