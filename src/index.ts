@@ -94,6 +94,7 @@ export {
   type ServiceConnection,
 } from "./service/connections.ts";
 export { createLocalJobs, type JobRecord, type JobStatus, type Jobs } from "./service/jobs.ts";
+export { createQueueJobs, type QueueJobsOptions, type RetryPolicy } from "./service/queue-jobs.ts";
 export { connectionView } from "./service/routes/connections.ts";
 export { type RunningService, type ServiceOptions, startService } from "./service/service.ts";
 export {

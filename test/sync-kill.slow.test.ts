@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { random, runCliChild } from "./support/child-process.ts";
-import { comparison, type Harness, startHarness } from "./sync-support.ts";
+import { comparison, duplicateCreations, type Harness, startHarness } from "./sync-support.ts";
 
 /** Runs `sync` in a child; kills it after `killAfterMs` unless it ends first. Resolves with how it ended. */
 function runCli(
@@ -39,14 +39,8 @@ test("sync killed at random points 22 times still ends identical to an uninterru
     assert.ok(loadKills >= 5, `only ${loadKills} runs of the full load were killed mid-way`);
     await runCli(h, undefined);
     await assertExact(h, "after the killed full load");
-    const seen = new Map<string, number>();
-    for (const e of await h.store.outbox.read({ limit: 10_000_000 })) {
-      if (e.type !== "created" && e.type !== "added") continue;
-      const key = `${e.type}:${e.kind}:${e.resourceId}:${String(e.data["relation"])}:${String(e.data["principalId"])}:${String(e.data["qualifier"])}`;
-      seen.set(key, (seen.get(key) ?? 0) + 1);
-    }
     assert.deepEqual(
-      [...seen].filter(([, n]) => n > 1),
+      await duplicateCreations(h.store),
       [],
       "no object or relationship was reported created twice",
     );

@@ -297,3 +297,14 @@ export async function comparison(
   };
   return out;
 }
+
+/** Objects and relationships the outbox reports created (or added) more than once, with their counts. */
+export async function duplicateCreations(store: Store): Promise<[string, number][]> {
+  const seen = new Map<string, number>();
+  for (const e of await store.outbox.read({ limit: 10_000_000 })) {
+    if (e.type !== "created" && e.type !== "added") continue;
+    const key = `${e.type}:${e.kind}:${e.resourceId}:${String(e.data["relation"])}:${String(e.data["principalId"])}:${String(e.data["qualifier"])}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1);
+}

@@ -18,3 +18,14 @@ export function addFieldOptions(cmd: Command, command?: string): Command {
   }
   return cmd;
 }
+
+/**
+ * A command's options as config flags for anything but `serve`: without the settings of `serve`'s own
+ * flags, as another command's option of the same name (`token create --role`, `grants --role`) is its own.
+ */
+export function globalFlags<T extends object>(options: T): T {
+  const flags = { ...options } as Record<string, unknown>;
+  for (const name of Object.keys(FIELDS) as FieldName[])
+    if (fieldCommand(name) !== undefined) delete flags[name];
+  return flags as T;
+}

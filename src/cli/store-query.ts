@@ -20,6 +20,7 @@ import {
   terminalSafeJson,
 } from "../index.ts";
 import type { CommandIO } from "./command.ts";
+import { globalFlags } from "./field-options.ts";
 
 export interface StoreOptions extends ConfigFlags {
   json?: boolean;
@@ -31,7 +32,7 @@ export async function withStore(
   io: CommandIO,
   work: (store: Store) => Promise<number>,
 ): Promise<number> {
-  const store = await openStore(loadSettings({ env: io.env, flags: options }).store, {
+  const store = await openStore(loadSettings({ env: io.env, flags: globalFlags(options) }).store, {
     mustExist: true,
     readOnly: true,
   });

@@ -355,6 +355,66 @@ export const FIELDS = {
     command: "serve",
     schema: origin("https://connector.example.com", false),
   },
+  queue: {
+    help: "a PostgreSQL URL (postgres://user:pw@host/db) for a job queue shared by `serve --role api` and `worker` processes; never a flag, as it may hold a password (default: jobs run inside `serve`)",
+    env: "ENTRA_QUEUE",
+    flag: undefined,
+    command: "serve",
+    schema: text("a PostgreSQL URL like postgres://user@host:5432/db").refine(
+      (v) => /^postgres(ql)?:\/\/[^\s]+$/.test(v),
+      { error: "must be a PostgreSQL URL like postgres://user@host:5432/db" },
+    ),
+  },
+  queueSchema: {
+    help: "the PostgreSQL schema the job queue keeps its tables in",
+    default: "entra_jobs",
+    env: "ENTRA_QUEUE_SCHEMA",
+    flag: "--queue-schema",
+    command: "serve",
+    schema: text("a schema name like entra_jobs").refine((v) => /^[a-z_][a-z0-9_]{0,62}$/.test(v), {
+      error: "must be a lower-case schema name like entra_jobs (letters, digits, _)",
+    }),
+  },
+  role: {
+    help: "what `serve` runs: all (API and jobs), api (the API; jobs go to ENTRA_QUEUE for workers) or worker (jobs from ENTRA_QUEUE, and only /healthz, /readyz, /metrics)",
+    default: "all",
+    env: "ENTRA_ROLE",
+    flag: "--role",
+    command: "serve",
+    schema: z.enum(["all", "api", "worker"], { error: "must be all, api or worker" }),
+  },
+  jobConcurrency: {
+    help: "jobs (syncs of different connections) one process runs at once",
+    default: "4",
+    env: "ENTRA_JOB_CONCURRENCY",
+    flag: "--job-concurrency",
+    command: "serve",
+    schema: int(1, 64),
+  },
+  jobLease: {
+    help: "how long a queued job's claim lasts unrenewed: a killed worker's job goes to another after it",
+    default: "30s",
+    env: "ENTRA_JOB_LEASE",
+    flag: "--job-lease",
+    command: "serve",
+    schema: parsedBy((v) => parseDuration(v, "--job-lease", { minMs: 10_000, maxMs: 3_600_000 })),
+  },
+  jobRetries: {
+    help: "how many times a queued sync that failed (or whose worker died) is tried again before it goes to the dead letters",
+    default: "3",
+    env: "ENTRA_JOB_RETRIES",
+    flag: "--job-retries",
+    command: "serve",
+    schema: int(0, 100),
+  },
+  jobRetryDelay: {
+    help: "the wait before a queued job's first retry; it doubles per retry, up to 10 minutes",
+    default: "30s",
+    env: "ENTRA_JOB_RETRY_DELAY",
+    flag: "--job-retry-delay",
+    command: "serve",
+    schema: parsedBy((v) => parseDuration(v, "--job-retry-delay", { minMs: 1000, maxMs: 600_000 })),
+  },
 } as const;
 
 export type FieldName = keyof typeof FIELDS;

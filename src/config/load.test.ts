@@ -142,6 +142,9 @@ describe("the service's settings", () => {
       trustProxy: [],
       allowInsecureListen: false,
       publicUrl: undefined,
+      role: "all",
+      jobConcurrency: 4,
+      queue: undefined,
     });
     const flags = loadSettings({
       env: {},
@@ -152,6 +155,20 @@ describe("the service's settings", () => {
     assert.deepEqual(flags.schedule, { kind: "interval", everyMs: 900_000 });
     const publicUrl = loadSettings({ env: { ENTRA_PUBLIC_URL: "https://connector.example.com/" }, cwd: dir });
     assert.equal(publicUrl.service.publicUrl, "https://connector.example.com");
+    const worker = loadSettings({
+      env: { ENTRA_QUEUE: "postgres://db/x", ENTRA_JOB_LEASE: "1m" },
+      flags: { role: "worker", jobConcurrency: "2" },
+      cwd: dir,
+    }).service;
+    assert.equal(worker.role, "worker");
+    assert.equal(worker.jobConcurrency, 2);
+    assert.deepEqual(worker.queue, {
+      connectionString: "postgres://db/x",
+      schema: "entra_jobs",
+      leaseMs: 60_000,
+      retries: 3,
+      retryDelayMs: 30_000,
+    });
   });
 
   test("a bad value names where it came from", () => {
@@ -161,6 +178,9 @@ describe("the service's settings", () => {
         (err) => isConnectorError(err, "CONFIG_INVALID") && pattern.test(err.message),
       );
     refused({ ENTRA_LISTEN: "8080" }, /ENTRA_LISTEN.*host:port/);
+    refused({ ENTRA_QUEUE: "redis://q" }, /ENTRA_QUEUE.*PostgreSQL URL/);
+    refused({ ENTRA_ROLE: "worker" }, /ENTRA_ROLE.*ENTRA_QUEUE=postgres/);
+    refused({ ENTRA_QUEUE: "postgres://db/x", ENTRA_JOB_LEASE: "2s" }, /--job-lease|ENTRA_JOB_LEASE/);
     refused({ ENTRA_SHUTDOWN_GRACE: "25" }, /ENTRA_SHUTDOWN_GRACE/);
     refused({ ENTRA_SCHEDULE: "whenever" }, /ENTRA_SCHEDULE.*cron expression/);
     refused({ ENTRA_SCHEDULE: "0 9 * * *", ENTRA_SCHEDULE_TZ: "Mars/Olympus" }, /IANA time zone/);

@@ -50,6 +50,19 @@ export interface ServiceSettings {
   allowInsecureListen: boolean;
   /** Where browsers reach the service (the sign-in redirect); undefined: http://<listen address>. */
   publicUrl: string | undefined;
+  /** What this process runs: the API, jobs, or both. */
+  role: "all" | "api" | "worker";
+  jobConcurrency: number;
+  /** A job queue shared between processes; undefined: jobs run in the `serve` process. */
+  queue: QueueSettings | undefined;
+}
+
+export interface QueueSettings {
+  connectionString: string;
+  schema: string;
+  leaseMs: number;
+  retries: number;
+  retryDelayMs: number;
 }
 
 export interface ConnectorConfig extends ConnectorSettings {
@@ -212,6 +225,13 @@ function read(options: LoadConfigOptions): Collected {
 }
 
 function settingsOf({ values: v, sources, cwd }: Collected): ConnectorSettings {
+  if (v.role !== "all" && v.queue === undefined) {
+    // Without a shared queue an API alone would queue jobs nobody works, and a worker would find none.
+    throw createError("CONFIG_INVALID", {
+      field: sources.role ?? "ENTRA_ROLE",
+      problem: `${v.role} needs the job queue it shares with the other processes: set ENTRA_QUEUE=postgres://…`,
+    });
+  }
   const store = v.store!;
   const storeIsUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(store);
   return {
@@ -237,6 +257,18 @@ function settingsOf({ values: v, sources, cwd }: Collected): ConnectorSettings {
       trustProxy: v.trustProxy ?? [],
       allowInsecureListen: v.allowInsecureListen!,
       publicUrl: v.publicUrl,
+      role: v.role!,
+      jobConcurrency: v.jobConcurrency!,
+      queue:
+        v.queue === undefined
+          ? undefined
+          : {
+              connectionString: v.queue,
+              schema: v.queueSchema!,
+              leaseMs: v.jobLease!,
+              retries: v.jobRetries!,
+              retryDelayMs: v.jobRetryDelay!,
+            },
     },
   };
 }

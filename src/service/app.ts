@@ -38,6 +38,8 @@ export interface ServiceContext {
   server?: { https?: { cert: Buffer; key: Buffer }; trustProxy?: string[] };
   /** Answers /readyz: false while starting or stopping. */
   ready(): boolean;
+  /** A worker answers only health and metrics: the API is the api role's. Default all. */
+  role?: "all" | "api" | "worker";
   now?: () => number;
 }
 

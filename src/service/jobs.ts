@@ -1,7 +1,8 @@
 /**
  * The job interface every piece of background work goes through (sync now, schedules, trigger polls,
- * deliveries), and its in-process implementation. A queue-backed implementation replaces
- * `createLocalJobs` without the API noticing: callers only submit, read, list and cancel.
+ * deliveries), and its in-process implementation. The PostgreSQL queue (`createQueueJobs` in
+ * queue-jobs.ts) replaces `createLocalJobs` without the API noticing: callers only submit, read, list
+ * and cancel.
  */
 import { randomUUID } from "node:crypto";
 import { type ErrorJSON, toConnectorError } from "../errors.ts";
@@ -54,7 +55,11 @@ export interface Jobs {
   cancel(id: string): Promise<boolean>;
   /** Running jobs of a connection and kind (the API's 409 names one). */
   active(connectionId: string, kind: string): Promise<JobRecord | undefined>;
-  /** Stops taking jobs, cancels queued ones, asks running ones to stop and waits up to `graceMs` for them. */
+  /**
+   * Stops taking jobs, asks running ones to stop and waits up to `graceMs` for them. The in-process
+   * runner cancels its queued jobs; a shared queue keeps them, and puts the stopped ones back, for the
+   * other workers.
+   */
   close(graceMs: number): Promise<void>;
 }
 

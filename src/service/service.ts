@@ -7,13 +7,15 @@ import { readFileSync } from "node:fs";
 import { createSecureContext } from "node:tls";
 import type { FastifyInstance } from "fastify";
 import { isLoopbackHost } from "../config/listen.ts";
+import type { QueueSettings } from "../config/load.ts";
 import { createError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { buildApp } from "./app.ts";
 import { type ConnectionAdminOptions, connectionAdmin } from "./connection-admin.ts";
 import type { ConnectionRegistry, ServiceConnection } from "./connections.ts";
-import { createLocalJobs, type Jobs } from "./jobs.ts";
+import { createLocalJobs, type JobHandler, type JobRecord, type Jobs } from "./jobs.ts";
 import { createMetrics } from "./metrics.ts";
+import { createQueueJobs } from "./queue-jobs.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { ServiceState } from "./state.ts";
 import { syncJob } from "./sync-job.ts";
@@ -42,6 +44,12 @@ export interface ServiceOptions {
     /** Default: the address the service listens on. */
     publicUrl?: string | undefined;
   };
+  /** all (default): API and jobs; api: the API, jobs go to the queue; worker: jobs from the queue. */
+  role?: "all" | "api" | "worker";
+  /** Jobs this process runs at once. */
+  jobConcurrency?: number;
+  /** A queue shared with other processes; without one, jobs run in this process. */
+  queue?: QueueSettings;
 }
 
 export interface RunningService {
@@ -58,6 +66,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const metrics = createMetrics();
   let ready = false;
   let scheduler: Scheduler | undefined;
+  const role = options.role ?? "all";
   const triggers = createServiceTriggers({
     connections: options.connections,
     jobs: () => jobs,
@@ -65,24 +74,37 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     logger: options.logger,
     ...(options.triggers ? { settings: options.triggers } : {}),
   });
-  const jobs: Jobs = createLocalJobs({
-    handlers: { sync: syncJob(options.connections), [DELIVER_JOB]: triggers.deliverJob },
-    onEnd: (job) => {
-      metrics.jobEnded(job);
-      // What the sync committed goes out now, not at the next poll.
-      if (job.kind === "sync" && ready) {
-        triggers
-          .wake(job.connectionId)
-          .catch((err: unknown) =>
-            options.logger.error({ connection: job.connectionId, err }, "delivery could not be queued"),
-          );
-      }
-      options.logger.info(
-        { jobId: job.id, kind: job.kind, connection: job.connectionId, status: job.status },
-        "job ended",
-      );
-    },
-  });
+  const onEnd = (job: JobRecord) => {
+    metrics.jobEnded(job);
+    // What the sync committed goes out now, not at the next poll.
+    if (job.kind === "sync" && ready) {
+      triggers
+        .wake(job.connectionId)
+        .catch((err: unknown) =>
+          options.logger.error({ connection: job.connectionId, err }, "delivery could not be queued"),
+        );
+    }
+    options.logger.info(
+      { jobId: job.id, kind: job.kind, connection: job.connectionId, status: job.status },
+      "job ended",
+    );
+  };
+  const handlers: Record<string, JobHandler> =
+    role === "api" ? {} : { sync: syncJob(options.connections), [DELIVER_JOB]: triggers.deliverJob };
+  const jobs: Jobs = options.queue
+    ? await createQueueJobs({
+        connectionString: options.queue.connectionString,
+        schema: options.queue.schema,
+        handlers,
+        concurrency: role === "api" ? 0 : (options.jobConcurrency ?? 4),
+        leaseSeconds: options.queue.leaseMs / 1000,
+        retry: {
+          sync: { limit: options.queue.retries, delaySeconds: Math.round(options.queue.retryDelayMs / 1000) },
+        },
+        onEnd,
+        onError: (err) => options.logger.error({ err }, "job queue error"),
+      })
+    : createLocalJobs({ handlers, concurrency: options.jobConcurrency, onEnd });
   let address: string | undefined;
   const admin = connectionAdmin({
     ...options.managed,
@@ -107,12 +129,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     },
     ready: () => ready,
+    role,
   });
   const { host, port } = options.listen;
   try {
     address = await app.listen({ host, port });
   } catch (err) {
     await app.close();
+    await jobs.close(0);
     throw createError("SERVICE_LISTEN_FAILED", {
       address: `${host}:${port}`,
       reason: (err as Error).message,
@@ -123,10 +147,11 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const [last] = await (await c.queries()).runs.list({ limit: 1 });
     return last === undefined ? undefined : new Date(last.startedAt);
   };
+  // Schedules belong to the processes that take requests; a worker only works what they queue.
   const entries = await Promise.all(
     options.connections
       .list()
-      .filter((c) => c.schedule !== undefined)
+      .filter((c) => c.schedule !== undefined && role !== "worker")
       .map(async (c) => ({ connectionId: c.id, schedule: c.schedule!, lastRunAt: await lastRunAt(c) })),
   );
   scheduler = startScheduler({
@@ -140,9 +165,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         options.logger.error({ connection, err }, "scheduled sync could not be queued"),
     },
   });
-  const stopPolling = triggers.startPolling();
+  const stopPolling = role === "worker" ? () => {} : triggers.startPolling();
   // Connections added, changed or removed at runtime: the schedule follows.
   options.connections.onChange((connectionId, c) => {
+    if (role === "worker") return;
     if (c?.schedule === undefined) scheduler?.set(connectionId, undefined, undefined);
     else
       lastRunAt(c).then(

@@ -19,6 +19,7 @@ import { serveCommand } from "./serve.ts";
 import { syncCommand } from "./sync.ts";
 import { tokenCommand } from "./token.ts";
 import { watchCommand } from "./watch.ts";
+import { workerCommand } from "./worker.ts";
 
 /** Every CLI command, in help order. Add one line per command file. */
 export const commands: CommandSpec<never>[] = [
@@ -44,4 +45,5 @@ export const commands: CommandSpec<never>[] = [
   mappingRunCommand as CommandSpec<never>,
   mappingLogsCommand as CommandSpec<never>,
   mappingValidateCommand as CommandSpec<never>,
+  workerCommand as CommandSpec<never>,
 ];

@@ -14,6 +14,7 @@ import {
   serviceStatePath,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
+import { globalFlags } from "../field-options.ts";
 
 export interface TokenOptions extends ConfigFlags {
   name?: string;
@@ -22,7 +23,8 @@ export interface TokenOptions extends ConfigFlags {
 }
 
 function stateOf(options: TokenOptions, io: CommandIO) {
-  return openServiceState(serviceStatePath(loadSettings({ env: io.env, flags: options }).stateDir));
+  const flags = globalFlags(options);
+  return openServiceState(serviceStatePath(loadSettings({ env: io.env, flags }).stateDir));
 }
 
 export const tokenCommand: CommandSpec<TokenOptions> = {

@@ -93,4 +93,18 @@ export const SERVICE_ERRORS = {
     retryable: false,
     exit: EXIT.usage,
   },
+  JOB_QUEUE_UNREACHABLE: {
+    message: "The job queue (PostgreSQL schema {schema}) cannot be used: {reason}.",
+    fix: "Check ENTRA_QUEUE: the server must be reachable and the user allowed to create the schema (or own it).",
+    status: 503,
+    retryable: true,
+    exit: EXIT.network,
+  },
+  JOB_WORKER_STOPPED: {
+    message: "The worker running {kind} job {id} stopped; the job is back in the queue.",
+    fix: "Nothing to do: another worker (or this one after its restart) resumes it from the store's checkpoint.",
+    status: 503,
+    retryable: true,
+    exit: EXIT.cancelled,
+  },
 } as const satisfies Record<string, ErrorSpec>;

@@ -10,6 +10,7 @@ import { subscriptionRoutes } from "./subscriptions.ts";
 
 /** Every route the service answers, the OpenAPI document (generated from the others) included. */
 export function allRoutes(ctx: ServiceContext): RouteSpec[] {
+  if (ctx.role === "worker") return healthRoutes(ctx);
   const routes: RouteSpec[] = [
     ...healthRoutes(ctx),
     ...connectionRoutes(ctx),
