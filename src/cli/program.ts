@@ -67,8 +67,10 @@ export async function runCli(
   let refusedBy: ErrorFormat = "text";
   for (const spec of list) {
     const format = spec.errors ?? "text";
-    // "group sub" (`mapping run`): a subcommand of a group command shared by the specs naming it.
-    const [group, sub] = spec.name.split(" ") as [string, string | undefined];
+    // "group sub" (`mapping run`): a subcommand of a group command shared by the specs naming it;
+    // "action <name>" is one command with an argument.
+    const [group, second] = spec.name.split(" ") as [string, string | undefined];
+    const sub = second !== undefined && !/^[<[]/.test(second) ? second : undefined;
     let parent = program;
     if (sub !== undefined) {
       parent = program.commands.find((c) => c.name() === group) ?? program.command(group);
