@@ -16,6 +16,7 @@ import { runsCommand } from "./runs.ts";
 import { serveCommand } from "./serve.ts";
 import { syncCommand } from "./sync.ts";
 import { tokenCommand } from "./token.ts";
+import { userCommand } from "./user.ts";
 import { watchCommand } from "./watch.ts";
 
 /** Every CLI command, in help order. Add one line per command file. */
@@ -38,4 +39,5 @@ export const commands: CommandSpec<never>[] = [
   watchCommand as CommandSpec<never>,
   serveCommand as CommandSpec<never>,
   tokenCommand as CommandSpec<never>,
+  userCommand as CommandSpec<never>,
 ];
