@@ -196,17 +196,6 @@ export function wizardPage(root) {
   fill(root, heading("Add a connection"), form, out);
 }
 
-const EVENT_TYPES = [
-  "user.created",
-  "user.updated",
-  "user.deleted",
-  "group.created",
-  "group.updated",
-  "group.deleted",
-  "membership.added",
-  "membership.removed",
-];
-
 export async function triggersPage(root, [id]) {
   const base = `/connections/${enc(id)}/subscriptions`;
   const out = h("div", { "aria-live": "polite" });
@@ -220,13 +209,14 @@ export async function triggersPage(root, [id]) {
         h("h2", {}, "Deliveries"),
         table(
           `Deliveries of subscription ${sid}`,
-          ["When", "Status", "HTTP", "Attempts", "Event"],
+          ["When", "Event", "Status", "HTTP", "Attempt", "Error"],
           items.map((d) => [
-            when(d.at ?? d.createdAt ?? d.lastAttemptAt),
-            badge(d.status ?? ""),
-            String(d.httpStatus ?? d.responseStatus ?? ""),
-            String(d.attempts ?? ""),
-            d.type ?? d.eventType ?? "",
+            when(d.at),
+            d.eventType,
+            badge(d.status),
+            String(d.httpStatus ?? ""),
+            String(d.attempt),
+            d.error ?? "",
           ]),
           "No delivery yet.",
         ),
@@ -241,10 +231,12 @@ export async function triggersPage(root, [id]) {
       list,
       table(
         "Webhook subscriptions",
-        ["URL", "Types", "Created", ""],
+        ["URL", "Types", "Behind", "Dead letters", "Created", ""],
         items.map((s) => [
           h("code", {}, s.url),
-          (s.types ?? []).join(", ") || "all",
+          s.types.join(", "),
+          s.failing ? [String(s.lag), " (failing since ", when(s.failing.since), ")"] : String(s.lag),
+          String(s.deadLetters),
           when(s.createdAt),
           h(
             "div",
@@ -266,7 +258,18 @@ export async function triggersPage(root, [id]) {
                 "aria-label": `Send a test delivery to ${s.url}`,
                 onclick: async () => {
                   try {
-                    await api("POST", `${base}/${enc(s.id)}/test`);
+                    const attempt = await api("POST", `${base}/${enc(s.id)}/test`);
+                    fill(
+                      out,
+                      h(
+                        "p",
+                        { class: "notice", role: "status" },
+                        `Test delivery to ${s.url}: `,
+                        badge(attempt.status),
+                        attempt.httpStatus ? ` HTTP ${attempt.httpStatus}` : "",
+                        attempt.error ? ` (${attempt.error})` : "",
+                      ),
+                    );
                     await showDeliveries(s.id);
                   } catch (err) {
                     fill(out, errorBox(err));
@@ -295,20 +298,20 @@ export async function triggersPage(root, [id]) {
         placeholder: "https://example.org/hooks/entra",
       }),
     ),
-    h(
-      "fieldset",
-      {},
-      h("legend", {}, "Event types (none ticked: all)"),
-      EVENT_TYPES.map((t) =>
-        h("label", { class: "check" }, h("input", { type: "checkbox", name: "types", value: t }), ` ${t}`),
-      ),
+    field(
+      "Event types",
+      h("input", { id: "types", name: "types", autocomplete: "off", placeholder: "user.created, group.*" }),
+      "Separated by commas; a prefix such as user.* takes a family; empty: every type.",
     ),
     h("button", { type: "submit" }, "Subscribe"),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const f = new FormData(form);
-    const types = f.getAll("types");
+    const types = String(f.get("types") ?? "")
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean);
     try {
       const { subscription, secret } = await api("POST", base, {
         url: f.get("url"),
@@ -323,7 +326,7 @@ export async function triggersPage(root, [id]) {
           h(
             "p",
             {},
-            `Subscribed ${subscription.url}. Its signing secret is shown this once; keep it where the receiver can verify signatures:`,
+            `Subscribed ${subscription.url}. Its signing secret is shown this once; keep it where the receiver verifies signatures:`,
           ),
           h("code", { class: "secret", tabindex: "0" }, secret),
         ),
