@@ -160,6 +160,53 @@ describe("web console in a browser", () => {
     await page.close();
   });
 
+  test("accessible: landmarks, a skip link first in the focus order with a visible focus, keyboard sign-in, every control labelled", async () => {
+    await context.clearCookies();
+    const page = await context.newPage();
+    await page.goto(`${svc.url}/console/sign-in`);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    for (const role of ["banner", "main"] as const) assert.equal(await page.getByRole(role).count(), 1, role);
+    await page.keyboard.press("Tab");
+    const skip = page.getByRole("link", { name: "Skip to content" });
+    assert.equal(await skip.evaluate((el) => el === el.ownerDocument.activeElement), true);
+    const outline = await skip.evaluate(
+      (el) =>
+        (
+          globalThis as unknown as { getComputedStyle(e: unknown): { outlineStyle: string } }
+        ).getComputedStyle(el).outlineStyle,
+    );
+    assert.equal(outline, "solid", "the focused link shows no outline");
+    await page.getByLabel("User name", { exact: true }).focus();
+    await page.keyboard.type(USER.name);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(USER.password);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Connections" }).waitFor();
+    assert.equal(await page.getByRole("navigation", { name: "Main" }).count(), 1);
+    for (const path of [
+      "connections/default/actions?name=create-user",
+      "connections/default/browse",
+      "connections/new",
+      "sign-in",
+    ]) {
+      await page.goto(`${svc.url}/console/${path}`);
+      await page.getByRole("heading", { level: 1 }).waitFor();
+      await page.locator("main input, main select, main textarea").first().waitFor();
+      const unlabelled = await page
+        .locator("main input, main select, main textarea")
+        .evaluateAll((els) =>
+          els
+            .filter(
+              (el) =>
+                !(el as unknown as { labels: unknown[] }).labels?.length && !el.getAttribute("aria-label"),
+            )
+            .map((el) => el.getAttribute("name")),
+        );
+      assert.deepEqual(unlabelled, [], `controls without a label on ${path}`);
+    }
+    await page.close();
+  });
+
   test("a change sent with the session cookie but without its CSRF token is refused (plain HTTP)", async () => {
     const signIn = await fetch(`${svc.url}/api/v1/session`, {
       method: "POST",

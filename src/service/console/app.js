@@ -11,6 +11,7 @@ import { errorBox, fill, h } from "./ui.js";
 
 const main = document.getElementById("main");
 let cleanup;
+let rendered = false;
 
 const ROUTES = [
   [/^sign-in$/, signInPage],
@@ -61,7 +62,10 @@ async function render() {
     } catch (err) {
       fill(main, heading("Something went wrong"), errorBox(err));
     }
-    main.querySelector("h1")?.focus();
+    // After a move inside the console, a screen reader starts at the new page's heading; a fresh load
+    // keeps the browser's own start (the skip link first).
+    if (rendered) main.querySelector("h1")?.focus();
+    rendered = true;
     return;
   }
   fill(
