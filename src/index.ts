@@ -61,15 +61,35 @@ export * from "./provisioning/index.ts";
 export { API_ROLES, type ApiRole } from "./service/api-tokens.ts";
 export { buildApp, type ServiceContext } from "./service/app.ts";
 export {
+  type CheckView,
+  type ConnectionAdmin,
+  type ConnectionAdminOptions,
+  CreateConnectionInput,
+  checkView,
+  connectionAdmin,
+  connectionDir,
+  openConnections,
+  UpdateConnectionInput,
+} from "./service/connection-admin.ts";
+export {
   type ConnectionRegistry,
   connectionFromConfig,
   connectionsFromEnvironment,
+  environmentConnections,
   registryOf,
   type ServiceConnection,
 } from "./service/connections.ts";
 export { createLocalJobs, type JobRecord, type JobStatus, type Jobs } from "./service/jobs.ts";
+export { connectionView } from "./service/routes/connections.ts";
 export { type RunningService, type ServiceOptions, startService } from "./service/service.ts";
-export { type ApiTokenInfo, openServiceState, type ServiceState, serviceStatePath } from "./service/state.ts";
+export {
+  type ApiTokenInfo,
+  type ConnectionAuditEntry,
+  type ConnectionRecord,
+  openServiceState,
+  type ServiceState,
+  serviceStatePath,
+} from "./service/state.ts";
 // The store (src/store): the synced copy, its runs, change events, audit log and queries.
 export {
   type ChangeEvent,

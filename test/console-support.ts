@@ -9,11 +9,13 @@ import { startEmulator, type TenantSizeName } from "@entra-connector/graph-emula
 import { type BrowserContext, chromium } from "playwright-core";
 import { ensureChromium } from "../scripts/ensure-chromium.ts";
 import {
-  connectionsFromEnvironment,
   createLogger,
+  loadConnectorKey,
+  openConnections,
   openServiceState,
   type RunningService,
   type ServiceState,
+  serviceStatePath,
   startService,
 } from "../src/index.ts";
 import { type Emulator, emulatorEnv } from "./sync-support.ts";
@@ -46,16 +48,18 @@ export async function startConsoleService(
     ...emulatorEnv(emu, join(dir, "store.db"), size),
     ...(options.provisioning ? { ENTRA_PROVISIONING: "true" } : {}),
   };
-  const state = openServiceState(join(dir, "service.db"));
+  const state = openServiceState(serviceStatePath(dir));
   const tokens = {
     viewer: state.createToken({ name: "viewer", role: "viewer" }).token,
     operator: state.createToken({ name: "operator", role: "operator" }).token,
     admin: state.createToken({ name: "admin", role: "admin" }).token,
   };
   await state.addUser({ name: USER.name, role: "admin", password: USER.password });
+  const managed = { key: await loadConnectorKey({ stateDir: dir }), env, stateDir: dir };
   const service = await startService({
     state,
-    connections: connectionsFromEnvironment(env),
+    connections: openConnections({ ...managed, state }),
+    managed,
     logger: createLogger({ level: "silent" }),
     version: "test",
     listen: { host: "127.0.0.1", port: 0 },

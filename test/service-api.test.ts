@@ -4,6 +4,7 @@
  * one sync per connection, resources paged by cursor, and no secret in any answer.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { startEmulator } from "@entra-connector/graph-emulator";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import {
   buildApp,
+  connectionAdmin,
   connectionsFromEnvironment,
   createLocalJobs,
   createLogger,
@@ -55,6 +57,7 @@ describe("service API", () => {
     ({ app, routes } = buildApp({
       state,
       connections,
+      admin: connectionAdmin({ state, registry: connections, key: randomBytes(32), env, stateDir: dir }),
       jobs,
       metrics: createMetrics(),
       logger: createLogger({ level: "silent" }),

@@ -4,6 +4,7 @@
  * out, expiry, revocation and one-time links end or refuse sessions; no secret reaches the log or the DB.
  */
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import {
   buildApp,
+  connectionAdmin,
   createLocalJobs,
   createLogger,
   openServiceState,
@@ -46,9 +48,11 @@ describe("console sessions", () => {
         },
       }),
     });
+    const connections = registryOf([]);
     ({ app } = buildApp({
       state,
-      connections: registryOf([]),
+      connections,
+      admin: connectionAdmin({ state, registry: connections, key: randomBytes(32), env: {}, stateDir: dir }),
       jobs: createLocalJobs({ handlers: {} }),
       metrics: createMetrics(),
       logger,

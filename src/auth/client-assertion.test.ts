@@ -40,7 +40,7 @@ const CLIENT = "22222222-2222-2222-2222-222222222222";
 const AUD = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
 
 test("the client assertion is an RS256 JWT with both thumbprints, aud, jti and a 10-minute life", () => {
-  const cred = loadCertificate(a.cert, a.key);
+  const cred = loadCertificate({ certificateFile: a.cert, keyFile: a.key });
   const now = Date.UTC(2030, 0, 1);
   const jwt = clientAssertion(cred, CLIENT, AUD, now);
   const [h, p, s] = jwt.split(".") as [string, string, string];
@@ -66,14 +66,17 @@ test("the client assertion is an RS256 JWT with both thumbprints, aud, jti and a
 
 test("a key that does not belong to the certificate is refused before any request", () => {
   assert.throws(
-    () => loadCertificate(a.cert, b.key),
+    () => loadCertificate({ certificateFile: a.cert, keyFile: b.key }),
     (e) =>
       isConnectorError(e, "CONFIG_INVALID") &&
       /ENTRA_CLIENT_KEY: does not belong to the certificate/.test(e.message),
   );
   assert.throws(
-    () => loadCertificate(a.key, a.key),
+    () => loadCertificate({ certificateFile: a.key, keyFile: a.key }),
     (e) => isConnectorError(e, "CONFIG_INVALID") && /ENTRA_CLIENT_CERTIFICATE/.test(e.message),
   );
-  assert.throws(() => loadCertificate(a.cert, a.key, Date.now() + 10 * 86_400_000), /expired/);
+  assert.throws(
+    () => loadCertificate({ certificateFile: a.cert, keyFile: a.key }, Date.now() + 10 * 86_400_000),
+    /expired/,
+  );
 });

@@ -10,48 +10,55 @@ export interface CertificateCredential {
   x5tS256: string;
 }
 
+/** Where a certificate credential's PEMs are: files (the environment's) or memory (a managed connection's). */
+export type CertificateSource =
+  | { certificateFile: string; keyFile: string }
+  | { certificatePem: string; privateKeyPem: string };
+
 /**
- * Loads and checks a PEM certificate + private key pair before any request: the files must parse, the
+ * Loads and checks a PEM certificate + private key pair before any request: they must parse, the
  * key must be RSA and belong to the certificate, and the certificate must be within its validity.
  */
-export function loadCertificate(
-  certificateFile: string,
-  keyFile: string,
-  now = Date.now(),
-): CertificateCredential {
+export function loadCertificate(source: CertificateSource, now = Date.now()): CertificateCredential {
+  const inMemory = "certificatePem" in source;
+  const certificateName = inMemory ? "the certificate" : source.certificateFile;
+  const keyName = inMemory ? "the private key" : source.keyFile;
   let certificate: X509Certificate;
   let key: KeyObject;
   try {
-    certificate = new X509Certificate(readFileSync(certificateFile));
+    certificate = new X509Certificate(
+      inMemory ? source.certificatePem : readFileSync(source.certificateFile),
+    );
   } catch (err) {
     throw createError("CONFIG_INVALID", {
-      field: "ENTRA_CLIENT_CERTIFICATE",
-      problem: `${certificateFile} is not a readable PEM certificate (${(err as Error).message})`,
+      field: inMemory ? "certificatePem" : "ENTRA_CLIENT_CERTIFICATE",
+      problem: `${certificateName} is not a readable PEM certificate (${(err as Error).message})`,
     });
   }
+  const keyField = inMemory ? "privateKeyPem" : "ENTRA_CLIENT_KEY";
   try {
-    key = createPrivateKey(readFileSync(keyFile));
+    key = createPrivateKey(inMemory ? source.privateKeyPem : readFileSync(source.keyFile));
   } catch (err) {
     throw createError("CONFIG_INVALID", {
-      field: "ENTRA_CLIENT_KEY",
-      problem: `${keyFile} is not a readable unencrypted PEM private key (${(err as Error).message})`,
+      field: keyField,
+      problem: `${keyName} is not a readable unencrypted PEM private key (${(err as Error).message})`,
     });
   }
   if (key.asymmetricKeyType !== "rsa") {
     throw createError("CONFIG_INVALID", {
-      field: "ENTRA_CLIENT_KEY",
+      field: keyField,
       problem: "must be an RSA private key (RS256)",
     });
   }
   if (!certificate.checkPrivateKey(key)) {
     throw createError("CONFIG_INVALID", {
-      field: "ENTRA_CLIENT_KEY",
-      problem: `does not belong to the certificate ${certificateFile}`,
+      field: keyField,
+      problem: `does not belong to ${inMemory ? "the certificate" : `the certificate ${certificateName}`}`,
     });
   }
   if (Date.parse(certificate.validTo) < now) {
     throw createError("CONFIG_INVALID", {
-      field: "ENTRA_CLIENT_CERTIFICATE",
+      field: inMemory ? "certificatePem" : "ENTRA_CLIENT_CERTIFICATE",
       problem: `the certificate expired on ${certificate.validTo}; upload a new one to the app and point here`,
     });
   }

@@ -43,7 +43,7 @@ export async function tokenCacheKey(config: ConnectorConfig, store: TokenStore):
   let material: Buffer;
   if (cred.kind === "secret") material = Buffer.from(`secret\0${cred.clientSecret}`);
   else if (cred.kind === "certificate") {
-    const { x5tS256, key } = loadCertificate(cred.certificateFile, cred.keyFile);
+    const { x5tS256, key } = loadCertificate(cred);
     material = Buffer.concat([
       Buffer.from(`certificate\0${x5tS256}\0`),
       key.export({ type: "pkcs8", format: "der" }),
@@ -81,7 +81,7 @@ export function tokenEndpoint(config: ConnectorConfig, deps: TokenProviderDeps):
 export function clientAuth(config: ConnectorConfig): () => Record<string, string> {
   const cred = config.credential;
   if (cred.kind === "certificate") {
-    const loaded = loadCertificate(cred.certificateFile, cred.keyFile);
+    const loaded = loadCertificate(cred);
     const aud = tokenEndpointUrl(config);
     return () => ({
       client_assertion_type: ASSERTION_TYPE,

@@ -34,6 +34,51 @@ export function pkcePair(): { verifier: string; challenge: string } {
 const PAGE = (text: string) =>
   `<!doctype html><meta charset="utf-8"><title>entra-connector</title><p>${text}</p><p>You can close this window.</p>`;
 
+/** The authorization-code + PKCE (S256) sign-in address for a delegated connection. */
+export function authorizeUrl(
+  config: ConnectorConfig,
+  request: { redirectUri: string; state: string; challenge: string; prompt?: string },
+): string {
+  const authorize = new URL(`${authorityUrl(config)}/oauth2/v2.0/authorize`);
+  const params: Record<string, string> = {
+    client_id: config.clientId,
+    response_type: "code",
+    redirect_uri: request.redirectUri,
+    response_mode: "query",
+    scope: config.scopes.join(" "),
+    state: request.state,
+    code_challenge: request.challenge,
+    code_challenge_method: "S256",
+    ...(request.prompt ? { prompt: request.prompt } : {}),
+  };
+  for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
+  return authorize.toString();
+}
+
+/** Redeems an authorization code (with its PKCE verifier) for tokens; a sign-in without a refresh token is refused. */
+export async function redeemCode(
+  config: ConnectorConfig,
+  deps: TokenProviderDeps,
+  answer: { code: string; redirectUri: string; verifier: string },
+): Promise<StoredToken> {
+  const auth = clientAuth(config);
+  const token = await redeem(tokenEndpoint(config, deps), () => ({
+    grant_type: "authorization_code",
+    client_id: config.clientId,
+    code: answer.code,
+    redirect_uri: answer.redirectUri,
+    code_verifier: answer.verifier,
+    scope: config.scopes.join(" "),
+    ...auth(),
+  }));
+  if (!token.refreshToken) {
+    throw createError("AUTH_LOGIN_FAILED", {
+      reason: "no refresh token was issued; include offline_access in ENTRA_SCOPE",
+    });
+  }
+  return token;
+}
+
 /**
  * Delegated sign-in for the CLI: authorization code + PKCE with a one-shot loopback listener on
  * 127.0.0.1. The code is redeemed for access + refresh tokens, which are saved (encrypted) under this
@@ -46,7 +91,6 @@ export async function interactiveLogin(
 ): Promise<StoredToken> {
   const { verifier, challenge } = pkcePair();
   const state = randomBytes(16).toString("base64url");
-  const scope = config.scopes.join(" ");
   const endpoint = tokenEndpoint(config, deps);
 
   let settle!: { resolve: (code: string) => void; reject: (err: unknown) => void };
@@ -93,36 +137,9 @@ export async function interactiveLogin(
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
   try {
-    const authorize = new URL(`${authorityUrl(config)}/oauth2/v2.0/authorize`);
-    const params: Record<string, string> = {
-      client_id: config.clientId,
-      response_type: "code",
-      redirect_uri: redirectUri,
-      response_mode: "query",
-      scope,
-      state,
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-      prompt: "select_account",
-    };
-    for (const [k, v] of Object.entries(params)) authorize.searchParams.set(k, v);
-    await options.openUrl(authorize.toString());
-    const code = await codeArrived;
-    const auth = clientAuth(config);
-    const token = await redeem(endpoint, () => ({
-      grant_type: "authorization_code",
-      client_id: config.clientId,
-      code,
-      redirect_uri: redirectUri,
-      code_verifier: verifier,
-      scope,
-      ...auth(),
-    }));
-    if (!token.refreshToken) {
-      throw createError("AUTH_LOGIN_FAILED", {
-        reason: "no refresh token was issued; include offline_access in ENTRA_SCOPE",
-      });
-    }
+    const authorize = authorizeUrl(config, { redirectUri, state, challenge, prompt: "select_account" });
+    await options.openUrl(authorize);
+    const token = await redeemCode(config, deps, { code: await codeArrived, redirectUri, verifier });
     const store = deps.store;
     // A new sign-in replaces tokens this key cannot read anyway.
     if (store) await dropIfUnreadable(store, deps.logger, () => store.set(connectionKey(config), token));

@@ -319,6 +319,13 @@ export const FIELDS = {
     command: "serve",
     schema: text("an IANA time zone such as Europe/Paris"),
   },
+  publicUrl: {
+    help: "the address browsers reach the service at, for the sign-in redirect ({url}/oauth/callback); default http://<listen address>",
+    env: "ENTRA_PUBLIC_URL",
+    flag: "--public-url",
+    command: "serve",
+    schema: origin("https://connector.example.com", false),
+  },
 } as const;
 
 export type FieldName = keyof typeof FIELDS;

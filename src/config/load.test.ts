@@ -138,6 +138,7 @@ describe("the service's settings", () => {
       metricsOpen: false,
       shutdownGraceMs: 25_000,
       schedule: undefined,
+      publicUrl: undefined,
     });
     const flags = loadSettings({
       env: {},
@@ -146,6 +147,8 @@ describe("the service's settings", () => {
     }).service;
     assert.deepEqual(flags.listen, { host: "::1", port: 7000 });
     assert.deepEqual(flags.schedule, { kind: "interval", everyMs: 900_000 });
+    const publicUrl = loadSettings({ env: { ENTRA_PUBLIC_URL: "https://connector.example.com/" }, cwd: dir });
+    assert.equal(publicUrl.service.publicUrl, "https://connector.example.com");
   });
 
   test("a bad value names where it came from", () => {
@@ -158,5 +161,7 @@ describe("the service's settings", () => {
     refused({ ENTRA_SHUTDOWN_GRACE: "25" }, /ENTRA_SHUTDOWN_GRACE/);
     refused({ ENTRA_SCHEDULE: "whenever" }, /ENTRA_SCHEDULE.*cron expression/);
     refused({ ENTRA_SCHEDULE: "0 9 * * *", ENTRA_SCHEDULE_TZ: "Mars/Olympus" }, /IANA time zone/);
+    refused({ ENTRA_PUBLIC_URL: "http://connector.example.com" }, /ENTRA_PUBLIC_URL.*https/);
+    refused({ ENTRA_PUBLIC_URL: "not a url" }, /ENTRA_PUBLIC_URL/);
   });
 });

@@ -11,6 +11,8 @@ import { parseSchedule, type Schedule } from "./schedule.ts";
 export type Credential =
   | { kind: "secret"; clientSecret: string }
   | { kind: "certificate"; certificateFile: string; keyFile: string }
+  /** A certificate held in memory (a managed connection's, opened from its sealed envelope). */
+  | { kind: "certificate"; certificatePem: string; privateKeyPem: string }
   | { kind: "accessToken"; accessToken: string }
   /** Delegated sign-in (auth code + PKCE, then refresh tokens); the secret is for confidential apps. */
   | { kind: "delegated"; clientSecret?: string };
@@ -40,6 +42,8 @@ export interface ServiceSettings {
   shutdownGraceMs: number;
   /** When the service syncs the connection by itself; undefined: only on request. */
   schedule: Schedule | undefined;
+  /** Where browsers reach the service (the sign-in redirect); undefined: http://<listen address>. */
+  publicUrl: string | undefined;
 }
 
 export interface ConnectorConfig extends ConnectorSettings {
@@ -223,6 +227,7 @@ function settingsOf({ values: v, sources, cwd }: Collected): ConnectorSettings {
         v.schedule === undefined
           ? undefined
           : parseSchedule(v.schedule, v.scheduleTimeZone!, sources.schedule ?? "ENTRA_SCHEDULE"),
+      publicUrl: v.publicUrl,
     },
   };
 }
@@ -247,9 +252,62 @@ export function loadSettings(options: LoadConfigOptions = {}): ConnectorSettings
  */
 export function loadConfig(options: LoadConfigOptions = {}): ConnectorConfig {
   const collected = read(options);
-  const { values: v, sources, cwd } = collected;
+  return configOf(collected, pickCredential(collected.values, collected.sources, collected.cwd));
+}
 
-  const credential = pickCredential(v, sources, cwd);
+/** What a managed connection (service mode) brings itself; the rest comes from the service's settings. */
+export interface ConnectionSettings {
+  tenantId: string;
+  clientId: string;
+  cloud?: string | undefined;
+  credential: Credential;
+  /** Its own store and state folder (its token cache), so two connections never share data. */
+  store: string;
+  stateDir: string;
+  provisioning: boolean;
+  skipAdGroups: boolean;
+  /** A `--properties` selection, as ENTRA_PROPERTIES takes it. */
+  properties?: string | undefined;
+}
+
+/**
+ * The config of a connection the service manages: its tenant, app, cloud and credential, with the
+ * service's own hosts, CA file and limits (flags, environment, config file). The service's scope is not
+ * taken: it belongs to the service's own credential. Each value is validated as its setting is.
+ */
+export function loadConnectionConfig(options: LoadConfigOptions, c: ConnectionSettings): ConnectorConfig {
+  const base = read(options);
+  const own = collect(
+    {},
+    {
+      tenantId: c.tenantId,
+      clientId: c.clientId,
+      cloud: c.cloud ?? base.values.cloud,
+      store: c.store,
+      provisioning: c.provisioning,
+      skipAdGroups: c.skipAdGroups,
+      properties: c.properties,
+    },
+    {},
+    undefined,
+  );
+  const values: FieldValues = {
+    ...base.values,
+    scope: undefined,
+    tenantId: own.values.tenantId,
+    clientId: own.values.clientId,
+    cloud: own.values.cloud,
+    store: own.values.store,
+    provisioning: own.values.provisioning,
+    skipAdGroups: own.values.skipAdGroups,
+    properties: own.values.properties,
+  };
+  const config = configOf({ ...base, values }, c.credential);
+  return { ...config, stateDir: c.stateDir };
+}
+
+function configOf(collected: Collected, credential: Credential): ConnectorConfig {
+  const { values: v, sources, cwd } = collected;
   // A pre-issued token names its own tenant and app; the variables are then optional.
   const claims = credential.kind === "accessToken" ? decodeClaims(credential.accessToken) : undefined;
   const tenantId = required(

@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { createError, isConnectorError, toConnectorError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { bearerToken, type Caller, roleAllows } from "./api-tokens.ts";
+import type { ConnectionAdmin } from "./connection-admin.ts";
 import type { ConnectionRegistry } from "./connections.ts";
 import type { Jobs } from "./jobs.ts";
 import type { ServiceMetrics } from "./metrics.ts";
@@ -21,6 +22,8 @@ import type { ServiceState } from "./state.ts";
 export interface ServiceContext {
   state: ServiceState;
   connections: ConnectionRegistry;
+  /** Adds, changes, tests and removes managed connections. */
+  admin: ConnectionAdmin;
   jobs: Jobs;
   metrics: ServiceMetrics;
   logger: Logger;

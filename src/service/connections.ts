@@ -1,9 +1,13 @@
 /**
- * The connections a service runs: each a tenant + app + credential with its own store. Today they
- * come from the environment (one connection, as a Kubernetes Deployment configures it); each opens
- * its Graph connection and its stores on first use and keeps them for the service's life.
+ * The connections a service runs: each a tenant + app + credential with its own store. One may come
+ * from the environment (id `default`, as a Kubernetes Deployment configures it, read-only over the
+ * API); any number more are managed through the API or the CLI (connection-admin.ts) and kept in the
+ * service state. Each opens its Graph connection and its stores on first use; the registry is live:
+ * a connection added, replaced or removed at runtime is seen by the routes, the jobs and the scheduler.
  */
 
+import { connectionKey } from "../auth/credentials.ts";
+import { fileTokenStore } from "../auth/token-store.ts";
 import type { ConnectorConfig } from "../config/load.ts";
 import { type ConfigFlags, loadConfig } from "../config/load.ts";
 import type { Schedule } from "../config/schedule.ts";
@@ -12,13 +16,25 @@ import { createError } from "../errors.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 
+/** How a connection signs in, as the API names it. */
+export type CredentialType = "secret" | "certificate" | "token" | "delegated";
+
 export interface ServiceConnection {
   id: string;
   name: string;
-  source: "environment";
+  source: "environment" | "managed";
   config: ConnectorConfig;
   /** When the service syncs it by itself (none: only on request). */
   schedule: Schedule | undefined;
+  /** The kinds a sync takes when the request names none (all when unset). */
+  kinds: string | undefined;
+  /** The property selection as given (`user:displayName;…`), for display. */
+  select: string | undefined;
+  /** The time zone of a cron schedule. */
+  timeZone: string;
+  credentialChangedAt: string | null;
+  /** Whether it can sign in: a delegated connection needs a sign-in first. */
+  credentialSet(): Promise<boolean>;
   /** The store for reads (in-process: queries are short and many). */
   queries(): Promise<Store>;
   /** The store for a sync (on its own thread, as the CLI's sync), opened per run. */
@@ -31,7 +47,27 @@ export interface ConnectionRegistry {
   list(): ServiceConnection[];
   /** The connection, or CONNECTION_NOT_FOUND. */
   get(id: string): ServiceConnection;
+  /** Adds a connection, or replaces the one with its id (closing the old one's Graph client and stores). */
+  put(connection: ServiceConnection): Promise<void>;
+  /** Removes and closes a connection. */
+  remove(id: string): Promise<void>;
+  /** Told of every put and remove (`undefined`: removed), e.g. so the scheduler follows schedule changes. */
+  onChange(listener: (id: string, connection: ServiceConnection | undefined) => void): void;
   close(): Promise<void>;
+}
+
+export function credentialType(config: ConnectorConfig): CredentialType {
+  const kind = config.credential.kind;
+  return kind === "accessToken" ? "token" : kind;
+}
+
+export interface ConnectionExtras {
+  name?: string;
+  source?: ServiceConnection["source"];
+  kinds?: string | undefined;
+  select?: string | undefined;
+  timeZone?: string;
+  credentialChangedAt?: string | null;
 }
 
 export function connectionFromConfig(
@@ -39,15 +75,29 @@ export function connectionFromConfig(
   config: ConnectorConfig,
   env: NodeJS.ProcessEnv,
   schedule?: Schedule,
+  extras: ConnectionExtras = {},
 ): ServiceConnection {
   let store: Promise<Store> | undefined;
   let graph: Connection | undefined;
   return {
     id,
-    name: `${config.tenantId} / ${config.clientId}`,
-    source: "environment",
+    name: extras.name ?? `${config.tenantId} / ${config.clientId}`,
+    source: extras.source ?? "environment",
     config,
     schedule,
+    kinds: extras.kinds,
+    select: extras.select,
+    timeZone: extras.timeZone ?? (schedule?.kind === "cron" ? schedule.timeZone : "UTC"),
+    credentialChangedAt: extras.credentialChangedAt ?? null,
+    async credentialSet() {
+      if (config.credential.kind !== "delegated") return true;
+      const tokens = fileTokenStore({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] });
+      try {
+        return (await tokens.get(connectionKey(config)))?.refreshToken !== undefined;
+      } catch {
+        return false;
+      }
+    },
     queries() {
       store ??= openStore(config.store);
       return store;
@@ -59,7 +109,8 @@ export function connectionFromConfig(
     },
     async close() {
       await graph?.close();
-      await (await store)?.close();
+      // A store that never opened has nothing to close.
+      await (await store?.catch(() => undefined))?.close();
     },
   };
 }
@@ -74,25 +125,46 @@ export function connectionsFromEnvironment(
   env: NodeJS.ProcessEnv,
   flags: ConfigFlags = {},
 ): ConnectionRegistry {
-  const list: ServiceConnection[] = [];
-  const configured = [env["ENTRA_TENANT_ID"], env["ENTRA_CONFIG"], flags.tenantId, flags.config];
-  if (configured.some((v) => v !== undefined && v !== "")) {
-    const config = loadConfig({ env, flags });
-    list.push(connectionFromConfig("default", config, env, config.service.schedule));
-  }
-  return registryOf(list);
+  return registryOf(environmentConnections(env, flags));
 }
 
-export function registryOf(list: ServiceConnection[]): ConnectionRegistry {
+export function environmentConnections(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): ServiceConnection[] {
+  const configured = [env["ENTRA_TENANT_ID"], env["ENTRA_CONFIG"], flags.tenantId, flags.config];
+  if (!configured.some((v) => v !== undefined && v !== "")) return [];
+  const config = loadConfig({ env, flags });
+  return [connectionFromConfig("default", config, env, config.service.schedule)];
+}
+
+export function registryOf(initial: ServiceConnection[]): ConnectionRegistry {
+  const byId = new Map(initial.map((c) => [c.id, c]));
+  const listeners: ((id: string, c: ServiceConnection | undefined) => void)[] = [];
+  const tell = (id: string, c: ServiceConnection | undefined) => {
+    for (const l of listeners) l(id, c);
+  };
   return {
-    list: () => list,
+    list: () => [...byId.values()],
     get(id) {
-      const found = list.find((c) => c.id === id);
+      const found = byId.get(id);
       if (found === undefined) throw createError("CONNECTION_NOT_FOUND", { id });
       return found;
     },
+    async put(connection) {
+      const old = byId.get(connection.id);
+      byId.set(connection.id, connection);
+      tell(connection.id, connection);
+      await old?.close();
+    },
+    async remove(id) {
+      const old = byId.get(id);
+      byId.delete(id);
+      tell(id, undefined);
+      await old?.close();
+    },
+    onChange(listener) {
+      listeners.push(listener);
+    },
     async close() {
-      await Promise.all(list.map((c) => c.close()));
+      await Promise.all([...byId.values()].map((c) => c.close()));
     },
   };
 }

@@ -126,3 +126,33 @@ test("cron schedules follow their time zone, and bad schedules name the field", 
   assert.throws(() => parseSchedule("0 9 * * *", "Mars/Olympus"), /IANA time zone/);
   assert.throws(() => parseSchedule("whenever"), /cron expression/);
 });
+
+test("a schedule set at runtime fires from its next slot; a dropped one stops", async () => {
+  const clock = fakeTime("2026-01-01T00:00:00Z");
+  const { jobs, finishAll } = fakeSyncs();
+  const fired: string[] = [];
+  const scheduler = startScheduler({
+    jobs,
+    entries: [],
+    now: clock.now,
+    timers: clock.timers,
+    events: { fired: (c) => fired.push(c) },
+  });
+  scheduler.set("added", parseSchedule("every 10s"), clock.now());
+  await settle();
+  assert.deepEqual(fired, [], "nothing until its first slot");
+  assert.deepEqual(scheduler.next("added"), new Date("2026-01-01T00:00:10Z"));
+  clock.advance(10_000);
+  scheduler.tick();
+  await settle();
+  assert.deepEqual(fired, ["added"]);
+  await finishAll();
+  scheduler.set("added", undefined, undefined);
+  assert.equal(scheduler.next("added"), undefined);
+  clock.advance(60_000);
+  scheduler.tick();
+  await settle();
+  assert.deepEqual(fired, ["added"], "a dropped schedule fires no more");
+  scheduler.stop();
+  await jobs.close(1000);
+});

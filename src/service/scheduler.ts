@@ -26,6 +26,8 @@ export interface Scheduler {
   next(connectionId: string): Date | undefined;
   /** Runs whatever is due now and plans the next wake-up; called by the timer and by tests. */
   tick(): void;
+  /** Adds, changes or (without a schedule) drops a connection's schedule at runtime. */
+  set(connectionId: string, schedule: Schedule | undefined, lastRunAt: Date | undefined): void;
   stop(): void;
 }
 
@@ -46,11 +48,14 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     set: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
     clear: (h: unknown) => clearTimeout(h as NodeJS.Timeout),
   };
+  const entries = new Map<string, ScheduledConnection>();
   const due = new Map<string, Date | undefined>();
-  for (const e of options.entries) {
+  const plan = (e: ScheduledConnection) => {
+    entries.set(e.connectionId, e);
     // Never run: due at once. Otherwise the slot after the last run, which may already have passed.
     due.set(e.connectionId, e.lastRunAt === undefined ? now() : nextRun(e.schedule, e.lastRunAt));
-  }
+  };
+  for (const e of options.entries) plan(e);
   let handle: unknown;
   let stopped = false;
 
@@ -58,7 +63,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     if (stopped) return;
     timers.clear(handle);
     const t = now();
-    for (const e of options.entries) {
+    for (const e of entries.values()) {
       const at = due.get(e.connectionId);
       if (at === undefined || at > t) continue;
       // The next slot is taken before the submit settles, so a slow queue never fires one slot twice.
@@ -85,6 +90,13 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
   return {
     next: (id) => due.get(id),
     tick,
+    set(connectionId, schedule, lastRunAt) {
+      if (schedule === undefined) {
+        entries.delete(connectionId);
+        due.delete(connectionId);
+      } else plan({ connectionId, schedule, lastRunAt });
+      tick();
+    },
     stop() {
       stopped = true;
       timers.clear(handle);

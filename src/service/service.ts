@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { createError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { buildApp } from "./app.ts";
+import { type ConnectionAdminOptions, connectionAdmin } from "./connection-admin.ts";
 import type { ConnectionRegistry } from "./connections.ts";
 import { createLocalJobs, type Jobs } from "./jobs.ts";
 import { createMetrics } from "./metrics.ts";
@@ -24,6 +25,11 @@ export interface ServiceOptions {
   metricsOpen: boolean;
   /** How long `close` lets running syncs finish their page. */
   graceMs: number;
+  /** What managed connections need: the secret box key, the service's settings, the state folder, the public URL. */
+  managed: Omit<ConnectionAdminOptions, "state" | "registry" | "busy" | "publicUrl"> & {
+    /** Default: the address the service listens on. */
+    publicUrl?: string | undefined;
+  };
 }
 
 export interface RunningService {
@@ -48,10 +54,19 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       );
     },
   });
+  let address: string | undefined;
+  const admin = connectionAdmin({
+    ...options.managed,
+    publicUrl: () => options.managed.publicUrl ?? address,
+    state: options.state,
+    registry: options.connections,
+    busy: async (id) => (await jobs.active(id, "sync"))?.id,
+  });
   const { app } = buildApp({
     nextRun: (id) => scheduler?.next(id),
     state: options.state,
     connections: options.connections,
+    admin,
     jobs,
     metrics,
     logger: options.logger,
@@ -60,7 +75,6 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     ready: () => ready,
   });
   const { host, port } = options.listen;
-  let address: string;
   try {
     address = await app.listen({ host, port });
   } catch (err) {
@@ -94,11 +108,15 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         options.logger.error({ connection, err }, "scheduled sync could not be queued"),
     },
   });
+  // Connections added, changed or removed at runtime: the schedule follows, its next slot counted from now.
+  options.connections.onChange((connectionId, c) =>
+    scheduler?.set(connectionId, c?.schedule, c === undefined ? undefined : new Date()),
+  );
   ready = true;
   return {
     app,
     jobs,
-    url: address,
+    url: address!,
     async close() {
       ready = false;
       scheduler?.stop();

@@ -1,8 +1,9 @@
 /**
- * The service's own state, apart from each connection's store: API tokens (digests only), local
- * console users (scrypt hashes), console sessions and one-time sign-in tickets (digests only). A small
- * SQLite file beside the store with its own migrations, so the directory store's contract stays about
- * the tenant.
+ * The service's own state, apart from each connection's store: API tokens (digests only), the
+ * connections managed through the API (credentials only as sealed envelopes, see connection-admin.ts),
+ * the audit log of their changes, pending browser sign-ins, local console users (scrypt hashes),
+ * console sessions and one-time sign-in tickets (digests only). A small SQLite file beside the store
+ * with its own migrations, so the directory store's contract stays about the tenant.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -26,6 +27,37 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
+    name: "managed connections",
+    sql: `CREATE TABLE connections (
+      id TEXT PRIMARY KEY,
+      name TEXT NOT NULL,
+      tenant_id TEXT NOT NULL,
+      client_id TEXT NOT NULL,
+      cloud TEXT NOT NULL,
+      credential_type TEXT NOT NULL,
+      credential TEXT NOT NULL,
+      credential_changed_at TEXT,
+      options TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE connection_audit (
+      seq INTEGER PRIMARY KEY,
+      at TEXT NOT NULL,
+      actor TEXT NOT NULL,
+      action TEXT NOT NULL,
+      connection_id TEXT NOT NULL,
+      detail TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE oauth_states (
+      digest TEXT PRIMARY KEY,
+      connection_id TEXT NOT NULL,
+      verifier TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT;`,
+  },
+  {
+    version: 3,
     name: "console users, sessions and sign-in tickets",
     sql: `CREATE TABLE local_users (
       name TEXT PRIMARY KEY,
@@ -66,6 +98,70 @@ export interface LocalUserInfo {
   role: ApiRole;
   createdAt: string;
 }
+
+/** A managed connection as stored: the credential is a sealed envelope, opened only by its connection. */
+export interface ConnectionRecord {
+  id: string;
+  name: string;
+  tenantId: string;
+  clientId: string;
+  cloud: string;
+  credentialType: "secret" | "certificate" | "token" | "delegated";
+  /** The secret box envelope of the credential (never the credential itself). */
+  credential: string;
+  credentialChangedAt: string | null;
+  options: ConnectionOptionsRecord;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ConnectionOptionsRecord {
+  kinds?: string | undefined;
+  select?: string | undefined;
+  provisioning?: boolean | undefined;
+  schedule?: string | null | undefined;
+  timeZone?: string | undefined;
+  skipOnPremGroups?: boolean | undefined;
+}
+
+export interface ConnectionAuditEntry {
+  seq: number;
+  at: string;
+  /** The API token's name (or `cli` for the command line). */
+  actor: string;
+  action: "create" | "update" | "delete" | "credential" | "sign-in";
+  connectionId: string;
+  /** What changed: field names only, never a value of a credential. */
+  detail: Record<string, unknown>;
+}
+
+interface ConnectionRow {
+  id: string;
+  name: string;
+  tenant_id: string;
+  client_id: string;
+  cloud: string;
+  credential_type: ConnectionRecord["credentialType"];
+  credential: string;
+  credential_changed_at: string | null;
+  options: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const record = (r: ConnectionRow): ConnectionRecord => ({
+  id: r.id,
+  name: r.name,
+  tenantId: r.tenant_id,
+  clientId: r.client_id,
+  cloud: r.cloud,
+  credentialType: r.credential_type,
+  credential: r.credential,
+  credentialChangedAt: r.credential_changed_at,
+  options: JSON.parse(r.options) as ConnectionOptionsRecord,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
 
 export interface ApiTokenInfo {
   name: string;
@@ -108,6 +204,19 @@ export interface ServiceState {
   createSignInTicket(role: ApiRole, ttlMs: number): string;
   /** The ticket's role, once: a redeemed or expired ticket is gone. */
   redeemSignInTicket(ticket: string): { role: ApiRole } | undefined;
+  listConnections(): ConnectionRecord[];
+  /** Stores a new connection, or CONNECTION_ID_TAKEN. */
+  insertConnection(c: ConnectionRecord): void;
+  /** Replaces a stored connection (same id). */
+  updateConnection(c: ConnectionRecord): void;
+  deleteConnection(id: string): void;
+  audit(entry: Omit<ConnectionAuditEntry, "seq" | "at">): void;
+  /** Newest first. */
+  listAudit(connectionId?: string): ConnectionAuditEntry[];
+  /** Keeps a pending browser sign-in under the digest of its state, until it is taken or expires. */
+  putOAuthState(entry: { digest: string; connectionId: string; verifier: string; expiresAt: Date }): void;
+  /** Takes a pending sign-in once: a second take (or an expired one) finds nothing. */
+  takeOAuthState(digest: string): { connectionId: string; verifier: string } | undefined;
   close(): void;
 }
 
@@ -272,8 +381,108 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       );
       return row && { role: row.role };
     },
+    listConnections() {
+      return db.all<ConnectionRow>("SELECT * FROM connections ORDER BY id").map(record);
+    },
+    insertConnection(c) {
+      try {
+        db.run(
+          `INSERT INTO connections (id, name, tenant_id, client_id, cloud, credential_type, credential,
+             credential_changed_at, options, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          ...columns(c),
+        );
+      } catch (err) {
+        if (/UNIQUE constraint failed: connections\.id/.test((err as Error).message)) {
+          throw createError("CONNECTION_ID_TAKEN", { id: c.id });
+        }
+        throw err;
+      }
+    },
+    updateConnection(c) {
+      const [id, ...rest] = columns(c);
+      db.run(
+        `UPDATE connections SET name = ?, tenant_id = ?, client_id = ?, cloud = ?, credential_type = ?,
+           credential = ?, credential_changed_at = ?, options = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+        ...rest,
+        id,
+      );
+    },
+    deleteConnection(id) {
+      db.transaction(() => {
+        db.run("DELETE FROM connections WHERE id = ?", id);
+        db.run("DELETE FROM oauth_states WHERE connection_id = ?", id);
+      });
+    },
+    audit(entry) {
+      db.run(
+        "INSERT INTO connection_audit (at, actor, action, connection_id, detail) VALUES (?, ?, ?, ?, ?)",
+        now().toISOString(),
+        entry.actor,
+        entry.action,
+        entry.connectionId,
+        JSON.stringify(entry.detail),
+      );
+    },
+    listAudit(connectionId) {
+      const rows = db.all<{
+        seq: number;
+        at: string;
+        actor: string;
+        action: ConnectionAuditEntry["action"];
+        connection_id: string;
+        detail: string;
+      }>(
+        `SELECT * FROM connection_audit ${connectionId === undefined ? "" : "WHERE connection_id = ?"} ORDER BY seq DESC`,
+        ...(connectionId === undefined ? [] : [connectionId]),
+      );
+      return rows.map((r) => ({
+        seq: r.seq,
+        at: r.at,
+        actor: r.actor,
+        action: r.action,
+        connectionId: r.connection_id,
+        detail: JSON.parse(r.detail) as Record<string, unknown>,
+      }));
+    },
+    putOAuthState(e) {
+      db.run("DELETE FROM oauth_states WHERE expires_at < ?", now().toISOString());
+      db.run(
+        "INSERT INTO oauth_states (digest, connection_id, verifier, expires_at) VALUES (?, ?, ?, ?)",
+        e.digest,
+        e.connectionId,
+        e.verifier,
+        e.expiresAt.toISOString(),
+      );
+    },
+    takeOAuthState(digest) {
+      return db.transaction(() => {
+        const row = db.get<{ connection_id: string; verifier: string; expires_at: string }>(
+          "SELECT connection_id, verifier, expires_at FROM oauth_states WHERE digest = ?",
+          digest,
+        );
+        db.run("DELETE FROM oauth_states WHERE digest = ?", digest);
+        if (row === undefined || row.expires_at < now().toISOString()) return undefined;
+        return { connectionId: row.connection_id, verifier: row.verifier };
+      });
+    },
     close() {
       db.close();
     },
   };
+}
+
+function columns(c: ConnectionRecord): [string, ...(string | null)[]] {
+  return [
+    c.id,
+    c.name,
+    c.tenantId,
+    c.clientId,
+    c.cloud,
+    c.credentialType,
+    c.credential,
+    c.credentialChangedAt,
+    JSON.stringify(c.options),
+    c.createdAt,
+    c.updatedAt,
+  ];
 }

@@ -15,7 +15,7 @@ export function syncJob(connections: ConnectionRegistry): JobHandler {
     const connection = connections.get(job.connectionId);
     const { config } = connection;
     const graph = connection.graph().graph;
-    const kinds = parseKinds(input.kinds);
+    const kinds = parseKinds(input.kinds ?? connection.kinds);
     const streams: Record<string, { phase: string; objects: number; changes: number }> = {};
     const store = await connection.openSyncStore();
     try {

@@ -9,10 +9,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Agent } from "undici";
 import {
-  connectionsFromEnvironment,
   createLogger,
   EXIT,
   type JobRecord,
+  loadConnectorKey,
+  openConnections,
   openServiceState,
   type RunningService,
   startService,
@@ -75,9 +76,11 @@ export async function runDemoService(
       ENTRA_SCHEDULE: `every ${options.interval}`,
     };
     const state = openServiceState(join(dir, "service.db"));
+    const managed = { key: await loadConnectorKey({ stateDir: dir }), env, stateDir: dir };
     service = await startOn({
       state,
-      connections: connectionsFromEnvironment(env),
+      connections: openConnections({ ...managed, state }),
+      managed,
       logger: createLogger({ level: "warn" }),
       version: VERSION,
       metricsOpen: false,

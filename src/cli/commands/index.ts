@@ -3,6 +3,7 @@ import { accessCommand } from "./access.ts";
 import { actionCommand } from "./action.ts";
 import { actionsCommand } from "./actions.ts";
 import { checkCommand } from "./check.ts";
+import { connectionCommand } from "./connection.ts";
 import { demoCommand } from "./demo.ts";
 import { diffCommand } from "./diff.ts";
 import { emulatorCommand } from "./emulator.ts";
@@ -40,4 +41,5 @@ export const commands: CommandSpec<never>[] = [
   serveCommand as CommandSpec<never>,
   tokenCommand as CommandSpec<never>,
   userCommand as CommandSpec<never>,
+  connectionCommand as CommandSpec<never>,
 ];

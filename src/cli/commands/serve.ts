@@ -1,16 +1,17 @@
 /**
  * `entra-connector serve [--listen host:port] [--metrics-open] [--shutdown-grace 25s] [--schedule …]`: the connector as a
  * service — HTTP API and background syncs — for the connection configured by the environment (or the
- * global flags and config file). Runs until Ctrl-C / SIGTERM, then stops accepting, lets running syncs
+ * global flags and config file) and the connections managed through the API or `connection add`. Runs until Ctrl-C / SIGTERM, then stops accepting, lets running syncs
  * finish their page and exits 0.
  */
 import type { Command } from "commander";
 import {
   type ConfigFlags,
-  connectionsFromEnvironment,
   createLogger,
   EXIT,
+  loadConnectorKey,
   loadSettings,
+  openConnections,
   openServiceState,
   serviceStatePath,
   startService,
@@ -33,9 +34,15 @@ export const serveCommand: CommandSpec<ServeOptions> = {
   async run(options, _args, io) {
     const settings = loadSettings({ env: io.env, flags: options });
     const logger = createLogger({ level: settings.logLevel });
-    const connections = connectionsFromEnvironment(io.env, options);
     const state = openServiceState(serviceStatePath(settings.stateDir));
+    const key = await loadConnectorKey({
+      stateDir: settings.stateDir,
+      connectorKey: io.env["ENTRA_CONNECTOR_KEY"],
+    });
+    const managed = { key, env: io.env, flags: options, stateDir: settings.stateDir };
+    const connections = openConnections({ ...managed, state });
     const service = await startService({
+      managed: { ...managed, publicUrl: settings.service.publicUrl },
       state,
       connections,
       logger,

@@ -94,6 +94,27 @@ export const SERVICE_ERRORS = {
     retryable: false,
     exit: EXIT.usage,
   },
+  CONNECTION_ID_TAKEN: {
+    message: "A connection with the id {id} exists already.",
+    fix: "Choose another id (or name), or change the existing connection with PATCH /api/v1/connections/{id}.",
+    status: 409,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  CONNECTION_READ_ONLY: {
+    message: "The connection {id} comes from the service's environment and cannot be {change} over the API.",
+    fix: "Change its ENTRA_* settings (environment, flags or config file) and restart the service, or add a managed connection with POST /api/v1/connections.",
+    status: 409,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  OAUTH_STATE_INVALID: {
+    message: "This sign-in answer matches no sign-in in progress (unknown, already used or expired).",
+    fix: "Start the sign-in again (POST /api/v1/connections/<id>/oauth/start, or the console); a sign-in link works once, within 10 minutes.",
+    status: 400,
+    retryable: false,
+    exit: EXIT.auth,
+  },
   SERVICE_LISTEN_FAILED: {
     message: "The service cannot listen on {address}: {reason}.",
     fix: "Choose a free port with --listen host:port (ENTRA_LISTEN), or stop what holds it.",

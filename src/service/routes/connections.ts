@@ -1,19 +1,33 @@
 import { z } from "zod";
 import { describeSchedule } from "../../config/schedule.ts";
+import { ConnectorError } from "../../errors.ts";
 import type { ServiceContext } from "../app.ts";
-import type { ServiceConnection } from "../connections.ts";
+import { CheckView, CreateConnectionInput, UpdateConnectionInput } from "../connection-admin.ts";
+import { credentialType, type ServiceConnection } from "../connections.ts";
 import { route } from "../route.ts";
 
 export const ConnectionView = z.object({
   id: z.string(),
   name: z.string(),
-  source: z.enum(["environment"]),
+  source: z.enum(["environment", "managed"]),
   tenantId: z.string(),
   clientId: z.string(),
-  /** Credentials are write-only: only their kind is shown. */
-  credential: z.object({ kind: z.string(), set: z.boolean() }),
+  /** Credentials are write-only: only their type, whether one is set and when it last changed. */
+  credential: z.object({
+    type: z.enum(["secret", "certificate", "token", "delegated"]),
+    set: z.boolean(),
+    changedAt: z.string().nullable(),
+  }),
   cloud: z.string(),
   provisioning: z.boolean(),
+  options: z.object({
+    kinds: z.string().nullable(),
+    select: z.string().nullable(),
+    provisioning: z.boolean(),
+    schedule: z.string().nullable(),
+    timeZone: z.string(),
+    skipOnPremGroups: z.boolean(),
+  }),
   status: z.enum(["never-synced", "syncing", "connected", "error"]),
   lastRun: z
     .object({
@@ -30,10 +44,13 @@ export const ConnectionView = z.object({
 
 export const ConnectionParams = z.object({ id: z.string().min(1).max(128) });
 
-async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<typeof ConnectionView>> {
+/** What the API (and `connection list --json`) shows of a connection: never a credential. */
+export async function connectionView(
+  c: ServiceConnection,
+  live: { activeRunId?: string | undefined; nextRunAt?: Date | undefined } = {},
+): Promise<z.infer<typeof ConnectionView>> {
   const [last] = await (await c.queries()).runs.list({ limit: 1 });
-  const active = await ctx.jobs.active(c.id, "sync");
-  const status = active
+  const status = live.activeRunId
     ? "syncing"
     : last === undefined
       ? "never-synced"
@@ -46,9 +63,25 @@ async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<
     source: c.source,
     tenantId: c.config.tenantId,
     clientId: c.config.clientId,
-    credential: { kind: c.config.credential.kind, set: true },
+    credential: {
+      type: credentialType(c.config),
+      set: await c.credentialSet(),
+      changedAt: c.credentialChangedAt,
+    },
     cloud: c.config.cloud,
     provisioning: c.config.provisioning,
+    options: {
+      kinds: c.kinds ?? null,
+      select: c.select ?? null,
+      provisioning: c.config.provisioning,
+      schedule: c.schedule
+        ? c.schedule.kind === "cron"
+          ? c.schedule.expression
+          : `every ${c.schedule.everyMs / 1000}s`
+        : null,
+      timeZone: c.timeZone,
+      skipOnPremGroups: c.config.skipAdGroups,
+    },
     status,
     lastRun: last
       ? {
@@ -58,10 +91,17 @@ async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<
           ...(last.finishedAt ? { finishedAt: last.finishedAt } : {}),
         }
       : null,
-    activeRunId: active?.id ?? null,
+    activeRunId: live.activeRunId ?? null,
     schedule: c.schedule ? describeSchedule(c.schedule) : null,
-    nextRunAt: ctx.nextRun?.(c.id)?.toISOString() ?? null,
+    nextRunAt: live.nextRunAt?.toISOString() ?? null,
   };
+}
+
+async function view(ctx: ServiceContext, c: ServiceConnection): Promise<z.infer<typeof ConnectionView>> {
+  return connectionView(c, {
+    activeRunId: (await ctx.jobs.active(c.id, "sync"))?.id,
+    nextRunAt: ctx.nextRun?.(c.id),
+  });
 }
 
 export function connectionRoutes(ctx: ServiceContext) {
@@ -88,5 +128,113 @@ export function connectionRoutes(ctx: ServiceContext) {
       response: ConnectionView,
       handler: ({ params }) => view(ctx, ctx.connections.get(params.id)),
     }),
+    route({
+      method: "POST",
+      path: "/api/v1/connections",
+      access: "admin",
+      summary: "Add a connection; its test runs at once and is reported (a failing test does not prevent it)",
+      tags: ["connections"],
+      body: CreateConnectionInput,
+      status: 201,
+      response: z.object({ connection: ConnectionView, check: CheckView }),
+      handler: async ({ body, token }) => {
+        const { connection, check } = await ctx.admin.create(body, actorOf(token));
+        return { connection: await view(ctx, connection), check };
+      },
+    }),
+    route({
+      method: "PATCH",
+      path: "/api/v1/connections/:id",
+      access: "admin",
+      summary:
+        "Change a managed connection; the test runs again when the credential, tenant, app or cloud changed",
+      tags: ["connections"],
+      params: ConnectionParams,
+      body: UpdateConnectionInput,
+      response: z.object({ connection: ConnectionView, check: CheckView.optional() }),
+      handler: async ({ params, body, token }) => {
+        const { connection, check } = await ctx.admin.update(params.id, body, actorOf(token));
+        return { connection: await view(ctx, connection), ...(check ? { check } : {}) };
+      },
+    }),
+    route({
+      method: "DELETE",
+      path: "/api/v1/connections/:id",
+      access: "admin",
+      summary: "Remove a managed connection with its store and cached tokens (not while it syncs)",
+      tags: ["connections"],
+      params: ConnectionParams,
+      status: 204,
+      handler: async ({ params, token, reply }) => {
+        await ctx.admin.remove(params.id, actorOf(token));
+        return reply.status(204).send();
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/connections/:id/test",
+      access: "operator",
+      summary: "Test a connection: sign in afresh, read what the token grants, list what to add",
+      tags: ["connections"],
+      params: ConnectionParams,
+      response: CheckView,
+      handler: ({ params, request }) => ctx.admin.test(params.id, abortedWith(request)),
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/connections/:id/oauth/start",
+      access: "admin",
+      summary: "Start the browser sign-in (Sign in with Microsoft) of a delegated connection",
+      tags: ["connections"],
+      params: ConnectionParams,
+      response: z.object({ authorizeUrl: z.string() }),
+      handler: ({ params, token }) => ctx.admin.startSignIn(params.id, actorOf(token)),
+    }),
+    route({
+      method: "GET",
+      path: "/oauth/callback",
+      access: "public",
+      summary: "Where the sign-in page sends the browser back: stores the sign-in, then opens the console",
+      tags: ["connections"],
+      query: z.object({
+        code: z.string().optional(),
+        state: z.string().optional(),
+        error: z.string().optional(),
+        error_description: z.string().optional(),
+      }),
+      produces: "text/html",
+      handler: async ({ query, reply }) => {
+        try {
+          const { connectionId } = await ctx.admin.finishSignIn(query);
+          return reply.redirect(`/console/connections/${encodeURIComponent(connectionId)}`, 302);
+        } catch (err) {
+          if (!(err instanceof ConnectorError)) throw err;
+          return reply.status(err.status).type("text/html; charset=utf-8").send(signInPage(err));
+        }
+      },
+    }),
   ];
+}
+
+const actorOf = (token: { name: string } | undefined) => token?.name ?? "anonymous";
+
+/** Aborted when the caller goes away, so a test against a hanging tenant is not left running. */
+function abortedWith(request: { raw: NodeJS.EventEmitter }): AbortSignal {
+  const controller = new AbortController();
+  request.raw.once("close", () => controller.abort());
+  return controller.signal;
+}
+
+const html = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The small page a failed browser sign-in shows: the cause, the fix, and the admin-consent link if consent is missing. */
+function signInPage(err: ConnectorError): string {
+  const consent = typeof err.params["consentUrl"] === "string" ? err.params["consentUrl"] : undefined;
+  return [
+    '<!doctype html><meta charset="utf-8"><title>Sign-in failed · entra-connector</title>',
+    `<h1>Sign-in failed</h1><p>${html(err.message)}</p>`,
+    err.fix ? `<p>${html(err.fix)}</p>` : "",
+    consent ? `<p><a href="${html(consent)}">Grant admin consent</a></p>` : "",
+    `<p><code>${html(err.code)}</code></p>`,
+  ].join("");
 }

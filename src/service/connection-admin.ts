@@ -1,0 +1,507 @@
+/**
+ * Connections managed through the API and the CLI: created, changed, tested and removed at runtime,
+ * stored in the service state with the credential sealed by the secret box (the same key as the token
+ * store: ENTRA_CONNECTOR_KEY or the state folder's key file), each with its own store and token cache
+ * under `<state dir>/.entra-connector/connections/<id>/`, so two connections never share data.
+ * Every change is written to the service state's audit log with the API token (or `cli`) that made it.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { z } from "zod";
+import { selectCapabilities } from "../auth/capabilities.ts";
+import { type CheckReport, checkConnection } from "../auth/check.ts";
+import { loadCertificate } from "../auth/client-assertion.ts";
+import { adminConsentUrl, connectionKey } from "../auth/credentials.ts";
+import { authorizeUrl, pkcePair, redeemCode } from "../auth/interactive-login.ts";
+import { loginError } from "../auth/login-errors.ts";
+import { open, seal, secretsDir } from "../auth/secret-box.ts";
+import { fileTokenStore } from "../auth/token-store.ts";
+import { FIELDS } from "../config/fields.ts";
+import { type ConfigFlags, type Credential, loadConnectionConfig } from "../config/load.ts";
+import { parseSchedule } from "../config/schedule.ts";
+import { createError, toConnectorError } from "../errors.ts";
+import { parseKinds } from "../sync/options.ts";
+import {
+  type ConnectionRegistry,
+  connectionFromConfig,
+  environmentConnections,
+  registryOf,
+  type ServiceConnection,
+} from "./connections.ts";
+import type { ConnectionOptionsRecord, ConnectionRecord, ServiceState } from "./state.ts";
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+export const CredentialInput = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("secret"), secret: z.string().min(1) }),
+  z.object({
+    type: z.literal("certificate"),
+    certificatePem: z.string().min(1),
+    privateKeyPem: z.string().min(1),
+  }),
+  z.object({ type: z.literal("token"), token: z.string().min(1) }),
+  z.object({ type: z.literal("delegated") }),
+]);
+export type CredentialInput = z.infer<typeof CredentialInput>;
+
+export const ConnectionOptionsInput = z.object({
+  /** The kinds a sync takes when the request names none, e.g. `users,groups`. */
+  kinds: z.string().optional(),
+  /** A narrower `$select`, as ENTRA_PROPERTIES takes it. */
+  select: z.string().optional(),
+  /** The provisioning gate: whether writes to the tenant are allowed. */
+  provisioning: z.boolean().optional(),
+  /** `every 15m` or a cron expression; null: only on request. */
+  schedule: z.string().nullable().optional(),
+  timeZone: z.string().optional(),
+  skipOnPremGroups: z.boolean().optional(),
+});
+
+export const CreateConnectionInput = z.object({
+  id: z
+    .string()
+    .regex(SLUG, {
+      error: "must be lowercase letters, digits and '-' (1-64, not starting or ending with '-')",
+    })
+    .optional(),
+  name: z.string().trim().min(1).max(200),
+  tenantId: FIELDS.tenantId.schema,
+  clientId: FIELDS.clientId.schema,
+  cloud: FIELDS.cloud.schema.optional(),
+  credential: CredentialInput,
+  options: ConnectionOptionsInput.optional(),
+});
+export type CreateConnectionInput = z.infer<typeof CreateConnectionInput>;
+
+export const UpdateConnectionInput = CreateConnectionInput.omit({ id: true }).partial();
+export type UpdateConnectionInput = z.infer<typeof UpdateConnectionInput>;
+
+/** The connection test as the API answers it (from the library's checkConnection report). */
+export const CheckView = z.object({
+  ok: z.boolean(),
+  error: z.object({ code: z.string(), message: z.string(), fix: z.string().optional() }).optional(),
+  items: z.array(
+    z.object({
+      capability: z.string(),
+      status: z.enum(["granted", "missing"]),
+      permission: z.string(),
+      fix: z.string().optional(),
+    }),
+  ),
+  consentUrl: z.string().optional(),
+});
+export type CheckView = z.infer<typeof CheckView>;
+
+export function checkView(report: CheckReport): CheckView {
+  const view: CheckView = {
+    ok: report.ok,
+    items: report.capabilities.map((c) =>
+      c.granted
+        ? { capability: c.id, status: "granted" as const, permission: c.grantedBy.join(", ") }
+        : {
+            capability: c.id,
+            status: "missing" as const,
+            permission: c.missing.map((m) => m.add).join(", "),
+            fix: `add ${c.missing.map((m) => m.add).join(", ")} to the app's API permissions, then grant admin consent`,
+          },
+    ),
+  };
+  if (report.error) {
+    const { code, message, fix } = report.error;
+    view.error = { code, message, ...(fix ? { fix } : {}) };
+  }
+  if (!report.ok) view.consentUrl = report.consentUrl;
+  return view;
+}
+
+/** Who asked: the API token's name, or `cli`. */
+export type Actor = string;
+
+export interface ConnectionAdmin {
+  create(
+    input: CreateConnectionInput,
+    actor: Actor,
+  ): Promise<{ connection: ServiceConnection; check: CheckView }>;
+  update(
+    id: string,
+    input: UpdateConnectionInput,
+    actor: Actor,
+  ): Promise<{ connection: ServiceConnection; check?: CheckView }>;
+  remove(id: string, actor: Actor): Promise<void>;
+  test(id: string, signal?: AbortSignal): Promise<CheckView>;
+  /** Starts a browser sign-in for a delegated connection: the address to send the user to. */
+  startSignIn(id: string, actor: Actor): { authorizeUrl: string };
+  /** Completes one from the redirect: stores the refresh token sealed for its connection. */
+  finishSignIn(answer: SignInAnswer): Promise<{ connectionId: string }>;
+}
+
+export interface SignInAnswer {
+  code?: string | undefined;
+  state?: string | undefined;
+  error?: string | undefined;
+  error_description?: string | undefined;
+}
+
+export interface ConnectionAdminOptions {
+  state: ServiceState;
+  registry: ConnectionRegistry;
+  /** The secret box key (loadConnectorKey). */
+  key: Buffer;
+  /** The service's own settings (hosts, CA file, limits), which managed connections share. */
+  env: NodeJS.ProcessEnv;
+  flags?: ConfigFlags;
+  stateDir: string;
+  /** Where the browser reaches the service (the sign-in redirect is `{publicUrl}/oauth/callback`); asked when needed, as it may be known only once the service listens. */
+  publicUrl?: () => string | undefined;
+  /** The running sync of a connection, if any: a connection is not changed under it. */
+  busy?: (id: string) => Promise<string | undefined>;
+  now?: () => Date;
+}
+
+const credentialLabel = (id: string) => `entra-connector/connection-credential/v1/${id}`;
+const VERIFIER_LABEL = "entra-connector/oauth-verifier/v1";
+const SIGN_IN_TTL_MS = 10 * 60_000;
+
+/** Where a managed connection keeps its store and token cache. */
+export function connectionDir(stateDir: string, id: string): string {
+  return join(secretsDir(stateDir), "connections", id);
+}
+
+function toCredential(input: CredentialInput): Credential {
+  switch (input.type) {
+    case "secret":
+      return { kind: "secret", clientSecret: input.secret };
+    case "certificate":
+      return {
+        kind: "certificate",
+        certificatePem: input.certificatePem,
+        privateKeyPem: input.privateKeyPem,
+      };
+    case "token":
+      return { kind: "accessToken", accessToken: input.token };
+    case "delegated":
+      return { kind: "delegated" };
+  }
+}
+
+/** The environment a managed connection's Graph connection reads: the service's, with the key it seals with. */
+function envWithKey(env: NodeJS.ProcessEnv, key: Buffer): NodeJS.ProcessEnv {
+  return { ...env, ENTRA_CONNECTOR_KEY: key.toString("base64") };
+}
+
+/** A stored connection made live: its credential opened, its config and schedule validated. */
+export function managedConnection(
+  record: ConnectionRecord,
+  options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir">,
+): ServiceConnection {
+  let credential: CredentialInput;
+  try {
+    credential = JSON.parse(
+      open(options.key, record.credential, credentialLabel(record.id)).toString("utf8"),
+    ) as CredentialInput;
+  } catch (err) {
+    throw createError(
+      "CONFIG_INVALID",
+      {
+        field: "ENTRA_CONNECTOR_KEY",
+        problem: `the credential of connection ${record.id} cannot be opened with this key; use the key it was stored with, or set the credential again`,
+      },
+      { cause: err },
+    );
+  }
+  return liveConnection(record.id, record, toCredential(credential), options);
+}
+
+interface ConnectionShape {
+  name: string;
+  tenantId: string;
+  clientId: string;
+  cloud: string;
+  credentialChangedAt: string | null;
+  options: ConnectionOptionsRecord;
+}
+
+function liveConnection(
+  id: string,
+  shape: ConnectionShape,
+  credential: Credential,
+  options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir">,
+): ServiceConnection {
+  const dir = connectionDir(options.stateDir, id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const o = shape.options;
+  const config = loadConnectionConfig(
+    { env: options.env, flags: options.flags ?? {} },
+    {
+      tenantId: shape.tenantId,
+      clientId: shape.clientId,
+      cloud: shape.cloud,
+      credential,
+      store: join(dir, "store.db"),
+      stateDir: dir,
+      provisioning: o.provisioning ?? false,
+      skipAdGroups: o.skipOnPremGroups ?? false,
+      properties: o.select,
+    },
+  );
+  if (credential.kind === "certificate" && "certificatePem" in credential) loadCertificate(credential);
+  const timeZone = o.timeZone ?? "UTC";
+  const schedule = o.schedule ? parseSchedule(o.schedule, timeZone, "options.schedule") : undefined;
+  if (o.kinds !== undefined) {
+    try {
+      parseKinds(o.kinds);
+    } catch (err) {
+      throw createError("CONFIG_INVALID", {
+        field: "options.kinds",
+        problem: String(toConnectorError(err).params["problem"]),
+      });
+    }
+  }
+  return connectionFromConfig(id, config, envWithKey(options.env, options.key), schedule, {
+    name: shape.name,
+    source: "managed",
+    kinds: o.kinds,
+    select: o.select,
+    timeZone,
+    credentialChangedAt: shape.credentialChangedAt,
+  });
+}
+
+/** The service's connections at start: the environment's (if configured) and every managed one. */
+export function openConnections(
+  options: Pick<ConnectionAdminOptions, "state" | "key" | "env" | "flags" | "stateDir">,
+): ConnectionRegistry {
+  return registryOf([
+    ...environmentConnections(options.env, options.flags),
+    ...options.state.listConnections().map((r) => managedConnection(r, options)),
+  ]);
+}
+
+function slugOf(name: string): string {
+  const slug = name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 64)
+    .replace(/-+$/, "");
+  return slug === "" ? "connection" : slug;
+}
+
+const digest = (state: string) => createHash("sha256").update(state).digest("hex");
+
+export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmin {
+  const { state, registry, key } = options;
+  const now = options.now ?? (() => new Date());
+
+  const managed = (id: string): ConnectionRecord => {
+    const c = registry.get(id);
+    const record = state.listConnections().find((r) => r.id === id);
+    if (record === undefined) {
+      throw createError("CONNECTION_READ_ONLY", { id: c.id, change: "changed or removed" });
+    }
+    return record;
+  };
+
+  const refuseWhileSyncing = async (id: string) => {
+    const running = await options.busy?.(id);
+    if (running !== undefined) throw createError("SYNC_ALREADY_RUNNING", { connection: id, runId: running });
+  };
+
+  /** Drops every token cached for a connection (its token file), in memory too once the connection is replaced. */
+  const dropTokens = (id: string) =>
+    fileTokenStore({
+      stateDir: connectionDir(options.stateDir, id),
+      connectorKey: key.toString("base64"),
+    }).discard();
+
+  const test = async (c: ServiceConnection, signal?: AbortSignal): Promise<CheckView> => {
+    const { ids } = selectCapabilities(c.config.provisioning ? ["sync", "write"] : ["sync"]);
+    const g = c.graph();
+    return checkView(await checkConnection(c.config, g.tokens, g.graph, ids, signal));
+  };
+
+  const freeId = (input: CreateConnectionInput): string => {
+    const taken = (id: string) => registry.list().some((c) => c.id === id);
+    if (input.id !== undefined) {
+      if (taken(input.id)) throw createError("CONNECTION_ID_TAKEN", { id: input.id });
+      return input.id;
+    }
+    const base = slugOf(input.name);
+    let id = base;
+    for (let n = 2; taken(id); n++) id = `${base.slice(0, 60)}-${n}`;
+    return id;
+  };
+
+  const sealed = (id: string, credential: CredentialInput) =>
+    seal(key, Buffer.from(JSON.stringify(credential)), credentialLabel(id));
+
+  return {
+    async create(input, actor) {
+      const id = freeId(input);
+      const at = now().toISOString();
+      const shape: ConnectionShape = {
+        name: input.name,
+        tenantId: input.tenantId,
+        clientId: input.clientId,
+        cloud: input.cloud ?? "global",
+        credentialChangedAt: input.credential.type === "delegated" ? null : at,
+        options: input.options ?? {},
+      };
+      // A folder left by an earlier connection of this id holds nothing of this one.
+      await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
+      // Everything is validated before anything is stored.
+      const connection = liveConnection(id, shape, toCredential(input.credential), options);
+      state.insertConnection({
+        id,
+        ...shape,
+        credentialType: input.credential.type,
+        credential: sealed(id, input.credential),
+        createdAt: at,
+        updatedAt: at,
+      });
+      state.audit({
+        actor,
+        action: "create",
+        connectionId: id,
+        detail: {
+          name: input.name,
+          tenantId: input.tenantId,
+          clientId: input.clientId,
+          credential: input.credential.type,
+        },
+      });
+      await registry.put(connection);
+      return { connection, check: await test(connection) };
+    },
+
+    async update(id, input, actor) {
+      const record = managed(id);
+      await refuseWhileSyncing(id);
+      const at = now().toISOString();
+      const signInChanged =
+        input.credential !== undefined ||
+        (input.tenantId !== undefined && input.tenantId !== record.tenantId) ||
+        (input.clientId !== undefined && input.clientId !== record.clientId) ||
+        (input.cloud !== undefined && input.cloud !== record.cloud);
+      const next: ConnectionRecord = {
+        ...record,
+        name: input.name ?? record.name,
+        tenantId: input.tenantId ?? record.tenantId,
+        clientId: input.clientId ?? record.clientId,
+        cloud: input.cloud ?? record.cloud,
+        options: { ...record.options, ...input.options },
+        updatedAt: at,
+      };
+      if (input.credential !== undefined) {
+        next.credentialType = input.credential.type;
+        next.credential = sealed(id, input.credential);
+        next.credentialChangedAt = input.credential.type === "delegated" ? null : at;
+      }
+      const connection = managedConnection(next, options);
+      state.updateConnection(next);
+      const changed = Object.keys(input).filter((k) => k !== "credential");
+      if (changed.length > 0) state.audit({ actor, action: "update", connectionId: id, detail: { changed } });
+      if (signInChanged) {
+        // Tokens of the old credential must never answer for the new one.
+        await dropTokens(id);
+        if (input.credential !== undefined) {
+          state.audit({
+            actor,
+            action: "credential",
+            connectionId: id,
+            detail: { type: input.credential.type },
+          });
+        }
+      }
+      await registry.put(connection);
+      return signInChanged ? { connection, check: await test(connection) } : { connection };
+    },
+
+    async remove(id, actor) {
+      managed(id);
+      await refuseWhileSyncing(id);
+      state.deleteConnection(id);
+      state.audit({ actor, action: "delete", connectionId: id, detail: {} });
+      await registry.remove(id);
+      await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
+    },
+
+    test: (id, signal) => test(registry.get(id), signal),
+
+    startSignIn(id, actor) {
+      const record = managed(id);
+      if (record.credentialType !== "delegated") {
+        throw createError("CONFIG_INVALID", {
+          field: "credential.type",
+          problem: `connection ${id} signs in with its ${record.credentialType}; the browser sign-in is for delegated connections (PATCH it with {"credential": {"type": "delegated"}} first)`,
+        });
+      }
+      const c = registry.get(id);
+      const { verifier, challenge } = pkcePair();
+      const stateValue = randomBytes(32).toString("base64url");
+      state.putOAuthState({
+        digest: digest(stateValue),
+        connectionId: id,
+        verifier: seal(key, Buffer.from(verifier), VERIFIER_LABEL),
+        expiresAt: new Date(now().getTime() + SIGN_IN_TTL_MS),
+      });
+      state.audit({ actor, action: "sign-in", connectionId: id, detail: { step: "started" } });
+      return {
+        authorizeUrl: authorizeUrl(c.config, { redirectUri: redirectUri(), state: stateValue, challenge }),
+      };
+    },
+
+    async finishSignIn(answer) {
+      const pending = answer.state ? state.takeOAuthState(digest(answer.state)) : undefined;
+      if (pending === undefined) throw createError("OAUTH_STATE_INVALID", {});
+      const c = registry.get(pending.connectionId);
+      const g = c.graph();
+      const deps = { dispatcher: g.dispatcher, logger: g.logger, store: g.store };
+      if (answer.error !== undefined) {
+        const body = { error: answer.error, error_description: answer.error_description ?? answer.error };
+        throw loginError(400, body, undefined, {
+          tenant: c.config.tenantId,
+          clientId: c.config.clientId,
+          authorityHost: c.config.authorityHost,
+          consentUrl: adminConsentUrl(c.config),
+        });
+      }
+      if (answer.code === undefined) {
+        throw createError("AUTH_LOGIN_FAILED", { reason: "the sign-in answer carried no code" });
+      }
+      const verifier = open(key, pending.verifier, VERIFIER_LABEL).toString("utf8");
+      const token = await redeemCode(c.config, deps, {
+        code: answer.code,
+        redirectUri: redirectUri(),
+        verifier,
+      });
+      await g.store?.set(connectionKey(c.config), token);
+      const record = managed(c.id);
+      const next = { ...record, credentialChangedAt: now().toISOString(), updatedAt: now().toISOString() };
+      state.updateConnection(next);
+      state.audit({
+        actor: "browser sign-in",
+        action: "credential",
+        connectionId: c.id,
+        detail: { type: "delegated" },
+      });
+      // A fresh connection, so its token provider reads the refresh token just stored.
+      await registry.put(managedConnection(next, options));
+      return { connectionId: c.id };
+    },
+  };
+
+  function redirectUri(): string {
+    const publicUrl = options.publicUrl?.();
+    if (publicUrl === undefined) {
+      throw createError("CONFIG_INVALID", {
+        field: "ENTRA_PUBLIC_URL",
+        problem: "the browser sign-in needs the address browsers reach the service at (--public-url)",
+      });
+    }
+    return `${publicUrl}/oauth/callback`;
+  }
+}

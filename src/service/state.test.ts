@@ -1,0 +1,24 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { openServiceState } from "./state.ts";
+
+test("a pending browser sign-in is taken once, and not after it expired", () => {
+  const dir = mkdtempSync(join(tmpdir(), "entra-state-"));
+  let t = new Date("2026-01-01T00:00:00Z").getTime();
+  const state = openServiceState(join(dir, "service.db"), () => new Date(t));
+  try {
+    const expiresAt = new Date(t + 600_000);
+    state.putOAuthState({ digest: "a", connectionId: "c", verifier: "sealed", expiresAt });
+    state.putOAuthState({ digest: "b", connectionId: "c", verifier: "sealed", expiresAt });
+    assert.deepEqual(state.takeOAuthState("a"), { connectionId: "c", verifier: "sealed" });
+    assert.equal(state.takeOAuthState("a"), undefined, "used once");
+    t += 601_000;
+    assert.equal(state.takeOAuthState("b"), undefined, "expired");
+  } finally {
+    state.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
