@@ -119,6 +119,7 @@ export {
   type StreamOutcome,
   type SyncSummary,
 } from "./sync/engine.ts";
+export { type SyncUserInput, type SyncUserResult, syncUser } from "./sync/one-user.ts";
 export {
   parseKinds,
   parsePropertySelection,

@@ -307,6 +307,47 @@ describe("service API", () => {
     );
   });
 
+  test("runs are paged newest first by a cursor, each run once", async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await app.inject({
+        method: "POST",
+        url: "/api/v1/connections/default/sync",
+        headers: as("operator"),
+      });
+      assert.equal(res.statusCode, 202, res.body);
+      await waitForRun((res.json() as { runId: string }).runId);
+    }
+    const all = (
+      await app.inject({ url: "/api/v1/connections/default/runs", headers: as("viewer") })
+    ).json() as {
+      items: { runId: string }[];
+      next: string | null;
+    };
+    assert.ok(all.items.length >= 3, JSON.stringify(all));
+    assert.equal(all.next, null);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await app.inject({
+        url: `/api/v1/connections/default/runs?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        headers: as("viewer"),
+      });
+      const page = res.json() as { items: { runId: string }[]; next: string | null };
+      assert.ok(page.items.length <= 2);
+      paged.push(...page.items.map((r) => r.runId));
+      cursor = page.next;
+    } while (cursor);
+    assert.deepEqual(
+      paged,
+      all.items.map((r) => r.runId),
+    );
+    const bad = await app.inject({
+      url: "/api/v1/connections/default/runs?cursor=abc",
+      headers: as("viewer"),
+    });
+    assert.equal(bad.statusCode, 400);
+  });
+
   test("a cursor from another listing is refused", async () => {
     const res = await app.inject({
       url: "/api/v1/connections/default/resources?kind=user&limit=1",

@@ -8,7 +8,7 @@ import { USER_PROPERTIES } from "../directory/users.ts";
 import { isConnectorError } from "../errors.ts";
 import { type PropertySelection, parsePropertySelection } from "../sync/options.ts";
 import { parseDuration } from "./duration.ts";
-import { parseListen } from "./listen.ts";
+import { parseListen, parseTrustedProxies } from "./listen.ts";
 
 /**
  * Every setting, where it comes from (flag, environment variable, config-file key) and how it is
@@ -325,6 +325,35 @@ export const FIELDS = {
     flag: "--public-url",
     command: "serve",
     schema: origin("https://connector.example.com", false),
+  },
+  tlsCert: {
+    help: "serve https with this PEM certificate file (the chain, server first); needs --tls-key",
+    env: "ENTRA_TLS_CERT",
+    flag: "--tls-cert",
+    command: "serve",
+    schema: text("the path of a PEM certificate file"),
+  },
+  tlsKey: {
+    help: "the PEM private key file of --tls-cert",
+    env: "ENTRA_TLS_KEY",
+    flag: "--tls-key",
+    command: "serve",
+    schema: text("the path of a PEM private key file"),
+  },
+  trustProxy: {
+    help: "the reverse proxies in front of `serve`, comma-separated addresses or CIDR ranges (or loopback): their X-Forwarded-For names the client (default: none trusted)",
+    env: "ENTRA_TRUST_PROXY",
+    flag: "--trust-proxy",
+    command: "serve",
+    schema: parsedBy((v) => parseTrustedProxies(v, "--trust-proxy")),
+  },
+  allowInsecureListen: {
+    help: "listen beyond loopback over plain http without a trusted proxy (API tokens would cross the network in clear)",
+    default: "false",
+    env: "ENTRA_ALLOW_INSECURE_LISTEN",
+    flag: "--allow-insecure-listen",
+    command: "serve",
+    schema: bool,
   },
 } as const;
 

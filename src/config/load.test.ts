@@ -139,6 +139,9 @@ describe("the service's settings", () => {
       shutdownGraceMs: 25_000,
       schedule: undefined,
       publicUrl: undefined,
+      tls: undefined,
+      trustProxy: [],
+      allowInsecureListen: false,
     });
     const flags = loadSettings({
       env: {},

@@ -44,6 +44,12 @@ export interface ServiceSettings {
   schedule: Schedule | undefined;
   /** Where browsers reach the service (the sign-in redirect); undefined: http://<listen address>. */
   publicUrl: string | undefined;
+  /** https: the certificate and key files (both or neither). */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** Proxies whose X-Forwarded-For names the client; empty: none. */
+  trustProxy: string[];
+  /** Plain http beyond loopback without a trusted proxy. */
+  allowInsecureListen: boolean;
 }
 
 export interface ConnectorConfig extends ConnectorSettings {
@@ -228,8 +234,23 @@ function settingsOf({ values: v, sources, cwd }: Collected): ConnectorSettings {
           ? undefined
           : parseSchedule(v.schedule, v.scheduleTimeZone!, sources.schedule ?? "ENTRA_SCHEDULE"),
       publicUrl: v.publicUrl,
+      tls: tlsFiles(v.tlsCert, v.tlsKey, cwd),
+      trustProxy: v.trustProxy ?? [],
+      allowInsecureListen: v.allowInsecureListen!,
     },
   };
+}
+
+/** Both files or neither: a certificate without its key (or the reverse) cannot serve https. */
+function tlsFiles(cert: string | undefined, key: string | undefined, cwd: string) {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined) {
+    throw createError("CONFIG_INVALID", {
+      field: cert === undefined ? "--tls-cert" : "--tls-key",
+      problem: `https needs both the certificate (--tls-cert, ENTRA_TLS_CERT) and its private key (--tls-key, ENTRA_TLS_KEY); give the missing one, or neither to serve plain http`,
+    });
+  }
+  return { certFile: resolve(cwd, cert), keyFile: resolve(cwd, key) };
 }
 
 /**

@@ -18,6 +18,7 @@ import { allRoutes } from "./routes/index.ts";
 import { CSRF_HEADER, cookieValue, csrfMatches, SESSION_COOKIE } from "./sessions.ts";
 import { failureThrottle } from "./sign-in-throttle.ts";
 import type { ServiceState } from "./state.ts";
+import type { ServiceTriggers } from "./triggers.ts";
 
 export interface ServiceContext {
   state: ServiceState;
@@ -32,6 +33,10 @@ export interface ServiceContext {
   metricsOpen: boolean;
   /** The next scheduled sync of a connection, if it has a schedule. */
   nextRun?: (connectionId: string) => Date | undefined;
+  /** Webhook delivery (the `deliver` job); routes make their own when absent (tests of other routes). */
+  triggers?: ServiceTriggers;
+  /** https (PEM certificate and key) and the trusted reverse proxies; default plain http, no proxy. */
+  server?: { https?: { cert: Buffer; key: Buffer }; trustProxy?: string[] };
   /** Answers /readyz: false while starting or stopping. */
   ready(): boolean;
   now?: () => number;
@@ -71,6 +76,10 @@ declare module "fastify" {
 
 export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: readonly RouteSpec[] } {
   const app = Fastify({
+    ...(ctx.server?.https ? { https: ctx.server.https } : {}),
+    // Only the named proxies' X-Forwarded-For is believed: request.ip (and so the sign-in throttle
+    // and the audit log) is the client's behind them, the peer's address otherwise.
+    ...(ctx.server?.trustProxy?.length ? { trustProxy: ctx.server.trustProxy } : {}),
     logger: false,
     // A caller's own id is kept when it is a plain token, so its logs and ours line up.
     genReqId: (req) => {

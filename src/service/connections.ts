@@ -7,6 +7,7 @@
  */
 
 import { connectionKey } from "../auth/credentials.ts";
+import { loadConnectorKey } from "../auth/secret-box.ts";
 import { fileTokenStore } from "../auth/token-store.ts";
 import type { ConnectorConfig } from "../config/load.ts";
 import { type ConfigFlags, loadConfig } from "../config/load.ts";
@@ -40,6 +41,8 @@ export interface ServiceConnection {
   /** The store for a sync (on its own thread, as the CLI's sync), opened per run. */
   openSyncStore(): Promise<Store>;
   graph(): Connection;
+  /** The connector key its webhook secrets and URLs are sealed with (ENTRA_CONNECTOR_KEY or the key file). */
+  connectorKey(): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,7 @@ export function connectionFromConfig(
 ): ServiceConnection {
   let store: Promise<Store> | undefined;
   let graph: Connection | undefined;
+  let key: Promise<Buffer> | undefined;
   return {
     id,
     name: extras.name ?? `${config.tenantId} / ${config.clientId}`,
@@ -106,6 +110,10 @@ export function connectionFromConfig(
     graph() {
       graph ??= createConnection(config, { env });
       return graph;
+    },
+    connectorKey() {
+      key ??= loadConnectorKey({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] });
+      return key;
     },
     async close() {
       await graph?.close();

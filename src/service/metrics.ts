@@ -1,5 +1,5 @@
 /** The service's Prometheus metrics, on a registry of its own (two services in one process stay apart). */
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { JobRecord } from "./jobs.ts";
 
 export interface ServiceMetrics {
@@ -7,6 +7,10 @@ export interface ServiceMetrics {
   httpDuration: Histogram<"method" | "route" | "status">;
   /** Records a finished job: sync runs by result, durations, objects, changes and Graph spending. */
   jobEnded(job: JobRecord): void;
+  /** One webhook delivery attempt: delivered, retrying (failed, tried again) or failed (dead-lettered). */
+  deliveryAttempted(connection: string, status: "delivered" | "retrying" | "failed"): void;
+  /** How far the slowest subscription is behind the outbox, and the dead letters held. */
+  triggerBacklog(connection: string, backlog: { outboxLag: number; deadLetters: number }): void;
 }
 
 export function createMetrics(): ServiceMetrics {
@@ -42,9 +46,32 @@ export function createMetrics(): ServiceMetrics {
     "entra_connector_graph_throttle_wait_seconds_total",
     "Time syncs waited for Graph's budget",
   );
+  const deliveries = new Counter({
+    name: "entra_connector_trigger_deliveries_total",
+    help: "Webhook delivery attempts by connection and result (delivered, retrying, failed = dead-lettered)",
+    labelNames: ["connection", "result"] as const,
+    registers: [registry],
+  });
+  const gauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ["connection"] as const, registers: [registry] });
+  const outboxLag = gauge(
+    "entra_connector_trigger_outbox_lag",
+    "Outbox entries the furthest-behind webhook subscription has yet to read",
+  );
+  const deadLetters = gauge(
+    "entra_connector_trigger_dead_letters",
+    "Dead-lettered events held, all subscriptions",
+  );
   return {
     registry,
     httpDuration,
+    deliveryAttempted(connection, result) {
+      deliveries.inc({ connection, result });
+    },
+    triggerBacklog(connection, backlog) {
+      outboxLag.set({ connection }, backlog.outboxLag);
+      deadLetters.set({ connection }, backlog.deadLetters);
+    },
     jobEnded(job) {
       if (job.kind !== "sync") return;
       const connection = job.connectionId;

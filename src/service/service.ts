@@ -3,7 +3,10 @@
  * and its connections — on the same library the CLI uses. `close` stops accepting requests, asks
  * running syncs to stop at their next page (each keeps its checkpoint) and waits up to the grace period.
  */
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import type { FastifyInstance } from "fastify";
+import { isLoopbackHost } from "../config/listen.ts";
 import { createError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { buildApp } from "./app.ts";
@@ -14,6 +17,7 @@ import { createMetrics } from "./metrics.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
 import type { ServiceState } from "./state.ts";
 import { syncJob } from "./sync-job.ts";
+import { createServiceTriggers, DELIVER_JOB, type TriggerSettings } from "./triggers.ts";
 
 export interface ServiceOptions {
   state: ServiceState;
@@ -30,6 +34,14 @@ export interface ServiceOptions {
     /** Default: the address the service listens on. */
     publicUrl?: string | undefined;
   };
+  /** Serve https with these PEM files. */
+  tls?: { certFile: string; keyFile: string } | undefined;
+  /** Reverse proxies whose X-Forwarded-For names the client. */
+  trustProxy?: string[];
+  /** Plain http beyond loopback without a trusted proxy (refused otherwise). */
+  allowInsecureListen?: boolean;
+  /** Webhook delivery: retries, dead letters, timeout, poll (default: as `watch`). */
+  triggers?: Partial<TriggerSettings>;
 }
 
 export interface RunningService {
@@ -41,13 +53,30 @@ export interface RunningService {
 }
 
 export async function startService(options: ServiceOptions): Promise<RunningService> {
+  checkExposure(options);
+  const https = options.tls ? readTls(options.tls) : undefined;
   const metrics = createMetrics();
   let ready = false;
   let scheduler: Scheduler | undefined;
-  const jobs = createLocalJobs({
-    handlers: { sync: syncJob(options.connections) },
+  const triggers = createServiceTriggers({
+    connections: options.connections,
+    jobs: () => jobs,
+    metrics,
+    logger: options.logger,
+    ...(options.triggers ? { settings: options.triggers } : {}),
+  });
+  const jobs: Jobs = createLocalJobs({
+    handlers: { sync: syncJob(options.connections), [DELIVER_JOB]: triggers.deliverJob },
     onEnd: (job) => {
       metrics.jobEnded(job);
+      // What the sync committed goes out now, not at the next poll.
+      if (job.kind === "sync" && ready) {
+        triggers
+          .wake(job.connectionId)
+          .catch((err: unknown) =>
+            options.logger.error({ connection: job.connectionId, err }, "delivery could not be queued"),
+          );
+      }
       options.logger.info(
         { jobId: job.id, kind: job.kind, connection: job.connectionId, status: job.status },
         "job ended",
@@ -69,9 +98,14 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     admin,
     jobs,
     metrics,
+    triggers,
     logger: options.logger,
     version: options.version,
     metricsOpen: options.metricsOpen,
+    server: {
+      ...(https ? { https } : {}),
+      ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
+    },
     ready: () => ready,
   });
   const { host, port } = options.listen;
@@ -112,6 +146,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   options.connections.onChange((connectionId, c) =>
     scheduler?.set(connectionId, c?.schedule, c === undefined ? undefined : new Date()),
   );
+  const stopPolling = triggers.startPolling();
   ready = true;
   return {
     app,
@@ -120,10 +155,52 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     async close() {
       ready = false;
       scheduler?.stop();
+      stopPolling();
       await app.close();
       await jobs.close(options.graceMs);
       await options.connections.close();
       options.state.close();
     },
   };
+}
+
+/**
+ * Beyond loopback, API tokens and directory data would cross the network: only over https, or behind
+ * a proxy the service trusts (which terminates TLS), unless the operator says the network is trusted.
+ */
+function checkExposure(options: ServiceOptions): void {
+  const { host } = options.listen;
+  if (isLoopbackHost(host) || options.tls || options.trustProxy?.length || options.allowInsecureListen)
+    return;
+  throw createError("CONFIG_INVALID", {
+    field: "--listen",
+    problem: `${host} is reachable from other machines and the service would answer plain http, so API tokens would cross the network in clear; serve https with --tls-cert and --tls-key (ENTRA_TLS_CERT, ENTRA_TLS_KEY), or name the TLS-terminating proxy in front of it with --trust-proxy (ENTRA_TRUST_PROXY), or pass --allow-insecure-listen (ENTRA_ALLOW_INSECURE_LISTEN=true) on a network you trust`,
+  });
+}
+
+function readTls(files: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (path: string, field: string, what: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw createError("CONFIG_INVALID", {
+        field,
+        problem: `${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? "error"}); give the path of the ${what}`,
+      });
+    }
+  };
+  const tls = {
+    cert: read(files.certFile, "--tls-cert", "PEM certificate file"),
+    key: read(files.keyFile, "--tls-key", "PEM private key file"),
+  };
+  try {
+    // Checked here so a wrong pair is named before the service starts, not as a listen failure.
+    createSecureContext(tls);
+  } catch (err) {
+    throw createError("CONFIG_INVALID", {
+      field: "--tls-cert",
+      problem: `${files.certFile} and ${files.keyFile} are not a PEM certificate and its private key (${(err as Error).message}); give the certificate chain and the key that belongs to it`,
+    });
+  }
+  return tls;
 }

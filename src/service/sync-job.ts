@@ -1,6 +1,7 @@
 /** The `sync` job: one run of the library's sync for a service connection, with live figures. */
 import { runSync } from "../sync/engine.ts";
 import { parseKinds } from "../sync/options.ts";
+import { recordBaselines } from "../triggers/baselines.ts";
 import type { ConnectionRegistry } from "./connections.ts";
 import type { JobHandler } from "./jobs.ts";
 
@@ -19,6 +20,8 @@ export function syncJob(connections: ConnectionRegistry): JobHandler {
     const streams: Record<string, { phase: string; objects: number; changes: number }> = {};
     const store = await connection.openSyncStore();
     try {
+      // As `watch`: a scope's first load is recorded as its baseline between syncs, so it fires nothing.
+      await recordBaselines(store);
       const summary = await runSync({
         client: graph,
         store,
@@ -44,6 +47,7 @@ export function syncJob(connections: ConnectionRegistry): JobHandler {
           },
         },
       });
+      await recordBaselines(store);
       return {
         status: summary.run.status,
         storeRunId: summary.run.id,

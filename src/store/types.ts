@@ -247,7 +247,8 @@ export interface RunLog {
   ): Promise<RunRecord>;
   /** By id or run number. */
   get(idOrNumber: string): Promise<RunRecord | undefined>;
-  list(options?: { limit?: number }): Promise<RunRecord[]>;
+  /** Newest first; `before`: only runs numbered below it (paging). */
+  list(options?: { limit?: number; before?: number }): Promise<RunRecord[]>;
 }
 
 /** The change-event outbox, read by triggers and `diff`. */
@@ -283,6 +284,23 @@ export interface DeadLetter {
   at: string;
 }
 
+/** One try at handing an event to a subscription's target; the store keeps the recent ones. */
+export interface DeliveryAttempt {
+  subscription: string;
+  seq: number;
+  eventId: string;
+  eventType: string;
+  /** `retrying`: failed, tried again later; `failed`: failed and dead-lettered (or a one-off test failed). */
+  status: "delivered" | "retrying" | "failed";
+  /** The receiver's answer, when there was one (webhooks). */
+  httpStatus?: number;
+  /** 1 for the first try of this event. */
+  attempt: number;
+  /** Why it failed; never holds a secret. */
+  error?: string;
+  at: string;
+}
+
 /** Who delivers a subscription, until when (renewed while that watcher runs). */
 export interface SubscriptionLease {
   subscription: string;
@@ -304,6 +322,10 @@ export interface Subscriptions {
   deadLetter(entry: Omit<DeadLetter, "at">): Promise<void>;
   deadLetters(subscription: string): Promise<DeadLetter[]>;
   clearDeadLetter(subscription: string, eventId: string): Promise<void>;
+  /** Keeps the latest attempts per subscription only (older ones are dropped as new ones come). */
+  recordAttempt(entry: Omit<DeliveryAttempt, "at">): Promise<void>;
+  /** Newest first. */
+  attempts(subscription: string, limit: number): Promise<DeliveryAttempt[]>;
   /**
    * Takes or renews the lease atomically: granted (to `owner`, until now + `ttlMs`) when there is none,
    * `owner` holds it, it has expired, or its holder is `takeOverFrom`. Returns the lease as it now

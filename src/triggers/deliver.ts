@@ -7,11 +7,11 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { backoffMs } from "../common/retry-after.ts";
-import type { Store } from "../store/types.ts";
+import type { DeliveryAttempt, Store } from "../store/types.ts";
 import { Baselines } from "./baselines.ts";
 import { deriveEvents } from "./derive.ts";
 import { matchesFilter, type SubjectLookup, typeSet } from "./match.ts";
-import type { Sink } from "./sinks/sink.ts";
+import { DeliveryError, type Sink } from "./sinks/sink.ts";
 import { consumerName } from "./subscriptions.ts";
 import type { RetryPolicy } from "./timing.ts";
 import type { Subscription, TriggerEvent, TriggerType } from "./types.ts";
@@ -25,6 +25,8 @@ export interface DeliveryPolicy {
 export interface DeliveryReport {
   /** A failed attempt (will retry) or a dead-lettered event. Messages carry no secrets. */
   problem?(subscription: string, message: string): void;
+  /** Every attempt, as the store records it (the service counts them). */
+  attempt?(attempt: Omit<DeliveryAttempt, "at">): void;
 }
 
 /** Outbox entries read per batch. */
@@ -81,6 +83,8 @@ export class SubscriptionDelivery {
         for (const event of silent ? [] : deriveEvents(change)) {
           if (!(await this.#selects(event))) continue;
           if (this.#skip.delete(event.id)) continue;
+          // Stopped between events (a subscription being changed): the rest of the change comes again.
+          signal?.throwIfAborted();
           await this.#deliverOne(event, signal);
           sent = true;
         }
@@ -101,20 +105,64 @@ export class SubscriptionDelivery {
     let replayed = 0;
     for (const letter of letters) {
       signal?.throwIfAborted();
-      try {
-        await this.#sink.deliver(letter.event as unknown as TriggerEvent);
-      } catch (err) {
+      const tried = await this.#try(letter.event as unknown as TriggerEvent, 1);
+      if (tried.error !== undefined) {
+        await this.#record({ ...tried.attempt, status: "failed" });
         this.#report.problem?.(
           this.subscription.id,
-          `replay of ${letter.eventId} failed: ${(err as Error).message}`,
+          `replay of ${letter.eventId} failed: ${tried.error.message}`,
         );
         // Later letters would overtake this one; stop to keep the order.
         return { replayed, failed: letters.length - replayed };
       }
+      await this.#record(tried.attempt);
       await this.#store.subscriptions.clearDeadLetter(this.subscription.id, letter.eventId);
       replayed++;
     }
     return { replayed, failed: 0 };
+  }
+
+  /**
+   * One attempt, now, outside the order (a test event): recorded like any other, neither retried nor
+   * dead-lettered. Resolves with the attempt, accepted or not.
+   */
+  async deliverNow(event: TriggerEvent): Promise<Omit<DeliveryAttempt, "at">> {
+    const tried = await this.#try(event, 1);
+    return await this.#record(
+      tried.error === undefined ? tried.attempt : { ...tried.attempt, status: "failed" },
+    );
+  }
+
+  /** Hands the event to the sink once; a refusal comes back as `error` (the attempt says `retrying`). */
+  async #try(
+    event: TriggerEvent,
+    attempt: number,
+  ): Promise<{ attempt: Omit<DeliveryAttempt, "at">; error?: Error }> {
+    const base = {
+      subscription: this.subscription.id,
+      seq: event.seq,
+      eventId: event.id,
+      eventType: event.type,
+      attempt,
+    };
+    try {
+      const outcome = await this.#sink.deliver(event);
+      const httpStatus = outcome?.httpStatus;
+      return { attempt: { ...base, status: "delivered", ...(httpStatus ? { httpStatus } : {}) } };
+    } catch (err) {
+      const httpStatus = err instanceof DeliveryError ? err.httpStatus : undefined;
+      const error = err as Error;
+      return {
+        attempt: { ...base, status: "retrying", ...(httpStatus ? { httpStatus } : {}), error: error.message },
+        error,
+      };
+    }
+  }
+
+  async #record(attempt: Omit<DeliveryAttempt, "at">): Promise<Omit<DeliveryAttempt, "at">> {
+    await this.#store.subscriptions.recordAttempt(attempt);
+    this.#report.attempt?.(attempt);
+    return attempt;
   }
 
   async #selects(event: TriggerEvent): Promise<boolean> {
@@ -126,37 +174,39 @@ export class SubscriptionDelivery {
   async #deliverOne(event: TriggerEvent, signal: AbortSignal | undefined): Promise<void> {
     let since: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#sink.deliver(event);
+      const tried = await this.#try(event, attempt);
+      if (tried.error === undefined) {
+        await this.#record(tried.attempt);
         this.#delivered++;
         if (since !== undefined) await this.#setFailing(undefined);
         return;
-      } catch (err) {
-        signal?.throwIfAborted();
-        const message = (err as Error).message;
-        since ??= await this.#failingSince(event.id);
-        if (Date.now() - since >= this.#policy.deadLetterAfterMs) {
-          await this.#store.subscriptions.deadLetter({
-            subscription: this.subscription.id,
-            seq: event.seq,
-            eventId: event.id,
-            event: event as unknown as Record<string, unknown>,
-            error: message,
-          });
-          await this.#setFailing(undefined);
-          this.#report.problem?.(
-            this.subscription.id,
-            `event ${event.id} (${event.type}) dead-lettered after ${attempt} attempts: ${message}`,
-          );
-          return;
-        }
-        const delay = backoffMs(attempt, this.#policy.retry);
+      }
+      signal?.throwIfAborted();
+      const message = tried.error.message;
+      since ??= await this.#failingSince(event.id);
+      if (Date.now() - since >= this.#policy.deadLetterAfterMs) {
+        await this.#record({ ...tried.attempt, status: "failed" });
+        await this.#store.subscriptions.deadLetter({
+          subscription: this.subscription.id,
+          seq: event.seq,
+          eventId: event.id,
+          event: event as unknown as Record<string, unknown>,
+          error: message,
+        });
+        await this.#setFailing(undefined);
         this.#report.problem?.(
           this.subscription.id,
-          `attempt ${attempt} failed (${message}); retrying in ${delay} ms`,
+          `event ${event.id} (${event.type}) dead-lettered after ${attempt} attempts: ${message}`,
         );
-        await sleep(delay, undefined, { signal });
+        return;
       }
+      await this.#record(tried.attempt);
+      const delay = backoffMs(attempt, this.#policy.retry);
+      this.#report.problem?.(
+        this.subscription.id,
+        `attempt ${attempt} failed (${message}); retrying in ${delay} ms`,
+      );
+      await sleep(delay, undefined, { signal });
     }
   }
 

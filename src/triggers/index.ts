@@ -23,6 +23,7 @@ export {
   MIN_WEBHOOK_SECRET_LENGTH,
   openSecret,
   openTargetUrl,
+  rotateSecret,
   type SubscriptionInput,
   sealStoredSecrets,
 } from "./subscriptions.ts";

@@ -124,6 +124,11 @@ export async function defineSubscription(store: Store, input: SubscriptionInput)
   if (input.target.kind === "webhook") {
     const key = requireKey(input.key);
     subscription.sealedSecret = sealedSecretFor(input, existing, key);
+    const rotatedAt =
+      subscription.sealedSecret === existing?.sealedSecret
+        ? existing.secretRotatedAt
+        : new Date().toISOString();
+    if (rotatedAt !== undefined) subscription.secretRotatedAt = rotatedAt;
     subscription.sealedUrl = seal(key, Buffer.from(input.target.url, "utf8"), URL_LABEL);
   }
   await store.subscriptions.put(id, { ...subscription });
@@ -170,6 +175,23 @@ function existingSecret(stored: StoredSubscription, key: Buffer): string | undef
   return stored.sealedSecret !== undefined
     ? openSealed(stored.id, stored.sealedSecret, SECRET_LABEL, key)
     : stored.secret;
+}
+
+/**
+ * Gives a webhook subscription a new signing secret (generated unless given) and returns it in clear,
+ * this once: receivers must switch to it. Its position, dead letters and URL stay.
+ */
+export async function rotateSecret(
+  store: Store,
+  subscription: Subscription,
+  key: Buffer,
+  secret: string = randomBytes(32).toString("hex"),
+): Promise<string> {
+  checkWebhookSecret(secret);
+  subscription.sealedSecret = sealSecret(key, secret);
+  subscription.secretRotatedAt = new Date().toISOString();
+  await store.subscriptions.put(subscription.id, { ...subscription });
+  return secret;
 }
 
 /**

@@ -87,6 +87,8 @@ export interface Subscription {
    * `openSecret`) so the store never holds it in clear. Never logged.
    */
   sealedSecret?: string;
+  /** Webhooks: when the signing secret was set (made, given or rotated). */
+  secretRotatedAt?: string;
   /**
    * Deliver what the store already holds (from the start of the outbox) and what each first load
    * finds, instead of changes from now.

@@ -50,6 +50,9 @@ export const serveCommand: CommandSpec<ServeOptions> = {
       listen: settings.service.listen,
       metricsOpen: settings.service.metricsOpen,
       graceMs: settings.service.shutdownGraceMs,
+      tls: settings.service.tls,
+      trustProxy: settings.service.trustProxy,
+      allowInsecureListen: settings.service.allowInsecureListen,
     });
     io.stderr.write(
       `entra-connector service listening on ${service.url} (${connections.list().length} connection(s)); API at ${service.url}/api/v1, OpenAPI at ${service.url}/api/v1/openapi.json\n`,

@@ -1,12 +1,14 @@
 /**
  * `entra-connector sync [--full] [--kinds users,groups,…] [--properties …] [--json]`: one sync run
- * into the store. Progress goes to stderr (redrawn in place on a terminal, log lines otherwise); the
+ * into the store; `sync --user <id|UPN>` re-reads that one user (its groups, licences and roles). Progress goes to stderr (redrawn in place on a terminal, log lines otherwise); the
  * summary, or with `--json` the run record, goes to stdout.
  */
 import type { Command } from "commander";
 import {
   type ConfigFlags,
   createConnection,
+  createError,
+  describeEvent,
   EXIT,
   formatSummary,
   loadConfig,
@@ -17,6 +19,7 @@ import {
   type SyncObserver,
   SyncProgress,
   type SyncSummary,
+  syncUser,
   terminalSafeJson,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
@@ -25,6 +28,8 @@ export interface SyncCommandOptions extends ConfigFlags {
   full?: boolean;
   kinds?: string;
   wait?: boolean;
+  /** Sync only this user (object id or userPrincipalName). */
+  user?: string;
   /** The global `--json`: print the run record as JSON. */
   json?: boolean;
 }
@@ -37,11 +42,13 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
       .option("--full", "load everything again instead of following delta links")
       .option("--kinds <list>", `what to sync, comma-separated: ${SYNC_KINDS.join(",")} (default: all)`)
       .option("--wait", "if another sync is writing to the store, wait for it to end instead of exiting")
+      .option("--user <id|UPN>", "sync only this user: its properties, groups, licences and directory roles")
       .option("--json", "print the run record as JSON");
     // --properties is a global connection flag (src/config/fields.ts), as ENTRA_PROPERTIES and the
     // config file's `properties` key are: one place validates all three and names the source.
   },
   async run(options, _args, io) {
+    if (options.user !== undefined) return syncOneUser(options, io);
     const session = await openSyncSession(options, io);
     try {
       const summary = await session.run({ full: options.full === true, wait: options.wait === true });
@@ -52,6 +59,45 @@ export const syncCommand: CommandSpec<SyncCommandOptions> = {
     }
   },
 };
+
+/** `--user`: one user now, in one transaction; prints what changed (or `--json` the run and changes). */
+async function syncOneUser(options: SyncCommandOptions, io: CommandIO): Promise<number> {
+  const ref = options.user!.trim();
+  const clash = options.full ? "--full" : options.kinds !== undefined ? "--kinds" : undefined;
+  if (ref === "" || clash) {
+    throw createError("CONFIG_INVALID", {
+      field: "--user",
+      problem: clash
+        ? `${clash} does not apply to one user; leave it out (the user is read whole)`
+        : "give the user's object id or userPrincipalName",
+    });
+  }
+  const config = loadConfig({ env: io.env, flags: options });
+  const store = await openStore(config.store, { thread: true });
+  const connection = createConnection(config, { env: io.env });
+  try {
+    const result = await syncUser({
+      client: connection.graph,
+      store,
+      tenantId: config.tenantId,
+      ref,
+      ...(config.properties ? { properties: config.properties } : {}),
+      signal: io.signal,
+    });
+    if (options.json) {
+      io.stdout.write(
+        `${terminalSafeJson({ userId: result.userId, run: result.run, changes: result.changes })}\n`,
+      );
+    } else {
+      for (const change of result.changes) io.stdout.write(`${describeEvent(change)}\n`);
+      io.stdout.write(`${result.userId}: ${result.changes.length} change(s) (run ${result.run.number})\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    await connection.close();
+    await store.close();
+  }
+}
 
 export interface SyncSession {
   /** One run, with live progress on stderr; `observer` also sees every page (e.g. to print changes). */

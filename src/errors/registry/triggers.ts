@@ -26,4 +26,18 @@ export const TRIGGER_ERRORS = {
     retryable: false,
     exit: EXIT.usage,
   },
+  SUBSCRIPTION_NOT_FOUND: {
+    message: "There is no webhook subscription {subscription} on connection {connection}.",
+    fix: "GET /api/v1/connections/{connection}/subscriptions lists them.",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  DEAD_LETTER_NOT_FOUND: {
+    message: "Subscription {subscription} has no dead letter for event {eventId}.",
+    fix: "GET …/subscriptions/{subscription}/dead-letters lists the events it holds; a replayed one is removed once delivered.",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
 } as const satisfies Record<string, ErrorSpec>;

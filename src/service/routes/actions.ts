@@ -71,7 +71,12 @@ export function actionRoutes(ctx: ServiceContext) {
               record: (entry) =>
                 store.audit.record({
                   ...entry,
-                  detail: { ...(entry.detail as object | undefined), actor, requestId: request.id },
+                  detail: {
+                    ...(entry.detail as object | undefined),
+                    actor,
+                    requestId: request.id,
+                    ip: request.ip,
+                  },
                 }),
             },
           },

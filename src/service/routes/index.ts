@@ -9,6 +9,7 @@ import { healthRoutes } from "./health.ts";
 import { resourceRoutes } from "./resources.ts";
 import { runRoutes } from "./runs.ts";
 import { sessionRoutes } from "./session.ts";
+import { subscriptionRoutes } from "./subscriptions.ts";
 
 /** Every route the service answers, the OpenAPI document (generated from the others) included. */
 export function allRoutes(ctx: ServiceContext, signInThrottle: FailureThrottle): RouteSpec[] {
@@ -20,6 +21,7 @@ export function allRoutes(ctx: ServiceContext, signInThrottle: FailureThrottle):
     ...actionRoutes(ctx),
     ...sessionRoutes(ctx, signInThrottle),
     ...consoleRoutes(),
+    ...subscriptionRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   routes.push(

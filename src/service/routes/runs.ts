@@ -3,8 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { createError } from "../../errors.ts";
 import type { RunRecord } from "../../store/types.ts";
+import { syncUser } from "../../sync/one-user.ts";
 import { parseKinds } from "../../sync/options.ts";
 import type { ServiceContext } from "../app.ts";
+import { recordApiCall } from "../audit.ts";
 import type { JobRecord } from "../jobs.ts";
 import { route } from "../route.ts";
 import { ConnectionParams } from "./connections.ts";
@@ -89,6 +91,16 @@ async function* progressEvents(
   }
 }
 
+const ChangeView = z.object({
+  seq: z.number(),
+  id: z.string(),
+  type: z.enum(["created", "updated", "deleted", "added", "removed"]),
+  kind: z.string(),
+  resourceId: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  changes: z.array(z.object({ property: z.string(), old: z.unknown(), new: z.unknown() })).optional(),
+});
+
 const RunParams = ConnectionParams.extend({ runId: z.string().min(1).max(128) });
 
 export function runRoutes(ctx: ServiceContext) {
@@ -118,7 +130,7 @@ export function runRoutes(ctx: ServiceContext) {
         .optional(),
       status: 202,
       response: z.object({ runId: z.string(), status: z.string() }),
-      handler: async ({ params, body }) => {
+      handler: async ({ params, body, token, requestId, request }) => {
         const connection = ctx.connections.get(params.id);
         const { job, conflict } = await ctx.jobs.submit({
           kind: "sync",
@@ -128,6 +140,14 @@ export function runRoutes(ctx: ServiceContext) {
         });
         if (conflict)
           throw createError("SYNC_ALREADY_RUNNING", { connection: connection.id, runId: conflict.id });
+        await recordApiCall(await connection.queries(), {
+          action: "sync.start",
+          target: job.id,
+          token,
+          requestId,
+          ip: request.ip,
+          input: body ?? {},
+        });
         return { runId: job.id, status: job.status };
       },
     }),
@@ -138,19 +158,30 @@ export function runRoutes(ctx: ServiceContext) {
       summary: "Runs, newest first: those this service queued or is running, then the store's history",
       tags: ["sync"],
       params: ConnectionParams,
-      query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }),
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(200).default(20),
+        cursor: z.string().regex(/^\d+$/, "must be the `next` of a previous page").optional(),
+      }),
       response: z.object({ items: z.array(RunView), next: z.string().nullable() }),
       handler: async ({ params, query }) => {
         const connection = ctx.connections.get(params.id);
-        const live = (await ctx.jobs.list({ connectionId: connection.id, kind: "sync" })).filter(
-          (j) => j.status === "queued" || j.status === "running",
-        );
-        const history = await (await connection.queries()).runs.list({ limit: query.limit });
-        const items = [
-          ...live.map(fromJob),
-          ...history.filter((r) => r.status !== "running").map(fromRecord),
-        ];
-        return { items: items.slice(0, query.limit), next: null };
+        // Runs this service queued or runs lead the first page; the store's history follows, by number.
+        const live =
+          query.cursor === undefined
+            ? (await ctx.jobs.list({ connectionId: connection.id, kind: "sync" })).filter(
+                (j) => j.status === "queued" || j.status === "running",
+              )
+            : [];
+        const want = Math.max(0, query.limit - live.length);
+        const rows = await (await connection.queries()).runs.list({
+          limit: want + 1,
+          ...(query.cursor === undefined ? {} : { before: Number(query.cursor) }),
+        });
+        const page = rows.slice(0, want);
+        const items = [...live.map(fromJob), ...page.filter((r) => r.status !== "running").map(fromRecord)];
+        // The cursor is the run number the next page goes below.
+        const next = rows.length > want ? String(page.at(-1)?.number ?? rows[0]!.number + 1) : null;
+        return { items, next };
       },
     }),
     route({
@@ -198,13 +229,54 @@ export function runRoutes(ctx: ServiceContext) {
       params: RunParams,
       status: 202,
       response: z.object({ runId: z.string(), cancelled: z.boolean() }),
-      handler: async ({ params }) => {
+      handler: async ({ params, token, requestId, request }) => {
         const connection = ctx.connections.get(params.id);
         const job = await ctx.jobs.get(params.runId);
         if (job === undefined || job.connectionId !== connection.id) {
           throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
         }
-        return { runId: job.id, cancelled: await ctx.jobs.cancel(job.id) };
+        const cancelled = await ctx.jobs.cancel(job.id);
+        await recordApiCall(await connection.queries(), {
+          action: "sync.cancel",
+          target: job.id,
+          token,
+          requestId,
+          ip: request.ip,
+          result: cancelled ? "succeeded" : "failed",
+        });
+        return { runId: job.id, cancelled };
+      },
+    }),
+    route({
+      method: "POST",
+      path: "/api/v1/connections/:id/users/:ref/sync",
+      access: "operator",
+      summary:
+        "Sync one user now (object id or userPrincipalName): its properties, group memberships, licences and directory roles, in one transaction; answers the changes applied",
+      tags: ["sync"],
+      params: ConnectionParams.extend({ ref: z.string().min(1).max(256) }),
+      response: z.object({ userId: z.string(), runId: z.string(), changes: z.array(ChangeView) }),
+      handler: async ({ params, token, requestId, request }) => {
+        const connection = ctx.connections.get(params.id);
+        const store = await connection.queries();
+        const result = await syncUser({
+          client: connection.graph().graph,
+          store,
+          tenantId: connection.config.tenantId,
+          ref: params.ref,
+          ...(connection.config.properties ? { properties: connection.config.properties } : {}),
+        });
+        await recordApiCall(store, {
+          action: "sync.user",
+          target: result.userId,
+          token,
+          requestId,
+          ip: request.ip,
+          input: { ref: params.ref, changes: result.changes.length },
+        });
+        // What the page committed goes out to the webhooks now.
+        await ctx.triggers?.wake(connection.id);
+        return { userId: result.userId, runId: result.run.id, changes: result.changes };
       },
     }),
   ];

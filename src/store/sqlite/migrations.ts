@@ -157,4 +157,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE runs ADD COLUMN resumed_from TEXT;
     `,
   },
+  {
+    version: 5,
+    name: "delivery attempts (the recent ones per subscription, for the service's deliveries view)",
+    sql: `
+      CREATE TABLE delivery_attempts (
+        subscription TEXT NOT NULL,
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER NOT NULL,
+        event_id TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        status TEXT NOT NULL,
+        http_status INTEGER,
+        attempt INTEGER NOT NULL,
+        error TEXT,
+        at TEXT NOT NULL
+      );
+      CREATE INDEX delivery_attempts_by_subscription ON delivery_attempts (subscription, n);
+    `,
+  },
 ];

@@ -219,9 +219,13 @@ export class SqliteRunLog implements RunLog {
     return row ? this.#record(row) : undefined;
   }
 
-  async list(options: { limit?: number } = {}): Promise<RunRecord[]> {
+  async list(options: { limit?: number; before?: number } = {}): Promise<RunRecord[]> {
     return this.#db
-      .all<RunRow>("SELECT * FROM runs ORDER BY number DESC LIMIT ?", options.limit ?? 50)
+      .all<RunRow>(
+        "SELECT * FROM runs WHERE number < ? ORDER BY number DESC LIMIT ?",
+        options.before ?? Number.MAX_SAFE_INTEGER,
+        options.limit ?? 50,
+      )
       .map((row) => this.#record(row));
   }
 

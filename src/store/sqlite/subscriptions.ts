@@ -1,4 +1,10 @@
-import type { DeadLetter, SubscriptionLease, SubscriptionRecord, Subscriptions } from "../types.ts";
+import type {
+  DeadLetter,
+  DeliveryAttempt,
+  SubscriptionLease,
+  SubscriptionRecord,
+  Subscriptions,
+} from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 
 interface SubscriptionRow {
@@ -14,6 +20,21 @@ interface LeaseRow {
   acquired_at: string;
   expires_at: number;
 }
+
+interface AttemptRow {
+  subscription: string;
+  seq: number;
+  event_id: string;
+  event_type: string;
+  status: DeliveryAttempt["status"];
+  http_status: number | null;
+  attempt: number;
+  error: string | null;
+  at: string;
+}
+
+/** Attempts kept per subscription: enough to see a failing receiver's recent history. */
+const ATTEMPTS_KEPT = 100;
 
 interface DeadLetterRow {
   subscription: string;
@@ -57,6 +78,7 @@ export class SqliteSubscriptions implements Subscriptions {
   async remove(id: string): Promise<boolean> {
     return this.#db.transaction(() => {
       this.#db.run("DELETE FROM dead_letters WHERE subscription = ?", id);
+      this.#db.run("DELETE FROM delivery_attempts WHERE subscription = ?", id);
       this.#db.run("DELETE FROM subscription_leases WHERE subscription = ?", id);
       return this.#db.run("DELETE FROM subscriptions WHERE id = ?", id).changes > 0;
     });
@@ -93,6 +115,51 @@ export class SqliteSubscriptions implements Subscriptions {
 
   async clearDeadLetter(subscription: string, eventId: string): Promise<void> {
     this.#db.run("DELETE FROM dead_letters WHERE subscription = ? AND event_id = ?", subscription, eventId);
+  }
+
+  async recordAttempt(entry: Omit<DeliveryAttempt, "at">): Promise<void> {
+    this.#db.transaction(() => {
+      this.#db.run(
+        `INSERT INTO delivery_attempts
+           (subscription, seq, event_id, event_type, status, http_status, attempt, error, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        entry.subscription,
+        entry.seq,
+        entry.eventId,
+        entry.eventType,
+        entry.status,
+        entry.httpStatus ?? null,
+        entry.attempt,
+        entry.error ?? null,
+        new Date().toISOString(),
+      );
+      this.#db.run(
+        `DELETE FROM delivery_attempts WHERE subscription = ?1 AND n < (
+           SELECT n FROM delivery_attempts WHERE subscription = ?1 ORDER BY n DESC LIMIT 1 OFFSET ?2)`,
+        entry.subscription,
+        ATTEMPTS_KEPT - 1,
+      );
+    });
+  }
+
+  async attempts(subscription: string, limit: number): Promise<DeliveryAttempt[]> {
+    return this.#db
+      .all<AttemptRow>(
+        "SELECT * FROM delivery_attempts WHERE subscription = ? ORDER BY n DESC LIMIT ?",
+        subscription,
+        limit,
+      )
+      .map((row) => ({
+        subscription: row.subscription,
+        seq: row.seq,
+        eventId: row.event_id,
+        eventType: row.event_type,
+        status: row.status,
+        ...(row.http_status === null ? {} : { httpStatus: row.http_status }),
+        attempt: row.attempt,
+        ...(row.error === null ? {} : { error: row.error }),
+        at: row.at,
+      }));
   }
 
   async lease(input: {

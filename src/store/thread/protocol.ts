@@ -34,6 +34,8 @@ export const METHODS = {
     deadLetter: "call",
     deadLetters: "call",
     clearDeadLetter: "call",
+    recordAttempt: "call",
+    attempts: "call",
     lease: "call",
     releaseLease: "call",
   },

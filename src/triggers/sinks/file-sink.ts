@@ -32,6 +32,7 @@ export function fileSink(path: string): Sink {
       if (fd === undefined) throw new Error("file sink used before open");
       writeSync(fd, eventLine(event), fstatSync(fd).size);
       fsyncSync(fd);
+      return undefined;
     },
     async close() {
       if (fd !== undefined) closeSync(fd);

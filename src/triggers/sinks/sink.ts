@@ -10,15 +10,25 @@ export interface Sink {
    * events the target already holds beyond it (written just before a crash), which are then skipped.
    */
   open(committed: number): Promise<Set<string>>;
-  deliver(event: TriggerEvent): Promise<void>;
+  /** Webhooks answer with the receiver's status. */
+  deliver(event: TriggerEvent): Promise<DeliveryOutcome | undefined>;
   close(): Promise<void>;
+}
+
+/** What an accepted delivery can tell about itself. */
+export interface DeliveryOutcome {
+  httpStatus?: number;
 }
 
 /** A delivery attempt the target refused or did not answer; the message never holds secrets. */
 export class DeliveryError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The receiver's answer when it gave one (a non-2xx status). */
+  readonly httpStatus: number | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; httpStatus?: number }) {
     super(message, options);
     this.name = "DeliveryError";
+    this.httpStatus = options?.httpStatus;
   }
 }
 

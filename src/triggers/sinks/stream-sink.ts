@@ -9,7 +9,7 @@ export function streamSink(out: NodeJS.WritableStream): Sink {
     },
     deliver(event) {
       return new Promise((resolve, reject) => {
-        out.write(eventLine(event), (err) => (err ? reject(err) : resolve()));
+        out.write(eventLine(event), (err) => (err ? reject(err) : resolve(undefined)));
       });
     },
     async close() {},
@@ -24,6 +24,7 @@ export function callbackSink(callback: (event: Parameters<Sink["deliver"]>[0]) =
     },
     async deliver(event) {
       await callback(event);
+      return undefined;
     },
     async close() {},
   };

@@ -98,8 +98,9 @@ export function webhookSink(options: WebhookOptions): Sink {
       // Read the body so the connection is reused, but never keep it.
       await response.arrayBuffer().catch(() => undefined);
       if (response.status < 200 || response.status > 299) {
-        throw new DeliveryError(`POST ${shown}: HTTP ${response.status}`);
+        throw new DeliveryError(`POST ${shown}: HTTP ${response.status}`, { httpStatus: response.status });
       }
+      return { httpStatus: response.status };
     },
     async close() {},
   };
