@@ -2,9 +2,12 @@
  * The web console end to end in a real headless browser (Debian's Chromium through playwright-core)
  * against a real service on an emulated tenant: sign-in with a token, a local user and a one-time
  * link; Sync now with live progress; browsing a user and their access; an action previewed then run
- * for real; sign-out. Plus, over plain HTTP, a change made with the cookie but no CSRF token refused.
+ * for real; sign-out; the setup wizard and the triggers page. Plus, over plain HTTP, a change made with
+ * the cookie but no CSRF token refused.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { type ConsoleService, launchBrowser, startConsoleService, USER } from "./console-support.ts";
@@ -229,5 +232,70 @@ describe("web console in a browser", () => {
     );
     const allowed = await post({ "x-csrf-token": csrfToken });
     assert.equal(((await allowed.json()) as { error: { code: string } }).error.code, "STORE_RUN_NOT_FOUND");
+  });
+  test("the setup wizard adds a connection and shows its permission check; a wrong secret is named, not hidden", async () => {
+    const page = await signInAsUser();
+    await page.goto(`${svc.url}/console/connections/new`);
+    const fill = async (name: string, secret: string) => {
+      await page.getByLabel("Name", { exact: true }).fill(name);
+      await page.getByLabel("Tenant id").fill(svc.emu.tenantId);
+      await page.getByLabel("Client id").fill(svc.emu.clientId);
+      await page.getByLabel("Secret", { exact: true }).fill(secret);
+      await page.getByRole("button", { name: "Save and check" }).click();
+    };
+    await fill("Wizard tenant", svc.emu.clientSecret);
+    await page.getByRole("heading", { name: "Connection works" }).waitFor();
+    const check = page.getByRole("table", { name: "What the connector may do in this tenant" });
+    assert.ok((await check.getByText("Granted").count()) > 0, "no capability granted");
+    await page.getByRole("link", { name: "Go to the connection's dashboard" }).click();
+    await page.getByRole("heading", { name: "Wizard tenant" }).waitFor();
+    await page.getByRole("link", { name: "Connections", exact: true }).click();
+    await page.getByRole("row").filter({ hasText: "Wizard tenant" }).getByText("Never synced").waitFor();
+    await page.goto(`${svc.url}/console/connections/new`);
+    await fill("Wrong secret", "not-the-secret");
+    await page.getByRole("heading", { name: "The connection needs attention" }).waitFor();
+    await page.getByRole("alert").waitFor();
+    await page.close();
+  });
+
+  test("the triggers page subscribes a webhook (its secret shown once) and sends a test delivery the receiver gets", async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += String(chunk);
+      });
+      req.on("end", () => {
+        received.push(body);
+        res.statusCode = 204;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      const page = await signInAsUser();
+      await page.goto(`${svc.url}/console/connections/default/triggers`);
+      await page.getByText("No subscription yet.").waitFor();
+      await page.getByLabel("Webhook URL").fill(hook);
+      await page.getByLabel("Event types").fill("user.*, group.member.added");
+      await page.getByRole("button", { name: "Subscribe" }).click();
+      const secret = await page.locator("code.secret").textContent();
+      assert.ok(secret && secret.length >= 16, "no signing secret shown");
+      const row = page.getByRole("row").filter({ hasText: hook });
+      await row.getByText("user.*").waitFor();
+      await page.reload();
+      await row.waitFor();
+      assert.equal(await page.getByText(secret).count(), 0, "the secret is shown again");
+      await page.getByRole("button", { name: `Send a test delivery to ${hook}` }).click();
+      await page.getByRole("status").getByText("Delivered").waitFor();
+      assert.ok(
+        received.some((b) => b.includes("subscription.test")),
+        "the receiver got no test event",
+      );
+      await page.close();
+    } finally {
+      receiver.close();
+    }
   });
 });

@@ -47,9 +47,7 @@ export function wizardPage(root) {
   const showCredential = (kind) =>
     fill(
       credentialFields,
-      kind === "secret"
-        ? field("Client secret", input("secret", { type: "password", required: true }))
-        : null,
+      kind === "secret" ? field("Secret", input("secret", { type: "password", required: true })) : null,
       kind === "certificate"
         ? [
             field(
