@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { startEmulator } from "@entra-connector/graph-emulator";
+import { appToken, startEmulator } from "@entra-connector/graph-emulator";
 import { Agent } from "undici";
 import {
   connectionDir,
@@ -144,6 +144,7 @@ describe("managed connections", () => {
     });
     assert.match(JSON.stringify(kinds.body), /options\.kinds.*widgets/);
     assert.deepEqual(state.listConnections(), []);
+    assert.equal(existsSync(connectionDir(dir, "bad-schedule")), false, "no folder left behind");
   });
 
   test("created with a wrong secret it is kept and its test names the cause; the right secret passes", async () => {
@@ -222,7 +223,7 @@ describe("managed connections", () => {
     assert.equal((back.body["check"] as Check).error, undefined);
   });
 
-  test("a certificate credential works from the PEMs alone", async () => {
+  test("a certificate credential works from the PEMs alone; a schedule set later is followed", async () => {
     const cert = emu.apps.certificate;
     const created = await call("POST", "/api/v1/connections", "admin", {
       tenantId: emu.tenantId,
@@ -236,6 +237,31 @@ describe("managed connections", () => {
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal((created.body["check"] as Check).error, undefined, JSON.stringify(created.body["check"]));
+    const scheduled = await call("PATCH", "/api/v1/connections/cert", "admin", {
+      options: { schedule: "every 1h", kinds: "groups" },
+    });
+    assert.equal(scheduled.status, 200, JSON.stringify(scheduled.body));
+    // Never synced, so the scheduler picks it up at once, then plans the next slot.
+    for (;;) {
+      const { body } = await call("GET", "/api/v1/connections/cert", "viewer");
+      if (body["lastRun"] !== null && body["activeRunId"] === null && body["nextRunAt"] !== null) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  });
+
+  test("a pre-issued token is a credential too, and is never shown back", async () => {
+    const browser = new Agent({ connect: { ca: readFileSync(emu.caFile, "utf8") } });
+    const token = await appToken(emu, { dispatcher: browser }).finally(() => browser.close());
+    const created = await call("POST", "/api/v1/connections", "admin", {
+      ...base(),
+      name: "Token",
+      credential: { type: "token", token },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((created.body["connection"] as View).credential.type, "token");
+    assert.equal((created.body["check"] as Check).error, undefined, JSON.stringify(created.body["check"]));
+    assert.ok(!bodies.some((b) => b.includes(token)));
+    assert.equal((await call("DELETE", "/api/v1/connections/token", "admin")).status, 204);
   });
 
   test("the environment's connection is read-only; a syncing one cannot be removed; removal takes its store", async () => {
@@ -342,7 +368,7 @@ describe("managed connections", () => {
     assert.ok(actions.includes("credential contoso-a admin"));
     assert.ok(actions.includes("update contoso-a admin"));
     assert.ok(actions.includes("delete b admin"));
-    assert.ok(actions.includes("credential delegated browser sign-in"));
+    assert.ok(actions.includes("credential delegated admin"), "the sign-in is the admin's who started it");
   });
 
   test("no credential is in any answer, nor in clear in the state files", () => {

@@ -218,7 +218,8 @@ interface ConnectionShape {
   name: string;
   tenantId: string;
   clientId: string;
-  cloud: string;
+  /** Unset: the service's own cloud. */
+  cloud: string | undefined;
   credentialChangedAt: string | null;
   options: ConnectionOptionsRecord;
 }
@@ -346,17 +347,24 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
         name: input.name,
         tenantId: input.tenantId,
         clientId: input.clientId,
-        cloud: input.cloud ?? "global",
+        cloud: input.cloud,
         credentialChangedAt: input.credential.type === "delegated" ? null : at,
         options: input.options ?? {},
       };
       // A folder left by an earlier connection of this id holds nothing of this one.
       await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
-      // Everything is validated before anything is stored.
-      const connection = liveConnection(id, shape, toCredential(input.credential), options);
+      let connection: ServiceConnection;
+      try {
+        // Everything is validated before anything is stored.
+        connection = liveConnection(id, shape, toCredential(input.credential), options);
+      } catch (err) {
+        await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
+        throw err;
+      }
       state.insertConnection({
         id,
         ...shape,
+        cloud: connection.config.cloud,
         credentialType: input.credential.type,
         credential: sealed(id, input.credential),
         createdAt: at,
@@ -445,6 +453,7 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
       state.putOAuthState({
         digest: digest(stateValue),
         connectionId: id,
+        actor,
         verifier: seal(key, Buffer.from(verifier), VERIFIER_LABEL),
         expiresAt: new Date(now().getTime() + SIGN_IN_TTL_MS),
       });
@@ -483,10 +492,10 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
       const next = { ...record, credentialChangedAt: now().toISOString(), updatedAt: now().toISOString() };
       state.updateConnection(next);
       state.audit({
-        actor: "browser sign-in",
+        actor: pending.actor,
         action: "credential",
         connectionId: c.id,
-        detail: { type: "delegated" },
+        detail: { type: "delegated", step: "signed in" },
       });
       // A fresh connection, so its token provider reads the refresh token just stored.
       await registry.put(managedConnection(next, options));

@@ -11,7 +11,7 @@ import { createError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { buildApp } from "./app.ts";
 import { type ConnectionAdminOptions, connectionAdmin } from "./connection-admin.ts";
-import type { ConnectionRegistry } from "./connections.ts";
+import type { ConnectionRegistry, ServiceConnection } from "./connections.ts";
 import { createLocalJobs, type Jobs } from "./jobs.ts";
 import { createMetrics } from "./metrics.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
@@ -118,18 +118,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       reason: (err as Error).message,
     });
   }
+  // A connection never synced is due at once; otherwise at the slot after its last run.
+  const lastRunAt = async (c: ServiceConnection) => {
+    const [last] = await (await c.queries()).runs.list({ limit: 1 });
+    return last === undefined ? undefined : new Date(last.startedAt);
+  };
   const entries = await Promise.all(
     options.connections
       .list()
       .filter((c) => c.schedule !== undefined)
-      .map(async (c) => {
-        const [last] = await (await c.queries()).runs.list({ limit: 1 });
-        return {
-          connectionId: c.id,
-          schedule: c.schedule!,
-          lastRunAt: last === undefined ? undefined : new Date(last.startedAt),
-        };
-      }),
+      .map(async (c) => ({ connectionId: c.id, schedule: c.schedule!, lastRunAt: await lastRunAt(c) })),
   );
   scheduler = startScheduler({
     jobs,
@@ -142,10 +140,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         options.logger.error({ connection, err }, "scheduled sync could not be queued"),
     },
   });
-  // Connections added, changed or removed at runtime: the schedule follows, its next slot counted from now.
-  options.connections.onChange((connectionId, c) =>
-    scheduler?.set(connectionId, c?.schedule, c === undefined ? undefined : new Date()),
-  );
+  // Connections added, changed or removed at runtime: the schedule follows.
+  options.connections.onChange((connectionId, c) => {
+    if (c?.schedule === undefined) scheduler?.set(connectionId, undefined, undefined);
+    else
+      lastRunAt(c).then(
+        // Unless it was replaced or removed meanwhile.
+        (at) => options.connections.list().includes(c) && scheduler?.set(connectionId, c.schedule, at),
+        (err: unknown) => options.logger.error({ connection: connectionId, err }, "schedule not updated"),
+      );
+  });
   const stopPolling = triggers.startPolling();
   ready = true;
   return {

@@ -11,9 +11,10 @@ test("a pending browser sign-in is taken once, and not after it expired", () => 
   const state = openServiceState(join(dir, "service.db"), () => new Date(t));
   try {
     const expiresAt = new Date(t + 600_000);
-    state.putOAuthState({ digest: "a", connectionId: "c", verifier: "sealed", expiresAt });
-    state.putOAuthState({ digest: "b", connectionId: "c", verifier: "sealed", expiresAt });
-    assert.deepEqual(state.takeOAuthState("a"), { connectionId: "c", verifier: "sealed" });
+    const pending = { connectionId: "c", actor: "admin", verifier: "sealed" };
+    state.putOAuthState({ digest: "a", ...pending, expiresAt });
+    state.putOAuthState({ digest: "b", ...pending, expiresAt });
+    assert.deepEqual(state.takeOAuthState("a"), pending);
     assert.equal(state.takeOAuthState("a"), undefined, "used once");
     t += 601_000;
     assert.equal(state.takeOAuthState("b"), undefined, "expired");

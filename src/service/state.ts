@@ -52,6 +52,7 @@ const MIGRATIONS: readonly Migration[] = [
     CREATE TABLE oauth_states (
       digest TEXT PRIMARY KEY,
       connection_id TEXT NOT NULL,
+      actor TEXT NOT NULL,
       verifier TEXT NOT NULL,
       expires_at TEXT NOT NULL
     ) STRICT;`,
@@ -122,6 +123,13 @@ export interface ConnectionOptionsRecord {
   schedule?: string | null | undefined;
   timeZone?: string | undefined;
   skipOnPremGroups?: boolean | undefined;
+}
+
+/** A browser sign-in in progress: for which connection, started by whom, and its sealed PKCE verifier. */
+export interface OAuthState {
+  connectionId: string;
+  actor: string;
+  verifier: string;
 }
 
 export interface ConnectionAuditEntry {
@@ -214,9 +222,9 @@ export interface ServiceState {
   /** Newest first. */
   listAudit(connectionId?: string): ConnectionAuditEntry[];
   /** Keeps a pending browser sign-in under the digest of its state, until it is taken or expires. */
-  putOAuthState(entry: { digest: string; connectionId: string; verifier: string; expiresAt: Date }): void;
+  putOAuthState(entry: OAuthState & { digest: string; expiresAt: Date }): void;
   /** Takes a pending sign-in once: a second take (or an expired one) finds nothing. */
-  takeOAuthState(digest: string): { connectionId: string; verifier: string } | undefined;
+  takeOAuthState(digest: string): OAuthState | undefined;
   close(): void;
 }
 
@@ -447,22 +455,23 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
     putOAuthState(e) {
       db.run("DELETE FROM oauth_states WHERE expires_at < ?", now().toISOString());
       db.run(
-        "INSERT INTO oauth_states (digest, connection_id, verifier, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO oauth_states (digest, connection_id, actor, verifier, expires_at) VALUES (?, ?, ?, ?, ?)",
         e.digest,
         e.connectionId,
+        e.actor,
         e.verifier,
         e.expiresAt.toISOString(),
       );
     },
     takeOAuthState(digest) {
       return db.transaction(() => {
-        const row = db.get<{ connection_id: string; verifier: string; expires_at: string }>(
-          "SELECT connection_id, verifier, expires_at FROM oauth_states WHERE digest = ?",
+        const row = db.get<{ connection_id: string; actor: string; verifier: string; expires_at: string }>(
+          "SELECT connection_id, actor, verifier, expires_at FROM oauth_states WHERE digest = ?",
           digest,
         );
         db.run("DELETE FROM oauth_states WHERE digest = ?", digest);
         if (row === undefined || row.expires_at < now().toISOString()) return undefined;
-        return { connectionId: row.connection_id, verifier: row.verifier };
+        return { connectionId: row.connection_id, actor: row.actor, verifier: row.verifier };
       });
     },
     close() {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { describeSchedule } from "../../config/schedule.ts";
-import { ConnectorError } from "../../errors.ts";
+import { type ConnectorError, toConnectorError } from "../../errors.ts";
 import type { ServiceContext } from "../app.ts";
 import { CheckView, CreateConnectionInput, UpdateConnectionInput } from "../connection-admin.ts";
 import { credentialType, type ServiceConnection } from "../connections.ts";
@@ -178,7 +178,7 @@ export function connectionRoutes(ctx: ServiceContext) {
       tags: ["connections"],
       params: ConnectionParams,
       response: CheckView,
-      handler: ({ params, request }) => ctx.admin.test(params.id, abortedWith(request)),
+      handler: ({ params }) => ctx.admin.test(params.id),
     }),
     route({
       method: "POST",
@@ -208,8 +208,10 @@ export function connectionRoutes(ctx: ServiceContext) {
           const { connectionId } = await ctx.admin.finishSignIn(query);
           return reply.redirect(`/console/connections/${encodeURIComponent(connectionId)}`, 302);
         } catch (err) {
-          if (!(err instanceof ConnectorError)) throw err;
-          return reply.status(err.status).type("text/html; charset=utf-8").send(signInPage(err));
+          // A browser is at the other end: whatever failed, it gets a page, not JSON.
+          const e = toConnectorError(err);
+          if (e.code === "INTERNAL") ctx.logger.error({ err }, "browser sign-in failed");
+          return reply.status(e.status).type("text/html; charset=utf-8").send(signInPage(e));
         }
       },
     }),
@@ -217,13 +219,6 @@ export function connectionRoutes(ctx: ServiceContext) {
 }
 
 const actorOf = (token: { name: string } | undefined) => token?.name ?? "anonymous";
-
-/** Aborted when the caller goes away, so a test against a hanging tenant is not left running. */
-function abortedWith(request: { raw: NodeJS.EventEmitter }): AbortSignal {
-  const controller = new AbortController();
-  request.raw.once("close", () => controller.abort());
-  return controller.signal;
-}
 
 const html = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
