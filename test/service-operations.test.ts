@@ -154,4 +154,24 @@ describe("service operations", () => {
     assert.equal(await ipOf(["127.0.0.1"]), "203.0.113.9");
     assert.equal(await ipOf(undefined), "127.0.0.1");
   });
+
+  test("plain http webhooks beyond loopback only when the service allows them, as watch --allow-insecure-webhook", async () => {
+    const create = async (allowInsecureHttp: boolean) => {
+      const service = await startService(options({ triggers: { allowInsecureHttp } }));
+      try {
+        return await service.app.inject({
+          method: "POST",
+          url: "/api/v1/connections/default/subscriptions",
+          headers: { authorization: `Bearer ${token}` },
+          payload: { url: "http://hooks.example.com/in" },
+        });
+      } finally {
+        await service.close();
+      }
+    };
+    const refused = await create(false);
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /url: .*--allow-insecure-webhook/);
+    assert.equal((await create(true)).statusCode, 201);
+  });
 });

@@ -35,6 +35,38 @@ describe("store: subscriptions and dead letters", () => {
   });
 });
 
+describe("store: delivery attempts", () => {
+  it("keeps each subscription's latest 100 attempts, newest first, and drops them with it", async () => {
+    const { store } = await storeWithRun();
+    const attempt = (subscription: string, n: number) =>
+      store.subscriptions.recordAttempt({
+        subscription,
+        seq: n,
+        eventId: `e${n}`,
+        eventType: "user.updated",
+        status: n % 2 === 0 ? "delivered" : "retrying",
+        ...(n % 2 === 0 ? { httpStatus: 200 } : { error: "HTTP 503", httpStatus: 503 }),
+        attempt: 1,
+      });
+    for (let n = 1; n <= 105; n++) await attempt("busy", n);
+    for (let n = 1; n <= 3; n++) await attempt("quiet", n);
+    const busy = await store.subscriptions.attempts("busy", 500);
+    assert.equal(busy.length, 100);
+    assert.deepEqual([busy[0]?.eventId, busy.at(-1)?.eventId], ["e105", "e6"]);
+    assert.deepEqual((({ status, httpStatus, error }) => ({ status, httpStatus, error }))(busy[0]!), {
+      status: "retrying",
+      httpStatus: 503,
+      error: "HTTP 503",
+    });
+    assert.equal((await store.subscriptions.attempts("quiet", 500)).length, 3);
+    assert.equal((await store.subscriptions.attempts("busy", 2)).length, 2);
+    await store.subscriptions.put("busy", {});
+    await store.subscriptions.remove("busy");
+    assert.deepEqual(await store.subscriptions.attempts("busy", 500), []);
+    await store.close();
+  });
+});
+
 describe("store: deletions", () => {
   it("reports a soft-deleted object purged later as deleted for good, once", async () => {
     const { store, runId } = await storeWithRun();
