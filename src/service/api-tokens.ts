@@ -8,6 +8,12 @@ import { createHash, randomBytes } from "node:crypto";
 export const API_ROLES = ["viewer", "operator", "admin"] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 
+/** Who sent a request: an API token's name, or a console session's (`user:<name>` for a local user). */
+export interface Caller {
+  name: string;
+  role: ApiRole;
+}
+
 /** viewer reads; operator also runs syncs, dry runs and triggers; admin also manages the service. */
 export function roleAllows(held: ApiRole, needed: ApiRole): boolean {
   return API_ROLES.indexOf(held) >= API_ROLES.indexOf(needed);

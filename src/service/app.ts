@@ -1,6 +1,6 @@
 /**
  * The service's HTTP server: every route declared once (src/service/routes), authenticated by API
- * token and role, validated with the library's zod schemas, answered in one error shape, timed for
+ * token or console session (whose changes need its CSRF token) and role, validated with the library's zod schemas, answered in one error shape, timed for
  * /metrics and tagged with a request id.
  */
 import { randomUUID } from "node:crypto";
@@ -8,15 +8,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { createError, isConnectorError, toConnectorError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
-import { bearerToken, roleAllows } from "./api-tokens.ts";
+import { bearerToken, type Caller, roleAllows } from "./api-tokens.ts";
 import type { ConnectionAdmin } from "./connection-admin.ts";
 import type { ConnectionRegistry } from "./connections.ts";
 import type { Jobs } from "./jobs.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import { type Access, parsePart, type RouteSpec } from "./route.ts";
 import { allRoutes } from "./routes/index.ts";
+import { CSRF_HEADER, cookieValue, csrfMatches, SESSION_COOKIE } from "./sessions.ts";
 import { failureThrottle } from "./sign-in-throttle.ts";
-import type { ApiTokenInfo, ServiceState } from "./state.ts";
+import type { ServiceState } from "./state.ts";
 import type { ServiceTriggers } from "./triggers.ts";
 
 export interface ServiceContext {
@@ -44,13 +45,34 @@ export interface ServiceContext {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The caller of a request: its bearer token, else its session cookie. A session's state-changing
+ * request must carry the session's CSRF token, since a browser attaches the cookie by itself.
+ */
+function callerOf(request: FastifyRequest, state: ServiceState): Caller | undefined {
+  const token = bearerToken(request.headers.authorization);
+  if (token !== undefined) return state.verifyToken(token);
+  const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE);
+  const session = sessionId === undefined ? undefined : state.verifySession(sessionId);
+  if (sessionId === undefined || session === undefined) return undefined;
+  const csrf = request.headers[CSRF_HEADER];
+  if (
+    !SAFE_METHODS.has(request.method) &&
+    !csrfMatches(sessionId, typeof csrf === "string" ? csrf : undefined)
+  ) {
+    throw createError("API_CSRF_TOKEN_INVALID", {});
+  }
+  return { name: session.kind === "user" ? `user:${session.name}` : session.name, role: session.role };
+}
 
 declare module "fastify" {
   interface FastifyContextConfig {
     access?: Access;
   }
   interface FastifyRequest {
-    apiToken?: ApiTokenInfo;
+    apiToken?: Caller;
   }
 }
 
@@ -69,7 +91,7 @@ export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: r
     bodyLimit: 1024 * 1024,
   });
   const throttle = failureThrottle(ctx.now ?? Date.now);
-  const routes = allRoutes(ctx);
+  const routes = allRoutes(ctx, throttle);
   const started = new WeakMap<FastifyRequest, bigint>();
 
   app.addHook("onRequest", async (request, reply) => {
@@ -77,8 +99,7 @@ export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: r
     reply.header("x-request-id", request.id);
     const access = request.routeOptions.config.access ?? "public";
     if (access === "public" || (request.url === "/metrics" && ctx.metricsOpen)) return;
-    const token = bearerToken(request.headers.authorization);
-    const info = token === undefined ? undefined : ctx.state.verifyToken(token);
+    const info = callerOf(request, ctx.state);
     if (info === undefined) {
       const delay = throttle.failed(request.ip);
       if (delay > 0) await sleep(delay);

@@ -1,12 +1,12 @@
 /** The audit record of a state-changing API call: what, on what, and the token that asked. */
 import type { Store } from "../store/types.ts";
-import type { ApiTokenInfo } from "./state.ts";
+import type { Caller } from "./api-tokens.ts";
 
 export interface ApiCall {
   /** e.g. `sync.start`, `subscription.create`. */
   action: string;
   target: string;
-  token: ApiTokenInfo | undefined;
+  token: Caller | undefined;
   requestId: string;
   /** The client's address (behind a trusted proxy, the one it forwarded). */
   ip?: string;

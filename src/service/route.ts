@@ -6,8 +6,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
 import { createError } from "../errors.ts";
-import type { ApiRole } from "./api-tokens.ts";
-import type { ApiTokenInfo } from "./state.ts";
+import type { ApiRole, Caller } from "./api-tokens.ts";
 
 export type Access = ApiRole | "public";
 
@@ -15,7 +14,7 @@ export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  token: ApiTokenInfo | undefined;
+  token: Caller | undefined;
   requestId: string;
   request: FastifyRequest;
   reply: FastifyReply;

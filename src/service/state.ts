@@ -1,7 +1,8 @@
 /**
  * The service's own state, apart from each connection's store: API tokens (digests only), the
  * connections managed through the API (credentials only as sealed envelopes, see connection-admin.ts),
- * the audit log of their changes, and pending browser sign-ins. A small SQLite file beside the store
+ * the audit log of their changes, pending browser sign-ins, local console users (scrypt hashes),
+ * console sessions and one-time sign-in tickets (digests only). A small SQLite file beside the store
  * with its own migrations, so the directory store's contract stays about the tenant.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
@@ -10,6 +11,7 @@ import { createError } from "../errors.ts";
 import { SqliteDatabase } from "../store/sqlite/database.ts";
 import type { Migration } from "../store/sqlite/migrations.ts";
 import { type ApiRole, digestOf, newApiToken } from "./api-tokens.ts";
+import { hashPassword, newSecret, SESSION_TTL_MS, verifyPassword } from "./sessions.ts";
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -55,7 +57,48 @@ const MIGRATIONS: readonly Migration[] = [
       expires_at TEXT NOT NULL
     ) STRICT;`,
   },
+  {
+    version: 3,
+    name: "console users, sessions and sign-in tickets",
+    sql: `CREATE TABLE local_users (
+      name TEXT PRIMARY KEY,
+      role TEXT NOT NULL,
+      password_hash TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE sessions (
+      digest TEXT PRIMARY KEY,
+      kind TEXT NOT NULL,
+      name TEXT NOT NULL,
+      role TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX sessions_by_principal ON sessions (kind, name);
+    CREATE TABLE sign_in_tickets (
+      digest TEXT PRIMARY KEY,
+      role TEXT NOT NULL,
+      expires_at TEXT NOT NULL
+    ) STRICT;`,
+  },
 ];
+
+/** What a console session was opened with: an API token, a local user's password or a one-time link. */
+export type SessionKind = "token" | "user" | "link";
+
+export interface SessionInfo {
+  kind: SessionKind;
+  /** The token's or the user's name ("sign-in link" for a link). */
+  name: string;
+  role: ApiRole;
+  expiresAt: string;
+}
+
+export interface LocalUserInfo {
+  name: string;
+  role: ApiRole;
+  createdAt: string;
+}
 
 /** A managed connection as stored: the credential is a sealed envelope, opened only by its connection. */
 export interface ConnectionRecord {
@@ -148,7 +191,27 @@ export interface ServiceState {
   /** The token's name and role, or undefined for an unknown token. */
   verifyToken(token: string): ApiTokenInfo | undefined;
   listTokens(): ApiTokenInfo[];
+  /** Revokes the token and ends the console sessions opened with it. */
   revokeToken(name: string): void;
+  /** A console user; only a salted scrypt hash of the password is kept. */
+  addUser(input: { name: string; role: ApiRole; password: string }): Promise<LocalUserInfo>;
+  /** The user when the password is theirs; unknown names take as long as wrong passwords. */
+  verifyUser(name: string, password: string): Promise<LocalUserInfo | undefined>;
+  listUsers(): LocalUserInfo[];
+  /** Removes the user and ends their sessions. */
+  removeUser(name: string): void;
+  /** A new session; the clear id goes in the cookie and is never stored. */
+  createSession(
+    principal: { kind: SessionKind; name: string; role: ApiRole },
+    ttlMs?: number,
+  ): { sessionId: string; info: SessionInfo };
+  /** The live session of this id, or undefined (unknown or expired). */
+  verifySession(sessionId: string): SessionInfo | undefined;
+  endSession(sessionId: string): void;
+  /** A one-time sign-in link's secret for `role`, valid for `ttlMs`. */
+  createSignInTicket(role: ApiRole, ttlMs: number): string;
+  /** The ticket's role, once: a redeemed or expired ticket is gone. */
+  redeemSignInTicket(ticket: string): { role: ApiRole } | undefined;
   listConnections(): ConnectionRecord[];
   /** Stores a new connection, or CONNECTION_ID_TAKEN. */
   insertConnection(c: ConnectionRecord): void;
@@ -175,6 +238,19 @@ const info = (row: TokenRow): ApiTokenInfo => ({
   role: row.role,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
+});
+
+interface UserRow {
+  name: string;
+  role: ApiRole;
+  password_hash: string;
+  created_at: string;
+}
+
+const userInfo = (row: UserRow): LocalUserInfo => ({
+  name: row.name,
+  role: row.role,
+  createdAt: row.created_at,
 });
 
 export function openServiceState(path: string, now: () => Date = () => new Date()): ServiceState {
@@ -225,6 +301,93 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       if (db.run("DELETE FROM api_tokens WHERE name = ?", name).changes === 0) {
         throw createError("API_TOKEN_NOT_FOUND", { name });
       }
+      db.run("DELETE FROM sessions WHERE kind = 'token' AND name = ?", name);
+    },
+    async addUser({ name, role, password }) {
+      const hash = await hashPassword(password);
+      const createdAt = now().toISOString();
+      try {
+        db.run(
+          "INSERT INTO local_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+          name,
+          role,
+          hash,
+          createdAt,
+        );
+      } catch (err) {
+        if (/UNIQUE constraint failed: local_users\.name/.test((err as Error).message)) {
+          throw createError("LOCAL_USER_NAME_TAKEN", { name });
+        }
+        throw err;
+      }
+      return { name, role, createdAt };
+    },
+    async verifyUser(name, password) {
+      const row = db.get<UserRow>(
+        "SELECT name, role, password_hash, created_at FROM local_users WHERE name = ?",
+        name,
+      );
+      const ok = await verifyPassword(password, row?.password_hash);
+      return ok && row ? userInfo(row) : undefined;
+    },
+    listUsers() {
+      return db
+        .all<UserRow>("SELECT name, role, password_hash, created_at FROM local_users ORDER BY name")
+        .map(userInfo);
+    },
+    removeUser(name) {
+      if (db.run("DELETE FROM local_users WHERE name = ?", name).changes === 0) {
+        throw createError("LOCAL_USER_NOT_FOUND", { name });
+      }
+      db.run("DELETE FROM sessions WHERE kind = 'user' AND name = ?", name);
+    },
+    createSession(principal, ttlMs = SESSION_TTL_MS) {
+      const at = now();
+      db.run("DELETE FROM sessions WHERE expires_at <= ?", at.toISOString());
+      const sessionId = newSecret("ecsess_");
+      const expiresAt = new Date(at.getTime() + ttlMs).toISOString();
+      db.run(
+        "INSERT INTO sessions (digest, kind, name, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        digestOf(sessionId),
+        principal.kind,
+        principal.name,
+        principal.role,
+        at.toISOString(),
+        expiresAt,
+      );
+      return { sessionId, info: { ...principal, expiresAt } };
+    },
+    verifySession(sessionId) {
+      const row = db.get<{ kind: SessionKind; name: string; role: ApiRole; expires_at: string }>(
+        "SELECT kind, name, role, expires_at FROM sessions WHERE digest = ? AND expires_at > ?",
+        digestOf(sessionId),
+        now().toISOString(),
+      );
+      return row && { kind: row.kind, name: row.name, role: row.role, expiresAt: row.expires_at };
+    },
+    endSession(sessionId) {
+      db.run("DELETE FROM sessions WHERE digest = ?", digestOf(sessionId));
+    },
+    createSignInTicket(role, ttlMs) {
+      const at = now();
+      db.run("DELETE FROM sign_in_tickets WHERE expires_at <= ?", at.toISOString());
+      const ticket = newSecret("ectkt_");
+      db.run(
+        "INSERT INTO sign_in_tickets (digest, role, expires_at) VALUES (?, ?, ?)",
+        digestOf(ticket),
+        role,
+        new Date(at.getTime() + ttlMs).toISOString(),
+      );
+      return ticket;
+    },
+    redeemSignInTicket(ticket) {
+      // Deleting is the redemption: of two uses of one link, only the one that deletes the row signs in.
+      const row = db.get<{ role: ApiRole }>(
+        "DELETE FROM sign_in_tickets WHERE digest = ? AND expires_at > ? RETURNING role",
+        digestOf(ticket),
+        now().toISOString(),
+      );
+      return row && { role: row.role };
     },
     listConnections() {
       return db.all<ConnectionRow>("SELECT * FROM connections ORDER BY id").map(record);

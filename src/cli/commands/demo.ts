@@ -13,6 +13,7 @@ import type { Command } from "commander";
 import { Agent } from "undici";
 import { type ChangeEvent, createError, describeEvent, EXIT, parseDuration } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
+import { runDemoService } from "./demo-service.ts";
 import { emulatorBin } from "./emulator.ts";
 import { openSyncSession } from "./sync.ts";
 
@@ -27,6 +28,8 @@ export interface DemoOptions {
   store?: string;
   /** The global `--config`: its settings apply, except those pointing at the emulator and the store. */
   config?: string;
+  /** As a service with the web console (`npm start`), instead of syncs printed in the terminal. */
+  serve?: boolean;
 }
 
 /** What the emulator prints on its one stdout line (its README, "Start it"). */
@@ -66,7 +69,11 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       .option("--seed <n>", "tenant generator seed", "1")
       .option("--latency <model>", "none or graph (Graph-like page latency)", "graph")
       .option("--interval <duration>", "pause between incremental syncs, e.g. 5s, 1m (100ms to 24d)", "5s")
-      .option("--changes <n>", "changes the emulator makes before each incremental sync", "25");
+      .option("--changes <n>", "changes the emulator makes before each incremental sync", "25")
+      .option(
+        "--serve",
+        "run it as a service with the web console: prints its URL and a one-time sign-in link",
+      );
   },
   async run(options, _args, io) {
     const intervalMs = parseDuration(options.interval, "--interval");
@@ -81,6 +88,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
         detail: `--changes must be a positive number (got "${options.changes}")`,
       });
     }
+    if (options.serve) return runDemoService({ ...options, intervalMs, changesPerRound: changes }, io);
 
     const emulator = await spawnEmulator(
       [

@@ -18,6 +18,7 @@ import { runsCommand } from "./runs.ts";
 import { serveCommand } from "./serve.ts";
 import { syncCommand } from "./sync.ts";
 import { tokenCommand } from "./token.ts";
+import { userCommand } from "./user.ts";
 import { watchCommand } from "./watch.ts";
 import { workerCommand } from "./worker.ts";
 
@@ -41,6 +42,7 @@ export const commands: CommandSpec<never>[] = [
   watchCommand as CommandSpec<never>,
   serveCommand as CommandSpec<never>,
   tokenCommand as CommandSpec<never>,
+  userCommand as CommandSpec<never>,
   connectionCommand as CommandSpec<never>,
   mappingRunCommand as CommandSpec<never>,
   mappingLogsCommand as CommandSpec<never>,

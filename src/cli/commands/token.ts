@@ -22,9 +22,24 @@ export interface TokenOptions extends ConfigFlags {
   json?: boolean;
 }
 
-function stateOf(options: TokenOptions, io: CommandIO) {
+export function stateOf(options: ConfigFlags, io: CommandIO) {
   const flags = globalFlags(options);
   return openServiceState(serviceStatePath(loadSettings({ env: io.env, flags }).stateDir));
+}
+
+/** Checks --name and --role of a new token or console user. */
+export function nameAndRole(options: { name?: string; role?: string }): { name: string; role: ApiRole } {
+  if (!options.name || !/^[\w.@-]{1,64}$/.test(options.name)) {
+    throw createError("USAGE", {
+      detail: "--name is required: 1-64 letters, digits, '.', '@', '_' or '-'",
+    });
+  }
+  if (!API_ROLES.includes(options.role as ApiRole)) {
+    throw createError("USAGE", {
+      detail: `--role must be one of ${API_ROLES.join(", ")} (got "${options.role ?? ""}")`,
+    });
+  }
+  return { name: options.name, role: options.role as ApiRole };
 }
 
 export const tokenCommand: CommandSpec<TokenOptions> = {
@@ -40,19 +55,10 @@ export const tokenCommand: CommandSpec<TokenOptions> = {
   async run(options, args, io) {
     const [verb, name] = args;
     if (verb === "create") {
-      if (!options.name || !/^[\w.@-]{1,64}$/.test(options.name)) {
-        throw createError("USAGE", {
-          detail: "--name is required: 1-64 letters, digits, '.', '@', '_' or '-'",
-        });
-      }
-      if (!API_ROLES.includes(options.role as ApiRole)) {
-        throw createError("USAGE", {
-          detail: `--role must be one of ${API_ROLES.join(", ")} (got "${options.role ?? ""}")`,
-        });
-      }
+      const wanted = nameAndRole(options);
       const state = stateOf(options, io);
       try {
-        const { token, info } = state.createToken({ name: options.name, role: options.role as ApiRole });
+        const { token, info } = state.createToken(wanted);
         io.stdout.write(options.json ? `${JSON.stringify({ token, ...info })}\n` : `${token}\n`);
         if (!options.json)
           io.stderr.write(`token ${info.name} (${info.role}) created; it is shown this once\n`);

@@ -3,8 +3,8 @@ import { type ErrorSpec, EXIT } from "../spec.ts";
 /** The service's HTTP API (src/service). */
 export const SERVICE_ERRORS = {
   API_UNAUTHENTICATED: {
-    message: "This route needs an API token.",
-    fix: "Send `Authorization: Bearer <token>`; create one with `entra-connector token create --name <name> --role viewer|operator|admin`.",
+    message: "This route needs an API token or a console session.",
+    fix: "Send `Authorization: Bearer <token>`, or sign in to the console; create a token with `entra-connector token create --name <name> --role viewer|operator|admin`.",
     status: 401,
     retryable: false,
     exit: EXIT.auth,
@@ -61,6 +61,35 @@ export const SERVICE_ERRORS = {
   API_TOKEN_NOT_FOUND: {
     message: "There is no API token named {name}.",
     fix: "`entra-connector token list` shows the tokens.",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  API_SIGN_IN_FAILED: {
+    message: "Sign-in refused: the token, or the name and password, are not valid.",
+    fix: "Check what you typed; `entra-connector token list` and `entra-connector user list` show who exists.",
+    status: 401,
+    retryable: false,
+    exit: EXIT.auth,
+  },
+  API_CSRF_TOKEN_INVALID: {
+    message:
+      "A change made with a console session needs the session's CSRF token in the x-csrf-token header.",
+    fix: "Send the `csrfToken` that POST /api/v1/session (or GET /api/v1/session) returned as `x-csrf-token`, or use a bearer token.",
+    status: 403,
+    retryable: false,
+    exit: EXIT.auth,
+  },
+  LOCAL_USER_NAME_TAKEN: {
+    message: "A console user named {name} exists already.",
+    fix: "Choose another name, or remove the old user first (`entra-connector user remove {name}`).",
+    status: 409,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  LOCAL_USER_NOT_FOUND: {
+    message: "There is no console user named {name}.",
+    fix: "`entra-connector user list` shows the users.",
     status: 404,
     retryable: false,
     exit: EXIT.usage,

@@ -1,15 +1,18 @@
 import type { ServiceContext } from "../app.ts";
 import { openApiDocument } from "../openapi.ts";
 import { type RouteSpec, route } from "../route.ts";
+import type { FailureThrottle } from "../sign-in-throttle.ts";
 import { actionRoutes } from "./actions.ts";
 import { connectionRoutes } from "./connections.ts";
+import { consoleRoutes } from "./console.ts";
 import { healthRoutes } from "./health.ts";
 import { resourceRoutes } from "./resources.ts";
 import { runRoutes } from "./runs.ts";
+import { sessionRoutes } from "./session.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
 
 /** Every route the service answers, the OpenAPI document (generated from the others) included. */
-export function allRoutes(ctx: ServiceContext): RouteSpec[] {
+export function allRoutes(ctx: ServiceContext, signInThrottle: FailureThrottle): RouteSpec[] {
   if (ctx.role === "worker") return healthRoutes(ctx);
   const routes: RouteSpec[] = [
     ...healthRoutes(ctx),
@@ -17,6 +20,8 @@ export function allRoutes(ctx: ServiceContext): RouteSpec[] {
     ...runRoutes(ctx),
     ...resourceRoutes(ctx),
     ...actionRoutes(ctx),
+    ...sessionRoutes(ctx, signInThrottle),
+    ...consoleRoutes(),
     ...subscriptionRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;

@@ -1,0 +1,82 @@
+/**
+ * `entra-connector user add --name N --role viewer|operator|admin` adds a console user, reading the
+ * password from stdin (never from a flag, which the process list shows); `user list`, `user remove N`.
+ */
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { API_ROLES, type ConfigFlags, createError, EXIT } from "../../index.ts";
+import type { CommandSpec } from "../command.ts";
+import { nameAndRole, stateOf } from "./token.ts";
+
+export interface UserOptions extends ConfigFlags {
+  name?: string;
+  role?: string;
+  json?: boolean;
+}
+
+const MIN_PASSWORD = 12;
+
+/** The first line of stdin: a password typed at a prompt or piped from a secret store. */
+export function readPassword(readStdin: () => string = () => readFileSync(0, "utf8")): string {
+  const password = (readStdin().split(/\r?\n/)[0] ?? "").normalize("NFC");
+  if ([...password].length < MIN_PASSWORD) {
+    throw createError("USAGE", {
+      detail: `the password (read from stdin) must have at least ${MIN_PASSWORD} characters, e.g. printf '%s\\n' "$PASSWORD" | entra-connector user add …`,
+    });
+  }
+  return password;
+}
+
+export const userCommand: CommandSpec<UserOptions> = {
+  name: "user",
+  summary:
+    "Manage the web console's local users: user add --name N --role R (password on stdin) | user list | user remove N",
+  configure(cmd: Command): Command {
+    return cmd
+      .argument("<verb>", "add, list or remove")
+      .argument("[name]", "the user to remove")
+      .option("--name <name>", "the new user's sign-in name")
+      .option("--role <role>", `what they may do: ${API_ROLES.join(", ")}`);
+  },
+  async run(options, args, io) {
+    const [verb, name] = args;
+    if (verb === "add") {
+      const wanted = nameAndRole(options);
+      if (process.stdin.isTTY)
+        io.stderr.write(`password for ${wanted.name} (at least ${MIN_PASSWORD} characters), then Enter: `);
+      const password = readPassword();
+      const state = stateOf(options, io);
+      try {
+        const info = await state.addUser({ ...wanted, password });
+        if (options.json) io.stdout.write(`${JSON.stringify(info)}\n`);
+        io.stderr.write(`console user ${info.name} (${info.role}) added\n`);
+      } finally {
+        state.close();
+      }
+      return EXIT.ok;
+    }
+    if (verb === "list") {
+      const state = stateOf(options, io);
+      try {
+        const users = state.listUsers();
+        if (options.json) io.stdout.write(`${JSON.stringify(users)}\n`);
+        else for (const u of users) io.stdout.write(`${u.name}\t${u.role}\tcreated ${u.createdAt}\n`);
+      } finally {
+        state.close();
+      }
+      return EXIT.ok;
+    }
+    if (verb === "remove") {
+      if (!name) throw createError("USAGE", { detail: "user remove needs the user's name" });
+      const state = stateOf(options, io);
+      try {
+        state.removeUser(name);
+      } finally {
+        state.close();
+      }
+      io.stderr.write(`console user ${name} removed; their sessions ended\n`);
+      return EXIT.ok;
+    }
+    throw createError("USAGE", { detail: `user needs add, list or remove (got "${verb}")` });
+  },
+};
