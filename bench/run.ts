@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --sizes l,xl --runs 3]`: full and 1%-change incremental syncs against the
+ * `npm run bench [-- --sizes l,xl --runs 3 --store postgres://…]`: full and 1%-change incremental syncs against the
  * emulator (own process, graph-like latency, throttling on), each sync in its own process.
  * Prints requests, RU, wall time, peak RSS and objects/s beside the lower bound the emulator's model
  * allows: the larger of RU spent ÷ the read budget (8,000 RU per 10 s) and the longest chain of
@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { Agent } from "undici";
 import { connectorEnv, mutate, spawnEmulator } from "../src/cli/commands/demo.ts";
 
@@ -35,6 +36,26 @@ const runs = Number(arg("runs", "3"));
 const nodeFlags = arg("node-flags", "").split(" ").filter(Boolean);
 const verbose = process.argv.includes("--verbose");
 const perObject = !process.argv.includes("--skip-per-object");
+/** `--store postgres://…`: sync into PostgreSQL instead of a SQLite file, each run in a new schema dropped after it. */
+const storeUrl = arg("store", "");
+
+/** Where run `r` stores: a new SQLite file in `dir`, or a new schema on the `--store` server. */
+function runStore(dir: string, r: number): string {
+  if (!storeUrl) return join(dir, "bench.db");
+  const url = new URL(storeUrl);
+  url.searchParams.set("schema", `bench_${process.pid}_${r}`);
+  return url.href;
+}
+
+async function dropRunStore(r: number): Promise<void> {
+  if (!storeUrl) return;
+  const url = new URL(storeUrl);
+  url.searchParams.delete("schema");
+  const client = new pg.Client({ connectionString: url.href });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS bench_${process.pid}_${r} CASCADE`);
+  await client.end();
+}
 
 interface Measured {
   wallMs: number;
@@ -153,7 +174,7 @@ for (const size of sizes) {
       const dir = mkdtempSync(join(tmpdir(), "entra-bench-"));
       const env: NodeJS.ProcessEnv = {
         ...process.env,
-        ...connectorEnv(emulator.info, join(dir, "bench.db"), size),
+        ...connectorEnv(emulator.info, runStore(dir, r), size),
         ENTRA_LOG_LEVEL: "silent",
       };
       fulls.push(await measure(env, "full", emulator.info.controlUrl, d));
@@ -161,6 +182,7 @@ for (const size of sizes) {
       await mutate(emulator.info.controlUrl, d, changes, 1000 + r);
       incs.push(await measure(env, "incremental", emulator.info.controlUrl, d));
       rmSync(dir, { recursive: true, force: true });
+      await dropRunStore(r);
       process.stderr.write(
         `${size} run ${r + 1}/${runs}: full ${(fulls.at(-1)!.wallMs / 1000).toFixed(1)} s, incremental ${(incs.at(-1)!.wallMs / 1000).toFixed(1)} s\n`,
       );

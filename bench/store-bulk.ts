@@ -1,12 +1,14 @@
 /**
  * Store throughput at the xl shape: 100k users, 10k groups, 1M memberships, written as a sync would
  * (pages of ~1,000 in one transaction each), then re-applied unchanged in a full-resync round, then
- * queried and exported. Run: `npx node bench/store-bulk.ts [users] [memberships]`.
+ * queried and exported. Run: `npx node bench/store-bulk.ts [users] [memberships] [postgres://…]`; with a
+ * PostgreSQL URL the store is a new schema there, dropped at the end.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../src/store/index.ts";
+import type { PostgresStore } from "../src/store/postgres/store.ts";
 import type { Edge, Resource } from "../src/store/types.ts";
 
 const USERS = Number(process.argv[2] ?? 100_000);
@@ -44,7 +46,9 @@ function userObject(n: number): Resource {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "entra-bench-"));
-const path = join(dir, "bench.db");
+const server = process.argv[4];
+const schema = `bench_bulk_${process.pid}`;
+const path = server ? `${server}${server.includes("?") ? "&" : "?"}schema=${schema}` : join(dir, "bench.db");
 const store = await openStore(path);
 const run = await store.runs.start({ kind: "full", tenantId: "bench" });
 
@@ -114,8 +118,12 @@ let grants = 0;
 await timed("access for 1,000 users", 1000, async () => {
   for (let n = 0; n < 1000; n++) grants += (await store.query.grants({ principalId: id("u", n) })).length;
 });
+const size = server
+  ? `schema ${Math.round(Number((await (store as PostgresStore).db.query<{ n: number }>("SELECT sum(pg_total_relation_size(c.oid))::bigint AS n FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace WHERE s.nspname = $1 AND c.relkind = 'r'", [schema]))[0]?.n ?? 0) / 1e6)} MB`
+  : `file ${(statSync(path).size / 1e6).toFixed(0)} MB`;
 console.log(
-  `exported ${exported}, grants ${grants}, file ${(statSync(path).size / 1e6).toFixed(0)} MB, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+  `exported ${exported}, grants ${grants}, ${size}, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
 );
+if (server) await (store as PostgresStore).db.query(`DROP SCHEMA ${schema} CASCADE`);
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -108,7 +108,9 @@ export {
 // The store (src/store): the synced copy, its runs, change events, audit log and queries.
 export {
   type ChangeEvent,
+  type CopyResult,
   type CsvOptions,
+  copyStore,
   csvRecord,
   EXPORT_FORMATS,
   EXPORT_KINDS,
@@ -119,6 +121,8 @@ export {
   type MappingLogEntry,
   type MappingResult,
   type MappingRun,
+  type MigrationVersion,
+  migrateStore,
   openStore,
   RESOURCE_KINDS,
   type Resource,

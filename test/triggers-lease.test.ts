@@ -10,14 +10,14 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isConnectorError } from "../src/errors.ts";
 import { callbackSink, defineSubscription, runWatch, subscribe, type TriggerEvent } from "../src/index.ts";
-import { storeWithRun, user } from "../src/store/test-support.ts";
+import { type StoreAdapter, storeAdapters, storeWithRun, user } from "../src/store/test-support.ts";
 import type { Store } from "../src/store/types.ts";
 import { markLoaded } from "./triggers-support.ts";
 
 const POLICY = { retry: { baseMs: 10, maxMs: 50 }, deadLetterAfterMs: 60_000 };
 
-async function baselineStore(): Promise<Store> {
-  const { store, runId } = await storeWithRun();
+async function baselineStore(adapter?: StoreAdapter): Promise<Store> {
+  const { store, runId } = await storeWithRun(adapter);
   await store.sync.applyPage({ runId, stream: "users", upserts: [user("u0")] });
   await markLoaded(store, runId);
   await store.runs.finish(runId, { status: "succeeded" });
@@ -35,38 +35,40 @@ function deadPid(): number {
   return child.pid as number;
 }
 
-describe("subscription leases in the store", () => {
-  it("grant when free, renew for the holder, refuse others until expiry, hand over on release", async () => {
-    const store = await baselineStore();
-    const l = store.subscriptions;
-    const t0 = Date.UTC(2030, 0, 1);
-    const at = (now: number, owner: string, extra: { ttlMs?: number; takeOverFrom?: string } = {}) =>
-      l.lease({ subscription: "s", owner, ttlMs: 80, now, ...extra });
-    const a = await at(t0, "A");
-    assert.equal(a.owner, "A");
-    assert.equal(a.expiresAt, t0 + 80);
-    assert.equal(a.acquiredAt, new Date(t0).toISOString());
-    assert.equal((await at(t0 + 10, "B")).owner, "A", "held");
-    const renewed = await at(t0 + 20, "A", { ttlMs: 5000 });
-    assert.equal(renewed.acquiredAt, a.acquiredAt, "a renewal keeps the acquisition time");
-    assert.equal(renewed.expiresAt, t0 + 5020);
-    assert.equal(
-      (await at(t0 + 30, "B", { takeOverFrom: "C" })).owner,
-      "A",
-      "taking over from someone else than the holder does nothing",
-    );
-    assert.equal((await at(t0 + 30, "B", { takeOverFrom: "A" })).owner, "B");
-    await l.releaseLease("s", "A");
-    const b = await at(t0 + 40, "A");
-    assert.equal(b.owner, "B", "not A's to release");
-    assert.equal(b.expiresAt, t0 + 110);
-    assert.equal((await at(t0 + 109, "A")).owner, "B", "still held 1 ms before expiry");
-    assert.equal((await at(t0 + 110, "A")).owner, "A", "expired: taken");
-    await l.releaseLease("s", "A");
-    assert.equal((await at(t0 + 120, "B")).owner, "B", "released: taken");
-    await store.close();
+for (const adapter of storeAdapters(import.meta.url)) {
+  describe(`subscription leases in the store (${adapter.name})`, () => {
+    it("grant when free, renew for the holder, refuse others until expiry, hand over on release", async () => {
+      const store = await baselineStore(adapter);
+      const l = store.subscriptions;
+      const t0 = Date.UTC(2030, 0, 1);
+      const at = (now: number, owner: string, extra: { ttlMs?: number; takeOverFrom?: string } = {}) =>
+        l.lease({ subscription: "s", owner, ttlMs: 80, now, ...extra });
+      const a = await at(t0, "A");
+      assert.equal(a.owner, "A");
+      assert.equal(a.expiresAt, t0 + 80);
+      assert.equal(a.acquiredAt, new Date(t0).toISOString());
+      assert.equal((await at(t0 + 10, "B")).owner, "A", "held");
+      const renewed = await at(t0 + 20, "A", { ttlMs: 5000 });
+      assert.equal(renewed.acquiredAt, a.acquiredAt, "a renewal keeps the acquisition time");
+      assert.equal(renewed.expiresAt, t0 + 5020);
+      assert.equal(
+        (await at(t0 + 30, "B", { takeOverFrom: "C" })).owner,
+        "A",
+        "taking over from someone else than the holder does nothing",
+      );
+      assert.equal((await at(t0 + 30, "B", { takeOverFrom: "A" })).owner, "B");
+      await l.releaseLease("s", "A");
+      const b = await at(t0 + 40, "A");
+      assert.equal(b.owner, "B", "not A's to release");
+      assert.equal(b.expiresAt, t0 + 110);
+      assert.equal((await at(t0 + 109, "A")).owner, "B", "still held 1 ms before expiry");
+      assert.equal((await at(t0 + 110, "A")).owner, "A", "expired: taken");
+      await l.releaseLease("s", "A");
+      assert.equal((await at(t0 + 120, "B")).owner, "B", "released: taken");
+      await store.close();
+    });
   });
-});
+}
 
 describe("two watchers on one subscription", () => {
   it("the second is refused with SUBSCRIPTION_LEASED naming the first; after it stops, the next one starts", async () => {

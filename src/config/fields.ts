@@ -214,11 +214,11 @@ export const FIELDS = {
     schema: text("the path of a PEM CA certificate"),
   },
   store: {
-    help: "SQLite file: a path, sqlite:<path> or file:<path>; a URL such as postgres://… is refused with STORE_UNSUPPORTED until a PostgreSQL adapter exists",
+    help: "where the store lives: a SQLite file (a path, sqlite:<path> or file:<path>) or a PostgreSQL URL postgres://user:password@host:5432/database?schema=name (schema default public; statement_timeout=ms, sslmode=… as node-postgres reads them)",
     default: "./entra-connector.db",
     env: "ENTRA_STORE",
     flag: "--store",
-    schema: text("a SQLite file path"),
+    schema: text("a SQLite file path or a postgres:// URL"),
   },
   provisioning: {
     help: "allow writes to the tenant",

@@ -7,7 +7,7 @@ import { StoreError } from "./errors.ts";
 import { openStore } from "./open.ts";
 import { MIGRATIONS } from "./sqlite/migrations.ts";
 import { SqliteStore } from "./sqlite/store.ts";
-import { storeWithRun, user } from "./test-support.ts";
+import { storeAdapters, storeWithRun, user } from "./test-support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "entra-store-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -59,7 +59,7 @@ describe("opening a store", () => {
 
   it("explains unsupported locations and missing stores", async () => {
     await assert.rejects(
-      openStore("postgres://localhost/test"),
+      openStore("mongodb://localhost/test"),
       (e: unknown) => e instanceof StoreError && e.code === "STORE_UNSUPPORTED",
     );
     await assert.rejects(
@@ -77,126 +77,132 @@ describe("opening a store", () => {
   });
 });
 
-describe("runs, outbox and audit", () => {
-  it("records per-stream stats and the diff between runs", async () => {
-    const { store, runId } = await storeWithRun();
-    await store.sync.applyPage({
-      runId,
-      stream: "users",
-      upserts: [user("u1"), user("u2")],
-      stats: { requests: 1, resourceUnits: 2 },
+for (const adapter of storeAdapters(import.meta.url)) {
+  describe(`runs, outbox and audit (${adapter.name})`, () => {
+    it("records per-stream stats and the diff between runs", async () => {
+      const { store, runId } = await storeWithRun(adapter);
+      await store.sync.applyPage({
+        runId,
+        stream: "users",
+        upserts: [user("u1"), user("u2")],
+        stats: { requests: 1, resourceUnits: 2 },
+      });
+      await store.runs.record(runId, "users", { throttleWaitMs: 500, errors: 1 });
+      const first = await store.runs.finish(runId, { status: "succeeded" });
+      assert.deepEqual(first.stats.users, {
+        objects: 2,
+        changes: 2,
+        requests: 1,
+        resourceUnits: 2,
+        throttleWaitMs: 500,
+        errors: 1,
+      });
+      assert.equal(first.number, 1);
+      const second = await store.runs.start({ kind: "incremental", tenantId: "tenant-1" });
+      await store.sync.applyPage({
+        runId: second.id,
+        stream: "users",
+        upserts: [user("u2", { department: "X" })],
+      });
+      await store.runs.finish(second.id, { status: "failed", error: "boom" });
+      const diff = await store.query.diff("1", "2");
+      assert.deepEqual(
+        diff.map((e) => [e.type, e.resourceId, e.tenantId]),
+        [["updated", "u2", "tenant-1"]],
+      );
+      const third = await store.runs.start({ kind: "incremental", tenantId: "tenant-1" });
+      await store.sync.applyPage({
+        runId: third.id,
+        stream: "users",
+        upserts: [user("u3")],
+        deletes: [{ kind: "user", id: "u1" }],
+      });
+      await store.runs.finish(third.id, { status: "succeeded" });
+      const forward = await store.query.diff("1", "3");
+      assert.deepEqual(
+        forward.map((e) => [e.type, e.resourceId]),
+        [
+          ["updated", "u2"],
+          ["deleted", "u1"],
+          ["created", "u3"],
+        ],
+      );
+      const back = await store.query.diff(third.id, runId);
+      assert.deepEqual(
+        back.map((e) => [e.type, e.resourceId, e.changes]),
+        [
+          ["deleted", "u3", undefined],
+          ["created", "u1", undefined],
+          ["updated", "u2", [{ property: "department", old: "X", new: null }]],
+        ],
+        "from run 3 back to run 1: run 2 and 3's changes undone, newest first",
+      );
+      assert.deepEqual(
+        back[1]?.data,
+        user("u1").data,
+        "the re-created user carries its data, not a deletion",
+      );
+      assert.equal(back[2]?.data["department"], undefined, "an undone update carries the data as it was");
+      assert.deepEqual(
+        (await store.runs.list()).map((r) => [r.number, r.status]),
+        [
+          [3, "succeeded"],
+          [2, "failed"],
+          [1, "succeeded"],
+        ],
+      );
+      await assert.rejects(
+        store.query.diff("1", "9"),
+        (e: unknown) => e instanceof StoreError && e.code === "STORE_RUN_NOT_FOUND",
+      );
+      await store.close();
     });
-    await store.runs.record(runId, "users", { throttleWaitMs: 500, errors: 1 });
-    const first = await store.runs.finish(runId, { status: "succeeded" });
-    assert.deepEqual(first.stats.users, {
-      objects: 2,
-      changes: 2,
-      requests: 1,
-      resourceUnits: 2,
-      throttleWaitMs: 500,
-      errors: 1,
-    });
-    assert.equal(first.number, 1);
-    const second = await store.runs.start({ kind: "incremental", tenantId: "tenant-1" });
-    await store.sync.applyPage({
-      runId: second.id,
-      stream: "users",
-      upserts: [user("u2", { department: "X" })],
-    });
-    await store.runs.finish(second.id, { status: "failed", error: "boom" });
-    const diff = await store.query.diff("1", "2");
-    assert.deepEqual(
-      diff.map((e) => [e.type, e.resourceId, e.tenantId]),
-      [["updated", "u2", "tenant-1"]],
-    );
-    const third = await store.runs.start({ kind: "incremental", tenantId: "tenant-1" });
-    await store.sync.applyPage({
-      runId: third.id,
-      stream: "users",
-      upserts: [user("u3")],
-      deletes: [{ kind: "user", id: "u1" }],
-    });
-    await store.runs.finish(third.id, { status: "succeeded" });
-    const forward = await store.query.diff("1", "3");
-    assert.deepEqual(
-      forward.map((e) => [e.type, e.resourceId]),
-      [
-        ["updated", "u2"],
-        ["deleted", "u1"],
-        ["created", "u3"],
-      ],
-    );
-    const back = await store.query.diff(third.id, runId);
-    assert.deepEqual(
-      back.map((e) => [e.type, e.resourceId, e.changes]),
-      [
-        ["deleted", "u3", undefined],
-        ["created", "u1", undefined],
-        ["updated", "u2", [{ property: "department", old: "X", new: null }]],
-      ],
-      "from run 3 back to run 1: run 2 and 3's changes undone, newest first",
-    );
-    assert.deepEqual(back[1]?.data, user("u1").data, "the re-created user carries its data, not a deletion");
-    assert.equal(back[2]?.data["department"], undefined, "an undone update carries the data as it was");
-    assert.deepEqual(
-      (await store.runs.list()).map((r) => [r.number, r.status]),
-      [
-        [3, "succeeded"],
-        [2, "failed"],
-        [1, "succeeded"],
-      ],
-    );
-    await assert.rejects(
-      store.query.diff("1", "9"),
-      (e: unknown) => e instanceof StoreError && e.code === "STORE_RUN_NOT_FOUND",
-    );
-    await store.close();
-  });
 
-  it("keeps consumer positions that only move forward", async () => {
-    const { store, runId } = await storeWithRun();
-    await store.sync.applyPage({ runId, stream: "users", upserts: [user("u1"), user("u2"), user("u3")] });
-    assert.equal(await store.outbox.position("webhooks"), 0);
-    const page = await store.outbox.read({ afterSeq: 0, limit: 2 });
-    assert.deepEqual(
-      page.map((e) => e.seq),
-      [1, 2],
-    );
-    await store.outbox.commit("webhooks", 2);
-    await store.outbox.commit("webhooks", 1);
-    assert.equal(await store.outbox.position("webhooks"), 2);
-    assert.deepEqual(
-      (await store.outbox.read({ afterSeq: 2 })).map((e) => e.resourceId),
-      ["u3"],
-    );
-    await store.close();
-  });
+    it("keeps consumer positions that only move forward", async () => {
+      const { store, runId } = await storeWithRun(adapter);
+      await store.sync.applyPage({ runId, stream: "users", upserts: [user("u1"), user("u2"), user("u3")] });
+      assert.equal(await store.outbox.position("webhooks"), 0);
+      const page = await store.outbox.read({ afterSeq: 0, limit: 2 });
+      assert.deepEqual(
+        page.map((e) => e.seq),
+        [1, 2],
+      );
+      await store.outbox.commit("webhooks", 2);
+      await store.outbox.commit("webhooks", 1);
+      assert.equal(await store.outbox.position("webhooks"), 2);
+      assert.deepEqual(
+        (await store.outbox.read({ afterSeq: 2 })).map((e) => e.resourceId),
+        ["u3"],
+      );
+      await store.close();
+    });
 
-  it("audits actions with secret values masked, and names that only mention one kept", async () => {
-    const { store } = await storeWithRun();
-    const saved = await store.audit.record({
-      action: "user.create",
-      target: "ann@contoso.com",
-      input: {
+    it("audits actions with secret values masked, and names that only mention one kept", async () => {
+      const { store } = await storeWithRun(adapter);
+      const saved = await store.audit.record({
+        action: "user.create",
+        target: "ann@contoso.com",
+        input: {
+          displayName: "Ann",
+          passwordProfile: { password: "P@ss", forceChangePasswordNextSignIn: true },
+          nested: [{ clientSecret: "s" }],
+        },
+        result: "succeeded",
+        requestId: "req-1",
+      });
+      assert.deepEqual(saved.input, {
         displayName: "Ann",
-        passwordProfile: { password: "P@ss", forceChangePasswordNextSignIn: true },
-        nested: [{ clientSecret: "s" }],
-      },
-      result: "succeeded",
-      requestId: "req-1",
+        passwordProfile: { password: "[redacted]", forceChangePasswordNextSignIn: true },
+        nested: [{ clientSecret: "[redacted]" }],
+      });
+      const [entry] = await store.audit.list({ action: "user.create" });
+      assert.equal(entry?.requestId, "req-1");
+      assert.doesNotMatch(JSON.stringify(entry), /P@ss/);
+      await assert.rejects(
+        store.audit.record({ action: "", target: "x", input: {}, result: "succeeded" }),
+        /action/,
+      );
+      await store.close();
     });
-    assert.deepEqual(saved.input, {
-      displayName: "Ann",
-      passwordProfile: { password: "[redacted]", forceChangePasswordNextSignIn: true },
-      nested: [{ clientSecret: "[redacted]" }],
-    });
-    const [entry] = await store.audit.list({ action: "user.create" });
-    assert.equal(entry?.requestId, "req-1");
-    assert.doesNotMatch(JSON.stringify(entry), /P@ss/);
-    await assert.rejects(
-      store.audit.record({ action: "", target: "x", input: {}, result: "succeeded" }),
-      /action/,
-    );
-    await store.close();
   });
-});
+}

@@ -16,6 +16,7 @@ import { resourcesCommand } from "./resources.ts";
 import { revokeCommand } from "./revoke.ts";
 import { runsCommand } from "./runs.ts";
 import { serveCommand } from "./serve.ts";
+import { storeCommand } from "./store.ts";
 import { syncCommand } from "./sync.ts";
 import { tokenCommand } from "./token.ts";
 import { userCommand } from "./user.ts";
@@ -48,4 +49,5 @@ export const commands: CommandSpec<never>[] = [
   mappingLogsCommand as CommandSpec<never>,
   mappingValidateCommand as CommandSpec<never>,
   workerCommand as CommandSpec<never>,
+  storeCommand as CommandSpec<never>,
 ];

@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
 import { z } from "zod";
 import { createError } from "../../errors.ts";
+import { EXPORT_KINDS } from "../../store/export-kinds.ts";
 import { EXPORT_FORMATS, exportLines } from "../../store/export-lines.ts";
 import { displayColumns } from "../../store/model.ts";
-import { EXPORT_KINDS } from "../../store/sqlite/export.ts";
 import { RESOURCE_KINDS, type Resource, type ResourceKind } from "../../store/types.ts";
 import type { ServiceContext } from "../app.ts";
 import { route } from "../route.ts";

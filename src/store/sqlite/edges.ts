@@ -1,22 +1,7 @@
 import { relationsOn } from "../model.ts";
+import type { EdgeKey, EdgeRow } from "../page-changes.ts";
 import { RELATIONS, type Relation, type ResourceKind } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
-
-/** An edge as read back, with Graph ids. */
-export interface EdgeRow {
-  relation: Relation;
-  object_id: string;
-  principal_id: string;
-  qualifier: string;
-  principal_type: string;
-}
-
-export interface EdgeKey {
-  relation: Relation;
-  objectId: string;
-  principalId: string;
-  qualifier: string;
-}
 
 /** Edges with their Graph ids: joins the id dictionary on both ends. */
 export const EDGE_SELECT = `SELECT e.relation AS relation, o.id AS object_id, p.id AS principal_id,

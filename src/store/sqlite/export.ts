@@ -1,56 +1,7 @@
-import { invalidInput } from "../errors.ts";
-import type { ExportKind, Relation, ResourceKind } from "../types.ts";
+import { type EdgeExport, edgeExport, OBJECT_EXPORTS } from "../export-kinds.ts";
+import type { ExportKind } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { sqlList } from "./edges.ts";
-
-/** Exports of synced objects: the Graph object as synced, `id` included. */
-const OBJECT_EXPORTS: Partial<Record<ExportKind, ResourceKind>> = {
-  users: "user",
-  groups: "group",
-  apps: "app",
-  roles: "role",
-  licenses: "license",
-};
-
-interface EdgeExport {
-  relations: Relation[];
-  select: string;
-  /** Which end the rows are ordered by first; the scan walks that end's ids in order. */
-  by: "object" | "principal";
-  /** Tie-breakers after the two ids. */
-  tieBreak?: string;
-}
-
-/**
- * Exports of relationships, in the shapes the README documents, ordered by the exported ids so two exports
- * of the same data are byte-identical.
- */
-const EDGE_EXPORTS: Partial<Record<ExportKind, EdgeExport>> = {
-  memberships: {
-    relations: ["group:member"],
-    select: "o.id AS groupId, p.id AS memberId, e.principal_type AS memberType",
-    by: "object",
-  },
-  owners: { relations: ["group:owner"], select: "o.id AS groupId, p.id AS ownerId", by: "object" },
-  "app-assignments": {
-    relations: ["app:assigned"],
-    select: "o.id AS appId, p.id AS principalId, e.qualifier AS appRoleId",
-    by: "object",
-    tieBreak: "e.qualifier",
-  },
-  "role-assignments": {
-    relations: ["role:assigned", "role:eligible"],
-    select: `o.id AS roleDefinitionId, p.id AS principalId,
-      CASE e.relation WHEN 'role:assigned' THEN 'active' ELSE 'eligible' END AS kind`,
-    by: "object",
-    tieBreak: "e.relation",
-  },
-  "license-assignments": {
-    relations: ["license:assigned"],
-    select: "p.id AS userId, o.id AS skuId",
-    by: "principal",
-  },
-};
 
 /**
  * The export query. CROSS JOIN pins the plan: walk the leading end's ids in id order (the
@@ -66,19 +17,6 @@ function edgeExportSql(edges: EdgeExport): string {
     : `SELECT ${edges.select} FROM ids p CROSS JOIN edges e ON e.principal_n = p.n AND e.relation IN (${relations})
        JOIN ids o ON o.n = e.object_n ORDER BY p.id, o.id${tail}`;
 }
-
-export const EXPORT_KINDS = [
-  "users",
-  "groups",
-  "memberships",
-  "owners",
-  "apps",
-  "app-assignments",
-  "roles",
-  "role-assignments",
-  "licenses",
-  "license-assignments",
-] as const satisfies readonly ExportKind[];
 
 /** Streams the rows of one export; nothing is held beyond the current row. */
 export function* exportRows(db: SqliteDatabase, kind: ExportKind): Generator<Record<string, unknown>> {
@@ -113,12 +51,4 @@ export function exportColumns(db: SqliteDatabase, kind: ExportKind): string[] {
     .statement(`SELECT ${edgeExport(kind).select} FROM edges e, ids o, ids p LIMIT 0`)
     .columns();
   return columns.map((c) => c.name);
-}
-
-function edgeExport(kind: ExportKind): EdgeExport {
-  const edges = EDGE_EXPORTS[kind];
-  if (!edges) {
-    throw invalidInput(`export kind "${kind}"`, `is unknown: use one of ${EXPORT_KINDS.join(", ")}`);
-  }
-  return edges;
 }

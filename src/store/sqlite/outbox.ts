@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { NewEvent } from "../page-changes.ts";
 import type { ChangeEvent, Outbox, PropertyChange, ResourceKind } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 
@@ -14,8 +15,6 @@ interface EventRow {
   tenant_id: string;
   detected_at: string;
 }
-
-export type NewEvent = Omit<ChangeEvent, "seq" | "id" | "detectedAt" | "runId" | "tenantId">;
 
 /** Writes change events for one run inside the caller's transaction. */
 export class EventAppender {

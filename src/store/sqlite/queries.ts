@@ -1,13 +1,16 @@
-import { type ConnectorError, createError } from "../../errors.ts";
 import { invalidInput, StoreError } from "../errors.ts";
-import { type Member, transitiveGroups, transitiveMembers } from "../grants.ts";
-import { entitlementOf, inheritsThroughGroups, objectKindOf } from "../model.ts";
+import {
+  AMBIGUOUS_SHOWN,
+  ambiguous,
+  type CandidateRow,
+  effectiveGrants,
+  PROPERTY_NAME,
+  undone,
+} from "../query-results.ts";
 import {
   type ChangeEvent,
-  type ChangeType,
   type ExportKind,
   type Grant,
-  type GrantPath,
   type Queries,
   RESOURCE_KINDS,
   type Resource,
@@ -15,7 +18,7 @@ import {
   type ResourceQuery,
 } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
-import { type EdgeRow, EdgeTable } from "./edges.ts";
+import { EdgeTable } from "./edges.ts";
 import { exportColumns, exportRows } from "./export.ts";
 import { eventsBetween } from "./outbox.ts";
 import { runOutboxRange, SqliteRunLog } from "./runs.ts";
@@ -25,8 +28,6 @@ interface ResourceRow {
   id: string;
   data: string;
 }
-
-const PROPERTY = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 export class SqliteQueries implements Queries {
   readonly #db: SqliteDatabase;
@@ -47,7 +48,7 @@ export class SqliteQueries implements Queries {
       params.push(like, like, query.text);
     }
     for (const [property, value] of Object.entries(query.where ?? {})) {
-      if (!PROPERTY.test(property)) {
+      if (!PROPERTY_NAME.test(property)) {
         throw invalidInput(
           `filter "${property}"`,
           "is not a property name: use name=value, e.g. department=Sales",
@@ -97,49 +98,35 @@ export class SqliteQueries implements Queries {
   }
 
   async grants(filter: { objectId: string } | { principalId: string }): Promise<Grant[]> {
-    const names = new NameCache(this.#db);
-    const grants: Grant[] = [];
-    const add = (edge: EdgeRow, principal: Member, path: GrantPath): void => {
-      // A path back through the object itself exists only because of a membership cycle: not a grant.
-      if (principal.id === edge.object_id || path.via.includes(edge.object_id)) return;
-      const entitlement = entitlementOf(edge.relation, edge.qualifier);
-      const appRoleName = entitlement.startsWith("app:role:")
-        ? names.appRole(edge.object_id, edge.qualifier)
-        : undefined;
-      grants.push({
-        relation: edge.relation,
-        entitlement,
-        objectKind: objectKindOf(edge.relation),
-        objectId: edge.object_id,
-        objectName: names.of(edge.object_id, objectKindOf(edge.relation)),
-        principalId: principal.id,
-        principalType: principal.type,
-        principalName: names.of(principal.id),
-        qualifier: edge.qualifier,
-        ...(appRoleName === undefined ? {} : { appRoleName }),
-        path,
-      });
-    };
-    if ("objectId" in filter) {
-      for (const edge of this.#edges.on(filter.objectId)) {
-        add(edge, { id: edge.principal_id, type: edge.principal_type }, { how: "direct", via: [] });
-        if (edge.principal_type !== "group" || !inheritsThroughGroups(edge.relation)) continue;
-        for (const member of transitiveMembers(edge.principal_id, (id) => this.#edges.membersOf(id))) {
-          add(edge, member, { how: "group", via: member.via });
-        }
-      }
-      return grants;
-    }
-    const principalId = filter.principalId;
-    const principal = { id: principalId, type: this.#typeOf(principalId) };
-    for (const edge of this.#edges.heldBy(principalId)) add(edge, principal, { how: "direct", via: [] });
-    for (const group of transitiveGroups(principalId, (id) => this.#edges.groupsOf(id))) {
-      for (const edge of this.#edges.heldBy(group.id)) {
-        if (inheritsThroughGroups(edge.relation))
-          add(edge, principal, { how: "group", via: [...group.via, group.id] });
-      }
-    }
-    return grants;
+    const edges = this.#edges;
+    const db = this.#db;
+    return effectiveGrants(filter, {
+      on: async (objectId) => edges.on(objectId),
+      heldBy: async (principalId) => edges.heldBy(principalId),
+      membersWalk: async () => (id) => edges.membersOf(id),
+      groupsWalk: async () => (id) => edges.groupsOf(id),
+      typeOf: async (id) => this.#typeOf(id),
+      nameOf: async (id, kind) => {
+        const row = kind
+          ? db.get<{ name: string | null }>(
+              "SELECT coalesce(display_name, principal_name) AS name FROM resources WHERE kind = ? AND id = ?",
+              kind,
+              id,
+            )
+          : db.get<{ name: string | null }>(
+              "SELECT coalesce(display_name, principal_name) AS name FROM resources WHERE id = ? LIMIT 1",
+              id,
+            );
+        return row?.name ?? undefined;
+      },
+      appRolesOf: async (appId) => {
+        const row = db.get<{ roles: string | null }>(
+          "SELECT json_extract(data, '$.appRoles') AS roles FROM resources WHERE kind = 'app' AND id = ?",
+          appId,
+        );
+        return row?.roles ? JSON.parse(row.roles) : undefined;
+      },
+    });
   }
 
   async diff(runA: string, runB: string): Promise<ChangeEvent[]> {
@@ -198,97 +185,6 @@ export class SqliteQueries implements Queries {
     )?.kind;
     return kind === "app" ? "servicePrincipal" : (kind ?? "unknown");
   }
-}
-
-/** Display names for ids and app roles, looked up once per query. */
-class NameCache {
-  readonly #db: SqliteDatabase;
-  readonly #names = new Map<string, string | undefined>();
-  readonly #appRoles = new Map<string, Map<string, string>>();
-
-  constructor(db: SqliteDatabase) {
-    this.#db = db;
-  }
-
-  of(id: string, kind?: ResourceKind): string | undefined {
-    if (this.#names.has(id)) return this.#names.get(id);
-    const row = kind
-      ? this.#db.get<{ name: string | null }>(
-          "SELECT coalesce(display_name, principal_name) AS name FROM resources WHERE kind = ? AND id = ?",
-          kind,
-          id,
-        )
-      : this.#db.get<{ name: string | null }>(
-          "SELECT coalesce(display_name, principal_name) AS name FROM resources WHERE id = ? LIMIT 1",
-          id,
-        );
-    const name = row?.name ?? undefined;
-    this.#names.set(id, name);
-    return name;
-  }
-
-  /** An app role's display name (else its value) from the app's synced `appRoles`. */
-  appRole(appId: string, roleId: string): string | undefined {
-    let roles = this.#appRoles.get(appId);
-    if (!roles) {
-      roles = new Map();
-      const row = this.#db.get<{ roles: string | null }>(
-        "SELECT json_extract(data, '$.appRoles') AS roles FROM resources WHERE kind = 'app' AND id = ?",
-        appId,
-      );
-      const list: unknown = row?.roles ? JSON.parse(row.roles) : [];
-      for (const role of Array.isArray(list) ? list : []) {
-        const { id, displayName, value } = (role ?? {}) as Record<string, unknown>;
-        const name = [displayName, value].find((v) => typeof v === "string" && v !== "");
-        if (typeof id === "string" && typeof name === "string") roles.set(id, name);
-      }
-      this.#appRoles.set(appId, roles);
-    }
-    return roles.get(roleId);
-  }
-}
-
-const UNDONE: Record<ChangeType, ChangeType> = {
-  created: "deleted",
-  deleted: "created",
-  added: "removed",
-  removed: "added",
-  updated: "updated",
-};
-
-/** The change that takes the store back over `event`: its opposite, with the data as it was before. */
-function undone(event: ChangeEvent): ChangeEvent {
-  const data = { ...event.data };
-  if (event.type === "deleted") delete data["@removed"];
-  const reversed: ChangeEvent = { ...event, type: UNDONE[event.type], data };
-  if (event.changes) {
-    for (const change of event.changes) {
-      if (change.old === null) delete data[change.property];
-      else data[change.property] = change.old;
-    }
-    reversed.changes = event.changes.map((c) => ({ property: c.property, old: c.new, new: c.old }));
-  }
-  return reversed;
-}
-
-interface CandidateRow extends ResourceRow {
-  display_name: string | null;
-  principal_name: string | null;
-}
-
-/** How many of the objects an ambiguous name matches are listed (as the actions list them). */
-const AMBIGUOUS_SHOWN = 10;
-
-/** The error the actions give for a name several objects share, listing each by id and principal name. */
-function ambiguous(ref: string, rows: CandidateRow[]): ConnectorError {
-  return createError("OBJECT_AMBIGUOUS", {
-    kind: [...new Set(rows.map((r) => r.kind))].join(" or "),
-    ref,
-    count: rows.length === AMBIGUOUS_SHOWN ? `${AMBIGUOUS_SHOWN} or more` : rows.length,
-    candidates: rows
-      .map((r) => `${r.display_name ?? ""}${r.principal_name ? ` <${r.principal_name}>` : ""} (id ${r.id})`)
-      .join("; "),
-  });
 }
 
 function toResource(row: ResourceRow): Resource {

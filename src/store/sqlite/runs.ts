@@ -1,6 +1,17 @@
 import { randomUUID } from "node:crypto";
-import { invalidInput, StoreError } from "../errors.ts";
-import { describeOwner, leaseOwner, ownerIsDeadHere } from "../lease-owner.ts";
+import { StoreError } from "../errors.ts";
+import {
+  checkFinish,
+  checkLease,
+  checkRunStart,
+  interruptedError,
+  OWNER,
+  type RunRow,
+  running,
+  runRecord,
+  type StatsRow,
+  staleReason,
+} from "../run-records.ts";
 import {
   RUN_LEASE_MS,
   type RunKind,
@@ -11,68 +22,6 @@ import {
 } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { outboxHead } from "./outbox.ts";
-
-interface RunRow {
-  number: number;
-  id: string;
-  kind: RunKind;
-  status: RunStatus;
-  tenant_id: string;
-  started_at: string;
-  finished_at: string | null;
-  error: string | null;
-  start_seq: number;
-  end_seq: number | null;
-  owner: string | null;
-  lease_expires_at: number | null;
-  interrupted_at: string | null;
-  resumed_from: string | null;
-}
-
-/** The process holding a run, named as trigger leases name theirs. */
-const OWNER = leaseOwner();
-
-/**
- * Why a run still marked `running` cannot be running any more, or undefined while it may be. A live
- * run renews its lease (the sync engine does, every third of it), so a lapsed lease means its process
- * died, hung or was suspended; a pid that is gone on this host says so without waiting for the lease.
- */
-function staleReason(row: RunRow, now: number): string | undefined {
-  // Rows from before migration 4 have no lease: the connector that wrote them is no longer the one
-  // opening this store, and nothing could ever finish them.
-  if (row.owner === null) return "it was started by a connector version that kept no run lease";
-  if (ownerIsDeadHere(row.owner)) return `${describeOwner(row.owner)} no longer runs`;
-  if (row.lease_expires_at !== null && row.lease_expires_at <= now) {
-    const lapsed = new Date(row.lease_expires_at).toISOString();
-    return `${describeOwner(row.owner)} stopped renewing its lease, which lapsed at ${lapsed}`;
-  }
-  return undefined;
-}
-
-function running(row: RunRow): StoreError<"STORE_SYNC_RUNNING"> {
-  return new StoreError("STORE_SYNC_RUNNING", {
-    run: row.number,
-    holder: describeOwner(row.owner ?? ""),
-    startedAt: row.started_at,
-    until: new Date(row.lease_expires_at ?? 0).toISOString(),
-    ttl: `${Math.round(RUN_LEASE_MS / 1000)} s`,
-  });
-}
-
-function checkLease(leaseMs: number): number {
-  if (!Number.isFinite(leaseMs) || leaseMs <= 0) throw invalidInput("leaseMs", "must be a positive number");
-  return leaseMs;
-}
-
-interface StatsRow {
-  stream: string;
-  objects: number;
-  changes: number;
-  requests: number;
-  resource_units: number;
-  throttle_wait_ms: number;
-  errors: number;
-}
 
 /** Adds figures to a run's per-stream stats (inside the caller's transaction when there is one). */
 export function addRunStats(
@@ -128,13 +77,7 @@ export class SqliteRunLog implements RunLog {
     streams?: string[];
     leaseMs?: number;
   }): Promise<RunRecord> {
-    if (input.kind !== "full" && input.kind !== "incremental") {
-      throw invalidInput("kind", "must be full or incremental");
-    }
-    if (typeof input.tenantId !== "string" || input.tenantId === "") {
-      throw invalidInput("tenantId", "must be the tenant's id");
-    }
-    const leaseMs = checkLease(input.leaseMs ?? RUN_LEASE_MS);
+    const leaseMs = checkRunStart(input);
     const id = randomUUID();
     // One write transaction (BEGIN IMMEDIATE): of two runs starting at once, the second sees the
     // first's row and is refused, so two syncs never write the same store together.
@@ -150,7 +93,7 @@ export class SqliteRunLog implements RunLog {
              end_seq = coalesce(end_seq, ?)
            WHERE id = ? AND status = 'running'`,
           noticed,
-          `interrupted: ${reason} (noticed by run ${id})`,
+          interruptedError(reason, id),
           outboxHead(this.#db),
           row.id,
         );
@@ -195,9 +138,7 @@ export class SqliteRunLog implements RunLog {
     runId: string,
     outcome: { status: Exclude<RunStatus, "running" | "interrupted">; error?: string },
   ): Promise<RunRecord> {
-    if (!["succeeded", "failed", "cancelled"].includes(outcome.status)) {
-      throw invalidInput("status", "must be succeeded, failed or cancelled");
-    }
+    checkFinish(outcome.status);
     this.#db.transaction(() => {
       runTenant(this.#db, runId);
       this.#db.run(
@@ -236,39 +177,13 @@ export class SqliteRunLog implements RunLog {
   }
 
   #record(row: RunRow): RunRecord {
-    const stats: Record<string, StreamStats> = {};
-    for (const s of this.#db.all<StatsRow>(
-      "SELECT * FROM run_stats WHERE run_id = ? ORDER BY stream",
-      row.id,
-    )) {
-      stats[s.stream] = {
-        objects: s.objects,
-        changes: s.changes,
-        requests: s.requests,
-        resourceUnits: s.resource_units,
-        throttleWaitMs: s.throttle_wait_ms,
-        errors: s.errors,
-      };
-    }
-    const seqs = this.#db.get<{ first: number | null; last: number | null }>(
-      "SELECT min(seq) AS first, max(seq) AS last FROM change_events WHERE run_id = ?",
-      row.id,
+    return runRecord(
+      row,
+      this.#db.all<StatsRow>("SELECT * FROM run_stats WHERE run_id = ? ORDER BY stream", row.id),
+      this.#db.get<{ first: number | null; last: number | null }>(
+        "SELECT min(seq) AS first, max(seq) AS last FROM change_events WHERE run_id = ?",
+        row.id,
+      ),
     );
-    const run: RunRecord = {
-      id: row.id,
-      number: row.number,
-      kind: row.kind,
-      status: row.status,
-      tenantId: row.tenant_id,
-      startedAt: row.started_at,
-      stats,
-    };
-    if (row.finished_at) run.finishedAt = row.finished_at;
-    if (row.error) run.error = row.error;
-    if (seqs?.first != null) run.firstSeq = seqs.first;
-    if (seqs?.last != null) run.lastSeq = seqs.last;
-    if (row.interrupted_at) run.interruptedAt = row.interrupted_at;
-    if (row.resumed_from) run.resumedFrom = JSON.parse(row.resumed_from) as string[];
-    return run;
   }
 }

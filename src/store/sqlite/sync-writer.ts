@@ -1,7 +1,18 @@
-import { propertyChanges } from "../changes.ts";
-import { displayColumns, entitlementOf, objectKindOf } from "../model.ts";
+import { displayColumns } from "../model.ts";
+import {
+  deleteOutcome,
+  type EdgeKey,
+  type EdgeRow,
+  edgeEvent,
+  keyOf,
+  keyOfRow,
+  learntPrincipalType,
+  pageOperations,
+  upsertOutcome,
+} from "../page-changes.ts";
 import type {
   Checkpoint,
+  Deletion,
   Edge,
   PageInput,
   PageResult,
@@ -13,7 +24,7 @@ import type {
 } from "../types.ts";
 import { validatePage, validateReconcile } from "../validate.ts";
 import type { SqliteDatabase } from "./database.ts";
-import { type EdgeKey, type EdgeRow, EdgeTable } from "./edges.ts";
+import { EdgeTable } from "./edges.ts";
 import { EventAppender } from "./outbox.ts";
 import { addRunStats, runTenant } from "./runs.ts";
 
@@ -52,17 +63,12 @@ export class SqliteSyncWriter implements SyncWriter {
 
   #apply(page: PageInput): PageResult {
     const work = new PageWork(this.#db, this.#edges, page.runId, page.round);
-    // What a page both writes and removes is kept (see PageInput): skipping the removal, instead of
-    // removing then re-adding, keeps a re-applied page free of events.
-    const upserted = new Set((page.upserts ?? []).map((r) => `${r.kind}/${r.id}`));
-    const added = new Set((page.edges?.add ?? []).map(edgeId));
-    for (const d of page.deletes ?? []) {
-      if (!upserted.has(`${d.kind}/${d.id}`)) work.delete(d.kind, d.id, d.soft === true, d.data);
-    }
-    for (const r of lastWriteWins(page.upserts ?? [], page.merge === true))
-      work.upsert(r, page.merge === true);
-    for (const e of page.edges?.remove ?? []) if (!added.has(edgeId(e))) work.removeEdge(e);
-    for (const e of page.edges?.add ?? []) work.addEdge(e);
+    const merge = page.merge === true;
+    const ops = pageOperations(page);
+    for (const d of ops.deletes) work.delete(d.kind, d.id, d);
+    for (const r of ops.upserts) work.upsert(r, merge);
+    for (const e of ops.removes) work.removeEdge(e);
+    for (const e of ops.adds) work.addEdge(e);
     return this.#finish(work, page.runId, page.stream, page.checkpoint, page.stats);
   }
 
@@ -81,7 +87,7 @@ export class SqliteSyncWriter implements SyncWriter {
             input.round,
             SWEEP_CHUNK,
           );
-          for (const { id } of ids) work.delete(kind, id, false);
+          for (const { id } of ids) work.delete(kind, id, {});
           const last = ids.at(-1);
           if (!last || ids.length < SWEEP_CHUNK) break;
           after = last.id;
@@ -151,55 +157,30 @@ class PageWork {
   upsert(resource: Resource, merge: boolean): void {
     this.objects++;
     const { kind, id } = resource;
-    const row = this.#db.get<ResourceRow>(
-      "SELECT data, deleted_at FROM resources WHERE kind = ? AND id = ?",
-      kind,
-      id,
-    );
-    const before = row ? (JSON.parse(row.data) as Record<string, unknown>) : undefined;
-    const given = "id" in resource.data ? resource.data : { id, ...resource.data };
-    const data = merge && before ? { ...before, ...given } : given;
-    const json = JSON.stringify(data);
-    if (!row || !before) {
-      this.#insertResource(kind, id, data, json, null);
-      this.events.append({ type: "created", kind, resourceId: id, data }, json);
-      return;
-    }
-    if (row.deleted_at === null && row.data === json) {
+    const row = this.#row(kind, id);
+    const outcome = upsertOutcome(resource, row && { data: row.data, deletedAt: row.deleted_at }, merge);
+    if (outcome.write === "none") {
       if (this.#round !== null) {
         this.#db.run("UPDATE resources SET seen_round = ? WHERE kind = ? AND id = ?", this.#round, kind, id);
       }
       return;
     }
-    this.#updateResource(kind, id, data, json, null);
-    if (row.deleted_at !== null) {
-      // Restored from deleted items: for consumers it exists again.
-      this.events.append({ type: "created", kind, resourceId: id, data }, json);
-      return;
-    }
-    const changes = propertyChanges(before, data);
-    if (changes.length > 0)
-      this.events.append({ type: "updated", kind, resourceId: id, data, changes }, json);
+    if (outcome.write === "insert") this.#insertResource(kind, id, outcome.data, outcome.json, null);
+    else this.#updateResource(kind, id, outcome.data, outcome.json, null);
+    if (outcome.event) this.events.append(outcome.event, outcome.json);
   }
 
-  /** `kept` (soft only): the object as deleted items hold it, written as the tombstone's data. */
-  delete(kind: ResourceKind, id: string, soft: boolean, kept?: Record<string, unknown>): void {
+  /** `deletion.data` (soft only): the object as deleted items hold it, written as the tombstone's data. */
+  delete(kind: ResourceKind, id: string, deletion: Pick<Deletion, "soft" | "data">): void {
     this.objects++;
-    const row = this.#db.get<ResourceRow>(
-      "SELECT data, deleted_at FROM resources WHERE kind = ? AND id = ?",
-      kind,
-      id,
-    );
-    const tombstone = soft && kept ? ("id" in kept ? kept : { id, ...kept }) : undefined;
-    if (!row) {
-      // Nobody was told it existed, so its deletion is no news either (see Deletion.data).
-      if (tombstone) this.#insertResource(kind, id, tombstone, JSON.stringify(tombstone), this.#now);
-      return;
-    }
-    const alreadyDeleted = row.deleted_at !== null;
-    if (tombstone) {
-      this.#updateResource(kind, id, tombstone, JSON.stringify(tombstone), row.deleted_at ?? this.#now);
-    } else if (soft) {
+    const row = this.#row(kind, id);
+    const outcome = deleteOutcome(kind, id, row && { data: row.data, deletedAt: row.deleted_at }, deletion);
+    const write = outcome.write;
+    if (write.type === "insert-tombstone") {
+      this.#insertResource(kind, id, JSON.parse(write.json), write.json, this.#now);
+    } else if (write.type === "tombstone") {
+      this.#updateResource(kind, id, JSON.parse(write.json), write.json, row?.deleted_at ?? this.#now);
+    } else if (write.type === "soft") {
       this.#db.run(
         `UPDATE resources SET deleted_at = coalesce(deleted_at, ?), seen_round = coalesce(?, seen_round)
          WHERE kind = ? AND id = ?`,
@@ -208,16 +189,19 @@ class PageWork {
         kind,
         id,
       );
-    } else {
+    } else if (write.type === "hard") {
       this.#db.run("DELETE FROM resources WHERE kind = ? AND id = ?", kind, id);
     }
-    // A soft-deleted object purged later is news (no longer restorable); soft-deleting it again is not.
-    if (alreadyDeleted && soft) return;
-    const data = { ...(tombstone ?? (JSON.parse(row.data) as Record<string, unknown>)) };
-    // Graph's own annotation: "changed" = soft-deleted and restorable, "deleted" = gone for good.
-    data["@removed"] = { reason: soft ? "changed" : "deleted" };
-    this.events.append({ type: "deleted", kind, resourceId: id, data });
-    if (!alreadyDeleted) this.#removeEdgesNaming(kind, id);
+    if (outcome.event) this.events.append(outcome.event);
+    if (outcome.cascade) this.#removeEdgesNaming(kind, id);
+  }
+
+  #row(kind: ResourceKind, id: string): ResourceRow | undefined {
+    return this.#db.get<ResourceRow>(
+      "SELECT data, deleted_at FROM resources WHERE kind = ? AND id = ?",
+      kind,
+      id,
+    );
   }
 
   addEdge(edge: Edge): void {
@@ -225,9 +209,7 @@ class PageWork {
     const key = keyOf(edge);
     const principalType = edge.principalType ?? "unknown";
     const data = edge.data ? JSON.stringify(edge.data) : null;
-    // A type learnt later replaces a generic one (role holders stored as directoryObject before
-    // their real type was read); a generic one never overwrites what is known.
-    const known = principalType === "unknown" || principalType === "directoryObject" ? null : principalType;
+    const known = learntPrincipalType(principalType);
     if (this.#edges.insert(key, principalType, data, this.#insertRound)) {
       this.#edgeEvent("added", key, principalType);
     } else if (this.#round !== null || data !== null || known !== null) {
@@ -256,18 +238,7 @@ class PageWork {
   }
 
   #edgeEvent(type: "added" | "removed", key: EdgeKey, principalType: string): void {
-    this.events.append({
-      type,
-      kind: objectKindOf(key.relation),
-      resourceId: key.objectId,
-      data: {
-        relation: key.relation,
-        entitlement: entitlementOf(key.relation, key.qualifier),
-        principalId: key.principalId,
-        principalType,
-        qualifier: key.qualifier,
-      },
-    });
+    this.events.append(edgeEvent(type, key, principalType));
   }
 
   /** `deletedAt`: null for a live object, the deletion time for a tombstone. */
@@ -350,40 +321,4 @@ function saveCheckpoint(db: SqliteDatabase, stream: string, checkpoint: Checkpoi
 function currentRound(db: SqliteDatabase): number {
   const row = db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'round'");
   return row ? Number(row.value) : 0;
-}
-
-function keyOf(edge: Edge): EdgeKey {
-  return {
-    relation: edge.relation,
-    objectId: edge.objectId,
-    principalId: edge.principalId,
-    qualifier: edge.qualifier ?? "",
-  };
-}
-
-function keyOfRow(row: EdgeRow): EdgeKey {
-  return {
-    relation: row.relation,
-    objectId: row.object_id,
-    principalId: row.principal_id,
-    qualifier: row.qualifier,
-  };
-}
-
-function edgeId(edge: Edge): string {
-  return JSON.stringify([edge.relation, edge.objectId, edge.principalId, edge.qualifier ?? ""]);
-}
-
-/**
- * One write per object: a page naming an object twice (a split group re-sent on one page) counts as
- * its final state, so re-applying the page is a no-op rather than a replay of the intermediate one.
- */
-function lastWriteWins(upserts: Resource[], merge: boolean): Resource[] {
-  const byKey = new Map<string, Resource>();
-  for (const r of upserts) {
-    const key = `${r.kind}/${r.id}`;
-    const before = byKey.get(key);
-    byKey.set(key, merge && before ? { ...r, data: { ...before.data, ...r.data } } : r);
-  }
-  return [...byKey.values()];
 }
