@@ -32,6 +32,33 @@ before(async () => {
     error: "HTTP 500",
   });
   await h.store.audit.record({ action: "user.update", target: "ann", input: { a: 1 }, result: "succeeded" });
+  await h.store.subscriptions.recordAttempt({
+    subscription: "hook",
+    seq: 2,
+    eventId: "e-2",
+    eventType: "user.updated",
+    status: "failed",
+    httpStatus: 500,
+    attempt: 1,
+    error: "HTTP 500",
+  });
+  // A mapping's state: a finished run with its log, a link, a retry, its cursor and a quarantine.
+  const run = await h.store.mappings.startRun({ mapping: "assets", kind: "full" });
+  await h.store.mappings.commit({
+    mapping: "assets",
+    runId: run.id,
+    entries: [{ userId: "u1", action: "create", result: "ok", reason: "inScope", targetId: "t1" }],
+    links: [{ userId: "u1", targetId: "t1", attributes: { userName: "u1@x" } }],
+    retries: [{ userId: "u2", attempts: 1, nextAttemptAt: 1000, error: "PATCH failed with 400" }],
+    cursor: 7,
+  });
+  await h.store.mappings.finishRun(run.id, { status: "succeeded" });
+  await h.store.mappings.setQuarantine("assets", {
+    reason: "TARGET_AUTH_FAILED",
+    since: "2026-01-01T00:00:00Z",
+    until: 5,
+    count: 1,
+  });
 });
 after(async () => {
   await h.close();
@@ -53,6 +80,13 @@ async function contents(store: Store) {
     subscriptions: await store.subscriptions.list(),
     deadLetters: await store.subscriptions.deadLetters("hook"),
     audit: await store.audit.list(),
+    attempts: await store.subscriptions.attempts("hook", 100),
+    mappingRuns: await store.mappings.runs("assets"),
+    mappingLog: await store.mappings.log("assets"),
+    links: await store.mappings.links("assets"),
+    retries: await store.mappings.retries("assets"),
+    mappingCursor: await store.mappings.cursor("assets"),
+    quarantine: await store.mappings.quarantine("assets"),
   };
 }
 
@@ -67,7 +101,7 @@ test("store copy carries everything, and a sync on the copy resumes from its che
   assert.equal(migrated.code, 0, migrated.stderr);
   assert.deepEqual(
     (JSON.parse(migrated.stdout) as { versions: { version: number }[] }).versions.map((v) => v.version),
-    [1],
+    [1, 2],
   );
   const copied = await runCliCollect(["store", "copy", "--from", sqlitePath, "--to", url, "--json"], h.env);
   assert.equal(copied.code, 0, copied.stderr);
@@ -84,6 +118,8 @@ test("store copy carries everything, and a sync on the copy resumes from its che
     assert.equal(latest?.kind, "incremental", "the copied checkpoints let it go on incrementally");
     assert.equal(latest?.status, "succeeded");
     assert.equal(latest?.number, (await h.store.runs.list()).length + 1, "run numbers go on");
+    const mappingRun = await target.mappings.startRun({ mapping: "assets", kind: "incremental" });
+    assert.equal(mappingRun.number, 2, "mapping run numbers go on");
     assert.deepEqual(
       Object.values(latest?.stats ?? {}).reduce((n, s) => n + s.changes, 0),
       0,

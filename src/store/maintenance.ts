@@ -203,6 +203,95 @@ const TABLES: TableCopy[] = [
       ["expires_at", "bigint"],
     ],
   },
+  {
+    table: "delivery_attempts",
+    select: `SELECT n, subscription, seq, event_id, event_type, status, http_status, attempt, error, at
+      FROM delivery_attempts ORDER BY n`,
+    columns: [
+      ["n", "bigint"],
+      ["subscription", "text"],
+      ["seq", "bigint"],
+      ["event_id", "text"],
+      ["event_type", "text"],
+      ["status", "text"],
+      ["http_status", "integer"],
+      ["attempt", "integer"],
+      ["error", "text"],
+      ["at", "text"],
+    ],
+  },
+  {
+    table: "mapping_runs",
+    select:
+      "SELECT number, id, mapping, kind, status, started_at, finished_at, error FROM mapping_runs ORDER BY number",
+    columns: [
+      ["number", "bigint"],
+      ["id", "text"],
+      ["mapping", "text"],
+      ["kind", "text"],
+      ["status", "text"],
+      ["started_at", "text"],
+      ["finished_at", "text"],
+      ["error", "text"],
+    ],
+  },
+  {
+    table: "mapping_log",
+    select: `SELECT seq, mapping, run_id, user_id, action, result, reason, target_id, changes, detail, at
+      FROM mapping_log ORDER BY seq`,
+    columns: [
+      ["seq", "bigint"],
+      ["mapping", "text"],
+      ["run_id", "text"],
+      ["user_id", "text"],
+      ["action", "text"],
+      ["result", "text"],
+      ["reason", "text"],
+      ["target_id", "text"],
+      ["changes", "text"],
+      ["detail", "text"],
+      ["at", "text"],
+    ],
+  },
+  {
+    table: "mapping_links",
+    select: "SELECT mapping, user_id, target_id, attributes FROM mapping_links",
+    columns: [
+      ["mapping", "text"],
+      ["user_id", "text"],
+      ["target_id", "text"],
+      ["attributes", "text"],
+    ],
+  },
+  {
+    table: "mapping_retries",
+    select: "SELECT mapping, user_id, attempts, next_attempt_at, error FROM mapping_retries",
+    columns: [
+      ["mapping", "text"],
+      ["user_id", "text"],
+      ["attempts", "integer"],
+      ["next_attempt_at", "bigint"],
+      ["error", "text"],
+    ],
+  },
+  {
+    table: "mapping_state",
+    select: "SELECT mapping, cursor, quarantine FROM mapping_state",
+    columns: [
+      ["mapping", "text"],
+      ["cursor", "bigint"],
+      ["quarantine", "text"],
+    ],
+  },
+];
+
+/** Numbered columns copied as they are: numbering goes on after the copied rows. */
+const NUMBERED: [table: string, column: string][] = [
+  ["runs", "number"],
+  ["audit", "seq"],
+  ["delivery_attempts", "n"],
+  ["mapping_runs", "number"],
+  ["mapping_log", "seq"],
 ];
 
 /** Rows sent per statement. */
@@ -284,12 +373,11 @@ async function copyInto(
     counts[spec.table] = count;
   }
   // Numbering goes on after the copied rows: the next run, audit entry and outbox seq follow them.
-  await tx.query(
-    `SELECT setval(pg_get_serial_sequence('runs', 'number'), coalesce(max(number), 0) + 1, false) FROM runs`,
-  );
-  await tx.query(
-    `SELECT setval(pg_get_serial_sequence('audit', 'seq'), coalesce(max(seq), 0) + 1, false) FROM audit`,
-  );
+  for (const [table, column] of NUMBERED) {
+    await tx.query(
+      `SELECT setval(pg_get_serial_sequence('${table}', '${column}'), coalesce(max(${column}), 0) + 1, false) FROM ${table}`,
+    );
+  }
   const round = source.get<{ value: string }>("SELECT value FROM meta WHERE key = 'round'")?.value ?? "0";
   // AUTOINCREMENT's high-water mark: seqs of pruned events are never given again.
   const issued =

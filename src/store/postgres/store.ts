@@ -1,6 +1,16 @@
-import type { AuditLog, Outbox, Queries, RunLog, Store, Subscriptions, SyncWriter } from "../types.ts";
+import type {
+  AuditLog,
+  MappingStore,
+  Outbox,
+  Queries,
+  RunLog,
+  Store,
+  Subscriptions,
+  SyncWriter,
+} from "../types.ts";
 import { PgAuditLog } from "./audit.ts";
 import { PgDatabase, type PgLocation, parsePostgresUrl } from "./database.ts";
+import { PgMappings } from "./mappings.ts";
 import type { PgMigration } from "./migrations.ts";
 import { PgOutbox } from "./outbox.ts";
 import { PgQueries } from "./queries.ts";
@@ -20,6 +30,7 @@ export class PostgresStore implements Store {
   readonly audit: AuditLog;
   readonly query: Queries;
   readonly subscriptions: Subscriptions;
+  readonly mappings: MappingStore;
   readonly db: PgDatabase;
 
   private constructor(db: PgDatabase) {
@@ -31,6 +42,7 @@ export class PostgresStore implements Store {
     this.audit = new PgAuditLog(db);
     this.query = new PgQueries(db);
     this.subscriptions = new PgSubscriptions(db);
+    this.mappings = new PgMappings(db);
   }
 
   /** `mustExist`: a schema this connector never created is STORE_NOT_FOUND; `readOnly`: no writes, no migrations. */

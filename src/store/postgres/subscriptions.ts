@@ -1,4 +1,11 @@
-import type { DeadLetter, SubscriptionLease, SubscriptionRecord, Subscriptions } from "../types.ts";
+import { ATTEMPTS_KEPT, type AttemptRow, deliveryAttempt } from "../mapping-records.ts";
+import type {
+  DeadLetter,
+  DeliveryAttempt,
+  SubscriptionLease,
+  SubscriptionRecord,
+  Subscriptions,
+} from "../types.ts";
 import { one, type PgDatabase } from "./database.ts";
 
 interface SubscriptionRow {
@@ -57,6 +64,7 @@ export class PgSubscriptions implements Subscriptions {
   async remove(id: string): Promise<boolean> {
     return this.#db.transaction(async (tx) => {
       await tx.query("DELETE FROM dead_letters WHERE subscription = $1", [id]);
+      await tx.query("DELETE FROM delivery_attempts WHERE subscription = $1", [id]);
       await tx.query("DELETE FROM subscription_leases WHERE subscription = $1", [id]);
       return (await tx.query("DELETE FROM subscriptions WHERE id = $1 RETURNING id", [id])).length > 0;
     });
@@ -97,6 +105,40 @@ export class PgSubscriptions implements Subscriptions {
       subscription,
       eventId,
     ]);
+  }
+
+  async recordAttempt(entry: Omit<DeliveryAttempt, "at">): Promise<void> {
+    await this.#db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO delivery_attempts
+           (subscription, seq, event_id, event_type, status, http_status, attempt, error, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [
+          entry.subscription,
+          entry.seq,
+          entry.eventId,
+          entry.eventType,
+          entry.status,
+          entry.httpStatus ?? null,
+          entry.attempt,
+          entry.error ?? null,
+          new Date().toISOString(),
+        ],
+      );
+      await tx.query(
+        `DELETE FROM delivery_attempts WHERE subscription = $1 AND n < (
+           SELECT n FROM delivery_attempts WHERE subscription = $1 ORDER BY n DESC LIMIT 1 OFFSET $2)`,
+        [entry.subscription, ATTEMPTS_KEPT - 1],
+      );
+    });
+  }
+
+  async attempts(subscription: string, limit: number): Promise<DeliveryAttempt[]> {
+    const rows = await this.#db.query<AttemptRow>(
+      "SELECT * FROM delivery_attempts WHERE subscription = $1 ORDER BY n DESC LIMIT $2",
+      [subscription, limit],
+    );
+    return rows.map(deliveryAttempt);
   }
 
   async lease(input: {

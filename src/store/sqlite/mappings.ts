@@ -1,5 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { StoreError } from "../errors.ts";
+import {
+  type MappingLinkRow,
+  type MappingLogRow,
+  type MappingRetryRow,
+  type MappingRunRow,
+  mappingLink,
+  mappingLogEntry,
+  mappingLogFilter,
+  mappingRetry,
+  mappingRun,
+  mappingSubject,
+} from "../mapping-records.ts";
 import type {
   MappingCommit,
   MappingLink,
@@ -13,29 +25,6 @@ import type {
   MappingSubject,
 } from "../types.ts";
 import type { SqliteDatabase } from "./database.ts";
-
-interface RunRow {
-  number: number;
-  id: string;
-  mapping: string;
-  kind: MappingRunKind;
-  status: MappingRun["status"];
-  started_at: string;
-  finished_at: string | null;
-  error: string | null;
-}
-
-interface LogRow {
-  run_id: string;
-  user_id: string;
-  action: MappingLogEntry["action"];
-  result: MappingResult;
-  reason: string;
-  target_id: string | null;
-  changes: string | null;
-  detail: string | null;
-  at: string;
-}
 
 /** SQLite's limit on bound parameters is far above this; chunks keep each statement small. */
 const IN_CHUNK = 500;
@@ -77,14 +66,14 @@ export class SqliteMappings implements MappingStore {
 
   async run(idOrNumber: string): Promise<MappingRun | undefined> {
     const row = /^\d+$/.test(idOrNumber)
-      ? this.#db.get<RunRow>("SELECT * FROM mapping_runs WHERE number = ?", Number(idOrNumber))
-      : this.#db.get<RunRow>("SELECT * FROM mapping_runs WHERE id = ?", idOrNumber);
+      ? this.#db.get<MappingRunRow>("SELECT * FROM mapping_runs WHERE number = ?", Number(idOrNumber))
+      : this.#db.get<MappingRunRow>("SELECT * FROM mapping_runs WHERE id = ?", idOrNumber);
     return row ? this.#runFromRow(row) : undefined;
   }
 
   async runs(mapping: string, options: { limit?: number } = {}): Promise<MappingRun[]> {
     return this.#db
-      .all<RunRow>(
+      .all<MappingRunRow>(
         "SELECT * FROM mapping_runs WHERE mapping = ? ORDER BY number DESC LIMIT ?",
         mapping,
         options.limit ?? 20,
@@ -168,17 +157,19 @@ export class SqliteMappings implements MappingStore {
   }
 
   async links(mapping: string, userIds?: readonly string[]): Promise<MappingLink[]> {
-    type Row = { user_id: string; target_id: string; attributes: string };
-    const rows: Row[] = [];
+    const rows: MappingLinkRow[] = [];
     if (userIds === undefined) {
       rows.push(
-        ...this.#db.all<Row>("SELECT * FROM mapping_links WHERE mapping = ? ORDER BY user_id", mapping),
+        ...this.#db.all<MappingLinkRow>(
+          "SELECT * FROM mapping_links WHERE mapping = ? ORDER BY user_id",
+          mapping,
+        ),
       );
     } else {
       for (let i = 0; i < userIds.length; i += IN_CHUNK) {
         const ids = userIds.slice(i, i + IN_CHUNK);
         rows.push(
-          ...this.#db.all<Row>(
+          ...this.#db.all<MappingLinkRow>(
             `SELECT * FROM mapping_links WHERE mapping = ? AND user_id IN (${ids.map(() => "?").join(", ")})`,
             mapping,
             ...ids,
@@ -186,11 +177,7 @@ export class SqliteMappings implements MappingStore {
         );
       }
     }
-    return rows.map((row) => ({
-      userId: row.user_id,
-      targetId: row.target_id,
-      attributes: JSON.parse(row.attributes) as Record<string, unknown>,
-    }));
+    return rows.map(mappingLink);
   }
 
   async linkCount(mapping: string): Promise<number> {
@@ -201,19 +188,13 @@ export class SqliteMappings implements MappingStore {
   }
 
   async retries(mapping: string, dueBy?: number): Promise<MappingRetry[]> {
-    type Row = { user_id: string; attempts: number; next_attempt_at: number; error: string };
     return this.#db
-      .all<Row>(
+      .all<MappingRetryRow>(
         "SELECT * FROM mapping_retries WHERE mapping = ? AND next_attempt_at <= ? ORDER BY user_id",
         mapping,
         dueBy ?? Number.MAX_SAFE_INTEGER,
       )
-      .map((row) => ({
-        userId: row.user_id,
-        attempts: row.attempts,
-        nextAttemptAt: row.next_attempt_at,
-        error: row.error,
-      }));
+      .map(mappingRetry);
   }
 
   async quarantine(mapping: string): Promise<MappingQuarantine | undefined> {
@@ -237,40 +218,14 @@ export class SqliteMappings implements MappingStore {
     mapping: string,
     options: { runId?: string; userId?: string; result?: MappingResult; limit?: number } = {},
   ): Promise<MappingLogEntry[]> {
-    const conditions = ["mapping = ?"];
-    const params: (string | number)[] = [mapping];
-    if (options.runId !== undefined) {
-      conditions.push("run_id = ?");
-      params.push(options.runId);
-    }
-    if (options.userId !== undefined) {
-      conditions.push("user_id = ?");
-      params.push(options.userId);
-    }
-    if (options.result !== undefined) {
-      conditions.push("result = ?");
-      params.push(options.result);
-    }
-    params.push(options.limit ?? -1);
+    const { where, params } = mappingLogFilter(mapping, options, () => "?");
     return this.#db
-      .all<LogRow>(
-        `SELECT * FROM mapping_log WHERE ${conditions.join(" AND ")} ORDER BY seq LIMIT ?`,
+      .all<MappingLogRow>(
+        `SELECT * FROM mapping_log WHERE ${where} ORDER BY seq LIMIT ?`,
         ...params,
+        options.limit ?? -1,
       )
-      .map((row) => {
-        const entry: MappingLogEntry = {
-          runId: row.run_id,
-          userId: row.user_id,
-          action: row.action,
-          result: row.result,
-          reason: row.reason,
-          at: row.at,
-        };
-        if (row.target_id !== null) entry.targetId = row.target_id;
-        if (row.changes !== null) entry.changes = JSON.parse(row.changes) as MappingLogEntry["changes"];
-        if (row.detail !== null) entry.detail = row.detail;
-        return entry;
-      });
+      .map(mappingLogEntry);
   }
 
   async users(ids: readonly string[]): Promise<MappingSubject[]> {
@@ -281,34 +236,18 @@ export class SqliteMappings implements MappingStore {
         `SELECT id, data, deleted_at FROM resources WHERE kind = 'user' AND id IN (${chunk.map(() => "?").join(", ")})`,
         ...chunk,
       );
-      for (const row of rows) {
-        const subject: MappingSubject = { id: row.id, data: JSON.parse(row.data) as Record<string, unknown> };
-        if (row.deleted_at !== null) subject.deleted = "soft";
-        out.push(subject);
-      }
+      out.push(...rows.map(mappingSubject));
     }
     return out;
   }
 
-  #runFromRow(row: RunRow): MappingRun {
-    const counts: Record<string, number> = {};
-    for (const c of this.#db.all<{ key: string; n: number }>(
-      "SELECT action || '.' || result AS key, count(*) AS n FROM mapping_log WHERE run_id = ? GROUP BY key",
-      row.id,
-    )) {
-      counts[c.key] = c.n;
-    }
-    const run: MappingRun = {
-      id: row.id,
-      number: row.number,
-      mapping: row.mapping,
-      kind: row.kind,
-      status: row.status,
-      startedAt: row.started_at,
-      counts,
-    };
-    if (row.finished_at !== null) run.finishedAt = row.finished_at;
-    if (row.error !== null) run.error = row.error;
-    return run;
+  #runFromRow(row: MappingRunRow): MappingRun {
+    return mappingRun(
+      row,
+      this.#db.all<{ key: string; n: number }>(
+        "SELECT action || '.' || result AS key, count(*) AS n FROM mapping_log WHERE run_id = ? GROUP BY key",
+        row.id,
+      ),
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { ATTEMPTS_KEPT, type AttemptRow, deliveryAttempt } from "../mapping-records.ts";
 import type {
   DeadLetter,
   DeliveryAttempt,
@@ -20,21 +21,6 @@ interface LeaseRow {
   acquired_at: string;
   expires_at: number;
 }
-
-interface AttemptRow {
-  subscription: string;
-  seq: number;
-  event_id: string;
-  event_type: string;
-  status: DeliveryAttempt["status"];
-  http_status: number | null;
-  attempt: number;
-  error: string | null;
-  at: string;
-}
-
-/** Attempts kept per subscription: enough to see a failing receiver's recent history. */
-const ATTEMPTS_KEPT = 100;
 
 interface DeadLetterRow {
   subscription: string;
@@ -149,17 +135,7 @@ export class SqliteSubscriptions implements Subscriptions {
         subscription,
         limit,
       )
-      .map((row) => ({
-        subscription: row.subscription,
-        seq: row.seq,
-        eventId: row.event_id,
-        eventType: row.event_type,
-        status: row.status,
-        ...(row.http_status === null ? {} : { httpStatus: row.http_status }),
-        attempt: row.attempt,
-        ...(row.error === null ? {} : { error: row.error }),
-        at: row.at,
-      }));
+      .map(deliveryAttempt);
   }
 
   async lease(input: {
