@@ -3,9 +3,13 @@
  * pushed into SCIMMY's service provider (test/support/scim-server.ts).
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { isConnectorError } from "../src/errors.ts";
+import { notifySchema } from "../src/mapping/definition.ts";
 import { type Mapping, type MappingRunInput, openTarget, runMapping } from "../src/mapping/index.ts";
+import { verifySignature } from "../src/triggers/signing.ts";
 import {
   activeRecords,
   addExampleGroups,
@@ -277,5 +281,44 @@ describe("mapping run: safety", () => {
     assert.equal(second.run?.status, "succeeded");
     assert.equal(await harness.store.mappings.quarantine("auth"), undefined);
     assert.deepEqual(sorted(activeRecords(scim)), sorted(expectedActive(harness, groups)));
+  });
+
+  it("a finished run posts its signed summary to the mapping's webhook; a dry run posts nothing", async () => {
+    const secret = "whsec-mapping-run-0123456789";
+    const received: { headers: Record<string, unknown>; body: string }[] = [];
+    const receiver = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/runs`;
+      const mapping: Mapping = {
+        ...exampleMapping(scim, (t) => t.replace("name: assets", "name: notified")),
+        notify: notifySchema.parse({ webhook: { url, secret } }),
+      };
+      await run(mapping, { dryRun: true });
+      assert.equal(received.length, 0);
+      const report = await run(mapping);
+      assert.deepEqual(report.notifications, [{ channel: "webhook", sent: true }]);
+      assert.equal(received.length, 1);
+      const { headers, body } = received[0]!;
+      assert.ok(
+        verifySignature(
+          secret,
+          String(headers["x-entra-connector-timestamp"]),
+          body,
+          String(headers["x-entra-connector-signature"]),
+        ),
+      );
+      const summary = JSON.parse(body) as { type: string; runId: string; counts: Record<string, number> };
+      assert.equal(summary.type, "mapping.run.completed");
+      assert.equal(summary.runId, report.run?.id);
+      assert.deepEqual(summary.counts, report.counts);
+    } finally {
+      receiver.close();
+    }
   });
 });

@@ -21,6 +21,7 @@ import type {
 } from "../store/types.ts";
 import type { Mapping } from "./definition.ts";
 import { compileExpression } from "./expression/index.ts";
+import { type NotifyDeps, type NotifyOutcome, notifyRunCompleted, type RunSummary } from "./notify.ts";
 import { getPath, setPath } from "./path.ts";
 import {
   type AttributeMapper,
@@ -59,6 +60,8 @@ export interface MappingRunInput {
   failureRatio?: number;
   now?: () => number;
   signal?: AbortSignal;
+  /** For the run-completed notifications the mapping's `notify` asks for (clock, SMTP TLS). */
+  notifyDeps?: NotifyDeps;
 }
 
 /** One record's outcome; `plan` is the action as planned. */
@@ -90,6 +93,8 @@ export interface MappingRunReport {
   users: number;
   quarantine?: MappingQuarantine;
   steps?: MappingStep[];
+  /** What became of each notification the mapping asks for (none for a dry run). */
+  notifications?: NotifyOutcome[];
 }
 
 const DEFAULT_RETRY: BackoffPolicy = { baseMs: 60_000, maxMs: 6 * 3_600_000 };
@@ -319,11 +324,37 @@ export async function runMapping(input: MappingRunInput): Promise<MappingRunRepo
     await store.mappings.setQuarantine(name, quarantine);
     report.quarantine = quarantine;
     report.run = await store.mappings.finishRun(run.id, { status: "quarantined", error: quarantine.reason });
-    return report;
+    return notified(report, mapping, input.notifyDeps);
   }
   if (quarantined) await store.mappings.setQuarantine(name, undefined);
   report.run = await store.mappings.finishRun(run.id, { status: failed > 0 ? "failed" : "succeeded" });
+  return notified(report, mapping, input.notifyDeps);
+}
+
+/** Sends the run-completed notifications; one that cannot be sent is reported, never fails the run. */
+async function notified(
+  report: MappingRunReport,
+  mapping: Mapping,
+  deps: NotifyDeps | undefined,
+): Promise<MappingRunReport> {
+  if (mapping.notify === undefined || report.run === undefined) return report;
+  report.notifications = await notifyRunCompleted(mapping.notify, runSummary(report), deps);
   return report;
+}
+
+export function runSummary(report: MappingRunReport): RunSummary {
+  const run = report.run;
+  return {
+    mapping: report.mapping,
+    runId: run?.id ?? "",
+    dryRun: report.dryRun,
+    counts: report.counts,
+    failures: report.outcomes
+      .filter((o) => o.result === "failed")
+      .map((o) => ({ user: o.action.userId, action: o.action.kind, error: o.error ?? "" })),
+    startedAt: run?.startedAt ?? "",
+    endedAt: run?.finishedAt ?? "",
+  };
 }
 
 /** Authentication failures stop the run: every further call would fail the same way. */

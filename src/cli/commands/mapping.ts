@@ -183,6 +183,11 @@ export function formatReport(report: MappingRunReport): string {
     );
     for (const action of held) lines.push(`    ${action.userId}  ${describeMappingAction(action)}`);
   }
+  for (const n of report.notifications ?? []) {
+    lines.push(
+      n.sent ? `  ${n.channel} notification sent` : `  ${n.channel} notification not sent: ${n.error ?? ""}`,
+    );
+  }
   if (report.quarantine) {
     lines.push(
       `  target quarantined until ${new Date(report.quarantine.until).toISOString()}: ${report.quarantine.reason}`,
