@@ -231,6 +231,34 @@ export async function* relatedEdges(
   if (part.length > 0) yield part;
 }
 
+/**
+ * Items Graph puts in an expanded relationship at most, with no nextLink for the rest
+ * (docs/graph.md#query-options). An expansion this long may be whole or cut; only a read can tell.
+ */
+export const EXPAND_CAP = 20;
+
+/**
+ * What objects listed with `$expand=<property>` say about that relationship: the edges of every
+ * expansion shorter than the cap, and a read of the whole collection (`readOf`) for each object
+ * whose expansion reached the cap or is absent.
+ */
+export function expanded(
+  objects: readonly Record<string, unknown>[],
+  property: string,
+  toEdge: (objectId: string, item: Record<string, unknown>) => Edge,
+  readOf: (objectId: string) => RelatedRead,
+): { edges: Edge[]; reads: RelatedRead[] } {
+  const edges: Edge[] = [];
+  const reads: RelatedRead[] = [];
+  for (const object of objects) {
+    const id = String(object["id"]);
+    const items = object[property];
+    if (!Array.isArray(items) || items.length >= EXPAND_CAP) reads.push(readOf(id));
+    else for (const item of items as Record<string, unknown>[]) edges.push(toEdge(id, item));
+  }
+  return { edges, reads };
+}
+
 /** All parts of an async generator of arrays, concatenated (for the small reads of a delta page). */
 export async function collect<T>(parts: AsyncIterable<T[]>): Promise<T[]> {
   const out: T[] = [];

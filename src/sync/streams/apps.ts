@@ -2,11 +2,16 @@
  * The apps stream: enterprise apps (service principals, managed identities among them), who is
  * assigned to each (`appRoleAssignedTo`) and their owners.
  *
+ * A full load lists apps with their assignments expanded (Graph shows at most 20: an app showing 20
+ * has its assignments read apart) and reads owners by listing the page's apps again by id with owners
+ * expanded (one expansion per request), fifteen to a request.
+ *
  * Graph (v1.0) has no delta for app role assignments, and an assignment added or removed does not
  * make its app appear in the servicePrincipals delta. So an incremental run re-reads owners of the
- * apps the delta reports (an owner change is recorded on the app) and then re-reads every app's
- * assignments in one batched pass (apps ÷ 20 requests) swept by a store round: the one part of an
- * incremental run whose cost follows the number of apps rather than the changes. With
+ * apps the delta reports (an owner change is recorded on the app) and then lists every app again
+ * with assignments expanded, reading apart only the apps whose expansion was cut, swept by a store
+ * round: the one part of an incremental run whose cost follows the number of apps (÷ 999, plus the
+ * apps with 20 or more assignments) rather than the changes. With
  * `appAssignmentsEveryMs` that pass runs at most once per interval, the time of the last one kept in
  * its own checkpoint (`app-assignments`) so a restart does not bring it forward.
  */
@@ -18,16 +23,31 @@ import {
   appResource,
   assignmentEdge,
 } from "../../directory/service-principals.ts";
-import type { Checkpoint, Relation, StoredCheckpoint } from "../../store/types.ts";
+import type { Checkpoint, Edge, Relation, StoredCheckpoint } from "../../store/types.ts";
 import { commitPage, commitSweep, type StreamContext } from "../context.ts";
+import { metered } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
-import { collect, PART_ROWS, type RelatedRead, type RelatedResult, relatedEdges } from "../related.ts";
+import {
+  collect,
+  expanded,
+  PART_ROWS,
+  type RelatedRead,
+  type RelatedResult,
+  relatedEdges,
+} from "../related.ts";
 import {
   type DeltaPageContent,
   type PageContent,
+  type Raw,
+  readByIds,
   splitRemoved,
   type TrackedSpec,
 } from "../tracked-stream.ts";
+
+const ASSIGNMENT_SELECT = "id,appRoleId,principalId,principalType";
+/** Assignments ride on the apps listing: at most 20 each (docs/graph.md#query-options). */
+const ASSIGNMENTS_EXPAND = `$expand=appRoleAssignedTo($select=${ASSIGNMENT_SELECT})`;
+const OWNERS_EXPAND = "$expand=owners($select=id)";
 
 export function appsStream(options: SyncOptions): TrackedSpec {
   const props = chooseProperties("--properties app", APP_PROPERTIES, options.properties?.app, APP_REQUIRED);
@@ -35,24 +55,17 @@ export function appsStream(options: SyncOptions): TrackedSpec {
   const select = selectParam(props);
   const relations: Relation[] = withOwners ? ["app:assigned", "app:owner"] : ["app:assigned"];
 
-  const edgeParts = (ids: string[], ctx: StreamContext, what: { assignments: boolean; owners: boolean }) => {
-    const reads: RelatedRead[] = [];
-    for (const id of ids) {
-      if (what.assignments) {
-        reads.push({
-          objectId: id,
-          name: "assignments",
-          path: `/servicePrincipals/${id}/appRoleAssignedTo?$select=id,appRoleId,principalId,principalType&$top=999`,
-        });
-      }
-      if (what.owners) {
-        reads.push({
-          objectId: id,
-          name: "owners",
-          path: `/servicePrincipals/${id}/owners?$select=id&$top=999`,
-        });
-      }
-    }
+  const assignmentsRead = (id: string): RelatedRead => ({
+    objectId: id,
+    name: "assignments",
+    path: `/servicePrincipals/${id}/appRoleAssignedTo?$select=${ASSIGNMENT_SELECT}&$top=999`,
+  });
+  const ownersRead = (id: string): RelatedRead => ({
+    objectId: id,
+    name: "owners",
+    path: `/servicePrincipals/${id}/owners?$select=id&$top=999`,
+  });
+  const edgeParts = (reads: RelatedRead[], ctx: StreamContext) => {
     const toEdges = (r: RelatedResult) =>
       r.items.map((item) =>
         r.read.name === "owners"
@@ -65,21 +78,38 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       partSize: PART_ROWS,
     });
   };
+  /** Assignments from the listing's expansion; the apps it cut are read apart. */
+  async function* assignmentParts(listed: Raw[], ctx: StreamContext): AsyncGenerator<Edge[]> {
+    const found = expanded(listed, "appRoleAssignedTo", assignmentEdge, assignmentsRead);
+    if (found.edges.length > 0) yield found.edges;
+    yield* edgeParts(found.reads, ctx);
+  }
+  /** Owners of these apps: listed by id with owners expanded, fifteen to a request; cut ones read apart. */
+  async function* ownerParts(ids: string[], ctx: StreamContext): AsyncGenerator<Edge[]> {
+    const listed = await readByIds(
+      ctx,
+      ids,
+      (filter) => `/servicePrincipals?${filter}&$select=id&${OWNERS_EXPAND}`,
+    );
+    const found = expanded(listed, "owners", appOwnerEdge, ownersRead);
+    if (found.edges.length > 0) yield found.edges;
+    yield* edgeParts(found.reads, ctx);
+  }
 
   return {
     stream: "apps",
     kind: "app",
     select: `${select};owners=${withOwners}`,
-    listPath: `/servicePrincipals?$select=${select}&$top=999`,
+    listPath: `/servicePrincipals?$select=${select}&$top=999&${ASSIGNMENTS_EXPAND}`,
     deltaPath: `/servicePrincipals/delta?$select=${select}`,
     sweepRelations: relations,
 
     async *listPage(values, ctx): AsyncGenerator<PageContent> {
       yield { upserts: values.map((raw) => appResource(raw, props)) };
+      for await (const add of assignmentParts(values, ctx)) yield { edges: { add } };
+      if (!withOwners) return;
       const ids = values.map((v) => String(v["id"]));
-      for await (const add of edgeParts(ids, ctx, { assignments: true, owners: withOwners })) {
-        yield { edges: { add } };
-      }
+      for await (const add of ownerParts(ids, ctx)) yield { edges: { add } };
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
@@ -87,18 +117,27 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const upserts = live.map((raw) => appResource(raw, props));
       const ids = live.map((raw) => String(raw["id"]));
       if (ids.length === 0 || !withOwners) return { upserts, deletes };
-      const add = await collect(edgeParts(ids, ctx, { assignments: false, owners: true }));
+      const add = await collect(ownerParts(ids, ctx));
       return { upserts, deletes, edges: { add }, rescan: { relations: ["app:owner"], objectIds: ids } };
     },
 
     async afterDelta(ctx) {
       const startedAt = Date.now();
       if (!assignmentsDue(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM), options, startedAt)) return;
-      const ids: string[] = [];
-      for await (const app of ctx.store.query.resources({ kind: "app" })) ids.push(app.id);
+      // Only apps the store holds: one created since the delta round began is loaded by the next one.
+      const known = new Set<string>();
+      for await (const app of ctx.store.query.resources({ kind: "app" })) known.add(app.id);
       const round = await ctx.store.sync.newRound();
-      for await (const add of edgeParts(ids, ctx, { assignments: true, owners: false })) {
-        await commitPage(ctx, { stream: "apps", round, edges: { add } });
+      const path = `/servicePrincipals?$select=id&$top=999&${ASSIGNMENTS_EXPAND}`;
+      for await (const page of metered(
+        ctx.meter,
+        path,
+        ctx.client.pages<Raw>(path, { signal: ctx.signal }),
+      )) {
+        const listed = page.value.filter((raw) => known.has(String(raw["id"])));
+        for await (const add of assignmentParts(listed, ctx)) {
+          await commitPage(ctx, { stream: "apps", round, edges: { add } });
+        }
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });
       // Only when runs are spaced: the write adds an `app-assignments` line to the run's stats, noise
