@@ -1,9 +1,10 @@
 /**
- * Reading one small collection per object (group members and owners, an app's assignments and
- * owners) for a page of objects at once: twenty reads to a `$batch`, several batches in flight (the
- * client's limiter charges each what its reads cost), and any read longer than one page followed by
- * its nextLink on its own, so one large group's chain of pages never holds up the other batches. This is what makes a full load cost
- * close to the fewest requests the data allows instead of one round trip per group.
+ * Reading many small collections at once (the members of 50 groups as a filtered delta round, the
+ * owners or assignments of an object whose expansion was cut, objects listed by id): twenty reads to
+ * a `$batch`, several batches in flight (the client's limiter charges each what its reads cost), and
+ * any read longer than one page followed by its nextLink on its own, so one large group's chain of
+ * pages never holds up the other batches. A `$batch` saves round trips, not requests: Graph counts
+ * each read it carries, so the streams choose reads that each bring as much as Graph allows.
  *
  * Results stream out as each collection completes, and reading pauses while the consumer is behind:
  * a page of groups whose members run to hundreds of thousands is never held in memory at once.
