@@ -3,8 +3,8 @@
  * assigned to each (`appRoleAssignedTo`) and their owners.
  *
  * A full load lists apps with their assignments expanded (Graph shows at most 20: an app showing 20
- * has its assignments read apart) and reads owners by listing the page's apps again by id with owners
- * expanded (one expansion per request), fifteen to a request.
+ * has its assignments read apart), then lists them again with owners expanded (one expansion per
+ * request).
  *
  * Graph (v1.0) has no delta for app role assignments, and an assignment added or removed does not
  * make its app appear in the servicePrincipals delta. So an incremental run re-reads owners of the
@@ -45,9 +45,12 @@ import {
 } from "../tracked-stream.ts";
 
 const ASSIGNMENT_SELECT = "id,appRoleId,principalId,principalType";
-/** Assignments ride on the apps listing: at most 20 each (docs/graph.md#query-options). */
-const ASSIGNMENTS_EXPAND = `$expand=appRoleAssignedTo($select=${ASSIGNMENT_SELECT})`;
-const OWNERS_EXPAND = "$expand=owners($select=id)";
+type Expansion = "appRoleAssignedTo" | "owners";
+/** Relationships that ride on an apps listing, one per listing: at most 20 each (docs/graph.md#query-options). */
+const EXPAND: Record<Expansion, string> = {
+  appRoleAssignedTo: `$expand=appRoleAssignedTo($select=${ASSIGNMENT_SELECT})`,
+  owners: "$expand=owners($select=id)",
+};
 
 export function appsStream(options: SyncOptions): TrackedSpec {
   const props = chooseProperties("--properties app", APP_PROPERTIES, options.properties?.app, APP_REQUIRED);
@@ -78,38 +81,52 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       partSize: PART_ROWS,
     });
   };
-  /** Assignments from the listing's expansion; the apps it cut are read apart. */
-  async function* assignmentParts(listed: Raw[], ctx: StreamContext): AsyncGenerator<Edge[]> {
-    const found = expanded(listed, "appRoleAssignedTo", assignmentEdge, assignmentsRead);
+  /** One relationship from listed apps' expansion; the apps it cut are read apart. */
+  async function* fromListing(
+    listed: Raw[],
+    property: Expansion,
+    ctx: StreamContext,
+  ): AsyncGenerator<Edge[]> {
+    const found =
+      property === "owners"
+        ? expanded(listed, property, appOwnerEdge, ownersRead)
+        : expanded(listed, property, assignmentEdge, assignmentsRead);
     if (found.edges.length > 0) yield found.edges;
     yield* edgeParts(found.reads, ctx);
   }
-  /** Owners of these apps: listed by id with owners expanded, fifteen to a request; cut ones read apart. */
-  async function* ownerParts(ids: string[], ctx: StreamContext): AsyncGenerator<Edge[]> {
-    const listed = await readByIds(
-      ctx,
-      ids,
-      (filter) => `/servicePrincipals?${filter}&$select=id&${OWNERS_EXPAND}`,
-    );
-    const found = expanded(listed, "owners", appOwnerEdge, ownersRead);
-    if (found.edges.length > 0) yield found.edges;
-    yield* edgeParts(found.reads, ctx);
+  /**
+   * Every app the store holds, listed again with one relationship expanded. Only stored apps: one
+   * created since the listing or delta round that loaded the others comes with the next round.
+   */
+  async function* relisted(property: Expansion, ctx: StreamContext): AsyncGenerator<Edge[]> {
+    const known = new Set<string>();
+    for await (const app of ctx.store.query.resources({ kind: "app" })) known.add(app.id);
+    const path = `/servicePrincipals?$select=id&$top=999&${EXPAND[property]}`;
+    for await (const page of metered(ctx.meter, path, ctx.client.pages<Raw>(path, { signal: ctx.signal }))) {
+      yield* fromListing(
+        page.value.filter((raw) => known.has(String(raw["id"]))),
+        property,
+        ctx,
+      );
+    }
   }
 
   return {
     stream: "apps",
     kind: "app",
     select: `${select};owners=${withOwners}`,
-    listPath: `/servicePrincipals?$select=${select}&$top=999&${ASSIGNMENTS_EXPAND}`,
+    listPath: `/servicePrincipals?$select=${select}&$top=999&${EXPAND.appRoleAssignedTo}`,
     deltaPath: `/servicePrincipals/delta?$select=${select}`,
     sweepRelations: relations,
 
     async *listPage(values, ctx): AsyncGenerator<PageContent> {
       yield { upserts: values.map((raw) => appResource(raw, props)) };
-      for await (const add of assignmentParts(values, ctx)) yield { edges: { add } };
+      for await (const add of fromListing(values, "appRoleAssignedTo", ctx)) yield { edges: { add } };
+    },
+
+    async *afterList(ctx): AsyncGenerator<PageContent> {
       if (!withOwners) return;
-      const ids = values.map((v) => String(v["id"]));
-      for await (const add of ownerParts(ids, ctx)) yield { edges: { add } };
+      for await (const add of relisted("owners", ctx)) yield { edges: { add } };
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
@@ -117,27 +134,22 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const upserts = live.map((raw) => appResource(raw, props));
       const ids = live.map((raw) => String(raw["id"]));
       if (ids.length === 0 || !withOwners) return { upserts, deletes };
-      const add = await collect(ownerParts(ids, ctx));
+      // The changed apps listed by id with owners expanded, fifteen to a request.
+      const listed = await readByIds(
+        ctx,
+        ids,
+        (filter) => `/servicePrincipals?${filter}&$select=id&${EXPAND.owners}`,
+      );
+      const add = await collect(fromListing(listed, "owners", ctx));
       return { upserts, deletes, edges: { add }, rescan: { relations: ["app:owner"], objectIds: ids } };
     },
 
     async afterDelta(ctx) {
       const startedAt = Date.now();
       if (!assignmentsDue(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM), options, startedAt)) return;
-      // Only apps the store holds: one created since the delta round began is loaded by the next one.
-      const known = new Set<string>();
-      for await (const app of ctx.store.query.resources({ kind: "app" })) known.add(app.id);
       const round = await ctx.store.sync.newRound();
-      const path = `/servicePrincipals?$select=id&$top=999&${ASSIGNMENTS_EXPAND}`;
-      for await (const page of metered(
-        ctx.meter,
-        path,
-        ctx.client.pages<Raw>(path, { signal: ctx.signal }),
-      )) {
-        const listed = page.value.filter((raw) => known.has(String(raw["id"])));
-        for await (const add of assignmentParts(listed, ctx)) {
-          await commitPage(ctx, { stream: "apps", round, edges: { add } });
-        }
+      for await (const add of relisted("appRoleAssignedTo", ctx)) {
+        await commitPage(ctx, { stream: "apps", round, edges: { add } });
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });
       // Only when runs are spaced: the write adds an `app-assignments` line to the run's stats, noise
