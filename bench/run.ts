@@ -6,7 +6,8 @@
  * dependent list pages × their modelled latency (60 ms + 0.6 ms per object).
  * Then, on the same emulator and as many times, the per-object pattern (bench/per-object.ts) reads the
  * same data, and a second table sets its requests, RU, wall time and peak RSS beside our full sync's
- * (`--skip-per-object` leaves it out).
+ * (`--skip-per-object` leaves it out). `--expand-page-cap 100` makes the emulator page lists with
+ * `$expand` at 100 objects, as some tenants are reported to.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -34,6 +35,8 @@ const runs = Number(arg("runs", "3"));
 const nodeFlags = arg("node-flags", "").split(" ").filter(Boolean);
 const verbose = process.argv.includes("--verbose");
 const perObject = !process.argv.includes("--skip-per-object");
+/** Page size Graph is reported to cut lists with `$expand` to (e.g. 100); default: `$top` honoured. */
+const expandPageCap = Number(arg("expand-page-cap", "0"));
 
 interface Measured {
   wallMs: number;
@@ -144,6 +147,13 @@ for (const size of sizes) {
     },
   );
   const d = new Agent({ connect: { ca: readFileSync(emulator.info.caFile, "utf8") } });
+  if (expandPageCap > 0) {
+    await fetch(`${emulator.info.controlUrl}/faults`, {
+      method: "POST",
+      body: JSON.stringify({ expandPageCap }),
+      dispatcher: d,
+    } as RequestInit);
+  }
   const fulls: Measured[] = [];
   const incs: Measured[] = [];
   const perObjects: Measured[] = [];
@@ -202,7 +212,7 @@ for (const size of sizes) {
 }
 
 process.stdout.write(
-  `\nmedians of ${runs} run(s); latency graph, throttling on; sync heap sized as the CLI sizes it (src/cli/heap.ts); extra node flags: ${nodeFlags.join(" ") || "none"}\n` +
+  `\nmedians of ${runs} run(s); latency graph, throttling on${expandPageCap > 0 ? `, pages with $expand cut to ${expandPageCap}` : ""}; sync heap sized as the CLI sizes it (src/cli/heap.ts); extra node flags: ${nodeFlags.join(" ") || "none"}\n` +
     "size | sync | requests | RU | throttled | wall s | CPU s | peak RSS MB | objects/s | bound s | wall/bound | change events\n" +
     "---|---|---|---|---|---|---|---|---|---|---|---\n" +
     rows.map((r) => `${r}\n`).join(""),
