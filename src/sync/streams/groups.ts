@@ -73,6 +73,8 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
     objectId: ids[0] as string,
     name: "members",
     path: `/groups/delta?$select=id,members&${idFilter(ids)}`,
+    // A full round carries only additions, so each page's members stand alone.
+    eachPage: true,
   });
   const toEdges = (r: RelatedResult): Edge[] => {
     if (r.read.name === "owners") return r.items.map((item) => ownerEdge(r.read.objectId, item));
