@@ -8,6 +8,8 @@
  * same data, and a second table sets its requests, RU, wall time and peak RSS beside our full sync's
  * (`--skip-per-object` leaves it out).
  * Last, bench/mapping.ts pushes 20,000 users into a local SCIM service (`--skip-mapping` leaves it out).
+ * (`--skip-per-object` leaves it out). `--expand-page-cap 100` makes the emulator page lists with
+ * `$expand` at 100 objects, as some tenants are reported to.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -56,6 +58,8 @@ async function dropRunStore(r: number): Promise<void> {
   await client.query(`DROP SCHEMA IF EXISTS bench_${process.pid}_${r} CASCADE`);
   await client.end();
 }
+/** Page size Graph is reported to cut lists with `$expand` to (e.g. 100); default: `$top` honoured. */
+const expandPageCap = Number(arg("expand-page-cap", "0"));
 
 interface Measured {
   wallMs: number;
@@ -166,6 +170,13 @@ for (const size of sizes) {
     },
   );
   const d = new Agent({ connect: { ca: readFileSync(emulator.info.caFile, "utf8") } });
+  if (expandPageCap > 0) {
+    await fetch(`${emulator.info.controlUrl}/faults`, {
+      method: "POST",
+      body: JSON.stringify({ expandPageCap }),
+      dispatcher: d,
+    } as RequestInit);
+  }
   const fulls: Measured[] = [];
   const incs: Measured[] = [];
   const perObjects: Measured[] = [];
@@ -225,7 +236,7 @@ for (const size of sizes) {
 }
 
 process.stdout.write(
-  `\nmedians of ${runs} run(s); latency graph, throttling on; sync heap sized as the CLI sizes it (src/cli/heap.ts); extra node flags: ${nodeFlags.join(" ") || "none"}\n` +
+  `\nmedians of ${runs} run(s); latency graph, throttling on${expandPageCap > 0 ? `, pages with $expand cut to ${expandPageCap}` : ""}; sync heap sized as the CLI sizes it (src/cli/heap.ts); extra node flags: ${nodeFlags.join(" ") || "none"}\n` +
     "size | sync | requests | RU | throttled | wall s | CPU s | peak RSS MB | objects/s | bound s | wall/bound | change events\n" +
     "---|---|---|---|---|---|---|---|---|---|---|---\n" +
     rows.map((r) => `${r}\n`).join(""),

@@ -1,9 +1,10 @@
 /**
- * Reading one small collection per object (group members and owners, an app's assignments and
- * owners) for a page of objects at once: twenty reads to a `$batch`, several batches in flight (the
- * client's limiter charges each what its reads cost), and any read longer than one page followed by
- * its nextLink on its own, so one large group's chain of pages never holds up the other batches. This is what makes a full load cost
- * close to the fewest requests the data allows instead of one round trip per group.
+ * Reading many small collections at once (the members of 50 groups as a filtered delta round, the
+ * owners or assignments of an object whose expansion was cut, objects listed by id): twenty reads to
+ * a `$batch`, several batches in flight (the client's limiter charges each what its reads cost), and
+ * any read longer than one page followed by its nextLink on its own, so one large group's chain of
+ * pages never holds up the other batches. A `$batch` saves round trips, not requests: Graph counts
+ * each read it carries, so the streams choose reads that each bring as much as Graph allows.
  *
  * Results stream out as each collection completes, and reading pauses while the consumer is behind:
  * a page of groups whose members run to hundreds of thousands is never held in memory at once.
@@ -25,6 +26,12 @@ export interface RelatedRead {
    * reading its collection) and "denied" (403, e.g. PIM eligibility without an Entra ID P2 licence).
    */
   accept?: readonly ("missing" | "denied")[];
+  /**
+   * Hand each page on as it arrives (several results for one read) instead of the whole collection
+   * once: for reads whose items stand alone, such as a filtered delta round's groups with members,
+   * where one round may carry hundreds of thousands of memberships.
+   */
+  eachPage?: boolean;
 }
 
 export interface RelatedResult {
@@ -96,10 +103,11 @@ export async function* readRelated(
     waitingForRoom = [];
   };
   const tails = new Set<Promise<void>>();
-  const deliver = (result: RelatedResult) => {
+  /** `partial`: one page of a read that goes on (`eachPage`); the read is pending until its last. */
+  const deliver = (result: RelatedResult, partial = false) => {
     ready.push(result);
-    buffered += result.items.length;
-    pending--;
+    buffered += weight(result);
+    if (!partial) pending--;
     notify();
   };
   const fail = (error: unknown) => {
@@ -123,7 +131,11 @@ export async function* readRelated(
       if (next >= reads.length) return;
       const start = next;
       next = Math.min(next + BATCH_SIZE, reads.length);
-      await readBatch(client, reads.slice(start, next), meter, options, deliver, background);
+      await readBatch(client, reads.slice(start, next), meter, options, {
+        deliver,
+        background,
+        room: roomToRead,
+      });
     }
   };
   const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, reads.length)) }, () =>
@@ -139,7 +151,7 @@ export async function* readRelated(
         });
         continue;
       }
-      buffered -= result.items.length;
+      buffered -= weight(result);
       if (buffered <= BUFFERED_ITEMS) makeRoom();
       yield result;
     }
@@ -150,6 +162,20 @@ export async function* readRelated(
     await Promise.allSettled(workers);
     await Promise.allSettled([...tails]);
   }
+}
+
+/**
+ * What a result holds towards the buffer's limit: its items, and for a page handed on alone the
+ * lists its items carry (a delta page names few groups but up to a thousand members).
+ */
+function weight(result: RelatedResult): number {
+  if (!result.read.eachPage) return result.items.length;
+  let n = 0;
+  for (const item of result.items) {
+    n += 1;
+    for (const value of Object.values(item)) if (Array.isArray(value)) n += value.length;
+  }
+  return n;
 }
 
 /** How an inner answer counts for a read; undefined: a failure. */
@@ -165,9 +191,13 @@ async function readBatch(
   reads: readonly RelatedRead[],
   meter: StreamMeter,
   options: RelatedOptions,
-  deliver: (result: RelatedResult) => void,
-  background: (tail: Promise<RelatedResult>) => void,
+  out: {
+    deliver: (result: RelatedResult, partial?: boolean) => void;
+    background: (tail: Promise<RelatedResult>) => void;
+    room: () => Promise<void>;
+  },
 ): Promise<void> {
+  const { deliver, background } = out;
   const requests: BatchRequest[] = reads.map((read, i) => ({ id: String(i), method: "GET", url: read.path }));
   countBatch(
     meter,
@@ -188,7 +218,15 @@ async function readBatch(
     const items = [...(response.body?.value ?? [])];
     const nextLink = response.body?.["@odata.nextLink"];
     if (!nextLink) deliver({ read, items, status });
-    else background(followNextLinks(client, read, nextLink, items, meter, options));
+    else if (!read.eachPage) background(followNextLinks(client, read, nextLink, items, meter, options));
+    else {
+      deliver({ read, items, status }, true);
+      const page = async (value: Record<string, unknown>[]) => {
+        deliver({ read, items: value, status: "read" }, true);
+        await out.room();
+      };
+      background(followNextLinks(client, read, nextLink, [], meter, options, page));
+    }
   }
 }
 
@@ -199,6 +237,8 @@ async function followNextLinks(
   items: Record<string, unknown>[],
   meter: StreamMeter,
   options: RelatedOptions,
+  /** Set: each page goes here as it arrives and the result carries none. */
+  onPage?: (items: Record<string, unknown>[]) => Promise<void>,
 ): Promise<RelatedResult> {
   const iterator = metered(
     meter,
@@ -208,7 +248,8 @@ async function followNextLinks(
   for (;;) {
     const page = await iterator.next();
     if (page.done) return { read, items, status: "read" };
-    items.push(...page.value.value);
+    if (onPage) await onPage(page.value.value);
+    else items.push(...page.value.value);
   }
 }
 
@@ -229,6 +270,34 @@ export async function* relatedEdges(
     }
   }
   if (part.length > 0) yield part;
+}
+
+/**
+ * Items Graph puts in an expanded relationship at most, with no nextLink for the rest
+ * (docs/graph.md#query-options). An expansion this long may be whole or cut; only a read can tell.
+ */
+export const EXPAND_CAP = 20;
+
+/**
+ * What objects listed with `$expand=<property>` say about that relationship: the edges of every
+ * expansion shorter than the cap, and a read of the whole collection (`readOf`) for each object
+ * whose expansion reached the cap or is absent.
+ */
+export function expanded(
+  objects: readonly Record<string, unknown>[],
+  property: string,
+  toEdge: (objectId: string, item: Record<string, unknown>) => Edge,
+  readOf: (objectId: string) => RelatedRead,
+): { edges: Edge[]; reads: RelatedRead[] } {
+  const edges: Edge[] = [];
+  const reads: RelatedRead[] = [];
+  for (const object of objects) {
+    const id = String(object["id"]);
+    const items = object[property];
+    if (!Array.isArray(items) || items.length >= EXPAND_CAP) reads.push(readOf(id));
+    else for (const item of items as Record<string, unknown>[]) edges.push(toEdge(id, item));
+  }
+  return { edges, reads };
 }
 
 /** All parts of an async generator of arrays, concatenated (for the small reads of a delta page). */

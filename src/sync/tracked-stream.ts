@@ -45,6 +45,11 @@ export interface TrackedSpec {
   /** A list page's writes, in as many parts as suit it (per-object reads stream in as they complete). */
   listPage(values: Raw[], ctx: StreamContext): AsyncIterable<PageContent>;
   deltaPage(values: Raw[], ctx: StreamContext): Promise<DeltaPageContent>;
+  /**
+   * A relationship listed apart once the list pages are read (Graph expands one relationship per
+   * request): read whole whenever a load reaches its end, since it keeps no position of its own.
+   */
+  afterList?(ctx: StreamContext): AsyncIterable<PageContent>;
   /** Runs after each complete incremental round, for what no delta reports (app role assignments). */
   afterDelta?(ctx: StreamContext): Promise<void>;
 }
@@ -192,6 +197,13 @@ async function load(
       // A saved skip token can expire while the process was down; the round's marks stay valid.
       if (!(err instanceof GraphError && err.graphCode === "Directory_ExpiredPageToken")) throw err;
       position = await listFrom(spec, ctx, position, spec.listPath);
+    }
+  }
+  if (spec.afterList) {
+    for await (const content of spec.afterList(ctx)) {
+      for (const part of splitContent(content, COMMIT_ROWS)) {
+        await commitPart(ctx, spec, position, part);
+      }
     }
   }
   if (spec.deletedPath) await markDeleted(spec, ctx, position);

@@ -2,11 +2,16 @@
  * The apps stream: enterprise apps (service principals, managed identities among them), who is
  * assigned to each (`appRoleAssignedTo`) and their owners.
  *
+ * A full load lists apps with their assignments expanded (Graph shows at most 20: an app showing 20
+ * has its assignments read apart), then lists them again with owners expanded (one expansion per
+ * request).
+ *
  * Graph (v1.0) has no delta for app role assignments, and an assignment added or removed does not
  * make its app appear in the servicePrincipals delta. So an incremental run re-reads owners of the
- * apps the delta reports (an owner change is recorded on the app) and then re-reads every app's
- * assignments in one batched pass (apps ÷ 20 requests) swept by a store round: the one part of an
- * incremental run whose cost follows the number of apps rather than the changes. With
+ * apps the delta reports (an owner change is recorded on the app) and then lists every app again
+ * with assignments expanded, reading apart only the apps whose expansion was cut, swept by a store
+ * round: the one part of an incremental run whose cost follows the number of apps (÷ 999, plus the
+ * apps with 20 or more assignments) rather than the changes. With
  * `appAssignmentsEveryMs` that pass runs at most once per interval, the time of the last one kept in
  * its own checkpoint (`app-assignments`) so a restart does not bring it forward.
  */
@@ -18,16 +23,34 @@ import {
   appResource,
   assignmentEdge,
 } from "../../directory/service-principals.ts";
-import type { Checkpoint, Relation, StoredCheckpoint } from "../../store/types.ts";
+import type { Checkpoint, Edge, Relation, StoredCheckpoint } from "../../store/types.ts";
 import { commitPage, commitSweep, type StreamContext } from "../context.ts";
+import { metered } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
-import { collect, PART_ROWS, type RelatedRead, type RelatedResult, relatedEdges } from "../related.ts";
+import {
+  collect,
+  expanded,
+  PART_ROWS,
+  type RelatedRead,
+  type RelatedResult,
+  relatedEdges,
+} from "../related.ts";
 import {
   type DeltaPageContent,
   type PageContent,
+  type Raw,
+  readByIds,
   splitRemoved,
   type TrackedSpec,
 } from "../tracked-stream.ts";
+
+const ASSIGNMENT_SELECT = "id,appRoleId,principalId,principalType";
+type Expansion = "appRoleAssignedTo" | "owners";
+/** Relationships that ride on an apps listing, one per listing: at most 20 each (docs/graph.md#query-options). */
+const EXPAND: Record<Expansion, string> = {
+  appRoleAssignedTo: `$expand=appRoleAssignedTo($select=${ASSIGNMENT_SELECT})`,
+  owners: "$expand=owners($select=id)",
+};
 
 export function appsStream(options: SyncOptions): TrackedSpec {
   const props = chooseProperties("--properties app", APP_PROPERTIES, options.properties?.app, APP_REQUIRED);
@@ -35,24 +58,17 @@ export function appsStream(options: SyncOptions): TrackedSpec {
   const select = selectParam(props);
   const relations: Relation[] = withOwners ? ["app:assigned", "app:owner"] : ["app:assigned"];
 
-  const edgeParts = (ids: string[], ctx: StreamContext, what: { assignments: boolean; owners: boolean }) => {
-    const reads: RelatedRead[] = [];
-    for (const id of ids) {
-      if (what.assignments) {
-        reads.push({
-          objectId: id,
-          name: "assignments",
-          path: `/servicePrincipals/${id}/appRoleAssignedTo?$select=id,appRoleId,principalId,principalType&$top=999`,
-        });
-      }
-      if (what.owners) {
-        reads.push({
-          objectId: id,
-          name: "owners",
-          path: `/servicePrincipals/${id}/owners?$select=id&$top=999`,
-        });
-      }
-    }
+  const assignmentsRead = (id: string): RelatedRead => ({
+    objectId: id,
+    name: "assignments",
+    path: `/servicePrincipals/${id}/appRoleAssignedTo?$select=${ASSIGNMENT_SELECT}&$top=999`,
+  });
+  const ownersRead = (id: string): RelatedRead => ({
+    objectId: id,
+    name: "owners",
+    path: `/servicePrincipals/${id}/owners?$select=id&$top=999`,
+  });
+  const edgeParts = (reads: RelatedRead[], ctx: StreamContext) => {
     const toEdges = (r: RelatedResult) =>
       r.items.map((item) =>
         r.read.name === "owners"
@@ -65,21 +81,52 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       partSize: PART_ROWS,
     });
   };
+  /** One relationship from listed apps' expansion; the apps it cut are read apart. */
+  async function* fromListing(
+    listed: Raw[],
+    property: Expansion,
+    ctx: StreamContext,
+  ): AsyncGenerator<Edge[]> {
+    const found =
+      property === "owners"
+        ? expanded(listed, property, appOwnerEdge, ownersRead)
+        : expanded(listed, property, assignmentEdge, assignmentsRead);
+    if (found.edges.length > 0) yield found.edges;
+    yield* edgeParts(found.reads, ctx);
+  }
+  /**
+   * Every app the store holds, listed again with one relationship expanded. Only stored apps: one
+   * created since the listing or delta round that loaded the others comes with the next round.
+   */
+  async function* relisted(property: Expansion, ctx: StreamContext): AsyncGenerator<Edge[]> {
+    const known = new Set<string>();
+    for await (const app of ctx.store.query.resources({ kind: "app" })) known.add(app.id);
+    const path = `/servicePrincipals?$select=id&$top=999&${EXPAND[property]}`;
+    for await (const page of metered(ctx.meter, path, ctx.client.pages<Raw>(path, { signal: ctx.signal }))) {
+      yield* fromListing(
+        page.value.filter((raw) => known.has(String(raw["id"]))),
+        property,
+        ctx,
+      );
+    }
+  }
 
   return {
     stream: "apps",
     kind: "app",
     select: `${select};owners=${withOwners}`,
-    listPath: `/servicePrincipals?$select=${select}&$top=999`,
+    listPath: `/servicePrincipals?$select=${select}&$top=999&${EXPAND.appRoleAssignedTo}`,
     deltaPath: `/servicePrincipals/delta?$select=${select}`,
     sweepRelations: relations,
 
     async *listPage(values, ctx): AsyncGenerator<PageContent> {
       yield { upserts: values.map((raw) => appResource(raw, props)) };
-      const ids = values.map((v) => String(v["id"]));
-      for await (const add of edgeParts(ids, ctx, { assignments: true, owners: withOwners })) {
-        yield { edges: { add } };
-      }
+      for await (const add of fromListing(values, "appRoleAssignedTo", ctx)) yield { edges: { add } };
+    },
+
+    async *afterList(ctx): AsyncGenerator<PageContent> {
+      if (!withOwners) return;
+      for await (const add of relisted("owners", ctx)) yield { edges: { add } };
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
@@ -87,17 +134,21 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const upserts = live.map((raw) => appResource(raw, props));
       const ids = live.map((raw) => String(raw["id"]));
       if (ids.length === 0 || !withOwners) return { upserts, deletes };
-      const add = await collect(edgeParts(ids, ctx, { assignments: false, owners: true }));
+      // The changed apps listed by id with owners expanded, fifteen to a request.
+      const listed = await readByIds(
+        ctx,
+        ids,
+        (filter) => `/servicePrincipals?${filter}&$select=id&${EXPAND.owners}`,
+      );
+      const add = await collect(fromListing(listed, "owners", ctx));
       return { upserts, deletes, edges: { add }, rescan: { relations: ["app:owner"], objectIds: ids } };
     },
 
     async afterDelta(ctx) {
       const startedAt = Date.now();
       if (!assignmentsDue(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM), options, startedAt)) return;
-      const ids: string[] = [];
-      for await (const app of ctx.store.query.resources({ kind: "app" })) ids.push(app.id);
       const round = await ctx.store.sync.newRound();
-      for await (const add of edgeParts(ids, ctx, { assignments: true, owners: false })) {
+      for await (const add of relisted("appRoleAssignedTo", ctx)) {
         await commitPage(ctx, { stream: "apps", round, edges: { add } });
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });

@@ -1,26 +1,53 @@
 /**
  * The groups stream: groups, their direct members and owners.
  *
- * Full load: groups listed 999 a page; each page's members and owners read with `$batch`ed per-group
- * reads at `$top=999`. Incremental: groups delta with `members` selected gives member additions and
- * removals; an owner change makes the group appear in the delta round (the change is recorded on the
- * group) but delta does not carry owners, so owners of the groups a page reports are read again.
+ * Full load: groups listed 999 a page with their owners expanded (Graph shows at most 20; a group
+ * showing 20 has its owners read apart), and each page's members from groups delta rounds filtered to
+ * 50 of its groups at a time: a delta page carries up to a thousand memberships of many groups, where
+ * a per-group read costs one request for each group however small. Incremental: groups delta with
+ * `members` selected gives member additions and removals; an owner change makes the group appear in
+ * the delta round (the change is recorded on the group) but delta does not carry owners, so the
+ * groups a page reports are listed again by id with their owners expanded, fifteen to a request.
  */
 import {
   GROUP_PROPERTIES,
   GROUP_REQUIRED,
   groupResource,
   isOnPremisesGroup,
-  memberEdge,
   mergeGroupFragments,
   ownerEdge,
 } from "../../directory/groups.ts";
 import { chooseProperties, selectParam } from "../../directory/properties.ts";
+import { literal } from "../../graph/odata-filter.ts";
 import type { Edge, Relation, Resource, ResourceKind } from "../../store/types.ts";
 import type { StreamContext } from "../context.ts";
 import type { SyncOptions } from "../options.ts";
-import { collect, PART_ROWS, type RelatedRead, type RelatedResult, relatedEdges } from "../related.ts";
-import type { DeltaPageContent, PageContent, Raw, TrackedSpec } from "../tracked-stream.ts";
+import {
+  collect,
+  expanded,
+  PART_ROWS,
+  type RelatedRead,
+  type RelatedResult,
+  relatedEdges,
+} from "../related.ts";
+import {
+  type DeltaPageContent,
+  type PageContent,
+  type Raw,
+  readByIds,
+  type TrackedSpec,
+} from "../tracked-stream.ts";
+
+/** Ids a groups delta `$filter` may name (`id eq '…' or …`, docs/graph.md#delta-queries). */
+const DELTA_FILTER_IDS = 50;
+
+/** Owners ride on the groups listing: at most 20 each (docs/graph.md#query-options). */
+const OWNERS_EXPAND = "$expand=owners($select=id)";
+
+/** `$filter=id eq '…' or id eq '…'`, the only filter a delta function accepts. */
+function idFilter(ids: readonly string[]): string {
+  return `$filter=${encodeURIComponent(ids.map((id) => `id eq ${literal(id)}`).join(" or "))}`;
+}
 
 export function groupsStream(options: SyncOptions): TrackedSpec {
   const props = chooseProperties(
@@ -36,26 +63,35 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
   // On-premises groups seen this run: a split group's later fragments carry only members.
   const skipped = new Set<string>();
 
-  const edgeParts = (ids: string[], ctx: StreamContext, members: boolean) => {
-    const reads: RelatedRead[] = [];
-    for (const id of ids) {
-      if (members) {
-        reads.push({ objectId: id, name: "members", path: `/groups/${id}/members?$select=id&$top=999` });
-      }
-      if (withOwners) {
-        reads.push({ objectId: id, name: "owners", path: `/groups/${id}/owners?$select=id&$top=999` });
+  const ownersRead = (id: string): RelatedRead => ({
+    objectId: id,
+    name: "owners",
+    path: `/groups/${id}/owners?$select=id&$top=999`,
+  });
+  /** The members of up to 50 groups: a groups delta round filtered to them, from its first page. */
+  const membersRead = (ids: string[]): RelatedRead => ({
+    objectId: ids[0] as string,
+    name: "members",
+    path: `/groups/delta?$select=id,members&${idFilter(ids)}`,
+    // A full round carries only additions, so each page's members stand alone.
+    eachPage: true,
+  });
+  const toEdges = (r: RelatedResult): Edge[] => {
+    if (r.read.name === "owners") return r.items.map((item) => ownerEdge(r.read.objectId, item));
+    const edges: Edge[] = [];
+    for (const g of mergeGroupFragments(r.items)) {
+      for (const [principalId, principalType] of g.added) {
+        edges.push({ relation: "group:member", objectId: g.id, principalId, principalType });
       }
     }
-    const toEdges = (r: RelatedResult) => {
-      const toEdge = r.read.name === "members" ? memberEdge : ownerEdge;
-      return r.items.map((item) => toEdge(r.read.objectId, item));
-    };
-    return relatedEdges(ctx.client, reads, toEdges, ctx.meter, {
+    return edges;
+  };
+  const edgeParts = (reads: RelatedRead[], ctx: StreamContext) =>
+    relatedEdges(ctx.client, reads, toEdges, ctx.meter, {
       concurrency: ctx.concurrency,
       signal: ctx.signal,
       partSize: PART_ROWS,
     });
-  };
 
   const relations: Relation[] = [];
   if (withMembers) relations.push("group:member");
@@ -65,7 +101,7 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
     stream: "groups",
     kind: "group",
     select: `${select};members=${withMembers};owners=${withOwners};skipAd=${options.skipAdGroups}`,
-    listPath: `/groups?$select=${select}&$top=999`,
+    listPath: `/groups?$select=${select}&$top=999${withOwners ? `&${OWNERS_EXPAND}` : ""}`,
     deltaPath: `/groups/delta?$select=${withMembers ? `${select},members` : select}`,
     deletedPath: `/directory/deletedItems/microsoft.graph.group?$select=${select}&$top=999`,
     deletedResource: (raw) => (skip(raw) ? undefined : groupResource(raw, props)),
@@ -74,8 +110,16 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
     async *listPage(values, ctx): AsyncGenerator<PageContent> {
       const kept = values.filter((raw) => !skip(raw));
       yield { upserts: kept.map((raw) => groupResource(raw, props)) };
-      const ids = kept.map((g) => String(g["id"]));
-      for await (const add of edgeParts(ids, ctx, withMembers)) yield { edges: { add } };
+      const owners = withOwners ? expanded(kept, "owners", ownerEdge, ownersRead) : { edges: [], reads: [] };
+      if (owners.edges.length > 0) yield { edges: { add: owners.edges } };
+      const reads = [...owners.reads];
+      if (withMembers) {
+        const ids = kept.map((g) => String(g["id"]));
+        for (let i = 0; i < ids.length; i += DELTA_FILTER_IDS) {
+          reads.push(membersRead(ids.slice(i, i + DELTA_FILTER_IDS)));
+        }
+      }
+      for await (const add of edgeParts(reads, ctx)) yield { edges: { add } };
     },
 
     async deltaPage(values, ctx): Promise<DeltaPageContent> {
@@ -103,7 +147,9 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
           remove.push({ relation: "group:member", objectId: g.id, principalId: memberId });
       }
       if (!withOwners || live.length === 0) return { upserts, deletes, edges: { add, remove } };
-      add.push(...(await collect(edgeParts(live, ctx, false))));
+      const listed = await readByIds(ctx, live, (filter) => `/groups?${filter}&$select=id&${OWNERS_EXPAND}`);
+      const owners = expanded(listed, "owners", ownerEdge, ownersRead);
+      add.push(...owners.edges, ...(await collect(edgeParts(owners.reads, ctx))));
       return {
         upserts,
         deletes,

@@ -6,8 +6,8 @@
  * but a manager change is recorded on the user, so the user appears in the round: the managers of
  * the users a delta page reports are read again, fifteen users to a filtered list read, batched.
  * (Graph documents a known issue: `$expand` on directory objects pages at most 100 objects, so in a
- * real tenant the full list runs to ten times the pages the 999 asked for; the emulator does not model
- * that cap.)
+ * real tenant the full list may run to ten times the pages the 999 asked for; the emulator's
+ * `expandPageCap` knob models it, and `npm run bench -- --expand-page-cap 100` measures it.)
  */
 
 import { SUBSCRIBED_SKUS_PATH } from "../../directory/licenses.ts";

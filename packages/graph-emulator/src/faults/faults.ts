@@ -4,7 +4,8 @@ import { type LatencyMode, latencyFor } from "./latency.ts";
  * Realism knobs, all off by default and changeable at run time (POST /_emulator/faults):
  * latency, random transient failures (429 / 503 / 504 / connection reset) at `faultRate`,
  * replication lag (a new object is invisible by id and in lists for `replicationLagMs`),
- * and the delta token lifetime the delta engine enforces.
+ * the delta token lifetime the delta engine enforces, and the sizes Graph cuts expansions and delta
+ * pages at.
  */
 export interface FaultSettings {
   latency: LatencyMode;
@@ -14,6 +15,18 @@ export interface FaultSettings {
   replicationLagMs: number;
   /** Delta and skip tokens older than this are refused (0 = never expire). */
   deltaTokenTtlMs: number;
+  /**
+   * Items an expanded relationship carries at most, with no nextLink for the rest: Graph documents 20
+   * (docs/graph.md#query-options). Larger values model a service that cuts later or not at all.
+   */
+  expandLimit: number;
+  /**
+   * Objects a list page holds at most when the request has `$expand`, whatever `$top` asks (0 = `$top`
+   * is honoured). Reports of real tenants say 100; Microsoft does not document a number.
+   */
+  expandPageCap: number;
+  /** Member references a groups delta page carries at most; a larger group continues on the next page. */
+  deltaMembersPerPage: number;
 }
 
 export const DEFAULT_FAULTS: FaultSettings = {
@@ -21,6 +34,9 @@ export const DEFAULT_FAULTS: FaultSettings = {
   faultRate: 0,
   replicationLagMs: 0,
   deltaTokenTtlMs: 0,
+  expandLimit: 20,
+  expandPageCap: 0,
+  deltaMembersPerPage: 1000,
 };
 
 export type InjectedFault = "throttle" | "unavailable" | "timeout" | "reset";
@@ -94,12 +110,20 @@ export function validateFaults(settings: FaultSettings): FaultSettings {
   if (settings.latency !== "none" && settings.latency !== "graph") {
     throw new RangeError(`latency must be "none" or "graph", got ${JSON.stringify(settings.latency)}`);
   }
-  for (const key of ["faultRate", "replicationLagMs", "deltaTokenTtlMs"] as const) {
+  for (const key of ["faultRate", "replicationLagMs", "deltaTokenTtlMs", "expandPageCap"] as const) {
     const value = settings[key];
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
       throw new RangeError(`${key} must be a non-negative number, got ${JSON.stringify(value)}`);
     }
   }
+  for (const key of ["expandLimit", "deltaMembersPerPage"] as const) {
+    const value = settings[key];
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`${key} must be a whole number of at least 1, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (!Number.isInteger(settings.expandPageCap))
+    throw new RangeError(`expandPageCap must be a whole number, got ${settings.expandPageCap}`);
   if (settings.faultRate > 1)
     throw new RangeError(`faultRate must be between 0 and 1, got ${settings.faultRate}`);
   return settings;

@@ -73,7 +73,7 @@ export function listReply(
   const { parsed, mode } = parsedQuery(ctx, options.spec);
   const selected = selectItems(ctx, items, parsed);
   const page = pageOf(ctx, selected, {
-    pageSize: parsed.top ?? options.spec.pageSize.default,
+    pageSize: pageSize(ctx, parsed, options.spec),
     sorted: options.byOffset === true || parsed.orderby !== undefined,
   });
   const shape = shaper(options, parsed);
@@ -83,6 +83,13 @@ export function listReply(
     ...(mode.includeCount && first ? { count: selected.length } : {}),
     ...(page.nextLink ? { nextLink: page.nextLink } : {}),
   });
+}
+
+/** `$top` or the default, cut to the `expandPageCap` knob when the request expands a relationship. */
+function pageSize(ctx: RouteContext, parsed: ParsedQuery, spec: ResourceSpec): number {
+  const asked = parsed.top ?? spec.pageSize.default;
+  const cap = ctx.services.faults.settings.expandPageCap;
+  return parsed.expand && cap > 0 ? Math.min(asked, cap) : asked;
 }
 
 /** One object with $select / $expand: `#users/$entity` or `#users(displayName,id)/$entity`. */

@@ -22,7 +22,7 @@ import {
 import { PERMISSIONS } from "./permissions.ts";
 import { createdReply, noContent } from "./respond.ts";
 import type { RouteContext, Router } from "./router.ts";
-import { capped } from "./users.ts";
+import { capped, expandLimit } from "./users.ts";
 import { boundIds, checkKnownProperties, checkTypes, requireBoolean, requireString } from "./validate.ts";
 
 const READ_ONLY = new Set([
@@ -97,8 +97,8 @@ export function registerGroupRoutes(router: Router): void {
 
 function expandGroup(ctx: RouteContext, group: GraphObject, option: ExpandOption): unknown {
   const tenant = ctx.tenant;
-  // An expansion shows 20 items: resolve only those.
-  const resolve = (ids: Iterable<string>) => tenant.resolvePrincipals(firstIds(ids, 20));
+  // An expansion shows only its first items: resolve only those.
+  const resolve = (ids: Iterable<string>) => tenant.resolvePrincipals(firstIds(ids, expandLimit(ctx)));
   switch (option.property) {
     case "members":
       return capped(ctx, resolve(tenant.membersOf(group.id)), option);

@@ -6,7 +6,7 @@
  * An `$expand=appRoleAssignedTo` is cut at 20 like every expansion; clients must page the relationship.
  */
 import { randomUUID } from "node:crypto";
-import { EXPAND_LIMIT, type ExpandOption, type ResourceSpec, servicePrincipals } from "../odata/index.ts";
+import { type ExpandOption, type ResourceSpec, servicePrincipals } from "../odata/index.ts";
 import { one } from "../odata/resource-spec.ts";
 import { compileProjection } from "../odata/select.ts";
 import { DEFAULT_ACCESS_ROLE } from "../tenant/generator-directory.ts";
@@ -19,7 +19,7 @@ import { findGroup } from "./groups.ts";
 import { PERMISSIONS } from "./permissions.ts";
 import { noContent } from "./respond.ts";
 import type { GraphReply, RouteContext, Router } from "./router.ts";
-import { capped, findUser } from "./users.ts";
+import { capped, expandLimit, findUser } from "./users.ts";
 import { requireString } from "./validate.ts";
 
 const ASSIGNMENT_PROPERTIES = [
@@ -197,7 +197,7 @@ function expandServicePrincipal(ctx: RouteContext, sp: GraphObject, option: Expa
   switch (option.property) {
     case "appRoleAssignedTo": {
       const project = compileProjection(appRoleAssignmentSpec, option.select);
-      return ctx.tenant.assignmentsOfResource(sp.id).slice(0, EXPAND_LIMIT).map(project);
+      return ctx.tenant.assignmentsOfResource(sp.id).slice(0, expandLimit(ctx)).map(project);
     }
     case "owners":
       return capped(ctx, principals(ctx, ctx.tenant.ownersOf(sp.id)), option);

@@ -3,7 +3,7 @@
  * directReports, memberOf, transitiveMemberOf, revokeSignInSessions (docs/graph.md#users, #response-shapes).
  */
 import { randomUUID } from "node:crypto";
-import { EXPAND_LIMIT, type ExpandOption, users } from "../odata/index.ts";
+import { type ExpandOption, users } from "../odata/index.ts";
 import type { TenantModel } from "../tenant/model.ts";
 import { isoSeconds } from "../tenant/time.ts";
 import type { GraphObject } from "../tenant/types.ts";
@@ -228,14 +228,19 @@ function expandUser(ctx: RouteContext, user: GraphObject, option: ExpandOption):
   }
 }
 
-/** An expanded relationship: at most 20 items and no nextLink (docs/graph.md#query-options). */
+/** Items an expansion carries (Graph: 20, the `expandLimit` knob), with no nextLink for the rest. */
+export function expandLimit(ctx: RouteContext): number {
+  return ctx.services.faults.settings.expandLimit;
+}
+
+/** An expanded relationship: at most `expandLimit` items and no nextLink (docs/graph.md#query-options). */
 export function capped(
   ctx: RouteContext,
   items: readonly GraphObject[],
   option: ExpandOption,
 ): Record<string, unknown>[] {
   return items
-    .slice(0, EXPAND_LIMIT)
+    .slice(0, expandLimit(ctx))
     .map((o) => projectDirectoryObject(o, kindIn(ctx.tenant, o), option.select));
 }
 

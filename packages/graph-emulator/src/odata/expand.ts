@@ -1,7 +1,7 @@
 /**
  * $expand of one directory relationship, optionally with a nested $select (and $levels for manager).
- * Graph expands at most one relationship per request and cuts the expanded list at 20 items (§8);
- * the cut is the route's job, this only parses.
+ * Graph expands at most one relationship per request and cuts the expanded list at 20 items; the cut
+ * is the route's job (the `expandLimit` knob), this only parses.
  */
 import {
   badRequest,
@@ -19,9 +19,6 @@ export interface ExpandOption {
   /** Nested $levels (manager chains): a positive number or "max". */
   readonly levels?: number | "max";
 }
-
-/** Items an expanded relationship carries at most; no nextLink is given for the rest. */
-export const EXPAND_LIMIT = 20;
 
 /**
  * @example parseExpand("members($select=id,displayName)", groups) → { property: "members", select: ["id", "displayName"] }

@@ -9,7 +9,7 @@ export {
   ODataError,
   unsupportedQuery,
 } from "./errors.ts";
-export { EXPAND_LIMIT, type ExpandOption, parseExpand } from "./expand.ts";
+export { type ExpandOption, parseExpand } from "./expand.ts";
 export { type CompiledFilter, compileFilter, type FilterUse, type Obj } from "./filter-compile.ts";
 export { type BoolNode, parseFilter } from "./filter-parser.ts";
 export { compileComparator, type OrderKey, parseOrderBy } from "./orderby.ts";

@@ -118,7 +118,7 @@ function deltaHandler(ctx: RouteContext, route: DeltaRoute): GraphReply {
     state,
     shape: route.spec,
     minimal,
-    limits: DEFAULT_LIMITS,
+    limits: { ...DEFAULT_LIMITS, members: ctx.services.faults.settings.deltaMembersPerPage },
   });
   return deltaReply(ctx, route, index, page, minimal);
 }

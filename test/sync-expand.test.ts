@@ -1,0 +1,119 @@
+/**
+ * Owners and app role assignments ride on listings with `$expand`, which Graph cuts at 20 items
+ * without a nextLink; memberships come from id-filtered groups delta rounds. Objects holding 19, 20
+ * and 21 of each must sync exactly however the emulator cuts expansions, pages lists with `$expand`
+ * or splits members across delta pages, on a full load and on the incremental run after changes.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { comparison, type Harness, startHarness } from "./sync-support.ts";
+
+type Emu = Harness["emu"];
+
+async function assertExact(h: Harness, label: string): Promise<void> {
+  const compared = await comparison(h.store, (await h.emu.snapshot()) as Record<string, unknown>);
+  for (const [kind, { actual, expected }] of Object.entries(compared)) {
+    assert.deepEqual(actual, expected, `${label}: ${kind} differ from the emulator's snapshot`);
+  }
+}
+
+const SIZES = [19, 20, 21];
+
+function enabledUsers(emu: Emu): string[] {
+  return emu.tenant
+    .list("user")
+    .filter((u) => u["accountEnabled"] === true)
+    .map((u) => u.id);
+}
+
+function assign(emu: Emu, appId: string, principalId: string, n: number): void {
+  emu.tenant.insert("appRoleAssignment", {
+    id: `test-${appId}-${n}`,
+    appRoleId: "00000000-0000-0000-0000-000000000000",
+    principalId,
+    principalType: "User",
+    resourceId: appId,
+  });
+}
+
+/** Gives three groups and three apps exactly 19, 20 and 21 owners, members and assignments. */
+function shape(emu: Emu): { groups: string[]; apps: string[] } {
+  const t = emu.tenant;
+  const users = enabledUsers(emu);
+  assert.ok(users.length > 22, "enough users to hold 21 of each");
+  const groups = t
+    .list("group")
+    .filter((g) => g["onPremisesSyncEnabled"] !== true && typeof g["membershipRule"] !== "string")
+    .slice(0, 3)
+    .map((g) => g.id);
+  const apps = t
+    .list("servicePrincipal")
+    .slice(0, 3)
+    .map((s) => s.id);
+  SIZES.forEach((n, i) => {
+    const group = groups[i] as string;
+    const app = apps[i] as string;
+    for (const id of [...t.membersOf(group)]) t.removeMember(group, id);
+    for (const id of [...t.ownersOf(group)]) t.removeOwner("group", group, id);
+    for (const id of [...t.ownersOf(app)]) t.removeOwner("servicePrincipal", app, id);
+    for (const a of t.assignmentsOfResource(app)) t.hardDelete("appRoleAssignment", a.id);
+    for (let k = 0; k < n; k++) {
+      const user = users[k] as string;
+      t.addMember(group, user);
+      t.addOwner("group", group, user);
+      t.addOwner("servicePrincipal", app, user);
+      assign(emu, app, user, k);
+    }
+  });
+  return { groups, apps };
+}
+
+/** 19 → 20, 20 → 21, 21 → 20 (one of the first twenty removed): each crosses or meets the cut. */
+function change(emu: Emu, shaped: { groups: string[]; apps: string[] }): void {
+  const t = emu.tenant;
+  const users = enabledUsers(emu);
+  SIZES.forEach((n, i) => {
+    const group = shaped.groups[i] as string;
+    const app = shaped.apps[i] as string;
+    if (n < 21) {
+      const user = users[n] as string;
+      t.addMember(group, user);
+      t.addOwner("group", group, user);
+      t.addOwner("servicePrincipal", app, user);
+      assign(emu, app, user, n);
+    } else {
+      const user = users[3] as string;
+      t.removeMember(group, user);
+      t.removeOwner("group", group, user);
+      t.removeOwner("servicePrincipal", app, user);
+      t.hardDelete("appRoleAssignment", `test-${app}-3`);
+    }
+  });
+}
+
+const SETTINGS: [string, Record<string, number>][] = [
+  ["Graph's cut at 20", {}],
+  ["no cut (expandLimit 1000)", { expandLimit: 1000 }],
+  ["pages of 2 with $expand", { expandPageCap: 2 }],
+  ["7 members per delta page", { deltaMembersPerPage: 7 }],
+];
+
+for (const [label, knobs] of SETTINGS) {
+  test(`19, 20 and 21 owners, members and assignments sync exactly: ${label}`, async () => {
+    const h = await startHarness({ size: "s", seed: 21 });
+    try {
+      h.emu.setFaults(knobs);
+      const shaped = shape(h.emu);
+      const full = await h.sync();
+      assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
+      await assertExact(h, "after the full sync");
+      change(h.emu, shaped);
+      const inc = await h.sync();
+      assert.equal(inc.run.kind, "incremental");
+      assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
+      await assertExact(h, "after the incremental sync");
+    } finally {
+      await h.close();
+    }
+  });
+}
