@@ -371,6 +371,31 @@ describe("managed connections", () => {
     assert.ok(actions.includes("credential delegated admin"), "the sign-in is the admin's who started it");
   });
 
+  test("an admin reads a connection's changes, newest first and paged, each naming the token; a viewer may not", async () => {
+    type Change = { at: string; action: string; actor: string; detail: Record<string, unknown> };
+    const all = await call("GET", "/api/v1/connections/contoso-a/changes", "admin");
+    assert.equal(all.status, 200, JSON.stringify(all.body));
+    const items = all.body["items"] as Change[];
+    assert.equal(all.body["next"], null);
+    const actions = items.map((e) => `${e.action} ${e.actor}`);
+    assert.equal(actions.at(-1), "create admin", `the creation is the oldest: ${actions.join(", ")}`);
+    assert.ok(actions.includes("credential admin"), actions.join(", "));
+    assert.deepEqual(items.find((e) => e.action === "credential")?.detail, { type: "secret" });
+    assert.ok(items.every((e) => !Number.isNaN(Date.parse(e.at))));
+
+    const first = await call("GET", "/api/v1/connections/contoso-a/changes?limit=1", "admin");
+    assert.deepEqual(first.body["items"], items.slice(0, 1));
+    const second = await call(
+      "GET",
+      `/api/v1/connections/contoso-a/changes?limit=1&cursor=${first.body["next"]}`,
+      "admin",
+    );
+    assert.deepEqual(second.body["items"], items.slice(1, 2));
+
+    assert.equal((await call("GET", "/api/v1/connections/contoso-a/changes", "viewer")).status, 403);
+    assert.equal((await call("GET", "/api/v1/connections/nowhere/changes", "admin")).status, 404);
+  });
+
   test("no credential is in any answer, nor in clear in the state files", () => {
     const cert = emu.apps.certificate;
     const keyBody = readFileSync(cert.keyFile, "utf8").split("\n")[1]!;

@@ -171,6 +171,42 @@ export function connectionRoutes(ctx: ServiceContext) {
       },
     }),
     route({
+      method: "GET",
+      path: "/api/v1/connections/:id/changes",
+      access: "admin",
+      summary:
+        "Who created, changed, re-credentialed or signed in a connection, newest first, paged by cursor (never a credential's value)",
+      tags: ["connections"],
+      params: ConnectionParams,
+      query: z.object({
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.string().regex(/^\d+$/, "must be the `next` of a previous page").optional(),
+      }),
+      response: z.object({
+        items: z.array(
+          z.object({
+            at: z.string(),
+            action: z.enum(["create", "update", "delete", "credential", "sign-in"]),
+            actor: z.string(),
+            detail: z.record(z.string(), z.unknown()),
+          }),
+        ),
+        next: z.string().nullable(),
+      }),
+      handler: ({ params, query }) => {
+        const { id } = ctx.connections.get(params.id);
+        // A connection's changes are a few rows, not worth a paged query.
+        const below = query.cursor === undefined ? Number.POSITIVE_INFINITY : Number(query.cursor);
+        const rows = ctx.state.listAudit(id).filter((e) => e.seq < below);
+        const page = rows.slice(0, query.limit);
+        return {
+          items: page.map(({ at, action, actor, detail }) => ({ at, action, actor, detail })),
+          // The cursor is the sequence number the next page goes below.
+          next: rows.length > query.limit ? String(page.at(-1)!.seq) : null,
+        };
+      },
+    }),
+    route({
       method: "POST",
       path: "/api/v1/connections/:id/test",
       access: "operator",
