@@ -2,7 +2,8 @@
  * The web console end to end in a real headless browser (Debian's Chromium through playwright-core)
  * against a real service on an emulated tenant: sign-in with a token, a local user and a one-time
  * link; Sync now with live progress; browsing a user and their access; an action previewed then run
- * for real; sign-out; the setup wizard and the triggers page. Plus, over plain HTTP, a change made with
+ * for real; sign-out; the setup wizard, a delegated connection's Sign in with Microsoft, and the
+ * triggers page. Plus, over plain HTTP, a change made with
  * the cookie but no CSRF token refused.
  */
 import assert from "node:assert/strict";
@@ -255,6 +256,28 @@ describe("web console in a browser", () => {
     await fill("Wrong secret", "not-the-secret");
     await page.getByRole("heading", { name: "The connection needs attention" }).waitFor();
     await page.getByRole("alert").waitFor();
+    await page.close();
+  });
+
+  test("a delegated connection added with the wizard signs in with Microsoft in the browser, then syncs", async () => {
+    const page = await signInAsUser();
+    await page.goto(`${svc.url}/console/connections/new`);
+    await page.getByLabel("Name", { exact: true }).fill("Signed in");
+    await page.getByLabel("Tenant id").fill(svc.emu.tenantId);
+    await page.getByLabel("Client id").fill(svc.emu.apps.delegated.clientId);
+    await page.getByLabel("Delegated (sign in with Microsoft)").check();
+    await page.getByRole("button", { name: "Save and check" }).click();
+    // Nobody has signed in yet: the check says so.
+    await page.getByRole("alert").getByText("AUTH_LOGIN_REQUIRED").waitFor();
+    await page.getByRole("button", { name: "Sign in with Microsoft" }).click();
+    // The emulator's sign-in page approves its user at once and sends the browser back to the service.
+    await page.waitForURL(`${svc.url}/console/connections/signed-in`, { timeout: 60_000 });
+    await page.getByRole("heading", { name: "Signed in" }).waitFor();
+    await page.getByText(/^Delegated: signed in, since/).waitFor();
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.locator(".run-status").getByText("Succeeded").waitFor({ timeout: 120_000 });
+    const users = page.getByRole("row").filter({ hasText: /^users/ });
+    assert.ok(Number(await users.getByRole("cell").nth(2).textContent()) > 0, "no user synced");
     await page.close();
   });
 

@@ -98,6 +98,8 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
       "--disable-sync",
     ],
     viewport: { width: 1280, height: 860 },
+    // The emulator's sign-in page (Sign in with Microsoft) is served over HTTPS by its own test CA.
+    ignoreHTTPSErrors: true,
   });
   return {
     context,

@@ -34,6 +34,28 @@ function checkView(id, check) {
   );
 }
 
+/**
+ * Starts the browser sign-in of a delegated connection: off to Microsoft, back on the connection's
+ * dashboard. A refusal (not an admin, not delegated) shows in `out`.
+ */
+export function signInButton(id, out) {
+  return h(
+    "button",
+    {
+      type: "button",
+      onclick: async () => {
+        try {
+          const { authorizeUrl } = await api("POST", `/connections/${enc(id)}/oauth/start`);
+          location.assign(authorizeUrl);
+        } catch (err) {
+          fill(out, errorBox(err));
+        }
+      },
+    },
+    "Sign in with Microsoft",
+  );
+}
+
 export function wizardPage(root) {
   const out = h("div", { "aria-live": "polite" });
   const input = (id, attrs = {}) =>
@@ -160,27 +182,7 @@ export function wizardPage(root) {
           fill(result, errorBox(err));
         }
       });
-      const microsoft =
-        type === "delegated"
-          ? h(
-              "button",
-              {
-                type: "button",
-                onclick: async () => {
-                  try {
-                    const { authorizeUrl } = await api(
-                      "POST",
-                      `/connections/${enc(connection.id)}/oauth/start`,
-                    );
-                    location.assign(authorizeUrl);
-                  } catch (err) {
-                    fill(result, errorBox(err));
-                  }
-                },
-              },
-              "Sign in with Microsoft",
-            )
-          : null;
+      const microsoft = type === "delegated" ? signInButton(connection.id, result) : null;
       fill(
         out,
         h("p", { role: "status" }, `Connection ${connection.name ?? connection.id} saved.`),

@@ -2,6 +2,7 @@
 import { api, currentSession, enc } from "./api.js";
 import { heading, navigate } from "./app.js";
 import { runsChart } from "./chart.js";
+import { signInButton } from "./pages-setup.js";
 import { announce, badge, duration, errorBox, fill, h, runDuration, table, when } from "./ui.js";
 
 const canOperate = () => ["operator", "admin"].includes(currentSession()?.role);
@@ -42,6 +43,19 @@ async function syncNow(id, full, status) {
   }
 }
 
+const CREDENTIAL_TEXT = {
+  secret: "Client secret",
+  certificate: "Certificate",
+  token: "Pre-issued token",
+  delegated: "Delegated",
+};
+
+/** The credential is write-only: its type, whether it is set (signed in, when delegated) and since when. */
+function credentialText({ type, set, changedAt }) {
+  const state = type === "delegated" ? (set ? "signed in" : "not signed in yet") : set ? "set" : "not set";
+  return [`${CREDENTIAL_TEXT[type] ?? type}: ${state}`, changedAt ? [", since ", when(changedAt)] : ""];
+}
+
 export async function dashboardPage(root, [id]) {
   const [connection, runs] = await Promise.all([
     api("GET", `/connections/${enc(id)}`),
@@ -68,6 +82,8 @@ export async function dashboardPage(root, [id]) {
       h("dd", {}, badge(connection.status)),
       h("dt", {}, "Tenant"),
       h("dd", {}, connection.tenantId),
+      h("dt", {}, "Credential"),
+      h("dd", {}, credentialText(connection.credential)),
       h("dt", {}, "Last sync"),
       h(
         "dd",
@@ -83,6 +99,10 @@ export async function dashboardPage(root, [id]) {
       ? h(
           "div",
           { class: "actions" },
+          // A delegated connection lives on one person's sign-in: an admin can renew it from here.
+          connection.credential.type === "delegated" && currentSession()?.role === "admin"
+            ? signInButton(id, status)
+            : null,
           connection.activeRunId
             ? h(
                 "a",
