@@ -11,6 +11,8 @@ export interface ServiceMetrics {
   deliveryAttempted(connection: string, status: "delivered" | "retrying" | "failed"): void;
   /** How far the slowest subscription is behind the outbox, and the dead letters held. */
   triggerBacklog(connection: string, backlog: { outboxLag: number; deadLetters: number }): void;
+  /** A scheduled sync submitted at `at` for its `slot`: how late it was. */
+  scheduleFired(connection: string, slot: Date, at: Date): void;
 }
 
 export function createMetrics(): ServiceMetrics {
@@ -62,8 +64,18 @@ export function createMetrics(): ServiceMetrics {
     "entra_connector_trigger_dead_letters",
     "Dead-lettered events held, all subscriptions",
   );
+  const scheduleLag = new Histogram({
+    name: "entra_connector_schedule_lag_seconds",
+    help: "How late each scheduled sync was submitted after its slot",
+    labelNames: ["connection"] as const,
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
+    registers: [registry],
+  });
   return {
     registry,
+    scheduleFired(connection, slot, at) {
+      scheduleLag.observe({ connection }, (at.getTime() - slot.getTime()) / 1000);
+    },
     httpDuration,
     deliveryAttempted(connection, result) {
       deliveries.inc({ connection, result });

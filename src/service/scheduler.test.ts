@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { nextRun, parseSchedule } from "../config/schedule.ts";
 import { createLocalJobs, type JobContext } from "./jobs.ts";
+import { createMetrics } from "./metrics.ts";
 import { startScheduler } from "./scheduler.ts";
 
 /** A clock the test moves, and timers that never fire by themselves (the test calls tick). */
@@ -114,6 +115,33 @@ test("after downtime over many missed slots, a schedule catches up once and then
   assert.equal(fired.length, 1, "the missed slots are not replayed");
   assert.deepEqual(scheduler.next("c"), new Date("2026-01-01T13:00:00Z"));
   scheduler.stop();
+  await jobs.close(100);
+});
+
+test("a sync submitted 3 s after its slot records a schedule lag of 3 s for its connection", async () => {
+  const clock = fakeTime("2026-01-01T12:00:00Z");
+  const { jobs, finishAll } = fakeSyncs();
+  const metrics = createMetrics();
+  const scheduler = startScheduler({
+    jobs,
+    // Its next slot is 12:00:10.
+    entries: [{ connectionId: "c", schedule: parseSchedule("every 10s"), lastRunAt: clock.now() }],
+    now: clock.now,
+    timers: clock.timers,
+    events: { fired: (connection, _id, slot, at) => metrics.scheduleFired(connection, slot, at) },
+  });
+  clock.advance(13_000);
+  scheduler.tick();
+  await settle();
+  const lag = await metrics.registry.getSingleMetric("entra_connector_schedule_lag_seconds")!.get();
+  const value = (name: string) =>
+    (lag.values as { metricName?: string; labels: Record<string, unknown>; value: number }[]).find(
+      (v) => v.metricName === name && v.labels["connection"] === "c",
+    )?.value;
+  assert.equal(value("entra_connector_schedule_lag_seconds_count"), 1);
+  assert.equal(value("entra_connector_schedule_lag_seconds_sum"), 3);
+  scheduler.stop();
+  await finishAll();
   await jobs.close(100);
 });
 

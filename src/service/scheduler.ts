@@ -15,7 +15,8 @@ export interface ScheduledConnection {
 }
 
 export interface SchedulerEvents {
-  fired?(connectionId: string, runId: string): void;
+  /** `slot` is when the sync was due, `at` when the scheduler submitted it (late after a busy loop or downtime). */
+  fired?(connectionId: string, runId: string, slot: Date, at: Date): void;
   skipped?(connectionId: string, runningRunId: string): void;
   /** The job queue refused the submit (a queue-backed one can be unreachable); the next slot tries again. */
   failed?(connectionId: string, err: unknown): void;
@@ -73,7 +74,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
         .then(
           ({ job, conflict }) => {
             if (conflict) options.events?.skipped?.(e.connectionId, conflict.id);
-            else options.events?.fired?.(e.connectionId, job.id);
+            else options.events?.fired?.(e.connectionId, job.id, at, t);
           },
           (err: unknown) => options.events?.failed?.(e.connectionId, err),
         );

@@ -158,7 +158,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     jobs,
     entries,
     events: {
-      fired: (connection, runId) => options.logger.info({ connection, runId }, "scheduled sync started"),
+      fired: (connection, runId, slot, at) => {
+        metrics.scheduleFired(connection, slot, at);
+        options.logger.info({ connection, runId }, "scheduled sync started");
+      },
       skipped: (connection, runId) =>
         options.logger.info({ connection, runId }, "scheduled sync skipped: the previous one still runs"),
       failed: (connection, err) =>

@@ -1,3 +1,4 @@
+import { API_DOCS_HEADERS, renderApiDocs } from "../api-docs.ts";
 import type { ServiceContext } from "../app.ts";
 import { openApiDocument } from "../openapi.ts";
 import { type RouteSpec, route } from "../route.ts";
@@ -25,6 +26,11 @@ export function allRoutes(ctx: ServiceContext, signInThrottle: FailureThrottle):
     ...subscriptionRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
+  let page: string | undefined;
+  const openApi = () => {
+    document ??= openApiDocument(routes, { version: ctx.version });
+    return document;
+  };
   routes.push(
     route({
       method: "GET",
@@ -32,9 +38,18 @@ export function allRoutes(ctx: ServiceContext, signInThrottle: FailureThrottle):
       access: "public",
       summary: "This API's OpenAPI 3.1 document",
       hidden: true,
-      handler: () => {
-        document ??= openApiDocument(routes, { version: ctx.version });
-        return document;
+      handler: openApi,
+    }),
+    route({
+      method: "GET",
+      path: "/api/v1/docs",
+      access: "public",
+      summary: "This API's reference as an HTML page, rendered from the OpenAPI document",
+      hidden: true,
+      handler: ({ reply }) => {
+        page ??= renderApiDocs(openApi());
+        reply.headers(API_DOCS_HEADERS).type("text/html; charset=utf-8");
+        return page;
       },
     }),
   );
