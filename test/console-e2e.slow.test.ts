@@ -263,6 +263,28 @@ describe("web console in a browser", () => {
     await page.close();
   });
 
+  test("an admin edits a managed connection on its dashboard; a replaced secret re-runs the check", async () => {
+    const page = await signInAsUser();
+    await page.getByRole("link", { name: "Wizard tenant", exact: true }).click();
+    await page.getByRole("heading", { name: "Wizard tenant" }).waitFor();
+    await page.getByText("Edit the connection").click();
+    const form = page.getByRole("form", { name: "Edit the connection" });
+    await form.getByLabel("Name", { exact: true }).fill("Wizard tenant, edited");
+    await form.getByLabel("Schedule").fill("0 9 * * *");
+    await form.getByLabel("Time zone").fill("Europe/Paris");
+    await form.getByLabel("Allow writes (provisioning)").check();
+    await form.getByLabel("New client secret").fill(svc.emu.clientSecret);
+    await form.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").getByText("Connection saved.").waitFor();
+    await page.getByRole("heading", { name: "Connection works" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Wizard tenant, edited" }).waitFor();
+    await page.getByText("Edit the connection").click();
+    assert.equal(await form.getByLabel("Time zone").inputValue(), "Europe/Paris");
+    assert.equal(await form.getByLabel("Allow writes (provisioning)").isChecked(), true);
+    await page.close();
+  });
+
   test("a delegated connection added with the wizard signs in with Microsoft in the browser, then syncs", async () => {
     const page = await signInAsUser();
     await page.goto(`${svc.url}/console/connections/new`);

@@ -339,3 +339,58 @@ export async function triggersPage(root, [id]) {
   fill(root, heading("Triggers"), out, list, form, deliveries);
   await refresh();
 }
+
+/**
+ * An admin's edit of a managed connection: name, schedule, time zone, the provisioning gate and a new
+ * secret. Only what is filled is sent; a changed credential re-runs the check, which shows in `out`.
+ */
+export function editConnectionForm(connection, out) {
+  const input = (id, attrs) =>
+    h("input", { id: `edit-${id}`, name: id, autocomplete: "off", spellcheck: "false", ...attrs });
+  const form = h(
+    "form",
+    { "aria-label": "Edit the connection" },
+    field("Name", input("name", { required: true, value: connection.name })),
+    field(
+      "Schedule",
+      input("schedule", { value: connection.options.schedule ?? "", placeholder: "every 15m" }),
+      "Empty: sync on request only.",
+    ),
+    field("Time zone", input("timeZone", { value: connection.options.timeZone })),
+    h(
+      "label",
+      { class: "check" },
+      input("provisioning", { type: "checkbox", checked: connection.options.provisioning }),
+      " Allow writes (provisioning)",
+    ),
+    connection.credential.type === "secret"
+      ? field("New client secret", input("secret", { type: "password" }), "Empty: keep the current one.")
+      : null,
+    h("button", { type: "submit" }, "Save changes"),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = new FormData(form);
+    const secret = f.get("secret");
+    fill(out, h("p", {}, "Saving…"));
+    try {
+      const { check } = await api("PATCH", `/connections/${enc(connection.id)}`, {
+        name: f.get("name"),
+        options: {
+          provisioning: f.get("provisioning") === "on",
+          schedule: f.get("schedule") || null,
+          timeZone: f.get("timeZone") || "UTC",
+        },
+        ...(secret ? { credential: { type: "secret", secret } } : {}),
+      });
+      fill(
+        out,
+        h("p", { role: "status" }, "Connection saved."),
+        check ? checkView(connection.id, check) : null,
+      );
+    } catch (err) {
+      fill(out, errorBox(err));
+    }
+  });
+  return h("details", {}, h("summary", {}, "Edit the connection"), form);
+}

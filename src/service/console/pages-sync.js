@@ -2,7 +2,7 @@
 import { api, currentSession, enc } from "./api.js";
 import { heading, navigate } from "./app.js";
 import { runsChart } from "./chart.js";
-import { signInButton } from "./pages-setup.js";
+import { editConnectionForm, signInButton } from "./pages-setup.js";
 import { announce, badge, duration, errorBox, fill, h, runDuration, table, when } from "./ui.js";
 
 const canOperate = () => ["operator", "admin"].includes(currentSession()?.role);
@@ -123,6 +123,9 @@ export async function dashboardPage(root, [id]) {
         )
       : null,
     status,
+    connection.source === "managed" && currentSession()?.role === "admin"
+      ? editConnectionForm(connection, status)
+      : null,
     h("h2", {}, "Runs over time"),
     runsChart(
       [...finished].reverse().map((r) => ({
