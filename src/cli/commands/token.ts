@@ -11,6 +11,7 @@ import {
   EXIT,
   loadSettings,
   openServiceState,
+  type ServiceState,
   serviceStatePath,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
@@ -22,9 +23,19 @@ export interface TokenOptions extends ConfigFlags {
   json?: boolean;
 }
 
-export function stateOf(options: ConfigFlags, io: CommandIO) {
+/** Opens the service state `serve` uses (found as the store is), runs `use` on it, and closes it. */
+export async function withServiceState<T>(
+  options: ConfigFlags,
+  io: CommandIO,
+  use: (state: ServiceState) => T | Promise<T>,
+): Promise<T> {
   const flags = globalFlags(options);
-  return openServiceState(serviceStatePath(loadSettings({ env: io.env, flags }).stateDir));
+  const state = openServiceState(serviceStatePath(loadSettings({ env: io.env, flags }).stateDir));
+  try {
+    return await use(state);
+  } finally {
+    state.close();
+  }
 }
 
 /** Checks --name and --role of a new token or console user. */
@@ -56,20 +67,16 @@ export const tokenCommand: CommandSpec<TokenOptions> = {
     const [verb, name] = args;
     if (verb === "create") {
       const wanted = nameAndRole(options);
-      const state = stateOf(options, io);
-      try {
+      await withServiceState(options, io, async (state) => {
         const { token, info } = state.createToken(wanted);
         io.stdout.write(options.json ? `${JSON.stringify({ token, ...info })}\n` : `${token}\n`);
         if (!options.json)
           io.stderr.write(`token ${info.name} (${info.role}) created; it is shown this once\n`);
-      } finally {
-        state.close();
-      }
+      });
       return EXIT.ok;
     }
     if (verb === "list") {
-      const state = stateOf(options, io);
-      try {
+      await withServiceState(options, io, async (state) => {
         const tokens = state.listTokens();
         if (options.json) io.stdout.write(`${JSON.stringify(tokens)}\n`);
         else
@@ -77,19 +84,14 @@ export const tokenCommand: CommandSpec<TokenOptions> = {
             io.stdout.write(
               `${t.name}\t${t.role}\tcreated ${t.createdAt}\tlast used ${t.lastUsedAt ?? "never"}\n`,
             );
-      } finally {
-        state.close();
-      }
+      });
       return EXIT.ok;
     }
     if (verb === "revoke") {
       if (!name) throw createError("USAGE", { detail: "token revoke needs the token's name" });
-      const state = stateOf(options, io);
-      try {
+      await withServiceState(options, io, async (state) => {
         state.revokeToken(name);
-      } finally {
-        state.close();
-      }
+      });
       io.stderr.write(`token ${name} revoked\n`);
       return EXIT.ok;
     }

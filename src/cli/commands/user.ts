@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { API_ROLES, type ConfigFlags, createError, EXIT } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
-import { nameAndRole, stateOf } from "./token.ts";
+import { nameAndRole, withServiceState } from "./token.ts";
 
 export interface UserOptions extends ConfigFlags {
   name?: string;
@@ -45,35 +45,26 @@ export const userCommand: CommandSpec<UserOptions> = {
       if (process.stdin.isTTY)
         io.stderr.write(`password for ${wanted.name} (at least ${MIN_PASSWORD} characters), then Enter: `);
       const password = readPassword();
-      const state = stateOf(options, io);
-      try {
+      await withServiceState(options, io, async (state) => {
         const info = await state.addUser({ ...wanted, password });
         if (options.json) io.stdout.write(`${JSON.stringify(info)}\n`);
         io.stderr.write(`console user ${info.name} (${info.role}) added\n`);
-      } finally {
-        state.close();
-      }
+      });
       return EXIT.ok;
     }
     if (verb === "list") {
-      const state = stateOf(options, io);
-      try {
+      await withServiceState(options, io, async (state) => {
         const users = state.listUsers();
         if (options.json) io.stdout.write(`${JSON.stringify(users)}\n`);
         else for (const u of users) io.stdout.write(`${u.name}\t${u.role}\tcreated ${u.createdAt}\n`);
-      } finally {
-        state.close();
-      }
+      });
       return EXIT.ok;
     }
     if (verb === "remove") {
       if (!name) throw createError("USAGE", { detail: "user remove needs the user's name" });
-      const state = stateOf(options, io);
-      try {
+      await withServiceState(options, io, async (state) => {
         state.removeUser(name);
-      } finally {
-        state.close();
-      }
+      });
       io.stderr.write(`console user ${name} removed; their sessions ended\n`);
       return EXIT.ok;
     }
