@@ -1,7 +1,7 @@
 /**
  * API tokens: random bearer secrets shown once at creation and kept only as a SHA-256 digest. A token
  * carries 256 random bits, so a plain digest is as safe as a slow hash here and costs a microsecond
- * per request; what a token may do is its role.
+ * per request; what a token may do is its role, and where: all connections, or only those it names.
  */
 import { createHash, randomBytes } from "node:crypto";
 
@@ -12,6 +12,13 @@ export type ApiRole = (typeof API_ROLES)[number];
 export interface Caller {
   name: string;
   role: ApiRole;
+  /** The connections it may use; undefined: all of them, and the routes about the whole service. */
+  connections?: readonly string[] | undefined;
+}
+
+/** Whether the caller may see and use connection `id`. */
+export function mayUseConnection(caller: Caller | undefined, id: string): boolean {
+  return caller?.connections === undefined || caller.connections.includes(id);
 }
 
 /** viewer reads; operator also runs syncs, dry runs and triggers; admin also manages the service. */

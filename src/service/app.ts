@@ -1,6 +1,7 @@
 /**
  * The service's HTTP server: every route declared once (src/service/routes), authenticated by API
- * token or console session (whose changes need its CSRF token) and role, validated with the library's zod schemas, answered in one error shape, timed for
+ * token or console session (whose changes need its CSRF token), role and the connections the caller
+ * may use, validated with the library's zod schemas, answered in one error shape, timed for
  * /metrics and tagged with a request id.
  */
 import { randomUUID } from "node:crypto";
@@ -8,12 +9,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { createError, isConnectorError, toConnectorError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
-import { bearerToken, type Caller, roleAllows } from "./api-tokens.ts";
+import { bearerToken, type Caller, mayUseConnection, roleAllows } from "./api-tokens.ts";
 import type { ConnectionAdmin } from "./connection-admin.ts";
 import type { ConnectionRegistry } from "./connections.ts";
 import type { Jobs } from "./jobs.ts";
 import type { ServiceMetrics } from "./metrics.ts";
-import { type Access, parsePart, type RouteSpec } from "./route.ts";
+import { type Access, connectionParam, parsePart, type RouteSpec } from "./route.ts";
 import { allRoutes } from "./routes/index.ts";
 import { CSRF_HEADER, cookieValue, csrfMatches, SESSION_COOKIE } from "./sessions.ts";
 import { failureThrottle } from "./sign-in-throttle.ts";
@@ -64,12 +65,43 @@ function callerOf(request: FastifyRequest, state: ServiceState): Caller | undefi
   ) {
     throw createError("API_CSRF_TOKEN_INVALID", {});
   }
-  return { name: session.kind === "user" ? `user:${session.name}` : session.name, role: session.role };
+  return {
+    name: session.kind === "user" ? `user:${session.name}` : session.name,
+    role: session.role,
+    connections: session.connections,
+  };
+}
+
+/**
+ * Holds a caller limited to some connections to them, for every route whatever its handler does: a
+ * route about a connection it may not use answers as for a connection that does not exist (a 403 would
+ * tell it exists); a route about the whole service refuses it, unless the route filters its answer
+ * or names no connection.
+ */
+function checkConnections(
+  request: FastifyRequest,
+  caller: Caller,
+  limited: RouteSpec["limitedCallers"],
+): void {
+  if (caller.connections === undefined) return;
+  const param = connectionParam(request.routeOptions.url ?? "");
+  if (param !== undefined) {
+    const id = String((request.params as Record<string, unknown>)[param] ?? "");
+    if (!mayUseConnection(caller, id)) throw createError("CONNECTION_NOT_FOUND", { id });
+    return;
+  }
+  if (limited === undefined) {
+    throw createError("API_CONNECTIONS_LIMITED", {
+      token: caller.name,
+      connections: caller.connections.join(", "),
+    });
+  }
 }
 
 declare module "fastify" {
   interface FastifyContextConfig {
     access?: Access;
+    limitedCallers?: RouteSpec["limitedCallers"];
   }
   interface FastifyRequest {
     apiToken?: Caller;
@@ -109,6 +141,7 @@ export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: r
     if (!roleAllows(info.role, access)) {
       throw createError("API_FORBIDDEN", { token: info.name, held: info.role, needed: access });
     }
+    checkConnections(request, info, request.routeOptions.config.limitedCallers);
     request.apiToken = info;
   });
 
@@ -147,7 +180,7 @@ export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: r
     app.route({
       method: spec.method,
       url: spec.path,
-      config: { access: spec.access },
+      config: { access: spec.access, limitedCallers: spec.limitedCallers },
       handler: async (request, reply) => {
         const result = await spec.handler({
           params: parsePart(spec.params, request.params, "path parameter"),

@@ -1,6 +1,6 @@
 /** The OpenAPI 3.1 document, generated from the routes' own declarations. */
 import { z } from "zod";
-import type { RouteSpec } from "./route.ts";
+import { connectionParam, type RouteSpec } from "./route.ts";
 
 const ERROR_BODY = z.object({
   error: z.object({
@@ -59,6 +59,14 @@ export function openApiDocument(
       parameters: [...parameters(r.params, "path"), ...parameters(r.query, "query")],
       responses,
       "x-role": r.access,
+      // How a caller limited to some connections is held: by the path's connection, by a filtered
+      // answer, not at all (the answer names none), or refused (a route about the whole service).
+      ...(r.access === "public"
+        ? {}
+        : {
+            "x-limited-callers":
+              connectionParam(r.path) !== undefined ? "by-path" : (r.limitedCallers ?? "refused"),
+          }),
       security: r.access === "public" ? [] : [{ bearer: [] }],
     };
     if (r.body) {

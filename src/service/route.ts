@@ -34,9 +34,21 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   status?: number;
   response?: z.ZodType;
   produces?: string;
+  /**
+   * Whether a caller limited to some connections may use a route that is not under
+   * `/connections/:id` (those check the id, whatever this says): `filtered`, its handler answers only
+   * the caller's connections; `unrelated`, its answer names no connection. Unset: it is about the whole
+   * service, and such a caller is refused.
+   */
+  limitedCallers?: "filtered" | "unrelated";
   /** Leaves the route out of the OpenAPI document (the document itself, the docs page). */
   hidden?: boolean;
   handler(input: RouteInput<P, Q, B>): Promise<unknown> | unknown;
+}
+
+/** The path parameter naming the connection a route is about (`/connections/:id/…`), if it is about one. */
+export function connectionParam(path: string): string | undefined {
+  return /\/connections\/:(\w+)(?:\/|$)/.exec(path)?.[1];
 }
 
 /** Keeps P, Q and B inferred from the schemas at each declaration. */

@@ -23,3 +23,37 @@ test("a pending browser sign-in is taken once, and not after it expired", () => 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a token, a user and their sessions keep the connections they are limited to; none means all", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "entra-state-"));
+  const state = openServiceState(join(dir, "service.db"));
+  try {
+    const limited = state.createToken({ name: "a-ops", role: "operator", connections: ["a", "c"] });
+    const all = state.createToken({ name: "ops", role: "operator" });
+    assert.deepEqual(limited.info.connections, ["a", "c"]);
+    assert.deepEqual(state.verifyToken(limited.token)?.connections, ["a", "c"]);
+    assert.equal(state.verifyToken(all.token)?.connections, undefined);
+    assert.deepEqual(
+      state.listTokens().map((t) => [t.name, t.connections]),
+      [
+        ["a-ops", ["a", "c"]],
+        ["ops", undefined],
+      ],
+    );
+    const user = await state.addUser({
+      name: "ada",
+      role: "viewer",
+      password: "a long password",
+      connections: ["b"],
+    });
+    assert.deepEqual(user.connections, ["b"]);
+    assert.deepEqual((await state.verifyUser("ada", "a long password"))?.connections, ["b"]);
+    const session = state.createSession({ kind: "user", name: "ada", role: "viewer", connections: ["b"] });
+    assert.deepEqual(state.verifySession(session.sessionId)?.connections, ["b"]);
+    const open = state.createSession({ kind: "token", name: "ops", role: "operator" });
+    assert.equal(state.verifySession(open.sessionId)?.connections, undefined);
+  } finally {
+    state.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,5 +1,6 @@
 /**
- * The service's own state, apart from each connection's store: API tokens (digests only), the
+ * The service's own state, apart from each connection's store: API tokens (digests only, each with
+ * the connections it is limited to, if any), the
  * connections managed through the API (credentials only as sealed envelopes, see connection-admin.ts),
  * the audit log of their changes, pending browser sign-ins, local console users (scrypt hashes),
  * console sessions and one-time sign-in tickets (digests only). A small SQLite file beside the store
@@ -81,12 +82,31 @@ const MIGRATIONS: readonly Migration[] = [
       expires_at TEXT NOT NULL
     ) STRICT;`,
   },
+  {
+    version: 4,
+    name: "tokens, users and sessions limited to connections",
+    // A JSON array of connection ids; NULL: all connections.
+    sql: `ALTER TABLE api_tokens ADD COLUMN connections TEXT;
+    ALTER TABLE local_users ADD COLUMN connections TEXT;
+    ALTER TABLE sessions ADD COLUMN connections TEXT;`,
+  },
 ];
+
+/** The connections a token, user or session is limited to; absent: all of them. */
+export interface ConnectionLimit {
+  connections?: readonly string[] | undefined;
+}
+
+const limitColumn = (limit: ConnectionLimit): string | null =>
+  limit.connections === undefined ? null : JSON.stringify(limit.connections);
+
+const limitOf = (column: string | null): ConnectionLimit =>
+  column === null ? {} : { connections: JSON.parse(column) as string[] };
 
 /** What a console session was opened with: an API token, a local user's password or a one-time link. */
 export type SessionKind = "token" | "user" | "link";
 
-export interface SessionInfo {
+export interface SessionInfo extends ConnectionLimit {
   kind: SessionKind;
   /** The token's or the user's name ("sign-in link" for a link). */
   name: string;
@@ -94,7 +114,7 @@ export interface SessionInfo {
   expiresAt: string;
 }
 
-export interface LocalUserInfo {
+export interface LocalUserInfo extends ConnectionLimit {
   name: string;
   role: ApiRole;
   createdAt: string;
@@ -171,7 +191,7 @@ const record = (r: ConnectionRow): ConnectionRecord => ({
   updatedAt: r.updated_at,
 });
 
-export interface ApiTokenInfo {
+export interface ApiTokenInfo extends ConnectionLimit {
   name: string;
   role: ApiRole;
   createdAt: string;
@@ -183,18 +203,22 @@ interface TokenRow {
   role: ApiRole;
   created_at: string;
   last_used_at: string | null;
+  connections: string | null;
 }
 
 export interface ServiceState {
   /** Creates a token; the clear token is returned this once and never stored. */
-  createToken(input: { name: string; role: ApiRole }): { token: string; info: ApiTokenInfo };
-  /** The token's name and role, or undefined for an unknown token. */
+  createToken(input: { name: string; role: ApiRole } & ConnectionLimit): {
+    token: string;
+    info: ApiTokenInfo;
+  };
+  /** The token's name, role and connections, or undefined for an unknown token. */
   verifyToken(token: string): ApiTokenInfo | undefined;
   listTokens(): ApiTokenInfo[];
   /** Revokes the token and ends the console sessions opened with it. */
   revokeToken(name: string): void;
   /** A console user; only a salted scrypt hash of the password is kept. */
-  addUser(input: { name: string; role: ApiRole; password: string }): Promise<LocalUserInfo>;
+  addUser(input: { name: string; role: ApiRole; password: string } & ConnectionLimit): Promise<LocalUserInfo>;
   /** The user when the password is theirs; unknown names take as long as wrong passwords. */
   verifyUser(name: string, password: string): Promise<LocalUserInfo | undefined>;
   listUsers(): LocalUserInfo[];
@@ -202,7 +226,7 @@ export interface ServiceState {
   removeUser(name: string): void;
   /** A new session; the clear id goes in the cookie and is never stored. */
   createSession(
-    principal: { kind: SessionKind; name: string; role: ApiRole },
+    principal: { kind: SessionKind; name: string; role: ApiRole } & ConnectionLimit,
     ttlMs?: number,
   ): { sessionId: string; info: SessionInfo };
   /** The live session of this id, or undefined (unknown or expired). */
@@ -238,6 +262,7 @@ const info = (row: TokenRow): ApiTokenInfo => ({
   role: row.role,
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
+  ...limitOf(row.connections),
 });
 
 interface UserRow {
@@ -245,12 +270,14 @@ interface UserRow {
   role: ApiRole;
   password_hash: string;
   created_at: string;
+  connections: string | null;
 }
 
 const userInfo = (row: UserRow): LocalUserInfo => ({
   name: row.name,
   role: row.role,
   createdAt: row.created_at,
+  ...limitOf(row.connections),
 });
 
 export function openServiceState(path: string, now: () => Date = () => new Date()): ServiceState {
@@ -260,16 +287,17 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
   chmodSync(path, 0o600);
   const db = new SqliteDatabase(path, MIGRATIONS, { cacheMb: 2 });
   return {
-    createToken({ name, role }) {
+    createToken({ name, role, connections }) {
       const { token, digest } = newApiToken();
       const createdAt = now().toISOString();
       try {
         db.run(
-          "INSERT INTO api_tokens (name, digest, role, created_at) VALUES (?, ?, ?, ?)",
+          "INSERT INTO api_tokens (name, digest, role, created_at, connections) VALUES (?, ?, ?, ?, ?)",
           name,
           digest,
           role,
           createdAt,
+          limitColumn({ connections }),
         );
       } catch (err) {
         if (/UNIQUE constraint failed: api_tokens\.name/.test((err as Error).message)) {
@@ -277,11 +305,20 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         }
         throw err;
       }
-      return { token, info: { name, role, createdAt, lastUsedAt: null } };
+      return {
+        token,
+        info: info({
+          name,
+          role,
+          created_at: createdAt,
+          last_used_at: null,
+          connections: limitColumn({ connections }),
+        }),
+      };
     },
     verifyToken(token) {
       const row = db.get<TokenRow>(
-        "SELECT name, role, created_at, last_used_at FROM api_tokens WHERE digest = ?",
+        "SELECT name, role, created_at, last_used_at, connections FROM api_tokens WHERE digest = ?",
         digestOf(token),
       );
       if (row === undefined) return undefined;
@@ -294,7 +331,9 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
     },
     listTokens() {
       return db
-        .all<TokenRow>("SELECT name, role, created_at, last_used_at FROM api_tokens ORDER BY name")
+        .all<TokenRow>(
+          "SELECT name, role, created_at, last_used_at, connections FROM api_tokens ORDER BY name",
+        )
         .map(info);
     },
     revokeToken(name) {
@@ -303,16 +342,17 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       }
       db.run("DELETE FROM sessions WHERE kind = 'token' AND name = ?", name);
     },
-    async addUser({ name, role, password }) {
+    async addUser({ name, role, password, connections }) {
       const hash = await hashPassword(password);
       const createdAt = now().toISOString();
       try {
         db.run(
-          "INSERT INTO local_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+          "INSERT INTO local_users (name, role, password_hash, created_at, connections) VALUES (?, ?, ?, ?, ?)",
           name,
           role,
           hash,
           createdAt,
+          limitColumn({ connections }),
         );
       } catch (err) {
         if (/UNIQUE constraint failed: local_users\.name/.test((err as Error).message)) {
@@ -320,11 +360,11 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         }
         throw err;
       }
-      return { name, role, createdAt };
+      return { name, role, createdAt, ...(connections === undefined ? {} : { connections }) };
     },
     async verifyUser(name, password) {
       const row = db.get<UserRow>(
-        "SELECT name, role, password_hash, created_at FROM local_users WHERE name = ?",
+        "SELECT name, role, password_hash, created_at, connections FROM local_users WHERE name = ?",
         name,
       );
       const ok = await verifyPassword(password, row?.password_hash);
@@ -332,7 +372,9 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
     },
     listUsers() {
       return db
-        .all<UserRow>("SELECT name, role, password_hash, created_at FROM local_users ORDER BY name")
+        .all<UserRow>(
+          "SELECT name, role, password_hash, created_at, connections FROM local_users ORDER BY name",
+        )
         .map(userInfo);
     },
     removeUser(name) {
@@ -347,23 +389,39 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       const sessionId = newSecret("ecsess_");
       const expiresAt = new Date(at.getTime() + ttlMs).toISOString();
       db.run(
-        "INSERT INTO sessions (digest, kind, name, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (digest, kind, name, role, created_at, expires_at, connections) VALUES (?, ?, ?, ?, ?, ?, ?)",
         digestOf(sessionId),
         principal.kind,
         principal.name,
         principal.role,
         at.toISOString(),
         expiresAt,
+        limitColumn(principal),
       );
-      return { sessionId, info: { ...principal, expiresAt } };
+      const { kind, name, role } = principal;
+      return { sessionId, info: { kind, name, role, expiresAt, ...limitOf(limitColumn(principal)) } };
     },
     verifySession(sessionId) {
-      const row = db.get<{ kind: SessionKind; name: string; role: ApiRole; expires_at: string }>(
-        "SELECT kind, name, role, expires_at FROM sessions WHERE digest = ? AND expires_at > ?",
+      const row = db.get<{
+        kind: SessionKind;
+        name: string;
+        role: ApiRole;
+        expires_at: string;
+        connections: string | null;
+      }>(
+        "SELECT kind, name, role, expires_at, connections FROM sessions WHERE digest = ? AND expires_at > ?",
         digestOf(sessionId),
         now().toISOString(),
       );
-      return row && { kind: row.kind, name: row.name, role: row.role, expiresAt: row.expires_at };
+      return (
+        row && {
+          kind: row.kind,
+          name: row.name,
+          role: row.role,
+          expiresAt: row.expires_at,
+          ...limitOf(row.connections),
+        }
+      );
     },
     endSession(sessionId) {
       db.run("DELETE FROM sessions WHERE digest = ?", digestOf(sessionId));

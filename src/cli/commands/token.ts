@@ -1,6 +1,7 @@
 /**
- * `entra-connector token create --name N --role viewer|operator|admin` prints a new API token for the
- * service (shown once; only its digest is kept), `token list` and `token revoke <name>`.
+ * `entra-connector token create --name N --role viewer|operator|admin [--connection ID …]` prints a new
+ * API token for the service (shown once; only its digest is kept), limited to the named connections
+ * when there are any; `token list` and `token revoke <name>`.
  */
 import type { Command } from "commander";
 import {
@@ -20,8 +21,44 @@ import { globalFlags } from "../field-options.ts";
 export interface TokenOptions extends ConfigFlags {
   name?: string;
   role?: string;
+  connection?: string[];
   json?: boolean;
 }
+
+/** `--connection ID`, once per connection a token or console user is limited to (none: all). */
+export function connectionOption(cmd: Command, who: string): Command {
+  return cmd.option(
+    "--connection <id>",
+    `limit ${who} to this connection (repeat for more; default all, and the routes about the whole service)`,
+    (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+  );
+}
+
+/**
+ * The connections given with --connection, each one the service runs (`default`, the environment's,
+ * or a managed one): a misspelt id would make a credential that can use nothing.
+ */
+export function connectionLimit(
+  options: { connection?: string[] },
+  state: ServiceState,
+): { connections?: string[] } {
+  if (options.connection === undefined) return {};
+  const known = ["default", ...state.listConnections().map((c) => c.id)];
+  const unknown = options.connection.filter((id) => !known.includes(id));
+  if (unknown.length > 0) {
+    throw createError("USAGE", {
+      detail: `--connection ${unknown.join(", ")}: no such connection (known: ${known.join(", ")}); \`entra-connector connection list\` lists them`,
+    });
+  }
+  return { connections: [...new Set(options.connection)] };
+}
+
+export const scopeText = (connections: readonly string[] | undefined) =>
+  connections === undefined ? "all connections" : `connections ${connections.join(", ")}`;
+
+/** What stderr says of a new token's or user's limit: nothing when it has none. */
+export const limitNote = (connections: readonly string[] | undefined) =>
+  connections === undefined ? "" : `, limited to ${scopeText(connections)}`;
 
 /** Opens the service state `serve` uses (found as the store is), runs `use` on it, and closes it. */
 export async function withServiceState<T>(
@@ -57,21 +94,26 @@ export const tokenCommand: CommandSpec<TokenOptions> = {
   name: "token",
   summary: "Manage the service's API tokens: token create --name N --role R | token list | token revoke N",
   configure(cmd: Command): Command {
-    return cmd
-      .argument("<verb>", "create, list or revoke")
-      .argument("[name]", "the token to revoke")
-      .option("--name <name>", "a name for the new token (who or what uses it)")
-      .option("--role <role>", `what it may do: ${API_ROLES.join(", ")}`);
+    return connectionOption(
+      cmd
+        .argument("<verb>", "create, list or revoke")
+        .argument("[name]", "the token to revoke")
+        .option("--name <name>", "a name for the new token (who or what uses it)")
+        .option("--role <role>", `what it may do: ${API_ROLES.join(", ")}`),
+      "the new token",
+    );
   },
   async run(options, args, io) {
     const [verb, name] = args;
     if (verb === "create") {
       const wanted = nameAndRole(options);
       await withServiceState(options, io, async (state) => {
-        const { token, info } = state.createToken(wanted);
+        const { token, info } = state.createToken({ ...wanted, ...connectionLimit(options, state) });
         io.stdout.write(options.json ? `${JSON.stringify({ token, ...info })}\n` : `${token}\n`);
         if (!options.json)
-          io.stderr.write(`token ${info.name} (${info.role}) created; it is shown this once\n`);
+          io.stderr.write(
+            `token ${info.name} (${info.role}) created${limitNote(info.connections)}; it is shown this once\n`,
+          );
       });
       return EXIT.ok;
     }
@@ -82,7 +124,7 @@ export const tokenCommand: CommandSpec<TokenOptions> = {
         else
           for (const t of tokens)
             io.stdout.write(
-              `${t.name}\t${t.role}\tcreated ${t.createdAt}\tlast used ${t.lastUsedAt ?? "never"}\n`,
+              `${t.name}\t${t.role}\tcreated ${t.createdAt}\tlast used ${t.lastUsedAt ?? "never"}\t${scopeText(t.connections)}\n`,
             );
       });
       return EXIT.ok;

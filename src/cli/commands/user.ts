@@ -1,16 +1,24 @@
 /**
- * `entra-connector user add --name N --role viewer|operator|admin` adds a console user, reading the
- * password from stdin (never from a flag, which the process list shows); `user list`, `user remove N`.
+ * `entra-connector user add --name N --role viewer|operator|admin [--connection ID …]` adds a console
+ * user (limited to the named connections when there are any), reading the password from stdin (never from a flag, which the process list shows); `user list`, `user remove N`.
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { API_ROLES, type ConfigFlags, createError, EXIT } from "../../index.ts";
 import type { CommandSpec } from "../command.ts";
-import { nameAndRole, withServiceState } from "./token.ts";
+import {
+  connectionLimit,
+  connectionOption,
+  limitNote,
+  nameAndRole,
+  scopeText,
+  withServiceState,
+} from "./token.ts";
 
 export interface UserOptions extends ConfigFlags {
   name?: string;
   role?: string;
+  connection?: string[];
   json?: boolean;
 }
 
@@ -32,11 +40,14 @@ export const userCommand: CommandSpec<UserOptions> = {
   summary:
     "Manage the web console's local users: user add --name N --role R (password on stdin) | user list | user remove N",
   configure(cmd: Command): Command {
-    return cmd
-      .argument("<verb>", "add, list or remove")
-      .argument("[name]", "the user to remove")
-      .option("--name <name>", "the new user's sign-in name")
-      .option("--role <role>", `what they may do: ${API_ROLES.join(", ")}`);
+    return connectionOption(
+      cmd
+        .argument("<verb>", "add, list or remove")
+        .argument("[name]", "the user to remove")
+        .option("--name <name>", "the new user's sign-in name")
+        .option("--role <role>", `what they may do: ${API_ROLES.join(", ")}`),
+      "the new user",
+    );
   },
   async run(options, args, io) {
     const [verb, name] = args;
@@ -46,9 +57,9 @@ export const userCommand: CommandSpec<UserOptions> = {
         io.stderr.write(`password for ${wanted.name} (at least ${MIN_PASSWORD} characters), then Enter: `);
       const password = readPassword();
       await withServiceState(options, io, async (state) => {
-        const info = await state.addUser({ ...wanted, password });
+        const info = await state.addUser({ ...wanted, password, ...connectionLimit(options, state) });
         if (options.json) io.stdout.write(`${JSON.stringify(info)}\n`);
-        io.stderr.write(`console user ${info.name} (${info.role}) added\n`);
+        io.stderr.write(`console user ${info.name} (${info.role}) added${limitNote(info.connections)}\n`);
       });
       return EXIT.ok;
     }
@@ -56,7 +67,9 @@ export const userCommand: CommandSpec<UserOptions> = {
       await withServiceState(options, io, async (state) => {
         const users = state.listUsers();
         if (options.json) io.stdout.write(`${JSON.stringify(users)}\n`);
-        else for (const u of users) io.stdout.write(`${u.name}\t${u.role}\tcreated ${u.createdAt}\n`);
+        else
+          for (const u of users)
+            io.stdout.write(`${u.name}\t${u.role}\tcreated ${u.createdAt}\t${scopeText(u.connections)}\n`);
       });
       return EXIT.ok;
     }

@@ -16,6 +16,13 @@ export const SERVICE_ERRORS = {
     retryable: false,
     exit: EXIT.permissions,
   },
+  API_CONNECTIONS_LIMITED: {
+    message: "{token} may use only the connections {connections}; this route is about the whole service.",
+    fix: "Use a token (or console user) for all connections: one created without --connection.",
+    status: 403,
+    retryable: false,
+    exit: EXIT.permissions,
+  },
   API_ROUTE_NOT_FOUND: {
     message: "There is no route {method} {path}.",
     fix: "GET /api/v1/openapi.json lists every route.",

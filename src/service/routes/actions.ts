@@ -35,6 +35,7 @@ export function actionRoutes(ctx: ServiceContext) {
       access: "viewer",
       summary: "Every action with its input and output JSON Schemas",
       tags: ["actions"],
+      limitedCallers: "unrelated",
       response: z.object({ items: z.array(ActionView), next: z.string().nullable() }),
       handler: () => ({
         items: ACTIONS.map((a) => describeAction(a) as z.infer<typeof ActionView>),

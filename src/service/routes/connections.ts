@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { describeSchedule } from "../../config/schedule.ts";
 import { type ConnectorError, toConnectorError } from "../../errors.ts";
+import { mayUseConnection } from "../api-tokens.ts";
 import type { ServiceContext } from "../app.ts";
 import { CheckView, CreateConnectionInput, UpdateConnectionInput } from "../connection-admin.ts";
 import { credentialType, type ServiceConnection } from "../connections.ts";
@@ -110,11 +111,17 @@ export function connectionRoutes(ctx: ServiceContext) {
       method: "GET",
       path: "/api/v1/connections",
       access: "viewer",
-      summary: "The connections this service runs",
+      summary: "The connections this service runs (those the caller may use)",
       tags: ["connections"],
+      limitedCallers: "filtered",
       response: z.object({ items: z.array(ConnectionView), next: z.string().nullable() }),
-      handler: async () => ({
-        items: await Promise.all(ctx.connections.list().map((c) => view(ctx, c))),
+      handler: async ({ token }) => ({
+        items: await Promise.all(
+          ctx.connections
+            .list()
+            .filter((c) => mayUseConnection(token, c.id))
+            .map((c) => view(ctx, c)),
+        ),
         next: null,
       }),
     }),

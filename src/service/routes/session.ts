@@ -13,13 +13,17 @@ import type { ServiceContext } from "../app.ts";
 import { route } from "../route.ts";
 import { cookieValue, csrfTokenFor, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie } from "../sessions.ts";
 import type { FailureThrottle } from "../sign-in-throttle.ts";
-import type { SessionInfo, SessionKind } from "../state.ts";
+import type { ServiceState, SessionInfo } from "../state.ts";
+
+type SessionPrincipal = Parameters<ServiceState["createSession"]>[0];
 
 const SessionView = z.object({
   kind: z.enum(["token", "user", "link"]),
   name: z.string(),
   role: z.enum(API_ROLES),
   expiresAt: z.string(),
+  /** The connections it may use; absent: all of them. */
+  connections: z.array(z.string()).optional(),
   /** Send it back as `x-csrf-token` with every POST, PATCH, PUT and DELETE made with the cookie. */
   csrfToken: z.string(),
 });
@@ -31,7 +35,7 @@ export function openSession(
   ctx: ServiceContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  principal: { kind: SessionKind; name: string; role: (typeof API_ROLES)[number] },
+  principal: SessionPrincipal,
 ) {
   const { sessionId, info } = ctx.state.createSession(principal);
   const maxAgeSeconds = SESSION_TTL_MS / 1000;
@@ -80,12 +84,14 @@ export function sessionRoutes(ctx: ServiceContext, throttle: FailureThrottle) {
           const token = ctx.state.verifyToken(body.token);
           if (token === undefined) return refuse(request, "token");
           throttle.succeeded(request.ip);
-          return openSession(ctx, request, reply, { kind: "token", name: token.name, role: token.role });
+          const { name, role, connections } = token;
+          return openSession(ctx, request, reply, { kind: "token", name, role, connections });
         }
         const user = await ctx.state.verifyUser(body.username, body.password);
         if (user === undefined) return refuse(request, "user", body.username);
         throttle.succeeded(request.ip);
-        return openSession(ctx, request, reply, { kind: "user", name: user.name, role: user.role });
+        const { name, role, connections } = user;
+        return openSession(ctx, request, reply, { kind: "user", name, role, connections });
       },
     }),
     route({
@@ -94,6 +100,7 @@ export function sessionRoutes(ctx: ServiceContext, throttle: FailureThrottle) {
       access: "viewer",
       summary: "The console session of this cookie, with its CSRF token",
       tags: ["session"],
+      limitedCallers: "unrelated",
       response: SessionView,
       handler: ({ request }) => {
         const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE);
@@ -109,6 +116,7 @@ export function sessionRoutes(ctx: ServiceContext, throttle: FailureThrottle) {
       access: "viewer",
       summary: "Sign out: ends the session of this cookie and clears the cookie",
       tags: ["session"],
+      limitedCallers: "unrelated",
       status: 204,
       handler: ({ request, reply }) => {
         const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE);
