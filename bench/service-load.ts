@@ -31,8 +31,8 @@ const emulator = await spawnEmulator(["--size", size, "--latency", "graph", "--t
 const dir = mkdtempSync(join(tmpdir(), "entra-service-load-"));
 const env = connectorEnv(emulator.info, join(dir, "store.db"), size);
 const state = openServiceState(serviceStatePath(dir));
-const { token } = state.createToken({ name: "bench", role: "operator" });
-state.close();
+const { token } = await state.createToken({ name: "bench", role: "operator" });
+await state.close();
 
 const service = spawn(process.execPath, [CLI, "serve", "--listen", "127.0.0.1:0", "--json"], {
   env: { ...process.env, ...env, ENTRA_LOG_LEVEL: "warn" },

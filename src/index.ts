@@ -105,6 +105,7 @@ export {
   type ServiceState,
   serviceStatePath,
 } from "./service/state.ts";
+export { openPostgresServiceState, openServiceStateFor } from "./service/state-postgres.ts";
 // The store (src/store): the synced copy, its runs, change events, audit log and queries.
 export {
   type ChangeEvent,

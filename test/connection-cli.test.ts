@@ -135,9 +135,9 @@ test("connection add reads the secret from stdin; its test names a wrong secret;
 
   const state = openServiceState(serviceStatePath(dir));
   try {
-    assert.ok(state.listAudit().every((e) => e.actor === "cli"));
+    assert.ok((await state.listAudit()).every((e) => e.actor === "cli"));
   } finally {
-    state.close();
+    await state.close();
   }
   const bytes = readFileSync(serviceStatePath(dir));
   assert.equal(bytes.includes(emu.clientSecret), false, "the secret is sealed in the state");

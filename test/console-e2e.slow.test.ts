@@ -79,7 +79,7 @@ describe("web console in a browser", () => {
   });
 
   test("a one-time sign-in link opens the console once", async () => {
-    const ticket = svc.state.createSignInTicket("viewer", 60_000);
+    const ticket = await svc.state.createSignInTicket("viewer", 60_000);
     const page = await context.newPage();
     await page.goto(`${svc.url}/console/sign-in/${ticket}`);
     await page.getByRole("heading", { name: "Connections" }).waitFor();

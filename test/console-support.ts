@@ -50,15 +50,15 @@ export async function startConsoleService(
   };
   const state = openServiceState(serviceStatePath(dir));
   const tokens = {
-    viewer: state.createToken({ name: "viewer", role: "viewer" }).token,
-    operator: state.createToken({ name: "operator", role: "operator" }).token,
-    admin: state.createToken({ name: "admin", role: "admin" }).token,
+    viewer: (await state.createToken({ name: "viewer", role: "viewer" })).token,
+    operator: (await state.createToken({ name: "operator", role: "operator" })).token,
+    admin: (await state.createToken({ name: "admin", role: "admin" })).token,
   };
   await state.addUser({ name: USER.name, role: "admin", password: USER.password });
   const managed = { key: await loadConnectorKey({ stateDir: dir }), env, stateDir: dir };
   const service = await startService({
     state,
-    connections: openConnections({ ...managed, state }),
+    connections: await openConnections({ ...managed, state }),
     managed,
     logger: createLogger({ level: "silent" }),
     version: "test",

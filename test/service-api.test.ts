@@ -50,7 +50,7 @@ describe("service API", () => {
     env = emulatorEnv(emu, join(dir, "store.db"), "s");
     state = openServiceState(join(dir, "service.db"));
     for (const role of ["viewer", "operator", "admin"] as const) {
-      tokens[role] = state.createToken({ name: role, role }).token;
+      tokens[role] = (await state.createToken({ name: role, role })).token;
     }
     const connections = connectionsFromEnvironment(env);
     jobs = createLocalJobs({ handlers: { sync: syncJob(connections) } });
@@ -71,7 +71,7 @@ describe("service API", () => {
   after(async () => {
     await jobs.close(10_000);
     await app.close();
-    state.close();
+    await state.close();
     await emu.close();
     rmSync(dir, { recursive: true, force: true });
   });

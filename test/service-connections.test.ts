@@ -60,12 +60,12 @@ describe("managed connections", () => {
     env = emulatorEnv(emu, join(dir, "store.db"), "s");
     state = openServiceState(serviceStatePath(dir));
     for (const role of ["viewer", "operator", "admin"] as const) {
-      tokens[role] = state.createToken({ name: role, role }).token;
+      tokens[role] = (await state.createToken({ name: role, role })).token;
     }
     const managed = { key: await loadConnectorKey({ stateDir: dir }), env, stateDir: dir };
     service = await startService({
       state,
-      connections: openConnections({ ...managed, state }),
+      connections: await openConnections({ ...managed, state }),
       managed,
       logger: createLogger({ level: "silent" }),
       version: "test",
@@ -143,7 +143,7 @@ describe("managed connections", () => {
       options: { kinds: "users,widgets" },
     });
     assert.match(JSON.stringify(kinds.body), /options\.kinds.*widgets/);
-    assert.deepEqual(state.listConnections(), []);
+    assert.deepEqual(await state.listConnections(), []);
     assert.equal(existsSync(connectionDir(dir, "bad-schedule")), false, "no folder left behind");
   });
 
@@ -361,8 +361,8 @@ describe("managed connections", () => {
     assert.match(JSON.stringify(oauthStartOnSecret.body), /credential\.type/);
   });
 
-  test("every change is audited with the token that made it", () => {
-    const audit = state.listAudit();
+  test("every change is audited with the token that made it", async () => {
+    const audit = await state.listAudit();
     const actions = audit.map((e) => `${e.action} ${e.connectionId} ${e.actor}`);
     assert.ok(actions.includes("create contoso-a admin"), actions.join("\n"));
     assert.ok(actions.includes("credential contoso-a admin"));

@@ -65,16 +65,16 @@ describe("a caller limited to connections, through every route", () => {
     [emuA, emuB] = await Promise.all([emulator(21), emulator(22)]);
     dir = mkdtempSync(join(tmpdir(), "entra-isolation-"));
     state = openServiceState(serviceStatePath(dir));
-    tokens["admin"] = state.createToken({ name: "admin", role: "admin" }).token;
+    tokens["admin"] = (await state.createToken({ name: "admin", role: "admin" })).token;
     for (const role of ["operator", "admin"] as const) {
-      tokens[`a-${role}`] = state.createToken({ name: `a-${role}`, role, connections: [A] }).token;
+      tokens[`a-${role}`] = (await state.createToken({ name: `a-${role}`, role, connections: [A] })).token;
     }
     const key = await loadConnectorKey({ stateDir: dir });
     // A is the environment's connection on one tenant; managed ones, B among them, sign in to the other.
     const managed = { key, env: emulatorEnv(emuB, join(dir, "unused.db"), "s"), stateDir: dir };
     service = await startService({
       state,
-      connections: openConnections({
+      connections: await openConnections({
         key,
         env: emulatorEnv(emuA, join(dir, "a.db"), "s"),
         stateDir: dir,
@@ -161,7 +161,7 @@ describe("a caller limited to connections, through every route", () => {
     return {
       answers,
       jobs: (await service.jobs.list({ connectionId: B })).map((j) => [j.id, j.kind, j.status]),
-      record: state.listConnections().find((c) => c.id === B),
+      record: (await state.listConnections()).find((c) => c.id === B),
       graphRequests: emuB.stats().requests,
       tenant: createHash("sha256")
         .update(JSON.stringify(await emuB.snapshot()))

@@ -43,10 +43,10 @@ describe("service operations", () => {
       ENTRA_STORE: join(dir, "store.db"),
     };
     state = openServiceState(join(dir, "service.db"));
-    token = state.createToken({ name: "ops", role: "operator" }).token;
+    token = (await state.createToken({ name: "ops", role: "operator" })).token;
   });
-  after(() => {
-    state.close();
+  after(async () => {
+    await state.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

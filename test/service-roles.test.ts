@@ -29,7 +29,7 @@ const env = {
   ENTRA_STORE: join(dir, "store.db"),
 };
 const state = openServiceState(join(dir, "service.db"));
-const token = state.createToken({ name: "ops", role: "operator" }).token;
+const token = (await state.createToken({ name: "ops", role: "operator" })).token;
 const key = await loadConnectorKey({ stateDir: dir });
 const services: RunningService[] = [];
 

@@ -36,8 +36,8 @@ describe("console sessions", () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "entra-session-"));
     state = openServiceState(join(dir, "service.db"), () => new Date(clock));
-    tokens["operator"] = state.createToken({ name: "ops", role: "operator" }).token;
-    tokens["viewer"] = state.createToken({ name: "watcher", role: "viewer" }).token;
+    tokens["operator"] = (await state.createToken({ name: "ops", role: "operator" })).token;
+    tokens["viewer"] = (await state.createToken({ name: "watcher", role: "viewer" })).token;
     await state.addUser({ name: "alice", role: "operator", password: PASSWORD });
     const logger = createLogger({
       level: "info",
@@ -65,7 +65,7 @@ describe("console sessions", () => {
 
   after(async () => {
     await app.close();
-    state.close();
+    await state.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -163,11 +163,11 @@ describe("console sessions", () => {
     const status = async (cookie: string) =>
       (await app.inject({ url: "/api/v1/connections", headers: { cookie } })).statusCode;
     assert.equal(await status(byToken), 200);
-    state.revokeToken("watcher");
+    await state.revokeToken("watcher");
     assert.equal(await status(byToken), 401);
     await state.addUser({ name: "bob", role: "viewer", password: PASSWORD });
     const bob = (await signIn({ username: "bob", password: PASSWORD })).cookie;
-    state.removeUser("bob");
+    await state.removeUser("bob");
     assert.equal(await status(bob), 401);
     assert.equal(await status(byUser), 200);
     clock += 12 * 3600_000 + 1;
@@ -175,7 +175,7 @@ describe("console sessions", () => {
   });
 
   test("a one-time sign-in link opens a session once, then is refused; an expired one too", async () => {
-    const ticket = state.createSignInTicket("operator", 60_000);
+    const ticket = await state.createSignInTicket("operator", 60_000);
     const first = await app.inject({ url: `/console/sign-in/${ticket}` });
     assert.equal(first.statusCode, 303);
     assert.equal(first.headers.location, "/console/");
@@ -185,7 +185,7 @@ describe("console sessions", () => {
     const second = await app.inject({ url: `/console/sign-in/${ticket}` });
     assert.equal(second.headers.location, "/console/sign-in?link=expired");
     assert.equal(second.headers["set-cookie"], undefined);
-    const late = state.createSignInTicket("viewer", 60_000);
+    const late = await state.createSignInTicket("viewer", 60_000);
     clock += 60_001;
     assert.equal(
       (await app.inject({ url: `/console/sign-in/${late}` })).headers.location,

@@ -56,7 +56,7 @@ describe("triggers in the service", () => {
     const env = emulatorEnv(emu, join(dir, "store.db"), "s");
     state = openServiceState(join(dir, "service.db"));
     for (const role of ["viewer", "operator"] as const) {
-      tokens[role] = state.createToken({ name: `${role}-token`, role }).token;
+      tokens[role] = (await state.createToken({ name: `${role}-token`, role })).token;
     }
     receiver = createServer((req, res) => {
       let body = "";

@@ -35,7 +35,7 @@ test("user add reads the password from stdin, keeps only its hash; list and remo
       assert.equal((await state.verifyUser("ada", password))?.role, "admin");
       assert.equal(await state.verifyUser("ada", `${password}!`), undefined);
     } finally {
-      state.close();
+      await state.close();
     }
     assert.equal((await runCliCollect(["user", "remove", "ada"], env)).code, 0);
     const again = await runCliCollect(["user", "remove", "ada"], env);

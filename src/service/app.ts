@@ -52,11 +52,11 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * The caller of a request: its bearer token, else its session cookie. A session's state-changing
  * request must carry the session's CSRF token, since a browser attaches the cookie by itself.
  */
-function callerOf(request: FastifyRequest, state: ServiceState): Caller | undefined {
+async function callerOf(request: FastifyRequest, state: ServiceState): Promise<Caller | undefined> {
   const token = bearerToken(request.headers.authorization);
   if (token !== undefined) return state.verifyToken(token);
   const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE);
-  const session = sessionId === undefined ? undefined : state.verifySession(sessionId);
+  const session = sessionId === undefined ? undefined : await state.verifySession(sessionId);
   if (sessionId === undefined || session === undefined) return undefined;
   const csrf = request.headers[CSRF_HEADER];
   if (
@@ -131,7 +131,7 @@ export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: r
     reply.header("x-request-id", request.id);
     const access = request.routeOptions.config.access ?? "public";
     if (access === "public" || (request.url === "/metrics" && ctx.metricsOpen)) return;
-    const info = callerOf(request, ctx.state);
+    const info = await callerOf(request, ctx.state);
     if (info === undefined) {
       const delay = throttle.failed(request.ip);
       if (delay > 0) await sleep(delay);

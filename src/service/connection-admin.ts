@@ -132,7 +132,7 @@ export interface ConnectionAdmin {
   remove(id: string, actor: Actor): Promise<void>;
   test(id: string, signal?: AbortSignal): Promise<CheckView>;
   /** Starts a browser sign-in for a delegated connection: the address to send the user to. */
-  startSignIn(id: string, actor: Actor): { authorizeUrl: string };
+  startSignIn(id: string, actor: Actor): Promise<{ authorizeUrl: string }>;
   /** Completes one from the redirect: stores the refresh token sealed for its connection. */
   finishSignIn(answer: SignInAnswer): Promise<{ connectionId: string }>;
 }
@@ -271,12 +271,12 @@ function liveConnection(
 }
 
 /** The service's connections at start: the environment's (if configured) and every managed one. */
-export function openConnections(
+export async function openConnections(
   options: Pick<ConnectionAdminOptions, "state" | "key" | "env" | "flags" | "stateDir">,
-): ConnectionRegistry {
+): Promise<ConnectionRegistry> {
   return registryOf([
     ...environmentConnections(options.env, options.flags),
-    ...options.state.listConnections().map((r) => managedConnection(r, options)),
+    ...(await options.state.listConnections()).map((r) => managedConnection(r, options)),
   ]);
 }
 
@@ -297,9 +297,9 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
   const { state, registry, key } = options;
   const now = options.now ?? (() => new Date());
 
-  const managed = (id: string): ConnectionRecord => {
+  const managed = async (id: string): Promise<ConnectionRecord> => {
     const c = registry.get(id);
-    const record = state.listConnections().find((r) => r.id === id);
+    const record = (await state.listConnections()).find((r) => r.id === id);
     if (record === undefined) {
       throw createError("CONNECTION_READ_ONLY", { id: c.id, change: "changed or removed" });
     }
@@ -361,7 +361,7 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
         await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
         throw err;
       }
-      state.insertConnection({
+      await state.insertConnection({
         id,
         ...shape,
         cloud: connection.config.cloud,
@@ -370,7 +370,7 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
         createdAt: at,
         updatedAt: at,
       });
-      state.audit({
+      await state.audit({
         actor,
         action: "create",
         connectionId: id,
@@ -386,7 +386,7 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
     },
 
     async update(id, input, actor) {
-      const record = managed(id);
+      const record = await managed(id);
       await refuseWhileSyncing(id);
       const at = now().toISOString();
       const signInChanged =
@@ -409,14 +409,15 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
         next.credentialChangedAt = input.credential.type === "delegated" ? null : at;
       }
       const connection = managedConnection(next, options);
-      state.updateConnection(next);
+      await state.updateConnection(next);
       const changed = Object.keys(input).filter((k) => k !== "credential");
-      if (changed.length > 0) state.audit({ actor, action: "update", connectionId: id, detail: { changed } });
+      if (changed.length > 0)
+        await state.audit({ actor, action: "update", connectionId: id, detail: { changed } });
       if (signInChanged) {
         // Tokens of the old credential must never answer for the new one.
         await dropTokens(id);
         if (input.credential !== undefined) {
-          state.audit({
+          await state.audit({
             actor,
             action: "credential",
             connectionId: id,
@@ -429,18 +430,18 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
     },
 
     async remove(id, actor) {
-      managed(id);
+      await managed(id);
       await refuseWhileSyncing(id);
-      state.deleteConnection(id);
-      state.audit({ actor, action: "delete", connectionId: id, detail: {} });
+      await state.deleteConnection(id);
+      await state.audit({ actor, action: "delete", connectionId: id, detail: {} });
       await registry.remove(id);
       await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
     },
 
     test: (id, signal) => test(registry.get(id), signal),
 
-    startSignIn(id, actor) {
-      const record = managed(id);
+    async startSignIn(id, actor) {
+      const record = await managed(id);
       if (record.credentialType !== "delegated") {
         throw createError("CONFIG_INVALID", {
           field: "credential.type",
@@ -450,21 +451,21 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
       const c = registry.get(id);
       const { verifier, challenge } = pkcePair();
       const stateValue = randomBytes(32).toString("base64url");
-      state.putOAuthState({
+      await state.putOAuthState({
         digest: digest(stateValue),
         connectionId: id,
         actor,
         verifier: seal(key, Buffer.from(verifier), VERIFIER_LABEL),
         expiresAt: new Date(now().getTime() + SIGN_IN_TTL_MS),
       });
-      state.audit({ actor, action: "sign-in", connectionId: id, detail: { step: "started" } });
+      await state.audit({ actor, action: "sign-in", connectionId: id, detail: { step: "started" } });
       return {
         authorizeUrl: authorizeUrl(c.config, { redirectUri: redirectUri(), state: stateValue, challenge }),
       };
     },
 
     async finishSignIn(answer) {
-      const pending = answer.state ? state.takeOAuthState(digest(answer.state)) : undefined;
+      const pending = answer.state ? await state.takeOAuthState(digest(answer.state)) : undefined;
       if (pending === undefined) throw createError("OAUTH_STATE_INVALID", {});
       const c = registry.get(pending.connectionId);
       const g = c.graph();
@@ -488,10 +489,10 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
         verifier,
       });
       await g.store?.set(connectionKey(c.config), token);
-      const record = managed(c.id);
+      const record = await managed(c.id);
       const next = { ...record, credentialChangedAt: now().toISOString(), updatedAt: now().toISOString() };
-      state.updateConnection(next);
-      state.audit({
+      await state.updateConnection(next);
+      await state.audit({
         actor: pending.actor,
         action: "credential",
         connectionId: c.id,

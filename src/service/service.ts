@@ -192,7 +192,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await app.close();
       await jobs.close(options.graceMs);
       await options.connections.close();
-      options.state.close();
+      await options.state.close();
     },
   };
 }

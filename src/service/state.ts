@@ -97,10 +97,10 @@ export interface ConnectionLimit {
   connections?: readonly string[] | undefined;
 }
 
-const limitColumn = (limit: ConnectionLimit): string | null =>
+export const limitColumn = (limit: ConnectionLimit): string | null =>
   limit.connections === undefined ? null : JSON.stringify(limit.connections);
 
-const limitOf = (column: string | null): ConnectionLimit =>
+export const limitOf = (column: string | null): ConnectionLimit =>
   column === null ? {} : { connections: JSON.parse(column) as string[] };
 
 /** What a console session was opened with: an API token, a local user's password or a one-time link. */
@@ -163,7 +163,7 @@ export interface ConnectionAuditEntry {
   detail: Record<string, unknown>;
 }
 
-interface ConnectionRow {
+export interface ConnectionRow {
   id: string;
   name: string;
   tenant_id: string;
@@ -177,7 +177,7 @@ interface ConnectionRow {
   updated_at: string;
 }
 
-const record = (r: ConnectionRow): ConnectionRecord => ({
+export const record = (r: ConnectionRow): ConnectionRecord => ({
   id: r.id,
   name: r.name,
   tenantId: r.tenant_id,
@@ -198,7 +198,7 @@ export interface ApiTokenInfo extends ConnectionLimit {
   lastUsedAt: string | null;
 }
 
-interface TokenRow {
+export interface TokenRow {
   name: string;
   role: ApiRole;
   created_at: string;
@@ -208,56 +208,58 @@ interface TokenRow {
 
 export interface ServiceState {
   /** Creates a token; the clear token is returned this once and never stored. */
-  createToken(input: { name: string; role: ApiRole } & ConnectionLimit): {
-    token: string;
-    info: ApiTokenInfo;
-  };
+  createToken(
+    input: { name: string; role: ApiRole } & ConnectionLimit,
+  ): Promise<{ token: string; info: ApiTokenInfo }>;
   /** The token's name, role and connections, or undefined for an unknown token. */
-  verifyToken(token: string): ApiTokenInfo | undefined;
-  listTokens(): ApiTokenInfo[];
+  verifyToken(token: string): Promise<ApiTokenInfo | undefined>;
+  listTokens(): Promise<ApiTokenInfo[]>;
   /** Revokes the token and ends the console sessions opened with it. */
-  revokeToken(name: string): void;
+  revokeToken(name: string): Promise<void>;
   /** A console user; only a salted scrypt hash of the password is kept. */
   addUser(input: { name: string; role: ApiRole; password: string } & ConnectionLimit): Promise<LocalUserInfo>;
   /** The user when the password is theirs; unknown names take as long as wrong passwords. */
   verifyUser(name: string, password: string): Promise<LocalUserInfo | undefined>;
-  listUsers(): LocalUserInfo[];
+  listUsers(): Promise<LocalUserInfo[]>;
   /** Removes the user and ends their sessions. */
-  removeUser(name: string): void;
+  removeUser(name: string): Promise<void>;
   /** A new session; the clear id goes in the cookie and is never stored. */
   createSession(
-    principal: { kind: SessionKind; name: string; role: ApiRole } & ConnectionLimit,
+    principal: SessionPrincipal,
     ttlMs?: number,
-  ): { sessionId: string; info: SessionInfo };
+  ): Promise<{ sessionId: string; info: SessionInfo }>;
   /** The live session of this id, or undefined (unknown or expired). */
-  verifySession(sessionId: string): SessionInfo | undefined;
-  endSession(sessionId: string): void;
+  verifySession(sessionId: string): Promise<SessionInfo | undefined>;
+  endSession(sessionId: string): Promise<void>;
   /** A one-time sign-in link's secret for `role`, valid for `ttlMs`. */
-  createSignInTicket(role: ApiRole, ttlMs: number): string;
+  createSignInTicket(role: ApiRole, ttlMs: number): Promise<string>;
   /** The ticket's role, once: a redeemed or expired ticket is gone. */
-  redeemSignInTicket(ticket: string): { role: ApiRole } | undefined;
-  listConnections(): ConnectionRecord[];
+  redeemSignInTicket(ticket: string): Promise<{ role: ApiRole } | undefined>;
+  listConnections(): Promise<ConnectionRecord[]>;
   /** Stores a new connection, or CONNECTION_ID_TAKEN. */
-  insertConnection(c: ConnectionRecord): void;
+  insertConnection(c: ConnectionRecord): Promise<void>;
   /** Replaces a stored connection (same id). */
-  updateConnection(c: ConnectionRecord): void;
-  deleteConnection(id: string): void;
-  audit(entry: Omit<ConnectionAuditEntry, "seq" | "at">): void;
+  updateConnection(c: ConnectionRecord): Promise<void>;
+  deleteConnection(id: string): Promise<void>;
+  audit(entry: Omit<ConnectionAuditEntry, "seq" | "at">): Promise<void>;
   /** Newest first. */
-  listAudit(connectionId?: string): ConnectionAuditEntry[];
+  listAudit(connectionId?: string): Promise<ConnectionAuditEntry[]>;
   /** Keeps a pending browser sign-in under the digest of its state, until it is taken or expires. */
-  putOAuthState(entry: OAuthState & { digest: string; expiresAt: Date }): void;
+  putOAuthState(entry: OAuthState & { digest: string; expiresAt: Date }): Promise<void>;
   /** Takes a pending sign-in once: a second take (or an expired one) finds nothing. */
-  takeOAuthState(digest: string): OAuthState | undefined;
-  close(): void;
+  takeOAuthState(digest: string): Promise<OAuthState | undefined>;
+  close(): Promise<void>;
 }
+
+/** Who a console session is for: a token, a local user or a sign-in link, with its role and connections. */
+export type SessionPrincipal = { kind: SessionKind; name: string; role: ApiRole } & ConnectionLimit;
 
 /** Where the service keeps its state for a store path: beside the store, in its state folder. */
 export function serviceStatePath(stateDir: string): string {
   return join(stateDir, ".entra-connector", "service.db");
 }
 
-const info = (row: TokenRow): ApiTokenInfo => ({
+export const tokenInfo = (row: TokenRow): ApiTokenInfo => ({
   name: row.name,
   role: row.role,
   createdAt: row.created_at,
@@ -265,7 +267,7 @@ const info = (row: TokenRow): ApiTokenInfo => ({
   ...limitOf(row.connections),
 });
 
-interface UserRow {
+export interface UserRow {
   name: string;
   role: ApiRole;
   password_hash: string;
@@ -273,7 +275,7 @@ interface UserRow {
   connections: string | null;
 }
 
-const userInfo = (row: UserRow): LocalUserInfo => ({
+export const userInfo = (row: UserRow): LocalUserInfo => ({
   name: row.name,
   role: row.role,
   createdAt: row.created_at,
@@ -287,7 +289,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
   chmodSync(path, 0o600);
   const db = new SqliteDatabase(path, MIGRATIONS, { cacheMb: 2 });
   return {
-    createToken({ name, role, connections }) {
+    async createToken({ name, role, connections }) {
       const { token, digest } = newApiToken();
       const createdAt = now().toISOString();
       try {
@@ -307,7 +309,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       }
       return {
         token,
-        info: info({
+        info: tokenInfo({
           name,
           role,
           created_at: createdAt,
@@ -316,7 +318,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         }),
       };
     },
-    verifyToken(token) {
+    async verifyToken(token) {
       const row = db.get<TokenRow>(
         "SELECT name, role, created_at, last_used_at, connections FROM api_tokens WHERE digest = ?",
         digestOf(token),
@@ -327,16 +329,16 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       if (row.last_used_at?.slice(0, 16) !== at.slice(0, 16)) {
         db.run("UPDATE api_tokens SET last_used_at = ? WHERE name = ?", at, row.name);
       }
-      return info({ ...row, last_used_at: at });
+      return tokenInfo({ ...row, last_used_at: at });
     },
-    listTokens() {
+    async listTokens() {
       return db
         .all<TokenRow>(
           "SELECT name, role, created_at, last_used_at, connections FROM api_tokens ORDER BY name",
         )
-        .map(info);
+        .map(tokenInfo);
     },
-    revokeToken(name) {
+    async revokeToken(name) {
       if (db.run("DELETE FROM api_tokens WHERE name = ?", name).changes === 0) {
         throw createError("API_TOKEN_NOT_FOUND", { name });
       }
@@ -370,20 +372,20 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       const ok = await verifyPassword(password, row?.password_hash);
       return ok && row ? userInfo(row) : undefined;
     },
-    listUsers() {
+    async listUsers() {
       return db
         .all<UserRow>(
           "SELECT name, role, password_hash, created_at, connections FROM local_users ORDER BY name",
         )
         .map(userInfo);
     },
-    removeUser(name) {
+    async removeUser(name) {
       if (db.run("DELETE FROM local_users WHERE name = ?", name).changes === 0) {
         throw createError("LOCAL_USER_NOT_FOUND", { name });
       }
       db.run("DELETE FROM sessions WHERE kind = 'user' AND name = ?", name);
     },
-    createSession(principal, ttlMs = SESSION_TTL_MS) {
+    async createSession(principal, ttlMs = SESSION_TTL_MS) {
       const at = now();
       db.run("DELETE FROM sessions WHERE expires_at <= ?", at.toISOString());
       const sessionId = newSecret("ecsess_");
@@ -401,7 +403,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       const { kind, name, role } = principal;
       return { sessionId, info: { kind, name, role, expiresAt, ...limitOf(limitColumn(principal)) } };
     },
-    verifySession(sessionId) {
+    async verifySession(sessionId) {
       const row = db.get<{
         kind: SessionKind;
         name: string;
@@ -423,10 +425,10 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         }
       );
     },
-    endSession(sessionId) {
+    async endSession(sessionId) {
       db.run("DELETE FROM sessions WHERE digest = ?", digestOf(sessionId));
     },
-    createSignInTicket(role, ttlMs) {
+    async createSignInTicket(role, ttlMs) {
       const at = now();
       db.run("DELETE FROM sign_in_tickets WHERE expires_at <= ?", at.toISOString());
       const ticket = newSecret("ectkt_");
@@ -438,7 +440,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       );
       return ticket;
     },
-    redeemSignInTicket(ticket) {
+    async redeemSignInTicket(ticket) {
       // Deleting is the redemption: of two uses of one link, only the one that deletes the row signs in.
       const row = db.get<{ role: ApiRole }>(
         "DELETE FROM sign_in_tickets WHERE digest = ? AND expires_at > ? RETURNING role",
@@ -447,10 +449,10 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       );
       return row && { role: row.role };
     },
-    listConnections() {
+    async listConnections() {
       return db.all<ConnectionRow>("SELECT * FROM connections ORDER BY id").map(record);
     },
-    insertConnection(c) {
+    async insertConnection(c) {
       try {
         db.run(
           `INSERT INTO connections (id, name, tenant_id, client_id, cloud, credential_type, credential,
@@ -464,7 +466,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         throw err;
       }
     },
-    updateConnection(c) {
+    async updateConnection(c) {
       const [id, ...rest] = columns(c);
       db.run(
         `UPDATE connections SET name = ?, tenant_id = ?, client_id = ?, cloud = ?, credential_type = ?,
@@ -473,13 +475,13 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         id,
       );
     },
-    deleteConnection(id) {
+    async deleteConnection(id) {
       db.transaction(() => {
         db.run("DELETE FROM connections WHERE id = ?", id);
         db.run("DELETE FROM oauth_states WHERE connection_id = ?", id);
       });
     },
-    audit(entry) {
+    async audit(entry) {
       db.run(
         "INSERT INTO connection_audit (at, actor, action, connection_id, detail) VALUES (?, ?, ?, ?, ?)",
         now().toISOString(),
@@ -489,7 +491,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         JSON.stringify(entry.detail),
       );
     },
-    listAudit(connectionId) {
+    async listAudit(connectionId) {
       const rows = db.all<{
         seq: number;
         at: string;
@@ -510,7 +512,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         detail: JSON.parse(r.detail) as Record<string, unknown>,
       }));
     },
-    putOAuthState(e) {
+    async putOAuthState(e) {
       db.run("DELETE FROM oauth_states WHERE expires_at < ?", now().toISOString());
       db.run(
         "INSERT INTO oauth_states (digest, connection_id, actor, verifier, expires_at) VALUES (?, ?, ?, ?, ?)",
@@ -521,7 +523,7 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         e.expiresAt.toISOString(),
       );
     },
-    takeOAuthState(digest) {
+    async takeOAuthState(digest) {
       return db.transaction(() => {
         const row = db.get<{ connection_id: string; actor: string; verifier: string; expires_at: string }>(
           "SELECT connection_id, actor, verifier, expires_at FROM oauth_states WHERE digest = ?",
@@ -532,13 +534,13 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
         return { connectionId: row.connection_id, actor: row.actor, verifier: row.verifier };
       });
     },
-    close() {
+    async close() {
       db.close();
     },
   };
 }
 
-function columns(c: ConnectionRecord): [string, ...(string | null)[]] {
+export function columns(c: ConnectionRecord): [string, ...(string | null)[]] {
   return [
     c.id,
     c.name,

@@ -19,8 +19,7 @@ import {
   loadConnectorKey,
   loadSettings,
   openConnections,
-  openServiceState,
-  serviceStatePath,
+  openServiceStateFor,
   terminalSafe,
   terminalSafeJson,
 } from "../../index.ts";
@@ -45,19 +44,20 @@ async function withAdmin<T>(
   io: CommandIO,
   use: (admin: ConnectionAdmin, registry: ConnectionRegistry) => Promise<T>,
 ): Promise<T> {
-  const { stateDir } = loadSettings({ env: io.env, flags: options });
-  const state = openServiceState(serviceStatePath(stateDir));
+  const settings = loadSettings({ env: io.env, flags: options });
+  const { stateDir } = settings;
+  const state = await openServiceStateFor(settings);
   let registry: ConnectionRegistry | undefined;
   try {
     const key = await loadConnectorKey({ stateDir, connectorKey: io.env["ENTRA_CONNECTOR_KEY"] });
     // --tenant-id and --client-id name the connection being added, not the environment's.
     const { tenantId: _t, clientId: _c, ...flags } = options;
     const managed = { key, env: io.env, flags, stateDir };
-    registry = openConnections({ ...managed, state });
+    registry = await openConnections({ ...managed, state });
     return await use(connectionAdmin({ ...managed, state, registry }), registry);
   } finally {
     await registry?.close();
-    state.close();
+    await state.close();
   }
 }
 

@@ -79,14 +79,14 @@ export async function runDemoService(
     const managed = { key: await loadConnectorKey({ stateDir: dir }), env, stateDir: dir };
     service = await startOn({
       state,
-      connections: openConnections({ ...managed, state }),
+      connections: await openConnections({ ...managed, state }),
       managed,
       logger: createLogger({ level: "warn" }),
       version: VERSION,
       metricsOpen: false,
       graceMs: 10_000,
     });
-    const link = `${service.url}/console/sign-in/${state.createSignInTicket("admin", LINK_TTL_MS)}`;
+    const link = `${service.url}/console/sign-in/${await state.createSignInTicket("admin", LINK_TTL_MS)}`;
     io.stdout.write(
       `emulated tenant ${emulator.info.tenantId} (size ${options.size}, emulator pid ${emulator.child.pid}); it changes every ${options.interval}, synced on the same schedule\n` +
         `console: ${service.url}/console/\n` +

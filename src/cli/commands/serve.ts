@@ -14,8 +14,7 @@ import {
   loadConnectorKey,
   loadSettings,
   openConnections,
-  openServiceState,
-  serviceStatePath,
+  openServiceStateFor,
   startService,
   VERSION,
 } from "../../index.ts";
@@ -40,13 +39,13 @@ export const serveCommand: CommandSpec<ServeOptions> = {
 export async function runService(options: ServeOptions, io: CommandIO): Promise<number> {
   const settings = loadSettings({ env: io.env, flags: options });
   const logger = createLogger({ level: settings.logLevel });
-  const state = openServiceState(serviceStatePath(settings.stateDir));
+  const state = await openServiceStateFor(settings);
   const key = await loadConnectorKey({
     stateDir: settings.stateDir,
     connectorKey: io.env["ENTRA_CONNECTOR_KEY"],
   });
   const managed = { key, env: io.env, flags: options, stateDir: settings.stateDir };
-  const connections = openConnections({ ...managed, state });
+  const connections = await openConnections({ ...managed, state });
   const service = await startService({
     managed: { ...managed, publicUrl: settings.service.publicUrl },
     state,

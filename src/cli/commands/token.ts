@@ -11,9 +11,8 @@ import {
   createError,
   EXIT,
   loadSettings,
-  openServiceState,
+  openServiceStateFor,
   type ServiceState,
-  serviceStatePath,
 } from "../../index.ts";
 import type { CommandIO, CommandSpec } from "../command.ts";
 import { globalFlags } from "../field-options.ts";
@@ -38,12 +37,12 @@ export function connectionOption(cmd: Command, who: string): Command {
  * The connections given with --connection, each one the service runs (`default`, the environment's,
  * or a managed one): a misspelt id would make a credential that can use nothing.
  */
-export function connectionLimit(
+export async function connectionLimit(
   options: { connection?: string[] },
   state: ServiceState,
-): { connections?: string[] } {
+): Promise<{ connections?: string[] }> {
   if (options.connection === undefined) return {};
-  const known = ["default", ...state.listConnections().map((c) => c.id)];
+  const known = ["default", ...(await state.listConnections()).map((c) => c.id)];
   const unknown = options.connection.filter((id) => !known.includes(id));
   if (unknown.length > 0) {
     throw createError("USAGE", {
@@ -67,11 +66,11 @@ export async function withServiceState<T>(
   use: (state: ServiceState) => T | Promise<T>,
 ): Promise<T> {
   const flags = globalFlags(options);
-  const state = openServiceState(serviceStatePath(loadSettings({ env: io.env, flags }).stateDir));
+  const state = await openServiceStateFor(loadSettings({ env: io.env, flags }));
   try {
     return await use(state);
   } finally {
-    state.close();
+    await state.close();
   }
 }
 
@@ -108,7 +107,10 @@ export const tokenCommand: CommandSpec<TokenOptions> = {
     if (verb === "create") {
       const wanted = nameAndRole(options);
       await withServiceState(options, io, async (state) => {
-        const { token, info } = state.createToken({ ...wanted, ...connectionLimit(options, state) });
+        const { token, info } = await state.createToken({
+          ...wanted,
+          ...(await connectionLimit(options, state)),
+        });
         io.stdout.write(options.json ? `${JSON.stringify({ token, ...info })}\n` : `${token}\n`);
         if (!options.json)
           io.stderr.write(
@@ -119,7 +121,7 @@ export const tokenCommand: CommandSpec<TokenOptions> = {
     }
     if (verb === "list") {
       await withServiceState(options, io, async (state) => {
-        const tokens = state.listTokens();
+        const tokens = await state.listTokens();
         if (options.json) io.stdout.write(`${JSON.stringify(tokens)}\n`);
         else
           for (const t of tokens)
@@ -132,7 +134,7 @@ export const tokenCommand: CommandSpec<TokenOptions> = {
     if (verb === "revoke") {
       if (!name) throw createError("USAGE", { detail: "token revoke needs the token's name" });
       await withServiceState(options, io, async (state) => {
-        state.revokeToken(name);
+        await state.revokeToken(name);
       });
       io.stderr.write(`token ${name} revoked\n`);
       return EXIT.ok;

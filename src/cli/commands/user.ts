@@ -57,7 +57,7 @@ export const userCommand: CommandSpec<UserOptions> = {
         io.stderr.write(`password for ${wanted.name} (at least ${MIN_PASSWORD} characters), then Enter: `);
       const password = readPassword();
       await withServiceState(options, io, async (state) => {
-        const info = await state.addUser({ ...wanted, password, ...connectionLimit(options, state) });
+        const info = await state.addUser({ ...wanted, password, ...(await connectionLimit(options, state)) });
         if (options.json) io.stdout.write(`${JSON.stringify(info)}\n`);
         io.stderr.write(`console user ${info.name} (${info.role}) added${limitNote(info.connections)}\n`);
       });
@@ -65,7 +65,7 @@ export const userCommand: CommandSpec<UserOptions> = {
     }
     if (verb === "list") {
       await withServiceState(options, io, async (state) => {
-        const users = state.listUsers();
+        const users = await state.listUsers();
         if (options.json) io.stdout.write(`${JSON.stringify(users)}\n`);
         else
           for (const u of users)
@@ -76,7 +76,7 @@ export const userCommand: CommandSpec<UserOptions> = {
     if (verb === "remove") {
       if (!name) throw createError("USAGE", { detail: "user remove needs the user's name" });
       await withServiceState(options, io, async (state) => {
-        state.removeUser(name);
+        await state.removeUser(name);
       });
       io.stderr.write(`console user ${name} removed; their sessions ended\n`);
       return EXIT.ok;

@@ -200,11 +200,11 @@ export function connectionRoutes(ctx: ServiceContext) {
         ),
         next: z.string().nullable(),
       }),
-      handler: ({ params, query }) => {
+      handler: async ({ params, query }) => {
         const { id } = ctx.connections.get(params.id);
         // A connection's changes are a few rows, not worth a paged query.
         const below = query.cursor === undefined ? Number.POSITIVE_INFINITY : Number(query.cursor);
-        const rows = ctx.state.listAudit(id).filter((e) => e.seq < below);
+        const rows = (await ctx.state.listAudit(id)).filter((e) => e.seq < below);
         const page = rows.slice(0, query.limit);
         return {
           items: page.map(({ at, action, actor, detail }) => ({ at, action, actor, detail })),

@@ -13,9 +13,7 @@ import type { ServiceContext } from "../app.ts";
 import { route } from "../route.ts";
 import { cookieValue, csrfTokenFor, SESSION_COOKIE, SESSION_TTL_MS, sessionCookie } from "../sessions.ts";
 import type { FailureThrottle } from "../sign-in-throttle.ts";
-import type { ServiceState, SessionInfo } from "../state.ts";
-
-type SessionPrincipal = Parameters<ServiceState["createSession"]>[0];
+import type { SessionInfo, SessionPrincipal } from "../state.ts";
 
 const SessionView = z.object({
   kind: z.enum(["token", "user", "link"]),
@@ -31,13 +29,13 @@ const SessionView = z.object({
 const view = (sessionId: string, info: SessionInfo) => ({ ...info, csrfToken: csrfTokenFor(sessionId) });
 
 /** Opens a session for a signed-in principal and sets its cookie on the answer. */
-export function openSession(
+export async function openSession(
   ctx: ServiceContext,
   request: FastifyRequest,
   reply: FastifyReply,
   principal: SessionPrincipal,
 ) {
-  const { sessionId, info } = ctx.state.createSession(principal);
+  const { sessionId, info } = await ctx.state.createSession(principal);
   const maxAgeSeconds = SESSION_TTL_MS / 1000;
   reply.header(
     "set-cookie",
@@ -81,7 +79,7 @@ export function sessionRoutes(ctx: ServiceContext, throttle: FailureThrottle) {
       response: SessionView,
       handler: async ({ body, request, reply }) => {
         if ("token" in body) {
-          const token = ctx.state.verifyToken(body.token);
+          const token = await ctx.state.verifyToken(body.token);
           if (token === undefined) return refuse(request, "token");
           throttle.succeeded(request.ip);
           const { name, role, connections } = token;
@@ -102,9 +100,9 @@ export function sessionRoutes(ctx: ServiceContext, throttle: FailureThrottle) {
       tags: ["session"],
       limitedCallers: "unrelated",
       response: SessionView,
-      handler: ({ request }) => {
+      handler: async ({ request }) => {
         const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE);
-        const info = sessionId === undefined ? undefined : ctx.state.verifySession(sessionId);
+        const info = sessionId === undefined ? undefined : await ctx.state.verifySession(sessionId);
         // A bearer token is not a session: there is nothing to read back.
         if (sessionId === undefined || info === undefined) throw createError("API_UNAUTHENTICATED", {});
         return view(sessionId, info);
@@ -118,9 +116,9 @@ export function sessionRoutes(ctx: ServiceContext, throttle: FailureThrottle) {
       tags: ["session"],
       limitedCallers: "unrelated",
       status: 204,
-      handler: ({ request, reply }) => {
+      handler: async ({ request, reply }) => {
         const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE);
-        if (sessionId !== undefined) ctx.state.endSession(sessionId);
+        if (sessionId !== undefined) await ctx.state.endSession(sessionId);
         reply.header(
           "set-cookie",
           sessionCookie("", { maxAgeSeconds: 0, secure: request.protocol === "https" }),
@@ -140,14 +138,14 @@ export function sessionRoutes(ctx: ServiceContext, throttle: FailureThrottle) {
       hidden: true,
       params: z.object({ ticket: z.string().min(1).max(128) }),
       handler: async ({ params, request, reply }) => {
-        const ticket = ctx.state.redeemSignInTicket(params.ticket);
+        const ticket = await ctx.state.redeemSignInTicket(params.ticket);
         if (ticket === undefined) {
           ctx.logger.warn({ via: "link", ip: request.ip, requestId: request.id }, "sign-in refused");
           const delay = throttle.failed(request.ip);
           if (delay > 0) await sleep(delay);
           return reply.redirect("/console/sign-in?link=expired", 303);
         }
-        openSession(ctx, request, reply, { kind: "link", name: "sign-in link", role: ticket.role });
+        await openSession(ctx, request, reply, { kind: "link", name: "sign-in link", role: ticket.role });
         return reply.redirect("/console/", 303);
       },
     }),
