@@ -16,7 +16,8 @@ import type { PgMigration } from "../store/postgres/migrations.ts";
 import { type ApiRole, digestOf, newApiToken } from "./api-tokens.ts";
 import { hashPassword, newSecret, SESSION_TTL_MS, verifyPassword } from "./sessions.ts";
 import {
-  type ConnectionAuditEntry,
+  type AuditRow,
+  auditEntry,
   type ConnectionRow,
   columns,
   limitColumn,
@@ -24,8 +25,9 @@ import {
   openServiceState,
   record,
   type ServiceState,
-  type SessionKind,
+  type SessionRow,
   serviceStatePath,
+  sessionInfo,
   type TokenRow,
   tokenInfo,
   type UserRow,
@@ -219,26 +221,12 @@ export async function openPostgresServiceState(
       return { sessionId, info: { kind, name, role, expiresAt, ...limitOf(limit) } };
     },
     async verifySession(sessionId) {
-      const row = await one<{
-        kind: SessionKind;
-        name: string;
-        role: ApiRole;
-        expires_at: string;
-        connections: string | null;
-      }>(
+      const row = await one<SessionRow>(
         db,
         "SELECT kind, name, role, expires_at, connections FROM sessions WHERE digest = $1 AND expires_at > $2",
         [digestOf(sessionId), iso()],
       );
-      return (
-        row && {
-          kind: row.kind,
-          name: row.name,
-          role: row.role,
-          expiresAt: row.expires_at,
-          ...limitOf(row.connections),
-        }
-      );
+      return row && sessionInfo(row);
     },
     async endSession(sessionId) {
       await db.query("DELETE FROM sessions WHERE digest = $1", [digestOf(sessionId)]);
@@ -296,25 +284,11 @@ export async function openPostgresServiceState(
       );
     },
     async listAudit(connectionId) {
-      const rows = await db.query<{
-        seq: number;
-        at: string;
-        actor: string;
-        action: ConnectionAuditEntry["action"];
-        connection_id: string;
-        detail: string;
-      }>(
+      const rows = await db.query<AuditRow>(
         `SELECT * FROM connection_audit ${connectionId === undefined ? "" : "WHERE connection_id = $1"} ORDER BY seq DESC`,
         connectionId === undefined ? [] : [connectionId],
       );
-      return rows.map((r) => ({
-        seq: r.seq,
-        at: r.at,
-        actor: r.actor,
-        action: r.action,
-        connectionId: r.connection_id,
-        detail: JSON.parse(r.detail) as Record<string, unknown>,
-      }));
+      return rows.map(auditEntry);
     },
     async putOAuthState(e) {
       await db.query("DELETE FROM oauth_states WHERE expires_at < $1", [iso()]);

@@ -282,6 +282,40 @@ export const userInfo = (row: UserRow): LocalUserInfo => ({
   ...limitOf(row.connections),
 });
 
+export interface SessionRow {
+  kind: SessionKind;
+  name: string;
+  role: ApiRole;
+  expires_at: string;
+  connections: string | null;
+}
+
+export const sessionInfo = (row: SessionRow): SessionInfo => ({
+  kind: row.kind,
+  name: row.name,
+  role: row.role,
+  expiresAt: row.expires_at,
+  ...limitOf(row.connections),
+});
+
+export interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  action: ConnectionAuditEntry["action"];
+  connection_id: string;
+  detail: string;
+}
+
+export const auditEntry = (r: AuditRow): ConnectionAuditEntry => ({
+  seq: r.seq,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  connectionId: r.connection_id,
+  detail: JSON.parse(r.detail) as Record<string, unknown>,
+});
+
 export function openServiceState(path: string, now: () => Date = () => new Date()): ServiceState {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   // Token digests are not secrets, but who may do what is nobody else's business: owner only.
@@ -404,26 +438,12 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       return { sessionId, info: { kind, name, role, expiresAt, ...limitOf(limitColumn(principal)) } };
     },
     async verifySession(sessionId) {
-      const row = db.get<{
-        kind: SessionKind;
-        name: string;
-        role: ApiRole;
-        expires_at: string;
-        connections: string | null;
-      }>(
+      const row = db.get<SessionRow>(
         "SELECT kind, name, role, expires_at, connections FROM sessions WHERE digest = ? AND expires_at > ?",
         digestOf(sessionId),
         now().toISOString(),
       );
-      return (
-        row && {
-          kind: row.kind,
-          name: row.name,
-          role: row.role,
-          expiresAt: row.expires_at,
-          ...limitOf(row.connections),
-        }
-      );
+      return row && sessionInfo(row);
     },
     async endSession(sessionId) {
       db.run("DELETE FROM sessions WHERE digest = ?", digestOf(sessionId));
@@ -492,25 +512,12 @@ export function openServiceState(path: string, now: () => Date = () => new Date(
       );
     },
     async listAudit(connectionId) {
-      const rows = db.all<{
-        seq: number;
-        at: string;
-        actor: string;
-        action: ConnectionAuditEntry["action"];
-        connection_id: string;
-        detail: string;
-      }>(
-        `SELECT * FROM connection_audit ${connectionId === undefined ? "" : "WHERE connection_id = ?"} ORDER BY seq DESC`,
-        ...(connectionId === undefined ? [] : [connectionId]),
-      );
-      return rows.map((r) => ({
-        seq: r.seq,
-        at: r.at,
-        actor: r.actor,
-        action: r.action,
-        connectionId: r.connection_id,
-        detail: JSON.parse(r.detail) as Record<string, unknown>,
-      }));
+      return db
+        .all<AuditRow>(
+          `SELECT * FROM connection_audit ${connectionId === undefined ? "" : "WHERE connection_id = ?"} ORDER BY seq DESC`,
+          ...(connectionId === undefined ? [] : [connectionId]),
+        )
+        .map(auditEntry);
     },
     async putOAuthState(e) {
       db.run("DELETE FROM oauth_states WHERE expires_at < ?", now().toISOString());
