@@ -352,6 +352,18 @@ describe("web console in a browser", () => {
   test("a mapping to a SCIM service is created by pasting YAML, dry-run, synced now, and its log read", async () => {
     const scim = await startScimServer("console-scim-token-5b2e91");
     try {
+      // The users the mapping pushes are the store's: synced here, so the test stands on its own.
+      const auth = { authorization: `Bearer ${svc.tokens.operator}` };
+      const sync = await fetch(`${svc.url}/api/v1/connections/default/sync`, {
+        method: "POST",
+        headers: auth,
+      });
+      const { runId } = (await sync.json()) as { runId: string };
+      for (let status = "queued"; status === "queued" || status === "running"; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        const run = await fetch(`${svc.url}/api/v1/connections/default/runs/${runId}`, { headers: auth });
+        status = ((await run.json()) as { status: string }).status;
+      }
       const page = await signInAsUser();
       await page.goto(`${svc.url}/console/connections/default/mappings`);
       await page.getByText("No mapping yet.").waitFor();

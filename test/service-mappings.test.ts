@@ -253,6 +253,27 @@ describe("mappings in the service", () => {
     assert.ok(second.items[0]!.seq > first.items[1]!.seq);
   });
 
+  test("a schedule is checked when given, planned at once, and dropped with null", async () => {
+    const bad = await api("PATCH", "/mappings/assets", "admin", { schedule: "every 0s" });
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.match(bad.body, /schedule/);
+    const zone = await api("PATCH", "/mappings/assets", "admin", {
+      schedule: "0 3 * * *",
+      timeZone: "Mars/Olympus",
+    });
+    assert.equal(zone.statusCode, 400, zone.body);
+    assert.match(zone.body, /timeZone/);
+    const set = await api("PATCH", "/mappings/assets", "admin", {
+      schedule: "0 3 * * *",
+      timeZone: "Europe/Paris",
+    });
+    assert.equal(set.statusCode, 200, set.body);
+    const next = (set.json() as { nextRunAt: string | null }).nextRunAt;
+    assert.ok(next !== null && Date.parse(next) > Date.now(), set.body);
+    const dropped = await api("PATCH", "/mappings/assets", "admin", { schedule: null });
+    assert.equal((dropped.json() as Obj)["nextRunAt"], null, dropped.body);
+  });
+
   test("a replace without the token keeps the one held; the token is in no answer", async () => {
     const withoutToken = definition(scim.token).replace(/\n\s+token: .*\n/, "\n");
     const res = await api("PUT", "/mappings/assets", "admin", withoutToken, "application/yaml");

@@ -278,6 +278,8 @@ export interface MappingJobInput {
 
 /** Failures listed in a job's result; the per-record log holds them all. */
 const FAILURES_SHOWN = 100;
+/** Planned actions a job's result keeps: a job row is no place for a whole tenant's plan. */
+const ACTIONS_SHOWN = 1000;
 
 /** A run's report as a job keeps it: figures and the run; the plan only for a dry run or one user. */
 export function jobResult(report: MappingRunReport): Record<string, unknown> {
@@ -299,8 +301,23 @@ export function jobResult(report: MappingRunReport): Record<string, unknown> {
       .map((o) => ({ userId: o.action.userId, action: o.action.kind, error: o.error ?? "" })),
     ...(report.quarantine ? { quarantine: report.quarantine } : {}),
     ...(report.steps ? { steps: report.steps } : {}),
-    ...(withPlan ? { plan: { actions: report.plan.actions, held: report.plan.held } } : {}),
+    ...(withPlan ? { plan: shownPlan(report) } : {}),
     ...(report.notifications ? { notifications: report.notifications } : {}),
+  };
+}
+
+/** The plan without the users nothing happens to, and at most ACTIONS_SHOWN actions of each list. */
+function shownPlan(report: MappingRunReport): Record<string, unknown> {
+  const actions = report.plan.actions.filter(
+    (a) => a.kind !== "skip" || (a.reason !== "upToDate" && a.reason !== "notProvisioned"),
+  );
+  const { held } = report.plan;
+  return {
+    actions: actions.slice(0, ACTIONS_SHOWN),
+    held: held.slice(0, ACTIONS_SHOWN),
+    ...(actions.length > ACTIONS_SHOWN || held.length > ACTIONS_SHOWN
+      ? { truncated: { actions: actions.length, held: held.length } }
+      : {}),
   };
 }
 
