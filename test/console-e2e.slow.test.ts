@@ -392,7 +392,8 @@ describe("web console in a browser", () => {
       assert.equal(await page.getByText(scim.token).count(), 0, "the token is shown");
 
       await page.getByRole("button", { name: "Dry run" }).click();
-      await page.getByRole("heading", { name: "Dry run: the plan" }).waitFor({ timeout: 60_000 });
+      await page.locator("#announce").getByText("Dry run succeeded.").waitFor({ timeout: 60_000 });
+      await page.getByRole("heading", { name: "Dry run: the plan" }).waitFor();
       await page
         .getByRole("table", { name: "Planned actions" })
         .getByRole("cell", { name: "create" })

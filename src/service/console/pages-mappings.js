@@ -162,6 +162,7 @@ export async function mappingPage(root, [id, name]) {
   };
 
   const start = (body) => async () => {
+    announce("");
     fill(result, h("p", { role: "status" }, body.dryRun ? "Planning…" : "Starting…"));
     try {
       let run = await api("POST", `${base}/runs`, body);
@@ -171,7 +172,7 @@ export async function mappingPage(root, [id, name]) {
         run = await api("GET", `${base}/runs/${enc(run.runId)}`);
       }
       showRun(run);
-      announce(`Run ${run.status}.`);
+      announce(`${body.dryRun ? "Dry run" : "Run"} ${run.status}.`);
       await Promise.all([refreshSummary(), refreshRuns(), refreshLogs()]);
     } catch (err) {
       fill(result, errorBox(err));

@@ -21,6 +21,7 @@ import {
 } from "../mappings.ts";
 import { type RouteInput, route } from "../route.ts";
 import { ConnectionParams } from "./connections.ts";
+import { cancelJob } from "./runs.ts";
 
 type AuditOf = Pick<RouteInput<unknown, unknown, unknown>, "token" | "requestId" | "request">;
 
@@ -448,22 +449,12 @@ export function mappingRoutes(ctx: ServiceContext) {
       params: RunParams,
       status: 202,
       response: z.object({ runId: z.string(), cancelled: z.boolean() }),
-      handler: async ({ params, token, requestId, request }) => {
-        const connection = ctx.connections.get(params.id);
-        const job = await ctx.jobs.get(params.run);
-        if (job === undefined || job.connectionId !== connection.id || job.input["mapping"] !== params.name)
-          throw createError("STORE_RUN_NOT_FOUND", { run: params.run });
-        const cancelled = await ctx.jobs.cancel(job.id);
-        await recordApiCall(await connection.queries(), {
-          action: "mapping.cancel",
-          target: params.name,
-          token,
-          requestId,
-          ip: request.ip,
-          result: cancelled ? "succeeded" : "failed",
-        });
-        return { runId: job.id, cancelled };
-      },
+      handler: ({ params, token, requestId, request }) =>
+        cancelJob(
+          ctx,
+          { connectionId: params.id, runId: params.run, kind: MAPPING_JOB, mapping: params.name },
+          { action: "mapping.cancel", token, requestId, ip: request.ip },
+        ),
     }),
     route({
       method: "GET",
