@@ -278,6 +278,11 @@ describe("mappings in the service", () => {
     const withoutToken = definition(scim.token).replace(/\n\s+token: .*\n/, "\n");
     const res = await api("PUT", "/mappings/assets", "admin", withoutToken, "application/yaml");
     assert.equal(res.statusCode, 200, res.body);
+    // Sent elsewhere, the token must be given again.
+    const moved = withoutToken.replace(scim.url, "http://127.0.0.1:9/scim/v2");
+    const refused = await api("PUT", "/mappings/assets", "admin", moved, "application/yaml");
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.match(refused.body, /target\.token: give exactly one of token or oauth/);
     const run = await api("POST", "/mappings/assets/runs", "operator", { mode: "full", dryRun: true });
     assert.equal((run.json() as Obj)["status"], "succeeded", run.body);
     const metrics = await service.app.inject({ method: "GET", url: "/metrics" });

@@ -24,16 +24,20 @@ import type { JobHandler } from "./jobs.ts";
 
 export const MAPPING_JOB = "mapping";
 
-/** Where a definition may hold a secret. */
-export const SECRET_PATHS = [
-  "target.token",
-  "target.oauth.clientSecret",
-  "target.auth.token",
-  "target.auth.password",
-  "target.auth.value",
-  "notify.email.password",
-  "notify.webhook.secret",
-] as const;
+/**
+ * Where a definition may hold a secret, and where the secret is sent: a secret left out of a replace
+ * is kept only while those stay as they were, so changing where it goes needs it given again.
+ */
+const SECRETS = {
+  "target.token": ["target.url"],
+  "target.oauth.clientSecret": ["target.oauth.tokenUrl"],
+  "target.auth.token": ["target.requests"],
+  "target.auth.password": ["target.requests"],
+  "target.auth.value": ["target.requests"],
+  "notify.email.password": ["notify.email.host", "notify.email.port"],
+  "notify.webhook.secret": ["notify.webhook.url"],
+} as const;
+export const SECRET_PATHS = Object.keys(SECRETS) as (keyof typeof SECRETS)[];
 
 /** A value with a `${NAME}` in it is a reference, kept as written and read at each run. */
 const ENV_REFERENCE = /\$\{[A-Za-z_][A-Za-z0-9_]*\}/;
@@ -88,6 +92,11 @@ function parentOf(root: Json, path: string): [Json | undefined, string] {
   let node: unknown = root;
   for (const segment of segments) node = isObject(node) ? node[segment] : undefined;
   return [isObject(node) ? node : undefined, last];
+}
+
+function valueAt(root: Json, path: string): unknown {
+  const [parent, key] = parentOf(root, path);
+  return parent?.[key];
 }
 
 function has(root: Json, path: string): boolean {
@@ -176,7 +185,13 @@ export async function saveMapping(
     const [parent, last] = parentOf(raw, path);
     if (parent && parent[last] === null) delete parent[last];
   }
-  const kept = Object.fromEntries(Object.entries(held).filter(([path]) => !has(given, path)));
+  const sameDestination = (path: string) =>
+    SECRETS[path as keyof typeof SECRETS].every(
+      (at) => JSON.stringify(valueAt(raw, at)) === JSON.stringify(valueAt(stored!.document, at)),
+    );
+  const kept = Object.fromEntries(
+    Object.entries(held).filter(([path]) => !has(given, path) && sameDestination(path)),
+  );
   raw = withSecrets(raw, kept);
 
   // The text as given keeps its line numbers; a document rebuilt here is checked as YAML.
