@@ -5,7 +5,7 @@
  * per-record log filtered and paged, and the roles each route needs.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -162,6 +162,11 @@ describe("mappings in the service", () => {
     assert.equal(view["target"], `scim ${scim.url}`);
     assert.equal(view["secrets"]["target.token"]?.set, true);
     assert.equal((view["document"] as { target: Obj }).target["token"], undefined);
+    for (const file of ["store.db", "store.db-wal"]) {
+      const path = join(dir, file);
+      if (existsSync(path))
+        assert.ok(!readFileSync(path).includes(scim.token), `${file} holds the token in clear`);
+    }
     const again = await api("POST", "/mappings", "admin", definition(scim.token), "application/yaml");
     assert.equal(again.statusCode, 409, again.body);
     assert.equal((await api("GET", "/mappings/assets", "viewer")).statusCode, 200);
