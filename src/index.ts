@@ -119,6 +119,7 @@ export {
   type ExportKind,
   exportLines,
   type Grant,
+  type MappingDefinition,
   type MappingLogEntry,
   type MappingResult,
   type MappingRun,

@@ -3,7 +3,7 @@
  * against a real service on an emulated tenant: sign-in with a token, a local user and a one-time
  * link; Sync now with live progress; browsing a user and their access; an action previewed then run
  * for real; sign-out; the setup wizard, a delegated connection's Sign in with Microsoft, and the
- * triggers page. Plus, over plain HTTP, a change made with
+ * triggers page; a mapping created, dry-run and synced to a SCIM service. Plus, over plain HTTP, a change made with
  * the cookie but no CSRF token refused.
  */
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { BrowserContext, Page } from "playwright-core";
 import { type ConsoleService, launchBrowser, startConsoleService, USER } from "./console-support.ts";
+import { startScimServer } from "./support/scim-server.ts";
 
 type Snapshot = {
   users: { id: string; displayName: string; userPrincipalName: string; jobTitle?: string | null }[];
@@ -345,6 +346,74 @@ describe("web console in a browser", () => {
       await page.close();
     } finally {
       receiver.close();
+    }
+  });
+
+  test("a mapping to a SCIM service is created by pasting YAML, dry-run, synced now, and its log read", async () => {
+    const scim = await startScimServer("console-scim-token-5b2e91");
+    try {
+      // The users the mapping pushes are the store's: synced here, so the test stands on its own.
+      const auth = { authorization: `Bearer ${svc.tokens.operator}` };
+      const sync = await fetch(`${svc.url}/api/v1/connections/default/sync`, {
+        method: "POST",
+        headers: auth,
+      });
+      const { runId } = (await sync.json()) as { runId: string };
+      for (let status = "queued"; status === "queued" || status === "running"; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        const run = await fetch(`${svc.url}/api/v1/connections/default/runs/${runId}`, { headers: auth });
+        status = ((await run.json()) as { status: string }).status;
+      }
+      const page = await signInAsUser();
+      await page.goto(`${svc.url}/console/connections/default/mappings`);
+      await page.getByText("No mapping yet.").waitFor();
+      await page
+        .getByLabel("Definition (YAML or JSON)")
+        .fill(
+          [
+            "name: e2e",
+            "source:",
+            "  users:",
+            "    filter: [[{ property: userType, operator: EQUALS, value: Member }]]",
+            "match: [userName]",
+            "attributes:",
+            '  userName: "ToLower([userPrincipalName])"',
+            '  displayName: "[displayName]"',
+            '  active: "[accountEnabled]"',
+            '  externalId: "[id]"',
+            "target:",
+            "  type: scim",
+            `  url: ${scim.url}`,
+            `  token: ${scim.token}`,
+          ].join("\n"),
+        );
+      await page.getByRole("button", { name: "Create mapping" }).click();
+      await page.getByRole("heading", { name: "Mapping e2e" }).waitFor();
+      assert.equal(await page.getByText(scim.token).count(), 0, "the token is shown");
+
+      await page.getByRole("button", { name: "Dry run" }).click();
+      await page.locator("#announce").getByText("Dry run succeeded.").waitFor({ timeout: 60_000 });
+      await page.getByRole("heading", { name: "Dry run: the plan" }).waitFor();
+      await page
+        .getByRole("table", { name: "Planned actions" })
+        .getByRole("cell", { name: "create" })
+        .first()
+        .waitFor();
+      assert.equal(scim.users.size, 0, "a dry run wrote to the target");
+
+      await page.getByRole("button", { name: "Sync Now" }).click();
+      await page.getByRole("heading", { name: "Run", exact: true }).waitFor();
+      await page.locator("#announce").getByText("Run succeeded.").waitFor({ timeout: 120_000 });
+      assert.ok(scim.users.size > 0, "nothing reached the target");
+      const log = page.getByRole("table", { name: "Log of e2e" });
+      await log.getByRole("cell", { name: "create" }).first().waitFor();
+      assert.equal(await log.getByRole("row").count(), scim.users.size + 1);
+      await page.getByLabel("Result").selectOption("failed");
+      await page.getByRole("button", { name: "Filter" }).click();
+      await page.getByText("No record logged.").waitFor();
+      await page.close();
+    } finally {
+      await scim.close();
     }
   });
 });

@@ -42,7 +42,7 @@ before(async () => {
     attempt: 1,
     error: "HTTP 500",
   });
-  // A mapping's state: a finished run with its log, a link, a retry, its cursor and a quarantine.
+  // A mapping's state: a finished run with its log, a link, a retry, its cursor, a quarantine and its definition.
   const run = await h.store.mappings.startRun({ mapping: "assets", kind: "full" });
   await h.store.mappings.commit({
     mapping: "assets",
@@ -59,6 +59,7 @@ before(async () => {
     until: 5,
     count: 1,
   });
+  await h.store.mappings.putDefinition("assets", { document: { name: "assets" }, secrets: {} });
 });
 after(async () => {
   await h.close();
@@ -87,6 +88,7 @@ async function contents(store: Store) {
     retries: await store.mappings.retries("assets"),
     mappingCursor: await store.mappings.cursor("assets"),
     quarantine: await store.mappings.quarantine("assets"),
+    definitions: await store.mappings.definitions(),
   };
 }
 
@@ -101,7 +103,7 @@ test("store copy carries everything, and a sync on the copy resumes from its che
   assert.equal(migrated.code, 0, migrated.stderr);
   assert.deepEqual(
     (JSON.parse(migrated.stdout) as { versions: { version: number }[] }).versions.map((v) => v.version),
-    [1, 2],
+    [1, 2, 3],
   );
   const copied = await runCliCollect(["store", "copy", "--from", sqlitePath, "--to", url, "--json"], h.env);
   assert.equal(copied.code, 0, copied.stderr);

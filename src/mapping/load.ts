@@ -23,8 +23,15 @@ export async function loadMapping(file: string, options: LoadOptions = {}): Prom
   return parseMapping(await readFile(file, "utf8"), basename(file), options);
 }
 
-/** Validates mapping text; `sourceName` is how errors name the file. */
-export function parseMapping(text: string, sourceName: string, options: LoadOptions = {}): Mapping {
+/**
+ * Validates mapping text; `sourceName` is how errors name the file. `schema` is mappingSchema extended
+ * with keys of the caller's own (the service's schedule), checked and named the same way.
+ */
+export function parseMapping<T = Mapping>(
+  text: string,
+  sourceName: string,
+  options: LoadOptions & { schema?: z.ZodType<T> } = {},
+): T {
   const env = options.env ?? process.env;
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
@@ -59,7 +66,7 @@ export function parseMapping(text: string, sourceName: string, options: LoadOpti
     },
   });
 
-  const result = mappingSchema.safeParse(doc.toJS());
+  const result = (options.schema ?? (mappingSchema as unknown as z.ZodType<T>)).safeParse(doc.toJS());
   if (result.success) return result.data;
   const issue = firstIssue(result.error.issues);
   const path = issuePath(issue);

@@ -13,6 +13,7 @@ import { bearerToken, type Caller, mayUseConnection, roleAllows } from "./api-to
 import type { ConnectionAdmin } from "./connection-admin.ts";
 import type { ConnectionRegistry } from "./connections.ts";
 import type { Jobs } from "./jobs.ts";
+import type { MappingSchedules } from "./mapping-schedules.ts";
 import type { ServiceMetrics } from "./metrics.ts";
 import { type Access, connectionParam, parsePart, type RouteSpec } from "./route.ts";
 import { allRoutes } from "./routes/index.ts";
@@ -34,6 +35,8 @@ export interface ServiceContext {
   metricsOpen: boolean;
   /** The next scheduled sync of a connection, if it has a schedule. */
   nextRun?: (connectionId: string) => Date | undefined;
+  /** The mappings' schedules; absent, none runs by itself (tests of other routes). */
+  mappingSchedules?: Pick<MappingSchedules, "next" | "refresh">;
   /** Webhook delivery (the `deliver` job); routes make their own when absent (tests of other routes). */
   triggers?: ServiceTriggers;
   /** https (PEM certificate and key) and the trusted reverse proxies; default plain http, no proxy. */
@@ -122,6 +125,10 @@ export function buildApp(ctx: ServiceContext): { app: FastifyInstance; routes: r
     },
     bodyLimit: 1024 * 1024,
   });
+  // A mapping may be sent as the YAML file it is (POST …/mappings): the route parses the text.
+  app.addContentTypeParser(["application/yaml", "text/yaml"], { parseAs: "string" }, (_request, body, done) =>
+    done(null, body),
+  );
   const throttle = failureThrottle(ctx.now ?? Date.now);
   const routes = allRoutes(ctx, throttle);
   const started = new WeakMap<FastifyRequest, bigint>();

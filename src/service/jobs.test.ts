@@ -132,6 +132,24 @@ for (const impl of IMPLEMENTATIONS) {
       await jobs.close(1000);
     });
 
+    test("a singleton key allows one live job per key: another key of the connection runs alongside", async () => {
+      const kind = newKind();
+      const g = gate();
+      const jobs = await impl.make({ [kind]: g.handler });
+      const conn = randomBytes(4).toString("hex");
+      const first = await jobs.submit({ kind, connectionId: conn, singleton: true, singletonKey: "assets" });
+      const again = await jobs.submit({ kind, connectionId: conn, singleton: true, singletonKey: "assets" });
+      assert.equal(again.conflict?.id, first.job.id);
+      const other = await jobs.submit({ kind, connectionId: conn, singleton: true, singletonKey: "hr" });
+      assert.equal(other.conflict, undefined, "another mapping of the connection runs alongside");
+      g.release();
+      await until(statusOf(jobs, first.job.id), (s) => s === "succeeded", "the first job to succeed");
+      await until(statusOf(jobs, other.job.id), (s) => s === "succeeded", "the other job to succeed");
+      const next = await jobs.submit({ kind, connectionId: conn, singleton: true, singletonKey: "assets" });
+      assert.equal(next.conflict, undefined, "a key is free again once its job ended");
+      await jobs.close(1000);
+    });
+
     test("progress a handler reports is visible while it runs", async () => {
       const kind = newKind();
       const g = gate();

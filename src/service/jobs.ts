@@ -40,6 +40,8 @@ export interface SubmitInput {
   input?: Record<string, unknown>;
   /** At most one queued or running job of this kind per connection: the running one is returned as `conflict`. */
   singleton?: boolean;
+  /** Narrows `singleton` to one live job per connection, kind and key (a mapping's name). */
+  singletonKey?: string;
 }
 
 /**
@@ -82,6 +84,7 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
   const controllers = new Map<string, AbortController>();
   const queue: JobRecord[] = [];
   const running = new Map<string, Promise<void>>();
+  const singletonKeys = new Map<string, string>();
   let closing = false;
 
   const isLive = (j: JobRecord) => j.status === "queued" || j.status === "running";
@@ -90,7 +93,10 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
     if (jobs.size <= keep) return;
     for (const [id, j] of jobs) {
       if (jobs.size <= keep) break;
-      if (!isLive(j)) jobs.delete(id);
+      if (!isLive(j)) {
+        jobs.delete(id);
+        singletonKeys.delete(id);
+      }
     }
   }
 
@@ -139,17 +145,18 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
     }
   }
 
-  function active(connectionId: string, kind: string): JobRecord | undefined {
+  function active(connectionId: string, kind: string, key?: string): JobRecord | undefined {
     for (const j of jobs.values()) {
-      if (j.connectionId === connectionId && j.kind === kind && isLive(j)) return j;
+      if (j.connectionId !== connectionId || j.kind !== kind || !isLive(j)) continue;
+      if (key === undefined || singletonKeys.get(j.id) === key) return j;
     }
     return undefined;
   }
 
   return {
-    async submit({ kind, connectionId, input = {}, singleton = false }) {
+    async submit({ kind, connectionId, input = {}, singleton = false, singletonKey }) {
       if (singleton) {
-        const live = active(connectionId, kind);
+        const live = active(connectionId, kind, singletonKey);
         if (live) return { job: live, conflict: live };
       }
       const job: JobRecord = {
@@ -161,6 +168,7 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
         queuedAt: now().toISOString(),
       };
       jobs.set(job.id, job);
+      if (singletonKey !== undefined) singletonKeys.set(job.id, singletonKey);
       controllers.set(job.id, new AbortController());
       queue.push(job);
       pump();

@@ -5,7 +5,10 @@ import type { JobRecord } from "./jobs.ts";
 export interface ServiceMetrics {
   registry: Registry;
   httpDuration: Histogram<"method" | "route" | "status">;
-  /** Records a finished job: sync runs by result, durations, objects, changes and Graph spending. */
+  /**
+   * Records a finished job: sync runs by result, durations, objects, changes and Graph spending;
+   * mapping runs by result and their records by action.
+   */
   jobEnded(job: JobRecord): void;
   /** One webhook delivery attempt: delivered, retrying (failed, tried again) or failed (dead-lettered). */
   deliveryAttempted(connection: string, status: "delivered" | "retrying" | "failed"): void;
@@ -71,6 +74,30 @@ export function createMetrics(): ServiceMetrics {
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600],
     registers: [registry],
   });
+  const mappingRuns = new Counter({
+    name: "entra_connector_mapping_runs_total",
+    help: "Mapping runs (dry runs left out) by connection, mapping and result",
+    labelNames: ["connection", "mapping", "result"] as const,
+    registers: [registry],
+  });
+  const mappingRecords = new Counter({
+    name: "entra_connector_mapping_records_total",
+    help: "Records mapping runs worked on, by action (create, update, disable, delete, skip) and result (ok, failed, held)",
+    labelNames: ["connection", "mapping", "action", "result"] as const,
+    registers: [registry],
+  });
+  const mappingEnded = (job: JobRecord) => {
+    const result = job.result ?? {};
+    if (result["dryRun"] === true) return;
+    const connection = job.connectionId;
+    const mapping = String(job.input["mapping"] ?? "");
+    const run = result["run"] as { status?: string } | undefined;
+    mappingRuns.inc({ connection, mapping, result: run?.status ?? job.status });
+    for (const [key, n] of Object.entries((result["counts"] ?? {}) as Record<string, number>)) {
+      const [action = key, outcome = "ok"] = key.split(".");
+      mappingRecords.inc({ connection, mapping, action, result: outcome }, n);
+    }
+  };
   return {
     registry,
     scheduleFired(connection, slot, at) {
@@ -85,6 +112,7 @@ export function createMetrics(): ServiceMetrics {
       deadLetters.set({ connection }, backlog.deadLetters);
     },
     jobEnded(job) {
+      if (job.kind === "mapping") mappingEnded(job);
       if (job.kind !== "sync") return;
       const connection = job.connectionId;
       runs.inc({ connection, result: job.status });

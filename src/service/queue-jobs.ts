@@ -55,6 +55,7 @@ const deadLetterOf = (kind: string) => `${kind}.dead`;
 interface JobData {
   connectionId: string;
   input: Record<string, unknown>;
+  singletonKey?: string;
 }
 
 /** What a job's output column holds: figures while it runs, then the result or the error. */
@@ -198,10 +199,11 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
     return row && recordOf(row);
   }
 
-  async function active(connectionId: string, kind: string): Promise<JobRecord | undefined> {
+  async function active(connectionId: string, kind: string, key?: string): Promise<JobRecord | undefined> {
     const [row] = await rows(
-      "name = $1 AND data->>'connectionId' = $2 AND state IN ('created', 'retry', 'active')",
-      [kind, connectionId],
+      `name = $1 AND data->>'connectionId' = $2 AND state IN ('created', 'retry', 'active')
+        AND ($3::text IS NULL OR data->>'singletonKey' = $3)`,
+      [kind, connectionId, key ?? null],
       1,
     );
     return row && recordOf(row);
@@ -300,22 +302,23 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
   }
 
   return {
-    async submit({ kind, connectionId, input = {}, singleton = false }) {
+    async submit({ kind, connectionId, input = {}, singleton = false, singletonKey }) {
       await ensureQueue(kind);
       if (singleton) {
-        const live = await active(connectionId, kind);
+        const live = await active(connectionId, kind, singletonKey);
         if (live) return { job: live, conflict: live };
       }
       const id = randomUUID();
-      const data: JobData = { connectionId, input };
+      const data: JobData = { connectionId, input, ...(singletonKey === undefined ? {} : { singletonKey }) };
       // Non-singleton jobs get a key of their own, so the exclusive policy never holds them back.
+      const key = singletonKey === undefined ? connectionId : `${connectionId}/${singletonKey}`;
       const sent = await boss.send(kind, data, {
         id,
-        singletonKey: singleton ? connectionId : `${connectionId}/${id}`,
+        singletonKey: singleton ? key : `${connectionId}/${id}`,
       });
       if (sent === null) {
         // Another process queued one between the look and the send: the database kept only one.
-        const live = await active(connectionId, kind);
+        const live = await active(connectionId, kind, singletonKey);
         if (live) return { job: live, conflict: live };
         throw createError("JOB_QUEUE_UNREACHABLE", { schema, reason: `the ${kind} job was not queued` });
       }

@@ -184,3 +184,51 @@ test("a schedule set at runtime fires from its next slot; a dropped one stops", 
   scheduler.stop();
   await jobs.close(1000);
 });
+
+test("an entry's slot submits the job the caller names for its key, one live per key", async () => {
+  const clock = fakeTime("2026-01-01T00:00:00Z");
+  const started: Record<string, unknown>[] = [];
+  const finish: (() => void)[] = [];
+  const jobs = createLocalJobs({
+    handlers: {
+      mapping: ({ job }) =>
+        new Promise((resolve) => {
+          started.push({ connectionId: job.connectionId, ...job.input });
+          finish.push(() => resolve({ status: "succeeded" }));
+        }),
+    },
+  });
+  const skipped: string[] = [];
+  const scheduler = startScheduler({
+    jobs,
+    entries: ["c/assets", "c/hr"].map((key) => ({
+      connectionId: key,
+      schedule: parseSchedule("every 1m"),
+      lastRunAt: new Date("2026-01-01T00:00:00Z"),
+    })),
+    now: clock.now,
+    timers: clock.timers,
+    job: (key) => ({
+      kind: "mapping",
+      connectionId: key.split("/")[0]!,
+      input: { mapping: key.split("/")[1] },
+      singleton: true,
+      singletonKey: key,
+    }),
+    events: { skipped: (key) => skipped.push(key) },
+  });
+  clock.advance(60_000);
+  scheduler.tick();
+  await settle();
+  assert.deepEqual(started, [
+    { connectionId: "c", mapping: "assets" },
+    { connectionId: "c", mapping: "hr" },
+  ]);
+  clock.advance(60_000);
+  scheduler.tick();
+  await settle();
+  assert.deepEqual(skipped, ["c/assets", "c/hr"], "a slot while the run is live adds none");
+  scheduler.stop();
+  for (const f of finish) f();
+  await jobs.close(100);
+});

@@ -5,7 +5,7 @@
  */
 
 import { nextRun, type Schedule } from "../config/schedule.ts";
-import type { Jobs } from "./jobs.ts";
+import type { Jobs, SubmitInput } from "./jobs.ts";
 
 export interface ScheduledConnection {
   connectionId: string;
@@ -40,6 +40,8 @@ export interface SchedulerOptions {
   maxSleepMs?: number;
   timers?: { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void };
   events?: SchedulerEvents;
+  /** The job an entry's slot submits (its `connectionId` is then the caller's key); default a sync. */
+  job?: (key: string) => SubmitInput;
 }
 
 export function startScheduler(options: SchedulerOptions): Scheduler {
@@ -69,15 +71,19 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       if (at === undefined || at > t) continue;
       // The next slot is taken before the submit settles, so a slow queue never fires one slot twice.
       due.set(e.connectionId, nextRun(e.schedule, t));
-      options.jobs
-        .submit({ kind: "sync", connectionId: e.connectionId, input: { scheduled: true }, singleton: true })
-        .then(
-          ({ job, conflict }) => {
-            if (conflict) options.events?.skipped?.(e.connectionId, conflict.id);
-            else options.events?.fired?.(e.connectionId, job.id, at, t);
-          },
-          (err: unknown) => options.events?.failed?.(e.connectionId, err),
-        );
+      const job = options.job?.(e.connectionId) ?? {
+        kind: "sync",
+        connectionId: e.connectionId,
+        input: { scheduled: true },
+        singleton: true,
+      };
+      options.jobs.submit(job).then(
+        ({ job, conflict }) => {
+          if (conflict) options.events?.skipped?.(e.connectionId, conflict.id);
+          else options.events?.fired?.(e.connectionId, job.id, at, t);
+        },
+        (err: unknown) => options.events?.failed?.(e.connectionId, err),
+      );
     }
     const upcoming = [...due.values()].filter((d): d is Date => d !== undefined).map((d) => d.getTime());
     const wait =

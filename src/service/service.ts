@@ -14,6 +14,8 @@ import { buildApp } from "./app.ts";
 import { type ConnectionAdminOptions, connectionAdmin } from "./connection-admin.ts";
 import type { ConnectionRegistry, ServiceConnection } from "./connections.ts";
 import { createLocalJobs, type JobHandler, type JobRecord, type Jobs } from "./jobs.ts";
+import { type MappingSchedules, runAfterSync, startMappingSchedules } from "./mapping-schedules.ts";
+import { MAPPING_JOB, mappingJob } from "./mappings.ts";
 import { createMetrics } from "./metrics.ts";
 import { createQueueJobs } from "./queue-jobs.ts";
 import { type Scheduler, startScheduler } from "./scheduler.ts";
@@ -66,6 +68,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const metrics = createMetrics();
   let ready = false;
   let scheduler: Scheduler | undefined;
+  let mappingSchedules: MappingSchedules | undefined;
   const role = options.role ?? "all";
   const triggers = createServiceTriggers({
     connections: options.connections,
@@ -84,13 +87,24 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           options.logger.error({ connection: job.connectionId, err }, "delivery could not be queued"),
         );
     }
+    if (job.kind === "sync" && job.status === "succeeded" && ready) {
+      runAfterSync(jobs, options.connections, job.connectionId).catch((err: unknown) =>
+        options.logger.error({ connection: job.connectionId, err }, "mapping runs after the sync not queued"),
+      );
+    }
     options.logger.info(
       { jobId: job.id, kind: job.kind, connection: job.connectionId, status: job.status },
       "job ended",
     );
   };
   const handlers: Record<string, JobHandler> =
-    role === "api" ? {} : { sync: syncJob(options.connections), [DELIVER_JOB]: triggers.deliverJob };
+    role === "api"
+      ? {}
+      : {
+          sync: syncJob(options.connections),
+          [DELIVER_JOB]: triggers.deliverJob,
+          [MAPPING_JOB]: mappingJob((id) => options.connections.get(id)),
+        };
   const jobs: Jobs = options.queue
     ? await createQueueJobs({
         connectionString: options.queue.connectionString,
@@ -115,6 +129,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   });
   const { app } = buildApp({
     nextRun: (id) => scheduler?.next(id),
+    mappingSchedules: {
+      next: (id, name) => mappingSchedules?.next(id, name),
+      refresh: async (id) => mappingSchedules?.refresh(id),
+    },
     state: options.state,
     connections: options.connections,
     admin,
@@ -168,6 +186,13 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         options.logger.error({ connection, err }, "scheduled sync could not be queued"),
     },
   });
+  if (role !== "worker") {
+    mappingSchedules = await startMappingSchedules({
+      jobs,
+      connections: options.connections,
+      logger: options.logger,
+    });
+  }
   const stopPolling = role === "worker" ? () => {} : triggers.startPolling();
   // Connections added, changed or removed at runtime: the schedule follows.
   options.connections.onChange((connectionId, c) => {
@@ -188,6 +213,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     async close() {
       ready = false;
       scheduler?.stop();
+      mappingSchedules?.stop();
       stopPolling();
       await app.close();
       await jobs.close(options.graceMs);

@@ -283,6 +283,16 @@ const TABLES: TableCopy[] = [
       ["quarantine", "text"],
     ],
   },
+  {
+    table: "mapping_definitions",
+    select: "SELECT name, data, created_at, updated_at FROM mapping_definitions",
+    columns: [
+      ["name", "text"],
+      ["data", "text"],
+      ["created_at", "text"],
+      ["updated_at", "text"],
+    ],
+  },
 ];
 
 /** Numbered columns copied as they are: numbering goes on after the copied rows. */

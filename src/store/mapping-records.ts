@@ -4,6 +4,7 @@
  */
 import type {
   DeliveryAttempt,
+  MappingDefinition,
   MappingLink,
   MappingLogEntry,
   MappingResult,
@@ -25,6 +26,7 @@ export interface MappingRunRow {
 }
 
 export interface MappingLogRow {
+  seq: number | string;
   run_id: string;
   user_id: string;
   action: MappingLogEntry["action"];
@@ -82,6 +84,7 @@ export function mappingRun(row: MappingRunRow, counts: readonly { key: string; n
 
 export function mappingLogEntry(row: MappingLogRow): MappingLogEntry {
   const entry: MappingLogEntry = {
+    seq: Number(row.seq),
     runId: row.run_id,
     userId: row.user_id,
     action: row.action,
@@ -121,10 +124,10 @@ export function mappingSubject(row: { id: string; data: string; deleted_at: stri
 /** The log's filters as conditions; `placeholder(i)` writes the adapter's i-th (1-based) parameter. */
 export function mappingLogFilter(
   mapping: string,
-  options: { runId?: string; userId?: string; result?: MappingResult },
+  options: { runId?: string; userId?: string; result?: MappingResult; afterSeq?: number },
   placeholder: (i: number) => string,
-): { where: string; params: string[] } {
-  const params = [mapping];
+): { where: string; params: (string | number)[] } {
+  const params: (string | number)[] = [mapping];
   const conditions = [`mapping = ${placeholder(1)}`];
   for (const [column, value] of [
     ["run_id", options.runId],
@@ -135,7 +138,27 @@ export function mappingLogFilter(
     params.push(value);
     conditions.push(`${column} = ${placeholder(params.length)}`);
   }
+  if (options.afterSeq !== undefined) {
+    params.push(options.afterSeq);
+    conditions.push(`seq > ${placeholder(params.length)}`);
+  }
   return { where: conditions.join(" AND "), params };
+}
+
+export interface MappingDefinitionRow {
+  name: string;
+  data: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export function mappingDefinition(row: MappingDefinitionRow): MappingDefinition {
+  return {
+    name: row.name,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 export function deliveryAttempt(row: AttemptRow): DeliveryAttempt {

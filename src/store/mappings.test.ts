@@ -95,5 +95,59 @@ for (const adapter of storeAdapters(import.meta.url)) {
       assert.equal(await store.mappings.quarantine("assets"), undefined);
       await store.close();
     });
+
+    it("pages the log after a seq, in order, with the other filters", async () => {
+      const { store } = await storeWithRun(adapter);
+      const run = await store.mappings.startRun({ mapping: "assets", kind: "full" });
+      await store.mappings.commit({
+        mapping: "assets",
+        runId: run.id,
+        entries: ["u1", "u2", "u3", "u4"].map((userId, i) => ({
+          userId,
+          action: "create" as const,
+          result: i % 2 === 0 ? ("ok" as const) : ("failed" as const),
+          reason: "inScope",
+        })),
+      });
+      const first = await store.mappings.log("assets", { limit: 2 });
+      assert.deepEqual(
+        first.map((e) => e.userId),
+        ["u1", "u2"],
+      );
+      const rest = await store.mappings.log("assets", { limit: 2, afterSeq: first.at(-1)!.seq });
+      assert.deepEqual(
+        rest.map((e) => e.userId),
+        ["u3", "u4"],
+      );
+      assert.ok(rest[0]!.seq > first[1]!.seq);
+      const okAfter = await store.mappings.log("assets", { result: "ok", afterSeq: first[0]!.seq });
+      assert.deepEqual(
+        okAfter.map((e) => e.userId),
+        ["u3"],
+      );
+      await store.close();
+    });
+
+    it("keeps definitions by name: replacing keeps createdAt, removing leaves the run history", async () => {
+      const { store } = await storeWithRun(adapter);
+      assert.deepEqual(await store.mappings.definitions(), []);
+      const created = await store.mappings.putDefinition("b-assets", { document: { name: "b-assets" } });
+      await store.mappings.putDefinition("a-hr", { document: { name: "a-hr" } });
+      assert.deepEqual(
+        (await store.mappings.definitions()).map((d) => d.name),
+        ["a-hr", "b-assets"],
+      );
+      const run = await store.mappings.startRun({ mapping: "b-assets", kind: "full" });
+      const replaced = await store.mappings.putDefinition("b-assets", {
+        document: { name: "b-assets", v: 2 },
+      });
+      assert.equal(replaced.createdAt, created.createdAt);
+      assert.deepEqual(replaced.data, { document: { name: "b-assets", v: 2 } });
+      assert.equal(await store.mappings.removeDefinition("b-assets"), true);
+      assert.equal(await store.mappings.removeDefinition("b-assets"), false);
+      assert.equal(await store.mappings.definition("b-assets"), undefined);
+      assert.equal((await store.mappings.run(run.id))?.mapping, "b-assets");
+      await store.close();
+    });
   });
 }

@@ -440,6 +440,8 @@ export type MappingRunKind = "full" | "incremental" | "user";
 
 /** One record's outcome in a mapping run, as `mapping logs` shows it. */
 export interface MappingLogEntry {
+  /** Increasing per store: where the next page of the log starts (`afterSeq`). */
+  seq: number;
   runId: string;
   userId: string;
   action: MappingAction;
@@ -496,13 +498,21 @@ export interface MappingRun {
 export interface MappingCommit {
   mapping: string;
   runId: string;
-  entries: Omit<MappingLogEntry, "runId" | "at">[];
+  entries: Omit<MappingLogEntry, "seq" | "runId" | "at">[];
   /** Links to write (targetId set) or drop (targetId null, after a delete). */
   links?: { userId: string; targetId: string | null; attributes?: Record<string, unknown> }[];
   /** Retries to set, or to clear (attempts 0). */
   retries?: MappingRetry[];
   /** The outbox seq the mapping has now taken into account (never moves back). */
   cursor?: number;
+}
+
+/** A mapping kept by the service; `data` is the service's (the document, sealed secrets, settings). */
+export interface MappingDefinition {
+  name: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** A source user as a mapping sees it: soft-deleted users included; a hard-deleted one is absent. */
@@ -538,10 +548,17 @@ export interface MappingStore {
   setQuarantine(mapping: string, quarantine: MappingQuarantine | undefined): Promise<void>;
   log(
     mapping: string,
-    options?: { runId?: string; userId?: string; result?: MappingResult; limit?: number },
+    options?: { runId?: string; userId?: string; result?: MappingResult; limit?: number; afterSeq?: number },
   ): Promise<MappingLogEntry[]>;
   /** Users by id, soft-deleted ones included; ids the store does not hold are left out. */
   users(ids: readonly string[]): Promise<MappingSubject[]>;
+  /** The mappings the service keeps for this store's connection, by name. */
+  definitions(): Promise<MappingDefinition[]>;
+  definition(name: string): Promise<MappingDefinition | undefined>;
+  /** Creates or replaces (keeping `createdAt`). */
+  putDefinition(name: string, data: Record<string, unknown>): Promise<MappingDefinition>;
+  /** The definition only: runs, log, links and cursor stay, so a mapping defined again carries on. */
+  removeDefinition(name: string): Promise<boolean>;
 }
 
 export interface Store {

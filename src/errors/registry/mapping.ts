@@ -77,4 +77,26 @@ export const MAPPING_ERRORS = {
     retryable: true,
     exit: EXIT.network,
   },
+  // Mappings kept by the service (src/service/mappings.ts).
+  MAPPING_NOT_FOUND: {
+    message: "Connection {connection} has no mapping {mapping}.",
+    fix: "GET /api/v1/connections/{connection}/mappings lists them.",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  MAPPING_EXISTS: {
+    message: "Connection {connection} has a mapping {mapping} already.",
+    fix: "Replace it with PUT /api/v1/connections/{connection}/mappings/{mapping}, or give the new one another name.",
+    status: 409,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  MAPPING_ALREADY_RUNNING: {
+    message: "Mapping {mapping} of connection {connection} is already running (run {runId}).",
+    fix: "Wait for run {runId} to end (GET …/mappings/{mapping}/runs/{runId}), or cancel it first.",
+    status: 409,
+    retryable: true,
+    exit: EXIT.usage,
+  },
 } as const satisfies Record<string, ErrorSpec>;

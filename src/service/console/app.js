@@ -5,6 +5,7 @@
 import { api, currentSession, setSession } from "./api.js";
 import { actionsPage } from "./pages-actions.js";
 import { accessPage, browsePage } from "./pages-data.js";
+import { mappingPage, mappingsPage } from "./pages-mappings.js";
 import { triggersPage, wizardPage } from "./pages-setup.js";
 import { connectionsPage, dashboardPage, runPage } from "./pages-sync.js";
 import { errorBox, fill, h } from "./ui.js";
@@ -23,6 +24,8 @@ const ROUTES = [
   [/^connections\/([^/]+)\/runs\/([^/]+)$/, runPage],
   [/^connections\/([^/]+)\/actions$/, actionsPage],
   [/^connections\/([^/]+)\/triggers$/, triggersPage],
+  [/^connections\/([^/]+)\/mappings$/, mappingsPage],
+  [/^connections\/([^/]+)\/mappings\/([^/]+)$/, mappingPage],
 ];
 
 /** Goes to a console path (`/console/...`) without reloading. */
@@ -90,6 +93,7 @@ function renderChrome(rest) {
       link(`${base}/browse`, "Browse"),
       link(`${base}/actions`, "Actions"),
       link(`${base}/triggers`, "Triggers"),
+      link(`${base}/mappings`, "Mappings"),
     );
   }
   fill(

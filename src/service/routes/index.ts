@@ -7,6 +7,7 @@ import { actionRoutes } from "./actions.ts";
 import { connectionRoutes } from "./connections.ts";
 import { consoleRoutes } from "./console.ts";
 import { healthRoutes } from "./health.ts";
+import { mappingRoutes } from "./mappings.ts";
 import { resourceRoutes } from "./resources.ts";
 import { runRoutes } from "./runs.ts";
 import { sessionRoutes } from "./session.ts";
@@ -24,6 +25,7 @@ export function allRoutes(ctx: ServiceContext, signInThrottle: FailureThrottle):
     ...sessionRoutes(ctx, signInThrottle),
     ...consoleRoutes(),
     ...subscriptionRoutes(ctx),
+    ...mappingRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   let page: string | undefined;

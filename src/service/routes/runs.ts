@@ -6,7 +6,7 @@ import type { RunRecord } from "../../store/types.ts";
 import { syncUser } from "../../sync/one-user.ts";
 import { parseKinds } from "../../sync/options.ts";
 import type { ServiceContext } from "../app.ts";
-import { recordApiCall } from "../audit.ts";
+import { type ApiCall, recordApiCall } from "../audit.ts";
 import type { JobRecord } from "../jobs.ts";
 import { route } from "../route.ts";
 import { ConnectionParams } from "./connections.ts";
@@ -100,6 +100,31 @@ const ChangeView = z.object({
   data: z.record(z.string(), z.unknown()),
   changes: z.array(z.object({ property: z.string(), old: z.unknown(), new: z.unknown() })).optional(),
 });
+
+/** Cancels a job of the connection (a run id of another kind or connection is not found), audited. */
+export async function cancelJob(
+  ctx: ServiceContext,
+  which: { connectionId: string; runId: string; kind: string; mapping?: string },
+  audit: Omit<ApiCall, "target" | "result">,
+): Promise<{ runId: string; cancelled: boolean }> {
+  const connection = ctx.connections.get(which.connectionId);
+  const job = await ctx.jobs.get(which.runId);
+  if (
+    job === undefined ||
+    job.connectionId !== connection.id ||
+    job.kind !== which.kind ||
+    (which.mapping !== undefined && job.input["mapping"] !== which.mapping)
+  ) {
+    throw createError("STORE_RUN_NOT_FOUND", { run: which.runId });
+  }
+  const cancelled = await ctx.jobs.cancel(job.id);
+  await recordApiCall(await connection.queries(), {
+    ...audit,
+    target: job.id,
+    result: cancelled ? "succeeded" : "failed",
+  });
+  return { runId: job.id, cancelled };
+}
 
 const RunParams = ConnectionParams.extend({ runId: z.string().min(1).max(128) });
 
@@ -229,23 +254,17 @@ export function runRoutes(ctx: ServiceContext) {
       params: RunParams,
       status: 202,
       response: z.object({ runId: z.string(), cancelled: z.boolean() }),
-      handler: async ({ params, token, requestId, request }) => {
-        const connection = ctx.connections.get(params.id);
-        const job = await ctx.jobs.get(params.runId);
-        if (job === undefined || job.connectionId !== connection.id) {
-          throw createError("STORE_RUN_NOT_FOUND", { run: params.runId });
-        }
-        const cancelled = await ctx.jobs.cancel(job.id);
-        await recordApiCall(await connection.queries(), {
-          action: "sync.cancel",
-          target: job.id,
-          token,
-          requestId,
-          ip: request.ip,
-          result: cancelled ? "succeeded" : "failed",
-        });
-        return { runId: job.id, cancelled };
-      },
+      handler: async ({ params, token, requestId, request }) =>
+        cancelJob(
+          ctx,
+          { connectionId: params.id, runId: params.runId, kind: "sync" },
+          {
+            action: "sync.cancel",
+            token,
+            requestId,
+            ip: request.ip,
+          },
+        ),
     }),
     route({
       method: "POST",

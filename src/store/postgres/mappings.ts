@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { StoreError } from "../errors.ts";
 import {
+  type MappingDefinitionRow,
   type MappingLinkRow,
   type MappingLogRow,
   type MappingRetryRow,
   type MappingRunRow,
+  mappingDefinition,
   mappingLink,
   mappingLogEntry,
   mappingLogFilter,
@@ -14,6 +16,7 @@ import {
 } from "../mapping-records.ts";
 import type {
   MappingCommit,
+  MappingDefinition,
   MappingLink,
   MappingLogEntry,
   MappingQuarantine,
@@ -195,7 +198,13 @@ export class PgMappings implements MappingStore {
 
   async log(
     mapping: string,
-    options: { runId?: string; userId?: string; result?: MappingResult; limit?: number } = {},
+    options: {
+      runId?: string;
+      userId?: string;
+      result?: MappingResult;
+      limit?: number;
+      afterSeq?: number;
+    } = {},
   ): Promise<MappingLogEntry[]> {
     const { where, params } = mappingLogFilter(mapping, options, (i) => `$${i}`);
     // LIMIT NULL is no limit.
@@ -212,6 +221,39 @@ export class PgMappings implements MappingStore {
       [ids],
     );
     return rows.map(mappingSubject);
+  }
+
+  async definitions(): Promise<MappingDefinition[]> {
+    const rows = await this.#db.query<MappingDefinitionRow>(
+      "SELECT * FROM mapping_definitions ORDER BY name",
+    );
+    return rows.map(mappingDefinition);
+  }
+
+  async definition(name: string): Promise<MappingDefinition | undefined> {
+    const row = await one<MappingDefinitionRow>(
+      this.#db,
+      "SELECT * FROM mapping_definitions WHERE name = $1",
+      [name],
+    );
+    return row ? mappingDefinition(row) : undefined;
+  }
+
+  async putDefinition(name: string, data: Record<string, unknown>): Promise<MappingDefinition> {
+    const at = new Date().toISOString();
+    await this.#db.query(
+      `INSERT INTO mapping_definitions (name, data, created_at, updated_at) VALUES ($1, $2, $3, $3)
+       ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+      [name, JSON.stringify(data), at],
+    );
+    return (await this.definition(name)) as MappingDefinition;
+  }
+
+  async removeDefinition(name: string): Promise<boolean> {
+    const rows = await this.#db.query("DELETE FROM mapping_definitions WHERE name = $1 RETURNING name", [
+      name,
+    ]);
+    return rows.length > 0;
   }
 
   async #runFromRow(row: MappingRunRow): Promise<MappingRun> {

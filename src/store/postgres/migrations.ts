@@ -213,4 +213,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "mapping definitions kept by the service",
+    sql: `
+      CREATE TABLE mapping_definitions (
+        name text COLLATE "C" PRIMARY KEY,
+        data text NOT NULL,
+        created_at text NOT NULL,
+        updated_at text NOT NULL
+      );
+    `,
+  },
 ];

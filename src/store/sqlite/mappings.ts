@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { StoreError } from "../errors.ts";
 import {
+  type MappingDefinitionRow,
   type MappingLinkRow,
   type MappingLogRow,
   type MappingRetryRow,
   type MappingRunRow,
+  mappingDefinition,
   mappingLink,
   mappingLogEntry,
   mappingLogFilter,
@@ -14,6 +16,7 @@ import {
 } from "../mapping-records.ts";
 import type {
   MappingCommit,
+  MappingDefinition,
   MappingLink,
   MappingLogEntry,
   MappingQuarantine,
@@ -216,7 +219,13 @@ export class SqliteMappings implements MappingStore {
 
   async log(
     mapping: string,
-    options: { runId?: string; userId?: string; result?: MappingResult; limit?: number } = {},
+    options: {
+      runId?: string;
+      userId?: string;
+      result?: MappingResult;
+      limit?: number;
+      afterSeq?: number;
+    } = {},
   ): Promise<MappingLogEntry[]> {
     const { where, params } = mappingLogFilter(mapping, options, () => "?");
     return this.#db
@@ -239,6 +248,36 @@ export class SqliteMappings implements MappingStore {
       out.push(...rows.map(mappingSubject));
     }
     return out;
+  }
+
+  async definitions(): Promise<MappingDefinition[]> {
+    return this.#db
+      .all<MappingDefinitionRow>("SELECT * FROM mapping_definitions ORDER BY name")
+      .map(mappingDefinition);
+  }
+
+  async definition(name: string): Promise<MappingDefinition | undefined> {
+    const row = this.#db.get<MappingDefinitionRow>("SELECT * FROM mapping_definitions WHERE name = ?", name);
+    return row ? mappingDefinition(row) : undefined;
+  }
+
+  async putDefinition(name: string, data: Record<string, unknown>): Promise<MappingDefinition> {
+    const at = new Date().toISOString();
+    this.#db.run(
+      `INSERT INTO mapping_definitions (name, data, created_at, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+      name,
+      JSON.stringify(data),
+      at,
+      at,
+    );
+    return (await this.definition(name)) as MappingDefinition;
+  }
+
+  async removeDefinition(name: string): Promise<boolean> {
+    const before = this.#db.get("SELECT 1 AS found FROM mapping_definitions WHERE name = ?", name);
+    this.#db.run("DELETE FROM mapping_definitions WHERE name = ?", name);
+    return before !== undefined;
   }
 
   #runFromRow(row: MappingRunRow): MappingRun {

@@ -53,6 +53,10 @@ export const METHODS = {
     setQuarantine: "call",
     log: "call",
     users: "call",
+    definitions: "call",
+    definition: "call",
+    putDefinition: "call",
+    removeDefinition: "call",
   },
 } as const satisfies { [P in Part]: Record<keyof Store[P], "call" | "stream"> };
 
