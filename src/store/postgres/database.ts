@@ -326,14 +326,36 @@ export class PgDatabase implements Sql {
     }
   }
 
-  /** The server unreachable becomes STORE_UNREACHABLE (naming the URL without its password). */
+  /**
+   * The server unreachable becomes STORE_UNREACHABLE (naming the URL without its password), a statement
+   * cancelled by statement_timeout STORE_TIMEOUT.
+   */
   translate(error: unknown): unknown {
-    if (error instanceof StoreError || !connectionLost(error)) return error;
+    if (error instanceof StoreError) return error;
+    if (
+      (error as { code?: unknown } | undefined)?.code === "57014" &&
+      /statement timeout/.test(String(error))
+    ) {
+      return new StoreError(
+        "STORE_TIMEOUT",
+        { location: this.location.display, timeout: this.#statementTimeout() },
+        { cause: error },
+      );
+    }
+    if (!connectionLost(error)) return error;
     return new StoreError(
       "STORE_UNREACHABLE",
       { location: this.location.display, reason: (error as Error).message },
       { cause: error },
     );
+  }
+
+  /** The statement_timeout in force: the URL's own, else the default this adapter sets. */
+  #statementTimeout(): number {
+    const fromUrl = new URL(this.location.config.connectionString as string).searchParams.get(
+      "statement_timeout",
+    );
+    return Number(fromUrl ?? this.location.config.statement_timeout);
   }
 
   async close(): Promise<void> {
