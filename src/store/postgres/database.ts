@@ -8,6 +8,10 @@ import { PG_MIGRATIONS, type PgMigration } from "./migrations.ts";
 /** A query runner: the pool itself, or one client inside a transaction. */
 export interface Sql {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** One client inside a transaction. */
+export interface Tx extends Sql {
   /**
    * Appends rows with `COPY … FROM STDIN`: the cheapest way in for a page's new rows, but with no
    * ON CONFLICT, so only for rows known to be absent (a duplicate fails the statement).
@@ -237,7 +241,7 @@ export class PgDatabase implements Sql {
    * work that gives the same result when run twice, as a page does (its change detection finds what
    * a commit whose answer was lost already wrote).
    */
-  async transaction<T>(work: (tx: Sql) => Promise<T>, options: { retry?: boolean } = {}): Promise<T> {
+  async transaction<T>(work: (tx: Tx) => Promise<T>, options: { retry?: boolean } = {}): Promise<T> {
     const started = Date.now();
     for (let pause = RETRY_FIRST_MS; ; pause = Math.min(pause * 2, RETRY_MAX_MS)) {
       try {
@@ -250,7 +254,7 @@ export class PgDatabase implements Sql {
     }
   }
 
-  async #transactionOnce<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  async #transactionOnce<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.#connect();
     let broken: Error | undefined;
     try {
@@ -264,23 +268,6 @@ export class PgDatabase implements Sql {
       } catch (rollback) {
         broken = rollback as Error;
       }
-      if (connectionLost(error)) broken = error as Error;
-      throw this.translate(error);
-    } finally {
-      client.release(broken);
-    }
-  }
-
-  async copy(
-    table: string,
-    columns: readonly string[],
-    rows: readonly (readonly CopyValue[])[],
-  ): Promise<void> {
-    const client = await this.#connect();
-    let broken: Error | undefined;
-    try {
-      await clientSql(client).copy(table, columns, rows);
-    } catch (error) {
       if (connectionLost(error)) broken = error as Error;
       throw this.translate(error);
     } finally {
@@ -363,7 +350,7 @@ export class PgDatabase implements Sql {
   }
 }
 
-function clientSql(client: pg.PoolClient): Sql {
+function clientSql(client: pg.PoolClient): Tx {
   return {
     async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
       return (await client.query(text, params)).rows as T[];

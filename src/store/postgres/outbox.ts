@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NewEvent } from "../page-changes.ts";
 import type { ChangeEvent, Outbox, PropertyChange, ResourceKind } from "../types.ts";
-import { one, type Sql } from "./database.ts";
+import { one, type Sql, type Tx } from "./database.ts";
 
 interface EventRow {
   seq: number;
@@ -22,7 +22,7 @@ interface EventRow {
  * other, a rollback gives its seqs back, and no reader sees a seq before every lower one is committed.
  */
 export async function appendEvents(
-  tx: Sql,
+  tx: Tx,
   events: NewEvent[],
   runId: string,
   tenantId: string,

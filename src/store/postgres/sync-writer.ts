@@ -25,7 +25,7 @@ import type {
   SyncWriter,
 } from "../types.ts";
 import { validatePage, validateReconcile } from "../validate.ts";
-import { type CopyValue, one, type PgDatabase, type Sql } from "./database.ts";
+import { type CopyValue, one, type PgDatabase, type Sql, type Tx } from "./database.ts";
 import { appendEvents } from "./outbox.ts";
 import { addRunStats, runTenant } from "./runs.ts";
 
@@ -134,7 +134,7 @@ export class PgSyncWriter implements SyncWriter {
   }
 
   async #finish(
-    tx: Sql,
+    tx: Tx,
     work: PageWork,
     runId: string,
     tenantId: string,
@@ -176,7 +176,7 @@ interface EdgeState {
 class PageWork {
   readonly events: NewEvent[] = [];
   objects = 0;
-  readonly #tx: Sql;
+  readonly #tx: Tx;
   /** Round stamped on the rows this page names; outside a round, new rows join the latest round. */
   readonly #round: number | null;
   readonly #insertRound: number;
@@ -186,7 +186,7 @@ class PageWork {
   /** Edge ids by each id they name (as object or principal), for a deletion's cascade. */
   #naming = new Map<string, Set<string>>();
 
-  constructor(tx: Sql, round: number | null, insertRound: number) {
+  constructor(tx: Tx, round: number | null, insertRound: number) {
     this.#tx = tx;
     this.#round = round;
     this.#insertRound = insertRound;
