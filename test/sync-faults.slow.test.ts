@@ -1,10 +1,11 @@
 /**
  * Exactness under faults: 10% of requests fail (429 with Retry-After, 503, 504, connection resets) and
- * throttling is on. Slow by nature: every fault costs the client's Retry-After or backoff wait.
+ * throttling is on, into each store adapter. Slow by nature: every fault costs the client's Retry-After
+ * or backoff wait.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { comparison, type Harness, startHarness } from "./sync-support.ts";
+import { comparison, type Harness, STORE_KINDS, startHarness } from "./sync-support.ts";
 
 async function assertExact(h: Harness, label: string): Promise<void> {
   const compared = await comparison(h.store, (await h.emu.snapshot()) as Record<string, unknown>);
@@ -13,9 +14,9 @@ async function assertExact(h: Harness, label: string): Promise<void> {
   }
 }
 
-for (const seed of [5, 13]) {
-  test(`seed ${seed}: with 10% injected faults and throttling on, full and incremental syncs are still exact`, async () => {
-    const h = await startHarness({ size: "s", seed, faultRate: 0.1, throttle: true });
+for (const [storeKind, seed] of STORE_KINDS.flatMap((k) => [5, 13].map((seed) => [k, seed] as const))) {
+  test(`${storeKind}, seed ${seed}: with 10% injected faults and throttling on, full and incremental syncs are still exact`, async () => {
+    const h = await startHarness({ size: "s", seed, faultRate: 0.1, throttle: true }, storeKind);
     try {
       const full = await h.sync();
       assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));

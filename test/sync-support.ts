@@ -20,6 +20,7 @@ import {
   type SyncSummary,
 } from "../src/index.ts";
 import { openStore } from "../src/store/index.ts";
+import { dropTestSchema, testPostgresUrl, testSchema } from "../src/store/test-support.ts";
 import type { ExportKind, Store } from "../src/store/types.ts";
 
 export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
@@ -61,12 +62,18 @@ export function emulatorEnv(emu: Emulator, storePath: string, size?: string): No
   };
 }
 
+/** The store adapters a sync scenario runs against: a SQLite file, or a new schema on the test server. */
+export const STORE_KINDS = ["sqlite", "postgres"] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
 export async function startHarness(
   options: NonNullable<Parameters<typeof startEmulator>[0]>,
+  storeKind: StoreKind = "sqlite",
 ): Promise<Harness> {
   const emu = await startEmulator({ port: 0, latency: "none", throttle: false, faultRate: 0, ...options });
   const dir = mkdtempSync(join(tmpdir(), "entra-sync-"));
-  const env = emulatorEnv(emu, join(dir, "store.db"), options.size);
+  const schema = storeKind === "postgres" ? testSchema("sync-harness") : undefined;
+  const env = emulatorEnv(emu, schema ? testPostgresUrl(schema) : join(dir, "store.db"), options.size);
   const store = await openStore(env["ENTRA_STORE"] as string);
   return {
     emu,
@@ -98,6 +105,7 @@ export async function startHarness(
       await store.close();
       await emu.close();
       rmSync(dir, { recursive: true, force: true });
+      if (schema) await dropTestSchema(schema);
     },
   };
 }

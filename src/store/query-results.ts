@@ -8,106 +8,127 @@ import { entitlementOf, inheritsThroughGroups, objectKindOf } from "./model.ts";
 import type { EdgeRow } from "./page-changes.ts";
 import type { ChangeEvent, ChangeType, Grant, GrantPath, ResourceKind } from "./types.ts";
 
-/** What effective grants are read from. The group walks are handed one level at a time. */
+/**
+ * What effective grants are read from, in sets: a networked adapter answers each call with one
+ * query however many groups, objects or apps it names. The group walks are handed one level at a time.
+ */
 export interface GrantSource {
   /** Every edge on an object, ordered by relation, principal id, qualifier. */
   on(objectId: string): Promise<EdgeRow[]>;
-  /** Every edge a principal holds directly, ordered by relation, object id, qualifier. */
-  heldBy(principalId: string): Promise<EdgeRow[]>;
-  /** Direct members of groups (ordered by id) for the walk down from `groupId`. */
-  membersWalk(groupId: string): Promise<(groupId: string) => Member[]>;
+  /** Every edge each principal holds directly; each one's ordered by relation, object id, qualifier. */
+  heldBy(principalIds: string[]): Promise<(principalId: string) => EdgeRow[]>;
+  /** Direct members of groups (ordered by id) for the walks down from `groupIds`. */
+  membersWalk(groupIds: string[]): Promise<(groupId: string) => Member[]>;
   /** Groups a principal is a direct member of (ordered by id) for the walk up from `principalId`. */
   groupsWalk(principalId: string): Promise<(principalId: string) => string[]>;
   typeOf(principalId: string): Promise<string>;
-  /** Display name (else principal name) of an object. */
-  nameOf(id: string, kind?: ResourceKind): Promise<string | undefined>;
-  /** The app's synced `appRoles` (undefined when the app is not stored). */
-  appRolesOf(appId: string): Promise<unknown>;
+  /** Display name (else principal name) of each stored object with one of `ids`, under each kind it has. */
+  namesOf(ids: string[]): Promise<{ kind: ResourceKind; id: string; name: string | null }[]>;
+  /** Each stored app's synced `appRoles`, by app id (an app not stored is left out). */
+  appRolesOf(appIds: string[]): Promise<Map<string, unknown>>;
+}
+
+interface Found {
+  edge: EdgeRow;
+  principal: Member;
+  path: GrantPath;
 }
 
 export async function effectiveGrants(
   filter: { objectId: string } | { principalId: string },
   source: GrantSource,
 ): Promise<Grant[]> {
-  const names = new NameCache(source);
-  const grants: Grant[] = [];
-  const add = async (edge: EdgeRow, principal: Member, path: GrantPath): Promise<void> => {
+  const found: Found[] = [];
+  const add = (edge: EdgeRow, principal: Member, path: GrantPath): void => {
     // A path back through the object itself exists only because of a membership cycle: not a grant.
     if (principal.id === edge.object_id || path.via.includes(edge.object_id)) return;
-    const entitlement = entitlementOf(edge.relation, edge.qualifier);
-    const appRoleName = entitlement.startsWith("app:role:")
-      ? await names.appRole(edge.object_id, edge.qualifier)
-      : undefined;
-    grants.push({
-      relation: edge.relation,
-      entitlement,
-      objectKind: objectKindOf(edge.relation),
-      objectId: edge.object_id,
-      objectName: await names.of(edge.object_id, objectKindOf(edge.relation)),
-      principalId: principal.id,
-      principalType: principal.type,
-      principalName: await names.of(principal.id),
-      qualifier: edge.qualifier,
-      ...(appRoleName === undefined ? {} : { appRoleName }),
-      path,
-    });
+    found.push({ edge, principal, path });
   };
   if ("objectId" in filter) {
-    for (const edge of await source.on(filter.objectId)) {
-      await add(edge, { id: edge.principal_id, type: edge.principal_type }, { how: "direct", via: [] });
-      if (edge.principal_type !== "group" || !inheritsThroughGroups(edge.relation)) continue;
-      const membersOf = await source.membersWalk(edge.principal_id);
+    const edges = await source.on(filter.objectId);
+    const viaGroup = (edge: EdgeRow) =>
+      edge.principal_type === "group" && inheritsThroughGroups(edge.relation);
+    const groups = [...new Set(edges.filter(viaGroup).map((edge) => edge.principal_id))];
+    const membersOf = groups.length > 0 ? await source.membersWalk(groups) : () => [];
+    for (const edge of edges) {
+      add(edge, { id: edge.principal_id, type: edge.principal_type }, { how: "direct", via: [] });
+      if (!viaGroup(edge)) continue;
       for (const member of transitiveMembers(edge.principal_id, membersOf)) {
-        await add(edge, member, { how: "group", via: member.via });
+        add(edge, member, { how: "group", via: member.via });
       }
     }
-    return grants;
+    return named(found, source);
   }
   const principalId = filter.principalId;
   const principal = { id: principalId, type: await source.typeOf(principalId) };
-  for (const edge of await source.heldBy(principalId)) await add(edge, principal, { how: "direct", via: [] });
-  const groupsOf = await source.groupsWalk(principalId);
-  for (const group of transitiveGroups(principalId, groupsOf)) {
-    for (const edge of await source.heldBy(group.id)) {
+  const groups = transitiveGroups(principalId, await source.groupsWalk(principalId));
+  const held = await source.heldBy([principalId, ...groups.map((group) => group.id)]);
+  for (const edge of held(principalId)) add(edge, principal, { how: "direct", via: [] });
+  for (const group of groups) {
+    for (const edge of held(group.id)) {
       if (inheritsThroughGroups(edge.relation))
-        await add(edge, principal, { how: "group", via: [...group.via, group.id] });
+        add(edge, principal, { how: "group", via: [...group.via, group.id] });
     }
   }
-  return grants;
+  return named(found, source);
 }
 
-/** Display names for ids and app roles, looked up once per query. */
-class NameCache {
-  readonly #source: GrantSource;
-  readonly #names = new Map<string, string | undefined>();
-  readonly #appRoles = new Map<string, Map<string, string>>();
-
-  constructor(source: GrantSource) {
-    this.#source = source;
+/** The grants found, with the names of their objects, principals and app roles, read in one go. */
+async function named(found: Found[], source: GrantSource): Promise<Grant[]> {
+  const ids = new Set<string>();
+  const apps = new Set<string>();
+  for (const { edge, principal } of found) {
+    ids.add(edge.object_id);
+    ids.add(principal.id);
+    if (entitlementOf(edge.relation, edge.qualifier).startsWith("app:role:")) apps.add(edge.object_id);
   }
-
-  async of(id: string, kind?: ResourceKind): Promise<string | undefined> {
-    if (this.#names.has(id)) return this.#names.get(id);
-    const name = await this.#source.nameOf(id, kind);
-    this.#names.set(id, name);
-    return name;
+  const byKind = new Map<string, string | null>();
+  const byId = new Map<string, string | null>();
+  for (const row of ids.size > 0 ? await source.namesOf([...ids]) : []) {
+    byKind.set(`${row.kind}\u0000${row.id}`, row.name);
+    if (!byId.has(row.id)) byId.set(row.id, row.name);
   }
-
-  /** An app role's display name (else its value) from the app's synced `appRoles`. */
-  async appRole(appId: string, roleId: string): Promise<string | undefined> {
-    let roles = this.#appRoles.get(appId);
+  const appRoles = apps.size > 0 ? await source.appRolesOf([...apps]) : new Map<string, unknown>();
+  const roleNames = new Map<string, Map<string, string>>();
+  const appRole = (appId: string, roleId: string): string | undefined => {
+    let roles = roleNames.get(appId);
     if (!roles) {
-      roles = new Map();
-      const list = await this.#source.appRolesOf(appId);
-      for (const role of Array.isArray(list) ? list : []) {
-        const { id, displayName, value } = (role ?? {}) as Record<string, unknown>;
-        const name = [displayName, value].find((v) => typeof v === "string" && v !== "");
-        if (typeof id === "string" && typeof name === "string") roles.set(id, name);
-      }
-      this.#appRoles.set(appId, roles);
+      roles = roleNamesOf(appRoles.get(appId));
+      roleNames.set(appId, roles);
     }
     return roles.get(roleId);
+  };
+  return found.map(({ edge, principal, path }) => {
+    const entitlement = entitlementOf(edge.relation, edge.qualifier);
+    const objectKind = objectKindOf(edge.relation);
+    const appRoleName = entitlement.startsWith("app:role:")
+      ? appRole(edge.object_id, edge.qualifier)
+      : undefined;
+    return {
+      relation: edge.relation,
+      entitlement,
+      objectKind,
+      objectId: edge.object_id,
+      objectName: byKind.get(`${objectKind}\u0000${edge.object_id}`) ?? undefined,
+      principalId: principal.id,
+      principalType: principal.type,
+      principalName: byId.get(principal.id) ?? undefined,
+      qualifier: edge.qualifier,
+      ...(appRoleName === undefined ? {} : { appRoleName }),
+      path,
+    };
+  });
+}
+
+/** App role display names (else values) by role id, from an app's synced `appRoles`. */
+function roleNamesOf(list: unknown): Map<string, string> {
+  const roles = new Map<string, string>();
+  for (const role of Array.isArray(list) ? list : []) {
+    const { id, displayName, value } = (role ?? {}) as Record<string, unknown>;
+    const name = [displayName, value].find((v) => typeof v === "string" && v !== "");
+    if (typeof id === "string" && typeof name === "string") roles.set(id, name);
   }
+  return roles;
 }
 
 const UNDONE: Record<ChangeType, ChangeType> = {

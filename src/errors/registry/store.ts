@@ -80,6 +80,14 @@ export const STORE_ERRORS = {
     retryable: true,
     exit: EXIT.usage,
   },
+  STORE_TIMEOUT: {
+    message:
+      "A statement on the PostgreSQL store {location} ran longer than its statement_timeout of {timeout} ms.",
+    fix: "Raise it in the store URL (&statement_timeout=120000, in milliseconds; default 60000), or find what holds the server up (a lock another session keeps, load); a sync resumes from its last committed page.",
+    status: 503,
+    retryable: true,
+    exit: EXIT.usage,
+  },
   STORE_NOT_EMPTY: {
     message: "The store {location} already holds data (in {tables}); copying into it would mix two stores.",
     fix: "Copy into a new schema (another ?schema= in the URL), or add --force to replace everything it holds.",

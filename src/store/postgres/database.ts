@@ -1,4 +1,7 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
 import { StoreError } from "../errors.ts";
 import { PG_MIGRATIONS, type PgMigration } from "./migrations.ts";
 
@@ -6,6 +9,17 @@ import { PG_MIGRATIONS, type PgMigration } from "./migrations.ts";
 export interface Sql {
   query<T>(text: string, params?: unknown[]): Promise<T[]>;
 }
+
+/** One client inside a transaction. */
+export interface Tx extends Sql {
+  /**
+   * Appends rows with `COPY … FROM STDIN`: the cheapest way in for a page's new rows, but with no
+   * ON CONFLICT, so only for rows known to be absent (a duplicate fails the statement).
+   */
+  copy(table: string, columns: readonly string[], rows: readonly (readonly CopyValue[])[]): Promise<void>;
+}
+
+export type CopyValue = string | number | null;
 
 export interface PgLocation {
   /** The URL without its password, for messages and `Store.location`. */
@@ -71,6 +85,21 @@ const TYPES = {
     return pg.types.getTypeParser(oid, format);
   },
 } as pg.CustomTypesConfig;
+
+/** How long a retried transaction keeps trying (a server restart takes seconds), and its pauses. */
+const RETRY_FOR_MS = 30_000;
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * Failures that running the same transaction again can cure: the connection (a restart, a terminated
+ * backend), a deadlock or serialization failure, or a row another writer inserted first.
+ */
+function retryable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return connectionLost(error) || code === "40001" || code === "40P01" || code === "23505";
+}
 
 /** Errors that mean the server is gone or unreachable, not that a statement was wrong. */
 function connectionLost(error: unknown): boolean {
@@ -205,8 +234,27 @@ export class PgDatabase implements Sql {
     }
   }
 
-  /** Runs `work` in one transaction on one client; rolls back on throw. */
-  async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction on one client; rolls back on throw. With `retry`, a transaction the
+   * server broke off (connection lost, a restart, a deadlock, a row another writer inserted first) runs
+   * again from the start on a fresh connection, after a growing pause, for up to RETRY_FOR_MS: only for
+   * work that gives the same result when run twice, as a page does (its change detection finds what
+   * a commit whose answer was lost already wrote).
+   */
+  async transaction<T>(work: (tx: Tx) => Promise<T>, options: { retry?: boolean } = {}): Promise<T> {
+    const started = Date.now();
+    for (let pause = RETRY_FIRST_MS; ; pause = Math.min(pause * 2, RETRY_MAX_MS)) {
+      try {
+        return await this.#transactionOnce(work);
+      } catch (error) {
+        const cause = error instanceof StoreError ? error.cause : error;
+        if (!options.retry || !retryable(cause) || Date.now() - started + pause > RETRY_FOR_MS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  }
+
+  async #transactionOnce<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.#connect();
     let broken: Error | undefined;
     try {
@@ -265,9 +313,23 @@ export class PgDatabase implements Sql {
     }
   }
 
-  /** The server unreachable becomes STORE_UNREACHABLE (naming the URL without its password). */
+  /**
+   * The server unreachable becomes STORE_UNREACHABLE (naming the URL without its password), a statement
+   * cancelled by statement_timeout STORE_TIMEOUT.
+   */
   translate(error: unknown): unknown {
-    if (error instanceof StoreError || !connectionLost(error)) return error;
+    if (error instanceof StoreError) return error;
+    if (
+      (error as { code?: unknown } | undefined)?.code === "57014" &&
+      /statement timeout/.test(String(error))
+    ) {
+      return new StoreError(
+        "STORE_TIMEOUT",
+        { location: this.location.display, timeout: this.#statementTimeout() },
+        { cause: error },
+      );
+    }
+    if (!connectionLost(error)) return error;
     return new StoreError(
       "STORE_UNREACHABLE",
       { location: this.location.display, reason: (error as Error).message },
@@ -275,17 +337,54 @@ export class PgDatabase implements Sql {
     );
   }
 
+  /** The statement_timeout in force: the URL's own, else the default this adapter sets. */
+  #statementTimeout(): number {
+    const fromUrl = new URL(this.location.config.connectionString as string).searchParams.get(
+      "statement_timeout",
+    );
+    return Number(fromUrl ?? this.location.config.statement_timeout);
+  }
+
   async close(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
   }
 }
 
-function clientSql(client: pg.PoolClient): Sql {
+function clientSql(client: pg.PoolClient): Tx {
   return {
     async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
       return (await client.query(text, params)).rows as T[];
     },
+    async copy(table, columns, rows) {
+      if (rows.length === 0) return;
+      await pipeline(
+        Readable.from(copyText(rows)),
+        client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`)),
+      );
+    },
   };
+}
+
+/** Rows this many at a time make one chunk of COPY's text stream. */
+const COPY_CHUNK = 256;
+
+/** COPY's text format: tab-separated, `\N` for NULL, backslash escapes for what would split a row. */
+function* copyText(rows: readonly (readonly CopyValue[])[]): Generator<string> {
+  for (let start = 0; start < rows.length; start += COPY_CHUNK) {
+    let text = "";
+    for (const row of rows.slice(start, start + COPY_CHUNK)) {
+      text += `${row.map(copyField).join("\t")}\n`;
+    }
+    yield text;
+  }
+}
+
+const COPY_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function copyField(value: CopyValue): string {
+  if (value === null) return "\\N";
+  if (typeof value === "number") return String(value);
+  return value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] as string);
 }
 
 /** The first row, or undefined. */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NewEvent } from "../page-changes.ts";
 import type { ChangeEvent, Outbox, PropertyChange, ResourceKind } from "../types.ts";
-import { one, type Sql } from "./database.ts";
+import { one, type Sql, type Tx } from "./database.ts";
 
 interface EventRow {
   seq: number;
@@ -22,7 +22,7 @@ interface EventRow {
  * other, a rollback gives its seqs back, and no reader sees a seq before every lower one is committed.
  */
 export async function appendEvents(
-  tx: Sql,
+  tx: Tx,
   events: NewEvent[],
   runId: string,
   tenantId: string,
@@ -43,23 +43,22 @@ export async function appendEvents(
     tenantId,
     detectedAt: at,
   }));
-  await tx.query(
-    `INSERT INTO change_events (seq, id, type, kind, resource_id, data, changes, run_id, tenant_id, detected_at)
-     SELECT s, i, t, k, r, d, c, $8, $9, $10
-     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-       AS e(s, i, t, k, r, d, c)`,
-    [
-      saved.map((e) => e.seq),
-      saved.map((e) => e.id),
-      saved.map((e) => e.type),
-      saved.map((e) => e.kind),
-      saved.map((e) => e.resourceId),
-      saved.map((e) => JSON.stringify(e.data)),
-      saved.map((e) => (e.changes ? JSON.stringify(e.changes) : null)),
+  // No conflict is possible (the seqs are this transaction's own), so COPY, the cheapest way in.
+  await tx.copy(
+    "change_events",
+    ["seq", "id", "type", "kind", "resource_id", "data", "changes", "run_id", "tenant_id", "detected_at"],
+    saved.map((e) => [
+      e.seq,
+      e.id,
+      e.type,
+      e.kind,
+      e.resourceId,
+      JSON.stringify(e.data),
+      e.changes ? JSON.stringify(e.changes) : null,
       runId,
       tenantId,
       at,
-    ],
+    ]),
   );
   return saved;
 }

@@ -28,10 +28,16 @@ after(async () => {
 
 /** The URL of a new schema this file drops when it is done. */
 function freshUrl(): string {
+  return testPostgresUrl(freshSchema());
+}
+
+function freshSchema(): string {
   const schema = testSchema(import.meta.url);
   schemas.push(schema);
-  return testPostgresUrl(schema);
+  return schema;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("the PostgreSQL store", () => {
   it("creates its schema once when several processes open a new store at the same moment", async () => {
@@ -152,5 +158,68 @@ describe("the PostgreSQL store", () => {
     assert.equal(result.events.length, 1);
     assert.equal(await store.outbox.head(), 1);
     await store.close();
+  });
+
+  it("runs a page again on a new connection when the server ends it mid-transaction, writing the page once", async () => {
+    const schema = freshSchema();
+    // The store's connections carry a name of their own, so only they are ended (the server is shared).
+    const name = `entra_test_${process.pid}`;
+    const store = await PostgresStore.open(`${testPostgresUrl(schema)}&application_name=${name}`);
+    const run = await store.runs.start({ kind: "full", tenantId: "t" });
+    const admin = new pg.Client({ connectionString: TEST_POSTGRES });
+    await admin.connect();
+    try {
+      // Holding the outbox counter stops the page after it wrote its rows, before its events.
+      await admin.query("BEGIN");
+      await admin.query(`SELECT value FROM ${schema}.counters WHERE name = 'outbox' FOR UPDATE`);
+      const page = store.sync.applyPage({
+        runId: run.id,
+        stream: "users",
+        upserts: [user("u1"), group("g1")],
+        edges: { add: [member("g1", "u1")] },
+        checkpoint: { version: 1, data: { page: 1 } },
+      });
+      let ended = 0;
+      for (let i = 0; i < 200 && ended === 0; i++) {
+        const { rows } = await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+          [name],
+        );
+        ended = rows.length;
+        if (ended === 0) await sleep(25);
+      }
+      assert.equal(ended, 1, "the page's connection was ended while it waited");
+      await admin.query("COMMIT");
+      const result = await page;
+      assert.deepEqual(
+        result.events.map((e) => [e.seq, e.type, e.resourceId]),
+        [
+          [1, "created", "u1"],
+          [2, "created", "g1"],
+          [3, "added", "g1"],
+        ],
+      );
+      assert.equal(await store.outbox.head(), 3);
+      assert.equal((await store.outbox.read({ limit: 100 })).length, 3);
+      assert.deepEqual((await store.sync.checkpoint("users"))?.data, { page: 1 });
+    } finally {
+      await admin.end();
+      await store.close();
+    }
+  });
+
+  it("ends a statement that runs past the URL's statement_timeout with STORE_TIMEOUT, naming the limit", async () => {
+    const store = await PostgresStore.open(`${freshUrl()}&statement_timeout=50`);
+    try {
+      await assert.rejects(store.db.query("SELECT pg_sleep(1)"), (e: unknown) => {
+        assert.ok(e instanceof StoreError && e.code === "STORE_TIMEOUT", String(e));
+        assert.match(e.message, /statement_timeout of 50 ms/);
+        return true;
+      });
+      assert.deepEqual(await store.db.query("SELECT 1 AS one"), [{ one: 1 }]);
+    } finally {
+      await store.close();
+    }
   });
 });

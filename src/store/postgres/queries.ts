@@ -33,7 +33,7 @@ interface ResourceRow {
 const EDGE_READ = "SELECT relation, object_id, principal_id, qualifier, principal_type FROM edges";
 
 /**
- * Group memberships reachable from one group downwards (or one principal upwards), read with one
+ * Group memberships reachable from groups downwards (or one principal upwards), read with one
  * recursive query; the walk itself (shortest paths, cycles) is the shared one in grants.ts.
  * UNION (not UNION ALL) ends the recursion at a membership cycle. Each step is a lateral subquery
  * fenced with OFFSET 0, so it stays an index lookup per group reached: joined as a whole, the planner
@@ -42,7 +42,7 @@ const EDGE_READ = "SELECT relation, object_id, principal_id, qualifier, principa
 const MEMBERS_OF = `SELECT e.principal_id AS id, e.principal_type AS type FROM edges e
   WHERE e.relation = 'group:member' AND e.object_id = w.id OFFSET 0`;
 const MEMBERS_BELOW = `WITH RECURSIVE walk(id) AS (
-    SELECT $1::text COLLATE "C"
+    SELECT g COLLATE "C" FROM unnest($1::text[]) g
     UNION SELECT m.id FROM walk w CROSS JOIN LATERAL (${MEMBERS_OF}) m WHERE m.type = 'group')
   SELECT w.id AS "group", m.id, m.type FROM walk w CROSS JOIN LATERAL (${MEMBERS_OF}) m
   ORDER BY w.id, m.id`;
@@ -125,6 +125,7 @@ export class PgQueries implements Queries {
     return undefined;
   }
 
+  /** A handful of queries whatever the answer's size: each of the walk's reads is one set-based query. */
   async grants(filter: { objectId: string } | { principalId: string }): Promise<Grant[]> {
     const db = this.#db;
     return effectiveGrants(filter, {
@@ -132,14 +133,19 @@ export class PgQueries implements Queries {
         db.query<EdgeRow>(`${EDGE_READ} WHERE object_id = $1 ORDER BY relation, principal_id, qualifier`, [
           objectId,
         ]),
-      heldBy: (principalId) =>
-        db.query<EdgeRow>(`${EDGE_READ} WHERE principal_id = $1 ORDER BY relation, object_id, qualifier`, [
-          principalId,
-        ]),
-      membersWalk: async (groupId) => {
+      heldBy: async (principalIds) => {
+        const held = new Map<string, EdgeRow[]>();
+        const rows = await db.query<EdgeRow>(
+          `${EDGE_READ} WHERE principal_id = ANY($1::text[]) ORDER BY principal_id, relation, object_id, qualifier`,
+          [principalIds],
+        );
+        for (const row of rows) held.set(row.principal_id, [...(held.get(row.principal_id) ?? []), row]);
+        return (id) => held.get(id) ?? [];
+      },
+      membersWalk: async (groupIds) => {
         const below = new Map<string, Member[]>();
         for (const row of await db.query<{ group: string; id: string; type: string }>(MEMBERS_BELOW, [
-          groupId,
+          groupIds,
         ])) {
           below.set(row.group, [...(below.get(row.group) ?? []), { id: row.id, type: row.type }]);
         }
@@ -153,39 +159,30 @@ export class PgQueries implements Queries {
         return (id) => above.get(id) ?? [];
       },
       typeOf: async (id) => {
-        const edge = await one<{ principal_type: string }>(
+        const found = await one<{ type: string | null; kind: ResourceKind | null }>(
           db,
-          "SELECT principal_type FROM edges WHERE principal_id = $1 LIMIT 1",
+          `SELECT (SELECT principal_type FROM edges WHERE principal_id = $1 LIMIT 1) AS type,
+             (SELECT kind FROM resources WHERE id = $1 LIMIT 1) AS kind`,
           [id],
         );
-        if (edge) return edge.principal_type;
-        const kind = (
-          await one<{ kind: ResourceKind }>(db, "SELECT kind FROM resources WHERE id = $1 LIMIT 1", [id])
-        )?.kind;
-        return kind === "app" ? "servicePrincipal" : (kind ?? "unknown");
+        if (found?.type) return found.type;
+        return found?.kind === "app" ? "servicePrincipal" : (found?.kind ?? "unknown");
       },
-      nameOf: async (id, kind) => {
-        const row = kind
-          ? await one<{ name: string | null }>(
-              db,
-              "SELECT coalesce(display_name, principal_name) AS name FROM resources WHERE kind = $1 AND id = $2",
-              [kind, id],
+      namesOf: (ids) =>
+        db.query(
+          `SELECT kind, id, coalesce(display_name, principal_name) AS name FROM resources
+           WHERE id = ANY($1::text[]) ORDER BY id, kind`,
+          [ids],
+        ),
+      appRolesOf: async (appIds) =>
+        new Map(
+          (
+            await db.query<{ id: string; roles: unknown }>(
+              "SELECT id, data::json -> 'appRoles' AS roles FROM resources WHERE kind = 'app' AND id = ANY($1::text[])",
+              [appIds],
             )
-          : await one<{ name: string | null }>(
-              db,
-              "SELECT coalesce(display_name, principal_name) AS name FROM resources WHERE id = $1 LIMIT 1",
-              [id],
-            );
-        return row?.name ?? undefined;
-      },
-      appRolesOf: async (appId) =>
-        (
-          await one<{ roles: unknown }>(
-            db,
-            "SELECT data::json -> 'appRoles' AS roles FROM resources WHERE kind = 'app' AND id = $1",
-            [appId],
-          )
-        )?.roles ?? undefined,
+          ).map((row) => [row.id, row.roles ?? undefined]),
+        ),
     });
   }
 

@@ -25,9 +25,16 @@ import type {
   SyncWriter,
 } from "../types.ts";
 import { validatePage, validateReconcile } from "../validate.ts";
-import { one, type PgDatabase, type Sql } from "./database.ts";
+import { type CopyValue, one, type PgDatabase, type Sql, type Tx } from "./database.ts";
 import { appendEvents } from "./outbox.ts";
 import { addRunStats, runTenant } from "./runs.ts";
+
+/**
+ * A page or sweep broken off by the server (a restart, a terminated connection) runs again: nothing
+ * of it was committed, or, when only the commit's answer was lost, the rerun finds its rows written
+ * and emits nothing twice (only the run's object counts may count that page twice).
+ */
+const RETRIED = { retry: true };
 
 /** Rows swept per statement, so a large reconciliation never holds its whole result in memory. */
 const SWEEP_CHUNK = 1000;
@@ -35,7 +42,8 @@ const SWEEP_CHUNK = 1000;
 /**
  * One page = one transaction, as in SQLite, but in few round trips: the page's rows are read in one
  * query per table (locked FOR UPDATE), the page is applied to them in memory with the shared change
- * detection, and what changed is written back with one multi-row statement per table.
+ * detection, and what changed is written back with one statement per table and kind of write: new
+ * rows (and the events) by COPY, changed ones by an UPDATE over unnested arrays, gone ones by a DELETE.
  */
 export class PgSyncWriter implements SyncWriter {
   readonly #db: PgDatabase;
@@ -60,7 +68,7 @@ export class PgSyncWriter implements SyncWriter {
       for (const e of ops.adds) work.addEdge(e);
       await work.flush();
       return this.#finish(tx, work, page.runId, tenant, page.stream, page.checkpoint, page.stats);
-    });
+    }, RETRIED);
   }
 
   async reconcile(input: ReconcileInput): Promise<PageResult> {
@@ -105,7 +113,7 @@ export class PgSyncWriter implements SyncWriter {
         }
       }
       return this.#finish(tx, work, input.runId, tenant, input.stream, input.checkpoint, undefined);
-    });
+    }, RETRIED);
   }
 
   async checkpoint(stream: string): Promise<StoredCheckpoint | undefined> {
@@ -126,7 +134,7 @@ export class PgSyncWriter implements SyncWriter {
   }
 
   async #finish(
-    tx: Sql,
+    tx: Tx,
     work: PageWork,
     runId: string,
     tenantId: string,
@@ -168,7 +176,7 @@ interface EdgeState {
 class PageWork {
   readonly events: NewEvent[] = [];
   objects = 0;
-  readonly #tx: Sql;
+  readonly #tx: Tx;
   /** Round stamped on the rows this page names; outside a round, new rows join the latest round. */
   readonly #round: number | null;
   readonly #insertRound: number;
@@ -178,7 +186,7 @@ class PageWork {
   /** Edge ids by each id they name (as object or principal), for a deletion's cascade. */
   #naming = new Map<string, Set<string>>();
 
-  constructor(tx: Sql, round: number | null, insertRound: number) {
+  constructor(tx: Tx, round: number | null, insertRound: number) {
     this.#tx = tx;
     this.#round = round;
     this.#insertRound = insertRound;
@@ -421,26 +429,28 @@ class PageWork {
       );
     }
     const kept = resources.filter((s) => s.present);
-    if (kept.length > 0) {
-      const columns = kept.map((s) => displayColumns(s.kind, JSON.parse(s.data) as Record<string, unknown>));
+    const rows = kept.map((s): CopyValue[] => {
+      const c = displayColumns(s.kind, JSON.parse(s.data) as Record<string, unknown>);
+      return [s.kind, s.id, c.displayName, c.principalName, s.data, s.deletedAt, s.seenRound, s.updatedAt];
+    });
+    const changed = rows.filter((_, i) => kept[i]?.existed);
+    if (changed.length > 0) {
       await this.#tx.query(
-        `INSERT INTO resources (kind, id, display_name, principal_name, data, deleted_at, seen_round, updated_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
-         ON CONFLICT (kind, id) DO UPDATE SET display_name = excluded.display_name,
-           principal_name = excluded.principal_name, data = excluded.data, deleted_at = excluded.deleted_at,
-           seen_round = excluded.seen_round, updated_at = excluded.updated_at`,
-        [
-          kept.map((s) => s.kind),
-          kept.map((s) => s.id),
-          columns.map((c) => c.displayName),
-          columns.map((c) => c.principalName),
-          kept.map((s) => s.data),
-          kept.map((s) => s.deletedAt),
-          kept.map((s) => s.seenRound),
-          kept.map((s) => s.updatedAt),
-        ],
+        `UPDATE resources r SET display_name = u.n, principal_name = u.p, data = u.d, deleted_at = u.del,
+           seen_round = u.r, updated_at = u.at
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::text[])
+           AS u(kind, id, n, p, d, del, r, at)
+         WHERE r.kind = u.kind AND r.id = u.id`,
+        columnsOf(changed),
       );
     }
+    // Rows the page read as absent: should another writer add one meanwhile, the COPY fails on its key
+    // and the page runs again (PgDatabase.transaction's retry), finding it present.
+    await this.#tx.copy(
+      "resources",
+      ["kind", "id", "display_name", "principal_name", "data", "deleted_at", "seen_round", "updated_at"],
+      rows.filter((_, i) => !kept[i]?.existed),
+    );
     const edges = [...this.#edges.values()].filter((s) => s.dirty);
     const removed = edges.filter((s) => !s.present && s.existed).map((s) => s.row);
     if (removed.length > 0) {
@@ -464,39 +474,25 @@ class PageWork {
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
            AS u(relation, o, p, q, t, d, r)
          WHERE e.relation = u.relation AND e.object_id = u.o AND e.principal_id = u.p AND e.qualifier = u.q`,
-        edgeArrays(updated),
+        columnsOf(updated.map(edgeValues)),
       );
     }
     const inserted = edges.filter((s) => s.present && !s.existed).map((s) => s.row);
-    if (inserted.length > 0) await writeEdges(this.#tx, inserted);
+    await this.#tx.copy("edges", EDGE_COLUMNS.split(", "), inserted.map(edgeValues));
     this.#resources = new Map();
     this.#edges = new Map();
     this.#naming = new Map();
   }
 }
 
-/** Inserts or replaces edges with one multi-row statement (arrays unnested server-side). */
-async function writeEdges(tx: Sql, rows: EdgeState["row"][]): Promise<void> {
-  await tx.query(
-    `INSERT INTO edges (relation, object_id, principal_id, qualifier, principal_type, data, seen_round)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
-     ON CONFLICT (relation, object_id, principal_id, qualifier) DO UPDATE SET
-       principal_type = excluded.principal_type, data = excluded.data, seen_round = excluded.seen_round`,
-    edgeArrays(rows),
-  );
+/** An edge row's values in the table's order. */
+function edgeValues(r: EdgeState["row"]): CopyValue[] {
+  return [r.relation, r.object_id, r.principal_id, r.qualifier, r.principal_type, r.data, r.seen_round];
 }
 
-/** Edge rows as one array per column, in the table's order. */
-function edgeArrays(rows: EdgeState["row"][]): unknown[][] {
-  return [
-    rows.map((r) => r.relation),
-    rows.map((r) => r.object_id),
-    rows.map((r) => r.principal_id),
-    rows.map((r) => r.qualifier),
-    rows.map((r) => r.principal_type),
-    rows.map((r) => r.data),
-    rows.map((r) => r.seen_round),
-  ];
+/** Rows as one array per column, for a statement over unnested arrays. */
+function columnsOf(rows: readonly CopyValue[][]): CopyValue[][] {
+  return (rows[0] ?? []).map((_, c) => rows.map((row) => row[c] ?? null));
 }
 
 function resourceKey(kind: string, id: string): string {
