@@ -51,6 +51,22 @@ function lowerUserName(expression: Record<string, unknown>): Record<string, unkn
   );
 }
 
+type Constraints = { sortBy?: string; startIndex?: number; count?: number; totalResults?: number };
+
+/**
+ * The part of `all` a list request asks for. SCIMMY turns every record egress hands back into a schema
+ * instance before it pages, so handing back all of them makes paging through N records cost N² / count.
+ * It slices what it gets only when that looks like the whole list (at least `startIndex` long), so a page
+ * that starts within the first `count` records is handed back with the records before it.
+ */
+function page<T>(all: T[], resource: { constraints?: Constraints }): T[] {
+  const constraints = resource.constraints;
+  if (!constraints || constraints.sortBy !== undefined || constraints.count === undefined) return all;
+  const start = constraints.startIndex ?? 1;
+  constraints.totalResults = all.length;
+  return all.slice(start > constraints.count ? start - 1 : 0, start - 1 + constraints.count);
+}
+
 // userName is case-insensitive (RFC 7643 §4.1.1) while SCIMMY's filter compares exactly: the
 // handlers give it lowered userNames on both sides and hand back the stored records.
 SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false), {
@@ -61,20 +77,26 @@ SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseU
       return user;
     }
     const all = [...users.values()];
-    if (!resource.filter) return all;
+    if (!resource.filter) return page(all, resource);
     // `userName eq "…"`, the lookup every match makes, without SCIMMY's copy of every record: a
     // service of 20,000 users stays fast enough for the benchmark.
     const [only, more] = resource.filter as unknown as Record<string, unknown>[];
     const test = only && !more && Object.keys(only).length === 1 ? only["userName"] : undefined;
     if (Array.isArray(test) && test.length === 2 && test[0] === "eq" && typeof test[1] === "string") {
       const wanted = test[1].toLowerCase();
-      return all.filter((u) => u.userName.toLowerCase() === wanted);
+      return page(
+        all.filter((u) => u.userName.toLowerCase() === wanted),
+        resource,
+      );
     }
     const filter = new SCIMMY.Types.Filter(
       (resource.filter as unknown as Record<string, unknown>[]).map(lowerUserName) as never,
     );
     const matched = filter.match(all.map((u) => ({ ...u, userName: u.userName.toLowerCase() })));
-    return matched.map((u) => users.get((u as Stored).id)!);
+    return page(
+      matched.map((u) => users.get((u as Stored).id)!),
+      resource,
+    );
   },
   ingress: (resource: UserResource, instance: unknown) => {
     const data = JSON.parse(JSON.stringify(instance)) as Stored;
@@ -111,7 +133,7 @@ SCIMMY.Resources.declare(SCIMMY.Resources.Group, {
       return group;
     }
     const all = [...groups.values()];
-    return resource.filter ? resource.filter.match(all) : all;
+    return page(resource.filter ? resource.filter.match(all) : all, resource);
   },
   ingress: (resource: GroupResource, instance: unknown) => {
     const data = JSON.parse(JSON.stringify(instance)) as StoredGroup;
@@ -150,7 +172,8 @@ export interface ScimServerOptions {
 /** Starts the service on 127.0.0.1, answering only `Authorization: Bearer <token>`. */
 export async function startScimServer(options: ScimServerOptions): Promise<ScimServer> {
   const token = options.token;
-  if (!/^[\x21-\x7e]+$/.test(token)) throw new Error("the SCIM service needs a bearer token (printable, no spaces)");
+  if (!/^[\x21-\x7e]+$/.test(token))
+    throw new Error("the SCIM service needs a bearer token (printable, no spaces)");
   const hanging: ServerResponse[] = [];
   let count = 0;
   const state: ScimServer = {
@@ -176,6 +199,14 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     },
   };
   const app = express();
+  // SCIMMY pages only by numbers, and query strings hold text: startIndex and count become numbers here.
+  app.set("query parser", (text: string) => {
+    const query: Record<string, string | number> = Object.fromEntries(new URLSearchParams(text));
+    for (const key of ["startIndex", "count"]) {
+      if (/^\d+$/.test(String(query[key] ?? ""))) query[key] = Number(query[key]);
+    }
+    return query;
+  });
   app.use((req, res, next) => {
     count++;
     const seen: ScimServer["requests"][number] = { method: req.method, path: req.url };
