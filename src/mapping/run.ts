@@ -157,7 +157,15 @@ export async function runMapping(input: MappingRunInput): Promise<MappingRunRepo
   const lookupFailures: MappingOutcome[] = [];
   let fatal: unknown;
   // A full run reads a target that can list once, a page at a time, instead of one lookup per user.
-  const listed = kind === "full" ? await listTarget(target, mapping.match) : undefined;
+  const listed =
+    kind === "full"
+      ? await listTarget(target, mapping.match).catch((err: unknown) => {
+          // Refused credentials quarantine the target, as a refused lookup would.
+          if (!isFatal(err)) throw err;
+          fatal = err;
+          return undefined;
+        })
+      : undefined;
   await pool(planUsers, input.concurrency ?? 4, async (user) => {
     if (fatal || unlookable.has(user.id)) return;
     const link = links.get(user.id);
