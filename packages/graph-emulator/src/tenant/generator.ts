@@ -297,7 +297,11 @@ function addDeletedItems(
     const user = users[users.length - 1 - random.int(Math.min(users.length, 50))] as GraphObject;
     if (model.get("user", user.id)) model.softDelete("user", user.id, now - random.int(20 * 86_400) * 1000);
   }
-  const unified = groups.filter((g) => (g["groupTypes"] as string[]).includes("Unified"));
+  // The groups the documentation's examples name stay: a deleted one would not be found by name.
+  const unified = groups.filter(
+    (g) =>
+      (g["groupTypes"] as string[]).includes("Unified") && !DEMO_GROUPS.includes(g["displayName"] as string),
+  );
   const groupCount = Math.min(unified.length, Math.max(1, Math.round(groups.length * 0.002)));
   for (let i = 0; i < groupCount; i++) {
     const group = unified[unified.length - 1 - i] as GraphObject;
