@@ -39,6 +39,12 @@ before(async () => {
     if (fault) return send(fault, { error: "try later" }, fault === 429 ? { "retry-after": "0" } : {});
     const url = new URL(req.url!, "http://x");
     const match = /^\/v1\/users\/(\d+)$/.exec(url.pathname);
+    if (req.method === "GET" && url.pathname === "/v1/users" && url.searchParams.has("page")) {
+      const size = Number(url.searchParams.get("per_page"));
+      const start = (Number(url.searchParams.get("page")) - 1) * size;
+      const all = [...people.values()].map(({ email, ...rest }) => ({ contact: { email }, ...rest }));
+      return send(200, { data: all.slice(start, start + size) });
+    }
     if (req.method === "GET" && url.pathname === "/v1/users") {
       const email = url.searchParams.get("email")?.toLowerCase();
       return send(200, { data: [...people.values()].filter((p) => p.email.toLowerCase() === email) });
@@ -74,9 +80,10 @@ beforeEach(() => {
 });
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the default is the mapping's own ${NAME} syntax
-function mapping(token = "${ASSET_TOKEN}"): Mapping {
+function mapping(token = "${ASSET_TOKEN}", edit: (text: string) => string = (t) => t): Mapping {
   return parseMapping(
-    `name: assets
+    edit(
+      `name: assets
 source: { users: { memberOf: [Staff] } }
 match: [email]
 attributes:
@@ -103,6 +110,7 @@ target:
   ratePerSecond: 1000
 onLeave: { outOfScope: delete, disabled: disable }
 `,
+    ),
     "assets.yaml",
     { env: { ASSET_TOKEN: TOKEN } },
   );
@@ -142,6 +150,36 @@ describe("HTTP target", () => {
     const third = await runMapping(m, [promoted, { ...bob, state: "outOfScope" }], openTarget(m));
     assert.deepEqual(kinds(third), ["skip:ada+eng@contoso.test", "delete:bob@contoso.test"]);
     assert.deepEqual([...people.keys()], [1]);
+  });
+
+  it("with a list request, reads the records a page at a time (id and key from the answer) and leaves those of users gone", async () => {
+    const listing = (text: string) =>
+      text.replace(
+        "    create:\n",
+        `    list: { method: GET, url: "${base}/v1/users?page=\${page}&per_page=\${pageSize}", resultPath: data, pageSize: 2, keyPath: contact.email }\n    create:\n`,
+      );
+    const m = mapping(undefined, listing);
+    const cy = user("3", { mail: "cy@contoso.test", givenName: "Cy", jobTitle: "Clerk" });
+    await runMapping(m, [ada, bob, cy], openTarget(m));
+    assert.equal(people.size, 3);
+    const bobId = [...people.values()].find((p) => p.email === "bob@contoso.test")!.id;
+    seen.length = 0;
+    const left = await runMapping(m, [ada, { ...bob, state: "outOfScope" }, cy], openTarget(m));
+    assert.deepEqual(kinds(left), [
+      "skip:ada+eng@contoso.test",
+      "delete:bob@contoso.test",
+      "skip:cy@contoso.test",
+    ]);
+    assert.deepEqual(
+      seen.map((s) => `${s.method} ${s.url}`),
+      ["GET /v1/users?page=1&per_page=2", "GET /v1/users?page=2&per_page=2", `DELETE /v1/users/${bobId}`],
+      "two pages (the second short), no lookup per user",
+    );
+    assert.throws(
+      () => openTarget(mapping(undefined, (t) => listing(t).replace(/page=\$\{page\}&/, ""))),
+      (err: unknown) =>
+        isConnectorError(err, "TARGET_CONFIG_INVALID") && /requests\.list\.url/.test(err.message),
+    );
   });
 
   it("retries 429 and 503 with Retry-After, and never repeats a POST without a lookup first", async () => {

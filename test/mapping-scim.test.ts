@@ -620,6 +620,65 @@ describe("SCIM target: groups against SCIMMY", () => {
     assert.equal(groups.size, 1);
   });
 
+  it("a pushed group that left applies onLeave: excluded is emptied (disable) or deleted, deleted in the source is deleted, ignore leaves it", async () => {
+    const target = open({ url, token: TOKEN, ...fast });
+    const a = await target.create(ada());
+    const ids = new Map([["ada", a.id]]);
+    const source = (id: string) => ({ id, data: { id, displayName: `Team ${id}` }, members: ["ada"] });
+    const all = [source("g1"), source("g2"), source("g3")];
+    const made = await provisionGroups({
+      spec: { ...spec, include: ["g1", "g2", "g3"] },
+      target: target.groups!,
+      groups: all,
+      userTargetIds: ids,
+    });
+    const pushed = new Map(made.map((o) => [o.groupId, o.targetId!]));
+    const members = (id: string) => {
+      const group = groups.get(pushed.get(id)!);
+      return group && ((group.members as unknown[] | undefined) ?? []).length;
+    };
+    const leave = (onLeave: Parameters<typeof provisionGroups>[0]["onLeave"], existing: string[]) =>
+      provisionGroups({
+        spec,
+        target: target.groups!,
+        groups: [],
+        userTargetIds: ids,
+        pushed,
+        existing: new Set(existing),
+        onLeave,
+      });
+
+    const ignored = await leave("ignore", ["g1", "g2"]);
+    assert.deepEqual(
+      ignored.map((o) => [o.groupId, o.action, o.left]),
+      [
+        ["g1", "skip", "outOfScope"],
+        ["g2", "skip", "outOfScope"],
+        ["g3", "skip", "hardDeleted"],
+      ],
+    );
+    assert.deepEqual([members("g1"), members("g2"), members("g3")], [1, 1, 1]);
+
+    const left = await leave("disable", ["g1", "g2"]);
+    assert.deepEqual(
+      left.map((o) => [o.groupId, o.action, o.removed]),
+      [
+        ["g1", "disable", 1],
+        ["g2", "disable", 1],
+        ["g3", "delete", 0],
+      ],
+    );
+    assert.deepEqual([members("g1"), members("g2"), members("g3")], [0, 0, undefined]);
+
+    pushed.delete("g3");
+    const deleted = await leave({ outOfScope: "delete" }, ["g1", "g2"]);
+    assert.deepEqual(
+      deleted.map((o) => o.action),
+      ["delete", "delete"],
+    );
+    assert.equal(groups.size, 0);
+  });
+
   it("a 409 on group create becomes a lookup and update; a group deleted meanwhile is created again", async () => {
     const target = open({ url, token: TOKEN, ...fast });
     const a = await target.create(ada());

@@ -18,8 +18,8 @@ export interface ExampleTenant {
 }
 
 /**
- * Adds Finance (`finance` users, default 6), IT Support (2 users and the nested IT Helpdesk with 3) to
- * the emulator's tenant.
+ * Gives the emulator tenant's Finance `finance` users (default 6) and IT Support 2 users and the nested
+ * IT Helpdesk (added, with 3), in place of the members the generator gave them.
  */
 export function addExampleGroups(harness: Harness, finance = 6): ExampleTenant {
   const tenant = harness.emu.tenant;
@@ -38,7 +38,13 @@ export function addExampleGroups(harness: Harness, finance = 6): ExampleTenant {
       mailNickname: displayName.replace(/\W/g, ""),
       securityEnabled: true,
     }).id;
-  const ids = { finance: group("Finance"), itSupport: group("IT Support"), helpdesk: group("IT Helpdesk") };
+  const named = (displayName: string) => {
+    const found = tenant.list("group").find((g) => g["displayName"] === displayName);
+    if (!found) throw new Error(`the emulator's tenant has no group ${displayName}`);
+    for (const member of [...tenant.membersOf(found.id)]) tenant.removeMember(found.id, member);
+    return found.id;
+  };
+  const ids = { finance: named("Finance"), itSupport: named("IT Support"), helpdesk: group("IT Helpdesk") };
   for (const u of members.slice(0, finance)) tenant.addMember(ids.finance, u.id);
   for (const u of members.slice(finance, finance + 2)) tenant.addMember(ids.itSupport, u.id);
   for (const u of members.slice(finance + 2, finance + 5)) tenant.addMember(ids.helpdesk, u.id);

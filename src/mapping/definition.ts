@@ -155,8 +155,12 @@ const httpRequest = z.strictObject({
   body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
   /** Where the record's id is in the answer (dotted; `data.id`); default the target's idPath. */
   idPath: text.optional(),
-  /** For lookup: where the found record or list is in the answer (dotted); default the whole answer. */
+  /** For lookup and list: where the found record or list is in the answer (dotted); default the whole answer. */
   resultPath: text.optional(),
+  /** For list: records asked for per page (`${pageSize}`); a shorter page is the last. Default 100. */
+  pageSize: z.number().int().min(1).max(10_000).optional(),
+  /** For list: where a listed record holds the first match attribute (dotted); default that attribute's path. */
+  keyPath: text.optional(),
 });
 
 const httpAuth = z.discriminatedUnion("type", [
@@ -173,6 +177,7 @@ const httpTarget = z.strictObject({
   idPath: text.default("id"),
   requests: z.strictObject({
     lookup: httpRequest.optional(),
+    list: httpRequest.optional(),
     create: httpRequest,
     update: httpRequest,
     disable: httpRequest.optional(),

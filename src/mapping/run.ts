@@ -26,6 +26,7 @@ import { getPath, setPath } from "./path.ts";
 import {
   type AttributeMapper,
   compileAttributes,
+  matchKey,
   type Plan,
   type PlanAction,
   type PlanUser,
@@ -155,12 +156,32 @@ export async function runMapping(input: MappingRunInput): Promise<MappingRunRepo
   const found = new Map<string, TargetRecord>();
   const lookupFailures: MappingOutcome[] = [];
   let fatal: unknown;
+  // A full run reads a target that can list once, a page at a time, instead of one lookup per user.
+  const listed =
+    kind === "full"
+      ? await listTarget(target, mapping.match).catch((err: unknown) => {
+          // Refused credentials quarantine the target, as a refused lookup would.
+          if (!isFatal(err)) throw err;
+          fatal = err;
+          return undefined;
+        })
+      : undefined;
   await pool(planUsers, input.concurrency ?? 4, async (user) => {
     if (fatal || unlookable.has(user.id)) return;
     const link = links.get(user.id);
     if (link) found.set(link.targetId, { id: link.targetId, attributes: link.attributes });
     if (!live && (link || user.state !== "active")) return;
     const keys = matchKeys(mapping, attributes, user);
+    if (listed) {
+      const current = link && listed.byId.get(link.targetId);
+      if (current) found.set(current.id, current);
+      // Every record a key finds: the plan picks by precedence and reports what is ambiguous.
+      for (const { path, value } of keys) {
+        const records = listed.byKey[mapping.match.indexOf(path)]?.get(matchKey(path, value) ?? "");
+        for (const record of records ?? []) found.set(record.id, record);
+      }
+      return;
+    }
     if (keys.length === 0) return;
     try {
       const record = await target.lookup(keys);
@@ -355,6 +376,34 @@ export function runSummary(report: MappingRunReport): RunSummary {
     startedAt: run?.startedAt ?? "",
     endedAt: run?.finishedAt ?? "",
   };
+}
+
+interface Listing {
+  byId: Map<string, TargetRecord>;
+  /** Per match attribute (in `match` order): the records holding each value, as the plan compares them. */
+  byKey: Map<string, TargetRecord[]>[];
+}
+
+/**
+ * Every record of a target that can list, indexed as the plan matches. A target whose listing fails other
+ * than by refusing the credentials (a service that does not page) is looked up record by record instead.
+ */
+async function listTarget(target: MappingTarget, match: readonly string[]): Promise<Listing | undefined> {
+  if (!target.list) return undefined;
+  const listing: Listing = { byId: new Map(), byKey: match.map(() => new Map()) };
+  try {
+    for await (const record of target.list()) {
+      listing.byId.set(record.id, record);
+      match.forEach((path, i) => {
+        const key = matchKey(path, getPath(record.attributes, path));
+        if (key !== undefined) listing.byKey[i]!.set(key, [...(listing.byKey[i]!.get(key) ?? []), record]);
+      });
+    }
+  } catch (err) {
+    if (isFatal(err) || !isConnectorError(err)) throw err;
+    return undefined;
+  }
+  return listing;
 }
 
 /** Authentication failures stop the run: every further call would fail the same way. */

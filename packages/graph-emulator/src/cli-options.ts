@@ -26,8 +26,30 @@ export interface CliFlags {
   apps?: string;
   replicationLagMs?: string;
   deltaTokenTtlMs?: string;
+  scimPort?: string;
+  scimTokenEnv?: string;
   /** The process's lifetime, not the emulator's: main stops when stdin ends. */
   exitWithParent?: boolean;
+}
+
+/**
+ * The SCIM service `--scim-port` asks for, its token read from the variable `--scim-token-env` names (a
+ * token on the command line would show in every process listing).
+ */
+export function scimFromFlags(
+  flags: CliFlags,
+  env: NodeJS.ProcessEnv,
+): { port: number; token: string } | undefined {
+  if (flags.scimPort === undefined) return undefined;
+  const port = integer("--scim-port", flags.scimPort, 0, 65535);
+  const name = flags.scimTokenEnv ?? "SCIM_TOKEN";
+  const token = env[name] ?? "";
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new CliUsageError(
+      `--scim-port needs the SCIM service's bearer token in the environment variable ${name} (printable, no spaces); set it, or name another with --scim-token-env`,
+    );
+  }
+  return { port, token };
 }
 
 export function optionsFromFlags(flags: CliFlags): EmulatorOptions {

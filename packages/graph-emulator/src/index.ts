@@ -9,5 +9,13 @@ export { appToken } from "./app-token.ts";
 export type { FaultPatch } from "./control.ts";
 export { delegatedTokens, refreshDelegated } from "./delegated-token.ts";
 export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator.ts";
+export {
+  type Fault,
+  type ScimServer,
+  type ScimServerOptions,
+  type Stored,
+  type StoredGroup,
+  startScimServer,
+} from "./scim/server.ts";
 export type { MutationRecord } from "./tenant/mutate.ts";
 export { TENANT_SIZES, type TenantCounts, type TenantSizeName } from "./tenant/sizes.ts";

@@ -4,8 +4,9 @@
  * (a parent that spawns it with a stdin pipe then never leaves it running after it dies, even SIGKILLed).
  */
 import { Command } from "commander";
-import { type CliFlags, CliUsageError, optionsFromFlags } from "./cli-options.ts";
+import { type CliFlags, CliUsageError, optionsFromFlags, scimFromFlags } from "./cli-options.ts";
 import { startEmulator } from "./emulator.ts";
+import { startScimServer } from "./scim/server.ts";
 
 const program = new Command()
   .name("graph-emulator")
@@ -23,6 +24,8 @@ const program = new Command()
   .option("--apps <n>", "explicit enterprise app count (overrides --size)")
   .option("--replication-lag-ms <n>", "how long a new object stays invisible")
   .option("--delta-token-ttl-ms <n>", "delta token lifetime (0 = never expire)")
+  .option("--scim-port <n>", "also serve a SCIM 2.0 service (SCIMMY) at http://127.0.0.1:<n>/scim/v2")
+  .option("--scim-token-env <name>", "the variable holding the SCIM service's bearer token", "SCIM_TOKEN")
   .option(
     "--exit-with-parent",
     "stop cleanly when stdin closes (spawn with a stdin pipe: the emulator ends when its parent does)",
@@ -41,8 +44,10 @@ async function main(): Promise<number> {
   }
   const flags = program.opts<CliFlags>();
   let options: ReturnType<typeof optionsFromFlags>;
+  let scim: ReturnType<typeof scimFromFlags>;
   try {
     options = optionsFromFlags(flags);
+    scim = scimFromFlags(flags, process.env);
   } catch (error) {
     if (error instanceof CliUsageError) {
       log(error.message);
@@ -67,6 +72,7 @@ async function main(): Promise<number> {
     }
   });
   const emu = await startEmulator({ ...options, log });
+  const scimServer = scim ? await startScimServer(scim).catch(closing(emu)) : undefined;
   process.stdout.write(
     `${JSON.stringify({
       authorityHost: emu.authorityHost,
@@ -77,13 +83,23 @@ async function main(): Promise<number> {
       clientSecret: emu.clientSecret,
       caFile: emu.caFile,
       controlUrl: emu.controlUrl,
+      ...(scimServer ? { scimUrl: scimServer.url } : {}),
     })}\n`,
   );
   await stopped;
+  await scimServer?.close();
   await emu.close();
   // A stdin still being read would keep the process alive after a signal.
   if (flags.exitWithParent) process.stdin.destroy();
   return 0;
+}
+
+/** Closes the emulator when what was to start beside it (the SCIM service's port taken) failed. */
+function closing(emu: { close(): Promise<void> }) {
+  return async (error: unknown): Promise<never> => {
+    await emu.close();
+    throw error;
+  };
 }
 
 main().then(

@@ -30,6 +30,9 @@ export interface DemoOptions {
   config?: string;
   /** As a service with the web console (`npm start`), instead of syncs printed in the terminal. */
   serve?: boolean;
+  /** The emulator also serves a SCIM 2.0 service on this port, for mappings to push into. */
+  scimPort?: string;
+  scimTokenEnv: string;
 }
 
 /** What the emulator prints on its one stdout line (its README, "Start it"). */
@@ -41,6 +44,8 @@ export interface EmulatorInfo {
   clientSecret: string;
   caFile: string;
   controlUrl: string;
+  /** With `--scim-port`: the SCIM service's base URL. */
+  scimUrl?: string;
 }
 
 /**
@@ -70,6 +75,8 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       .option("--latency <model>", "none or graph (Graph-like page latency)", "graph")
       .option("--interval <duration>", "pause between incremental syncs, e.g. 5s, 1m (100ms to 24d)", "5s")
       .option("--changes <n>", "changes the emulator makes before each incremental sync", "25")
+      .option("--scim-port <n>", "also serve a SCIM 2.0 service at http://127.0.0.1:<n>/scim/v2 for mappings")
+      .option("--scim-token-env <name>", "the variable holding that service's bearer token", "SCIM_TOKEN")
       .option(
         "--serve",
         "run it as a service with the web console: prints its URL and a one-time sign-in link",
@@ -88,6 +95,16 @@ export const demoCommand: CommandSpec<DemoOptions> = {
         detail: `--changes must be a positive number (got "${options.changes}")`,
       });
     }
+    if (options.scimPort !== undefined && options.serve) {
+      throw createError("USAGE", {
+        detail: "--scim-port goes with the terminal demo, not --serve (whose service takes port 8080)",
+      });
+    }
+    if (options.scimPort !== undefined && !io.env[options.scimTokenEnv]) {
+      throw createError("USAGE", {
+        detail: `--scim-port needs the SCIM service's bearer token in $${options.scimTokenEnv}; export it (any printable text without spaces) or name another variable with --scim-token-env`,
+      });
+    }
     if (options.serve) return runDemoService({ ...options, intervalMs, changesPerRound: changes }, io);
 
     const emulator = await spawnEmulator(
@@ -102,6 +119,9 @@ export const demoCommand: CommandSpec<DemoOptions> = {
         options.latency,
         "--throttle",
         "on",
+        ...(options.scimPort === undefined
+          ? []
+          : ["--scim-port", options.scimPort, "--scim-token-env", options.scimTokenEnv]),
       ],
       io,
     );
@@ -114,6 +134,11 @@ export const demoCommand: CommandSpec<DemoOptions> = {
       io.stdout.write(
         `emulated tenant ${emulator.info.tenantId} (size ${size}, emulator pid ${emulator.child.pid}); full sync into ${storePath}\n`,
       );
+      if (emulator.info.scimUrl) {
+        io.stdout.write(
+          `SCIM 2.0 service at ${emulator.info.scimUrl} (bearer token from $${options.scimTokenEnv})\n`,
+        );
+      }
       const first = await session.run({ full: true });
       io.stdout.write(
         `full sync ${first.run.status}: ${first.totals.objects} objects in ${(first.durationMs / 1000).toFixed(1)} s\n`,
@@ -177,6 +202,7 @@ export async function spawnEmulator(
 ): Promise<{ info: EmulatorInfo; child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, [emulatorBin(), ...args, "--exit-with-parent"], {
     stdio: ["pipe", "pipe", "pipe"],
+    env: io.env,
   });
   child.stdin?.on("error", () => {}); // EPIPE once it has gone: its exit is what matters
   child.stderr?.on("data", () => {}); // its logs are noise in the demo; drained so it never blocks

@@ -24,8 +24,12 @@ export interface HttpRequestTemplate {
   body?: string | Record<string, unknown>;
   /** Where the id is in this request's answer (dotted); default the target's `idPath`, in a found record `id`. */
   idPath?: string;
-  /** For lookup: where the found record, or a list of them, is in the answer; default the whole answer. */
+  /** For lookup and list: where the found record, or a list of them, is in the answer; default the whole answer. */
   resultPath?: string;
+  /** For list: records per page, `${pageSize}` in the template; a shorter page is the last (default 100). */
+  pageSize?: number;
+  /** For list: where a listed record holds the first match attribute; default that attribute's own path. */
+  keyPath?: string;
 }
 
 export type HttpAuth =
@@ -41,6 +45,8 @@ export interface HttpTargetOptions extends HttpLimits {
   idPath?: string;
   requests: {
     lookup?: HttpRequestTemplate;
+    /** Every record, a page at a time: `${page}` (from 1) or `${offset}` (from 0) and `${pageSize}`. */
+    list?: HttpRequestTemplate;
     create: HttpRequestTemplate;
     update: HttpRequestTemplate;
     disable?: HttpRequestTemplate;
@@ -108,6 +114,13 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
       `requests.${name}.url`,
       fill(template.url, {}, () => "x"),
     );
+  }
+  if (
+    requests.list &&
+    !placeholders([requests.list.url, requests.list.body]).some((n) => n === "page" || n === "offset")
+  ) {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholders as the user writes them
+    invalid("requests.list.url", "must page with ${page} or ${offset}, or every page would be the first");
   }
   const secrets: string[] = [];
   const authHeaders: Record<string, string> = {};
@@ -224,10 +237,7 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
       const res = await call("lookup", template, vars);
       if (res.status === 404) continue;
       expectOk(template, res, vars);
-      const found = template.resultPath
-        ? getPath(isBag(res.body) ? res.body : {}, template.resultPath)
-        : res.body;
-      const items = Array.isArray(found) ? found : found === undefined || found === null ? [] : [found];
+      const items = itemsIn(template, res.body);
       if (items.length > 1) {
         throw failure(
           template.method,
@@ -242,6 +252,43 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
         return { id: idIn(template.idPath ?? "id", item, template.method, template.url), attributes: item };
     }
     return undefined;
+  }
+
+  /** The records of one answer: the list at `resultPath` (or the answer itself). */
+  function itemsIn(template: HttpRequestTemplate, body: unknown): unknown[] {
+    const found = template.resultPath ? getPath(isBag(body) ? body : {}, template.resultPath) : body;
+    return Array.isArray(found) ? found : found === undefined || found === null ? [] : [found];
+  }
+
+  async function* list(): AsyncIterable<TargetRecord> {
+    const template = requests.list!;
+    const pageSize = template.pageSize ?? 100;
+    const key = options.match?.[0];
+    let previous: string | undefined;
+    for (let page = 1; ; page++) {
+      const vars = { page, offset: (page - 1) * pageSize, pageSize };
+      const res = await call("list", template, vars);
+      expectOk(template, res, vars);
+      const items = itemsIn(template, res.body);
+      const records = items.filter(isBag).map((item) => {
+        const attributes = structuredClone(item);
+        if (template.keyPath && key) setPath(attributes, key, getPath(item, template.keyPath));
+        return { id: idIn(template.idPath ?? "id", item, template.method, template.url), attributes };
+      });
+      // A service that ignores the page asked for would hand back the first page for ever.
+      const first = records[0]?.id;
+      if (page > 1 && first !== undefined && first === previous) {
+        throw failure(
+          template.method,
+          template.url,
+          res,
+          `page ${page} repeats page ${page - 1}; the service does not page`,
+        );
+      }
+      previous = first;
+      yield* records;
+      if (items.length < pageSize) return;
+    }
   }
 
   async function create(attributes: Record<string, unknown>): Promise<TargetRecord> {
@@ -310,6 +357,7 @@ export function httpTarget(options: HttpTargetOptions): MappingTarget {
       patch: requests.update.method === "PATCH",
     },
     lookup,
+    ...(requests.list ? { list } : {}),
     create,
     update,
     disable: (id) => simple("disable", id),

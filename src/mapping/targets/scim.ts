@@ -643,6 +643,7 @@ export function scimTarget(options: ScimTargetOptions): ScimTarget {
       const found = await findOne("Groups", keys);
       return found === undefined ? undefined : readGroup(toGroup(found, "GET", "/Groups").id);
     },
+    get: readGroup,
     create: createGroup,
     update: updateGroup,
     delete: (id) => remove("Groups", id),

@@ -36,6 +36,8 @@ export interface DesiredGroup {
 export interface GroupTarget {
   /** The group one of these keys (`externalId`, `displayName`) finds, members included. */
   lookup(keys: readonly MatchKey[]): Promise<GroupRecord | undefined>;
+  /** The group with this target id, members included; undefined once it is gone. */
+  get(id: string): Promise<GroupRecord | undefined>;
   create(group: DesiredGroup): Promise<GroupRecord>;
   /** Brings `current` to `group`: changed names and the members added and removed, nothing else. */
   update(current: GroupRecord, group: DesiredGroup): Promise<GroupRecord>;

@@ -62,6 +62,18 @@ describe("generateTenant", () => {
     assert.equal(model.changes.since("user", 0).length, 0, "the initial state is not logged");
   });
 
+  it("has the Finance and IT Support groups the documentation's examples name, live, whatever the seed", () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { model } = generateTenant({ size: "s", seed, permissions: [] });
+      const names = model.list("group").map((g) => g["displayName"]);
+      assert.deepEqual(
+        ["Finance", "IT Support"].map((name) => names.filter((n) => n === name).length),
+        [1, 1],
+        `seed ${seed}`,
+      );
+    }
+  });
+
   it("honours explicit counts", () => {
     const { model } = generateTenant({
       size: "s",

@@ -146,6 +146,12 @@ function addUsers(model: TenantModel, random: Random, count: number, now: number
   return users;
 }
 
+/**
+ * Names the documentation's examples scope by (`memberOf: ["Finance", "IT Support"]`), given to the first
+ * groups after the dynamic ones: only names change, so every tenant keeps its counts and random draws.
+ */
+const DEMO_GROUPS = ["Finance", "IT Support"];
+
 type GroupFlavour = "security" | "unified" | "dynamic" | "synced" | "mailSecurity" | "distribution";
 
 function addGroups(model: TenantModel, random: Random, count: number, now: number): GraphObject[] {
@@ -155,9 +161,10 @@ function addGroups(model: TenantModel, random: Random, count: number, now: numbe
     const flavour = groupFlavour(i, dynamicCount, random);
     const department = random.pick(DEPARTMENTS);
     const base =
-      flavour === "unified"
+      DEMO_GROUPS[i - dynamicCount] ??
+      (flavour === "unified"
         ? `${department} Team ${i}`
-        : `${department} ${flavour === "distribution" ? "News" : "Access"} ${i}`;
+        : `${department} ${flavour === "distribution" ? "News" : "Access"} ${i}`);
     const nick = base.replace(/[^A-Za-z0-9]/g, "").toLowerCase();
     const unified = flavour === "unified" || (flavour === "dynamic" && random.chance(0.3));
     const mailEnabled = unified || flavour === "mailSecurity" || flavour === "distribution";
@@ -290,7 +297,11 @@ function addDeletedItems(
     const user = users[users.length - 1 - random.int(Math.min(users.length, 50))] as GraphObject;
     if (model.get("user", user.id)) model.softDelete("user", user.id, now - random.int(20 * 86_400) * 1000);
   }
-  const unified = groups.filter((g) => (g["groupTypes"] as string[]).includes("Unified"));
+  // The groups the documentation's examples name stay: a deleted one would not be found by name.
+  const unified = groups.filter(
+    (g) =>
+      (g["groupTypes"] as string[]).includes("Unified") && !DEMO_GROUPS.includes(g["displayName"] as string),
+  );
   const groupCount = Math.min(unified.length, Math.max(1, Math.round(groups.length * 0.002)));
   for (let i = 0; i < groupCount; i++) {
     const group = unified[unified.length - 1 - i] as GraphObject;
