@@ -117,3 +117,103 @@ for (const [label, knobs] of SETTINGS) {
     }
   });
 }
+
+const MANY_CUT = 24;
+
+/**
+ * 24 more apps with 21 assignments each (19 users in turn, a group and another app as principals),
+ * so more apps are cut than a `$batch` reads apart and their assignments come from the principals'
+ * side; the first user is assigned to every app, so its own expansion is cut too.
+ */
+function manyCutApps(emu: Emu): string[] {
+  const t = emu.tenant;
+  const users = enabledUsers(emu);
+  const group = (t.list("group")[0] as { id: string }).id;
+  const apps = Array.from({ length: MANY_CUT }, (_, i) => {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+    t.insert("servicePrincipal", {
+      id,
+      appId: `00000000-0000-4000-9000-${String(i).padStart(12, "0")}`,
+      displayName: `Cut app ${i}`,
+      accountEnabled: true,
+      servicePrincipalType: "Application",
+      appRoles: [],
+      servicePrincipalNames: [],
+      tags: [],
+    });
+    return id;
+  });
+  const grant = (app: string, principalId: string, principalType: string, key: string) =>
+    t.insert("appRoleAssignment", {
+      id: `test-${key}`,
+      appRoleId: "00000000-0000-0000-0000-000000000000",
+      principalId,
+      principalType,
+      resourceId: app,
+    });
+  apps.forEach((app, i) => {
+    const chosen = new Set([users[0] as string]);
+    for (let k = 0; chosen.size < 19; k++) chosen.add(users[(i * 19 + k) % users.length] as string);
+    for (const user of chosen) grant(app, user, "User", `${app}-${user}`);
+    grant(app, group, "Group", `${app}-group`);
+    grant(app, apps[(i + 1) % MANY_CUT] as string, "ServicePrincipal", `${app}-app`);
+  });
+  return apps;
+}
+
+/** Each kind of principal gains and loses an assignment to a cut app. */
+function changeAssignments(emu: Emu, apps: string[]): void {
+  const t = emu.tenant;
+  const users = enabledUsers(emu);
+  const [a, b, c] = apps as [string, string, string];
+  t.hardDelete("appRoleAssignment", `test-${a}-group`);
+  t.hardDelete("appRoleAssignment", `test-${b}-app`);
+  t.hardDelete("appRoleAssignment", `test-${c}-${users[0]}`);
+  const spare = users.find((u) => !t.assignmentsOfResource(a).some((x) => x["principalId"] === u)) as string;
+  t.insert("appRoleAssignment", {
+    id: "test-added-user",
+    appRoleId: "00000000-0000-0000-0000-000000000000",
+    principalId: spare,
+    principalType: "User",
+    resourceId: a,
+  });
+  t.insert("appRoleAssignment", {
+    id: "test-added-app",
+    appRoleId: "00000000-0000-0000-0000-000000000000",
+    principalId: c,
+    principalType: "ServicePrincipal",
+    resourceId: b,
+  });
+}
+
+const PRINCIPAL_SETTINGS: [string, Record<string, number>, "principals" | "apps"][] = [
+  ["Graph's cut at 20", {}, "principals"],
+  ["no cut (expandLimit 1000)", { expandLimit: 1000 }, "apps"],
+  // Listing principals two at a time costs more than reading each app apart: it gives up.
+  ["pages of 2 with $expand", { expandPageCap: 2 }, "apps"],
+];
+
+for (const [label, knobs, side] of PRINCIPAL_SETTINGS) {
+  test(`assignments of more cut apps than a $batch reads sync exactly (${side}' side): ${label}`, async () => {
+    const h = await startHarness({ size: "s", seed: 22 });
+    try {
+      h.emu.setFaults(knobs);
+      const apps = manyCutApps(h.emu);
+      const full = await h.sync();
+      assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
+      await assertExact(h, "after the full sync");
+      changeAssignments(h.emu, apps);
+      const inc = await h.sync();
+      assert.equal(inc.run.kind, "incremental");
+      assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
+      await assertExact(h, "after the incremental sync");
+      if (side === "principals") {
+        const cost = inc.streams["apps"]?.cost;
+        const spent = (cost?.requests ?? 0) + (cost?.batchedRequests ?? 0);
+        assert.ok(spent < MANY_CUT, `${spent} requests for the apps' incremental run, below one per cut app`);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+}

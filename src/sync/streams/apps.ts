@@ -23,12 +23,15 @@ import {
   appResource,
   assignmentEdge,
 } from "../../directory/service-principals.ts";
+import { GraphError } from "../../errors.ts";
 import type { Checkpoint, Edge, Relation, StoredCheckpoint } from "../../store/types.ts";
 import { commitPage, commitSweep, type StreamContext } from "../context.ts";
 import { metered } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
 import {
+  BATCH_SIZE,
   collect,
+  EXPAND_CAP,
   expanded,
   PART_ROWS,
   type RelatedRead,
@@ -45,6 +48,10 @@ import {
 } from "../tracked-stream.ts";
 
 const ASSIGNMENT_SELECT = "id,appRoleId,principalId,principalType";
+/** Read from the principal's side, an assignment must also say which app it is to. */
+const PRINCIPAL_ASSIGNMENT_SELECT = `${ASSIGNMENT_SELECT},resourceId`;
+/** What an app role can be assigned to, smallest collections first: giving up early costs least there. */
+const PRINCIPALS = ["servicePrincipals", "groups", "users"] as const;
 type Expansion = "appRoleAssignedTo" | "owners";
 /** Relationships that ride on an apps listing, one per listing: at most 20 each (docs/graph.md#query-options). */
 const EXPAND: Record<Expansion, string> = {
@@ -94,39 +101,101 @@ export function appsStream(options: SyncOptions): TrackedSpec {
     if (found.edges.length > 0) yield found.edges;
     yield* edgeParts(found.reads, ctx);
   }
-  /**
-   * Every app the store holds, listed again with one relationship expanded. Only stored apps: one
-   * created since the listing or delta round that loaded the others comes with the next round.
-   */
-  async function* relisted(property: Expansion, ctx: StreamContext): AsyncGenerator<Edge[]> {
+  /** Every app the store holds. Only those: one created since the listing or delta round that loaded the others comes with the next round. */
+  async function knownApps(ctx: StreamContext): Promise<Set<string>> {
     const known = new Set<string>();
     for await (const app of ctx.store.query.resources({ kind: "app" })) known.add(app.id);
-    const path = `/servicePrincipals?$select=id&$top=999&${EXPAND[property]}`;
+    return known;
+  }
+  /**
+   * Every stored app's assignments: apps listed with `appRoleAssignedTo` expanded, then those the
+   * expansion cut from the principals' side when that is cheaper than reading each apart.
+   */
+  async function* assignments(ctx: StreamContext): AsyncGenerator<Edge[]> {
+    const known = await knownApps(ctx);
+    const cut: string[] = [];
+    const path = `/servicePrincipals?$select=id&$top=999&${EXPAND.appRoleAssignedTo}`;
     for await (const page of metered(ctx.meter, path, ctx.client.pages<Raw>(path, { signal: ctx.signal }))) {
-      yield* fromListing(
-        page.value.filter((raw) => known.has(String(raw["id"]))),
-        property,
-        ctx,
-      );
+      const listed = page.value.filter((raw) => known.has(String(raw["id"])));
+      const found = expanded(listed, "appRoleAssignedTo", assignmentEdge, assignmentsRead);
+      if (found.edges.length > 0) yield found.edges;
+      for (const read of found.reads) cut.push(read.objectId);
     }
+    // Up to one `$batch` of reads apart is a single round trip: not worth listing every principal for.
+    if (cut.length > BATCH_SIZE && (yield* fromPrincipals(new Set(cut), ctx))) return;
+    yield* edgeParts(cut.map(assignmentsRead), ctx);
+  }
+  /**
+   * The assignments to `apps` read from the assigned side: apps, groups and users listed with their
+   * own `appRoleAssignments` expanded (a user's also shows its groups', kept out by principal id; a
+   * principal showing 20 is read apart). That costs a listing of every principal however few apps
+   * were cut, so it gives up (false) once it has spent as many requests as reading each app apart
+   * would, or when principals may not be read (403); what it yielded so far are real assignments,
+   * added again harmlessly.
+   */
+  async function* fromPrincipals(
+    apps: ReadonlySet<string>,
+    ctx: StreamContext,
+  ): AsyncGenerator<Edge[], boolean> {
+    const ofPrincipal = (principalId: string, items: readonly Raw[]): Edge[] =>
+      items
+        .filter((a) => String(a["principalId"]) === principalId && apps.has(String(a["resourceId"])))
+        .map((a) => assignmentEdge(String(a["resourceId"]), a));
+    let spent = 0;
+    try {
+      for (const collection of PRINCIPALS) {
+        const path = `/${collection}?$select=id&$top=999&$expand=appRoleAssignments($select=${PRINCIPAL_ASSIGNMENT_SELECT})`;
+        const pages = ctx.client.pages<Raw>(path, { signal: ctx.signal });
+        for await (const page of metered(ctx.meter, path, pages)) {
+          const edges: Edge[] = [];
+          const reads: RelatedRead[] = [];
+          for (const principal of page.value) {
+            const id = String(principal["id"]);
+            const items = principal["appRoleAssignments"];
+            if (Array.isArray(items) && items.length < EXPAND_CAP) edges.push(...ofPrincipal(id, items));
+            else
+              reads.push({
+                objectId: id,
+                name: "assignments",
+                path: `/${collection}/${id}/appRoleAssignments?$select=${PRINCIPAL_ASSIGNMENT_SELECT}&$top=999`,
+              });
+          }
+          spent += 1 + reads.length;
+          if (spent > apps.size) return false;
+          if (edges.length > 0) yield edges;
+          const options = { concurrency: ctx.concurrency, signal: ctx.signal, partSize: PART_ROWS };
+          yield* relatedEdges(
+            ctx.client,
+            reads,
+            (r) => ofPrincipal(r.read.objectId, r.items),
+            ctx.meter,
+            options,
+          );
+        }
+      }
+    } catch (err) {
+      if (err instanceof GraphError && err.httpStatus === 403) return false;
+      throw err;
+    }
+    return true;
   }
 
   return {
     stream: "apps",
     kind: "app",
     select: `${select};owners=${withOwners}`,
-    listPath: `/servicePrincipals?$select=${select}&$top=999&${EXPAND.appRoleAssignedTo}`,
+    listPath: `/servicePrincipals?$select=${select}&$top=999${withOwners ? `&${EXPAND.owners}` : ""}`,
     deltaPath: `/servicePrincipals/delta?$select=${select}`,
     sweepRelations: relations,
 
     async *listPage(values, ctx): AsyncGenerator<PageContent> {
       yield { upserts: values.map((raw) => appResource(raw, props)) };
-      for await (const add of fromListing(values, "appRoleAssignedTo", ctx)) yield { edges: { add } };
+      if (!withOwners) return;
+      for await (const add of fromListing(values, "owners", ctx)) yield { edges: { add } };
     },
 
     async *afterList(ctx): AsyncGenerator<PageContent> {
-      if (!withOwners) return;
-      for await (const add of relisted("owners", ctx)) yield { edges: { add } };
+      for await (const add of assignments(ctx)) yield { edges: { add } };
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
@@ -148,7 +217,7 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const startedAt = Date.now();
       if (!assignmentsDue(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM), options, startedAt)) return;
       const round = await ctx.store.sync.newRound();
-      for await (const add of relisted("appRoleAssignedTo", ctx)) {
+      for await (const add of assignments(ctx)) {
         await commitPage(ctx, { stream: "apps", round, edges: { add } });
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });
