@@ -2,16 +2,18 @@
  * The apps stream: enterprise apps (service principals, managed identities among them), who is
  * assigned to each (`appRoleAssignedTo`) and their owners.
  *
- * A full load lists apps with their assignments expanded (Graph shows at most 20: an app showing 20
- * has its assignments read apart), then lists them again with owners expanded (one expansion per
- * request).
+ * A full load lists apps with their owners expanded (Graph shows at most 20: an app showing 20 has
+ * its owners read apart), then reads every app's assignments: apps listed again with
+ * `appRoleAssignedTo` expanded, and the assignments of the apps whose expansion was cut either read
+ * apart, one request each, or, when more are cut than one `$batch` carries, from the principals'
+ * side: apps, groups and users listed with their own `appRoleAssignments` expanded, a few pages for
+ * a tenant where hundreds of apps are cut (one expansion per request, so each is a listing of its own).
  *
  * Graph (v1.0) has no delta for app role assignments, and an assignment added or removed does not
- * make its app appear in the servicePrincipals delta. So an incremental run re-reads owners of the
- * apps the delta reports (an owner change is recorded on the app) and then lists every app again
- * with assignments expanded, reading apart only the apps whose expansion was cut, swept by a store
- * round: the one part of an incremental run whose cost follows the number of apps (÷ 999, plus the
- * apps with 20 or more assignments) rather than the changes. With
+ * make its app appear in the delta. So an incremental run re-reads owners of the
+ * apps the delta reports (an owner change is recorded on the app) and then reads every app's
+ * assignments as a full load does, swept by a store round: the one part of an incremental run whose
+ * cost follows the size of the tenant (its listings ÷ 999) rather than the changes. With
  * `appAssignmentsEveryMs` that pass runs at most once per interval, the time of the last one kept in
  * its own checkpoint (`app-assignments`) so a restart does not bring it forward.
  */
