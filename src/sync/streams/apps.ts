@@ -38,6 +38,7 @@ import {
   PART_ROWS,
   type RelatedRead,
   type RelatedResult,
+  readRelated,
   relatedEdges,
 } from "../related.ts";
 import {
@@ -52,7 +53,7 @@ import {
 const ASSIGNMENT_SELECT = "id,appRoleId,principalId,principalType";
 /** Read from the principal's side, an assignment must also say which app it is to. */
 const PRINCIPAL_ASSIGNMENT_SELECT = `${ASSIGNMENT_SELECT},resourceId`;
-/** What an app role can be assigned to, smallest collections first: giving up early costs least there. */
+/** What an app role can be assigned to. */
 const PRINCIPALS = ["servicePrincipals", "groups", "users"] as const;
 type Expansion = "appRoleAssignedTo" | "owners";
 /** Relationships that ride on an apps listing, one per listing: at most 20 each (docs/graph.md#query-options). */
@@ -128,12 +129,11 @@ export function appsStream(options: SyncOptions): TrackedSpec {
     yield* edgeParts(cut.map(assignmentsRead), ctx);
   }
   /**
-   * The assignments to `apps` read from the assigned side: apps, groups and users listed with their
-   * own `appRoleAssignments` expanded (a user's also shows its groups', kept out by principal id; a
-   * principal showing 20 is read apart). That costs a listing of every principal however few apps
-   * were cut, so it gives up (false) once it has spent as many requests as reading each app apart
-   * would, or when principals may not be read (403); what it yielded so far are real assignments,
-   * added again harmlessly.
+   * The assignments to `apps` read from the assigned side: apps, groups and users listed side by side
+   * with their own `appRoleAssignments` expanded (a user's also shows its groups', kept out by
+   * principal id; a principal showing 20 is read apart). That costs a listing of every principal
+   * however few apps were cut, so it gives up (false, having yielded nothing) once the listings have
+   * spent as many requests as reading each app apart would, or when principals may not be read (403).
    */
   async function* fromPrincipals(
     apps: ReadonlySet<string>,
@@ -143,42 +143,46 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       items
         .filter((a) => String(a["principalId"]) === principalId && apps.has(String(a["resourceId"])))
         .map((a) => assignmentEdge(String(a["resourceId"]), a));
+    const found: Edge[] = [];
     let spent = 0;
-    try {
-      for (const collection of PRINCIPALS) {
-        const path = `/${collection}?$select=id&$top=999&$expand=appRoleAssignments($select=${PRINCIPAL_ASSIGNMENT_SELECT})`;
-        const pages = ctx.client.pages<Raw>(path, { signal: ctx.signal });
-        for await (const page of metered(ctx.meter, path, pages)) {
-          const edges: Edge[] = [];
-          const reads: RelatedRead[] = [];
-          for (const principal of page.value) {
-            const id = String(principal["id"]);
-            const items = principal["appRoleAssignments"];
-            if (Array.isArray(items) && items.length < EXPAND_CAP) edges.push(...ofPrincipal(id, items));
-            else
-              reads.push({
-                objectId: id,
-                name: "assignments",
-                path: `/${collection}/${id}/appRoleAssignments?$select=${PRINCIPAL_ASSIGNMENT_SELECT}&$top=999`,
-              });
-          }
-          spent += 1 + reads.length;
-          if (spent > apps.size) return false;
-          if (edges.length > 0) yield edges;
-          const options = { concurrency: ctx.concurrency, signal: ctx.signal, partSize: PART_ROWS };
-          yield* relatedEdges(
-            ctx.client,
-            reads,
-            (r) => ofPrincipal(r.read.objectId, r.items),
-            ctx.meter,
-            options,
-          );
+    let stop = false;
+    const list = async (collection: (typeof PRINCIPALS)[number]): Promise<void> => {
+      const path = `/${collection}?$select=id&$top=999&$expand=appRoleAssignments($select=${PRINCIPAL_ASSIGNMENT_SELECT})`;
+      for await (const page of metered(
+        ctx.meter,
+        path,
+        ctx.client.pages<Raw>(path, { signal: ctx.signal }),
+      )) {
+        const reads: RelatedRead[] = [];
+        for (const principal of page.value) {
+          const id = String(principal["id"]);
+          const items = principal["appRoleAssignments"];
+          if (Array.isArray(items) && items.length < EXPAND_CAP) found.push(...ofPrincipal(id, items));
+          else
+            reads.push({
+              objectId: id,
+              name: "assignments",
+              path: `/${collection}/${id}/appRoleAssignments?$select=${PRINCIPAL_ASSIGNMENT_SELECT}&$top=999`,
+            });
+        }
+        spent += 1 + reads.length;
+        if (spent > apps.size) stop = true;
+        if (stop) return;
+        const options = { concurrency: ctx.concurrency, signal: ctx.signal };
+        for await (const r of readRelated(ctx.client, reads, ctx.meter, options)) {
+          found.push(...ofPrincipal(r.read.objectId, r.items));
         }
       }
+    };
+    try {
+      await Promise.all(PRINCIPALS.map(list));
     } catch (err) {
+      stop = true;
       if (err instanceof GraphError && err.httpStatus === 403) return false;
       throw err;
     }
+    if (stop) return false;
+    for (let i = 0; i < found.length; i += PART_ROWS) yield found.slice(i, i + PART_ROWS);
     return true;
   }
 
