@@ -40,6 +40,8 @@ const verbose = process.argv.includes("--verbose");
 const perObject = !process.argv.includes("--skip-per-object");
 /** `--store postgres://…`: sync into PostgreSQL instead of a SQLite file, each run in a new schema dropped after it. */
 const storeUrl = arg("store", "");
+/** `--partition-users-from N`: users at which a full load lists them in partitions (a huge N: never). */
+const partitionUsersFrom = arg("partition-users-from", "");
 
 /** Where run `r` stores: a new SQLite file in `dir`, or a new schema on the `--store` server. */
 function runStore(dir: string, r: number): string {
@@ -95,7 +97,12 @@ function child(env: NodeJS.ProcessEnv, run: Run): Promise<ChildLine> {
   const args =
     run === "per-object"
       ? [join(import.meta.dirname, "per-object.ts")]
-      : [...nodeFlags, join(import.meta.dirname, "sync-child.ts"), ...(run === "full" ? ["--full"] : [])];
+      : [
+          ...nodeFlags,
+          join(import.meta.dirname, "sync-child.ts"),
+          ...(run === "full" ? ["--full"] : []),
+          ...(partitionUsersFrom ? ["--partition-users-from", partitionUsersFrom] : []),
+        ];
   return new Promise((done, fail) => {
     const p = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
@@ -105,9 +112,11 @@ function child(env: NodeJS.ProcessEnv, run: Run): Promise<ChildLine> {
     p.on("exit", (code) => {
       if (code !== 0) return fail(new Error(`${run} run exited ${code}`));
       const line = out.trim().split("\n").pop() as string;
-      // Where the memory went (peak RSS, heap, external, array buffers), per sync: `--verbose`.
-      if (verbose && run !== "per-object")
-        process.stderr.write(`${JSON.stringify(JSON.parse(line).peakMb)}\n`);
+      // Where the memory and the time went (peak RSS, heap…; each stream's phases), per sync: `--verbose`.
+      if (verbose && run !== "per-object") {
+        const { peakMb, timeline } = JSON.parse(line);
+        process.stderr.write(`${JSON.stringify({ peakMb, timeline })}\n`);
+      }
       done(JSON.parse(line));
     });
   });
