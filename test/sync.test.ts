@@ -138,8 +138,8 @@ test("an incremental run costs what changed (plus the listings that show app ass
     // The emulator counts each $batch envelope and each request it carries. Graph has no delta for app
     // role assignments: apps are listed again with them expanded (one page of 999); with more apps
     // showing 20 (it may be cut) than one $batch reads, their assignments come from the principals'
-    // side instead: apps, groups and users listed with their own assignments expanded (none here
-    // shows 20). Roles: one $batch of three reads. Users, groups and subscribed SKUs: one request
+    // side instead: users counted, then apps, groups and users listed with their own assignments
+    // expanded (none here shows 20). Roles: one $batch of three reads. Users, groups and subscribed SKUs: one request
     // each; apps: one delta request.
     const t = h.emu.tenant;
     const apps = t.list("servicePrincipal");
@@ -155,7 +155,7 @@ test("an incremental run costs what changed (plus the listings that show app ass
     assert.ok(principalPages < cut, "listing principals costs less than reading each cut app");
     assert.equal(
       quiet.requests,
-      3 + (1 + 3) + (1 + 1 + principalPages),
+      3 + (1 + 3) + (1 + 1 + 1 + principalPages),
       `requests for no change (${apps.length} apps, ${cut} with 20 assignments or more)`,
     );
     assert.ok(quiet.ru < full.ru, `${quiet.ru} RU for no change vs ${full.ru} RU for the full load`);

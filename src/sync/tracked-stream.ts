@@ -284,10 +284,10 @@ async function commitListPage(
  * at this many; eight keep the users list of the xl tenant (~125 pages in 28 partitions, the largest
  * about 7) near its longest partition while the budget's other users still get their share.
  */
-const PARTITION_READERS = 4;
+export const PARTITION_READERS = 4;
 
 /** A collection's `$count` (text/plain, `ConsistencyLevel: eventual`); undefined when Graph gives none. */
-async function countObjects(ctx: StreamContext, path: string): Promise<number | undefined> {
+export async function countObjects(ctx: StreamContext, path: string): Promise<number | undefined> {
   count(ctx.meter, path);
   try {
     const res = await ctx.client.request<unknown>(path, {

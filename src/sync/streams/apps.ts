@@ -30,6 +30,7 @@ import type { Checkpoint, Edge, Relation, StoredCheckpoint } from "../../store/t
 import { commitPage, commitSweep, type StreamContext } from "../context.ts";
 import { metered } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
+import { PARTITION_USERS_FROM, partitionFilter, UPN_PARTITIONS } from "../partitions.ts";
 import {
   BATCH_SIZE,
   collect,
@@ -42,7 +43,9 @@ import {
   relatedEdges,
 } from "../related.ts";
 import {
+  countObjects,
   type DeltaPageContent,
+  PARTITION_READERS,
   type PageContent,
   type Raw,
   readByIds,
@@ -55,6 +58,7 @@ const ASSIGNMENT_SELECT = "id,appRoleId,principalId,principalType";
 const PRINCIPAL_ASSIGNMENT_SELECT = `${ASSIGNMENT_SELECT},resourceId`;
 /** What an app role can be assigned to. */
 const PRINCIPALS = ["servicePrincipals", "groups", "users"] as const;
+const USERS_COUNT = "/users/$count";
 type Expansion = "appRoleAssignedTo" | "owners";
 /** Relationships that ride on an apps listing, one per listing: at most 20 each (docs/graph.md#query-options). */
 const EXPAND: Record<Expansion, string> = {
@@ -132,8 +136,10 @@ export function appsStream(options: SyncOptions): TrackedSpec {
    * The assignments to `apps` read from the assigned side: apps, groups and users listed side by side
    * with their own `appRoleAssignments` expanded (a user's also shows its groups', kept out by
    * principal id; a principal showing 20 is read apart). That costs a listing of every principal
-   * however few apps were cut, so it gives up (false, having yielded nothing) once the listings have
-   * spent as many requests as reading each app apart would, or when principals may not be read (403).
+   * however few apps were cut, so it gives up (false, having yielded nothing) once it has spent as
+   * many requests as reading each app apart would, or when principals may not be read (403).
+   * Users on a large tenant are listed in the partitions a users load uses (src/sync/partitions.ts),
+   * kept only when the ids seen match `$count` before and after; otherwise it gives up too.
    */
   async function* fromPrincipals(
     apps: ReadonlySet<string>,
@@ -144,10 +150,11 @@ export function appsStream(options: SyncOptions): TrackedSpec {
         .filter((a) => String(a["principalId"]) === principalId && apps.has(String(a["resourceId"])))
         .map((a) => assignmentEdge(String(a["resourceId"]), a));
     const found: Edge[] = [];
+    const users = new Set<string>();
     let spent = 0;
     let stop = false;
-    const list = async (collection: (typeof PRINCIPALS)[number]): Promise<void> => {
-      const path = `/${collection}?$select=id&$top=999&$expand=appRoleAssignments($select=${PRINCIPAL_ASSIGNMENT_SELECT})`;
+    const list = async (collection: (typeof PRINCIPALS)[number], filter: string): Promise<void> => {
+      const path = `/${collection}?${filter}$select=id&$top=999&$expand=appRoleAssignments($select=${PRINCIPAL_ASSIGNMENT_SELECT})`;
       for await (const page of metered(
         ctx.meter,
         path,
@@ -156,6 +163,7 @@ export function appsStream(options: SyncOptions): TrackedSpec {
         const reads: RelatedRead[] = [];
         for (const principal of page.value) {
           const id = String(principal["id"]);
+          if (collection === "users") users.add(id);
           const items = principal["appRoleAssignments"];
           if (Array.isArray(items) && items.length < EXPAND_CAP) found.push(...ofPrincipal(id, items));
           else
@@ -175,13 +183,29 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       }
     };
     try {
-      await Promise.all(PRINCIPALS.map(list));
+      const before = await countObjects(ctx, USERS_COUNT);
+      spent += 1;
+      const partitioned =
+        before !== undefined && before >= (options.partitionUsersFrom ?? PARTITION_USERS_FROM);
+      const queue: [(typeof PRINCIPALS)[number], string][] = [
+        ["servicePrincipals", ""],
+        ["groups", ""],
+        ...(partitioned
+          ? UPN_PARTITIONS.map((chars): ["users", string] => ["users", `${partitionFilter(chars)}&`])
+          : [["users", ""] as ["users", string]]),
+      ];
+      const reader = async () => {
+        for (let next = queue.shift(); next !== undefined && !stop; next = queue.shift()) await list(...next);
+      };
+      await Promise.all(Array.from({ length: PARTITION_READERS }, reader));
+      if (stop) return false;
+      if (partitioned && (users.size !== before || (await countObjects(ctx, USERS_COUNT)) !== before))
+        return false;
     } catch (err) {
       stop = true;
       if (err instanceof GraphError && err.httpStatus === 403) return false;
       throw err;
     }
-    if (stop) return false;
     for (let i = 0; i < found.length; i += PART_ROWS) yield found.slice(i, i + PART_ROWS);
     return true;
   }
