@@ -5,9 +5,9 @@
  * A full load lists apps with their owners expanded (Graph shows at most 20: an app showing 20 has
  * its owners read apart), then reads every app's assignments: apps listed again with
  * `appRoleAssignedTo` expanded, and the assignments of the apps whose expansion was cut either read
- * apart, one request each, or, when more are cut than one `$batch` carries, from the principals'
- * side: apps, groups and users listed with their own `appRoleAssignments` expanded, a few pages for
- * a tenant where hundreds of apps are cut (one expansion per request, so each is a listing of its own).
+ * apart, one request each, or, when more are cut than the `$batch` calls in flight carry at once
+ * (160), from the principals' side: apps, groups and users listed with their own
+ * `appRoleAssignments` expanded, a few dozen pages where hundreds of apps are cut.
  *
  * Graph (v1.0) has no delta for app role assignments, and an assignment added or removed does not
  * make its app appear in the delta. So an incremental run re-reads owners of the
@@ -128,8 +128,9 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       if (found.edges.length > 0) yield found.edges;
       for (const read of found.reads) cut.push(read.objectId);
     }
-    // Up to one `$batch` of reads apart is a single round trip: not worth listing every principal for.
-    if (cut.length > BATCH_SIZE && (yield* fromPrincipals(new Set(cut), ctx))) return;
+    // Reads apart that fit the `$batch` calls in flight at once take one round trip: listing every
+    // principal, a few dependent pages, would save requests but make the run slower.
+    if (cut.length > BATCH_SIZE * ctx.concurrency && (yield* fromPrincipals(new Set(cut), ctx))) return;
     yield* edgeParts(cut.map(assignmentsRead), ctx);
   }
   /**
