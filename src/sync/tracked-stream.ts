@@ -284,7 +284,7 @@ async function commitListPage(
  * at this many; eight keep the users list of the xl tenant (~125 pages in 28 partitions, the largest
  * about 7) near its longest partition while the budget's other users still get their share.
  */
-export const PARTITION_READERS = 4;
+const PARTITION_READERS = 4;
 
 /** A collection's `$count` (text/plain, `ConsistencyLevel: eventual`); undefined when Graph gives none. */
 export async function countObjects(ctx: StreamContext, path: string): Promise<number | undefined> {

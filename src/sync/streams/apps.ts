@@ -198,7 +198,9 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const reader = async () => {
         for (let next = queue.shift(); next !== undefined && !stop; next = queue.shift()) await list(...next);
       };
-      await Promise.all(Array.from({ length: PARTITION_READERS }, reader));
+      // Pages of ids and assignments are light for Graph's budget and for memory: as many in flight as
+      // the stream's `$batch` calls, which the incremental run would otherwise spend on apps read apart.
+      await Promise.all(Array.from({ length: ctx.concurrency }, reader));
       if (stop) return false;
       if (partitioned && (users.size !== before || (await countObjects(ctx, USERS_COUNT)) !== before))
         return false;
