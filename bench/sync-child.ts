@@ -20,7 +20,10 @@ const started = performance.now();
 const peakMb: Record<string, number> = {};
 const sampler = setInterval(() => {
   for (const [part, bytes] of Object.entries(process.memoryUsage())) {
-    peakMb[part] = Math.max(peakMb[part] ?? 0, Math.round(bytes / 2 ** 20));
+    const mb = Math.round(bytes / 2 ** 20);
+    if (part === "rss" && mb > (peakMb[part] ?? 0))
+      peakMb["rssPeakAtS"] = Math.round((performance.now() - started) / 1000);
+    peakMb[part] = Math.max(peakMb[part] ?? 0, mb);
   }
 }, 100);
 /** When each stream reached each phase (s since start): where the wall time goes. */

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { UPN_PARTITIONS } from "../src/sync/partitions.ts";
 import { assertExact, PARTITIONED, startHarness } from "./sync-support.ts";
 
 for (const seed of [5, 13]) {
@@ -28,8 +29,11 @@ for (const seed of [5, 13]) {
 test("with faults and throttling on while users are listed in partitions, full and incremental syncs are still exact", async () => {
   const h = await startHarness({ size: "s", seed: 17, counts: PARTITIONED, faultRate: 0.1, throttle: true });
   try {
+    const lists = () => h.emu.stats().byRoute["GET /users"] ?? 0;
+    const before = lists();
     const full = await h.sync({ partitionUsersFrom: 1000 });
     assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
+    assert.ok(lists() - before >= 1 + UPN_PARTITIONS.length, "users were listed in partitions");
     await assertExact(h, "after the partitioned full sync under faults");
     await h.emu.mutate({ count: 20, seed: 1701 });
     const inc = await h.sync({ partitionUsersFrom: 1000 });

@@ -13,5 +13,5 @@ import { setFlagsFromString } from "node:v8";
 
 export function sizeHeapForStreaming(): void {
   setFlagsFromString("--semi-space-growth-factor=1");
-  setFlagsFromString("--heap-growing-percent=50");
+  setFlagsFromString("--heap-growing-percent=25");
 }
