@@ -34,6 +34,8 @@ export interface SyncRunOptions {
   observer?: SyncObserver;
   /** SyncOptions.partitionUsersFrom: list users in partitions from this many. */
   partitionUsersFrom?: number;
+  /** SyncOptions.concurrency: `$batch` calls in flight per stream. */
+  concurrency?: number;
 }
 
 export interface Harness {
@@ -90,6 +92,7 @@ export async function startHarness(
             full: o.full === true,
             skipAdGroups: o.skipAdGroups === true,
             ...(o.partitionUsersFrom !== undefined ? { partitionUsersFrom: o.partitionUsersFrom } : {}),
+            ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
           },
           ...(o.signal ? { signal: o.signal } : {}),
           ...(o.observer ? { observer: o.observer } : {}),

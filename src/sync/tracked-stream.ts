@@ -287,7 +287,7 @@ async function commitListPage(
 const PARTITION_READERS = 4;
 
 /** A collection's `$count` (text/plain, `ConsistencyLevel: eventual`); undefined when Graph gives none. */
-async function countObjects(ctx: StreamContext, path: string): Promise<number | undefined> {
+export async function countObjects(ctx: StreamContext, path: string): Promise<number | undefined> {
   count(ctx.meter, path);
   try {
     const res = await ctx.client.request<unknown>(path, {
