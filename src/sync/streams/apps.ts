@@ -45,7 +45,6 @@ import {
 import {
   countObjects,
   type DeltaPageContent,
-  PARTITION_READERS,
   type PageContent,
   type Raw,
   readByIds,
