@@ -107,7 +107,10 @@ export function appsStream(options: SyncOptions): TrackedSpec {
     if (found.edges.length > 0) yield found.edges;
     yield* edgeParts(found.reads, ctx);
   }
-  /** Every app the store holds. Only those: one created since the listing or delta round that loaded the others comes with the next round. */
+  /**
+   * Every app the store holds. Only those: one created since the listing or delta round that loaded
+   * the others comes with the next round.
+   */
   async function knownApps(ctx: StreamContext): Promise<Set<string>> {
     const known = new Set<string>();
     for await (const app of ctx.store.query.resources({ kind: "app" })) known.add(app.id);
