@@ -9,6 +9,9 @@ import { openStore } from "../src/store/index.ts";
 // Sized as the CLI sizes its own process (src/cli/main.ts).
 sizeHeapForStreaming();
 const full = process.argv.includes("--full");
+/** `--partition-users-from N`: SyncOptions.partitionUsersFrom (a huge N measures the plain listing). */
+const partitionAt = process.argv.indexOf("--partition-users-from");
+const partitionUsersFrom = partitionAt >= 0 ? Number(process.argv[partitionAt + 1]) : undefined;
 const config = loadConfig({ env: process.env });
 const store = await openStore(config.store, { thread: true });
 const connection = createConnection(config, { env: process.env, persistTokens: false });
@@ -17,7 +20,10 @@ const started = performance.now();
 const peakMb: Record<string, number> = {};
 const sampler = setInterval(() => {
   for (const [part, bytes] of Object.entries(process.memoryUsage())) {
-    peakMb[part] = Math.max(peakMb[part] ?? 0, Math.round(bytes / 2 ** 20));
+    const mb = Math.round(bytes / 2 ** 20);
+    if (part === "rss" && mb > (peakMb[part] ?? 0))
+      peakMb["rssPeakAtS"] = Math.round((performance.now() - started) / 1000);
+    peakMb[part] = Math.max(peakMb[part] ?? 0, mb);
   }
 }, 100);
 /** When each stream reached each phase (s since start): where the wall time goes. */
@@ -32,7 +38,12 @@ const summary = await runSync({
   client: connection.graph,
   store,
   tenantId: config.tenantId,
-  options: { kinds: parseKinds(undefined), full, skipAdGroups: false },
+  options: {
+    kinds: parseKinds(undefined),
+    full,
+    skipAdGroups: false,
+    ...(partitionUsersFrom !== undefined ? { partitionUsersFrom } : {}),
+  },
 });
 const wallMs = performance.now() - started;
 clearInterval(sampler);

@@ -117,3 +117,119 @@ for (const [label, knobs] of SETTINGS) {
     }
   });
 }
+
+const MANY_CUT = 24;
+
+/**
+ * 24 more apps with 21 assignments each (19 users in turn, the smallest group and another app as
+ * principals: a user's own assignments show its groups' too, so a large group would cut many),
+ * so more apps are cut than a `$batch` reads apart and their assignments come from the principals'
+ * side; the first user is assigned to every app, so its own expansion is cut too.
+ */
+function manyCutApps(emu: Emu): string[] {
+  const t = emu.tenant;
+  const users = enabledUsers(emu);
+  const group = t
+    .list("group")
+    .filter((g) => typeof g["membershipRule"] !== "string")
+    .reduce((a, b) => (t.membersOf(b.id).size < t.membersOf(a.id).size ? b : a)).id;
+  const apps = Array.from({ length: MANY_CUT }, (_, i) => {
+    const id = `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`;
+    t.insert("servicePrincipal", {
+      id,
+      appId: `00000000-0000-4000-9000-${String(i).padStart(12, "0")}`,
+      displayName: `Cut app ${i}`,
+      accountEnabled: true,
+      servicePrincipalType: "Application",
+      appRoles: [],
+      servicePrincipalNames: [],
+      tags: [],
+    });
+    return id;
+  });
+  const grant = (app: string, principalId: string, principalType: string, key: string) =>
+    t.insert("appRoleAssignment", {
+      id: `test-${key}`,
+      appRoleId: "00000000-0000-0000-0000-000000000000",
+      principalId,
+      principalType,
+      resourceId: app,
+    });
+  apps.forEach((app, i) => {
+    const chosen = new Set([users[0] as string]);
+    for (let k = 0; chosen.size < 19; k++) chosen.add(users[(i * 19 + k) % users.length] as string);
+    for (const user of chosen) grant(app, user, "User", `${app}-${user}`);
+    grant(app, group, "Group", `${app}-group`);
+    grant(app, apps[(i + 1) % MANY_CUT] as string, "ServicePrincipal", `${app}-app`);
+  });
+  return apps;
+}
+
+/** Each kind of principal gains and loses an assignment to a cut app. */
+function changeAssignments(emu: Emu, apps: string[]): void {
+  const t = emu.tenant;
+  const users = enabledUsers(emu);
+  const [a, b, c] = apps as [string, string, string];
+  t.hardDelete("appRoleAssignment", `test-${a}-group`);
+  t.hardDelete("appRoleAssignment", `test-${b}-app`);
+  t.hardDelete("appRoleAssignment", `test-${c}-${users[0]}`);
+  const spare = users.find((u) => !t.assignmentsOfResource(a).some((x) => x["principalId"] === u)) as string;
+  t.insert("appRoleAssignment", {
+    id: "test-added-user",
+    appRoleId: "00000000-0000-0000-0000-000000000000",
+    principalId: spare,
+    principalType: "User",
+    resourceId: a,
+  });
+  t.insert("appRoleAssignment", {
+    id: "test-added-app",
+    appRoleId: "00000000-0000-0000-0000-000000000000",
+    principalId: c,
+    principalType: "ServicePrincipal",
+    resourceId: b,
+  });
+}
+
+const PRINCIPAL_SETTINGS: [string, Record<string, number>, "principals" | "apps", "s" | "m", number?][] = [
+  ["Graph's cut at 20", {}, "principals", "s"],
+  ["no cut (expandLimit 1000)", { expandLimit: 1000 }, "apps", "s"],
+  // Listing principals two at a time costs more than reading each app apart: it gives up.
+  ["pages of 2 with $expand", { expandPageCap: 2 }, "apps", "s"],
+  ["users listed in partitions", {}, "principals", "m", 1000],
+];
+
+for (const [label, knobs, side, size, partitionUsersFrom] of PRINCIPAL_SETTINGS) {
+  test(`assignments of more cut apps than a $batch reads sync exactly (${side}' side): ${label}`, async () => {
+    const h = await startHarness({ size, seed: 22 });
+    try {
+      h.emu.setFaults(knobs);
+      const apps = manyCutApps(h.emu);
+      // One `$batch` in flight: more cut apps than it carries make the principals' side worth it.
+      const options = { concurrency: 1, ...(partitionUsersFrom === undefined ? {} : { partitionUsersFrom }) };
+      const full = await h.sync(options);
+      assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
+      await assertExact(h, "after the full sync");
+      changeAssignments(h.emu, apps);
+      const inc = await h.sync(options);
+      assert.equal(inc.run.kind, "incremental");
+      assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
+      await assertExact(h, "after the incremental sync");
+      if (side === "principals") {
+        const t = h.emu.tenant;
+        const cut = t
+          .list("servicePrincipal")
+          .filter((sp) => t.assignmentsOfResource(sp.id).length >= 20).length;
+        const cost = inc.streams["apps"]?.cost;
+        const spent = (cost?.requests ?? 0) + (cost?.batchedRequests ?? 0);
+        // Reading each cut app apart: its delta page, the apps listing, the reads and their envelopes.
+        const perApp = 1 + 1 + cut + Math.ceil(cut / 20);
+        assert.ok(
+          spent < perApp,
+          `${spent} requests for the apps' incremental run, ${perApp} reading each app`,
+        );
+      }
+    } finally {
+      await h.close();
+    }
+  });
+}

@@ -5,14 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { comparison, type Harness, STORE_KINDS, startHarness } from "./sync-support.ts";
-
-async function assertExact(h: Harness, label: string): Promise<void> {
-  const compared = await comparison(h.store, (await h.emu.snapshot()) as Record<string, unknown>);
-  for (const [kind, { actual, expected }] of Object.entries(compared)) {
-    assert.deepEqual(actual, expected, `${label}: ${kind} differ from the emulator's snapshot`);
-  }
-}
+import { UPN_PARTITIONS } from "../src/sync/partitions.ts";
+import { assertExact, PARTITIONED, STORE_KINDS, startHarness } from "./sync-support.ts";
 
 for (const [storeKind, seed] of STORE_KINDS.flatMap((k) => [5, 13].map((seed) => [k, seed] as const))) {
   test(`${storeKind}, seed ${seed}: with 10% injected faults and throttling on, full and incremental syncs are still exact`, async () => {
@@ -32,3 +26,21 @@ for (const [storeKind, seed] of STORE_KINDS.flatMap((k) => [5, 13].map((seed) =>
     }
   });
 }
+
+test("with faults and throttling on while users are listed in partitions, full and incremental syncs are still exact", async () => {
+  const h = await startHarness({ size: "s", seed: 17, counts: PARTITIONED, faultRate: 0.1, throttle: true });
+  try {
+    const lists = () => h.emu.stats().byRoute["GET /users"] ?? 0;
+    const before = lists();
+    const full = await h.sync({ partitionUsersFrom: 1000 });
+    assert.equal(full.run.status, "succeeded", JSON.stringify(full.streams));
+    assert.ok(lists() - before >= 1 + UPN_PARTITIONS.length, "users were listed in partitions");
+    await assertExact(h, "after the partitioned full sync under faults");
+    await h.emu.mutate({ count: 20, seed: 1701 });
+    const inc = await h.sync({ partitionUsersFrom: 1000 });
+    assert.equal(inc.run.status, "succeeded", JSON.stringify(inc.streams));
+    await assertExact(h, "after the incremental sync under faults");
+  } finally {
+    await h.close();
+  }
+});

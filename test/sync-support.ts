@@ -3,6 +3,7 @@
  * emulator as any user would configure it, and the comparison of the store's exports with the
  * emulator's own snapshot — the definition of "exact".
  */
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,6 +33,10 @@ export interface SyncRunOptions {
   kinds?: string;
   signal?: AbortSignal;
   observer?: SyncObserver;
+  /** SyncOptions.partitionUsersFrom: list users in partitions from this many. */
+  partitionUsersFrom?: number;
+  /** SyncOptions.concurrency: `$batch` calls in flight per stream. */
+  concurrency?: number;
 }
 
 export interface Harness {
@@ -93,6 +98,8 @@ export async function startHarness(
             kinds: parseKinds(o.kinds),
             full: o.full === true,
             skipAdGroups: o.skipAdGroups === true,
+            ...(o.partitionUsersFrom !== undefined ? { partitionUsersFrom: o.partitionUsersFrom } : {}),
+            ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
           },
           ...(o.signal ? { signal: o.signal } : {}),
           ...(o.observer ? { observer: o.observer } : {}),
@@ -316,3 +323,24 @@ export async function duplicateCreations(store: Store): Promise<[string, number]
   }
   return [...seen].filter(([, n]) => n > 1);
 }
+
+/** Fails unless every kind the store exports equals the emulator's snapshot. */
+export async function assertExact(h: Harness, label: string): Promise<void> {
+  const compared = await comparison(h.store, (await h.emu.snapshot()) as Record<string, unknown>);
+  for (const [kind, { actual, expected }] of Object.entries(compared)) {
+    assert.deepEqual(actual, expected, `${label}: ${kind} differ from the emulator's snapshot`);
+  }
+}
+
+/**
+ * A tenant whose users take three list pages and little else: with `partitionUsersFrom: 1000` its
+ * full loads list users in partitions.
+ */
+export const PARTITIONED = {
+  users: 2_500,
+  groups: 20,
+  apps: 5,
+  skus: 4,
+  membershipsPerUser: 1,
+  assignmentsPerUser: 0.1,
+};

@@ -37,6 +37,12 @@ export interface SyncOptions {
    * default) so an idle poll costs one request per delta stream; a one-off `sync` stays exact.
    */
   appAssignmentsEveryMs?: number;
+  /**
+   * Users at which a full load lists them in partitions read side by side (src/sync/partitions.ts)
+   * instead of one chain of 999-user pages (default PARTITION_USERS_FROM, 10,000: below it the chain is short, and the
+   * partitions' extra pages would cost more than they save).
+   */
+  partitionUsersFrom?: number;
 }
 
 /** `users,groups` → the set; empty or absent → every kind. Unknown names are an error naming the choices. */

@@ -50,7 +50,8 @@ export interface RelatedOptions {
   signal?: AbortSignal;
 }
 
-const BATCH_SIZE = 20;
+/** Reads a `$batch` carries at most. */
+export const BATCH_SIZE = 20;
 /**
  * Edges handed on at a time by `relatedEdges` during a load: one commit each. Each commit rewrites
  * the index pages its rows touched, so fewer, larger parts cost less CPU; 10,000 edges (~2 MB) keeps

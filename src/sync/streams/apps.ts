@@ -2,16 +2,18 @@
  * The apps stream: enterprise apps (service principals, managed identities among them), who is
  * assigned to each (`appRoleAssignedTo`) and their owners.
  *
- * A full load lists apps with their assignments expanded (Graph shows at most 20: an app showing 20
- * has its assignments read apart), then lists them again with owners expanded (one expansion per
- * request).
+ * A full load lists apps with their owners expanded (Graph shows at most 20: an app showing 20 has
+ * its owners read apart), then reads every app's assignments: apps listed again with
+ * `appRoleAssignedTo` expanded, and the assignments of the apps whose expansion was cut either read
+ * apart, one request each, or, when more are cut than the `$batch` calls in flight carry at once
+ * (160), from the principals' side: apps, groups and users listed with their own
+ * `appRoleAssignments` expanded, a few dozen pages where hundreds of apps are cut.
  *
  * Graph (v1.0) has no delta for app role assignments, and an assignment added or removed does not
- * make its app appear in the servicePrincipals delta. So an incremental run re-reads owners of the
- * apps the delta reports (an owner change is recorded on the app) and then lists every app again
- * with assignments expanded, reading apart only the apps whose expansion was cut, swept by a store
- * round: the one part of an incremental run whose cost follows the number of apps (÷ 999, plus the
- * apps with 20 or more assignments) rather than the changes. With
+ * make its app appear in the delta. So an incremental run re-reads owners of the
+ * apps the delta reports (an owner change is recorded on the app) and then reads every app's
+ * assignments as a full load does, swept by a store round: the one part of an incremental run whose
+ * cost follows the size of the tenant (its listings ÷ 999) rather than the changes. With
  * `appAssignmentsEveryMs` that pass runs at most once per interval, the time of the last one kept in
  * its own checkpoint (`app-assignments`) so a restart does not bring it forward.
  */
@@ -23,19 +25,25 @@ import {
   appResource,
   assignmentEdge,
 } from "../../directory/service-principals.ts";
+import { GraphError } from "../../errors.ts";
 import type { Checkpoint, Edge, Relation, StoredCheckpoint } from "../../store/types.ts";
 import { commitPage, commitSweep, type StreamContext } from "../context.ts";
 import { metered } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
+import { PARTITION_USERS_FROM, partitionFilter, UPN_PARTITIONS } from "../partitions.ts";
 import {
+  BATCH_SIZE,
   collect,
+  EXPAND_CAP,
   expanded,
   PART_ROWS,
   type RelatedRead,
   type RelatedResult,
+  readRelated,
   relatedEdges,
 } from "../related.ts";
 import {
+  countObjects,
   type DeltaPageContent,
   type PageContent,
   type Raw,
@@ -45,6 +53,11 @@ import {
 } from "../tracked-stream.ts";
 
 const ASSIGNMENT_SELECT = "id,appRoleId,principalId,principalType";
+/** Read from the principal's side, an assignment must also say which app it is to. */
+const PRINCIPAL_ASSIGNMENT_SELECT = `${ASSIGNMENT_SELECT},resourceId`;
+/** What an app role can be assigned to. */
+const PRINCIPALS = ["servicePrincipals", "groups", "users"] as const;
+const USERS_COUNT = "/users/$count";
 type Expansion = "appRoleAssignedTo" | "owners";
 /** Relationships that ride on an apps listing, one per listing: at most 20 each (docs/graph.md#query-options). */
 const EXPAND: Record<Expansion, string> = {
@@ -95,38 +108,129 @@ export function appsStream(options: SyncOptions): TrackedSpec {
     yield* edgeParts(found.reads, ctx);
   }
   /**
-   * Every app the store holds, listed again with one relationship expanded. Only stored apps: one
-   * created since the listing or delta round that loaded the others comes with the next round.
+   * Every app the store holds. Only those: one created since the listing or delta round that loaded
+   * the others comes with the next round.
    */
-  async function* relisted(property: Expansion, ctx: StreamContext): AsyncGenerator<Edge[]> {
+  async function knownApps(ctx: StreamContext): Promise<Set<string>> {
     const known = new Set<string>();
     for await (const app of ctx.store.query.resources({ kind: "app" })) known.add(app.id);
-    const path = `/servicePrincipals?$select=id&$top=999&${EXPAND[property]}`;
+    return known;
+  }
+  /**
+   * Every stored app's assignments: apps listed with `appRoleAssignedTo` expanded, then those the
+   * expansion cut from the principals' side when that is cheaper than reading each apart.
+   */
+  async function* assignments(ctx: StreamContext): AsyncGenerator<Edge[]> {
+    const known = await knownApps(ctx);
+    const cut: string[] = [];
+    const path = `/servicePrincipals?$select=id&$top=999&${EXPAND.appRoleAssignedTo}`;
     for await (const page of metered(ctx.meter, path, ctx.client.pages<Raw>(path, { signal: ctx.signal }))) {
-      yield* fromListing(
-        page.value.filter((raw) => known.has(String(raw["id"]))),
-        property,
-        ctx,
-      );
+      const listed = page.value.filter((raw) => known.has(String(raw["id"])));
+      const found = expanded(listed, "appRoleAssignedTo", assignmentEdge, assignmentsRead);
+      if (found.edges.length > 0) yield found.edges;
+      for (const read of found.reads) cut.push(read.objectId);
     }
+    // Reads apart that fit the `$batch` calls in flight at once take one round trip: listing every
+    // principal, a few dependent pages, would save requests but make the run slower.
+    if (cut.length > BATCH_SIZE * ctx.concurrency && (yield* fromPrincipals(new Set(cut), ctx))) return;
+    yield* edgeParts(cut.map(assignmentsRead), ctx);
+  }
+  /**
+   * The assignments to `apps` read from the assigned side: apps, groups and users listed side by side
+   * with their own `appRoleAssignments` expanded (a user's also shows its groups', kept out by
+   * principal id; a principal showing 20 is read apart). That costs a listing of every principal
+   * however few apps were cut, so it gives up (false, having yielded nothing) once it has spent as
+   * many requests as reading each app apart would, or when principals may not be read (403).
+   * Users on a large tenant are listed in the partitions a users load uses (src/sync/partitions.ts),
+   * kept only when the ids seen match `$count` before and after; otherwise it gives up too.
+   */
+  async function* fromPrincipals(
+    apps: ReadonlySet<string>,
+    ctx: StreamContext,
+  ): AsyncGenerator<Edge[], boolean> {
+    const ofPrincipal = (principalId: string, items: readonly Raw[]): Edge[] =>
+      items
+        .filter((a) => String(a["principalId"]) === principalId && apps.has(String(a["resourceId"])))
+        .map((a) => assignmentEdge(String(a["resourceId"]), a));
+    const found: Edge[] = [];
+    const users = new Set<string>();
+    let spent = 0;
+    let stop = false;
+    const list = async (collection: (typeof PRINCIPALS)[number], filter: string): Promise<void> => {
+      const path = `/${collection}?${filter}$select=id&$top=999&$expand=appRoleAssignments($select=${PRINCIPAL_ASSIGNMENT_SELECT})`;
+      for await (const page of metered(
+        ctx.meter,
+        path,
+        ctx.client.pages<Raw>(path, { signal: ctx.signal }),
+      )) {
+        const reads: RelatedRead[] = [];
+        for (const principal of page.value) {
+          const id = String(principal["id"]);
+          if (collection === "users") users.add(id);
+          const items = principal["appRoleAssignments"];
+          if (Array.isArray(items) && items.length < EXPAND_CAP) found.push(...ofPrincipal(id, items));
+          else
+            reads.push({
+              objectId: id,
+              name: "assignments",
+              path: `/${collection}/${id}/appRoleAssignments?$select=${PRINCIPAL_ASSIGNMENT_SELECT}&$top=999`,
+            });
+        }
+        spent += 1 + reads.length;
+        if (spent > apps.size) stop = true;
+        if (stop) return;
+        const options = { concurrency: ctx.concurrency, signal: ctx.signal };
+        for await (const r of readRelated(ctx.client, reads, ctx.meter, options)) {
+          found.push(...ofPrincipal(r.read.objectId, r.items));
+        }
+      }
+    };
+    try {
+      const before = await countObjects(ctx, USERS_COUNT);
+      spent += 1;
+      const partitioned =
+        before !== undefined && before >= (options.partitionUsersFrom ?? PARTITION_USERS_FROM);
+      const queue: [(typeof PRINCIPALS)[number], string][] = [
+        ["servicePrincipals", ""],
+        ["groups", ""],
+        ...(partitioned
+          ? UPN_PARTITIONS.map((chars): ["users", string] => ["users", `${partitionFilter(chars)}&`])
+          : [["users", ""] as ["users", string]]),
+      ];
+      const reader = async () => {
+        for (let next = queue.shift(); next !== undefined && !stop; next = queue.shift()) await list(...next);
+      };
+      // Pages of ids and assignments are light for Graph's budget and for memory: as many in flight as
+      // the stream's `$batch` calls, which the incremental run would otherwise spend on apps read apart.
+      await Promise.all(Array.from({ length: ctx.concurrency }, reader));
+      if (stop) return false;
+      if (partitioned && (users.size !== before || (await countObjects(ctx, USERS_COUNT)) !== before))
+        return false;
+    } catch (err) {
+      stop = true;
+      if (err instanceof GraphError && err.httpStatus === 403) return false;
+      throw err;
+    }
+    for (let i = 0; i < found.length; i += PART_ROWS) yield found.slice(i, i + PART_ROWS);
+    return true;
   }
 
   return {
     stream: "apps",
     kind: "app",
     select: `${select};owners=${withOwners}`,
-    listPath: `/servicePrincipals?$select=${select}&$top=999&${EXPAND.appRoleAssignedTo}`,
+    listPath: `/servicePrincipals?$select=${select}&$top=999${withOwners ? `&${EXPAND.owners}` : ""}`,
     deltaPath: `/servicePrincipals/delta?$select=${select}`,
     sweepRelations: relations,
 
     async *listPage(values, ctx): AsyncGenerator<PageContent> {
       yield { upserts: values.map((raw) => appResource(raw, props)) };
-      for await (const add of fromListing(values, "appRoleAssignedTo", ctx)) yield { edges: { add } };
+      if (!withOwners) return;
+      for await (const add of fromListing(values, "owners", ctx)) yield { edges: { add } };
     },
 
     async *afterList(ctx): AsyncGenerator<PageContent> {
-      if (!withOwners) return;
-      for await (const add of relisted("owners", ctx)) yield { edges: { add } };
+      for await (const add of assignments(ctx)) yield { edges: { add } };
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
@@ -148,7 +252,7 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const startedAt = Date.now();
       if (!assignmentsDue(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM), options, startedAt)) return;
       const round = await ctx.store.sync.newRound();
-      for await (const add of relisted("appRoleAssignedTo", ctx)) {
+      for await (const add of assignments(ctx)) {
         await commitPage(ctx, { stream: "apps", round, edges: { add } });
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });

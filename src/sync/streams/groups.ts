@@ -41,6 +41,13 @@ import {
 /** Ids a groups delta `$filter` may name (`id eq '…' or …`, docs/graph.md#delta-queries). */
 const DELTA_FILTER_IDS = 50;
 
+/**
+ * `$batch` calls in flight for a full load's member reads. Each carries twenty filtered rounds whose
+ * first pages hold up to ~20,000 memberships between them, parsed at once: at xl eight in flight were
+ * the largest part of the peak RSS, while the store's thread, not Graph, sets the pace of a load.
+ */
+const LOAD_MEMBER_BATCHES = 4;
+
 /** Owners ride on the groups listing: at most 20 each (docs/graph.md#query-options). */
 const OWNERS_EXPAND = "$expand=owners($select=id)";
 
@@ -86,9 +93,9 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
     }
     return edges;
   };
-  const edgeParts = (reads: RelatedRead[], ctx: StreamContext) =>
+  const edgeParts = (reads: RelatedRead[], ctx: StreamContext, batches = ctx.concurrency) =>
     relatedEdges(ctx.client, reads, toEdges, ctx.meter, {
-      concurrency: ctx.concurrency,
+      concurrency: batches,
       signal: ctx.signal,
       partSize: PART_ROWS,
     });
@@ -119,7 +126,8 @@ export function groupsStream(options: SyncOptions): TrackedSpec {
           reads.push(membersRead(ids.slice(i, i + DELTA_FILTER_IDS)));
         }
       }
-      for await (const add of edgeParts(reads, ctx)) yield { edges: { add } };
+      const batches = Math.min(ctx.concurrency, LOAD_MEMBER_BATCHES);
+      for await (const add of edgeParts(reads, ctx, batches)) yield { edges: { add } };
     },
 
     async deltaPage(values, ctx): Promise<DeltaPageContent> {

@@ -25,6 +25,7 @@ import type { Edge, Resource } from "../../store/types.ts";
 import type { StreamContext } from "../context.ts";
 import { metered } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
+import { PARTITION_USERS_FROM, partitionFilter, UPN_PARTITIONS } from "../partitions.ts";
 import {
   type DeltaPageContent,
   type PageContent,
@@ -67,6 +68,13 @@ export function usersStream(options: SyncOptions): TrackedSpec {
     // `;manager`: stores loaded before users carried their manager load again to learn it.
     select: `${select};manager${licences ? ";licences" : ""}`,
     listPath: `/users?$select=${select}&$top=999&${MANAGER_EXPAND}`,
+    partitioned: {
+      countPath: "/users/$count",
+      paths: UPN_PARTITIONS.map(
+        (chars) => `/users?${partitionFilter(chars)}&$select=${select}&$top=999&${MANAGER_EXPAND}`,
+      ),
+      from: options.partitionUsersFrom ?? PARTITION_USERS_FROM,
+    },
     deltaPath: `/users/delta?$select=${select}`,
     deletedPath: `/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=999`,
     // Deleted items are read without managers: a tombstone keeps none (the emulator, too, cuts a

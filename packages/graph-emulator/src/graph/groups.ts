@@ -22,6 +22,7 @@ import {
 import { PERMISSIONS } from "./permissions.ts";
 import { createdReply, noContent } from "./respond.ts";
 import type { RouteContext, Router } from "./router.ts";
+import { expandedAssignments } from "./service-principals.ts";
 import { capped, expandLimit } from "./users.ts";
 import { boundIds, checkKnownProperties, checkTypes, requireBoolean, requireString } from "./validate.ts";
 
@@ -110,6 +111,8 @@ function expandGroup(ctx: RouteContext, group: GraphObject, option: ExpandOption
       return capped(ctx, resolve(tenant.groupsOf(group.id)), option);
     case "transitiveMemberOf":
       return capped(ctx, resolve(tenant.transitiveGroupsOf(group.id)), option);
+    case "appRoleAssignments":
+      return expandedAssignments(ctx, group.id, option);
     default:
       throw graphErrors.badRequest(`Expanding '${option.property}' is not supported by the emulator.`);
   }

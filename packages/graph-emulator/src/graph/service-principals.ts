@@ -2,8 +2,9 @@
  * Enterprise apps (docs/graph.md#roles-and-apps): GET /servicePrincipals (filter by servicePrincipalType,
  * appRoles on each), /servicePrincipals/{id}, its owners, and app role assignments from both ends —
  * /servicePrincipals/{id}/appRoleAssignedTo (who is assigned: list, POST 201, DELETE 204) and
- * /users/{id}/appRoleAssignments, /groups/{id}/appRoleAssignments (what a principal is assigned).
- * An `$expand=appRoleAssignedTo` is cut at 20 like every expansion; clients must page the relationship.
+ * /users/{id}/appRoleAssignments, /groups/{id}/appRoleAssignments, /servicePrincipals/{id}/appRoleAssignments
+ * (what a principal is assigned; a user's also lists those of the groups it is a direct member of, as
+ * Graph documents). An `$expand` of either end is cut at 20 like every expansion; clients must page it.
  */
 import { randomUUID } from "node:crypto";
 import { type ExpandOption, type ResourceSpec, servicePrincipals } from "../odata/index.ts";
@@ -116,19 +117,28 @@ export function registerServicePrincipalRoutes(router: Router): void {
     });
   }
 
-  for (const [segment, find] of [
-    ["users/{id}", (ctx: RouteContext) => findUser(ctx, ctx.params["id"] as string)],
-    ["groups/{id}", (ctx: RouteContext) => findGroup(ctx, ctx.params["id"] as string)],
+  for (const [segment, find, permissions] of [
+    ["users/{id}", (ctx: RouteContext) => findUser(ctx, ctx.params["id"] as string), PERMISSIONS.usersRead],
+    [
+      "groups/{id}",
+      (ctx: RouteContext) => findGroup(ctx, ctx.params["id"] as string),
+      PERMISSIONS.groupsRead,
+    ],
+    [
+      "servicePrincipals/{id}",
+      (ctx: RouteContext) => ctx.lookup("servicePrincipal", ctx.params["id"] as string),
+      PERMISSIONS.appsRead,
+    ],
   ] as const) {
     const owner = segment.split("/")[0] as string;
     router.add({
       method: "GET",
       path: `/${segment}/appRoleAssignments`,
-      permissions: owner === "users" ? PERMISSIONS.usersRead : PERMISSIONS.groupsRead,
+      permissions,
       handler: (ctx) => {
         const principal = find(ctx);
         const fragment = `${owner}('${ctx.params["id"]}')/appRoleAssignments`;
-        return assignmentList(ctx, ctx.tenant.assignmentsOfPrincipal(principal.id), fragment);
+        return assignmentList(ctx, assignmentsGrantedTo(ctx, principal.id), fragment);
       },
     });
     router.add({
@@ -199,11 +209,32 @@ function expandServicePrincipal(ctx: RouteContext, sp: GraphObject, option: Expa
       const project = compileProjection(appRoleAssignmentSpec, option.select);
       return ctx.tenant.assignmentsOfResource(sp.id).slice(0, expandLimit(ctx)).map(project);
     }
+    case "appRoleAssignments":
+      return expandedAssignments(ctx, sp.id, option);
     case "owners":
       return capped(ctx, principals(ctx, ctx.tenant.ownersOf(sp.id)), option);
     default:
       throw graphErrors.badRequest(`Expanding '${option.property}' is not supported by the emulator.`);
   }
+}
+
+/**
+ * A principal's `appRoleAssignments`: its own, and for a user also those of the groups it is a
+ * direct member of (Graph's documented behaviour; they name the group as principal).
+ */
+export function assignmentsGrantedTo(ctx: RouteContext, principalId: string): GraphObject[] {
+  const own = ctx.tenant.assignmentsOfPrincipal(principalId);
+  if (ctx.tenant.get("user", principalId) === undefined) return own;
+  const viaGroups = [...ctx.tenant.groupsOf(principalId)]
+    .filter((groupId) => ctx.visible(groupId))
+    .flatMap((groupId) => ctx.tenant.assignmentsOfPrincipal(groupId));
+  return viaGroups.length === 0 ? own : [...own, ...viaGroups];
+}
+
+/** `$expand=appRoleAssignments` on a user, group or app: cut at `expandLimit` with no nextLink. */
+export function expandedAssignments(ctx: RouteContext, principalId: string, option: ExpandOption): unknown {
+  const project = compileProjection(appRoleAssignmentSpec, option.select);
+  return assignmentsGrantedTo(ctx, principalId).slice(0, expandLimit(ctx)).map(project);
 }
 
 function assignmentList(ctx: RouteContext, items: GraphObject[], fragment: string): GraphReply {

@@ -19,6 +19,7 @@ import { GraphError, graphErrors } from "./errors.ts";
 import { PERMISSIONS } from "./permissions.ts";
 import { createdReply, metadataUrl, noContent } from "./respond.ts";
 import type { RouteContext, Router } from "./router.ts";
+import { expandedAssignments } from "./service-principals.ts";
 import {
   checkKnownProperties,
   checkTypes,
@@ -222,6 +223,8 @@ function expandUser(ctx: RouteContext, user: GraphObject, option: ExpandOption):
       return capped(ctx, groupsAndRolesOf(tenant, user.id, false), option);
     case "transitiveMemberOf":
       return capped(ctx, groupsAndRolesOf(tenant, user.id, true), option);
+    case "appRoleAssignments":
+      return expandedAssignments(ctx, user.id, option);
     default:
       // ownedObjects / licenseDetails expansions are not modelled: Graph would answer them, we say so.
       throw graphErrors.badRequest(`Expanding '${option.property}' is not supported by the emulator.`);

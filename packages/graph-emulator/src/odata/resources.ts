@@ -199,6 +199,7 @@ export const users: ResourceSpec = resource({
     "transitiveMemberOf",
     "ownedObjects",
     "licenseDetails",
+    "appRoleAssignments",
   ],
 });
 
@@ -249,7 +250,14 @@ export const groups: ResourceSpec = resource({
   },
   sortable: ["displayName"],
   sortableAdvanced: ["createdDateTime", "mail", "mailNickname"],
-  expandable: ["members", "owners", "memberOf", "transitiveMembers", "transitiveMemberOf"],
+  expandable: [
+    "members",
+    "owners",
+    "memberOf",
+    "transitiveMembers",
+    "transitiveMemberOf",
+    "appRoleAssignments",
+  ],
 });
 
 export const servicePrincipals: ResourceSpec = resource({
