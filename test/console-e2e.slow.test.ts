@@ -264,6 +264,20 @@ describe("web console in a browser", () => {
     await page.close();
   });
 
+  test("a sync that failed is shown in the dashboard's Failed jobs panel and discarded from it", async () => {
+    const page = await signInAsUser();
+    await page.getByRole("link", { name: "Wrong secret", exact: true }).click();
+    await page.getByRole("button", { name: "Sync now" }).click();
+    await page.locator(".run-status").getByText("Failed").waitFor();
+    await page.goBack();
+    const panel = page.getByRole("table", { name: "Jobs that failed after their retries, newest first" });
+    const row = panel.getByRole("row").filter({ hasText: "client secret is not valid" });
+    await row.waitFor();
+    await row.getByRole("button", { name: "Discard" }).click();
+    await page.getByText("No failed job.").waitFor();
+    await page.close();
+  });
+
   test("an admin edits a managed connection on its dashboard; a replaced secret re-runs the check", async () => {
     const page = await signInAsUser();
     await page.getByRole("link", { name: "Wizard tenant", exact: true }).click();

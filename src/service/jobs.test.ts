@@ -232,6 +232,49 @@ for (const impl of IMPLEMENTATIONS) {
       assert.equal(await jobs.cancel("7"), false);
       await jobs.close(1000);
     });
+
+    test("a failed job is listed, kept while a live singleton holds its place, then retried or discarded", async () => {
+      const kind = newKind();
+      const g = gate();
+      let calls = 0;
+      const jobs = await impl.make({
+        [kind]: async (ctx) => {
+          // The first attempt meets a problem no wait mends; later ones run until released.
+          if (++calls === 1) throw createError("CONFIG_INVALID", { field: "x", problem: "is wrong" });
+          return g.handler(ctx);
+        },
+      });
+      const conn = randomBytes(4).toString("hex");
+      const first = (await jobs.submit({ kind, connectionId: conn, singleton: true })).job;
+      const failed = await until(
+        () => jobs.failed(conn),
+        (list) => list.length === 1,
+        "the job to fail",
+      );
+      assert.equal(failed[0]?.id, first.id);
+      assert.equal(failed[0]?.attempts, 1, "a configuration problem is not retried");
+      assert.equal(failed[0]?.error?.code, "CONFIG_INVALID");
+      assert.deepEqual(await jobs.failed(`${conn}-b`), []);
+
+      const live = (await jobs.submit({ kind, connectionId: conn, singleton: true })).job;
+      await until(statusOf(jobs, live.id), (s) => s === "running", "the second job to run");
+      const held = await jobs.retry(first.id);
+      assert.equal(held?.conflict?.id, live.id);
+      assert.deepEqual(
+        (await jobs.failed(conn)).map((j) => j.id),
+        [first.id],
+      );
+      g.release();
+      await until(statusOf(jobs, live.id), (s) => s === "succeeded", "the second job to end");
+
+      const retried = await jobs.retry(first.id);
+      assert.ok(retried && retried.conflict === undefined && retried.job.id !== first.id);
+      assert.deepEqual(await jobs.failed(conn), []);
+      assert.equal(await jobs.retry(first.id), undefined);
+      assert.equal(await jobs.discard(first.id), false);
+      await until(statusOf(jobs, retried.job.id), (s) => s === "succeeded", "the retried job to end");
+      await jobs.close(1000);
+    });
   });
 }
 

@@ -23,6 +23,8 @@ export interface JobRecord {
   /** The latest progress the handler reported (a sync's per-stream figures). */
   progress?: Record<string, unknown>;
   error?: ErrorJSON;
+  /** How many times it ran (a queue retries a failed attempt). */
+  attempts?: number;
 }
 
 export interface JobContext {
@@ -57,6 +59,21 @@ export interface Jobs {
   cancel(id: string): Promise<boolean>;
   /** Running jobs of a connection and kind (the API's 409 names one). */
   active(connectionId: string, kind: string): Promise<JobRecord | undefined>;
+  /** A connection's jobs that failed for good (a queue's retries used up), newest first. */
+  failed(connectionId: string): Promise<JobRecord[]>;
+  /**
+   * Queues a failed job again as it was submitted and drops the failed one; undefined when `id` is no
+   * failed job. A singleton answers the live one as `conflict` (and the failed one stays).
+   */
+  retry(id: string): Promise<{ job: JobRecord; conflict?: JobRecord } | undefined>;
+  /** Drops a failed job (a queue's dead-letter copy with it); false when `id` is no failed job. */
+  discard(id: string): Promise<boolean>;
+  /**
+   * Takes a schedule's slot for this process: false when another process sharing the queue took it.
+   * `key` names the schedule, `schedule` its current form (a changed one starts afresh), `next` the
+   * slot after this one. Absent where one process holds every schedule (the in-process runner).
+   */
+  claimSlot?(claim: { key: string; schedule: string; now: Date; next: Date | undefined }): Promise<boolean>;
   /**
    * Stops taking jobs, asks running ones to stop and waits up to `graceMs` for them. The in-process
    * runner cancels its queued jobs; a shared queue keeps them, and puts the stopped ones back, for the
@@ -85,18 +102,23 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
   const queue: JobRecord[] = [];
   const running = new Map<string, Promise<void>>();
   const singletonKeys = new Map<string, string>();
+  /** How each job was submitted, so a retry submits it alike. */
+  const submitted = new Map<string, SubmitInput>();
   let closing = false;
 
   const isLive = (j: JobRecord) => j.status === "queued" || j.status === "running";
+
+  function drop(id: string): boolean {
+    singletonKeys.delete(id);
+    submitted.delete(id);
+    return jobs.delete(id);
+  }
 
   function forget(): void {
     if (jobs.size <= keep) return;
     for (const [id, j] of jobs) {
       if (jobs.size <= keep) break;
-      if (!isLive(j)) {
-        jobs.delete(id);
-        singletonKeys.delete(id);
-      }
+      if (!isLive(j)) drop(id);
     }
   }
 
@@ -153,27 +175,34 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
     return undefined;
   }
 
+  const isFailed = (j: JobRecord | undefined): j is JobRecord => j?.status === "failed";
+
+  function submit(request: SubmitInput): { job: JobRecord; conflict?: JobRecord } {
+    const { kind, connectionId, input = {}, singleton = false, singletonKey } = request;
+    if (singleton) {
+      const live = active(connectionId, kind, singletonKey);
+      if (live) return { job: live, conflict: live };
+    }
+    const job: JobRecord = {
+      id: randomUUID(),
+      kind,
+      connectionId,
+      status: "queued",
+      input,
+      queuedAt: now().toISOString(),
+      attempts: 1,
+    };
+    jobs.set(job.id, job);
+    submitted.set(job.id, request);
+    if (singletonKey !== undefined) singletonKeys.set(job.id, singletonKey);
+    controllers.set(job.id, new AbortController());
+    queue.push(job);
+    pump();
+    return { job };
+  }
+
   return {
-    async submit({ kind, connectionId, input = {}, singleton = false, singletonKey }) {
-      if (singleton) {
-        const live = active(connectionId, kind, singletonKey);
-        if (live) return { job: live, conflict: live };
-      }
-      const job: JobRecord = {
-        id: randomUUID(),
-        kind,
-        connectionId,
-        status: "queued",
-        input,
-        queuedAt: now().toISOString(),
-      };
-      jobs.set(job.id, job);
-      if (singletonKey !== undefined) singletonKeys.set(job.id, singletonKey);
-      controllers.set(job.id, new AbortController());
-      queue.push(job);
-      pump();
-      return { job };
-    },
+    submit: async (request) => submit(request),
     get: async (id) => jobs.get(id),
     async list({ connectionId, kind }) {
       return [...jobs.values()]
@@ -200,6 +229,17 @@ export function createLocalJobs(options: LocalJobsOptions): Jobs {
       return true;
     },
     active: async (connectionId, kind) => active(connectionId, kind),
+    failed: async (connectionId) =>
+      [...jobs.values()].filter((j) => j.connectionId === connectionId && isFailed(j)).reverse(),
+    async retry(id) {
+      const job = jobs.get(id);
+      const request = submitted.get(id);
+      if (!isFailed(job) || request === undefined) return undefined;
+      const answer = submit(request);
+      if (answer.conflict === undefined) drop(id);
+      return answer;
+    },
+    discard: async (id) => isFailed(jobs.get(id)) && drop(id),
     async close(graceMs) {
       closing = true;
       for (const job of queue.splice(0)) {

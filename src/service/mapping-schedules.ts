@@ -81,6 +81,8 @@ export async function startMappingSchedules(options: MappingScheduleOptions): Pr
       skipped: (key, runId) =>
         logger.info({ mapping: key, runId }, "scheduled mapping run skipped: the previous one still runs"),
       failed: (key, err) => logger.error({ mapping: key, err }, "scheduled mapping run could not be queued"),
+      elsewhere: (key, slot) =>
+        logger.debug({ mapping: key, slot }, "scheduled mapping run submitted by another replica"),
     },
   });
 

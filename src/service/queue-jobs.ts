@@ -56,6 +56,8 @@ interface JobData {
   connectionId: string;
   input: Record<string, unknown>;
   singletonKey?: string;
+  /** Kept so a retry of the failed job submits it alike. */
+  singleton?: boolean;
 }
 
 /** What a job's output column holds: figures while it runs, then the result or the error. */
@@ -74,6 +76,7 @@ interface JobRow {
   created_on: Date;
   started_on: Date | null;
   completed_on: Date | null;
+  retry_count?: number;
 }
 
 /** A handler that returned says how its work ended (a sync stopped by a cancel returns `cancelled`). */
@@ -114,6 +117,7 @@ function recordOf(row: JobRow): JobRecord {
   if (out.result) job.result = out.result;
   if (out.progress) job.progress = out.progress;
   if (out.error) job.error = out.error;
+  if (row.retry_count !== undefined) job.attempts = row.retry_count + 1;
   return job;
 }
 
@@ -155,7 +159,7 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
   const running = new Map<string, AbortController>();
   let closing = false;
 
-  const COLUMNS = "id, name, data, state, output, created_on, started_on, completed_on";
+  const COLUMNS = "id, name, data, state, output, created_on, started_on, completed_on, retry_count";
   // Dead-lettered copies are kept for operators to inspect; the interface lists the jobs themselves.
   const OURS = `name NOT LIKE '%.dead'`;
 
@@ -301,7 +305,42 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
     }
   }
 
-  return {
+  async function failedJob(id: string): Promise<JobRow | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const [row] = await rows("id = $1 AND state = 'failed'", [id], 1);
+    return row;
+  }
+
+  async function discard(id: string): Promise<boolean> {
+    const row = await failedJob(id);
+    if (row === undefined) return false;
+    // The dead-letter copy goes with it: nothing works that queue, so it would only pile up.
+    const { rows } = await db.executeSql(
+      `DELETE FROM ${schema}.job WHERE (id = $1 AND state = 'failed') OR (name = $2 AND source_id = $1)
+       RETURNING id`,
+      [id, deadLetterOf(row.name)],
+    );
+    return rows.some((r: { id: string }) => r.id === id);
+  }
+
+  let slotTable: Promise<unknown> | undefined;
+  /** The next slot of each schedule, shared by every process on this queue (created on first use). */
+  function slots(): Promise<unknown> {
+    slotTable ??= db
+      .executeSql(
+        // Two processes creating the table at once would collide on its type: the lock orders them.
+        `BEGIN; SELECT pg_advisory_xact_lock(hashtext('${schema}.entra_schedule_slot'));
+         CREATE TABLE IF NOT EXISTS ${schema}.entra_schedule_slot
+           (key text PRIMARY KEY, schedule text NOT NULL, next_at timestamptz NOT NULL); COMMIT;`,
+      )
+      .catch((err: unknown) => {
+        slotTable = undefined;
+        throw err;
+      });
+    return slotTable;
+  }
+
+  const jobs: Jobs = {
     async submit({ kind, connectionId, input = {}, singleton = false, singletonKey }) {
       await ensureQueue(kind);
       if (singleton) {
@@ -309,7 +348,12 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
         if (live) return { job: live, conflict: live };
       }
       const id = randomUUID();
-      const data: JobData = { connectionId, input, ...(singletonKey === undefined ? {} : { singletonKey }) };
+      const data: JobData = {
+        connectionId,
+        input,
+        singleton,
+        ...(singletonKey === undefined ? {} : { singletonKey }),
+      };
       // Non-singleton jobs get a key of their own, so the exclusive policy never holds them back.
       const key = singletonKey === undefined ? connectionId : `${connectionId}/${singletonKey}`;
       const sent = await boss.send(kind, data, {
@@ -340,6 +384,38 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
       return affected > 0;
     },
     active,
+    async failed(connectionId) {
+      return (await rows("data->>'connectionId' = $1 AND state = 'failed'", [connectionId])).map(recordOf);
+    },
+    async retry(id) {
+      const row = await failedJob(id);
+      if (row === undefined) return undefined;
+      const { connectionId, input, singleton, singletonKey } = row.data;
+      const answer = await jobs.submit({
+        kind: row.name,
+        connectionId,
+        input,
+        singleton: singleton === true,
+        ...(singletonKey === undefined ? {} : { singletonKey }),
+      });
+      if (answer.conflict === undefined) await discard(id);
+      return answer;
+    },
+    discard,
+    async claimSlot({ key, schedule, now, next }) {
+      await slots();
+      // One row per schedule holds its next slot: of the processes due at once, the first to move it
+      // fires; the others find it moved on. A changed schedule takes the slot whatever the row says.
+      const { rows } = await db.executeSql(
+        `INSERT INTO ${schema}.entra_schedule_slot AS s (key, schedule, next_at)
+           VALUES ($1, $2, COALESCE($4::timestamptz, 'infinity'))
+         ON CONFLICT (key) DO UPDATE SET schedule = EXCLUDED.schedule, next_at = EXCLUDED.next_at
+           WHERE s.next_at <= $3::timestamptz OR s.schedule <> EXCLUDED.schedule
+         RETURNING key`,
+        [key, schedule, now.toISOString(), next?.toISOString() ?? null],
+      );
+      return rows.length === 1;
+    },
     async close(graceMs) {
       if (closing) return;
       closing = true;
@@ -351,4 +427,5 @@ export async function createQueueJobs(options: QueueJobsOptions): Promise<Jobs> 
       await boss.stop({ graceful: true, timeout: Math.max(1, graceMs), close: true });
     },
   };
+  return jobs;
 }

@@ -2,6 +2,9 @@
  * Fires each connection's scheduled sync through the job interface. A firing while the connection's
  * sync still runs starts nothing (it is logged as skipped). After downtime a schedule whose slot has
  * passed fires once, then resumes from now: missed slots are not replayed one by one.
+ *
+ * Every API replica runs the same schedules. On a shared queue each slot is claimed first
+ * (`Jobs.claimSlot`): the replica that claims it submits the job, the others let it pass.
  */
 
 import { nextRun, type Schedule } from "../config/schedule.ts";
@@ -18,6 +21,8 @@ export interface SchedulerEvents {
   /** `slot` is when the sync was due, `at` when the scheduler submitted it (late after a busy loop or downtime). */
   fired?(connectionId: string, runId: string, slot: Date, at: Date): void;
   skipped?(connectionId: string, runningRunId: string): void;
+  /** Another process sharing the queue took the slot due at `slot`. */
+  elsewhere?(connectionId: string, slot: Date): void;
   /** The job queue refused the submit (a queue-backed one can be unreachable); the next slot tries again. */
   failed?(connectionId: string, err: unknown): void;
 }
@@ -70,20 +75,28 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       const at = due.get(e.connectionId);
       if (at === undefined || at > t) continue;
       // The next slot is taken before the submit settles, so a slow queue never fires one slot twice.
-      due.set(e.connectionId, nextRun(e.schedule, t));
-      const job = options.job?.(e.connectionId) ?? {
+      const next = nextRun(e.schedule, t);
+      due.set(e.connectionId, next);
+      const request = options.job?.(e.connectionId) ?? {
         kind: "sync",
         connectionId: e.connectionId,
         input: { scheduled: true },
         singleton: true,
       };
-      options.jobs.submit(job).then(
-        ({ job, conflict }) => {
+      const claim = {
+        key: `${request.kind}/${e.connectionId}`,
+        schedule: JSON.stringify(e.schedule),
+        now: t,
+        next,
+      };
+      (options.jobs.claimSlot?.(claim) ?? Promise.resolve(true))
+        .then(async (mine) => {
+          if (!mine) return options.events?.elsewhere?.(e.connectionId, at);
+          const { job, conflict } = await options.jobs.submit(request);
           if (conflict) options.events?.skipped?.(e.connectionId, conflict.id);
           else options.events?.fired?.(e.connectionId, job.id, at, t);
-        },
-        (err: unknown) => options.events?.failed?.(e.connectionId, err),
-      );
+        })
+        .catch((err: unknown) => options.events?.failed?.(e.connectionId, err));
     }
     const upcoming = [...due.values()].filter((d): d is Date => d !== undefined).map((d) => d.getTime());
     const wait =

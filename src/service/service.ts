@@ -182,6 +182,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       },
       skipped: (connection, runId) =>
         options.logger.info({ connection, runId }, "scheduled sync skipped: the previous one still runs"),
+      elsewhere: (connection, slot) =>
+        options.logger.debug({ connection, slot }, "scheduled sync submitted by another replica"),
       failed: (connection, err) =>
         options.logger.error({ connection, err }, "scheduled sync could not be queued"),
     },

@@ -136,6 +136,20 @@ export const SERVICE_ERRORS = {
     retryable: true,
     exit: EXIT.network,
   },
+  JOB_NOT_FAILED: {
+    message: "Connection {connection} has no failed job {id}.",
+    fix: "GET /api/v1/connections/{connection}/jobs/dead lists its failed jobs (a retried or discarded one is gone).",
+    status: 404,
+    retryable: false,
+    exit: EXIT.usage,
+  },
+  JOB_ALREADY_QUEUED: {
+    message: "A {kind} job of connection {connection} ({id}) is queued or running; the failed one is kept.",
+    fix: "Wait for it to end, then retry the failed job or discard it.",
+    status: 409,
+    retryable: true,
+    exit: EXIT.usage,
+  },
   JOB_WORKER_STOPPED: {
     message: "The worker running {kind} job {id} stopped; the job is back in the queue.",
     fix: "Nothing to do: another worker (or this one after its restart) resumes it from the store's checkpoint.",

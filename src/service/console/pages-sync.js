@@ -56,10 +56,72 @@ function credentialText({ type, set, changedAt }) {
   return [`${CREDENTIAL_TEXT[type] ?? type}: ${state}`, changedAt ? [", since ", when(changedAt)] : ""];
 }
 
+/** Jobs whose retries ran out: an operator queues one again or drops it, and the list reloads. */
+function failedJobsPanel(id, items) {
+  const panel = h("section", { "aria-labelledby": "failed-jobs" });
+  const status = h("div", { "aria-live": "polite" });
+  const base = `/connections/${enc(id)}/jobs/dead`;
+  async function act(method, path, done) {
+    try {
+      await api(method, path);
+      announce(done);
+      render((await api("GET", base)).items);
+    } catch (err) {
+      fill(status, errorBox(err));
+    }
+  }
+  function render(jobs) {
+    fill(
+      panel,
+      h("h2", { id: "failed-jobs" }, "Failed jobs"),
+      table(
+        "Jobs that failed after their retries, newest first",
+        ["Job", "Failed", "Attempts", "Error", ...(canOperate() ? [""] : [])],
+        jobs.map((j) => [
+          j.mapping ? `${j.kind} ${j.mapping}` : j.kind,
+          when(j.failedAt ?? j.queuedAt),
+          String(j.attempts),
+          j.error ? `${j.error.code}: ${j.error.message}` : "–",
+          ...(canOperate()
+            ? [
+                h(
+                  "div",
+                  { class: "actions" },
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      onclick: () => act("POST", `${base}/${enc(j.id)}/retry`, "Job queued again."),
+                    },
+                    "Retry",
+                  ),
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "secondary",
+                      onclick: () => act("DELETE", `${base}/${enc(j.id)}`, "Failed job discarded."),
+                    },
+                    "Discard",
+                  ),
+                ),
+              ]
+            : []),
+        ]),
+        "No failed job.",
+      ),
+      status,
+    );
+  }
+  render(items);
+  return panel;
+}
+
 export async function dashboardPage(root, [id]) {
-  const [connection, runs] = await Promise.all([
+  const [connection, runs, dead] = await Promise.all([
     api("GET", `/connections/${enc(id)}`),
     api("GET", `/connections/${enc(id)}/runs?limit=30`),
+    api("GET", `/connections/${enc(id)}/jobs/dead`),
   ]);
   const status = h("div", { "aria-live": "polite" });
   const finished = runs.items.filter((r) => r.run?.stats);
@@ -156,6 +218,7 @@ export async function dashboardPage(root, [id]) {
       ]),
       "No run yet: press Sync now.",
     ),
+    failedJobsPanel(id, dead.items),
   );
 }
 

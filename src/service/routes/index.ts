@@ -7,6 +7,7 @@ import { actionRoutes } from "./actions.ts";
 import { connectionRoutes } from "./connections.ts";
 import { consoleRoutes } from "./console.ts";
 import { healthRoutes } from "./health.ts";
+import { jobRoutes } from "./jobs.ts";
 import { mappingRoutes } from "./mappings.ts";
 import { resourceRoutes } from "./resources.ts";
 import { runRoutes } from "./runs.ts";
@@ -26,6 +27,7 @@ export function allRoutes(ctx: ServiceContext, signInThrottle: FailureThrottle):
     ...consoleRoutes(),
     ...subscriptionRoutes(ctx),
     ...mappingRoutes(ctx),
+    ...jobRoutes(ctx),
   ];
   let document: Record<string, unknown> | undefined;
   let page: string | undefined;
