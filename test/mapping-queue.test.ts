@@ -40,7 +40,7 @@ const scim = await startScimServer("scim-bearer-queue-5e1f");
 const env = emulatorEnv(emu, join(dir, "store.db"), "s");
 const key = await loadConnectorKey({ stateDir: dir });
 const state = openServiceState(join(dir, "service.db"));
-const token = state.createToken({ name: "admin", role: "admin" }).token;
+const token = (await state.createToken({ name: "admin", role: "admin" })).token;
 const services: RunningService[] = [];
 
 after(async () => {

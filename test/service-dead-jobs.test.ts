@@ -58,7 +58,7 @@ for (const onQueue of [false, true]) {
       const env = { ...emulatorEnv(emu, join(dir, "store.db"), "s"), ENTRA_CLIENT_SECRET: WRONG_SECRET };
       const state = openServiceState(join(dir, "service.db"));
       for (const role of ["viewer", "operator"] as const) {
-        tokens[role] = state.createToken({ name: `${role}-token`, role }).token;
+        tokens[role] = (await state.createToken({ name: `${role}-token`, role })).token;
       }
       service = await startService({
         state,
