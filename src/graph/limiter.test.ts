@@ -235,14 +235,14 @@ function memoryBudget(): SharedBudget & { takes: number } {
   const rows = new Map<string, { tokens: number; at: number }>();
   return {
     takes: 0,
-    async take(key, amount, capacity, windowMs) {
+    async take(key, amount, { burst, perMs }) {
       this.takes++;
       const now = Date.now();
-      const row = rows.get(key) ?? { tokens: capacity, at: now };
-      row.tokens = Math.min(capacity, row.tokens + ((now - row.at) * capacity) / windowMs) - amount;
+      const row = rows.get(key) ?? { tokens: burst, at: now };
+      row.tokens = Math.min(burst, row.tokens + (now - row.at) * perMs) - amount;
       row.at = now;
       rows.set(key, row);
-      return row.tokens >= 0 ? 0 : Math.ceil((-row.tokens * windowMs) / capacity);
+      return row.tokens >= 0 ? 0 : Math.ceil(-row.tokens / perMs);
     },
   };
 }
@@ -267,15 +267,17 @@ test("limiters sharing a budget spend it once between them, a slice per take", a
     for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
   };
   await quiet();
-  // Together they asked for 7,000 RU of a 3,500 RU bucket: only the bucket went at once.
+  // Together they asked for 7,000 RU of a 3,500 RU bucket: only the bucket (less what leases may hold) went at once.
   assert.ok(granted <= 3500, `${granted} RU spent at once`);
-  assert.ok(granted >= 3500 - 2 * 175, `${granted} RU spent at once: the budget was left unused`);
+  assert.ok(granted >= 3500 - 4 * 175, `${granted} RU spent at once: the budget was left unused`);
   assert.ok(budget.takes <= 3500 / 175 + 2, `${budget.takes} takes for 3,500 RU: one per slice`);
   t.mock.timers.tick(5_000); // half the window refills half the bucket
   await quiet();
   assert.ok(granted <= 3500 + 1750, `${granted} RU spent after 5 s`);
-  t.mock.timers.tick(5_000);
-  await quiet();
+  for (let s = 0; s < 10; s++) {
+    t.mock.timers.tick(1_000);
+    await quiet();
+  }
   await Promise.all(all);
   assert.equal(granted, 7000);
 });

@@ -30,15 +30,20 @@ const SINGLE_RESERVE = 0.1;
 
 /**
  * A budget other processes of the same app + tenant spend from too (a row in PostgreSQL, see
- * docs/decisions.md): `take` always grants `amount` units of bucket `key` (holding `capacity`, refilled
- * over `windowMs`) and resolves with how long to wait before spending them — the bucket goes into
- * debt, so takers queue in time and the sum spent never outruns the refill.
+ * docs/decisions.md): `take` always grants `amount` units of bucket `key` (holding at most `burst`,
+ * refilled at `perMs`) and resolves with how long to wait before spending them — the bucket goes into
+ * debt, so takers queue in time and the sum granted never outruns the refill.
  */
 export interface SharedBudget {
-  take(key: string, amount: number, capacity: number, windowMs: number): Promise<number>;
+  take(key: string, amount: number, bucket: { burst: number; perMs: number }): Promise<number>;
 }
 
-/** Share of a bucket one take from a shared budget leases: one statement per twentieth of the budget. */
+/**
+ * Share of a bucket one take from a shared budget leases (one statement per twentieth of the budget),
+ * and how long a lease lasts: what is left unspent after one slice's refill time is dropped. So a
+ * process never holds more than about two slices granted earlier, and the shared bucket keeps those two
+ * back from its burst: spent from many processes, the sum never exceeds what Graph's bucket allows.
+ */
 const SLICE_SHARE = 1 / 20;
 
 class Bucket {
@@ -50,19 +55,25 @@ class Bucket {
   /** Shared: tokens come only from leases, so what other processes spend is never spent twice. */
   private readonly lease: ((amount: number) => Promise<number>) | undefined;
   private leasing = false;
+  /** When what a shared bucket holds lapses. */
+  private expires = 0;
   private readonly granted: () => void;
+  private readonly clock: () => number;
   constructor(
     capacity: number,
     windowMs: number,
-    now: number,
-    lease?: (amount: number, capacity: number, windowMs: number) => Promise<number>,
+    clock: () => number,
+    lease?: (amount: number, bucket: { burst: number; perMs: number }) => Promise<number>,
     granted: () => void = () => {},
   ) {
     this.capacity = capacity;
     this.windowMs = windowMs;
     this.perMs = capacity / windowMs;
-    this.last = now;
-    this.lease = lease && ((amount) => lease(amount, this.capacity, this.windowMs));
+    this.clock = clock;
+    this.last = clock();
+    this.lease =
+      lease &&
+      ((amount) => lease(amount, { burst: this.capacity * (1 - 2 * SLICE_SHARE), perMs: this.perMs }));
     // A shared bucket starts empty: its first lease finds the shared one full.
     this.tokens = lease ? 0 : capacity;
     this.granted = granted;
@@ -80,6 +91,7 @@ class Bucket {
   }
   refill(now: number): void {
     if (!this.lease) this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
+    else if (now >= this.expires) this.tokens = Math.min(0, this.tokens);
     this.last = now;
   }
   /** ms until `cost` tokens are available (0 = now); a shared bucket short of them leases a slice. */
@@ -93,6 +105,7 @@ class Bucket {
     const add = () => {
       this.leasing = false;
       this.tokens += amount;
+      this.expires = this.clock() + this.holding / this.perMs;
       this.granted();
     };
     this.lease!(amount).then(
@@ -138,11 +151,11 @@ export class Limiter {
     const shared = options.shared;
     const lease = (bucket: string) =>
       shared &&
-      ((amount: number, capacity: number, windowMs: number) =>
-        shared.budget.take(`${shared.key}/${bucket}`, amount, capacity, windowMs));
+      ((amount: number, rates: { burst: number; perMs: number }) =>
+        shared.budget.take(`${shared.key}/${bucket}`, amount, rates));
     const granted = () => this.pump();
-    this.reads = new Bucket(READ_BUDGET[size], READ_WINDOW_MS, this.now(), lease("reads"), granted);
-    this.writes = new Bucket(WRITE_BUDGET, WRITE_WINDOW_MS, this.now(), lease("writes"), granted);
+    this.reads = new Bucket(READ_BUDGET[size], READ_WINDOW_MS, this.now, lease("reads"), granted);
+    this.writes = new Bucket(WRITE_BUDGET, WRITE_WINDOW_MS, this.now, lease("writes"), granted);
     this.maxActive = options.concurrency ?? 16;
   }
 

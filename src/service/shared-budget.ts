@@ -33,24 +33,24 @@ export function postgresBudget(options: { connectionString: string; schema: stri
     }
   };
   return {
-    async take(key, amount, capacity, windowMs) {
+    async take(key, amount, { burst, perMs }) {
       ready ??= prepare().catch((err: unknown) => {
         ready = undefined;
         throw err;
       });
       await ready;
-      // A new row starts full, as Graph's bucket does; the refill since the last take is capped at the capacity.
+      // A new row starts full, as Graph's bucket does; the refill since the last take is capped at the burst.
       const { rows } = await pool.query<{ tokens: number }>(
         `WITH t AS (SELECT clock_timestamp() AS now)
          INSERT INTO ${table} AS b (key, tokens, at) SELECT $1, $2::float8 - $3::float8, t.now FROM t
          ON CONFLICT (key) DO UPDATE SET
-           tokens = LEAST($2::float8, b.tokens + EXTRACT(EPOCH FROM excluded.at - b.at) * 1000 * $2::float8 / $4::float8) - $3::float8,
+           tokens = LEAST($2::float8, b.tokens + EXTRACT(EPOCH FROM excluded.at - b.at) * 1000 * $4::float8) - $3::float8,
            at = excluded.at
          RETURNING tokens`,
-        [key, capacity, amount, windowMs],
+        [key, burst, amount, perMs],
       );
       const tokens = Number(rows[0]?.tokens ?? 0);
-      return tokens >= 0 ? 0 : Math.ceil((-tokens * windowMs) / capacity);
+      return tokens >= 0 ? 0 : Math.ceil(-tokens / perMs);
     },
     close: () => pool.end(),
   };
