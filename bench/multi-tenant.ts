@@ -1,17 +1,17 @@
 /**
  * `npx node bench/multi-tenant.ts [--tenants 50] [--every-m 5] [--workers 1,2,4] [--job-concurrency 4]`:
- * many tenants in one deployment. Emulated tenants (size s, every fifth m; graph latency, throttling on)
+ * many tenants in one deployment. Emulated tenants (size s, every tenth m; graph latency, throttling on)
  * behind one front door (bench/multi-tenant-emulators.ts), each a managed connection of one service
  * state; syncs go through the PostgreSQL queue (ENTRA_TEST_POSTGRES, a schema per run) to 1, 2 and 4
  * `worker` processes. Per worker count: a full sync of every tenant queued at once; the wall time
  * from the queueing to the last sync's end, tenants per minute, the sum of the tenants' bounds
  * (bench/bound.ts) and the wall time ÷ that sum, requests and 429s the emulators counted, and CPU
- * used by the workers and by the emulators as a share of the machine's cores.
+ * used by the workers, by the emulators and by the whole machine (other jobs included) as a share of its cores.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
@@ -24,7 +24,7 @@ const arg = (name: string, fallback: string) => {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const tenants = Number(arg("tenants", "50"));
-const everyM = Number(arg("every-m", "5"));
+const everyM = Number(arg("every-m", "10"));
 const workerCounts = arg("workers", "1,2,4").split(",").map(Number);
 const jobConcurrency = arg("job-concurrency", "4");
 const POSTGRES = process.env["ENTRA_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -59,6 +59,13 @@ function cpuMsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** CPU ms the whole machine has been busy so far, all cores (Linux /proc/stat, 100 ticks per second). */
+function machineBusyMs(): number {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return (ticks.slice(0, 8).reduce((a, b) => a + b, 0) - idle) * 10;
+}
+
 const dir = mkdtempSync(join(tmpdir(), "entra-multi-tenant-"));
 const env: Record<string, string> = {
   ENTRA_AUTHORITY_HOST: front.url,
@@ -87,7 +94,6 @@ try {
     );
     if (code !== 0) throw new Error(`connection add for ${name} exited ${code}`);
   }
-  await sleep(10_000); // the connection tests' reads refill before the first run
   for (const count of workerCounts) {
     const schema = `bench_mt_${process.pid}_${count}`;
     for (const id of ids) rmSync(join(connectionDir(dir, id), "store.db"), { force: true });
@@ -95,24 +101,28 @@ try {
     let api: Jobs | undefined;
     try {
       api = await createQueueJobs({ connectionString: POSTGRES, schema, handlers: {}, concurrency: 0 });
+      const logs: string[] = [];
       for (let w = 0; w < count; w++) {
         const child = spawn(process.execPath, [CLI, "worker"], {
           env: { ...process.env, ...env, ENTRA_QUEUE_SCHEMA: schema },
           stdio: ["ignore", "ignore", "pipe"],
         });
-        let err = "";
+        logs[w] = "";
         child.stderr!.on("data", (d) => {
-          err += d;
+          logs[w] += d;
         });
         workers.push(child);
-        // A worker is ready once it says what it works.
-        while (!err.includes("worker working")) {
-          if (child.exitCode !== null) throw new Error(`worker exited ${child.exitCode}: ${err}`);
-          await sleep(100);
-        }
+      }
+      // The workers start together; each is ready once it says what it works.
+      while (!logs.every((l) => l.includes("worker working"))) {
+        const dead = workers.findIndex((w) => w.exitCode !== null);
+        if (dead >= 0) throw new Error(`worker exited ${workers[dead]!.exitCode}: ${logs[dead]}`);
+        await sleep(100);
       }
       const before = await stats();
       const cpuBefore = workers.map((w) => cpuMsOf(w.pid!));
+      const machineBefore = machineBusyMs();
+      const load = loadavg()[0]!;
       const started = Date.now();
       const jobs = await Promise.all(
         ids.map(
@@ -130,6 +140,7 @@ try {
       }
       const wallMs = Date.now() - started;
       const after = await stats();
+      const machineMs = machineBusyMs() - machineBefore;
       const workerCpuMs = workers.reduce((sum, w, i) => sum + cpuMsOf(w.pid!) - cpuBefore[i]!, 0);
       const failed = [...ended.values()].filter((s) => s !== "succeeded").length;
       let boundSum = 0;
@@ -155,6 +166,8 @@ try {
           failed,
           share(workerCpuMs),
           share(after.cpuMs - before.cpuMs),
+          share(machineMs),
+          load.toFixed(1),
         ].join(" | "),
       );
       process.stderr.write(`${count} worker(s): ${(wallMs / 1000).toFixed(1)} s\n`);
@@ -167,7 +180,6 @@ try {
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await client.end();
     }
-    await sleep(10_000); // every tenant's budget refills before the next run
   }
 } finally {
   host.stdin!.end();
@@ -177,7 +189,7 @@ try {
 const m = sizes.filter((s) => s === "m").length;
 process.stdout.write(
   `\n${tenants} tenants (${tenants - m} s, ${m} m; graph latency, throttling on), a full sync of each queued at once; job concurrency ${jobConcurrency} per worker; ${availableParallelism()} cores\n` +
-    "workers | wall s | tenants/min | sum of bounds s | wall ÷ sum of bounds | requests | throttled | failed | workers' CPU | emulators' CPU\n" +
-    "---|---|---|---|---|---|---|---|---|---\n" +
+    "workers | wall s | tenants/min | sum of bounds s | wall ÷ sum of bounds | requests | throttled | failed | workers' CPU | emulators' CPU | machine's CPU | load average\n" +
+    "---|---|---|---|---|---|---|---|---|---|---|---\n" +
     rows.map((r) => `${r}\n`).join(""),
 );
