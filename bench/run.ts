@@ -18,15 +18,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { Agent } from "undici";
 import { connectorEnv, mutate, spawnEmulator } from "../src/cli/commands/demo.ts";
-
-const COUNTS: Record<string, { users: number; groups: number; apps: number }> = {
-  l: { users: 20_000, groups: 2_000, apps: 500 },
-  xl: { users: 100_000, groups: 10_000, apps: 2_000 },
-  m: { users: 2_000, groups: 300, apps: 100 },
-  s: { users: 40, groups: 12, apps: 6 },
-};
-const BUDGET_RU_PER_MS = 8000 / 10_000;
-const PAGE = 999;
+import { boundMs, COUNTS } from "./bound.ts";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -133,12 +125,6 @@ const median = (xs: number[]) => {
     : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 
-function chainBoundMs(size: string): number {
-  const c = COUNTS[size] ?? { users: 0, groups: 0, apps: 0 };
-  const chain = (n: number) => Math.ceil(n / PAGE) * (60 + 0.6 * Math.min(n, PAGE));
-  return Math.max(chain(c.users), chain(c.groups), chain(c.apps));
-}
-
 /** Our full sync's medians beside the per-object pattern's, one row per measure. */
 function compare(size: string, ours: Measured[], theirs: Measured[]): string[] {
   const measures: [string, (m: Measured) => number, number][] = [
@@ -213,8 +199,7 @@ for (const size of sizes) {
     const wall = median(ms.map((m) => m.wallMs));
     const ru = median(ms.map((m) => m.ru));
     const objects = median(ms.map((m) => m.objects));
-    const bound =
-      label === "full" ? Math.max(ru / BUDGET_RU_PER_MS, chainBoundMs(size)) : ru / BUDGET_RU_PER_MS;
+    const bound = boundMs(size, ru, label === "full");
     rows.push(
       [
         size,

@@ -22,6 +22,7 @@ import { FIELDS } from "../config/fields.ts";
 import { type ConfigFlags, type Credential, loadConnectionConfig } from "../config/load.ts";
 import { parseSchedule } from "../config/schedule.ts";
 import { createError, toConnectorError } from "../errors.ts";
+import type { SharedBudget } from "../graph/limiter.ts";
 import { parseKinds } from "../sync/options.ts";
 import {
   type ConnectionRegistry,
@@ -158,6 +159,8 @@ export interface ConnectionAdminOptions {
   /** The running sync of a connection, if any: a connection is not changed under it. */
   busy?: (id: string) => Promise<string | undefined>;
   now?: () => Date;
+  /** The Graph budget shared with other processes (the queue's workers); each connection spends its app + tenant's. */
+  budget?: SharedBudget | undefined;
 }
 
 const credentialLabel = (id: string) => `entra-connector/connection-credential/v1/${id}`;
@@ -194,7 +197,7 @@ function envWithKey(env: NodeJS.ProcessEnv, key: Buffer): NodeJS.ProcessEnv {
 /** A stored connection made live: its credential opened, its config and schedule validated. */
 export function managedConnection(
   record: ConnectionRecord,
-  options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir">,
+  options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir" | "budget">,
 ): ServiceConnection {
   let credential: CredentialInput;
   try {
@@ -228,7 +231,7 @@ function liveConnection(
   id: string,
   shape: ConnectionShape,
   credential: Credential,
-  options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir">,
+  options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir" | "budget">,
 ): ServiceConnection {
   const dir = connectionDir(options.stateDir, id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -267,15 +270,16 @@ function liveConnection(
     select: o.select,
     timeZone,
     credentialChangedAt: shape.credentialChangedAt,
+    budget: options.budget,
   });
 }
 
 /** The service's connections at start: the environment's (if configured) and every managed one. */
 export async function openConnections(
-  options: Pick<ConnectionAdminOptions, "state" | "key" | "env" | "flags" | "stateDir">,
+  options: Pick<ConnectionAdminOptions, "state" | "key" | "env" | "flags" | "stateDir" | "budget">,
 ): Promise<ConnectionRegistry> {
   return registryOf([
-    ...environmentConnections(options.env, options.flags),
+    ...environmentConnections(options.env, options.flags, options.budget),
     ...(await options.state.listConnections()).map((r) => managedConnection(r, options)),
   ]);
 }
