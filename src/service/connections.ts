@@ -35,6 +35,8 @@ export interface ServiceConnection {
   /** The time zone of a cron schedule. */
   timeZone: string;
   credentialChangedAt: string | null;
+  /** A managed connection's last change as stored, so a process can tell its copy is stale. */
+  updatedAt?: string | undefined;
   /** Whether it can sign in: a delegated connection needs a sign-in first. */
   credentialSet(): Promise<boolean>;
   /** The store for reads (in-process: queries are short and many). */
@@ -72,6 +74,7 @@ export interface ConnectionExtras {
   select?: string | undefined;
   timeZone?: string;
   credentialChangedAt?: string | null;
+  updatedAt?: string | undefined;
   /** Shared with other processes on the same app + tenant (a queue's workers). */
   budget?: SharedBudget | undefined;
 }
@@ -96,6 +99,7 @@ export function connectionFromConfig(
     select: extras.select,
     timeZone: extras.timeZone ?? (schedule?.kind === "cron" ? schedule.timeZone : "UTC"),
     credentialChangedAt: extras.credentialChangedAt ?? null,
+    updatedAt: extras.updatedAt,
     async credentialSet() {
       if (config.credential.kind !== "delegated") return true;
       const tokens = fileTokenStore({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] });

@@ -47,7 +47,14 @@ export async function runService(options: ServeOptions, io: CommandIO): Promise<
   });
   // Processes on one queue work the same tenants, so they spend one Graph budget per app + tenant.
   const budget = settings.service.queue && postgresBudget(settings.service.queue);
-  const managed = { key, env: io.env, flags: options, stateDir: settings.stateDir, budget };
+  const managed = {
+    key,
+    env: io.env,
+    flags: options,
+    stateDir: settings.stateDir,
+    budget,
+    store: settings.store,
+  };
   const connections = await openConnections({ ...managed, state });
   const service = await startService({
     managed: { ...managed, publicUrl: settings.service.publicUrl },
