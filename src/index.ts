@@ -82,6 +82,7 @@ export {
   checkView,
   connectionAdmin,
   connectionDir,
+  connectionStore,
   openConnections,
   UpdateConnectionInput,
 } from "./service/connection-admin.ts";
