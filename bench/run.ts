@@ -18,14 +18,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { Agent } from "undici";
 import { connectorEnv, mutate, spawnEmulator } from "../src/cli/commands/demo.ts";
-
-const COUNTS: Record<string, { users: number; groups: number; apps: number }> = {
-  l: { users: 20_000, groups: 2_000, apps: 500 },
-  xl: { users: 100_000, groups: 10_000, apps: 2_000 },
-  m: { users: 2_000, groups: 300, apps: 100 },
-  s: { users: 40, groups: 12, apps: 6 },
-};
-const BUDGET_RU_PER_MS = 8000 / 10_000;
+import { budgetRuPerMs, COUNTS } from "./bound.ts";
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -215,7 +208,7 @@ for (const size of sizes) {
     const wall = median(ms.map((m) => m.wallMs));
     const ru = median(ms.map((m) => m.ru));
     const objects = median(ms.map((m) => m.objects));
-    const bound = ru / BUDGET_RU_PER_MS;
+    const bound = ru / budgetRuPerMs(size);
     rows.push(
       [
         size,

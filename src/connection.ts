@@ -5,6 +5,7 @@ import type { TokenProvider } from "./common/tokens.ts";
 import type { ConnectorConfig } from "./config/load.ts";
 import { type ConnectorGraphClient, createGraphClient } from "./graph/client.ts";
 import { createDispatcher } from "./graph/http.ts";
+import { Limiter, type SharedBudget } from "./graph/limiter.ts";
 import { createLogger, type Logger } from "./log/logger.ts";
 
 /** A ready connection: one pool, one token provider (with its encrypted store), one Graph client. */
@@ -24,6 +25,8 @@ export interface ConnectionOptions {
   env?: NodeJS.ProcessEnv;
   /** Keep tokens only in memory (no encrypted file). */
   persistTokens?: boolean;
+  /** A budget shared with the other processes working this app + tenant (workers on one queue). */
+  budget?: SharedBudget;
 }
 
 /**
@@ -47,7 +50,14 @@ export function createConnection(config: ConnectorConfig, options: ConnectionOpt
     ? fileTokenStore({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] })
     : undefined;
   const tokens = createTokenProvider(config, { dispatcher, logger, store });
-  const graph = createGraphClient(config, { dispatcher, tokens, logger });
+  const limiter =
+    options.budget &&
+    new Limiter({
+      tenantSize: config.tenantSize,
+      concurrency: config.concurrency,
+      shared: { budget: options.budget, key: `${config.clientId}@${config.tenantId}` },
+    });
+  const graph = createGraphClient(config, { dispatcher, tokens, logger, ...(limiter ? { limiter } : {}) });
   return {
     config,
     graph,

@@ -49,7 +49,7 @@ export {
   toConnectorError,
 } from "./errors.ts";
 export { createGraphClient, type GraphClientDeps } from "./graph/client.ts";
-export { Limiter } from "./graph/limiter.ts";
+export { Limiter, type SharedBudget } from "./graph/limiter.ts";
 /** The `$filter` builder: `odata.and(odata.eq("department", input), …)`; values are quoted safely. */
 export * as odata from "./graph/odata-filter.ts";
 export type * from "./graph/types.ts";
@@ -82,6 +82,7 @@ export {
   checkView,
   connectionAdmin,
   connectionDir,
+  connectionStore,
   openConnections,
   UpdateConnectionInput,
 } from "./service/connection-admin.ts";
@@ -97,6 +98,7 @@ export { createLocalJobs, type JobRecord, type JobStatus, type Jobs } from "./se
 export { createQueueJobs, type QueueJobsOptions, type RetryPolicy } from "./service/queue-jobs.ts";
 export { connectionView } from "./service/routes/connections.ts";
 export { type RunningService, type ServiceOptions, startService } from "./service/service.ts";
+export { type PostgresBudget, postgresBudget } from "./service/shared-budget.ts";
 export {
   type ApiTokenInfo,
   type ConnectionAuditEntry,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseRetryAfter } from "../common/retry-after.ts";
 import { batchCharge, type Charge, estimateCost, reportedUsage, requestCharge } from "./cost.ts";
-import { Limiter, tenantSizeFor } from "./limiter.ts";
+import { Limiter, type SharedBudget, tenantSizeFor } from "./limiter.ts";
 
 const read = (ru: number): Charge => ({ ru, writes: 0, bulk: false });
 
@@ -228,4 +228,56 @@ test("write units: one per write, a batch's writes all counted", async () => {
   limiter.resize("small");
   await next;
   limiter.release();
+});
+
+/** The arithmetic of the PostgreSQL row (src/service/shared-budget.ts), in memory, on the mocked clock. */
+function memoryBudget(): SharedBudget & { takes: number } {
+  const rows = new Map<string, { tokens: number; at: number }>();
+  return {
+    takes: 0,
+    async take(key, amount, { burst, perMs }) {
+      this.takes++;
+      const now = Date.now();
+      const row = rows.get(key) ?? { tokens: burst, at: now };
+      row.tokens = Math.min(burst, row.tokens + (now - row.at) * perMs) - amount;
+      row.at = now;
+      rows.set(key, row);
+      return row.tokens >= 0 ? 0 : Math.ceil(-row.tokens / perMs);
+    },
+  };
+}
+
+test("limiters sharing a budget spend it once between them, a slice per take", async (t) => {
+  t.mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+  const budget = memoryBudget();
+  const shared = { budget, key: "app@tenant" };
+  const limiters = [0, 1].map(
+    () => new Limiter({ tenantSize: "small", concurrency: 1000, now: () => Date.now(), shared }),
+  );
+  let granted = 0;
+  const all = limiters.flatMap((l) =>
+    Array.from({ length: 100 }, () =>
+      l.acquire(read(35)).then(() => {
+        granted += 35;
+        l.release();
+      }),
+    ),
+  );
+  const quiet = async () => {
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+  };
+  await quiet();
+  // Together they asked for 7,000 RU of a 3,500 RU bucket: only the bucket (less what leases may hold) went at once.
+  assert.ok(granted <= 3500, `${granted} RU spent at once`);
+  assert.ok(granted >= 3500 - 4 * 175, `${granted} RU spent at once: the budget was left unused`);
+  assert.ok(budget.takes <= 3500 / 175 + 2, `${budget.takes} takes for 3,500 RU: one per slice`);
+  t.mock.timers.tick(5_000); // half the window refills half the bucket
+  await quiet();
+  assert.ok(granted <= 3500 + 1750, `${granted} RU spent after 5 s`);
+  for (let s = 0; s < 10; s++) {
+    t.mock.timers.tick(1_000);
+    await quiet();
+  }
+  await Promise.all(all);
+  assert.equal(granted, 7000);
 });

@@ -28,33 +28,91 @@ const WRITE_WINDOW_MS = 150_000;
 /** Share of the read bucket bulk charges may not spend. */
 const SINGLE_RESERVE = 0.1;
 
+/**
+ * A budget other processes of the same app + tenant spend from too (a row in PostgreSQL, see
+ * docs/decisions.md): `take` always grants `amount` units of bucket `key` (holding at most `burst`,
+ * refilled at `perMs`) and resolves with how long to wait before spending them — the bucket goes into
+ * debt, so takers queue in time and the sum granted never outruns the refill.
+ */
+export interface SharedBudget {
+  take(key: string, amount: number, bucket: { burst: number; perMs: number }): Promise<number>;
+}
+
+/**
+ * Share of a bucket one take from a shared budget leases (one statement per twentieth of the budget),
+ * and how long a lease lasts: what is left unspent after one slice's refill time is dropped. So a
+ * process never holds more than about two slices granted earlier, and the shared bucket keeps those two
+ * back from its burst: spent from many processes, the sum never exceeds what Graph's bucket allows.
+ */
+const SLICE_SHARE = 1 / 20;
+
 class Bucket {
   capacity: number;
   tokens: number;
   private perMs: number;
   private last: number;
   private readonly windowMs: number;
-  constructor(capacity: number, windowMs: number, now: number) {
+  /** Shared: tokens come only from leases, so what other processes spend is never spent twice. */
+  private readonly lease: ((amount: number) => Promise<number>) | undefined;
+  private leasing = false;
+  /** When what a shared bucket holds lapses. */
+  private expires = 0;
+  private readonly granted: () => void;
+  private readonly clock: () => number;
+  constructor(
+    capacity: number,
+    windowMs: number,
+    clock: () => number,
+    lease?: (amount: number, bucket: { burst: number; perMs: number }) => Promise<number>,
+    granted: () => void = () => {},
+  ) {
     this.capacity = capacity;
-    this.tokens = capacity;
     this.windowMs = windowMs;
     this.perMs = capacity / windowMs;
-    this.last = now;
+    this.clock = clock;
+    this.last = clock();
+    this.lease =
+      lease &&
+      ((amount) => lease(amount, { burst: this.capacity * (1 - 2 * SLICE_SHARE), perMs: this.perMs }));
+    // A shared bucket starts empty: its first lease finds the shared one full.
+    this.tokens = lease ? 0 : capacity;
+    this.granted = granted;
+  }
+  /** What bulk charges leave for single requests: a tenth of what this process may hold at once. */
+  get holding(): number {
+    return this.lease ? this.capacity * SLICE_SHARE : this.capacity;
   }
   /** A new capacity keeps what was already spent in this window spent. */
   resize(capacity: number, now: number): void {
     this.refill(now);
-    this.tokens += capacity - this.capacity;
+    if (!this.lease) this.tokens += capacity - this.capacity;
     this.capacity = capacity;
     this.perMs = capacity / this.windowMs;
   }
   refill(now: number): void {
-    this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
+    if (!this.lease) this.tokens = Math.min(this.capacity, this.tokens + (now - this.last) * this.perMs);
+    else if (now >= this.expires) this.tokens = Math.min(0, this.tokens);
     this.last = now;
   }
-  /** ms until `cost` tokens are available (0 = now). */
+  /** ms until `cost` tokens are available (0 = now); a shared bucket short of them leases a slice. */
   waitFor(cost: number): number {
-    return this.tokens >= cost ? 0 : Math.ceil((cost - this.tokens) / this.perMs);
+    if (this.tokens >= cost) return 0;
+    if (this.lease && !this.leasing) this.take(Math.max(this.holding, cost - this.tokens));
+    return Math.ceil((cost - this.tokens) / this.perMs);
+  }
+  private take(amount: number): void {
+    this.leasing = true;
+    const add = () => {
+      this.leasing = false;
+      this.tokens += amount;
+      this.expires = this.clock() + this.holding / this.perMs;
+      this.granted();
+    };
+    this.lease!(amount).then(
+      (waitMs) => (waitMs > 0 ? setTimeout(add, waitMs).unref() : add()),
+      // The database is out of reach: spend at this process's own pace rather than stop (Graph's 429s still pause).
+      () => setTimeout(add, Math.ceil(amount / this.perMs)).unref(),
+    );
   }
 }
 
@@ -70,6 +128,8 @@ export interface LimiterOptions {
   tenantSize?: TenantSize;
   concurrency?: number;
   now?: () => number;
+  /** Spend from a budget shared with other processes under `key` (the app + tenant), not a local one. */
+  shared?: { budget: SharedBudget; key: string };
 }
 
 export class Limiter {
@@ -88,8 +148,14 @@ export class Limiter {
     this.now = options.now ?? Date.now;
     const size =
       options.tenantSize === undefined || options.tenantSize === "auto" ? "small" : options.tenantSize;
-    this.reads = new Bucket(READ_BUDGET[size], READ_WINDOW_MS, this.now());
-    this.writes = new Bucket(WRITE_BUDGET, WRITE_WINDOW_MS, this.now());
+    const shared = options.shared;
+    const lease = (bucket: string) =>
+      shared &&
+      ((amount: number, rates: { burst: number; perMs: number }) =>
+        shared.budget.take(`${shared.key}/${bucket}`, amount, rates));
+    const granted = () => this.pump();
+    this.reads = new Bucket(READ_BUDGET[size], READ_WINDOW_MS, this.now, lease("reads"), granted);
+    this.writes = new Bucket(WRITE_BUDGET, WRITE_WINDOW_MS, this.now, lease("writes"), granted);
     this.maxActive = options.concurrency ?? 16;
   }
 
@@ -159,7 +225,7 @@ export class Limiter {
   }
 
   private reserve(charge: Charge): number {
-    return charge.bulk ? this.reads.capacity * SINGLE_RESERVE : 0;
+    return charge.bulk ? this.reads.holding * SINGLE_RESERVE : 0;
   }
 
   private delay(charge: Charge): number {

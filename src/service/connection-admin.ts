@@ -2,7 +2,10 @@
  * Connections managed through the API and the CLI: created, changed, tested and removed at runtime,
  * stored in the service state with the credential sealed by the secret box (the same key as the token
  * store: ENTRA_CONNECTOR_KEY or the state folder's key file), each with its own store and token cache
- * under `<state dir>/.entra-connector/connections/<id>/`, so two connections never share data.
+ * under `<state dir>/.entra-connector/connections/<id>/`, so two connections never share data. With a
+ * PostgreSQL store the connection's store is a schema of that database instead (connectionStore), so
+ * every replica and worker reads and writes the same one; followConnections keeps each process's
+ * registry in step with the connections other processes create, change and remove.
  * Every change is written to the service state's audit log with the API token (or `cli`) that made it.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -22,6 +25,8 @@ import { FIELDS } from "../config/fields.ts";
 import { type ConfigFlags, type Credential, loadConnectionConfig } from "../config/load.ts";
 import { parseSchedule } from "../config/schedule.ts";
 import { createError, toConnectorError } from "../errors.ts";
+import type { SharedBudget } from "../graph/limiter.ts";
+import { dropSchema, isPostgresUrl, parsePostgresUrl } from "../store/postgres/database.ts";
 import { parseKinds } from "../sync/options.ts";
 import {
   type ConnectionRegistry,
@@ -158,7 +163,13 @@ export interface ConnectionAdminOptions {
   /** The running sync of a connection, if any: a connection is not changed under it. */
   busy?: (id: string) => Promise<string | undefined>;
   now?: () => Date;
+  /** The Graph budget shared with other processes (the queue's workers); each connection spends its app + tenant's. */
+  budget?: SharedBudget | undefined;
+  /** The service's own store: when a PostgreSQL URL, each managed connection's store is a schema of its database. */
+  store?: string | undefined;
 }
+
+type LiveOptions = Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir" | "budget" | "store">;
 
 const credentialLabel = (id: string) => `entra-connector/connection-credential/v1/${id}`;
 const VERIFIER_LABEL = "entra-connector/oauth-verifier/v1";
@@ -167,6 +178,33 @@ const SIGN_IN_TTL_MS = 10 * 60_000;
 /** Where a managed connection keeps its store and token cache. */
 export function connectionDir(stateDir: string, id: string): string {
   return join(secretsDir(stateDir), "connections", id);
+}
+
+/**
+ * A managed connection's store: beside its token cache, or with a PostgreSQL service store the schema
+ * `<store schema>_c_<id>` of its database ('-' becomes '_', which ids never hold, so two ids never
+ * share a schema); a name past PostgreSQL's 63 characters ends in a digest of the id instead.
+ */
+export function connectionStore(options: Pick<LiveOptions, "stateDir" | "store">, id: string): string {
+  if (options.store === undefined || !isPostgresUrl(options.store)) {
+    return join(connectionDir(options.stateDir, id), "store.db");
+  }
+  const base = parsePostgresUrl(options.store).schema;
+  let schema = `${base}_c_${id.replaceAll("-", "_")}`;
+  if (schema.length > 63) {
+    const tag = createHash("sha256").update(`${base}/${id}`).digest("hex").slice(0, 12);
+    schema = `${schema.slice(0, 50)}_${tag}`;
+  }
+  const url = new URL(options.store);
+  url.searchParams.set("schema", schema);
+  return url.href;
+}
+
+/** Removes a managed connection's store: its folder, and its schema when the store is PostgreSQL's. */
+async function dropStore(options: Pick<LiveOptions, "stateDir" | "store">, id: string): Promise<void> {
+  const store = connectionStore(options, id);
+  if (isPostgresUrl(store)) await dropSchema(parsePostgresUrl(store));
+  await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
 }
 
 function toCredential(input: CredentialInput): Credential {
@@ -192,10 +230,7 @@ function envWithKey(env: NodeJS.ProcessEnv, key: Buffer): NodeJS.ProcessEnv {
 }
 
 /** A stored connection made live: its credential opened, its config and schedule validated. */
-export function managedConnection(
-  record: ConnectionRecord,
-  options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir">,
-): ServiceConnection {
+export function managedConnection(record: ConnectionRecord, options: LiveOptions): ServiceConnection {
   let credential: CredentialInput;
   try {
     credential = JSON.parse(
@@ -222,13 +257,14 @@ interface ConnectionShape {
   cloud: string | undefined;
   credentialChangedAt: string | null;
   options: ConnectionOptionsRecord;
+  updatedAt: string;
 }
 
 function liveConnection(
   id: string,
   shape: ConnectionShape,
   credential: Credential,
-  options: Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir">,
+  options: LiveOptions,
 ): ServiceConnection {
   const dir = connectionDir(options.stateDir, id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -240,7 +276,7 @@ function liveConnection(
       clientId: shape.clientId,
       cloud: shape.cloud,
       credential,
-      store: join(dir, "store.db"),
+      store: connectionStore(options, id),
       stateDir: dir,
       provisioning: o.provisioning ?? false,
       skipAdGroups: o.skipOnPremGroups ?? false,
@@ -267,17 +303,73 @@ function liveConnection(
     select: o.select,
     timeZone,
     credentialChangedAt: shape.credentialChangedAt,
+    updatedAt: shape.updatedAt,
+    budget: options.budget,
   });
 }
 
 /** The service's connections at start: the environment's (if configured) and every managed one. */
 export async function openConnections(
-  options: Pick<ConnectionAdminOptions, "state" | "key" | "env" | "flags" | "stateDir">,
+  options: Pick<ConnectionAdminOptions, "state"> & LiveOptions,
 ): Promise<ConnectionRegistry> {
   return registryOf([
-    ...environmentConnections(options.env, options.flags),
+    ...environmentConnections(options.env, options.flags, options.budget),
     ...(await options.state.listConnections()).map((r) => managedConnection(r, options)),
   ]);
+}
+
+export interface ConnectionFollower {
+  /** Brings the registry in step with the state now (one digest query when nothing changed). */
+  refresh(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Keeps a process's registry in step with managed connections other processes (API replicas, the CLI)
+ * create, change or remove in a shared state: the state's connection digest is read every `everyMs`,
+ * and on a change the changed connections are replaced and the removed ones closed. Refreshes run one
+ * after another, so one asked for after a change always sees it. A connection that cannot be made live
+ * (e.g. stored with another key) is reported and left as it was.
+ */
+export function followConnections(
+  options: Pick<ConnectionAdminOptions, "state" | "registry"> &
+    LiveOptions & { everyMs: number; onError: (id: string | undefined, err: unknown) => void },
+): ConnectionFollower {
+  const { state, registry } = options;
+  const version = state.connectionsVersion?.bind(state);
+  if (version === undefined) return { refresh: async () => {}, stop: () => {} };
+  let seen: string | undefined;
+  const run = async () => {
+    const now = await version();
+    if (now === seen) return;
+    const records = await state.listConnections();
+    const stored = new Set(records.map((r) => r.id));
+    for (const c of registry.list()) {
+      if (c.source === "managed" && !stored.has(c.id)) await registry.remove(c.id);
+    }
+    const live = new Map(registry.list().map((c) => [c.id, c]));
+    for (const r of records) {
+      if (live.get(r.id)?.updatedAt === r.updatedAt) continue;
+      try {
+        await registry.put(managedConnection(r, options));
+      } catch (err) {
+        options.onError(r.id, err);
+      }
+    }
+    // Read before the list: a change landing between the two is fetched again next time.
+    seen = now;
+  };
+  let chain: Promise<void> = Promise.resolve();
+  const refresh = () => {
+    chain = chain.then(run, run);
+    return chain;
+  };
+  const timer = setInterval(
+    () => refresh().catch((err: unknown) => options.onError(undefined, err)),
+    options.everyMs,
+  );
+  timer.unref();
+  return { refresh, stop: () => clearInterval(timer) };
 }
 
 function slugOf(name: string): string {
@@ -350,9 +442,10 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
         cloud: input.cloud,
         credentialChangedAt: input.credential.type === "delegated" ? null : at,
         options: input.options ?? {},
+        updatedAt: at,
       };
-      // A folder left by an earlier connection of this id holds nothing of this one.
-      await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
+      // A folder or schema left by an earlier connection of this id holds nothing of this one.
+      await dropStore(options, id);
       let connection: ServiceConnection;
       try {
         // Everything is validated before anything is stored.
@@ -368,7 +461,6 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
         credentialType: input.credential.type,
         credential: sealed(id, input.credential),
         createdAt: at,
-        updatedAt: at,
       });
       await state.audit({
         actor,
@@ -435,7 +527,7 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
       await state.deleteConnection(id);
       await state.audit({ actor, action: "delete", connectionId: id, detail: {} });
       await registry.remove(id);
-      await rm(connectionDir(options.stateDir, id), { recursive: true, force: true });
+      await dropStore(options, id);
     },
 
     test: (id, signal) => test(registry.get(id), signal),

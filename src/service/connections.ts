@@ -14,6 +14,7 @@ import { type ConfigFlags, loadConfig } from "../config/load.ts";
 import type { Schedule } from "../config/schedule.ts";
 import { type Connection, createConnection } from "../connection.ts";
 import { createError } from "../errors.ts";
+import type { SharedBudget } from "../graph/limiter.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 
@@ -34,6 +35,8 @@ export interface ServiceConnection {
   /** The time zone of a cron schedule. */
   timeZone: string;
   credentialChangedAt: string | null;
+  /** A managed connection's last change as stored, so a process can tell its copy is stale. */
+  updatedAt?: string | undefined;
   /** Whether it can sign in: a delegated connection needs a sign-in first. */
   credentialSet(): Promise<boolean>;
   /** The store for reads (in-process: queries are short and many). */
@@ -71,6 +74,9 @@ export interface ConnectionExtras {
   select?: string | undefined;
   timeZone?: string;
   credentialChangedAt?: string | null;
+  updatedAt?: string | undefined;
+  /** Shared with other processes on the same app + tenant (a queue's workers). */
+  budget?: SharedBudget | undefined;
 }
 
 export function connectionFromConfig(
@@ -93,6 +99,7 @@ export function connectionFromConfig(
     select: extras.select,
     timeZone: extras.timeZone ?? (schedule?.kind === "cron" ? schedule.timeZone : "UTC"),
     credentialChangedAt: extras.credentialChangedAt ?? null,
+    updatedAt: extras.updatedAt,
     async credentialSet() {
       if (config.credential.kind !== "delegated") return true;
       const tokens = fileTokenStore({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] });
@@ -108,7 +115,7 @@ export function connectionFromConfig(
     },
     openSyncStore: () => openStore(config.store, { thread: true }),
     graph() {
-      graph ??= createConnection(config, { env });
+      graph ??= createConnection(config, { env, ...(extras.budget ? { budget: extras.budget } : {}) });
       return graph;
     },
     connectorKey() {
@@ -136,11 +143,15 @@ export function connectionsFromEnvironment(
   return registryOf(environmentConnections(env, flags));
 }
 
-export function environmentConnections(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): ServiceConnection[] {
+export function environmentConnections(
+  env: NodeJS.ProcessEnv,
+  flags: ConfigFlags = {},
+  budget?: SharedBudget,
+): ServiceConnection[] {
   const configured = [env["ENTRA_TENANT_ID"], env["ENTRA_CONFIG"], flags.tenantId, flags.config];
   if (!configured.some((v) => v !== undefined && v !== "")) return [];
   const config = loadConfig({ env, flags });
-  return [connectionFromConfig("default", config, env, config.service.schedule)];
+  return [connectionFromConfig("default", config, env, config.service.schedule, { budget })];
 }
 
 export function registryOf(initial: ServiceConnection[]): ConnectionRegistry {

@@ -150,6 +150,33 @@ for (const impl of IMPLEMENTATIONS) {
       await jobs.close(1000);
     });
 
+    test("one connection's long sync holds one slot: the small ones queued behind it finish while it runs", async () => {
+      const kind = newKind();
+      const g = gate();
+      const big = randomBytes(4).toString("hex");
+      const jobs = await impl.make(
+        {
+          [kind]: (ctx) =>
+            ctx.job.connectionId === big ? g.handler(ctx) : Promise.resolve({ status: "succeeded" }),
+        },
+        { concurrency: 2 },
+      );
+      const long = (await jobs.submit({ kind, connectionId: big, singleton: true })).job;
+      await until(statusOf(jobs, long.id), (s) => s === "running", "the long sync to run");
+      // Asked again while it runs (a schedule firing, a user's click): still one sync of that connection.
+      const again = await jobs.submit({ kind, connectionId: big, singleton: true });
+      assert.equal(again.conflict?.id, long.id);
+      const small: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        small.push((await jobs.submit({ kind, connectionId: `${big}-${i}`, singleton: true })).job.id);
+      }
+      for (const id of small) await until(statusOf(jobs, id), (s) => s === "succeeded", `small sync ${id}`);
+      assert.equal(await statusOf(jobs, long.id)(), "running", "the long sync still runs");
+      g.release();
+      await until(statusOf(jobs, long.id), (s) => s === "succeeded", "the long sync to end");
+      await jobs.close(1000);
+    });
+
     test("progress a handler reports is visible while it runs", async () => {
       const kind = newKind();
       const g = gate();

@@ -11,7 +11,7 @@ import type { QueueSettings } from "../config/load.ts";
 import { createError } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import { buildApp } from "./app.ts";
-import { type ConnectionAdminOptions, connectionAdmin } from "./connection-admin.ts";
+import { type ConnectionAdminOptions, connectionAdmin, followConnections } from "./connection-admin.ts";
 import type { ConnectionRegistry, ServiceConnection } from "./connections.ts";
 import { createLocalJobs, type JobHandler, type JobRecord, type Jobs } from "./jobs.ts";
 import { type MappingSchedules, runAfterSync, startMappingSchedules } from "./mapping-schedules.ts";
@@ -52,6 +52,8 @@ export interface ServiceOptions {
   jobConcurrency?: number;
   /** A queue shared with other processes; without one, jobs run in this process. */
   queue?: QueueSettings;
+  /** How often a shared (PostgreSQL) state is checked for connections other processes changed (default 3 s). */
+  followConnectionsMs?: number;
 }
 
 export interface RunningService {
@@ -97,13 +99,28 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       "job ended",
     );
   };
+  const follower = followConnections({
+    ...options.managed,
+    state: options.state,
+    registry: options.connections,
+    everyMs: options.followConnectionsMs ?? 3000,
+    onError: (connection, err) =>
+      options.logger.error({ connection, err }, "connections changed elsewhere not taken up"),
+  });
+  // A job may name a connection created or changed on another process since the last check.
+  const current =
+    (handler: JobHandler): JobHandler =>
+    async (context) => {
+      await follower.refresh();
+      return handler(context);
+    };
   const handlers: Record<string, JobHandler> =
     role === "api"
       ? {}
       : {
-          sync: syncJob(options.connections),
-          [DELIVER_JOB]: triggers.deliverJob,
-          [MAPPING_JOB]: mappingJob((id) => options.connections.get(id)),
+          sync: current(syncJob(options.connections)),
+          [DELIVER_JOB]: current(triggers.deliverJob),
+          [MAPPING_JOB]: current(mappingJob((id) => options.connections.get(id))),
         };
   const jobs: Jobs = options.queue
     ? await createQueueJobs({
@@ -153,6 +170,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   try {
     address = await app.listen({ host, port });
   } catch (err) {
+    follower.stop();
     await app.close();
     await jobs.close(0);
     throw createError("SERVICE_LISTEN_FAILED", {
@@ -214,6 +232,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     url: address!,
     async close() {
       ready = false;
+      follower.stop();
       scheduler?.stop();
       mappingSchedules?.stop();
       stopPolling();

@@ -254,6 +254,13 @@ export async function openPostgresServiceState(
     async listConnections() {
       return (await db.query<ConnectionRow>("SELECT * FROM connections ORDER BY id")).map(record);
     },
+    async connectionsVersion() {
+      const row = await one<{ v: string | null }>(
+        db,
+        "SELECT md5(string_agg(id || ' ' || updated_at, ',' ORDER BY id)) AS v FROM connections",
+      );
+      return row?.v ?? "";
+    },
     async insertConnection(c) {
       const inserted = await db.query(
         `INSERT INTO connections (id, name, tenant_id, client_id, cloud, credential_type, credential,

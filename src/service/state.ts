@@ -236,6 +236,11 @@ export interface ServiceState {
   /** The ticket's role, once: a redeemed or expired ticket is gone. */
   redeemSignInTicket(ticket: string): Promise<{ role: ApiRole } | undefined>;
   listConnections(): Promise<ConnectionRecord[]>;
+  /**
+   * A digest of every managed connection's id and last change, for processes sharing the state to notice
+   * another's create, change or delete with one small query; absent where one process owns the state.
+   */
+  connectionsVersion?(): Promise<string>;
   /** Stores a new connection, or CONNECTION_ID_TAKEN. */
   insertConnection(c: ConnectionRecord): Promise<void>;
   /** Replaces a stored connection (same id). */

@@ -52,7 +52,7 @@ async function withAdmin<T>(
     const key = await loadConnectorKey({ stateDir, connectorKey: io.env["ENTRA_CONNECTOR_KEY"] });
     // --tenant-id and --client-id name the connection being added, not the environment's.
     const { tenantId: _t, clientId: _c, ...flags } = options;
-    const managed = { key, env: io.env, flags, stateDir };
+    const managed = { key, env: io.env, flags, stateDir, store: settings.store };
     registry = await openConnections({ ...managed, state });
     return await use(connectionAdmin({ ...managed, state, registry }), registry);
   } finally {

@@ -15,6 +15,7 @@ import {
   loadSettings,
   openConnections,
   openServiceStateFor,
+  postgresBudget,
   startService,
   VERSION,
 } from "../../index.ts";
@@ -44,7 +45,16 @@ export async function runService(options: ServeOptions, io: CommandIO): Promise<
     stateDir: settings.stateDir,
     connectorKey: io.env["ENTRA_CONNECTOR_KEY"],
   });
-  const managed = { key, env: io.env, flags: options, stateDir: settings.stateDir };
+  // Processes on one queue work the same tenants, so they spend one Graph budget per app + tenant.
+  const budget = settings.service.queue && postgresBudget(settings.service.queue);
+  const managed = {
+    key,
+    env: io.env,
+    flags: options,
+    stateDir: settings.stateDir,
+    budget,
+    store: settings.store,
+  };
   const connections = await openConnections({ ...managed, state });
   const service = await startService({
     managed: { ...managed, publicUrl: settings.service.publicUrl },
@@ -76,5 +86,6 @@ export async function runService(options: ServeOptions, io: CommandIO): Promise<
   });
   io.stderr.write("stopping: running syncs finish their page\n");
   await service.close();
+  await budget?.close();
   return EXIT.ok;
 }

@@ -168,7 +168,8 @@ export function connectionRoutes(ctx: ServiceContext) {
       method: "DELETE",
       path: "/api/v1/connections/:id",
       access: "admin",
-      summary: "Remove a managed connection with its store and cached tokens (not while it syncs)",
+      summary:
+        "Remove a managed connection with its store (a PostgreSQL store: its schema is dropped) and cached tokens (not while it syncs)",
       tags: ["connections"],
       params: ConnectionParams,
       status: 204,

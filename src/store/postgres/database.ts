@@ -391,3 +391,15 @@ function copyField(value: CopyValue): string {
 export async function one<T>(sql: Sql, text: string, params: unknown[] = []): Promise<T | undefined> {
   return (await sql.query<T>(text, params))[0];
 }
+
+/** Drops the schema a URL names and all in it: a managed connection's store when the connection is removed. */
+export async function dropSchema(location: PgLocation): Promise<void> {
+  const client = new pg.Client({ connectionString: String(location.config.connectionString) });
+  await client.connect();
+  try {
+    // The name passed SCHEMA_NAME in parsePostgresUrl, so it is safe to place in the statement.
+    await client.query(`DROP SCHEMA IF EXISTS ${location.schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
