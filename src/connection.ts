@@ -25,6 +25,8 @@ export interface ConnectionOptions {
   env?: NodeJS.ProcessEnv;
   /** Keep tokens only in memory (no encrypted file). */
   persistTokens?: boolean;
+  /** Where tokens persist instead of the state folder's encrypted file (a service state shared by processes). */
+  tokenStore?: TokenStore | undefined;
   /** A budget shared with the other processes working this app + tenant (workers on one queue). */
   budget?: SharedBudget;
 }
@@ -47,7 +49,8 @@ export function createConnection(config: ConnectorConfig, options: ConnectionOpt
   });
   const persist = (options.persistTokens ?? true) && config.credential.kind !== "accessToken";
   const store = persist
-    ? fileTokenStore({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] })
+    ? (options.tokenStore ??
+      fileTokenStore({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] }))
     : undefined;
   const tokens = createTokenProvider(config, { dispatcher, logger, store });
   const limiter =

@@ -2,16 +2,19 @@
  * Managed connections on a PostgreSQL store, an API-role and a worker-role service on one pg-boss
  * queue, against the emulator: a connection created on the API is synced by the worker into its own
  * schema and the API answers its data; a credential changed on the API is the one the worker signs in
- * with; a removed connection leaves the worker and its schema is dropped. On SQLite the store stays a
- * file beside the connection's token cache.
+ * with; a removed connection leaves the worker and its schema is dropped. A delegated connection signed
+ * in through the API is synced by the worker on another folder (as on another pod): its tokens are in the
+ * service state, sealed. On SQLite the store stays a file beside the connection's token cache.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
 import pg from "pg";
+import { Agent } from "undici";
+import { connectionKey } from "../src/auth/credentials.ts";
 import {
   type ConnectionRegistry,
   connectionDir,
@@ -81,7 +84,8 @@ describe("managed connections in PostgreSQL, an API and a worker on one queue", 
     dir = mkdtempSync(join(tmpdir(), "entra-managed-pg-"));
     const env = { ...emulatorEnv(emu, url, "s"), ENTRA_TENANT_ID: "", ENTRA_CLIENT_ID: "" };
     const key = await loadConnectorKey({ stateDir: dir });
-    const managed = { key, env, stateDir: dir, store: url };
+    // Each role its own folder, as pods have: nothing reaches the worker through a file.
+    const managedFor = (role: string) => ({ key, env, stateDir: join(dir, role), store: url });
     const queue = {
       connectionString: TEST_POSTGRES,
       schema: `${schema}_queue`,
@@ -93,6 +97,7 @@ describe("managed connections in PostgreSQL, an API and a worker on one queue", 
       // Each its own handle on the state, as separate processes have.
       const state = await openPostgresServiceState(url);
       if (role === "api") token = (await state.createToken({ name: "ops", role: "admin" })).token;
+      const managed = managedFor(role);
       const connections = await openConnections({ ...managed, state });
       if (role === "worker") workerRegistry = connections;
       const service = await startService({
@@ -130,8 +135,8 @@ describe("managed connections in PostgreSQL, an API and a worker on one queue", 
     return { status: res.statusCode, body: res.body === "" ? {} : (res.json() as Record<string, unknown>) };
   }
 
-  async function syncAndWait(id: string): Promise<Record<string, unknown>> {
-    const started = await call("POST", `/api/v1/connections/${id}/sync`, { full: true });
+  async function syncAndWait(id: string, request: object = {}): Promise<Record<string, unknown>> {
+    const started = await call("POST", `/api/v1/connections/${id}/sync`, { full: true, ...request });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     return until(
       async () => (await call("GET", `/api/v1/connections/${id}/runs/${started.body["runId"]}`)).body,
@@ -156,7 +161,11 @@ describe("managed connections in PostgreSQL, an API and a worker on one queue", 
     assert.equal(users.status, 200, JSON.stringify(users.body));
     assert.equal((users.body["items"] as unknown[]).length, 5, "the API reads what the worker wrote");
     assert.deepEqual(await schemasLike(`${schema}_c_`), [`${schema}_c_contoso_a`]);
-    assert.equal(existsSync(join(connectionDir(dir, "contoso-a"), "store.db")), false, "no SQLite file");
+    assert.equal(
+      existsSync(join(connectionDir(join(dir, "api"), "contoso-a"), "store.db")),
+      false,
+      "no SQLite file",
+    );
 
     const changed = await call("PATCH", "/api/v1/connections/contoso-a", {
       credential: { type: "secret", secret: "replaced-wrong-secret" },
@@ -179,6 +188,91 @@ describe("managed connections in PostgreSQL, an API and a worker on one queue", 
       "the worker to drop the connection",
     );
     assert.deepEqual(await schemasLike(`${schema}_c_`), [], "its schema is dropped");
+  });
+
+  async function tokenRows(id: string): Promise<string> {
+    const client = new pg.Client({ connectionString: TEST_POSTGRES });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT * FROM ${schema}_service.connection_tokens WHERE connection_id = $1`,
+        [id],
+      );
+      return JSON.stringify(rows);
+    } finally {
+      await client.end();
+    }
+  }
+
+  test("a delegated connection signed in through the API is synced by the worker; its tokens are sealed in the state", async () => {
+    const created = await call("POST", "/api/v1/connections", {
+      id: "delegated-a",
+      name: "Delegated A",
+      tenantId: emu.tenantId,
+      clientId: emu.apps.delegated.clientId,
+      credential: { type: "delegated" },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const start = await call("POST", "/api/v1/connections/delegated-a/oauth/start");
+    assert.equal(start.status, 200, JSON.stringify(start.body));
+    const browser = new Agent({ connect: { ca: readFileSync(emu.caFile, "utf8") } });
+    try {
+      const login = await fetch(String(start.body["authorizeUrl"]), {
+        redirect: "manual",
+        dispatcher: browser,
+      } as RequestInit);
+      const back = await fetch(login.headers.get("location") ?? "", { redirect: "manual" });
+      assert.equal(back.status, 302, await back.text());
+    } finally {
+      await browser.close();
+    }
+
+    const synced = await syncAndWait("delegated-a", { kinds: "users" });
+    assert.equal(synced["status"], "succeeded", JSON.stringify(synced));
+    const files = readdirSync(dir, { recursive: true }).map(String);
+    assert.deepEqual(
+      files.filter((f) => f.endsWith("tokens.json.enc")),
+      [],
+      "no pod keeps a token file",
+    );
+
+    const worker = workerRegistry.get("delegated-a");
+    const stored = await worker.graph().store?.get(connectionKey(worker.config));
+    assert.ok(stored?.refreshToken, "the worker reads the refresh token from the state");
+    const rows = await tokenRows("delegated-a");
+    assert.notEqual(rows, "[]");
+    assert.equal(rows.includes(stored.refreshToken), false, "no refresh token in clear");
+    assert.equal(rows.includes(stored.accessToken), false, "no access token in clear");
+
+    const replaced = await call("PATCH", "/api/v1/connections/delegated-a", {
+      credential: { type: "delegated" },
+    });
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+    assert.equal(await tokenRows("delegated-a"), "[]", "a replaced credential's tokens are gone");
+    const refused = await syncAndWait("delegated-a", { kinds: "users" });
+    assert.equal(refused["status"], "failed");
+    assert.match(JSON.stringify(refused), /No saved sign-in/);
+
+    // A token cached again, so the removal has one to remove.
+    await worker.graph().store?.set("entry", { ...stored, expiresAt: 1 });
+    assert.equal(await call("DELETE", "/api/v1/connections/delegated-a").then((r) => r.status), 204);
+    assert.equal(await tokenRows("delegated-a"), "[]", "a removed connection's tokens are gone");
+  });
+
+  test("of two processes refreshing at once, the later-expiring token is kept whichever writes last", async () => {
+    const state = await openPostgresServiceState(url);
+    try {
+      const cache = state.tokenCache!;
+      await cache.put("race", "entry", "newer", 2000);
+      await cache.put("race", "entry", "older", 1000);
+      assert.equal(await cache.get("race", "entry"), "newer");
+      await cache.put("race", "entry", "newest", 3000);
+      assert.equal(await cache.get("race", "entry"), "newest");
+      await cache.drop("race");
+      assert.equal(await cache.get("race", "entry"), undefined);
+    } finally {
+      await state.close();
+    }
   });
 
   test("on SQLite a connection's store stays a file beside its token cache; schema names stay SQL names", () => {

@@ -55,7 +55,7 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
     key ??= loadConnectorKey(options);
     return key;
   };
-  let fingerprintKey: Promise<Buffer> | undefined;
+  const fingerprint = credentialFingerprint(getKey);
 
   async function readAll(): Promise<Record<string, StoredToken>> {
     let envelope: string;
@@ -127,13 +127,19 @@ export function fileTokenStore(options: FileTokenStoreOptions): TokenStore {
       queue = next.catch(() => {});
       return next;
     },
-    async fingerprint(credential) {
-      // Its own key, so the hash says nothing about the key that seals the store.
-      fingerprintKey ??= getKey().then((k) => Buffer.from(hkdfSync("sha256", k, "", FINGERPRINT_INFO, 32)));
-      return createHmac("sha256", await fingerprintKey)
-        .update(credential)
-        .digest("base64url");
-    },
+    fingerprint,
+  };
+}
+
+/** TokenStore.fingerprint for a store sealed with `getKey()`'s key. */
+export function credentialFingerprint(getKey: () => Promise<Buffer>): TokenStore["fingerprint"] {
+  let fingerprintKey: Promise<Buffer> | undefined;
+  return async (credential) => {
+    // Its own key, so the hash says nothing about the key that seals the store.
+    fingerprintKey ??= getKey().then((k) => Buffer.from(hkdfSync("sha256", k, "", FINGERPRINT_INFO, 32)));
+    return createHmac("sha256", await fingerprintKey)
+      .update(credential)
+      .digest("base64url");
   };
 }
 

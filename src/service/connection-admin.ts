@@ -3,8 +3,9 @@
  * stored in the service state with the credential sealed by the secret box (the same key as the token
  * store: ENTRA_CONNECTOR_KEY or the state folder's key file), each with its own store and token cache
  * under `<state dir>/.entra-connector/connections/<id>/`, so two connections never share data. With a
- * PostgreSQL store the connection's store is a schema of that database instead (connectionStore), so
- * every replica and worker reads and writes the same one; followConnections keeps each process's
+ * PostgreSQL store the connection's store is a schema of that database instead (connectionStore), and its
+ * token cache is in the service state (state-tokens.ts), so every replica and worker reads and writes
+ * the same ones, a sign-in taken through one used by all; followConnections keeps each process's
  * registry in step with the connections other processes create, change and remove.
  * Every change is written to the service state's audit log with the API token (or `cli`) that made it.
  */
@@ -20,7 +21,7 @@ import { adminConsentUrl, connectionKey } from "../auth/credentials.ts";
 import { authorizeUrl, pkcePair, redeemCode } from "../auth/interactive-login.ts";
 import { loginError } from "../auth/login-errors.ts";
 import { open, seal, secretsDir } from "../auth/secret-box.ts";
-import { fileTokenStore } from "../auth/token-store.ts";
+import { fileTokenStore, type TokenStore } from "../auth/token-store.ts";
 import { FIELDS } from "../config/fields.ts";
 import { type ConfigFlags, type Credential, loadConnectionConfig } from "../config/load.ts";
 import { parseSchedule } from "../config/schedule.ts";
@@ -36,6 +37,7 @@ import {
   type ServiceConnection,
 } from "./connections.ts";
 import type { ConnectionOptionsRecord, ConnectionRecord, ServiceState } from "./state.ts";
+import { stateTokenStore } from "./state-tokens.ts";
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
@@ -169,7 +171,10 @@ export interface ConnectionAdminOptions {
   store?: string | undefined;
 }
 
-type LiveOptions = Pick<ConnectionAdminOptions, "key" | "env" | "flags" | "stateDir" | "budget" | "store">;
+type LiveOptions = Pick<
+  ConnectionAdminOptions,
+  "key" | "env" | "flags" | "stateDir" | "budget" | "store" | "state"
+>;
 
 const credentialLabel = (id: string) => `entra-connector/connection-credential/v1/${id}`;
 const VERIFIER_LABEL = "entra-connector/oauth-verifier/v1";
@@ -198,6 +203,16 @@ export function connectionStore(options: Pick<LiveOptions, "stateDir" | "store">
   const url = new URL(options.store);
   url.searchParams.set("schema", schema);
   return url.href;
+}
+
+/** A managed connection's token cache: in the service state when it keeps one (PostgreSQL), else its folder's file. */
+function connectionTokens(options: Pick<LiveOptions, "state" | "stateDir" | "key">, id: string): TokenStore {
+  const cache = options.state.tokenCache;
+  if (cache !== undefined) return stateTokenStore(cache, id, options.key);
+  return fileTokenStore({
+    stateDir: connectionDir(options.stateDir, id),
+    connectorKey: options.key.toString("base64"),
+  });
 }
 
 /** Removes a managed connection's store: its folder, and its schema when the store is PostgreSQL's. */
@@ -305,6 +320,7 @@ function liveConnection(
     credentialChangedAt: shape.credentialChangedAt,
     updatedAt: shape.updatedAt,
     budget: options.budget,
+    tokenStore: connectionTokens(options, id),
   });
 }
 
@@ -403,12 +419,8 @@ export function connectionAdmin(options: ConnectionAdminOptions): ConnectionAdmi
     if (running !== undefined) throw createError("SYNC_ALREADY_RUNNING", { connection: id, runId: running });
   };
 
-  /** Drops every token cached for a connection (its token file), in memory too once the connection is replaced. */
-  const dropTokens = (id: string) =>
-    fileTokenStore({
-      stateDir: connectionDir(options.stateDir, id),
-      connectorKey: key.toString("base64"),
-    }).discard();
+  /** Drops every token cached for a connection, in memory too once the connection is replaced. */
+  const dropTokens = (id: string) => connectionTokens(options, id).discard();
 
   const test = async (c: ServiceConnection, signal?: AbortSignal): Promise<CheckView> => {
     const { ids } = selectCapabilities(c.config.provisioning ? ["sync", "write"] : ["sync"]);

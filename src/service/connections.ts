@@ -8,7 +8,7 @@
 
 import { connectionKey } from "../auth/credentials.ts";
 import { loadConnectorKey } from "../auth/secret-box.ts";
-import { fileTokenStore } from "../auth/token-store.ts";
+import { fileTokenStore, type TokenStore } from "../auth/token-store.ts";
 import type { ConnectorConfig } from "../config/load.ts";
 import { type ConfigFlags, loadConfig } from "../config/load.ts";
 import type { Schedule } from "../config/schedule.ts";
@@ -77,6 +77,8 @@ export interface ConnectionExtras {
   updatedAt?: string | undefined;
   /** Shared with other processes on the same app + tenant (a queue's workers). */
   budget?: SharedBudget | undefined;
+  /** Its token cache when not the state folder's file (the shared service state's). */
+  tokenStore?: TokenStore | undefined;
 }
 
 export function connectionFromConfig(
@@ -102,7 +104,9 @@ export function connectionFromConfig(
     updatedAt: extras.updatedAt,
     async credentialSet() {
       if (config.credential.kind !== "delegated") return true;
-      const tokens = fileTokenStore({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] });
+      const tokens =
+        extras.tokenStore ??
+        fileTokenStore({ stateDir: config.stateDir, connectorKey: env["ENTRA_CONNECTOR_KEY"] });
       try {
         return (await tokens.get(connectionKey(config)))?.refreshToken !== undefined;
       } catch {
@@ -115,7 +119,11 @@ export function connectionFromConfig(
     },
     openSyncStore: () => openStore(config.store, { thread: true }),
     graph() {
-      graph ??= createConnection(config, { env, ...(extras.budget ? { budget: extras.budget } : {}) });
+      graph ??= createConnection(config, {
+        env,
+        tokenStore: extras.tokenStore,
+        ...(extras.budget ? { budget: extras.budget } : {}),
+      });
       return graph;
     },
     connectorKey() {

@@ -99,6 +99,18 @@ const PG_STATE_MIGRATIONS: readonly PgMigration[] = [
         expires_at text NOT NULL
       );`,
   },
+  {
+    version: 2,
+    name: "managed connections' token caches, sealed",
+    sql: `
+      CREATE TABLE connection_tokens (
+        connection_id text COLLATE "C" NOT NULL,
+        entry text NOT NULL,
+        sealed text NOT NULL,
+        expires_at double precision NOT NULL,
+        PRIMARY KEY (connection_id, entry)
+      );`,
+  },
 ];
 
 /** Where a PostgreSQL store's service state lives: the store's database, schema `<schema>_service`. */
@@ -282,6 +294,7 @@ export async function openPostgresServiceState(
       await db.transaction(async (tx) => {
         await tx.query("DELETE FROM connections WHERE id = $1", [id]);
         await tx.query("DELETE FROM oauth_states WHERE connection_id = $1", [id]);
+        await tx.query("DELETE FROM connection_tokens WHERE connection_id = $1", [id]);
       });
     },
     async audit(entry) {
@@ -313,6 +326,30 @@ export async function openPostgresServiceState(
       );
       if (row === undefined || row.expires_at < iso()) return undefined;
       return { connectionId: row.connection_id, actor: row.actor, verifier: row.verifier };
+    },
+    tokenCache: {
+      async get(connectionId, entry) {
+        const row = await one<{ sealed: string }>(
+          db,
+          "SELECT sealed FROM connection_tokens WHERE connection_id = $1 AND entry = $2",
+          [connectionId, entry],
+        );
+        return row?.sealed;
+      },
+      async put(connectionId, entry, sealed, expiresAt) {
+        await db.query(
+          `INSERT INTO connection_tokens (connection_id, entry, sealed, expires_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (connection_id, entry) DO UPDATE SET sealed = excluded.sealed, expires_at = excluded.expires_at
+           WHERE connection_tokens.expires_at <= excluded.expires_at`,
+          [connectionId, entry, sealed, expiresAt],
+        );
+      },
+      async drop(connectionId, entry) {
+        await db.query(
+          `DELETE FROM connection_tokens WHERE connection_id = $1 ${entry === undefined ? "" : "AND entry = $2"}`,
+          entry === undefined ? [connectionId] : [connectionId, entry],
+        );
+      },
     },
     close: () => db.close(),
   };

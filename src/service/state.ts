@@ -253,7 +253,24 @@ export interface ServiceState {
   putOAuthState(entry: OAuthState & { digest: string; expiresAt: Date }): Promise<void>;
   /** Takes a pending sign-in once: a second take (or an expired one) finds nothing. */
   takeOAuthState(digest: string): Promise<OAuthState | undefined>;
+  /**
+   * Managed connections' token caches, where processes on other hosts share the state (PostgreSQL), so
+   * a worker uses the sign-in an API replica took; absent where each connection's folder keeps its own.
+   */
+  tokenCache?: StateTokenCache;
   close(): Promise<void>;
+}
+
+/** Sealed token envelopes per connection and cache entry; never a token in clear. */
+export interface StateTokenCache {
+  get(connectionId: string, entry: string): Promise<string | undefined>;
+  /**
+   * Stores the envelope of a token expiring at `expiresAt` (ms), unless a later-expiring one is stored
+   * already: of two processes refreshing at once, the newer token wins whichever writes last.
+   */
+  put(connectionId: string, entry: string, sealed: string, expiresAt: number): Promise<void>;
+  /** Forgets the connection's token of `entry`, or every one of its tokens. */
+  drop(connectionId: string, entry?: string): Promise<void>;
 }
 
 /** Who a console session is for: a token, a local user or a sign-in link, with its role and connections. */
