@@ -4,28 +4,17 @@
  * ends equal to the mapped source.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { startEmulator } from "@entra-connector/graph-emulator";
-import pg from "pg";
-import {
-  connectionsFromEnvironment,
-  createLogger,
-  loadConnectorKey,
-  openServiceState,
-  type RunningService,
-  startService,
-} from "../src/index.ts";
 import { EXAMPLE } from "../src/mapping/test-support.ts";
 import { activeRecords, addExampleGroups, duplicates, expectedActive, sorted } from "./mapping-support.ts";
+import { queueDeployment } from "./support/queue-deployment.ts";
 import { startScimServer } from "./support/scim-server.ts";
 import { emulatorEnv, type Harness } from "./sync-support.ts";
 
-const POSTGRES = process.env["ENTRA_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/test";
-const SCHEMA = `entra_mapq_test_${randomBytes(4).toString("hex")}`;
 const dir = mkdtempSync(join(tmpdir(), "entra-mapping-queue-"));
 const emu = await startEmulator({
   port: 0,
@@ -38,39 +27,16 @@ const emu = await startEmulator({
 const groups = addExampleGroups({ emu } as unknown as Harness);
 const scim = await startScimServer("scim-bearer-queue-5e1f");
 const env = emulatorEnv(emu, join(dir, "store.db"), "s");
-const key = await loadConnectorKey({ stateDir: dir });
-const state = openServiceState(join(dir, "service.db"));
-const token = (await state.createToken({ name: "admin", role: "admin" })).token;
-const services: RunningService[] = [];
+const deployment = await queueDeployment({ dir, env, schemaPrefix: "entra_mapq_test" });
+const token = (await deployment.state.createToken({ name: "admin", role: "admin" })).token;
+const start = deployment.start;
 
 after(async () => {
-  for (const s of services) await s.close().catch(() => {});
+  await deployment.close();
   await scim.close();
   await emu.close();
-  const client = new pg.Client({ connectionString: POSTGRES });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await client.end();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function start(role: "api" | "worker"): Promise<RunningService> {
-  const service = await startService({
-    // Each its own handle on the state file, as separate processes have.
-    state: role === "api" ? state : openServiceState(join(dir, "service.db")),
-    connections: connectionsFromEnvironment(env),
-    managed: { key, env, stateDir: dir },
-    logger: createLogger({ level: "silent" }),
-    version: "test",
-    listen: { host: "127.0.0.1", port: 0 },
-    metricsOpen: false,
-    graceMs: 1000,
-    role,
-    queue: { connectionString: POSTGRES, schema: SCHEMA, leaseMs: 10_000, retries: 1, retryDelayMs: 1000 },
-  });
-  services.push(service);
-  return service;
-}
 
 test("a mapping run queued by the API is worked by a worker and makes the target equal the source", async () => {
   const api = await start("api");

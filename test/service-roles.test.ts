@@ -4,23 +4,12 @@
  * a worker answers health and metrics only.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import pg from "pg";
-import {
-  connectionsFromEnvironment,
-  createLogger,
-  loadConnectorKey,
-  openServiceState,
-  type RunningService,
-  startService,
-} from "../src/index.ts";
+import { queueDeployment } from "./support/queue-deployment.ts";
 
-const POSTGRES = process.env["ENTRA_TEST_POSTGRES"] ?? "postgres://postgres@127.0.0.1:5432/test";
-const SCHEMA = `entra_roles_test_${randomBytes(4).toString("hex")}`;
 const dir = mkdtempSync(join(tmpdir(), "entra-roles-"));
 const env = {
   ENTRA_TENANT_ID: "contoso.onmicrosoft.com",
@@ -28,37 +17,14 @@ const env = {
   ENTRA_CLIENT_SECRET: "not-used",
   ENTRA_STORE: join(dir, "store.db"),
 };
-const state = openServiceState(join(dir, "service.db"));
-const token = (await state.createToken({ name: "ops", role: "operator" })).token;
-const key = await loadConnectorKey({ stateDir: dir });
-const services: RunningService[] = [];
+const deployment = await queueDeployment({ dir, env, schemaPrefix: "entra_roles_test" });
+const token = (await deployment.state.createToken({ name: "ops", role: "operator" })).token;
+const start = deployment.start;
 
 after(async () => {
-  for (const s of services) await s.close().catch(() => {});
-  const client = new pg.Client({ connectionString: POSTGRES });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await client.end();
+  await deployment.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function start(role: "api" | "worker"): Promise<RunningService> {
-  const service = await startService({
-    // Each its own handle on the state file, as separate processes have.
-    state: role === "api" ? state : openServiceState(join(dir, "service.db")),
-    connections: connectionsFromEnvironment(env),
-    managed: { key, env, stateDir: dir },
-    logger: createLogger({ level: "silent" }),
-    version: "test",
-    listen: { host: "127.0.0.1", port: 0 },
-    metricsOpen: false,
-    graceMs: 1000,
-    role,
-    queue: { connectionString: POSTGRES, schema: SCHEMA, leaseMs: 10_000, retries: 1, retryDelayMs: 1000 },
-  });
-  services.push(service);
-  return service;
-}
 
 const auth = { authorization: `Bearer ${token}` };
 
