@@ -160,6 +160,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     revokeSignInSessions: (userId) => login.revokeSignInSessions(tenant().info.id, userId),
   });
   registerGraphRoutes(router);
+  // The audit log records from here on (the generated history has none), as `auditImpliedChanges` says.
+  const startAudit = (model: TenantModel) => {
+    model.audit.clock = Date.now;
+    model.audit.impliedChanges = () => faults.settings.auditImpliedChanges;
+  };
+  startAudit(generated.model);
 
   const control = {
     stats: (): RouteStats => ({ ...stats, byRoute: { ...stats.byRoute } }),
@@ -187,6 +193,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     reset: () => {
       generated = generate();
+      startAudit(generated.model);
       loadApps(generated.apps);
       faults.configure({ ...(startFaults as FaultSettings) });
       throttle.configure(throttleSettings(options.throttle));

@@ -27,6 +27,20 @@ export interface FaultSettings {
   expandPageCap: number;
   /** Member references a groups delta page carries at most; a larger group continues on the next page. */
   deltaMembersPerPage: number;
+  /**
+   * Directory audit log: an entry becomes visible this long after its change (Graph documents minutes
+   * of latency and no bound), entries older than `auditRetentionMs` are gone (7 days without a
+   * premium licence, 30 with P1/P2), and `auditFailStatus` (e.g. 503; 0 = off) answers every read
+   * with that error.
+   */
+  auditLagMs: number;
+  auditRetentionMs: number;
+  auditFailStatus: number;
+  /**
+   * Whether the assignments and ownerships a deleted or restored principal loses or regains are
+   * logged as their own entries (undocumented; off by default: only the delete or restore itself is).
+   */
+  auditImpliedChanges: boolean;
 }
 
 export const DEFAULT_FAULTS: FaultSettings = {
@@ -37,6 +51,10 @@ export const DEFAULT_FAULTS: FaultSettings = {
   expandLimit: 20,
   expandPageCap: 0,
   deltaMembersPerPage: 1000,
+  auditLagMs: 0,
+  auditRetentionMs: 30 * 86_400_000,
+  auditFailStatus: 0,
+  auditImpliedChanges: false,
 };
 
 export type InjectedFault = "throttle" | "unavailable" | "timeout" | "reset";
@@ -110,7 +128,15 @@ export function validateFaults(settings: FaultSettings): FaultSettings {
   if (settings.latency !== "none" && settings.latency !== "graph") {
     throw new RangeError(`latency must be "none" or "graph", got ${JSON.stringify(settings.latency)}`);
   }
-  for (const key of ["faultRate", "replicationLagMs", "deltaTokenTtlMs", "expandPageCap"] as const) {
+  for (const key of [
+    "faultRate",
+    "replicationLagMs",
+    "deltaTokenTtlMs",
+    "expandPageCap",
+    "auditLagMs",
+    "auditRetentionMs",
+    "auditFailStatus",
+  ] as const) {
     const value = settings[key];
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
       throw new RangeError(`${key} must be a non-negative number, got ${JSON.stringify(value)}`);
@@ -124,6 +150,14 @@ export function validateFaults(settings: FaultSettings): FaultSettings {
   }
   if (!Number.isInteger(settings.expandPageCap))
     throw new RangeError(`expandPageCap must be a whole number, got ${settings.expandPageCap}`);
+  if (typeof settings.auditImpliedChanges !== "boolean")
+    throw new RangeError(
+      `auditImpliedChanges must be true or false, got ${JSON.stringify(settings.auditImpliedChanges)}`,
+    );
+  if (settings.auditFailStatus !== 0 && !(settings.auditFailStatus >= 400 && settings.auditFailStatus <= 599))
+    throw new RangeError(
+      `auditFailStatus must be 0 or an HTTP error status, got ${settings.auditFailStatus}`,
+    );
   if (settings.faultRate > 1)
     throw new RangeError(`faultRate must be between 0 and 1, got ${settings.faultRate}`);
   return settings;

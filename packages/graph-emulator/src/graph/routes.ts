@@ -1,5 +1,6 @@
 /** Every Graph route the emulator serves, registered on one router. */
 import { registerApplicationRoutes } from "./applications.ts";
+import { registerAuditLogRoutes } from "./audit-logs.ts";
 import { registerBatchRoutes } from "./batch.ts";
 import { registerDeletedItemRoutes } from "./deleted-items.ts";
 import { registerDeltaRoutes } from "./delta/routes.ts";
@@ -30,4 +31,5 @@ export function registerGraphRoutes(router: Router): void {
   registerServicePrincipalRoutes(router);
   registerLicenseRoutes(router);
   registerDeletedItemRoutes(router);
+  registerAuditLogRoutes(router);
 }

@@ -26,6 +26,7 @@ export type {
 } from "./resource-spec.ts";
 export {
   applications,
+  directoryAudits,
   directoryObjects,
   directoryRoles,
   groups,

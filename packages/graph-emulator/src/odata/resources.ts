@@ -471,6 +471,38 @@ export const directoryObjects: ResourceSpec = resource({
   properties: { id: ID_PROP, deletedDateTime: date() },
 });
 
+/**
+ * Directory audit entries (auditLogs/directoryAudits): filters on time, activity, category, result and
+ * service; `or` of activities is the sync's one query. Pages of up to 999.
+ */
+export const directoryAudits: ResourceSpec = resource({
+  name: "auditLogs/directoryAudits",
+  entityType: "microsoft.graph.directoryAudit",
+  label: "DirectoryAudit",
+  idPosition: "first",
+  properties: {
+    id: str("eq"),
+    category: str("eq"),
+    correlationId: str("eq"),
+    result: str("eq"),
+    resultReason: str(),
+    activityDisplayName: str("eq startsWith"),
+    activityDateTime: date("ge gt le lt"),
+    loggedByService: str("eq"),
+    operationType: str("eq"),
+    initiatedBy: complex({}),
+    targetResources: complexes({
+      id: str(),
+      displayName: str(),
+      type: str(),
+      userPrincipalName: str(),
+      modifiedProperties: complexes({ displayName: str(), oldValue: str(), newValue: str() }),
+    }),
+    additionalDetails: complexes({ key: str(), value: str() }),
+  },
+  options: ["$select", "$filter", "$top", "$skiptoken"],
+});
+
 export const RESOURCES = {
   users,
   groups,
@@ -482,6 +514,7 @@ export const RESOURCES = {
   roleEligibilitySchedules,
   subscribedSkus,
   directoryObjects,
+  directoryAudits,
 } as const satisfies Record<string, ResourceSpec>;
 
 export type ResourceName = keyof typeof RESOURCES;

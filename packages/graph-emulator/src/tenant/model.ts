@@ -1,3 +1,11 @@
+import {
+  ASSIGNMENT_ACTIVITIES,
+  AuditLog,
+  auditTarget,
+  auditTypeOf,
+  OWNER_ACTIVITIES,
+  RESTORE_ACTIVITIES,
+} from "./audit-log.ts";
 import { ChangeLog } from "./change-log.ts";
 import { isoSeconds } from "./time.ts";
 import type { DeletedRecord, GraphObject, HeldKind, ObjectKind, PrincipalKind, TenantInfo } from "./types.ts";
@@ -17,6 +25,9 @@ import type { DeletedRecord, GraphObject, HeldKind, ObjectKind, PrincipalKind, T
 export class TenantModel {
   readonly info: TenantInfo;
   readonly changes = new ChangeLog();
+  readonly audit = new AuditLog();
+  /** Above 0 while a method changes relationships on its own behalf (delete, restore): see AuditLog. */
+  #implied = 0;
 
   readonly #objects = new Map<ObjectKind, Map<string, GraphObject>>();
   /** group id → member ids, and the reverse (object id → group ids). */
@@ -181,6 +192,7 @@ export class TenantModel {
   insert(kind: ObjectKind, object: GraphObject): GraphObject {
     this.#put(kind, object);
     this.changes.record(kind, object.id, "created");
+    if (kind === "appRoleAssignment") this.#auditAssignment(object, "add");
     return object;
   }
 
@@ -236,6 +248,7 @@ export class TenantModel {
       this.#deleted.delete(id);
     } else if (this.get(kind, id)) {
       const object = this.get(kind, id) as GraphObject;
+      if (kind === "appRoleAssignment") this.#auditAssignment(object, "remove");
       this.#detach(kind, id, []);
       for (const skuId of licensedSkus(object)) this.#adjustSeats(skuId, -1);
     } else {
@@ -257,6 +270,28 @@ export class TenantModel {
     this.#put(record.kind, record.object);
     this.#retakeSeats(record.object);
     this.changes.record(record.kind, id, "restored");
+    const type = auditTypeOf(record.kind);
+    if (type) {
+      const { name, category } = RESTORE_ACTIVITIES[type];
+      this.audit.record(
+        {
+          category,
+          activityDisplayName: name,
+          targetResources: [auditTarget(record.kind, record.object, id)],
+        },
+        false,
+      );
+    }
+    this.#implied += 1;
+    try {
+      this.#reattach(record, id);
+    } finally {
+      this.#implied -= 1;
+    }
+    return record;
+  }
+
+  #reattach(record: DeletedRecord, id: string): void {
     for (const held of record.held) {
       const other =
         held.kind === "appRoleAssignment"
@@ -272,7 +307,6 @@ export class TenantModel {
     for (const memberId of record.members) if (this.getPrincipal(memberId)) this.addMember(id, memberId);
     for (const ownerId of record.owners)
       if (this.getPrincipal(ownerId)) this.addOwner(record.kind, id, ownerId);
-    return record;
   }
 
   /** Returns false when already a member. Both ends must exist (checked by the caller). */
@@ -291,12 +325,14 @@ export class TenantModel {
   addOwner(kind: ObjectKind, objectId: string, ownerId: string): boolean {
     if (!link(this.#owners, this.#ownerOf, objectId, ownerId)) return false;
     this.changes.record(kind, objectId, "ownerAdded", { ref: ownerId });
+    if (kind === "servicePrincipal") this.#auditOwner(objectId, ownerId, "add");
     return true;
   }
 
   removeOwner(kind: ObjectKind, objectId: string, ownerId: string): boolean {
     if (!unlink(this.#owners, this.#ownerOf, objectId, ownerId)) return false;
     this.changes.record(kind, objectId, "ownerRemoved", { ref: ownerId });
+    if (kind === "servicePrincipal") this.#auditOwner(objectId, ownerId, "remove");
     return true;
   }
 
@@ -385,6 +421,15 @@ export class TenantModel {
    * the assignments and eligibilities it held as principal are removed and pushed onto `held`.
    */
   #detach(kind: ObjectKind, id: string, held: DeletedRecord["held"]): void {
+    this.#implied += 1;
+    try {
+      this.#detachAll(kind, id, held);
+    } finally {
+      this.#implied -= 1;
+    }
+  }
+
+  #detachAll(kind: ObjectKind, id: string, held: DeletedRecord["held"]): void {
     const object = this.get(kind, id);
     if (!object) return;
     const heldIds: [HeldKind, Iterable<string>][] = !PRINCIPAL_KINDS.has(kind)
@@ -420,6 +465,63 @@ export class TenantModel {
     this.#objects.get(kind)?.delete(id);
     this.#ordinal.delete(id);
     this.#listCache.delete(kind);
+  }
+
+  /** The principal is the first target, the resource service principal the second. */
+  #auditAssignment(assignment: GraphObject, op: "add" | "remove"): void {
+    if (!this.audit.clock) return;
+    const principalId = assignment["principalId"] as string;
+    const resourceId = assignment["resourceId"] as string;
+    const principal = this.getPrincipal(principalId);
+    const kind = principal?.kind ?? (assignment["principalType"] === "Group" ? "group" : "user");
+    const type = auditTypeOf(kind) ?? "User";
+    const quoted = (v: unknown) => (op === "add" ? JSON.stringify(String(v)) : null);
+    const before = (v: unknown) => (op === "remove" ? JSON.stringify(String(v)) : null);
+    const modified = [
+      {
+        displayName: "AppRole.Id",
+        oldValue: before(assignment["appRoleId"]),
+        newValue: quoted(assignment["appRoleId"]),
+      },
+      {
+        displayName: "ServicePrincipal.ObjectID",
+        oldValue: before(resourceId),
+        newValue: quoted(resourceId),
+      },
+    ];
+    const activity = ASSIGNMENT_ACTIVITIES[type];
+    this.audit.record(
+      {
+        category: activity.category,
+        activityDisplayName: op === "add" ? activity.add : activity.remove,
+        targetResources: [
+          auditTarget(kind, principal?.object, principalId, modified),
+          auditTarget("servicePrincipal", this.get("servicePrincipal", resourceId), resourceId),
+        ],
+      },
+      this.#implied > 0,
+    );
+  }
+
+  /** The service principal is the first target, the owner the second. */
+  #auditOwner(servicePrincipalId: string, ownerId: string, op: "add" | "remove"): void {
+    if (!this.audit.clock) return;
+    const owner = this.getPrincipal(ownerId);
+    this.audit.record(
+      {
+        category: "ApplicationManagement",
+        activityDisplayName: op === "add" ? OWNER_ACTIVITIES.add : OWNER_ACTIVITIES.remove,
+        targetResources: [
+          auditTarget(
+            "servicePrincipal",
+            this.get("servicePrincipal", servicePrincipalId),
+            servicePrincipalId,
+          ),
+          auditTarget(owner?.kind ?? "user", owner?.object, ownerId),
+        ],
+      },
+      this.#implied > 0,
+    );
   }
 
   #index(kind: ObjectKind, object: GraphObject): void {

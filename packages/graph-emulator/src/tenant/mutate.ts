@@ -305,4 +305,33 @@ const MUTATIONS: readonly Mutation[] = [
     m.model.insert("appRoleAssignment", appRoleAssignment(m.random, user, "User", sp, roleId, m.now));
     return { op: "addAppRoleAssignment", kind: "servicePrincipal", id: sp.id, ref: user.id };
   },
+  (m) => {
+    // An enterprise app gains or loses an owner, or a group gains or loses an app role (no delta for
+    // assignments; the audit log records both).
+    const sps = m.model.list("servicePrincipal").filter((s) => s["servicePrincipalType"] === "Application");
+    if (sps.length === 0) return undefined;
+    const sp = m.random.pick(sps);
+    if (m.random.chance(0.5)) {
+      const owners = [...m.model.ownersOf(sp.id)];
+      if (owners.length > 0 && m.random.chance(0.5)) {
+        const owner = m.random.pick(owners);
+        m.model.removeOwner("servicePrincipal", sp.id, owner);
+        return { op: "removeAppOwner", kind: "servicePrincipal", id: sp.id, ref: owner };
+      }
+      const user = m.user();
+      if (!user || !m.model.addOwner("servicePrincipal", sp.id, user.id)) return undefined;
+      return { op: "addAppOwner", kind: "servicePrincipal", id: sp.id, ref: user.id };
+    }
+    const group = m.group((g) => g["securityEnabled"] === true);
+    if (!group) return undefined;
+    const existing = m.model.assignmentsOfPrincipal(group.id).find((a) => a["resourceId"] === sp.id);
+    if (existing) {
+      m.model.hardDelete("appRoleAssignment", existing.id);
+      return { op: "removeAppRoleAssignment", kind: "servicePrincipal", id: sp.id, ref: group.id };
+    }
+    const roles = (sp["appRoles"] as { id: string }[] | undefined) ?? [];
+    const roleId = roles.length ? m.random.pick(roles).id : DEFAULT_ACCESS_ROLE;
+    m.model.insert("appRoleAssignment", appRoleAssignment(m.random, group, "Group", sp, roleId, m.now));
+    return { op: "addAppRoleAssignment", kind: "servicePrincipal", id: sp.id, ref: group.id };
+  },
 ];
