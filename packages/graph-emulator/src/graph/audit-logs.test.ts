@@ -18,7 +18,13 @@ function setup() {
     now: () => now,
     register: [registerServicePrincipalRoutes, registerAuditLogRoutes],
   });
-  return { ...t, advance: (ms: number) => (now += ms), now: () => now };
+  return {
+    ...t,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    now: () => now,
+  };
 }
 
 const ACTIVITY = "activityDisplayName eq 'Add app role assignment grant to user'";
