@@ -1,8 +1,10 @@
 /**
- * App assignments under watch. Graph v1.0 has no delta for them, so watch re-reads every app's
- * assignments at most once per `--app-assignments-every`: polls in between cost apps one request, a
- * change waits for the next pass and then fires once, and the time of the last pass is kept in the
- * store, so a restarted watcher (here: the CLI in a child process) does not bring the pass forward.
+ * App assignments under watch. Graph v1.0 has no delta for them: each poll reads the directory audit
+ * log and re-reads the apps it names, so a change fires at the next poll. Without AuditLog.Read.All,
+ * watch re-reads every app's assignments at most once per `--app-assignments-every`: polls in between
+ * cost apps two requests (the delta and the refused audit read), a change waits for the next pass and
+ * then fires once, and the time of the last pass is kept in the store, so a restarted watcher (here:
+ * the CLI in a child process) does not bring the pass forward.
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -17,6 +19,19 @@ import { type Harness, startHarness } from "./sync-support.ts";
 import { type Collected, collector, syncWith, watchRound } from "./triggers-support.ts";
 
 const EVERY_MS = 3000;
+/** The emulator's "write" permissions less AuditLog.Read.All. */
+const WRITE_WITHOUT_AUDIT = [
+  "User.ReadWrite.All",
+  "Group.ReadWrite.All",
+  "GroupMember.ReadWrite.All",
+  "Directory.ReadWrite.All",
+  "Application.ReadWrite.All",
+  "AppRoleAssignment.ReadWrite.All",
+  "RoleManagement.ReadWrite.Directory",
+  "RoleEligibilitySchedule.ReadWrite.Directory",
+  "LicenseAssignment.ReadWrite.All",
+  "Organization.Read.All",
+];
 const OPTIONS = { appAssignmentsEveryMs: EVERY_MS };
 
 let h: Harness;
@@ -47,14 +62,7 @@ async function unassignedPair(): Promise<{ appId: string; userId: string }> {
   return { appId: String(app["id"]), userId: String(user["id"]) };
 }
 
-test("an app assignment fires once, at the first pass due; polls before it cost apps one request", async () => {
-  // The first incremental run after a load has no recorded pass: it re-reads, and records when.
-  const before = Date.now();
-  await watchRound(h, [all], undefined, OPTIONS);
-  const passAt = await lastPass();
-  assert.ok(passAt >= before, "the pass of this run was recorded");
-
-  const { appId, userId } = await unassignedPair();
+async function assign(appId: string, userId: string): Promise<void> {
   const connection = createConnection(loadConfig({ env: h.env }), { env: h.env, persistTokens: false });
   try {
     await connection.graph.request(`/servicePrincipals/${appId}/appRoleAssignedTo`, {
@@ -64,9 +72,34 @@ test("an app assignment fires once, at the first pass due; polls before it cost 
   } finally {
     await connection.close();
   }
+}
+
+test("with the audit log, an app assignment fires once, at the next poll; an idle poll costs apps two requests", async () => {
+  const idle = await syncWith(h, OPTIONS);
+  assert.equal(idle.streams["apps"]?.cost.requests, 2, "apps: the delta request and the audit log read");
+  assert.equal(idle.totals.changes, 0);
+  const { appId, userId } = await unassignedPair();
+  await assign(appId, userId);
+  const [got = []] = await watchRound(h, [all], undefined, OPTIONS);
+  const assignedHere = got.filter(
+    (e) => e.type === "app.assigned" && e.resource.id === appId && e.data["principalId"] === userId,
+  );
+  assert.equal(assignedHere.length, 1, JSON.stringify(got.map((e) => e.type)));
+  const [again = []] = await watchRound(h, [all], undefined, OPTIONS);
+  assert.equal(again.length, 0, "an entry read again within the overlap fires nothing");
+});
+
+test("without AuditLog.Read.All, an app assignment fires once, at the first full pass due; polls before it cost apps two requests", async () => {
+  await h.emu.setPermissions(WRITE_WITHOUT_AUDIT);
+  // A full pass now, recorded; from then on the next is due after EVERY_MS.
+  await syncWith(h, { appAssignmentsEveryMs: 0 });
+  const passAt = await lastPass();
+
+  const { appId, userId } = await unassignedPair();
+  await assign(appId, userId);
 
   const idle = await syncWith(h, OPTIONS);
-  assert.equal(idle.streams["apps"]?.cost.requests, 1, "apps: the delta request alone");
+  assert.equal(idle.streams["apps"]?.cost.requests, 2, "apps: the delta request and the refused audit read");
   assert.equal(idle.streams["apps"]?.cost.batchedRequests, 0);
   assert.equal(idle.totals.changes, 0, "the assignment is not seen yet");
 
@@ -86,7 +119,9 @@ test("an app assignment fires once, at the first pass due; polls before it cost 
   );
   assert.equal(assignedHere.length, 1, JSON.stringify(got.map((e) => e.type)));
   assert.ok((await lastPass()) >= passAt + EVERY_MS, "and the new pass was recorded");
-  const everything = all.events.filter((e) => e.type === "app.assigned" && e.resource.id === appId);
+  const everything = all.events.filter(
+    (e) => e.type === "app.assigned" && e.resource.id === appId && e.data["principalId"] === userId,
+  );
   assert.equal(everything.length, 1, "exactly once over all rounds");
 });
 

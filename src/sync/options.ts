@@ -32,11 +32,21 @@ export interface SyncOptions {
   /** `$batch` calls in flight per stream for per-object reads (default 8). */
   concurrency?: number;
   /**
-   * Re-read every app's assignments (`appRoleAssignedTo`: Graph v1.0 has no delta for them) at most
-   * once per this many milliseconds; absent or 0 = every incremental run. `watch` sets it (10 min by
-   * default) so an idle poll costs one request per delta stream; a one-off `sync` stays exact.
+   * When the directory audit log cannot be read (no AuditLog.Read.All, or failing), re-read every app's
+   * assignments (`appRoleAssignedTo`: Graph v1.0 has no delta for them) at most once per this many
+   * milliseconds; absent or 0 = every incremental run. `watch` sets it (10 min by default) so an idle
+   * poll stays cheap; a one-off `sync` stays exact.
    */
   appAssignmentsEveryMs?: number;
+  /**
+   * Re-read every app's assignments at least this often even when the audit log answers (it is a
+   * safety net: the log may miss an entry). Default 24 h (src/sync/streams/app-audit.ts).
+   */
+  appAssignmentsRelistMs?: number;
+  /** How far before its watermark an audit log read starts, for entries that arrive late (default 15 min). */
+  auditOverlapMs?: number;
+  /** How long the tenant's audit log keeps entries (default 7 days, the shortest: no premium licence). */
+  auditRetentionMs?: number;
   /**
    * Users at which a full load lists them in partitions read side by side (src/sync/partitions.ts)
    * instead of one chain of 999-user pages (default PARTITION_USERS_FROM, 10,000: below it the chain is short, and the

@@ -10,12 +10,14 @@
  * `appRoleAssignments` expanded, a few dozen pages where hundreds of apps are cut.
  *
  * Graph (v1.0) has no delta for app role assignments, and an assignment added or removed does not
- * make its app appear in the delta. So an incremental run re-reads owners of the
- * apps the delta reports (an owner change is recorded on the app) and then reads every app's
- * assignments as a full load does, swept by a store round: the one part of an incremental run whose
- * cost follows the size of the tenant (its listings ÷ 999) rather than the changes. With
- * `appAssignmentsEveryMs` that pass runs at most once per interval, the time of the last one kept in
- * its own checkpoint (`app-assignments`) so a restart does not bring it forward.
+ * make its app appear in the delta. So an incremental run re-reads owners and assignments of the apps
+ * the delta reports (an owner change is recorded on the app; a new or restored app brings its
+ * assignments), then learns the other assignment and owner changes from the directory audit log
+ * (./app-audit.ts) and re-reads only the apps it names. The full re-read of every app's assignments
+ * (as a full load does, swept by a store round) remains for when the log cannot say: no watermark yet,
+ * one older than the log keeps, the log unreadable (403, failing; then at most once per
+ * `appAssignmentsEveryMs`), and once a day as a safety net. The pass's position is its own checkpoint
+ * (`app-assignments`), written after the edges it covers, so a crash repeats work and never skips it.
  */
 import { chooseProperties, selectParam } from "../../directory/properties.ts";
 import {
@@ -26,7 +28,7 @@ import {
   assignmentEdge,
 } from "../../directory/service-principals.ts";
 import { GraphError } from "../../errors.ts";
-import type { Checkpoint, Edge, Relation, StoredCheckpoint } from "../../store/types.ts";
+import type { Edge, Relation } from "../../store/types.ts";
 import { commitPage, commitSweep, type StreamContext } from "../context.ts";
 import { metered } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
@@ -51,6 +53,18 @@ import {
   splitRemoved,
   type TrackedSpec,
 } from "../tracked-stream.ts";
+import {
+  ASSIGNMENTS_STREAM,
+  type AssignmentsPosition,
+  assignmentsCheckpoint,
+  auditedChanges,
+  auditForbidden,
+  planAssignments,
+  readAssignmentsPosition,
+  seenAfter,
+} from "./app-audit.ts";
+
+export { ASSIGNMENTS_STREAM } from "./app-audit.ts";
 
 const ASSIGNMENT_SELECT = "id,appRoleId,principalId,principalType";
 /** Read from the principal's side, an assignment must also say which app it is to. */
@@ -230,65 +244,101 @@ export function appsStream(options: SyncOptions): TrackedSpec {
     },
 
     async *afterList(ctx): AsyncGenerator<PageContent> {
+      // Every change after this moment is in the audit log read from here (less the overlap).
+      const startedAt = Date.now();
       for await (const add of assignments(ctx)) yield { edges: { add } };
+      await savePosition(ctx, { readAt: startedAt, auditedTo: startedAt, seen: [] });
     },
 
     async deltaPage(page, ctx): Promise<DeltaPageContent> {
       const { live, deletes } = splitRemoved(page, "app");
       const upserts = live.map((raw) => appResource(raw, props));
       const ids = live.map((raw) => String(raw["id"]));
-      if (ids.length === 0 || !withOwners) return { upserts, deletes };
-      // The changed apps listed by id with owners expanded, fifteen to a request.
-      const listed = await readByIds(
-        ctx,
-        ids,
-        (filter) => `/servicePrincipals?${filter}&$select=id&${EXPAND.owners}`,
-      );
-      const add = await collect(fromListing(listed, "owners", ctx));
-      return { upserts, deletes, edges: { add }, rescan: { relations: ["app:owner"], objectIds: ids } };
+      if (ids.length === 0) return { upserts, deletes };
+      // The changed apps listed by id with owners, then assignments, expanded, fifteen to a request:
+      // an app new or restored since the last run brings assignments no audit entry may name.
+      const expansions: Expansion[] = withOwners ? ["owners", "appRoleAssignedTo"] : ["appRoleAssignedTo"];
+      const add: Edge[] = [];
+      for (const property of expansions) {
+        const listed = await readByIds(
+          ctx,
+          ids,
+          (filter) => `/servicePrincipals?${filter}&$select=id&${EXPAND[property]}`,
+        );
+        add.push(...(await collect(fromListing(listed, property, ctx))));
+      }
+      return { upserts, deletes, edges: { add }, rescan: { relations, objectIds: ids } };
     },
 
     async afterDelta(ctx) {
       const startedAt = Date.now();
-      if (!assignmentsDue(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM), options, startedAt)) return;
+      const position = readAssignmentsPosition(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM));
+      const plan = planAssignments(position, options, startedAt);
+      if (plan.kind === "audit") {
+        try {
+          const changes = await auditedChanges(ctx, plan.since, new Set(position.seen));
+          await replaceEdges(ctx, "app:assigned", changes.assignments);
+          if (withOwners) await replaceEdges(ctx, "app:owner", changes.owners);
+          await savePosition(ctx, { ...position, auditedTo: startedAt, seen: seenAfter(changes) });
+          return;
+        } catch (err) {
+          if (!(err instanceof GraphError) || ctx.signal?.aborted) throw err;
+          ctx.observer.warning?.(
+            "apps",
+            auditForbidden(err)
+              ? "the directory audit log needs AuditLog.Read.All: app role assignments and app owners are re-read in full instead (at most once per --app-assignments-every under watch)"
+              : `the directory audit log could not be read (${err.message}): app role assignments are re-read in full instead`,
+          );
+          if (!assignmentsDue(position, options, startedAt)) return;
+        }
+      }
       const round = await ctx.store.sync.newRound();
       for await (const add of assignments(ctx)) {
         await commitPage(ctx, { stream: "apps", round, edges: { add } });
       }
       await commitSweep(ctx, { stream: "apps", round, relations: ["app:assigned"] });
-      // Only when runs are spaced: the write adds an `app-assignments` line to the run's stats, noise
-      // for a `sync` that passes every run anyway. After the sweep, not with it: the apps checkpoint is
-      // the delta link's, rewritten by every delta page; a crash in between only repeats the pass.
-      if ((options.appAssignmentsEveryMs ?? 0) <= 0) return;
-      await ctx.store.sync.applyPage({
-        runId: ctx.runId,
-        stream: ASSIGNMENTS_STREAM,
-        checkpoint: assignmentsCheckpoint(startedAt),
-      });
+      // After the sweep, not with it: the apps checkpoint is the delta link's, rewritten by every delta
+      // page; a crash in between only repeats the pass.
+      await savePosition(ctx, { readAt: startedAt, auditedTo: startedAt, seen: [] });
     },
   };
+
+  /** Re-reads one relationship of `apps` (those the store holds) and replaces exactly their edges. */
+  async function replaceEdges(ctx: StreamContext, relation: Relation, apps: ReadonlySet<string>) {
+    if (apps.size === 0) return;
+    const known = await knownApps(ctx);
+    const ids = [...apps].filter((id) => known.has(id));
+    if (ids.length === 0) return;
+    const round = await ctx.store.sync.newRound();
+    const reads = ids.map(relation === "app:owner" ? ownersRead : assignmentsRead);
+    for await (const add of edgeParts(reads, ctx)) {
+      await commitPage(ctx, { stream: "apps", round, edges: { add } });
+    }
+    await commitSweep(ctx, { stream: "apps", round, relations: [relation], objectIds: ids });
+  }
 }
 
-/** Where the time of the last full assignments pass is kept. */
-export const ASSIGNMENTS_STREAM = "app-assignments";
-
-function assignmentsCheckpoint(readAt: number): Checkpoint {
-  return { version: 1, data: { readAt: new Date(readAt).toISOString() } };
+async function savePosition(ctx: StreamContext, position: AssignmentsPosition): Promise<void> {
+  await ctx.store.sync.applyPage({
+    runId: ctx.runId,
+    stream: ASSIGNMENTS_STREAM,
+    checkpoint: assignmentsCheckpoint(position),
+  });
 }
 
 /**
- * Whether this run re-reads every app's assignments: always without an interval; otherwise when the
- * last pass started at least an interval ago, or is unknown (never ran, unreadable, or in the future
- * after a clock change) — a pass too many costs requests, one too few would delay events.
+ * Whether a run whose audit read failed re-reads every app's assignments: always without an interval;
+ * otherwise when the last full pass started at least an interval ago, or is unknown (never ran, or in
+ * the future after a clock change) — a pass too many costs requests, one too few would delay events.
  */
 export function assignmentsDue(
-  stored: StoredCheckpoint | undefined,
+  position: AssignmentsPosition,
   options: Pick<SyncOptions, "appAssignmentsEveryMs">,
   now: number,
 ): boolean {
   const every = options.appAssignmentsEveryMs ?? 0;
   if (every <= 0) return true;
-  const readAt = stored?.version === 1 ? Date.parse(String(stored.data["readAt"])) : Number.NaN;
-  if (Number.isNaN(readAt) || readAt > now) return true;
+  const readAt = position.readAt;
+  if (readAt === undefined || readAt > now) return true;
   return now - readAt >= every;
 }
