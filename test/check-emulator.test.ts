@@ -38,6 +38,21 @@ test("read-only app: sync is usable (exit 0)", async () => {
   assert.match(r.stdout, /All asked capabilities are usable/);
 });
 
+test("without AuditLog.Read.All sync is still usable (exit 0); the audit log capability says what is lost", async () => {
+  emu.setPermissions(["Directory.Read.All", "RoleManagement.Read.Directory", "Organization.Read.All"]);
+  try {
+    const r = await check(["--capabilities", "sync.users,sync.apps,sync.auditLog"]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /– sync app assignment changes from the audit log +add AuditLog\.Read\.All \(optional: without it every incremental run re-reads every app's assignments/,
+    );
+    assert.doesNotMatch(r.stdout, /Missing permissions/);
+  } finally {
+    emu.setPermissions("read");
+  }
+});
+
 test("read-only app asked for write: lists exactly the missing write permissions and the consent URL", async () => {
   const r = await check(["--capabilities", "sync,write", "--json"]);
   assert.equal(r.code, 6);

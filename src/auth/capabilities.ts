@@ -8,6 +8,8 @@ export interface Capability {
   label: string;
   /** All of these must hold; each is satisfied by any one of its permissions. */
   requires: string[][];
+  /** Set for a capability the connector works without: what is lost then. Never fails `check`. */
+  optional?: string;
 }
 
 const READ_DIR = ["Directory.Read.All", "Directory.ReadWrite.All"];
@@ -44,6 +46,13 @@ export const CAPABILITIES: Capability[] = [
     id: "sync.apps",
     label: "sync apps and assignments",
     requires: [["Application.Read.All", "Application.ReadWrite.All", ...READ_DIR]],
+  },
+  {
+    id: "sync.auditLog",
+    label: "sync app assignment changes from the audit log",
+    requires: [["AuditLog.Read.All"]],
+    optional:
+      "without it every incremental run re-reads every app's assignments (watch: at most once per --app-assignments-every, so changes arrive that late)",
   },
   {
     id: "sync.roles",
@@ -119,6 +128,8 @@ export interface CapabilityResult {
   grantedBy: string[];
   /** For each unmet requirement: the permission to add and the alternatives that would also do. */
   missing: { add: string; alternatives: string[] }[];
+  /** An optional capability: what is lost without it. */
+  optional?: string;
 }
 
 /**
@@ -147,11 +158,21 @@ export function evaluateCapabilities(granted: string[], ids: string[]): Capabili
       if (hit) grantedBy.push(hit);
       else missing.push({ add: alternatives[0]!, alternatives: alternatives.slice(1) });
     }
-    return { id: c.id, label: c.label, granted: missing.length === 0, grantedBy, missing };
+    const result: CapabilityResult = {
+      id: c.id,
+      label: c.label,
+      granted: missing.length === 0,
+      grantedBy,
+      missing,
+    };
+    if (c.optional !== undefined) result.optional = c.optional;
+    return result;
   });
 }
 
-/** The distinct permissions to add so every selected capability becomes usable. */
+/** The distinct permissions to add so every selected capability the connector needs becomes usable. */
 export function permissionsToAdd(results: CapabilityResult[]): string[] {
-  return [...new Set(results.flatMap((r) => r.missing.map((m) => m.add)))];
+  return [
+    ...new Set(results.filter((r) => r.optional === undefined).flatMap((r) => r.missing.map((m) => m.add))),
+  ];
 }

@@ -98,6 +98,8 @@ export async function checkConnection(
   }
   report.capabilities = evaluateCapabilities(granted.names, capabilityIds);
   report.permissionsToAdd = permissionsToAdd(report.capabilities);
-  report.ok = report.capabilities.every((c) => c.granted) && report.organization !== undefined;
+  report.ok =
+    report.capabilities.every((c) => c.granted || c.optional !== undefined) &&
+    report.organization !== undefined;
   return report;
 }

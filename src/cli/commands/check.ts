@@ -57,7 +57,10 @@ export function renderReport(r: CheckReport): string {
       : c.missing
           .map((m) => `add ${m.add}${m.alternatives.length > 0 ? ` (or ${m.alternatives.join(", ")})` : ""}`)
           .join("; ");
-    lines.push(`${c.granted ? "✓" : "✗"} ${c.label.padEnd(width)}  ${detail}`);
+    const mark = c.granted ? "✓" : c.optional !== undefined ? "–" : "✗";
+    lines.push(
+      `${mark} ${c.label.padEnd(width)}  ${detail}${!c.granted && c.optional ? ` (optional: ${c.optional})` : ""}`,
+    );
   }
   if (r.permissionsToAdd.length > 0) {
     const kind = t.kind === "app" ? "application" : "delegated";
