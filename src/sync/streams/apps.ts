@@ -56,6 +56,7 @@ import {
 import {
   ASSIGNMENTS_STREAM,
   type AssignmentsPosition,
+  type AuditedChanges,
   assignmentsCheckpoint,
   auditedChanges,
   auditForbidden,
@@ -275,22 +276,25 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const position = readAssignmentsPosition(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM));
       const plan = planAssignments(position, options, startedAt);
       if (plan.kind === "audit") {
+        let changes: AuditedChanges | undefined;
         try {
-          const changes = await auditedChanges(ctx, plan.since, new Set(position.seen));
-          await replaceEdges(ctx, "app:assigned", changes.assignments);
-          if (withOwners) await replaceEdges(ctx, "app:owner", changes.owners);
-          await savePosition(ctx, { ...position, auditedTo: startedAt, seen: seenAfter(changes) });
-          return;
+          changes = await auditedChanges(ctx, plan.since, new Set(position.seen));
         } catch (err) {
           if (!(err instanceof GraphError) || ctx.signal?.aborted) throw err;
           ctx.observer.warning?.(
             "apps",
             auditForbidden(err)
-              ? "the directory audit log needs AuditLog.Read.All: app role assignments and app owners are re-read in full instead (at most once per --app-assignments-every under watch)"
+              ? "the directory audit log needs AuditLog.Read.All: app role assignments are re-read in full instead (under watch at most once per --app-assignments-every)"
               : `the directory audit log could not be read (${err.message}): app role assignments are re-read in full instead`,
           );
-          if (!assignmentsDue(position, options, startedAt)) return;
         }
+        if (changes) {
+          await replaceEdges(ctx, "app:assigned", changes.assignments);
+          if (withOwners) await replaceEdges(ctx, "app:owner", changes.owners);
+          await savePosition(ctx, { ...position, auditedTo: startedAt, seen: seenAfter(changes) });
+          return;
+        }
+        if (!assignmentsDue(position, options, startedAt)) return;
       }
       const round = await ctx.store.sync.newRound();
       for await (const add of assignments(ctx)) {
