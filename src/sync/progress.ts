@@ -41,6 +41,8 @@ export function formatSummary(summary: SyncSummary): string[] {
   for (const [stream, stats] of Object.entries(run.stats)) {
     if (stream === "graph-client") continue;
     const outcome = summary.streams[stream];
+    // A position kept apart from its stream's (`app-assignments`) records a line with nothing to report.
+    if (!outcome && stats.objects === 0 && stats.changes === 0 && stats.requests === 0) continue;
     const how = outcome
       ? outcome.ok
         ? (outcome.mode ?? "")

@@ -51,7 +51,12 @@ export interface TrackedSpec {
    * request): read whole whenever a load reaches its end, since it keeps no position of its own.
    */
   afterList?(ctx: StreamContext): AsyncIterable<PageContent>;
-  /** Runs after each complete incremental round, for what no delta reports (app role assignments). */
+  /**
+   * Runs before an incremental round (a source read before the round, such as the audit log, whose
+   * findings the round's own re-reads then cover), and after each complete one, for what no delta
+   * reports (app role assignments).
+   */
+  beforeDelta?(ctx: StreamContext): Promise<void>;
   afterDelta?(ctx: StreamContext): Promise<void>;
   /**
    * Filtered lists that hold the collection once between them (src/sync/partitions.ts), read side by
@@ -153,6 +158,7 @@ export async function runTracked(spec: TrackedSpec, ctx: StreamContext): Promise
   }
   if (plan.action === "delta") {
     try {
+      await spec.beforeDelta?.(ctx);
       await followDelta(spec, ctx, plan.link);
       await spec.afterDelta?.(ctx);
       return "incremental";

@@ -109,6 +109,16 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       partSize: PART_ROWS,
     });
   };
+  /**
+   * This incremental run's state: what the audit log said before the delta round (`pending`), the apps
+   * the store held then (`known`, grown by the round), and the apps whose owners or assignments the
+   * round re-read after the log was read (`covered`: the log's entries about them need no read again).
+   */
+  let pending:
+    | { startedAt: number; position: AssignmentsPosition; full: boolean; changes?: AuditedChanges }
+    | undefined;
+  let known: Set<string> | undefined;
+  const covered = { owners: new Set<string>(), assignments: new Set<string>() };
   /** One relationship from listed apps' expansion; the apps it cut are read apart. */
   async function* fromListing(
     listed: Raw[],
@@ -256,46 +266,69 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const upserts = live.map((raw) => appResource(raw, props));
       const ids = live.map((raw) => String(raw["id"]));
       if (ids.length === 0) return { upserts, deletes };
-      // The changed apps listed by id with owners, then assignments, expanded, fifteen to a request:
-      // an app new or restored since the last run brings assignments no audit entry may name.
-      const expansions: Expansion[] = withOwners ? ["owners", "appRoleAssignedTo"] : ["appRoleAssignedTo"];
+      // Owners of the changed apps, and assignments of those new or restored since the last run (no
+      // audit entry need name them), listed by id with the relationship expanded, fifteen to a request.
+      known ??= await knownApps(ctx);
+      const fresh = ids.filter((id) => !known?.has(id));
       const add: Edge[] = [];
-      for (const property of expansions) {
+      for (const [property, objectIds] of [
+        ["owners", withOwners ? ids : []],
+        ["appRoleAssignedTo", fresh],
+      ] as const) {
+        if (objectIds.length === 0) continue;
         const listed = await readByIds(
           ctx,
-          ids,
+          objectIds,
           (filter) => `/servicePrincipals?${filter}&$select=id&${EXPAND[property]}`,
         );
         add.push(...(await collect(fromListing(listed, property, ctx))));
+        // Read after the audit log was: its entries about these apps are covered.
+        for (const id of objectIds) (property === "owners" ? covered.owners : covered.assignments).add(id);
       }
-      return { upserts, deletes, edges: { add }, rescan: { relations, objectIds: ids } };
+      for (const id of fresh) known.add(id);
+      // A fresh app has no assignments stored: adding them is exact without a sweep.
+      if (!withOwners) return { upserts, deletes, edges: { add } };
+      return { upserts, deletes, edges: { add }, rescan: { relations: ["app:owner"], objectIds: ids } };
     },
 
-    async afterDelta(ctx) {
+    async beforeDelta(ctx) {
+      known = undefined;
+      covered.owners.clear();
+      covered.assignments.clear();
+      pending = undefined;
       const startedAt = Date.now();
       const position = readAssignmentsPosition(await ctx.store.sync.checkpoint(ASSIGNMENTS_STREAM));
       const plan = planAssignments(position, options, startedAt);
-      if (plan.kind === "audit") {
-        let changes: AuditedChanges | undefined;
-        try {
-          changes = await auditedChanges(ctx, plan.since, new Set(position.seen));
-        } catch (err) {
-          if (!(err instanceof GraphError) || ctx.signal?.aborted) throw err;
-          ctx.observer.warning?.(
-            "apps",
-            auditForbidden(err)
-              ? "the directory audit log needs AuditLog.Read.All: app role assignments are re-read in full instead (under watch at most once per --app-assignments-every)"
-              : `the directory audit log could not be read (${err.message}): app role assignments are re-read in full instead`,
-          );
-        }
-        if (changes) {
-          await replaceEdges(ctx, "app:assigned", changes.assignments);
-          if (withOwners) await replaceEdges(ctx, "app:owner", changes.owners);
-          await savePosition(ctx, { ...position, auditedTo: startedAt, seen: seenAfter(changes) });
-          return;
-        }
-        if (!assignmentsDue(position, options, startedAt)) return;
+      if (plan.kind === "full") {
+        pending = { startedAt, position, full: true };
+        return;
       }
+      try {
+        const changes = await auditedChanges(ctx, plan.since, new Set(position.seen));
+        pending = { startedAt, position, full: false, changes };
+      } catch (err) {
+        if (!(err instanceof GraphError) || ctx.signal?.aborted) throw err;
+        ctx.observer.warning?.(
+          "apps",
+          auditForbidden(err)
+            ? "the directory audit log needs AuditLog.Read.All: app role assignments are re-read in full instead (under watch at most once per --app-assignments-every)"
+            : `the directory audit log could not be read (${err.message}): app role assignments are re-read in full instead`,
+        );
+        pending = { startedAt, position, full: assignmentsDue(position, options, startedAt) };
+      }
+    },
+
+    async afterDelta(ctx) {
+      if (!pending) return;
+      const { startedAt, position, changes } = pending;
+      if (changes) {
+        const not = (covered: Set<string>) => (id: string) => !covered.has(id);
+        await replaceEdges(ctx, "app:assigned", [...changes.assignments].filter(not(covered.assignments)));
+        if (withOwners) await replaceEdges(ctx, "app:owner", [...changes.owners].filter(not(covered.owners)));
+        await savePosition(ctx, { ...position, auditedTo: startedAt, seen: seenAfter(changes) });
+        return;
+      }
+      if (!pending.full) return;
       const round = await ctx.store.sync.newRound();
       for await (const add of assignments(ctx)) {
         await commitPage(ctx, { stream: "apps", round, edges: { add } });
@@ -308,10 +341,10 @@ export function appsStream(options: SyncOptions): TrackedSpec {
   };
 
   /** Re-reads one relationship of `apps` (those the store holds) and replaces exactly their edges. */
-  async function replaceEdges(ctx: StreamContext, relation: Relation, apps: ReadonlySet<string>) {
-    if (apps.size === 0) return;
+  async function replaceEdges(ctx: StreamContext, relation: Relation, apps: readonly string[]) {
+    if (apps.length === 0) return;
     const known = await knownApps(ctx);
-    const ids = [...apps].filter((id) => known.has(id));
+    const ids = apps.filter((id) => known.has(id));
     if (ids.length === 0) return;
     const round = await ctx.store.sync.newRound();
     const reads = ids.map(relation === "app:owner" ? ownersRead : assignmentsRead);
