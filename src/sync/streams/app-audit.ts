@@ -8,9 +8,11 @@
  * watermark and entries already applied are skipped by id. Which target is the resource is not
  * relied on: every service principal an entry names is read again (at most one app too many).
  */
+
+import { assignmentEdge } from "../../directory/service-principals.ts";
 import { GraphError } from "../../errors.ts";
 import type { GraphPage } from "../../graph/types.ts";
-import type { Checkpoint, StoredCheckpoint } from "../../store/types.ts";
+import type { Checkpoint, Edge, StoredCheckpoint } from "../../store/types.ts";
 import type { StreamContext } from "../context.ts";
 import { count } from "../meter.ts";
 import type { SyncOptions } from "../options.ts";
@@ -26,6 +28,7 @@ export const AUDIT_OVERLAP_MS = 15 * 60_000;
 export const AUDIT_RETENTION_MS = 7 * 86_400_000;
 /** The full re-list that catches what the audit log missed: once a day. */
 export const ASSIGNMENTS_RELIST_MS = 86_400_000;
+const RESTORED_SELECT = "id,appRoleId,principalId,principalType,resourceId";
 /** Entry ids kept to skip what an overlapping read shows again; beyond it, apps are simply read again. */
 const SEEN_MAX = 5_000;
 
@@ -108,6 +111,11 @@ export interface AuditedChanges {
   owners: Set<string>;
   /** Ids of every entry read (the next read's `seen`). */
   entries: string[];
+  /**
+   * The assignments restored principals hold, read from their side: the store dropped them with the
+   * principal, and no entry may name them (a restore may bring them back silently).
+   */
+  restored: Edge[];
 }
 
 /**
@@ -123,7 +131,7 @@ export async function auditedChanges(
   const from = new Date(Math.floor(since / 1000) * 1000).toISOString().replace(".000Z", "Z");
   const filter = `activityDateTime ge ${from} and (${names.map((n) => `activityDisplayName eq '${n}'`).join(" or ")})`;
   const path = `/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}&$top=999`;
-  const out: AuditedChanges = { assignments: new Set(), owners: new Set(), entries: [] };
+  const out: AuditedChanges = { assignments: new Set(), owners: new Set(), entries: [], restored: [] };
   const restored: RelatedRead[] = [];
   let url = path;
   const pages = ctx.client.pages<Raw>(path, { signal: ctx.signal })[Symbol.asyncIterator]();
@@ -162,15 +170,18 @@ export async function auditedChanges(
         restored.push({
           objectId: principalId,
           name: "assignments",
-          path: `/${collection}/${principalId}/appRoleAssignments?$select=resourceId&$top=999`,
+          path: `/${collection}/${principalId}/appRoleAssignments?$select=${RESTORED_SELECT}&$top=999`,
         });
       }
     }
   }
-  // A restored principal's assignments come back with it: the apps they are to are read again.
+  // A restored principal's assignments come back with it (a user's read also shows its groups').
   const options = { concurrency: ctx.concurrency, signal: ctx.signal };
   for await (const result of readRelated(ctx.client, restored, ctx.meter, options)) {
-    for (const item of result.items) out.assignments.add(String(item["resourceId"]));
+    for (const item of result.items) {
+      if (String(item["principalId"]) !== result.read.objectId) continue;
+      out.restored.push(assignmentEdge(String(item["resourceId"]), item));
+    }
   }
   return out;
 }

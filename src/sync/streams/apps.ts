@@ -323,6 +323,11 @@ export function appsStream(options: SyncOptions): TrackedSpec {
       const { startedAt, position, changes } = pending;
       if (changes) {
         const not = (covered: Set<string>) => (id: string) => !covered.has(id);
+        if (changes.restored.length > 0) {
+          const stored = await knownApps(ctx);
+          const add = changes.restored.filter((e) => stored.has(e.objectId));
+          if (add.length > 0) await commitPage(ctx, { stream: "apps", edges: { add } });
+        }
         await replaceEdges(ctx, "app:assigned", [...changes.assignments].filter(not(covered.assignments)));
         if (withOwners) await replaceEdges(ctx, "app:owner", [...changes.owners].filter(not(covered.owners)));
         await savePosition(ctx, { ...position, auditedTo: startedAt, seen: seenAfter(changes) });
