@@ -27,6 +27,7 @@ import type {
 import { validatePage, validateReconcile } from "../validate.ts";
 import { type CopyValue, one, type PgDatabase, type Sql, type Tx } from "./database.ts";
 import { appendEvents } from "./outbox.ts";
+import { deferReadIndexes, ensureReadIndexes } from "./read-indexes.ts";
 import { addRunStats, runTenant } from "./runs.ts";
 
 /**
@@ -123,6 +124,14 @@ export class PgSyncWriter implements SyncWriter {
 
   async checkpoints(): Promise<StoredCheckpoint[]> {
     return (await this.#db.query<CursorRow>("SELECT * FROM cursors ORDER BY stream")).map(checkpointFromRow);
+  }
+
+  async deferReadIndexes(): Promise<boolean> {
+    return deferReadIndexes(this.#db);
+  }
+
+  async restoreReadIndexes(): Promise<void> {
+    await ensureReadIndexes(this.#db);
   }
 
   async newRound(): Promise<number> {

@@ -13,6 +13,7 @@ import { SqliteMappings } from "./mappings.ts";
 import type { Migration } from "./migrations.ts";
 import { SqliteOutbox } from "./outbox.ts";
 import { SqliteQueries } from "./queries.ts";
+import { ensureReadIndexes } from "./read-indexes.ts";
 import { SqliteRunLog } from "./runs.ts";
 import { SqliteSubscriptions } from "./subscriptions.ts";
 import { SqliteSyncWriter } from "./sync-writer.ts";
@@ -53,6 +54,7 @@ export class SqliteStore implements Store {
         { cause: error },
       );
     }
+    if (!options.readOnly) ensureReadIndexes(this.#db);
     this.#file = fileIdentity(path);
     this.sync = new SqliteSyncWriter(this.#db);
     this.runs = new SqliteRunLog(this.#db);

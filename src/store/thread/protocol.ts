@@ -14,7 +14,15 @@ export type Part = Exclude<keyof Store, "location" | "verifyFile" | "close">;
  * read in chunks. `satisfies` makes a method added to the contract a compile error here until listed.
  */
 export const METHODS = {
-  sync: { applyPage: "call", checkpoint: "call", checkpoints: "call", newRound: "call", reconcile: "call" },
+  sync: {
+    applyPage: "call",
+    checkpoint: "call",
+    checkpoints: "call",
+    newRound: "call",
+    reconcile: "call",
+    deferReadIndexes: "call",
+    restoreReadIndexes: "call",
+  },
   runs: { start: "call", renew: "call", record: "call", finish: "call", get: "call", list: "call" },
   outbox: { read: "call", head: "call", position: "call", commit: "call" },
   audit: { record: "call", list: "call" },
