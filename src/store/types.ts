@@ -162,6 +162,8 @@ export interface ChangeEvent {
 
 export interface PageResult {
   events: ChangeEvent[];
+  /** How many events the page made: `events.length`, without reading them. */
+  changes: number;
   /** Objects and relationships the page named (changed or not). */
   objects: number;
 }

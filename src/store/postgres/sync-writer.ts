@@ -154,7 +154,7 @@ export class PgSyncWriter implements SyncWriter {
     if (checkpoint) await saveCheckpoint(tx, stream, checkpoint);
     const events = await appendEvents(tx, work.events, runId, tenantId);
     await addRunStats(tx, runId, stream, { ...stats, objects: work.objects, changes: events.length });
-    return { events, objects: work.objects };
+    return { events, changes: events.length, objects: work.objects };
   }
 }
 

@@ -8,7 +8,7 @@ import {
 } from "../store-file.ts";
 import type { AuditLog, MappingStore, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
-import { SqliteDatabase } from "./database.ts";
+import { SqliteDatabase, type StoreOpenOptions } from "./database.ts";
 import { SqliteMappings } from "./mappings.ts";
 import type { Migration } from "./migrations.ts";
 import { SqliteOutbox } from "./outbox.ts";
@@ -33,11 +33,7 @@ export class SqliteStore implements Store {
   readonly #file: FileIdentity | undefined;
 
   /** `readOnly`: a connection that never writes (queries only), which also opens a file this user may not write. */
-  constructor(
-    path: string,
-    migrations?: readonly Migration[],
-    options: { cacheMb?: number; readOnly?: boolean } = {},
-  ) {
+  constructor(path: string, migrations?: readonly Migration[], options: StoreOpenOptions = {}) {
     this.location = path;
     try {
       if (!options.readOnly) {

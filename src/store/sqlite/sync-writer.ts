@@ -145,7 +145,7 @@ export class SqliteSyncWriter implements SyncWriter {
     if (checkpoint) saveCheckpoint(this.#db, stream, checkpoint);
     const events = work.events.events;
     addRunStats(this.#db, runId, stream, { ...stats, objects: work.objects, changes: events.length });
-    return { events, objects: work.objects };
+    return { events, changes: events.length, objects: work.objects };
   }
 }
 
