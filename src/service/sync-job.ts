@@ -42,7 +42,7 @@ export function syncJob(connections: ConnectionRegistry): JobHandler {
             const s = streams[stream] ?? { phase: "running", objects: 0, changes: 0 };
             streams[stream] = s;
             s.objects += page.objects;
-            s.changes += page.events.length;
+            s.changes += page.changes;
             report({ streams });
           },
         },

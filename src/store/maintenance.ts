@@ -9,6 +9,7 @@ import { invalidInput, StoreError } from "./errors.ts";
 import { isPostgresUrl, type PgDatabase, parsePostgresUrl, type Sql } from "./postgres/database.ts";
 import { PostgresStore } from "./postgres/store.ts";
 import { SqliteDatabase } from "./sqlite/database.ts";
+import { allEvents } from "./sqlite/outbox.ts";
 import { SqliteStore } from "./sqlite/store.ts";
 
 export interface MigrationVersion {
@@ -45,10 +46,13 @@ export async function migrateStore(
   }
 }
 
-/** A table copied as it is: the SQLite query reading it, and its PostgreSQL columns with their types. */
+/**
+ * A table copied as it is: the SQLite query reading it (or, for rows SQLite stores compactly, what
+ * reads them whole), and its PostgreSQL columns with their types.
+ */
 interface TableCopy {
   table: string;
-  select: string;
+  select: string | ((source: SqliteDatabase) => Iterable<Record<string, unknown>>);
   columns: [name: string, type: "text" | "bigint" | "integer" | "float8"][];
 }
 
@@ -132,8 +136,22 @@ const TABLES: TableCopy[] = [
   },
   {
     table: "change_events",
-    select:
-      "SELECT seq, id, type, kind, resource_id, data, changes, run_id, tenant_id, detected_at FROM change_events ORDER BY seq",
+    *select(source) {
+      for (const e of allEvents(source)) {
+        yield {
+          seq: e.seq,
+          id: e.id,
+          type: e.type,
+          kind: e.kind,
+          resource_id: e.resourceId,
+          data: JSON.stringify(e.data),
+          changes: e.changes ? JSON.stringify(e.changes) : null,
+          run_id: e.runId,
+          tenant_id: e.tenantId,
+          detected_at: e.detectedAt,
+        };
+      }
+    },
     columns: [
       ["seq", "bigint"],
       ["id", "text"],
@@ -374,7 +392,11 @@ async function copyInto(
       batch = [];
     };
     let count = 0;
-    for (const row of source.iterate<Record<string, unknown>>(spec.select)) {
+    const rows =
+      typeof spec.select === "string"
+        ? source.iterate<Record<string, unknown>>(spec.select)
+        : spec.select(source);
+    for (const row of rows) {
       batch.push(row);
       count++;
       if (batch.length >= COPY_CHUNK) await flush();

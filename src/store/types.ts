@@ -162,6 +162,8 @@ export interface ChangeEvent {
 
 export interface PageResult {
   events: ChangeEvent[];
+  /** How many events the page made: `events.length`, without reading them. */
+  changes: number;
   /** Objects and relationships the page named (changed or not). */
   objects: number;
 }
@@ -186,6 +188,13 @@ export interface SyncWriter {
   /** A fresh round number for a full listing; keep it in the checkpoint to resume the same round. */
   newRound(): Promise<number>;
   reconcile(input: ReconcileInput): Promise<PageResult>;
+  /**
+   * For a first load: when the store holds no relationships yet, drops the indexes only reads use, so
+   * the load appends instead of updating them row by row; true when it did. Reads stay exact meanwhile,
+   * only slower. `restoreReadIndexes` builds them again (also done whenever the store opens for writing).
+   */
+  deferReadIndexes(): Promise<boolean>;
+  restoreReadIndexes(): Promise<void>;
 }
 
 export type RunKind = "full" | "incremental";

@@ -8,7 +8,8 @@ export type StreamPhase = "starting" | "loading" | "sweeping" | "incremental" | 
 /** Receives progress as it happens (the CLI draws it; tests may collect it). */
 export interface SyncObserver {
   phase?(stream: string, phase: StreamPhase): void;
-  page?(stream: string, page: { objects: number; events: readonly ChangeEvent[] }): void;
+  /** `changes`: how many events the page made; `events` are read from the store's thread only if used. */
+  page?(stream: string, page: { objects: number; changes: number; events: readonly ChangeEvent[] }): void;
   /** A problem that does not fail the run (e.g. PIM needs a P2 licence), reported once per run. */
   warning?(stream: string, message: string): void;
 }
@@ -40,7 +41,7 @@ export async function commitPage(
     runId: ctx.runId,
     stats: { requests: cost.requests, resourceUnits: cost.resourceUnits },
   });
-  ctx.observer.page?.(page.stream, { objects: result.objects, events: result.events });
+  ctx.observer.page?.(page.stream, result);
   return result;
 }
 
@@ -57,6 +58,6 @@ export async function commitSweep(
     });
   }
   const result = await ctx.store.sync.reconcile({ ...input, runId: ctx.runId });
-  ctx.observer.page?.(input.stream, { objects: result.objects, events: result.events });
+  ctx.observer.page?.(input.stream, result);
   return result;
 }

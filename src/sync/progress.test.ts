@@ -52,7 +52,7 @@ test("off a terminal, progress is plain lines; on one, it redraws in place", () 
   });
   const p = new SyncProgress({ out: plain, tty: false, clientStats: stats, now: () => 1000 });
   p.phase("users", "loading");
-  p.page("users", { objects: 10, events: [] });
+  p.page("users", { objects: 10, changes: 0 });
   p.phase("users", "done");
   p.warning("roles", "PIM skipped");
   assert.equal(

@@ -141,10 +141,10 @@ export class SyncProgress implements SyncObserver {
     if (!this.#opts.tty) this.#opts.out.write(`${formatStreamLine(s, this.#now())}\n`);
   }
 
-  page(stream: string, page: { objects: number; events: readonly ChangeEvent[] }): void {
+  page(stream: string, page: { objects: number; changes: number }): void {
     const s = this.#state(stream);
     s.objects += page.objects;
-    s.changes += page.events.length;
+    s.changes += page.changes;
   }
 
   warning(stream: string, message: string): void {

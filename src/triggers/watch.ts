@@ -107,7 +107,7 @@ export async function runWatch(input: WatchInput): Promise<void> {
         try {
           await input.sync({
             page: (_stream, page) => {
-              if (page.events.length > 0) wake();
+              if (page.changes > 0) wake();
             },
           });
         } catch (err) {

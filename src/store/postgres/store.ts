@@ -14,6 +14,7 @@ import { PgMappings } from "./mappings.ts";
 import type { PgMigration } from "./migrations.ts";
 import { PgOutbox } from "./outbox.ts";
 import { PgQueries } from "./queries.ts";
+import { ensureReadIndexes } from "./read-indexes.ts";
 import { PgRunLog } from "./runs.ts";
 import { PgSubscriptions } from "./subscriptions.ts";
 import { PgSyncWriter } from "./sync-writer.ts";
@@ -51,7 +52,16 @@ export class PostgresStore implements Store {
     options: { mustExist?: boolean; readOnly?: boolean; migrations?: readonly PgMigration[] } = {},
   ): Promise<PostgresStore> {
     const location = typeof url === "string" ? parsePostgresUrl(url) : url;
-    return new PostgresStore(await PgDatabase.open(location, options));
+    const db = await PgDatabase.open(location, options);
+    if (!options.readOnly && !options.migrations) {
+      try {
+        await ensureReadIndexes(db);
+      } catch (error) {
+        await db.close();
+        throw db.translate(error);
+      }
+    }
+    return new PostgresStore(db);
   }
 
   /** Nothing to check: a database is no file that could be replaced under this process. */

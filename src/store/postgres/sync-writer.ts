@@ -27,6 +27,7 @@ import type {
 import { validatePage, validateReconcile } from "../validate.ts";
 import { type CopyValue, one, type PgDatabase, type Sql, type Tx } from "./database.ts";
 import { appendEvents } from "./outbox.ts";
+import { deferReadIndexes, ensureReadIndexes } from "./read-indexes.ts";
 import { addRunStats, runTenant } from "./runs.ts";
 
 /**
@@ -125,6 +126,14 @@ export class PgSyncWriter implements SyncWriter {
     return (await this.#db.query<CursorRow>("SELECT * FROM cursors ORDER BY stream")).map(checkpointFromRow);
   }
 
+  async deferReadIndexes(): Promise<boolean> {
+    return deferReadIndexes(this.#db);
+  }
+
+  async restoreReadIndexes(): Promise<void> {
+    await ensureReadIndexes(this.#db);
+  }
+
   async newRound(): Promise<number> {
     const row = await one<{ value: number }>(
       this.#db,
@@ -145,7 +154,7 @@ export class PgSyncWriter implements SyncWriter {
     if (checkpoint) await saveCheckpoint(tx, stream, checkpoint);
     const events = await appendEvents(tx, work.events, runId, tenantId);
     await addRunStats(tx, runId, stream, { ...stats, objects: work.objects, changes: events.length });
-    return { events, objects: work.objects };
+    return { events, changes: events.length, objects: work.objects };
   }
 }
 

@@ -4,6 +4,18 @@ import { pathToFileURL } from "node:url";
 import { StoreError } from "../errors.ts";
 import { MIGRATIONS, type Migration } from "./migrations.ts";
 
+export interface StoreOpenOptions {
+  /** Page cache (MB); 32 by default. */
+  cacheMb?: number;
+  readOnly?: boolean;
+  /**
+   * WAL pages after which a commit copies the log into the file (SQLite's default: 1,000). Each copy
+   * syncs both files to disk: a writer committing parts of megabytes does it at nearly every commit
+   * with the default, so the sync's writer asks for a longer log (truncated back to it after).
+   */
+  checkpointPages?: number;
+}
+
 /**
  * One SQLite connection: pragmas for a write-heavy embedded store, a prepared-statement cache and
  * transactions. Synchronous underneath (node:sqlite); the Store facade is async.
@@ -14,11 +26,7 @@ export class SqliteDatabase {
   #depth = 0;
   #generation = 0;
 
-  constructor(
-    path: string,
-    migrations: readonly Migration[] = MIGRATIONS,
-    options: { cacheMb?: number; readOnly?: boolean } = {},
-  ) {
+  constructor(path: string, migrations: readonly Migration[] = MIGRATIONS, options: StoreOpenOptions = {}) {
     if (options.readOnly) {
       this.db = openReadOnly(path);
       this.db.exec(`PRAGMA cache_size = ${-1024 * (options.cacheMb ?? 32)}; PRAGMA temp_store = MEMORY;`);
@@ -44,6 +52,11 @@ export class SqliteDatabase {
       PRAGMA temp_store = MEMORY;
       PRAGMA secure_delete = FAST;
     `);
+    if (options.checkpointPages) {
+      this.db.exec(
+        `PRAGMA wal_autocheckpoint = ${options.checkpointPages}; PRAGMA journal_size_limit = ${options.checkpointPages * 4096};`,
+      );
+    }
     migrate(this.db, migrations);
   }
 

@@ -244,4 +244,40 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 8,
+    name: "change events stored compactly",
+    // A full load of a large tenant writes a million relationship events: stored whole, they were two
+    // thirds of the file (ids, run and tenant repeated in every row) and most of the load's writing.
+    // Now an event's id is derived from the store's prefix and its seq unless stored (events from
+    // before), the run is its number (its tenant is the run's), a relationship's event keeps its key
+    // and rebuilds its data on read, and new rows keep their detection time in milliseconds.
+    sql: `
+      CREATE TABLE change_events_compact (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT,
+        type TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        resource_id TEXT NOT NULL,
+        data TEXT,
+        changes TEXT,
+        run_n INTEGER NOT NULL,
+        detected_at NOT NULL,
+        relation TEXT,
+        principal_id TEXT,
+        principal_type TEXT,
+        qualifier TEXT
+      );
+      INSERT INTO change_events_compact (seq, id, type, kind, resource_id, data, changes, run_n, detected_at)
+        SELECT e.seq, e.id, e.type, e.kind, e.resource_id, e.data, e.changes, r.number, e.detected_at
+        FROM change_events e JOIN runs r ON r.id = e.run_id ORDER BY e.seq;
+      UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence WHERE name = 'change_events')
+        WHERE name = 'change_events_compact';
+      DROP TABLE change_events;
+      ALTER TABLE change_events_compact RENAME TO change_events;
+      CREATE INDEX change_events_by_run ON change_events (run_n, seq);
+      INSERT INTO meta (key, value)
+        SELECT 'event_id_prefix', lower(hex(randomblob(12))) WHERE NOT EXISTS (SELECT 1 FROM meta WHERE key = 'event_id_prefix');
+    `,
+  },
 ];

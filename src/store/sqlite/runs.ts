@@ -49,10 +49,14 @@ export function addRunStats(
 }
 
 /** The tenant a run syncs; change events carry it. */
-export function runTenant(db: SqliteDatabase, runId: string): string {
-  const row = db.get<{ tenant_id: string }>("SELECT tenant_id FROM runs WHERE id = ?", runId);
+/** What a run's events carry: its id, its number (stored in place of the id) and its tenant. */
+export function runOf(db: SqliteDatabase, runId: string): { id: string; number: number; tenantId: string } {
+  const row = db.get<{ number: number; tenant_id: string }>(
+    "SELECT number, tenant_id FROM runs WHERE id = ?",
+    runId,
+  );
   if (!row) throw new StoreError("STORE_RUN_NOT_FOUND", { run: runId });
-  return row.tenant_id;
+  return { id: runId, number: row.number, tenantId: row.tenant_id };
 }
 
 /** Outbox positions bounding what a run produced: after `from`, up to and including `to`. */
@@ -129,7 +133,7 @@ export class SqliteRunLog implements RunLog {
 
   async record(runId: string, stream: string, stats: Partial<StreamStats>): Promise<void> {
     this.#db.transaction(() => {
-      runTenant(this.#db, runId);
+      runOf(this.#db, runId);
       addRunStats(this.#db, runId, stream, stats);
     });
   }
@@ -140,7 +144,7 @@ export class SqliteRunLog implements RunLog {
   ): Promise<RunRecord> {
     checkFinish(outcome.status);
     this.#db.transaction(() => {
-      runTenant(this.#db, runId);
+      runOf(this.#db, runId);
       this.#db.run(
         "UPDATE runs SET status = ?, error = ?, finished_at = ?, end_seq = ? WHERE id = ?",
         outcome.status,
@@ -181,8 +185,8 @@ export class SqliteRunLog implements RunLog {
       row,
       this.#db.all<StatsRow>("SELECT * FROM run_stats WHERE run_id = ? ORDER BY stream", row.id),
       this.#db.get<{ first: number | null; last: number | null }>(
-        "SELECT min(seq) AS first, max(seq) AS last FROM change_events WHERE run_id = ?",
-        row.id,
+        "SELECT min(seq) AS first, max(seq) AS last FROM change_events WHERE run_n = ?",
+        row.number,
       ),
     );
   }

@@ -8,11 +8,12 @@ import {
 } from "../store-file.ts";
 import type { AuditLog, MappingStore, Outbox, Queries, RunLog, Store, Subscriptions } from "../types.ts";
 import { SqliteAuditLog } from "./audit.ts";
-import { SqliteDatabase } from "./database.ts";
+import { SqliteDatabase, type StoreOpenOptions } from "./database.ts";
 import { SqliteMappings } from "./mappings.ts";
 import type { Migration } from "./migrations.ts";
 import { SqliteOutbox } from "./outbox.ts";
 import { SqliteQueries } from "./queries.ts";
+import { ensureReadIndexes } from "./read-indexes.ts";
 import { SqliteRunLog } from "./runs.ts";
 import { SqliteSubscriptions } from "./subscriptions.ts";
 import { SqliteSyncWriter } from "./sync-writer.ts";
@@ -32,11 +33,7 @@ export class SqliteStore implements Store {
   readonly #file: FileIdentity | undefined;
 
   /** `readOnly`: a connection that never writes (queries only), which also opens a file this user may not write. */
-  constructor(
-    path: string,
-    migrations?: readonly Migration[],
-    options: { cacheMb?: number; readOnly?: boolean } = {},
-  ) {
+  constructor(path: string, migrations?: readonly Migration[], options: StoreOpenOptions = {}) {
     this.location = path;
     try {
       if (!options.readOnly) {
@@ -53,6 +50,7 @@ export class SqliteStore implements Store {
         { cause: error },
       );
     }
+    if (!options.readOnly) ensureReadIndexes(this.#db);
     this.#file = fileIdentity(path);
     this.sync = new SqliteSyncWriter(this.#db);
     this.runs = new SqliteRunLog(this.#db);

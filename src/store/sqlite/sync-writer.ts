@@ -3,7 +3,6 @@ import {
   deleteOutcome,
   type EdgeKey,
   type EdgeRow,
-  edgeEvent,
   keyOf,
   keyOfRow,
   learntPrincipalType,
@@ -25,8 +24,9 @@ import type {
 import { validatePage, validateReconcile } from "../validate.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { EdgeTable } from "./edges.ts";
-import { EventAppender } from "./outbox.ts";
-import { addRunStats, runTenant } from "./runs.ts";
+import { EventAppender, EventIds } from "./outbox.ts";
+import { deferReadIndexes, ensureReadIndexes } from "./read-indexes.ts";
+import { addRunStats, runOf } from "./runs.ts";
 
 interface ResourceRow {
   data: string;
@@ -40,10 +40,16 @@ const SWEEP_CHUNK = 1000;
 export class SqliteSyncWriter implements SyncWriter {
   readonly #db: SqliteDatabase;
   readonly #edges: EdgeTable;
+  #eventIds: EventIds | undefined;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#edges = new EdgeTable(db);
+  }
+
+  #ids(): EventIds {
+    this.#eventIds ??= new EventIds(this.#db);
+    return this.#eventIds;
   }
 
   async applyPage(page: PageInput): Promise<PageResult> {
@@ -62,7 +68,7 @@ export class SqliteSyncWriter implements SyncWriter {
   }
 
   #apply(page: PageInput): PageResult {
-    const work = new PageWork(this.#db, this.#edges, page.runId, page.round);
+    const work = new PageWork(this.#db, this.#edges, this.#ids(), page.runId, page.round);
     const merge = page.merge === true;
     const ops = pageOperations(page);
     for (const d of ops.deletes) work.delete(d.kind, d.id, d);
@@ -75,7 +81,7 @@ export class SqliteSyncWriter implements SyncWriter {
   async reconcile(input: ReconcileInput): Promise<PageResult> {
     validateReconcile(input);
     return this.#db.transaction(() => {
-      const work = new PageWork(this.#db, this.#edges, input.runId, input.round);
+      const work = new PageWork(this.#db, this.#edges, this.#ids(), input.runId, input.round);
       for (const kind of input.kinds ?? []) {
         // Keyset chunks by id: each chunk is read, then deleted, then the next one starts after it.
         let after = "";
@@ -111,6 +117,14 @@ export class SqliteSyncWriter implements SyncWriter {
     return this.#db.all<CursorRow>("SELECT * FROM cursors ORDER BY stream").map(checkpointFromRow);
   }
 
+  async deferReadIndexes(): Promise<boolean> {
+    return deferReadIndexes(this.#db);
+  }
+
+  async restoreReadIndexes(): Promise<void> {
+    ensureReadIndexes(this.#db);
+  }
+
   async newRound(): Promise<number> {
     return this.#db.transaction(() => {
       this.#db.run(
@@ -131,7 +145,7 @@ export class SqliteSyncWriter implements SyncWriter {
     if (checkpoint) saveCheckpoint(this.#db, stream, checkpoint);
     const events = work.events.events;
     addRunStats(this.#db, runId, stream, { ...stats, objects: work.objects, changes: events.length });
-    return { events, objects: work.objects };
+    return { events, changes: events.length, objects: work.objects };
   }
 }
 
@@ -146,10 +160,10 @@ class PageWork {
   readonly #insertRound: number;
   readonly #now = new Date().toISOString();
 
-  constructor(db: SqliteDatabase, edges: EdgeTable, runId: string, round: number | undefined) {
+  constructor(db: SqliteDatabase, edges: EdgeTable, ids: EventIds, runId: string, round: number | undefined) {
     this.#db = db;
     this.#edges = edges;
-    this.events = new EventAppender(db, runId, runTenant(db, runId));
+    this.events = new EventAppender(db, ids, runOf(db, runId));
     this.#round = round ?? null;
     this.#insertRound = round ?? currentRound(db);
   }
@@ -238,7 +252,7 @@ class PageWork {
   }
 
   #edgeEvent(type: "added" | "removed", key: EdgeKey, principalType: string): void {
-    this.events.append(edgeEvent(type, key, principalType));
+    this.events.appendEdge(type, key, principalType);
   }
 
   /** `deletedAt`: null for a live object, the deletion time for a tombstone. */

@@ -5,7 +5,7 @@
  */
 import { ConnectorError, type ErrorCode } from "../../errors.ts";
 import { StoreError, type StoreErrorCode } from "../errors.ts";
-import type { Store } from "../types.ts";
+import type { ChangeEvent, PageResult, Store } from "../types.ts";
 
 export type Part = Exclude<keyof Store, "location" | "verifyFile" | "close">;
 
@@ -14,7 +14,15 @@ export type Part = Exclude<keyof Store, "location" | "verifyFile" | "close">;
  * read in chunks. `satisfies` makes a method added to the contract a compile error here until listed.
  */
 export const METHODS = {
-  sync: { applyPage: "call", checkpoint: "call", checkpoints: "call", newRound: "call", reconcile: "call" },
+  sync: {
+    applyPage: "call",
+    checkpoint: "call",
+    checkpoints: "call",
+    newRound: "call",
+    reconcile: "call",
+    deferReadIndexes: "call",
+    restoreReadIndexes: "call",
+  },
   runs: { start: "call", renew: "call", record: "call", finish: "call", get: "call", list: "call" },
   outbox: { read: "call", head: "call", position: "call", commit: "call" },
   audit: { record: "call", list: "call" },
@@ -62,6 +70,37 @@ export const METHODS = {
 
 /** Rows per message when a stream crosses threads: big enough to amortise a message, small to stay flat. */
 export const STREAM_CHUNK = 512;
+
+/** The sync calls whose answer is a PageResult: its events cross the thread as one JSON text. */
+export const PAGE_RESULTS = new Set(["applyPage", "reconcile"]);
+
+/**
+ * A PageResult as it crosses. A full load's pages carry a million events in all, which most callers
+ * only count: cloned object by object they cost both threads more CPU and garbage than the writes of
+ * some tables. As text they cross as one string and are parsed only if read.
+ */
+export interface WirePageResult {
+  objects: number;
+  changes: number;
+  eventsJson: string;
+}
+
+export function encodePageResult(result: PageResult): WirePageResult {
+  return { objects: result.objects, changes: result.changes, eventsJson: JSON.stringify(result.events) };
+}
+
+/** The PageResult again; `events` parsed on first use. */
+export function decodePageResult(wire: WirePageResult): PageResult {
+  let events: ChangeEvent[] | undefined;
+  return {
+    objects: wire.objects,
+    changes: wire.changes,
+    get events() {
+      events ??= JSON.parse(wire.eventsJson) as ChangeEvent[];
+      return events;
+    },
+  };
+}
 
 export type Request =
   | { type: "call"; id: number; part: Part; method: string; args: unknown[] }

@@ -6,7 +6,15 @@ import { parentPort, workerData } from "node:worker_threads";
 import { silenceSqliteWarning } from "../../log/sqlite-warning.ts";
 import type { SqliteStore } from "../sqlite/store.ts";
 import type { PageInput, PageResult } from "../types.ts";
-import { encodeError, type Part, type Reply, type Request, STREAM_CHUNK } from "./protocol.ts";
+import {
+  encodeError,
+  encodePageResult,
+  PAGE_RESULTS,
+  type Part,
+  type Reply,
+  type Request,
+  STREAM_CHUNK,
+} from "./protocol.ts";
 
 const port = parentPort;
 if (!port) throw new Error("store-thread.ts runs as a worker (new ThreadedStore), not on its own");
@@ -19,7 +27,10 @@ let store: SqliteStore;
 try {
   // Half the default page cache: the edge table's own id cache answers most of a load's dictionary
   // lookups, so a sync loses no time with the smaller cache and keeps a smaller peak memory.
-  store = new Sqlite((workerData as { path: string }).path, undefined, { cacheMb: 16 });
+  store = new Sqlite((workerData as { path: string }).path, undefined, {
+    cacheMb: 16,
+    checkpointPages: 16_384,
+  });
   post({ type: "ready" });
 } catch (error) {
   post({ type: "open-failed", error: encodeError(error) });
@@ -37,13 +48,12 @@ function target(part: Part, method: string): (...args: unknown[]) => unknown {
 
 async function handle(request: Request): Promise<void> {
   switch (request.type) {
-    case "call":
-      post({
-        type: "result",
-        id: request.id,
-        value: await target(request.part, request.method)(...request.args),
-      });
+    case "call": {
+      const value = await target(request.part, request.method)(...request.args);
+      const page = request.part === "sync" && PAGE_RESULTS.has(request.method);
+      post({ type: "result", id: request.id, value: page ? encodePageResult(value as PageResult) : value });
       return;
+    }
     case "stream": {
       const iterable = target(request.part, request.method)(...request.args) as AsyncIterable<unknown>;
       streams.set(request.id, iterable[Symbol.asyncIterator]());
@@ -129,7 +139,7 @@ async function commitPages(requests: (Request & { type: "call" })[]): Promise<vo
     return;
   }
   requests.forEach((request, i) => {
-    post({ type: "result", id: request.id, value: results[i] });
+    post({ type: "result", id: request.id, value: encodePageResult(results[i] as PageResult) });
   });
 }
 

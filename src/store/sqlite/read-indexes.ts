@@ -1,0 +1,43 @@
+import type { SqliteDatabase } from "./database.ts";
+
+/**
+ * Indexes that serve reads only: no write path needs them to stay exact. Kept row by row, the
+ * principal index takes a random insert per membership, and each commit rewrites every page those
+ * touched (at 1M memberships most of a first load's time); built once after the load, it is one sort.
+ */
+const READ_INDEXES = [
+  {
+    name: "edges_by_principal",
+    sql: "CREATE INDEX IF NOT EXISTS edges_by_principal ON edges (principal_n, relation)",
+  },
+];
+
+/** Drops the read-only indexes when the store holds no relationships yet; true when it did. */
+export function deferReadIndexes(db: SqliteDatabase): boolean {
+  return db.transaction(() => {
+    if (db.get("SELECT 1 AS present FROM edges LIMIT 1")) return false;
+    db.db.exec("DROP INDEX IF EXISTS edges_by_principal");
+    return true;
+  });
+}
+
+/**
+ * Builds whichever read-only index is missing. Run when a first load ends and whenever the store is
+ * opened for writing, so a load killed before its end leaves no store without them.
+ */
+export function ensureReadIndexes(db: SqliteDatabase): void {
+  const missing = READ_INDEXES.filter(
+    ({ name }) => !db.get("SELECT 1 AS present FROM sqlite_master WHERE type = 'index' AND name = ?", name),
+  );
+  if (missing.length === 0) return;
+  // The build sorts every edge: in memory (the store's temp_store) that is a peak of hundreds of MB at
+  // a million edges, so its sort runs spill to a temporary file instead.
+  db.db.exec("PRAGMA temp_store = FILE");
+  try {
+    db.transaction(() => {
+      for (const { sql } of missing) db.db.exec(sql);
+    });
+  } finally {
+    db.db.exec("PRAGMA temp_store = MEMORY");
+  }
+}
