@@ -96,13 +96,15 @@ export class PgSyncWriter implements SyncWriter {
         }
       }
       for (const relation of input.relations ?? []) {
+        // Locked as read: another stream's page deleting one of these rows meanwhile (a principal's
+        // deletion takes its edges) would otherwise leave both transactions reporting its removal.
         let after = ["", "", ""];
         for (;;) {
           const rows = await tx.query<EdgeState["row"]>(
             `SELECT ${EDGE_COLUMNS} FROM edges
              WHERE relation = $1 AND ($2::text[] IS NULL OR object_id = ANY($2)) AND seen_round < $3
                AND (object_id, principal_id, qualifier) > ($4, $5, $6)
-             ORDER BY object_id, principal_id, qualifier LIMIT $7`,
+             ORDER BY object_id, principal_id, qualifier LIMIT $7 FOR UPDATE`,
             [relation, input.objectIds ?? null, input.round, ...after, SWEEP_CHUNK],
           );
           work.adoptEdges(rows);
