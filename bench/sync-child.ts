@@ -2,12 +2,14 @@
  * One measured sync in its own process (so its peak RSS is the connector's alone): reads the
  * connection from the environment, runs a full or incremental sync, prints one JSON line.
  */
-import { sizeHeapForStreaming } from "../src/cli/heap.ts";
-import { createConnection, loadConfig, parseKinds, runSync } from "../src/index.ts";
-import { openStore } from "../src/store/index.ts";
+import { restartWithStartupLimits, sizeHeapForStreaming } from "../src/cli/heap.ts";
 
 // Sized as the CLI sizes its own process (src/cli/main.ts).
+restartWithStartupLimits();
 sizeHeapForStreaming();
+// Loaded after the restart, so that the measured process loads them once.
+const { createConnection, loadConfig, parseKinds, runSync } = await import("../src/index.ts");
+const { openStore } = await import("../src/store/index.ts");
 const full = process.argv.includes("--full");
 /** `--partition-users-from N`: SyncOptions.partitionUsersFrom (a huge N measures the plain listing). */
 const partitionAt = process.argv.indexOf("--partition-users-from");
