@@ -28,6 +28,12 @@ const sampler = setInterval(() => {
     peakMb[part] = Math.max(peakMb[part] ?? 0, mb);
   }
 }, 100);
+/** The main thread's time in garbage collection: what the heap sizing costs. */
+let gcMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+});
+gcObserver.observe({ entryTypes: ["gc"] });
 /** When each stream reached each phase (s since start): where the wall time goes. */
 const timeline: Record<string, string[]> = {};
 const summary = await runSync({
@@ -49,6 +55,7 @@ const summary = await runSync({
 });
 const wallMs = performance.now() - started;
 clearInterval(sampler);
+gcObserver.disconnect();
 await connection.close();
 await store.close();
 process.stdout.write(
@@ -58,6 +65,7 @@ process.stdout.write(
     cpuMs: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1000,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     peakMb,
+    gcMs,
     status: summary.run.status,
     kind: summary.run.kind,
     objects: summary.totals.objects,
