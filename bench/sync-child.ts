@@ -63,6 +63,8 @@ process.stdout.write(
     wallMs,
     // The sync's own CPU time: near the wall time means the store, not Graph's budget, set the pace.
     cpuMs: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1000,
+    /** Of which in the kernel (page faults, mmap and munmap, futexes). */
+    systemCpuMs: process.resourceUsage().systemCPUTime / 1000,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
     peakMb,
     gcMs,
