@@ -23,10 +23,9 @@ export const SEMI_SPACE_MB = 4;
 /**
  * glibc's malloc settings, each with the tunable that would set it too (a value the user set either
  * way is kept). One arena instead of one per thread (two left ~15 MB more at xl, for no CPU time
- * measurably saved: the threads that allocate much, main and the store's, mostly take turns); and a fixed mmap threshold: by default glibc
- * raises it to the largest block freed (up to 32 MB), after which response bodies and structured-clone
- * buffers of a few MB are carved from the arenas, whose freed holes stay resident, instead of being
- * mapped and unmapped whole.
+ * measurably saved); and a fixed mmap threshold: by default glibc raises it to the largest block
+ * freed (up to 32 MB), after which response bodies and structured-clone buffers of a few MB are carved
+ * from the arenas, whose freed holes stay resident, instead of being mapped and unmapped whole.
  */
 export const MALLOC_SETTINGS: readonly { env: string; tunable: string; value: string }[] = [
   { env: "MALLOC_ARENA_MAX", tunable: "glibc.malloc.arena_max", value: "1" },
