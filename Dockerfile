@@ -20,10 +20,9 @@ RUN apt-get update \
   && chown node:node /data
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
-# MALLOC_ARENA_MAX: glibc gives each thread (main, store, V8's helpers) malloc arenas of its own; two
-# keep an xl full sync's peak RSS ~30 MB lower (docs/performance.md#memory).
+# glibc's malloc settings are the CLI's own (src/cli/heap.ts restarts `serve` with them); set
+# MALLOC_ARENA_MAX or MALLOC_MMAP_THRESHOLD_ here only to override them (docs/performance.md#memory).
 ENV NODE_ENV=production \
-    MALLOC_ARENA_MAX=2 \
     ENTRA_LISTEN=0.0.0.0:8080 \
     ENTRA_STORE=/data/entra-connector.db
 # The store, its key file and the service's token digests live here (a volume in compose and Kubernetes).

@@ -104,10 +104,10 @@ function child(env: NodeJS.ProcessEnv, run: Run): Promise<ChildLine> {
     p.on("exit", (code) => {
       if (code !== 0) return fail(new Error(`${run} run exited ${code}`));
       const line = out.trim().split("\n").pop() as string;
-      // Where the memory and the time went (peak RSS, heap…; each stream's phases), per sync: `--verbose`.
+      // Where the memory and the time went (peak RSS, heap…; main-thread GC; each stream's phases), per sync: `--verbose`.
       if (verbose && run !== "per-object") {
-        const { peakMb, timeline } = JSON.parse(line);
-        process.stderr.write(`${JSON.stringify({ peakMb, timeline })}\n`);
+        const { peakMb, gcMs, timeline } = JSON.parse(line);
+        process.stderr.write(`${JSON.stringify({ peakMb, gcMs: Math.round(gcMs), timeline })}\n`);
       }
       done(JSON.parse(line));
     });

@@ -1,8 +1,9 @@
 // biome-ignore lint/style/noRestrictedImports: the process entry must silence the warning before src/index.ts loads node:sqlite.
 import { silenceSqliteWarning } from "../log/sqlite-warning.ts";
 import type { CommandIO } from "./command.ts";
-import { sizeHeapForStreaming } from "./heap.ts";
+import { restartWithStartupLimits, sizeHeapForStreaming, streamsTenant } from "./heap.ts";
 
+if (streamsTenant(process.argv.slice(2))) restartWithStartupLimits();
 sizeHeapForStreaming();
 
 silenceSqliteWarning();

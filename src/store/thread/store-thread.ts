@@ -25,10 +25,11 @@ silenceSqliteWarning();
 const { SqliteStore: Sqlite } = await import("../sqlite/store.ts");
 let store: SqliteStore;
 try {
-  // Half the default page cache: the edge table's own id cache answers most of a load's dictionary
-  // lookups, so a sync loses no time with the smaller cache and keeps a smaller peak memory.
+  // A quarter of the default page cache: the edge table's own id cache answers most of a load's
+  // dictionary lookups, and the cache fills early in a load and stays full, so each MB given here
+  // is a MB of the sync's peak RSS (docs/performance.md#memory).
   store = new Sqlite((workerData as { path: string }).path, undefined, {
-    cacheMb: 16,
+    cacheMb: 8,
     checkpointPages: 16_384,
   });
   post({ type: "ready" });
