@@ -46,39 +46,48 @@ export class EventIds {
   }
 }
 
-/** Writes change events for one run inside the caller's transaction. */
+/**
+ * Writes change events for one run inside the caller's transaction, and keeps them as the JSON text
+ * of the page's result (see page-result.ts): an object's event reuses the object's JSON.
+ */
 export class EventAppender {
-  readonly events: ChangeEvent[] = [];
+  count = 0;
+  readonly #texts: string[] = [];
   readonly #db: SqliteDatabase;
   readonly #ids: EventIds;
-  readonly #runId: string;
   readonly #runNumber: number;
-  readonly #tenantId: string;
   readonly #atMs = Date.now();
-  readonly #at = new Date(this.#atMs).toISOString();
+  /** What every event of the page ends with: run, tenant and time. */
+  readonly #tail: string;
 
   constructor(db: SqliteDatabase, ids: EventIds, run: { id: string; number: number; tenantId: string }) {
     this.#db = db;
     this.#ids = ids;
-    this.#runId = run.id;
     this.#runNumber = run.number;
-    this.#tenantId = run.tenantId;
+    this.#tail = `,"runId":${JSON.stringify(run.id)},"tenantId":${JSON.stringify(run.tenantId)},"detectedAt":"${new Date(this.#atMs).toISOString()}"}`;
+  }
+
+  /** The page's events as a JSON array. */
+  json(): string {
+    return `[${this.#texts.join(",")}]`;
   }
 
   /** `dataJson`: `event.data` already serialised by the caller (saves a second stringify per object). */
   append(event: NewEvent, dataJson?: string): void {
+    const data = dataJson ?? JSON.stringify(event.data);
+    const changes = event.changes ? JSON.stringify(event.changes) : null;
     const { lastInsertRowid: seq } = this.#db.run(
       `INSERT INTO change_events (type, kind, resource_id, data, changes, run_n, detected_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
       event.type,
       event.kind,
       event.resourceId,
-      dataJson ?? JSON.stringify(event.data),
-      event.changes ? JSON.stringify(event.changes) : null,
+      data,
+      changes,
       this.#runNumber,
       this.#atMs,
     );
-    this.#push(event, seq);
+    this.#push(seq, event, data, changes);
   }
 
   /** A relationship's event, `edgeEvent(type, key, principalType)`: stored as its key, not its data. */
@@ -97,18 +106,14 @@ export class EventAppender {
       principalType,
       key.qualifier,
     );
-    this.#push(event, seq);
+    this.#push(seq, event, JSON.stringify(event.data), null);
   }
 
-  #push(event: NewEvent, seq: number): void {
-    this.events.push({
-      ...event,
-      seq,
-      id: this.#ids.of(seq),
-      runId: this.#runId,
-      tenantId: this.#tenantId,
-      detectedAt: this.#at,
-    });
+  #push(seq: number, event: NewEvent, data: string, changes: string | null): void {
+    this.count++;
+    this.#texts.push(
+      `{"seq":${seq},"id":"${this.#ids.of(seq)}","type":"${event.type}","kind":"${event.kind}","resourceId":${JSON.stringify(event.resourceId)},"data":${data}${changes === null ? "" : `,"changes":${changes}`}${this.#tail}`,
+    );
   }
 }
 

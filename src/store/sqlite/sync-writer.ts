@@ -9,6 +9,7 @@ import {
   pageOperations,
   upsertOutcome,
 } from "../page-changes.ts";
+import { lazyPageResult } from "../page-result.ts";
 import type {
   Checkpoint,
   Deletion,
@@ -143,9 +144,9 @@ export class SqliteSyncWriter implements SyncWriter {
     stats: PageInput["stats"],
   ): PageResult {
     if (checkpoint) saveCheckpoint(this.#db, stream, checkpoint);
-    const events = work.events.events;
-    addRunStats(this.#db, runId, stream, { ...stats, objects: work.objects, changes: events.length });
-    return { events, changes: events.length, objects: work.objects };
+    const changes = work.events.count;
+    addRunStats(this.#db, runId, stream, { ...stats, objects: work.objects, changes });
+    return lazyPageResult(work.objects, changes, work.events.json());
   }
 }
 

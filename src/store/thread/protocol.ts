@@ -5,7 +5,8 @@
  */
 import { ConnectorError, type ErrorCode } from "../../errors.ts";
 import { StoreError, type StoreErrorCode } from "../errors.ts";
-import type { ChangeEvent, PageResult, Store } from "../types.ts";
+import { eventsText, lazyPageResult } from "../page-result.ts";
+import type { PageResult, Store } from "../types.ts";
 
 export type Part = Exclude<keyof Store, "location" | "verifyFile" | "close">;
 
@@ -74,11 +75,7 @@ export const STREAM_CHUNK = 512;
 /** The sync calls whose answer is a PageResult: its events cross the thread as one JSON text. */
 export const PAGE_RESULTS = new Set(["applyPage", "reconcile"]);
 
-/**
- * A PageResult as it crosses. A full load's pages carry a million events in all, which most callers
- * only count: cloned object by object they cost both threads more CPU and garbage than the writes of
- * some tables. As text they cross as one string and are parsed only if read.
- */
+/** A PageResult as it crosses (see page-result.ts). */
 export interface WirePageResult {
   objects: number;
   changes: number;
@@ -86,20 +83,11 @@ export interface WirePageResult {
 }
 
 export function encodePageResult(result: PageResult): WirePageResult {
-  return { objects: result.objects, changes: result.changes, eventsJson: JSON.stringify(result.events) };
+  return { objects: result.objects, changes: result.changes, eventsJson: eventsText(result) };
 }
 
-/** The PageResult again; `events` parsed on first use. */
 export function decodePageResult(wire: WirePageResult): PageResult {
-  let events: ChangeEvent[] | undefined;
-  return {
-    objects: wire.objects,
-    changes: wire.changes,
-    get events() {
-      events ??= JSON.parse(wire.eventsJson) as ChangeEvent[];
-      return events;
-    },
-  };
+  return lazyPageResult(wire.objects, wire.changes, wire.eventsJson);
 }
 
 export type Request =
