@@ -116,6 +116,11 @@ export interface PageInput {
   edges?: { add?: Edge[]; remove?: Edge[] };
   /** Requests / RU / throttle figures for this page, added to the run's stats for `stream`. */
   stats?: Partial<Omit<StreamStats, "objects" | "changes">>;
+  /**
+   * false: the result's `events` stays empty (its `changes` still counts them). A sync whose observer
+   * does not read them skips building, and on the store's thread copying, a million at xl.
+   */
+  returnEvents?: boolean;
 }
 
 export interface Deletion {

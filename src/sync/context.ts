@@ -8,8 +8,13 @@ export type StreamPhase = "starting" | "loading" | "sweeping" | "incremental" | 
 /** Receives progress as it happens (the CLI draws it; tests may collect it). */
 export interface SyncObserver {
   phase?(stream: string, phase: StreamPhase): void;
-  /** `changes`: how many events the page made; `events` are read from the store's thread only if used. */
-  page?(stream: string, page: { objects: number; changes: number; events: readonly ChangeEvent[] }): void;
+  /** After each committed page: objects it named and events it made. */
+  page?(stream: string, page: { objects: number; changes: number }): void;
+  /**
+   * The events a page made, when given: only then does a page's commit return them (a full load
+   * makes a million, which building and copying from the store's thread would otherwise cost).
+   */
+  events?(stream: string, events: readonly ChangeEvent[]): void;
   /** A problem that does not fail the run (e.g. PIM needs a P2 licence), reported once per run. */
   warning?(stream: string, message: string): void;
 }
@@ -40,8 +45,10 @@ export async function commitPage(
     ...page,
     runId: ctx.runId,
     stats: { requests: cost.requests, resourceUnits: cost.resourceUnits },
+    returnEvents: ctx.observer.events !== undefined,
   });
   ctx.observer.page?.(page.stream, result);
+  if (result.events.length > 0) ctx.observer.events?.(page.stream, result.events);
   return result;
 }
 
@@ -59,5 +66,6 @@ export async function commitSweep(
   }
   const result = await ctx.store.sync.reconcile({ ...input, runId: ctx.runId });
   ctx.observer.page?.(input.stream, result);
+  if (result.events.length > 0) ctx.observer.events?.(input.stream, result.events);
   return result;
 }

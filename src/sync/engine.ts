@@ -177,6 +177,9 @@ async function execute(
   const observer: SyncObserver = {
     phase: (stream, phase) => input.observer?.phase?.(stream, phase),
     page: (stream, page) => input.observer?.page?.(stream, page),
+    ...(input.observer?.events
+      ? { events: (stream, events) => input.observer?.events?.(stream, events) }
+      : {}),
     warning(stream, message) {
       warnings.push({ stream, message });
       input.observer?.warning?.(stream, message);

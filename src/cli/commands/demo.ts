@@ -150,7 +150,7 @@ export const demoCommand: CommandSpec<DemoOptions> = {
         const events: ChangeEvent[] = [];
         const summary = await session.run({
           full: false,
-          observer: { page: (_s, p) => events.push(...p.events) },
+          observer: { events: (_s, e) => events.push(...e) },
         });
         io.stdout.write(
           `\n#${round}: emulator made ${made} changes; incremental sync ${summary.run.status} in ${(summary.durationMs / 1000).toFixed(1)} s, ${summary.client.requests} requests, ${events.length} change events\n`,

@@ -68,7 +68,16 @@ export class PgSyncWriter implements SyncWriter {
       for (const e of ops.removes) work.removeEdge(e);
       for (const e of ops.adds) work.addEdge(e);
       await work.flush();
-      return this.#finish(tx, work, page.runId, tenant, page.stream, page.checkpoint, page.stats);
+      const result = await this.#finish(
+        tx,
+        work,
+        page.runId,
+        tenant,
+        page.stream,
+        page.checkpoint,
+        page.stats,
+      );
+      return page.returnEvents === false ? { ...result, events: [] } : result;
     }, RETRIED);
   }
 

@@ -47,47 +47,49 @@ export class EventIds {
 }
 
 /**
- * Writes change events for one run inside the caller's transaction, and keeps them as the JSON text
- * of the page's result (see page-result.ts): an object's event reuses the object's JSON.
+ * Writes change events for one run inside the caller's transaction; keeps them for the page's result
+ * unless told not to (`PageInput.returnEvents`), counting them either way.
  */
 export class EventAppender {
+  readonly events: ChangeEvent[] = [];
   count = 0;
-  readonly #texts: string[] = [];
+  readonly #keep: boolean;
   readonly #db: SqliteDatabase;
   readonly #ids: EventIds;
+  readonly #runId: string;
   readonly #runNumber: number;
+  readonly #tenantId: string;
   readonly #atMs = Date.now();
-  /** What every event of the page ends with: run, tenant and time. */
-  readonly #tail: string;
+  readonly #at = new Date(this.#atMs).toISOString();
 
-  constructor(db: SqliteDatabase, ids: EventIds, run: { id: string; number: number; tenantId: string }) {
+  constructor(
+    db: SqliteDatabase,
+    ids: EventIds,
+    run: { id: string; number: number; tenantId: string },
+    keep = true,
+  ) {
     this.#db = db;
+    this.#keep = keep;
     this.#ids = ids;
+    this.#runId = run.id;
     this.#runNumber = run.number;
-    this.#tail = `,"runId":${JSON.stringify(run.id)},"tenantId":${JSON.stringify(run.tenantId)},"detectedAt":"${new Date(this.#atMs).toISOString()}"}`;
-  }
-
-  /** The page's events as a JSON array. */
-  json(): string {
-    return `[${this.#texts.join(",")}]`;
+    this.#tenantId = run.tenantId;
   }
 
   /** `dataJson`: `event.data` already serialised by the caller (saves a second stringify per object). */
   append(event: NewEvent, dataJson?: string): void {
-    const data = dataJson ?? JSON.stringify(event.data);
-    const changes = event.changes ? JSON.stringify(event.changes) : null;
     const { lastInsertRowid: seq } = this.#db.run(
       `INSERT INTO change_events (type, kind, resource_id, data, changes, run_n, detected_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
       event.type,
       event.kind,
       event.resourceId,
-      data,
-      changes,
+      dataJson ?? JSON.stringify(event.data),
+      event.changes ? JSON.stringify(event.changes) : null,
       this.#runNumber,
       this.#atMs,
     );
-    this.#push(seq, event, data, changes);
+    this.#push(event, seq);
   }
 
   /** A relationship's event, `edgeEvent(type, key, principalType)`: stored as its key, not its data. */
@@ -106,14 +108,20 @@ export class EventAppender {
       principalType,
       key.qualifier,
     );
-    this.#push(seq, event, JSON.stringify(event.data), null);
+    this.#push(event, seq);
   }
 
-  #push(seq: number, event: NewEvent, data: string, changes: string | null): void {
+  #push(event: NewEvent, seq: number): void {
     this.count++;
-    this.#texts.push(
-      `{"seq":${seq},"id":"${this.#ids.of(seq)}","type":"${event.type}","kind":"${event.kind}","resourceId":${JSON.stringify(event.resourceId)},"data":${data}${changes === null ? "" : `,"changes":${changes}`}${this.#tail}`,
-    );
+    if (!this.#keep) return;
+    this.events.push({
+      ...event,
+      seq,
+      id: this.#ids.of(seq),
+      runId: this.#runId,
+      tenantId: this.#tenantId,
+      detectedAt: this.#at,
+    });
   }
 }
 

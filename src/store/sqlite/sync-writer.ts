@@ -9,7 +9,6 @@ import {
   pageOperations,
   upsertOutcome,
 } from "../page-changes.ts";
-import { lazyPageResult } from "../page-result.ts";
 import type {
   Checkpoint,
   Deletion,
@@ -69,7 +68,14 @@ export class SqliteSyncWriter implements SyncWriter {
   }
 
   #apply(page: PageInput): PageResult {
-    const work = new PageWork(this.#db, this.#edges, this.#ids(), page.runId, page.round);
+    const work = new PageWork(
+      this.#db,
+      this.#edges,
+      this.#ids(),
+      page.runId,
+      page.round,
+      page.returnEvents !== false,
+    );
     const merge = page.merge === true;
     const ops = pageOperations(page);
     for (const d of ops.deletes) work.delete(d.kind, d.id, d);
@@ -146,7 +152,7 @@ export class SqliteSyncWriter implements SyncWriter {
     if (checkpoint) saveCheckpoint(this.#db, stream, checkpoint);
     const changes = work.events.count;
     addRunStats(this.#db, runId, stream, { ...stats, objects: work.objects, changes });
-    return lazyPageResult(work.objects, changes, work.events.json());
+    return { events: work.events.events, changes, objects: work.objects };
   }
 }
 
@@ -161,10 +167,17 @@ class PageWork {
   readonly #insertRound: number;
   readonly #now = new Date().toISOString();
 
-  constructor(db: SqliteDatabase, edges: EdgeTable, ids: EventIds, runId: string, round: number | undefined) {
+  constructor(
+    db: SqliteDatabase,
+    edges: EdgeTable,
+    ids: EventIds,
+    runId: string,
+    round: number | undefined,
+    keepEvents = true,
+  ) {
     this.#db = db;
     this.#edges = edges;
-    this.events = new EventAppender(db, ids, runOf(db, runId));
+    this.events = new EventAppender(db, ids, runOf(db, runId), keepEvents);
     this.#round = round ?? null;
     this.#insertRound = round ?? currentRound(db);
   }

@@ -5,8 +5,7 @@
  */
 import { ConnectorError, type ErrorCode } from "../../errors.ts";
 import { StoreError, type StoreErrorCode } from "../errors.ts";
-import { eventsText, lazyPageResult } from "../page-result.ts";
-import type { PageResult, Store } from "../types.ts";
+import type { Store } from "../types.ts";
 
 export type Part = Exclude<keyof Store, "location" | "verifyFile" | "close">;
 
@@ -71,24 +70,6 @@ export const METHODS = {
 
 /** Rows per message when a stream crosses threads: big enough to amortise a message, small to stay flat. */
 export const STREAM_CHUNK = 512;
-
-/** The sync calls whose answer is a PageResult: its events cross the thread as one JSON text. */
-export const PAGE_RESULTS = new Set(["applyPage", "reconcile"]);
-
-/** A PageResult as it crosses (see page-result.ts). */
-export interface WirePageResult {
-  objects: number;
-  changes: number;
-  eventsJson: string;
-}
-
-export function encodePageResult(result: PageResult): WirePageResult {
-  return { objects: result.objects, changes: result.changes, eventsJson: eventsText(result) };
-}
-
-export function decodePageResult(wire: WirePageResult): PageResult {
-  return lazyPageResult(wire.objects, wire.changes, wire.eventsJson);
-}
 
 export type Request =
   | { type: "call"; id: number; part: Part; method: string; args: unknown[] }

@@ -6,15 +6,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { silenceSqliteWarning } from "../../log/sqlite-warning.ts";
 import type { SqliteStore } from "../sqlite/store.ts";
 import type { PageInput, PageResult } from "../types.ts";
-import {
-  encodeError,
-  encodePageResult,
-  PAGE_RESULTS,
-  type Part,
-  type Reply,
-  type Request,
-  STREAM_CHUNK,
-} from "./protocol.ts";
+import { encodeError, type Part, type Reply, type Request, STREAM_CHUNK } from "./protocol.ts";
 
 const port = parentPort;
 if (!port) throw new Error("store-thread.ts runs as a worker (new ThreadedStore), not on its own");
@@ -49,12 +41,13 @@ function target(part: Part, method: string): (...args: unknown[]) => unknown {
 
 async function handle(request: Request): Promise<void> {
   switch (request.type) {
-    case "call": {
-      const value = await target(request.part, request.method)(...request.args);
-      const page = request.part === "sync" && PAGE_RESULTS.has(request.method);
-      post({ type: "result", id: request.id, value: page ? encodePageResult(value as PageResult) : value });
+    case "call":
+      post({
+        type: "result",
+        id: request.id,
+        value: await target(request.part, request.method)(...request.args),
+      });
       return;
-    }
     case "stream": {
       const iterable = target(request.part, request.method)(...request.args) as AsyncIterable<unknown>;
       streams.set(request.id, iterable[Symbol.asyncIterator]());
@@ -140,7 +133,7 @@ async function commitPages(requests: (Request & { type: "call" })[]): Promise<vo
     return;
   }
   requests.forEach((request, i) => {
-    post({ type: "result", id: request.id, value: encodePageResult(results[i] as PageResult) });
+    post({ type: "result", id: request.id, value: results[i] });
   });
 }
 

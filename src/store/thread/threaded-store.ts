@@ -11,16 +11,7 @@ import { Worker } from "node:worker_threads";
 import { StoreError } from "../errors.ts";
 import { checkFileIdentity, type FileIdentity, fileIdentity } from "../store-file.ts";
 import type { Store } from "../types.ts";
-import {
-  decodeError,
-  decodePageResult,
-  METHODS,
-  PAGE_RESULTS,
-  type Part,
-  type Reply,
-  type Request,
-  type WirePageResult,
-} from "./protocol.ts";
+import { decodeError, METHODS, type Part, type Reply, type Request } from "./protocol.ts";
 
 interface Pending {
   resolve(value: unknown): void;
@@ -102,14 +93,10 @@ export class ThreadedStore implements Store {
   #part<P extends Part>(part: P): Store[P] {
     const object: Record<string, unknown> = {};
     for (const [method, shape] of Object.entries(METHODS[part])) {
-      const call = (...args: unknown[]) =>
-        this.#call({ type: "call", id: this.#nextId++, part, method, args });
       object[method] =
-        shape === "stream"
-          ? (...args: unknown[]) => this.#stream(part, method, args)
-          : part === "sync" && PAGE_RESULTS.has(method)
-            ? async (...args: unknown[]) => decodePageResult((await call(...args)) as WirePageResult)
-            : call;
+        shape === "call"
+          ? (...args: unknown[]) => this.#call({ type: "call", id: this.#nextId++, part, method, args })
+          : (...args: unknown[]) => this.#stream(part, method, args);
     }
     return object as unknown as Store[P];
   }
