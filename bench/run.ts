@@ -2,18 +2,19 @@
  * `npm run bench [-- --sizes l,xl --runs 3 --store postgres://…]`: full and 1%-change incremental syncs against the
  * emulator (own process, graph-like latency, throttling on), each sync in its own process.
  * Prints requests, RU, wall time, peak RSS and objects/s beside the read budget's bound: RU spent ÷ the
- * read budget (8,000 RU per 10 s). (Lists of users long enough to chain are read in partitions side by
- * side, so no chain of dependent pages sets a bound of its own any more.)
+ * read budget (8,000 RU per 10 s), and beside this machine's: the CPU the sync and the emulator spent
+ * during it ÷ the cores (both share them here, so a run cannot end sooner). (Lists of users long enough
+ * to chain are read in partitions side by side, so no chain of dependent pages sets a bound of its own.)
  * Then, on the same emulator and as many times, the per-object pattern (bench/per-object.ts) reads the
  * same data, and a second table sets its requests, RU, wall time and peak RSS beside our full sync's
  * (`--skip-per-object` leaves it out).
  * Last, bench/mapping.ts pushes 20,000 users into a local SCIM service (`--skip-mapping` leaves it out).
- * (`--skip-per-object` leaves it out). `--expand-page-cap 100` makes the emulator page lists with
+ * `--expand-page-cap 100` makes the emulator page lists with
  * `$expand` at 100 objects, as some tenants are reported to.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { Agent } from "undici";
@@ -58,6 +59,8 @@ const expandPageCap = Number(arg("expand-page-cap", "0"));
 interface Measured {
   wallMs: number;
   cpuMs: number;
+  /** The emulator's CPU time during the run. */
+  emulatorCpuMs: number;
   maxRssMb: number;
   status: string;
   objects: number;
@@ -79,7 +82,7 @@ async function stats(
 
 type Run = "full" | "incremental" | "per-object";
 
-type ChildLine = Omit<Measured, "requests" | "httpRequests" | "ru" | "throttled"> & {
+type ChildLine = Omit<Measured, "requests" | "httpRequests" | "ru" | "throttled" | "emulatorCpuMs"> & {
   /** Per-object: counted by the script; our sync: its client's count. */
   httpRequests?: number;
   client?: { requests: number };
@@ -114,12 +117,33 @@ function child(env: NodeJS.ProcessEnv, run: Run): Promise<ChildLine> {
   });
 }
 
-async function measure(env: NodeJS.ProcessEnv, run: Run, controlUrl: string, d: Agent): Promise<Measured> {
+/**
+ * CPU seconds a process has used so far (Linux: /proc; NaN elsewhere). The emulator serves Graph's
+ * side on the same cores, so what it spends during a sync counts against the machine's bound.
+ */
+function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function measure(
+  env: NodeJS.ProcessEnv,
+  run: Run,
+  controlUrl: string,
+  d: Agent,
+  emulatorPid: number | undefined,
+): Promise<Measured> {
   const before = await stats(controlUrl, d);
+  const emulatorBefore = cpuSecondsOf(emulatorPid);
   const r = await child(env, run);
   const after = await stats(controlUrl, d);
   return {
     ...r,
+    emulatorCpuMs: (cpuSecondsOf(emulatorPid) - emulatorBefore) * 1000,
     requests: after.requests - before.requests,
     httpRequests: r.httpRequests ?? r.client?.requests ?? Number.NaN,
     ru: after.ru - before.ru,
@@ -183,10 +207,10 @@ for (const size of sizes) {
         ...connectorEnv(emulator.info, runStore(dir, r), size),
         ENTRA_LOG_LEVEL: "silent",
       };
-      fulls.push(await measure(env, "full", emulator.info.controlUrl, d));
+      fulls.push(await measure(env, "full", emulator.info.controlUrl, d, emulator.child.pid));
       const changes = Math.round(((COUNTS[size]?.users ?? 100) + (COUNTS[size]?.groups ?? 0)) / 100);
       await mutate(emulator.info.controlUrl, d, changes, 1000 + r);
-      incs.push(await measure(env, "incremental", emulator.info.controlUrl, d));
+      incs.push(await measure(env, "incremental", emulator.info.controlUrl, d, emulator.child.pid));
       rmSync(dir, { recursive: true, force: true });
       await dropRunStore(r);
       process.stderr.write(
@@ -195,7 +219,7 @@ for (const size of sizes) {
     }
     for (let r = 0; perObject && r < runs; r++) {
       const env: NodeJS.ProcessEnv = { ...process.env, ...connectorEnv(emulator.info, "", size) };
-      perObjects.push(await measure(env, "per-object", emulator.info.controlUrl, d));
+      perObjects.push(await measure(env, "per-object", emulator.info.controlUrl, d, emulator.child.pid));
       process.stderr.write(
         `${size} per-object run ${r + 1}/${runs}: ${(perObjects.at(-1)!.wallMs / 1000).toFixed(1)} s\n`,
       );
@@ -209,6 +233,8 @@ for (const size of sizes) {
     const ru = median(ms.map((m) => m.ru));
     const objects = median(ms.map((m) => m.objects));
     const bound = ru / budgetRuPerMs(size);
+    // The machine's own bound: the CPU both processes spent, spread over every core at once.
+    const cpuBound = median(ms.map((m) => m.cpuMs + m.emulatorCpuMs)) / availableParallelism();
     rows.push(
       [
         size,
@@ -222,6 +248,9 @@ for (const size of sizes) {
         (objects / (wall / 1000)).toFixed(0),
         (bound / 1000).toFixed(1),
         (wall / bound).toFixed(2),
+        (median(ms.map((m) => m.emulatorCpuMs)) / 1000).toFixed(1),
+        (cpuBound / 1000).toFixed(1),
+        (wall / Math.max(bound, cpuBound)).toFixed(2),
         median(ms.map((m) => m.changes)).toFixed(0),
       ].join(" | "),
     );
@@ -231,8 +260,8 @@ for (const size of sizes) {
 
 process.stdout.write(
   `\nmedians of ${runs} run(s); latency graph, throttling on${expandPageCap > 0 ? `, pages with $expand cut to ${expandPageCap}` : ""}; sync heap sized as the CLI sizes it (src/cli/heap.ts); extra node flags: ${nodeFlags.join(" ") || "none"}\n` +
-    "size | sync | requests | RU | throttled | wall s | CPU s | peak RSS MB | objects/s | RU bound s | wall/RU bound | change events\n" +
-    "---|---|---|---|---|---|---|---|---|---|---|---\n" +
+    "size | sync | requests | RU | throttled | wall s | CPU s | peak RSS MB | objects/s | RU bound s | wall/RU bound | emulator CPU s | CPU bound s | wall/larger bound | change events\n" +
+    "---|---|---|---|---|---|---|---|---|---|---|---|---|---|---\n" +
     rows.map((r) => `${r}\n`).join(""),
 );
 if (comparison.length) {

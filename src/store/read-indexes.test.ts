@@ -45,12 +45,13 @@ for (const adapter of storeAdapters(import.meta.url)) {
 }
 
 describe("read indexes after a first load killed before its end (sqlite)", () => {
-  it("are built again when the store is next opened for writing", async () => {
+  it("are built again when the store is next opened for writing once the load's lease has lapsed", async () => {
     const dir = mkdtempSync(join(tmpdir(), "entra-read-indexes-"));
     const path = join(dir, "store.db");
     try {
       const first = await openStore(path);
-      const run = await first.runs.start({ kind: "full", tenantId: "t" });
+      // A lease of 1 ms: the killed process's run is as the next open finds it once its lease lapsed.
+      const run = await first.runs.start({ kind: "full", tenantId: "t", leaseMs: 1 });
       assert.equal(await first.sync.deferReadIndexes(), true);
       await load(first, run.id);
       await first.close(); // as a killed process leaves it: never restored
@@ -67,6 +68,7 @@ describe("read indexes after a first load killed before its end (sqlite)", () =>
         }
       };
       assert.deepEqual(indexes(), []);
+      await new Promise((resolve) => setTimeout(resolve, 5));
       const reopened = await openStore(path);
       await reopened.close();
       assert.deepEqual(indexes(), ["edges_by_principal"]);

@@ -111,15 +111,14 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
   const started = Date.now();
   const run = await startRun(input);
   const lease = renewLease(store, run.id);
-  let deferred = false;
   try {
     // Planned once the lock is held: a run waited for may have made this store's first sync.
     const firstSync = (await store.sync.checkpoints()).length === 0;
-    deferred = firstSync && (await store.sync.deferReadIndexes());
-    return await execute(input, run, planStreams(options, firstSync), started, deferred);
+    if (firstSync) await store.sync.deferReadIndexes();
+    return await execute(input, run, planStreams(options, firstSync), started);
   } catch (err) {
     // Built before the run is marked ended, so a failed first load leaves a store as quick to query.
-    if (deferred) await store.sync.restoreReadIndexes().catch(() => {});
+    await store.sync.restoreReadIndexes().catch(() => {});
     await store.runs
       .finish(run.id, {
         status: input.signal?.aborted ? "cancelled" : "failed",
@@ -168,7 +167,6 @@ async function execute(
   run: RunRecord,
   planned: Planned[],
   started: number,
-  deferredIndexes: boolean,
 ): Promise<SyncSummary> {
   const { client, store, options } = input;
   const before = client.stats();
@@ -230,8 +228,9 @@ async function execute(
     requests: Math.max(0, client_.requests - streamed),
     throttleWaitMs: client_.throttleWaitMs,
   });
-  // Before the run ends: once it reads succeeded, the store answers queries at full speed.
-  if (deferredIndexes) await store.sync.restoreReadIndexes();
+  // Before the run ends: once it reads succeeded, the store answers queries at full speed. Every run
+  // checks (cheap when they exist), so one resuming a first load killed half-way builds them too.
+  await store.sync.restoreReadIndexes();
   const failed = Object.entries(streams).filter(([, o]) => !o.ok);
   const cancelled = input.signal?.aborted === true;
   const finished = await store.runs.finish(run.id, {

@@ -21,10 +21,7 @@ export function deferReadIndexes(db: SqliteDatabase): boolean {
   });
 }
 
-/**
- * Builds whichever read-only index is missing. Run when a first load ends and whenever the store is
- * opened for writing, so a load killed before its end leaves no store without them.
- */
+/** Builds whichever read-only index is missing (every run does so as it ends). */
 export function ensureReadIndexes(db: SqliteDatabase): void {
   const missing = READ_INDEXES.filter(
     ({ name }) => !db.get("SELECT 1 AS present FROM sqlite_master WHERE type = 'index' AND name = ?", name),
@@ -40,4 +37,15 @@ export function ensureReadIndexes(db: SqliteDatabase): void {
   } finally {
     db.db.exec("PRAGMA temp_store = MEMORY");
   }
+}
+
+/**
+ * On opening for writing: builds them when a first load was killed before its end, but not while a
+ * run holds a live lease (a load under way in another process builds them when it ends; another
+ * process building them meanwhile would only slow it down).
+ */
+export function ensureAbandonedReadIndexes(db: SqliteDatabase): void {
+  if (db.get("SELECT 1 AS live FROM runs WHERE status = 'running' AND lease_expires_at > ?", Date.now()))
+    return;
+  ensureReadIndexes(db);
 }

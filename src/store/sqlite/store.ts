@@ -13,7 +13,7 @@ import { SqliteMappings } from "./mappings.ts";
 import type { Migration } from "./migrations.ts";
 import { SqliteOutbox } from "./outbox.ts";
 import { SqliteQueries } from "./queries.ts";
-import { ensureReadIndexes } from "./read-indexes.ts";
+import { ensureAbandonedReadIndexes } from "./read-indexes.ts";
 import { SqliteRunLog } from "./runs.ts";
 import { SqliteSubscriptions } from "./subscriptions.ts";
 import { SqliteSyncWriter } from "./sync-writer.ts";
@@ -50,7 +50,7 @@ export class SqliteStore implements Store {
         { cause: error },
       );
     }
-    if (!options.readOnly) ensureReadIndexes(this.#db);
+    if (!options.readOnly) ensureAbandonedReadIndexes(this.#db);
     this.#file = fileIdentity(path);
     this.sync = new SqliteSyncWriter(this.#db);
     this.runs = new SqliteRunLog(this.#db);
