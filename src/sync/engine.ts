@@ -133,18 +133,27 @@ export async function runSync(input: RunSyncInput): Promise<SyncSummary> {
 
 /** How often a waiting sync asks whether the store's running sync has ended. */
 const WAIT_POLL_MS = 500;
+const WAIT_RETRY_POLLS = 20;
 
 async function startRun(input: RunSyncInput): Promise<RunRecord> {
   const { store, options } = input;
   for (;;) {
     const streams = planStreams(options);
+    let holder: string;
     try {
       const kind = await runKind(store, streams, options.full, input.client.graphRoot);
       return await store.runs.start({ kind, tenantId: input.tenantId, streams: streams.map(streamName) });
     } catch (err) {
       if (!input.wait || !isConnectorError(err, "STORE_SYNC_RUNNING")) throw err;
+      holder = String(err.params["run"]);
     }
-    await sleep(WAIT_POLL_MS, undefined, { signal: input.signal });
+    // Tried again once the holder has ended: judged while it runs, a first load not yet done would
+    // label this run full as well. Also every WAIT_RETRY_POLLS polls, for a holder that died without
+    // ending, which only a start notices (its process gone, its lease lapsed).
+    for (let polls = 0; polls < WAIT_RETRY_POLLS; polls++) {
+      await sleep(WAIT_POLL_MS, undefined, { signal: input.signal });
+      if ((await store.runs.get(holder))?.status !== "running") break;
+    }
   }
 }
 
