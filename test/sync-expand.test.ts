@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { comparison, type Harness, startHarness } from "./sync-support.ts";
+import { comparison, type Harness, startHarness, WRITE_WITHOUT_AUDIT } from "./sync-support.ts";
 
 type Emu = Harness["emu"];
 
@@ -196,20 +196,6 @@ const PRINCIPAL_SETTINGS: [string, Record<string, number>, "principals" | "apps"
   // Listing principals two at a time costs more than reading each app apart: it gives up.
   ["pages of 2 with $expand", { expandPageCap: 2 }, "apps", "s"],
   ["users listed in partitions", {}, "principals", "m", 1000],
-];
-
-/** The emulator's "write" permissions less AuditLog.Read.All. */
-const WRITE_WITHOUT_AUDIT = [
-  "User.ReadWrite.All",
-  "Group.ReadWrite.All",
-  "GroupMember.ReadWrite.All",
-  "Directory.ReadWrite.All",
-  "Application.ReadWrite.All",
-  "AppRoleAssignment.ReadWrite.All",
-  "RoleManagement.ReadWrite.Directory",
-  "RoleEligibilitySchedule.ReadWrite.Directory",
-  "LicenseAssignment.ReadWrite.All",
-  "Organization.Read.All",
 ];
 
 for (const [label, knobs, side, size, partitionUsersFrom] of PRINCIPAL_SETTINGS) {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "@entra-connector/graph-emulator";
+import { PERMISSION_PRESETS, startEmulator } from "@entra-connector/graph-emulator";
 import { GROUP_PROPERTIES } from "../src/directory/groups.ts";
 import { normalise } from "../src/directory/properties.ts";
 import { APP_PROPERTIES } from "../src/directory/service-principals.ts";
@@ -344,3 +344,6 @@ export const PARTITIONED = {
   membershipsPerUser: 1,
   assignmentsPerUser: 0.1,
 };
+
+/** The emulator's "write" permissions less AuditLog.Read.All: app assignments must come from re-listing. */
+export const WRITE_WITHOUT_AUDIT = PERMISSION_PRESETS.write.filter((p) => p !== "AuditLog.Read.All");

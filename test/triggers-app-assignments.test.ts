@@ -15,23 +15,10 @@ import { planWatch } from "../src/cli/commands/watch.ts";
 import { createConnection, isConnectorError, loadConfig } from "../src/index.ts";
 import { ASSIGNMENTS_STREAM } from "../src/sync/streams/apps.ts";
 import { CLI } from "./support/child-process.ts";
-import { type Harness, startHarness } from "./sync-support.ts";
+import { type Harness, startHarness, WRITE_WITHOUT_AUDIT } from "./sync-support.ts";
 import { type Collected, collector, syncWith, watchRound } from "./triggers-support.ts";
 
 const EVERY_MS = 3000;
-/** The emulator's "write" permissions less AuditLog.Read.All. */
-const WRITE_WITHOUT_AUDIT = [
-  "User.ReadWrite.All",
-  "Group.ReadWrite.All",
-  "GroupMember.ReadWrite.All",
-  "Directory.ReadWrite.All",
-  "Application.ReadWrite.All",
-  "AppRoleAssignment.ReadWrite.All",
-  "RoleManagement.ReadWrite.Directory",
-  "RoleEligibilitySchedule.ReadWrite.Directory",
-  "LicenseAssignment.ReadWrite.All",
-  "Organization.Read.All",
-];
 const OPTIONS = { appAssignmentsEveryMs: EVERY_MS };
 
 let h: Harness;

@@ -9,6 +9,7 @@ export { appToken } from "./app-token.ts";
 export type { FaultPatch } from "./control.ts";
 export { delegatedTokens, refreshDelegated } from "./delegated-token.ts";
 export { type Emulator, type EmulatorOptions, startEmulator } from "./emulator.ts";
+export { PERMISSION_PRESETS } from "./graph/permissions.ts";
 export {
   type Fault,
   type ScimServer,
